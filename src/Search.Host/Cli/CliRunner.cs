@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Rerank.Lucene;
+using Search.Host.Hosting;
+
+namespace Search.Host.Cli;
+
+/// <summary>
+/// Runs one command inside a started host and turns failures into exit codes:
+/// 0 success, 1 unexpected failure (with details under <c>--verbose</c>), 2 bad input or
+/// invalid settings (one clear message, no stack trace), 130 cancelled.
+/// </summary>
+internal static class CliRunner
+{
+    /// <summary>Exit code for bad input and invalid settings.</summary>
+    public const int BadInput = 2;
+
+    /// <summary><c>--verbose</c>: debug logging and stack traces for unexpected errors.</summary>
+    public static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Log debug messages and show stack traces of unexpected errors.",
+        Recursive = true,
+    };
+
+    /// <summary>
+    /// Starts a host whose configuration includes the values of the <paramref name="bound"/>
+    /// flags that the user actually typed (keyed by configuration path), then runs <paramref name="body"/>.
+    /// </summary>
+    public static async Task<int> RunAsync(
+        ParseResult parse,
+        IReadOnlyDictionary<Option, string> bound,
+        Func<IServiceProvider, CancellationToken, Task<int>> body,
+        CancellationToken ct)
+    {
+        var verbose = parse.GetValue(Verbose);
+        var error = parse.InvocationConfiguration.Error;
+        try
+        {
+            using var host = await SearchHostBuilder.StartAsync(ExplicitSettings(parse, bound), verbose, null, ct);
+            var code = await body(host.Services, ct);
+            await host.StopAsync(CancellationToken.None);
+            return code;
+        }
+        catch (InvalidInputException e)
+        {
+            await error.WriteLineAsync($"error: {e.Message}");
+            return BadInput;
+        }
+        catch (OptionsValidationException e)
+        {
+            await error.WriteLineAsync($"error: invalid settings: {string.Join("; ", e.Failures)}. " +
+                "Check the flags, appsettings.json and SEARCHRERANK_* environment variables.");
+            return BadInput;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await error.WriteLineAsync("cancelled");
+            return 130;
+        }
+        catch (Exception e) when (!verbose)
+        {
+            await error.WriteLineAsync($"error: {e.Message} (run again with --verbose for details)");
+            return 1;
+        }
+    }
+
+    /// <summary>The flags the user typed, as configuration key/value pairs.</summary>
+    internal static Dictionary<string, string?> ExplicitSettings(ParseResult parse, IReadOnlyDictionary<Option, string> bound)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (option, key) in bound)
+        {
+            var result = parse.GetResult(option);
+            if (result is System.CommandLine.Parsing.OptionResult { Implicit: false } optionResult)
+            {
+                var value = optionResult.GetValueOrDefault<object?>();
+                settings[key] = value switch
+                {
+                    null => null,
+                    IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                    _ => value.ToString(),
+                };
+            }
+        }
+        return settings;
+    }
+
+    /// <summary>Resolves validated options from the host.</summary>
+    public static T Options<T>(this IServiceProvider services) where T : class =>
+        services.GetRequiredService<IOptions<T>>().Value;
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Search.Host.Hosting;
+
+/// <summary>
+/// Builds the generic host behind every <c>search-host</c> command: configuration from
+/// <c>appsettings.json</c> (next to the program, then the working folder), environment
+/// variables prefixed <c>SEARCHRERANK_</c>, and the flags the user typed (highest precedence);
+/// logging to standard error so standard output carries only results; options validated at start.
+/// </summary>
+internal static class SearchHostBuilder
+{
+    /// <summary>The prefix of environment variables read as configuration.</summary>
+    public const string EnvironmentPrefix = "SEARCHRERANK_";
+
+    /// <summary>Builds and starts a host; <paramref name="commandLineSettings"/> are flag values keyed by configuration path.</summary>
+    public static async Task<IHost> StartAsync(
+        IReadOnlyDictionary<string, string?> commandLineSettings,
+        bool verbose,
+        Action<IServiceCollection>? configureServices,
+        CancellationToken ct)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        builder.Configuration
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables(EnvironmentPrefix)
+            .AddInMemoryCollection(commandLineSettings);
+
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        // Everything the logger writes goes to standard error: standard output is for results.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
+            o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        if (verbose) builder.Logging.SetMinimumLevel(LogLevel.Debug);
+
+        builder.Services.AddOptions<SearchHostOptions>()
+            .Bind(builder.Configuration.GetSection(SearchHostOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        configureServices?.Invoke(builder.Services);
+
+        var host = builder.Build();
+        await host.StartAsync(ct);
+        return host;
+    }
+}
