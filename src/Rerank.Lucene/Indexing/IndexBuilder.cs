@@ -182,7 +182,12 @@ public static class IndexBuilder
 
     private static Document ToLucene(CorpusDocument doc, bool multifield)
     {
-        var d = new Document { new StringField(IndexFields.Id, doc.Id, Field.Store.YES) };
+        var d = new Document
+        {
+            new StringField(IndexFields.Id, doc.Id, Field.Store.YES),
+            // Column copy of the id: ranking reads ids for k + margin hits without decompressing stored documents.
+            new BinaryDocValuesField(IndexFields.Id, new BytesRef(doc.Id)),
+        };
         if (multifield)
         {
             d.Add(new TextField(IndexFields.Title, doc.Title, Field.Store.YES));

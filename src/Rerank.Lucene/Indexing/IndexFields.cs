@@ -3,7 +3,7 @@ namespace Rerank.Lucene.Indexing;
 /// <summary>Lucene field names of a SearchRerank index.</summary>
 internal static class IndexFields
 {
-    /// <summary>The document id: indexed as one untokenised term and stored.</summary>
+    /// <summary>The document id: indexed as one untokenised term, stored, and kept as binary doc values.</summary>
     public const string Id = "id";
 
     /// <summary>The title: always stored; indexed (analysed) only in <see cref="FieldsMode.Multifield"/>.</summary>

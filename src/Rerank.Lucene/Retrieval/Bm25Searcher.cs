@@ -4,6 +4,7 @@ using Lucene.Net.QueryParsers.Classic;
 using Lucene.Net.Search;
 using Lucene.Net.Search.Similarities;
 using Lucene.Net.Store;
+using Lucene.Net.Util;
 using Rerank.Lucene.Indexing;
 using LuceneDirectory = Lucene.Net.Store.Directory;
 
@@ -135,8 +136,14 @@ public sealed class Bm25Searcher : IDisposable
                 n = (int)Math.Min((long)n * 2, int.MaxValue - 1);
                 continue;
             }
+            var ids = MultiDocValues.GetBinaryValues(searcher.IndexReader, IndexFields.Id);
+            var bytes = new BytesRef();
             var hits = fetched
-                .Select(sd => (sd.Doc, sd.Score, Id: searcher.Doc(sd.Doc, IdOnly).Get(IndexFields.Id)))
+                .Select(sd =>
+                {
+                    ids.Get(sd.Doc, bytes);
+                    return (sd.Doc, sd.Score, Id: bytes.Utf8ToString());
+                })
                 .OrderByDescending(h => Round(h.Score))
                 .ThenBy(h => h.Id, StringComparer.Ordinal)
                 .Take(k)
@@ -150,8 +157,6 @@ public sealed class Bm25Searcher : IDisposable
             return result;
         }
     }
-
-    private static readonly ISet<string> IdOnly = new HashSet<string> { IndexFields.Id };
 
     /// <summary>The score as ranked: rounded to 4 decimals, as TREC run files print it.</summary>
     internal static double Round(float score) => Math.Round((double)score, 4, MidpointRounding.AwayFromZero);
