@@ -87,6 +87,7 @@ public static class CorpusReader
             if (string.IsNullOrWhiteSpace(line)) continue;
             var n = reader.LineNumber;
             var doc = ParseLine(path, n, line, options);
+            if (doc is null) continue; // empty, and the caller chose SkipEmpty
             if (seen.TryGetValue(doc.Id, out var first))
             {
                 throw new InvalidInputException(
@@ -98,7 +99,7 @@ public static class CorpusReader
         }
     }
 
-    private static CorpusDocument ParseLine(string path, int n, string line, CorpusReaderOptions options)
+    private static CorpusDocument? ParseLine(string path, int n, string line, CorpusReaderOptions options)
     {
         JsonDocument json;
         try
@@ -139,8 +140,9 @@ public static class CorpusReader
                 : throw MissingField(path, n, "text", options.TextField, root, "--text-field");
             if (string.IsNullOrWhiteSpace(title) && string.IsNullOrWhiteSpace(text))
             {
+                if (options.SkipEmpty) return null;
                 throw new InvalidInputException(
-                    $"{path} line {n}: document '{id}' is empty: expected a title or text, found neither. Remove the line or give the document some text.",
+                    $"{path} line {n}: document '{id}' is empty: expected a title or text, found neither. Remove the line, give the document some text, or pass --skip-empty to leave empty documents out.",
                     path, n);
             }
             return new CorpusDocument(id, title, text);

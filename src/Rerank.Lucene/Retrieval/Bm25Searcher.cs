@@ -101,7 +101,30 @@ public sealed class Bm25Searcher : IDisposable
     /// <returns>Hits ranked 1..n (n &lt;= k); empty when nothing matches or the query has only stop words.</returns>
     /// <exception cref="InvalidInputException">The query is empty or whitespace, or does not parse as Lucene syntax.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is less than 1.</exception>
-    public IReadOnlyList<SearchHit> Search(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords)
+    public IReadOnlyList<SearchHit> Search(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords) =>
+        Run(query, k, syntax, (searcher, hits) =>
+        {
+            var result = new List<SearchHit>(hits.Count);
+            foreach (var h in hits)
+            {
+                var d = searcher.Doc(h.Doc);
+                result.Add(new SearchHit(result.Count + 1, h.Id, h.Score, d.Get(IndexFields.Title) ?? "", d.Get(IndexFields.Text) ?? ""));
+            }
+            return result;
+        });
+
+    /// <summary>
+    /// Ranks like <see cref="Search"/> but returns only ids and scores, without reading stored
+    /// fields: much faster for deep runs such as evaluation at depth 1,000.
+    /// </summary>
+    /// <inheritdoc cref="Search" path="/param"/>
+    /// <returns>Documents ranked 1..n (n &lt;= k), in the same order <see cref="Search"/> returns.</returns>
+    /// <exception cref="InvalidInputException">The query is empty or whitespace, or does not parse as Lucene syntax.</exception>
+    public IReadOnlyList<RankedDocument> Rank(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords) =>
+        Run(query, k, syntax, (_, hits) => hits.Select((h, i) => new RankedDocument(i + 1, h.Id, h.Score)).ToList());
+
+    private IReadOnlyList<T> Run<T>(string query, int k, QuerySyntax syntax,
+        Func<IndexSearcher, List<(int Doc, float Score, string Id)>, IReadOnlyList<T>> materialize)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
@@ -114,7 +137,7 @@ public sealed class Bm25Searcher : IDisposable
         var searcher = _manager.Acquire();
         try
         {
-            return Collect(searcher, luceneQuery, k);
+            return materialize(searcher, Collect(searcher, luceneQuery, k));
         }
         finally
         {
@@ -122,7 +145,7 @@ public sealed class Bm25Searcher : IDisposable
         }
     }
 
-    private static List<SearchHit> Collect(IndexSearcher searcher, Query query, int k)
+    private static List<(int Doc, float Score, string Id)> Collect(IndexSearcher searcher, Query query, int k)
     {
         var n = k + TieMargin;
         while (true)
@@ -138,7 +161,7 @@ public sealed class Bm25Searcher : IDisposable
             }
             var ids = MultiDocValues.GetBinaryValues(searcher.IndexReader, IndexFields.Id);
             var bytes = new BytesRef();
-            var hits = fetched
+            return fetched
                 .Select(sd =>
                 {
                     ids.Get(sd.Doc, bytes);
@@ -148,13 +171,6 @@ public sealed class Bm25Searcher : IDisposable
                 .ThenBy(h => h.Id, StringComparer.Ordinal)
                 .Take(k)
                 .ToList();
-            var result = new List<SearchHit>(hits.Count);
-            foreach (var h in hits)
-            {
-                var d = searcher.Doc(h.Doc);
-                result.Add(new SearchHit(result.Count + 1, h.Id, h.Score, d.Get(IndexFields.Title) ?? "", d.Get(IndexFields.Text) ?? ""));
-            }
-            return result;
         }
     }
 

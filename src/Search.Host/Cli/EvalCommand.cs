@@ -75,27 +75,15 @@ internal static class EvalCommand
             log.LogWarning("{Count} judged queries are not in {Queries} and score 0 (first: {First})", missing.Count, queriesPath, missing[0]);
         }
 
-        var judged = qrels.QueryIds.Where(queries.ContainsKey).ToList();
-        EvaluationResult bm25;
-        var hitsByQuery = new Dictionary<string, IReadOnlyList<SearchHit>>(StringComparer.Ordinal);
-        foreach (var id in judged)
-        {
-            ct.ThrowIfCancellationRequested();
-            hitsByQuery[id] = searcher.Search(queries[id], options.EvalDepth);
-        }
-
         // Rank exactly as the run file does (by printed score, ties by doc id), so the metrics
         // printed here are those any tool computes from the file we write.
         var runPath = parse.GetValue(RunFile);
+        EvaluationResult bm25;
         using (var runOutput = runPath is null ? TextWriter.Null : OpenRun(runPath))
         {
-            var writer = new TrecRunWriter(runOutput, "bm25");
-            var ranking = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-            foreach (var (id, hits) in hitsByQuery)
-            {
-                ranking[id] = writer.WriteQuery(id, hits.Select(h => new ScoredDocument(h.DocId, h.Score)));
-            }
-            bm25 = Evaluator.Evaluate(qrels, ranking);
+            bm25 = RunEvaluation.Evaluate(qrels, queries,
+                text => searcher.Rank(text, options.EvalDepth).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList(),
+                new TrecRunWriter(runOutput, "bm25"), ct);
         }
         if (runPath is not null) log.LogInformation("Wrote run {Run}", runPath);
 

@@ -49,6 +49,11 @@ internal static class IndexCommand
         DefaultValueFactory = _ => 0.4f,
     };
 
+    private static readonly Option<bool> SkipEmpty = new("--skip-empty")
+    {
+        Description = "Leave out JSONL documents with neither title nor text instead of stopping at the first one.",
+    };
+
     private static readonly Option<bool> Overwrite = new("--overwrite")
     {
         Description = "Replace an existing index (the old one stays intact until the new one is complete).",
@@ -60,7 +65,7 @@ internal static class IndexCommand
         var command = new Command("index", "Build a BM25 index (English analysis, stored text) from a corpus.\n\n" +
             "Example:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample")
         {
-            Corpus, Index, Format, IdField, TitleField, TextField, Fields, K1, B, Overwrite,
+            Corpus, Index, Format, IdField, TitleField, TextField, Fields, K1, B, SkipEmpty, Overwrite,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, new Dictionary<Option, string>(), (services, token) =>
             Task.FromResult(Run(parse, services, token)), ct));
@@ -104,12 +109,13 @@ internal static class IndexCommand
             case "beir":
                 if (fieldsGiven)
                     throw new InvalidInputException("--id-field/--title-field/--text-field apply to --format jsonl; BEIR corpora always use _id, title and text. Add --format jsonl.");
-                return CorpusReader.ReadJsonl(path);
+                return CorpusReader.ReadJsonl(path, new CorpusReaderOptions(SkipEmpty: parse.GetValue(SkipEmpty)));
             case "jsonl":
                 return CorpusReader.ReadJsonl(path, new CorpusReaderOptions(
                     IdField: parse.GetValue(IdField) ?? "_id",
                     TitleField: parse.GetValue(TitleField) ?? "title",
-                    TextField: parse.GetValue(TextField) ?? "text"));
+                    TextField: parse.GetValue(TextField) ?? "text",
+                    SkipEmpty: parse.GetValue(SkipEmpty)));
             default:
                 throw new InvalidInputException($"Unknown --format '{format}'. Use beir, jsonl or text.");
         }

@@ -155,7 +155,20 @@ public sealed class CorpusReaderTests : IDisposable
 
         var e = ReadFails(() => CorpusReader.ReadJsonl(path));
 
-        Assert.Equal($"{path} line 1: document 'a' is empty: expected a title or text, found neither. Remove the line or give the document some text.", e.Message);
+        Assert.Equal($"{path} line 1: document 'a' is empty: expected a title or text, found neither. Remove the line, give the document some text, or pass --skip-empty to leave empty documents out.", e.Message);
+    }
+
+    [Fact]
+    public void ReadJsonl_EmptyDocumentWithSkipEmpty_LeavesItOut()
+    {
+        var path = WriteFile("c.jsonl",
+            "{\"_id\": \"a\", \"text\": \"first\"}\n" +
+            "{\"_id\": \"b\", \"title\": \" \", \"text\": \"\"}\n" +
+            "{\"_id\": \"c\", \"text\": \"third\"}\n");
+
+        var docs = CorpusReader.ReadJsonl(path, new CorpusReaderOptions(SkipEmpty: true)).ToList();
+
+        Assert.Equal(["a", "c"], docs.Select(d => d.Id));
     }
 
     [Fact]
