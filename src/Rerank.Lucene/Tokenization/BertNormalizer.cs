@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text;
 
 namespace Rerank.Lucene.Tokenization;
@@ -63,12 +62,8 @@ internal sealed class BertNormalizer(bool lowercase)
         (>= 0xF900 and <= 0xFAFF) or
         (>= 0x2F800 and <= 0x2FA1F);
 
-    /// <summary>Dropped by clean_text: Unicode "other" minus surrogates and unassigned (Cc, Cf, Co), except tab, LF, CR.</summary>
-    public static bool IsControl(Rune rune)
-    {
-        if (rune.Value is '\t' or '\n' or '\r') return false;
-        return Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.PrivateUse;
-    }
+    /// <summary>Dropped by clean_text: Cc, Cf and Co in Hugging Face's tables, except tab, LF and CR.</summary>
+    public static bool IsControl(Rune rune) => UnicodeTables.IsOther(rune.Value);
 
     private void AppendNormalized(Rune rune, StringBuilder output)
     {
@@ -86,14 +81,15 @@ internal sealed class BertNormalizer(bool lowercase)
         }
         else
         {
-            Span<char> decomposed = stackalloc char[CanonicalDecompositions.MaxLength];
-            var length = CanonicalDecompositions.Decompose(rune, decomposed);
+            Span<char> decomposed = stackalloc char[UnicodeTables.MaxMappingLength];
+            Span<char> lowered = stackalloc char[UnicodeTables.MaxMappingLength];
+            var length = UnicodeTables.Decompose(rune, decomposed);
             for (var k = 0; k < length;)
             {
                 Rune.DecodeFromUtf16(decomposed[k..length], out var part, out var used);
                 k += used;
-                if (Rune.GetUnicodeCategory(part) == UnicodeCategory.NonSpacingMark) continue;
-                AppendRune(Rune.ToLowerInvariant(part), output);
+                if (UnicodeTables.IsNonSpacingMark(part.Value)) continue;
+                output.Append(lowered[..UnicodeTables.ToLower(part, lowered)]);
             }
         }
         if (chinese) output.Append(' ');

@@ -16,7 +16,7 @@ namespace Rerank.Lucene.Tokenization;
 /// <code>
 /// var encoder = new BertPairEncoder("models/default-reranker/vocab.txt");
 /// var batch = encoder.EncodeBatch([("what is photosynthesis?", "Plants convert light ...")], maxLength: 256);
-/// // batch.InputIds: [101, 2054, 2003, 7760, 6038, 25078, 1029, 102, 4264, ...] (uncased BERT vocab)
+/// // batch.InputIds starts 101, 2054, 2003, 7760, 6038, 25078, 1029, 102 ([CLS] what is photos ##yn ##thesis ? [SEP])
 /// </code>
 /// </example>
 /// </remarks>
@@ -162,7 +162,7 @@ public sealed class BertPairEncoder
 
     private PairEncoding EncodePair(int[] query, int[] document, int maxLength)
     {
-        var (keptQuery, keptDocument) = PairTruncation.LongestFirst(query.Length, document.Length, maxLength - 3);
+        var (keptQuery, keptDocument) = PairTruncation.LongestFirst(query.Length, document.Length, maxLength);
         var length = keptQuery + keptDocument + 3;
         var inputIds = new long[length];
         var tokenTypeIds = new long[length];

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace Rerank.Lucene.Tokenization;
@@ -41,14 +40,12 @@ internal static class BertPreTokenizer
         if (start >= 0) onWord(text[start..], state);
     }
 
-    /// <summary>ASCII punctuation (33-47, 58-64, 91-96, 123-126) or Unicode categories Pc, Pd, Ps, Pe, Pi, Pf, Po.</summary>
+    /// <summary>ASCII punctuation (33-47, 58-64, 91-96, 123-126) or a P* category in Hugging Face's tables (<see cref="UnicodeTables"/>).</summary>
     public static bool IsPunctuation(Rune rune)
     {
         var cp = rune.Value;
         if (cp < 0x80) return cp is (>= 33 and <= 47) or (>= 58 and <= 64) or (>= 91 and <= 96) or (>= 123 and <= 126);
-        return Rune.GetUnicodeCategory(rune) is UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation
-            or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation or UnicodeCategory.InitialQuotePunctuation
-            or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
+        return UnicodeTables.IsNonAsciiPunctuation(cp);
     }
 }
 
