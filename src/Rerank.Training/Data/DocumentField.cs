@@ -34,6 +34,6 @@ internal static class DocumentField
             ?? throw new InvalidInputException(
                 $"'{path}' line {line}: \"{idField}\" '{id}' is not a document of the index; check the id or give the text in \"{name}\".",
                 path, line);
-        return doc.ToTrainingDocument();
+        return TrainingDocument.FromIndex(doc);
     }
 }

@@ -1,20 +1,22 @@
+using Rerank.Lucene.Indexing;
+
 namespace Rerank.Training.Data;
 
 /// <summary>An <see cref="IDocumentStore"/> over a list of documents held in memory (tests, small corpora).</summary>
 internal sealed class InMemoryDocumentStore : IDocumentStore
 {
-    private readonly Dictionary<string, CorpusDocument> _byId;
+    private readonly CorpusDocument[] _documents;
+    private readonly Dictionary<string, CorpusDocument> _byId = new(StringComparer.Ordinal);
 
     /// <summary>Holds <paramref name="documents"/> in the given order; ids must be unique.</summary>
     public InMemoryDocumentStore(IEnumerable<CorpusDocument> documents)
     {
-        var list = documents.ToList();
-        _byId = new Dictionary<string, CorpusDocument>(StringComparer.Ordinal);
-        foreach (var d in list)
+        _documents = documents.ToArray();
+        foreach (var d in _documents)
         {
-            if (!_byId.TryAdd(d.DocId, d)) throw new ArgumentException($"Duplicate document id '{d.DocId}'.", nameof(documents));
+            if (!_byId.TryAdd(d.Id, d)) throw new ArgumentException($"Duplicate document id '{d.Id}'.", nameof(documents));
         }
-        DocIds = list.Select(d => d.DocId).ToArray();
+        DocIds = _documents.Select(d => d.Id).ToArray();
     }
 
     /// <inheritdoc />
@@ -22,4 +24,7 @@ internal sealed class InMemoryDocumentStore : IDocumentStore
 
     /// <inheritdoc />
     public CorpusDocument? Find(string docId) => _byId.GetValueOrDefault(docId);
+
+    /// <inheritdoc />
+    public IEnumerable<CorpusDocument> Documents() => _documents;
 }

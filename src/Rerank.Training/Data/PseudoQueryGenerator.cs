@@ -18,9 +18,11 @@ internal static partial class PseudoQueryGenerator
     {
         var groups = new List<TrainingGroup>();
         int titles = 0, spans = 0, tooShort = 0, noSpan = 0;
-        foreach (var id in store.DocIds)
+        var documents = 0;
+        foreach (var doc in store.Documents())
         {
-            var doc = store.Find(id)!;
+            documents++;
+            var id = doc.Id;
             if (WordCount(doc.Text) < options.MinDocumentWords)
             {
                 tooShort++;
@@ -48,7 +50,7 @@ internal static partial class PseudoQueryGenerator
             var rng = SeededRandom.For(options.Seed, "pseudo-sample", "");
             kept = rng.SampleIndices(groups.Count, max).Order().Select(i => groups[i]).ToArray();
         }
-        return (kept, new PseudoQueryReport(store.DocIds.Count, titles, spans, tooShort, noSpan, kept.Count));
+        return (kept, new PseudoQueryReport(documents, titles, spans, tooShort, noSpan, kept.Count));
     }
 
     /// <summary>

@@ -79,9 +79,8 @@ internal sealed class HardNegativeMiner
     }
 
     private TrainingDocument Document(string docId) =>
-        (_store.Find(docId) ?? throw new InvalidOperationException(
-            $"Retrieval returned document '{docId}', which the document store does not hold; the candidate source and the store must read the same index."))
-        .ToTrainingDocument();
+        TrainingDocument.FromIndex(_store.Find(docId) ?? throw new InvalidOperationException(
+            $"Retrieval returned document '{docId}', which the document store does not hold; the candidate source and the store must read the same index."));
 
     private string Text(string docId) => Document(docId).Text;
 }
