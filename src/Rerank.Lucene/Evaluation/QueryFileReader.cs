@@ -110,9 +110,12 @@ public static class QueryFileReader
         }
         if (value.ValueKind != JsonValueKind.String)
         {
+            var found = value.ValueKind == JsonValueKind.Null
+                ? "null"
+                : $"{KindName(value.ValueKind)} ({Utf8LineReader.Excerpt(value.GetRawText())})";
             throw new InvalidInputException(
-                $"{FileKind} '{path}', line {line.Number}: expected \"{name}\" to be a string, found {KindName(value.ValueKind)} " +
-                $"({value.GetRawText()}). Write the value in double quotes, e.g. {Example}.",
+                $"{FileKind} '{path}', line {line.Number}: expected \"{name}\" to be a string, found {found}. " +
+                $"Write the value in double quotes, e.g. {Example}.",
                 path, line.Number);
         }
         return value.GetString()!;

@@ -167,11 +167,8 @@ public sealed class Bm25Searcher : IDisposable
         }
         catch (ParseException e)
         {
-            var token = e.CurrentToken?.Next;
-            var where = token is null ? "" : $" at column {token.BeginColumn}";
-            var found = token is null || token.Kind == 0 ? "the end of the query" : $"'{token.Image}'";
             throw new InvalidInputException(
-                $"Cannot parse '{query}' as Lucene query syntax: unexpected {found}{where}. "
+                $"Cannot parse '{query}' as Lucene query syntax: {DescribeParseError(e, query)}. "
                 + "Fix the syntax, or drop --lucene-syntax to search the text as plain words.", inner: e);
         }
         catch (BooleanQuery.TooManyClausesException e)
@@ -179,6 +176,22 @@ public sealed class Bm25Searcher : IDisposable
             throw new InvalidInputException(
                 $"Query '{query}' expands to more than {BooleanQuery.MaxClauseCount} terms. Use a longer prefix or fewer wildcards.", inner: e);
         }
+    }
+
+    /// <summary>"unexpected 'X' at column N" from the parser's token (Lucene.Net wraps the parser's own
+    /// exception, which holds the token, in another); else the lexer's message, e.g. for an unclosed quote.</summary>
+    private static string DescribeParseError(ParseException e, string query)
+    {
+        var inner = e.CurrentToken is null && e.InnerException is ParseException p ? p : e;
+        if (inner.CurrentToken?.Next is { } token)
+        {
+            return token.Kind == 0
+                ? $"unexpected end of query at column {query.Length + 1}"
+                : $"unexpected '{token.Image}' at column {token.BeginColumn + 1}"; // FastCharStream columns are 0-based
+        }
+        var message = (e.InnerException ?? e).Message;
+        var firstLine = message.Split('\n', 2)[0].Trim().TrimEnd('.');
+        return firstLine.Length == 0 ? "syntax error" : firstLine;
     }
 
     /// <summary>The stored document with id <paramref name="id"/>, or null when the index has none.</summary>
