@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Rerank.Lucene;
+using Rerank.Lucene.Reranking;
 
 namespace Rerank.Training.Data;
 

@@ -1,4 +1,5 @@
 using Rerank.Lucene.Indexing;
+using Rerank.Lucene.Reranking;
 
 namespace Rerank.Training.Data;
 

@@ -1,4 +1,5 @@
 using Rerank.Lucene;
+using Rerank.Lucene.Reranking;
 
 namespace Rerank.Training.Data;
 

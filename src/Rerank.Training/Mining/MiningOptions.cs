@@ -13,8 +13,10 @@ public sealed record MiningOptions
     /// Candidates ranked above this position are never negatives. Default 10: on sparse judgments
     /// (SciFact has about 1.1 judged documents per query) BM25's first hits are where unjudged
     /// relevant documents concentrate, and without a cross-encoder to filter them out they would be
-    /// trained as negatives. The Sentence Transformers reranker guide skips the top 10 for the same
-    /// reason. Set 0 when a false-negative scorer is supplied.
+    /// trained as negatives. The Sentence Transformers hard-negative datasets (e.g.
+    /// natural-questions-hard-negatives) skip the 10 most similar for the same reason. On 50 SciFact
+    /// train queries, 43 of 56 judged positives sit in BM25's top 10. Consider 0 when a
+    /// false-negative scorer is supplied.
     /// </summary>
     public int RangeMin { get; init; } = 10;
 
