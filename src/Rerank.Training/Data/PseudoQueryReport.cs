@@ -1,0 +1,10 @@
+namespace Rerank.Training.Data;
+
+/// <summary>Counts of a pseudo-query run.</summary>
+/// <param name="Documents">Documents read from the index.</param>
+/// <param name="TitleQueries">Queries taken from titles.</param>
+/// <param name="SpanQueries">Queries taken out of the text (inverse cloze).</param>
+/// <param name="SkippedShort">Documents skipped for having fewer than MinDocumentWords body words.</param>
+/// <param name="SkippedNoSpan">Documents without a title and without a usable sentence (or with only one sentence).</param>
+/// <param name="Kept">Queries returned (after MaxQueries sampling).</param>
+public sealed record PseudoQueryReport(int Documents, int TitleQueries, int SpanQueries, int SkippedShort, int SkippedNoSpan, int Kept);

@@ -1,0 +1,53 @@
+using System.Globalization;
+using Rerank.Lucene;
+
+namespace Rerank.Training.Data;
+
+/// <summary>
+/// Holds out validation queries: either a seeded fraction of the training queries, or the
+/// queries of an explicit dev judgments file. Groups are split by query id, so all groups of one
+/// query (e.g. many triples) land on the same side.
+/// </summary>
+internal static class ValidationSplit
+{
+    /// <summary>The fraction held out when none is given: 10%, the share the Sentence Transformers guide's examples hold out.</summary>
+    public const double DefaultFraction = 0.1;
+
+    /// <summary>
+    /// Holds out <c>round(fraction × queries)</c> distinct query ids (at least one when fraction &gt; 0
+    /// and there are two or more queries; never all of them). The ids are sorted ordinally and
+    /// shuffled with <paramref name="seed"/>, so the split depends only on the set of ids and the seed,
+    /// not on file order. Both halves keep the input order.
+    /// </summary>
+    /// <example>10 queries, fraction 0.1 → 1 dev query; 809 SciFact train queries → 81.</example>
+    public static TrainDevSplit HoldOut(IReadOnlyList<TrainingGroup> groups, double fraction, int seed)
+    {
+        if (!(fraction >= 0 && fraction < 1))
+            throw new InvalidInputException(
+                $"validation fraction {fraction.ToString(CultureInfo.InvariantCulture)} is outside [0, 1); use e.g. 0.1 to hold out 10% of the training queries, or 0 for none.");
+        var ids = groups.Select(g => g.QueryId).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var count = (int)Math.Round(ids.Length * fraction, MidpointRounding.AwayFromZero);
+        if (fraction > 0 && ids.Length >= 2) count = Math.Clamp(count, 1, ids.Length - 1);
+        else if (ids.Length < 2) count = 0;
+        var rng = SeededRandom.For(seed, "validation-split", "");
+        var dev = rng.SampleIndices(ids.Length, count).Select(i => ids[i]).ToHashSet(StringComparer.Ordinal);
+        return new TrainDevSplit(
+            groups.Where(g => !dev.Contains(g.QueryId)).ToArray(),
+            groups.Where(g => dev.Contains(g.QueryId)).ToArray());
+    }
+
+    /// <summary>
+    /// Uses <paramref name="dev"/> (read from an explicit dev qrels file) as the validation set;
+    /// a query id present in both is an error, since validating on trained queries hides overfitting.
+    /// </summary>
+    public static TrainDevSplit Explicit(IReadOnlyList<TrainingGroup> train, string trainPath, IReadOnlyList<TrainingGroup> dev, string devPath)
+    {
+        var trainIds = train.Select(g => g.QueryId).ToHashSet(StringComparer.Ordinal);
+        var shared = dev.Select(g => g.QueryId).Where(trainIds.Contains).Distinct().ToArray();
+        if (shared.Length > 0)
+            throw new InvalidInputException(
+                $"'{devPath}' shares {shared.Length} query id(s) with '{trainPath}' (first: '{shared[0]}'); a query must be in one split only. Use judgments of different queries, or omit the dev file to hold out a fraction of the training queries.",
+                devPath);
+        return new TrainDevSplit(train, dev);
+    }
+}

@@ -1,0 +1,80 @@
+using Rerank.Training.Data;
+
+namespace Rerank.Lucene.Tests.Training.Data;
+
+public sealed class ValidationSplitTests
+{
+    private static TrainingGroup Group(string id) => new(id, "query " + id, [new TrainingDocument(id, "doc")], []);
+
+    private static IReadOnlyList<TrainingGroup> Groups(int n) => Enumerable.Range(0, n).Select(i => Group($"q{i}")).ToArray();
+
+    [Theory]
+    [InlineData(10, 0.1, 1)]
+    [InlineData(809, 0.1, 81)]
+    [InlineData(25, 0.1, 3)] // 2.5 rounds away from zero
+    [InlineData(5, 0.01, 1)] // at least one when fraction > 0
+    [InlineData(2, 0.9, 1)] // never all
+    [InlineData(10, 0, 0)]
+    [InlineData(1, 0.5, 0)] // one query stays for training
+    public void HoldOut_Fraction_DevCountAndNoOverlap(int queries, double fraction, int expectedDev)
+    {
+        var groups = Groups(queries);
+
+        var split = ValidationSplit.HoldOut(groups, fraction, seed: 42);
+
+        Assert.Equal(expectedDev, split.Dev.Count);
+        Assert.Equal(queries - expectedDev, split.Train.Count);
+        Assert.Empty(split.Train.Select(g => g.QueryId).Intersect(split.Dev.Select(g => g.QueryId)));
+        Assert.Equal(groups.Select(g => g.QueryId).Order(), split.Train.Concat(split.Dev).Select(g => g.QueryId).Order());
+    }
+
+    [Fact]
+    public void HoldOut_SameSeedAnyOrder_SameDevQueries()
+    {
+        var groups = Groups(50);
+
+        var a = ValidationSplit.HoldOut(groups, 0.1, 7);
+        var b = ValidationSplit.HoldOut(groups.Reverse().ToArray(), 0.1, 7);
+        var c = ValidationSplit.HoldOut(groups, 0.1, 8);
+
+        Assert.Equal(a.Dev.Select(g => g.QueryId).Order(), b.Dev.Select(g => g.QueryId).Order());
+        Assert.NotEqual(a.Dev.Select(g => g.QueryId).Order(), c.Dev.Select(g => g.QueryId).Order());
+    }
+
+    [Fact]
+    public void HoldOut_ManyGroupsPerQuery_KeepsQueryOnOneSide()
+    {
+        var groups = Enumerable.Range(0, 20).SelectMany(i => new[] { Group($"q{i}"), Group($"q{i}") }).ToArray();
+
+        var split = ValidationSplit.HoldOut(groups, 0.2, 1);
+
+        Assert.Equal(8, split.Dev.Count); // 4 queries × 2 groups
+        Assert.Empty(split.Train.Select(g => g.QueryId).Intersect(split.Dev.Select(g => g.QueryId)));
+    }
+
+    [Fact]
+    public void HoldOut_FractionOne_Throws()
+    {
+        var ex = Assert.Throws<InvalidInputException>(() => ValidationSplit.HoldOut(Groups(3), 1, 1));
+
+        Assert.Equal("validation fraction 1 is outside [0, 1); use e.g. 0.1 to hold out 10% of the training queries, or 0 for none.", ex.Message);
+    }
+
+    [Fact]
+    public void Explicit_Disjoint_KeepsBoth()
+    {
+        var split = ValidationSplit.Explicit([Group("a")], "train.tsv", [Group("b")], "dev.tsv");
+
+        Assert.Equal(["a"], split.Train.Select(g => g.QueryId));
+        Assert.Equal(["b"], split.Dev.Select(g => g.QueryId));
+    }
+
+    [Fact]
+    public void Explicit_SharedQuery_Throws()
+    {
+        var ex = Assert.Throws<InvalidInputException>(() =>
+            ValidationSplit.Explicit([Group("a"), Group("b")], "train.tsv", [Group("c"), Group("b")], "dev.tsv"));
+
+        Assert.Equal("'dev.tsv' shares 1 query id(s) with 'train.tsv' (first: 'b'); a query must be in one split only. Use judgments of different queries, or omit the dev file to hold out a fraction of the training queries.", ex.Message);
+    }
+}
