@@ -1,0 +1,26 @@
+namespace Rerank.Lucene.Reranking;
+
+/// <summary>What a <see cref="RerankingSearcher"/> retrieves, rescores and returns.</summary>
+public sealed record RerankOptions
+{
+    /// <summary>BM25 candidates rescored per query. Default 100 (the BEIR reranking setup).</summary>
+    public int Candidates { get; init; } = 100;
+
+    /// <summary>How BM25 and cross-encoder scores combine. Default <see cref="ScoreMode.Replace"/>.</summary>
+    public ScoreMode ScoreMode { get; init; } = ScoreMode.Replace;
+
+    /// <summary>
+    /// Cross-encoder weight for <see cref="ScoreMode.Interpolate"/>. Default null: the weight the trainer
+    /// tuned on dev queries and stored with the model; an error when the model has none.
+    /// </summary>
+    public double? InterpolationWeight { get; init; }
+
+    /// <summary>The weight to use with <paramref name="encoder"/>, or a clear error.</summary>
+    internal double ResolveWeight(CrossEncoder encoder)
+    {
+        if (ScoreMode == ScoreMode.Replace) return 1;
+        return InterpolationWeight ?? encoder.Settings.InterpolationWeight ?? throw new InvalidInputException(
+            $"Score mode interpolate needs a weight, and model '{encoder.ModelPath}' stores none ({RerankerSettings.FileName}). " +
+            "Pass --interpolation-weight W (0 to 1), or use a model trained by rerank-train, which tunes it on dev queries.");
+    }
+}

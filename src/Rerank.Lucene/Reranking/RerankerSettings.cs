@@ -1,0 +1,44 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Rerank.Lucene.Reranking;
+
+/// <summary>
+/// Reranking settings stored beside a model in <c>searchrerank.json</c>: today the interpolation weight
+/// that the trainer tuned on dev queries. The file is optional; a model without it has no tuned weight.
+/// </summary>
+/// <param name="InterpolationWeight">Weight of the cross-encoder score in <see cref="ScoreMode.Interpolate"/> (0 to 1), or null.</param>
+/// <param name="TunedOn">What the weight was tuned on (e.g. "scifact dev: 81 queries"), for people reading the file.</param>
+public sealed record RerankerSettings(
+    [property: JsonPropertyName("interpolation_weight")] double? InterpolationWeight = null,
+    [property: JsonPropertyName("tuned_on")] string? TunedOn = null)
+{
+    /// <summary>The file name inside a model folder.</summary>
+    public const string FileName = "searchrerank.json";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>Reads the settings of a model folder; an absent file gives empty settings.</summary>
+    /// <exception cref="InvalidInputException">The file exists but is not valid.</exception>
+    public static RerankerSettings Read(string modelPath)
+    {
+        var path = Path.Combine(modelPath, FileName);
+        if (!File.Exists(path)) return new RerankerSettings();
+        RerankerSettings? settings;
+        try
+        {
+            settings = JsonSerializer.Deserialize<RerankerSettings>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"{path}: expected a JSON object like {{\"interpolation_weight\": 0.6}}, found invalid JSON ({e.Message}). Fix or delete the file.", path, inner: e);
+        }
+        if (settings is null || settings.InterpolationWeight is < 0 or > 1)
+            throw new InvalidInputException($"{path}: interpolation_weight must be between 0 and 1. Fix or delete the file.", path);
+        return settings;
+    }
+
+    /// <summary>Writes the settings into a model folder.</summary>
+    public void Write(string modelPath) =>
+        File.WriteAllText(Path.Combine(modelPath, FileName), JsonSerializer.Serialize(this, Json) + "\n");
+}

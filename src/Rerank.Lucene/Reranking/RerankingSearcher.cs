@@ -1,0 +1,62 @@
+using Rerank.Lucene.Retrieval;
+
+namespace Rerank.Lucene.Reranking;
+
+/// <summary>
+/// BM25 top <see cref="RerankOptions.Candidates"/> from an index, rescored by a cross-encoder,
+/// returned best first. Holds neither the searcher nor the encoder: the caller disposes them.
+/// </summary>
+/// <example>
+/// <code>
+/// using var bm25 = Bm25Searcher.Open("idx");
+/// using var encoder = CrossEncoder.Load("models/reranker");
+/// var searcher = new RerankingSearcher(bm25, encoder);
+/// foreach (var hit in searcher.Search("do statins lower stroke risk?", k: 10))
+///     Console.WriteLine($"{hit.Rank} {hit.DocId} (BM25 rank {hit.Bm25Rank})");
+/// </code>
+/// </example>
+public sealed class RerankingSearcher
+{
+    private readonly Bm25Searcher _bm25;
+    private readonly CrossEncoder _encoder;
+    private readonly double _weight;
+
+    /// <summary>Combines a BM25 searcher and a cross-encoder.</summary>
+    /// <exception cref="InvalidInputException">Interpolation is asked for without a weight.</exception>
+    public RerankingSearcher(Bm25Searcher bm25, CrossEncoder encoder, RerankOptions? options = null)
+    {
+        _bm25 = bm25 ?? throw new ArgumentNullException(nameof(bm25));
+        _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
+        Options = options ?? new RerankOptions();
+        if (Options.Candidates < 1)
+            throw new InvalidInputException($"Candidates must be at least 1; got {Options.Candidates}. Use e.g. --candidates 100.");
+        _weight = Options.ResolveWeight(encoder);
+    }
+
+    /// <summary>The options in effect.</summary>
+    public RerankOptions Options { get; }
+
+    /// <summary>Searches, reranks the candidates and returns the best <paramref name="k"/>.</summary>
+    /// <exception cref="InvalidInputException">The query is empty.</exception>
+    public IReadOnlyList<RerankedHit> Search(string query, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var candidates = _bm25.Search(query, Options.Candidates);
+        return Rerank(query, candidates).Take(k).ToList();
+    }
+
+    /// <summary>Reranks given BM25 hits (e.g. from a cached run); returns all of them, best first.</summary>
+    public IReadOnlyList<RerankedHit> Rerank(string query, IReadOnlyList<SearchHit> candidates)
+    {
+        if (candidates.Count == 0) return [];
+        var ce = _encoder.Predict(query, candidates.Select(h => DocumentText.Join(h.Title, h.Text)).ToList());
+        var final = ScoreCombiner.Combine(
+            candidates.Select(h => (double)h.Score).ToList(), ce.Select(s => (double)s).ToList(), Options.ScoreMode, _weight);
+        return Enumerable.Range(0, candidates.Count)
+            .OrderByDescending(i => final[i])
+            .ThenBy(i => candidates[i].DocId, StringComparer.Ordinal)
+            .Select((i, rank) => new RerankedHit(rank + 1, candidates[i].DocId, final[i], candidates[i].Rank,
+                candidates[i].Score, ce[i], candidates[i].Title, candidates[i].Text))
+            .ToList();
+    }
+}
