@@ -12,7 +12,8 @@ namespace Rerank.Lucene.Tests.Parity;
 /// <summary>
 /// Our TorchSharp <see cref="BertModel"/>, loaded from the folder <see cref="BundledEncoder"/>
 /// writes, against ONNX Runtime running the original ONNX bytes of the package, on real
-/// SciFact (claim, abstract) pairs in padded batches.
+/// SciFact (claim, abstract) pairs in padded batches: the last hidden state at every real
+/// (unmasked) position, and the pooler output.
 /// </summary>
 public class BertOnnxParityTests(ITestOutputHelper output)
 {
@@ -41,12 +42,14 @@ public class BertOnnxParityTests(ITestOutputHelper output)
             using var session = new InferenceSession(MiniLmPackage.Locate().ReadModelOnnx(), options);
 
             var maxDiff = 0.0;
+            var maxPoolerDiff = 0.0;
             var compared = 0L;
             foreach (var batch in batches)
             {
                 var (ids, types, mask, length) = Pad(batch);
-                var expected = RunOnnx(session, ids, types, mask, batch.Count, length);
-                var actual = RunTorch(model, ids, types, mask, batch.Count, length);
+                var (expected, expectedPooled) = RunOnnx(session, ids, types, mask, batch.Count, length);
+                var (actual, actualPooled) = RunTorch(model, ids, types, mask, batch.Count, length);
+                maxPoolerDiff = Math.Max(maxPoolerDiff, expectedPooled.Zip(actualPooled, (e, a) => (double)Math.Abs(e - a)).Max());
                 var batchMax = 0.0;
                 for (var i = 0; i < expected.Length; i++)
                 {
@@ -59,7 +62,9 @@ public class BertOnnxParityTests(ITestOutputHelper output)
             }
 
             output.WriteLine($"max |TorchSharp - ONNX Runtime| over {compared} real values: {maxDiff:E3} ({clock.Elapsed.TotalSeconds:F0} s in all)");
+            output.WriteLine($"pooler output: max diff {maxPoolerDiff:E3}");
             Assert.True(maxDiff <= Tolerance, $"max |TorchSharp - ONNX Runtime| = {maxDiff:E3} > {Tolerance:E0}");
+            Assert.True(maxPoolerDiff <= Tolerance, $"pooler output: max |TorchSharp - ONNX Runtime| = {maxPoolerDiff:E3} > {Tolerance:E0}");
         }
         finally
         {
@@ -122,8 +127,10 @@ public class BertOnnxParityTests(ITestOutputHelper output)
         return (ids, types, mask, length);
     }
 
-    private static float[] RunOnnx(InferenceSession session, long[] ids, long[] types, long[] mask, int batch, int length)
+    // The graph's second output (named "924" by the exporter) is the pooler output, tanh(W h_CLS + b).
+    private static (float[] Hidden, float[] Pooled) RunOnnx(InferenceSession session, long[] ids, long[] types, long[] mask, int batch, int length)
     {
+        var pooledName = session.OutputNames.Single(n => n != "last_hidden_state");
         int[] shape = [batch, length];
         NamedOnnxValue[] inputs =
         [
@@ -131,19 +138,21 @@ public class BertOnnxParityTests(ITestOutputHelper output)
             NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor<long>(mask, shape)),
             NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>(types, shape)),
         ];
-        using var results = session.Run(inputs, ["last_hidden_state"]);
-        var tensor = results.First().AsTensor<float>();
-        Assert.Equal([batch, length, Hidden], tensor.Dimensions.ToArray());
-        return tensor.ToArray();
+        using var results = session.Run(inputs, ["last_hidden_state", pooledName]);
+        var hidden = results.Single(r => r.Name == "last_hidden_state").AsTensor<float>();
+        var pooled = results.Single(r => r.Name == pooledName).AsTensor<float>();
+        Assert.Equal([batch, length, Hidden], hidden.Dimensions.ToArray());
+        Assert.Equal([batch, Hidden], pooled.Dimensions.ToArray());
+        return (hidden.ToArray(), pooled.ToArray());
     }
 
-    private static float[] RunTorch(BertModel model, long[] ids, long[] types, long[] mask, int batch, int length)
+    private static (float[] Hidden, float[] Pooled) RunTorch(BertModel model, long[] ids, long[] types, long[] mask, int batch, int length)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         long[] shape = [batch, length];
-        var hidden = model.forward(tensor(ids, shape), tensor(types, shape), tensor(mask, shape));
+        var (hidden, pooled) = model.ForwardWithPooler(tensor(ids, shape), tensor(types, shape), tensor(mask, shape));
         Assert.Equal([batch, length, (long)Hidden], hidden.shape);
-        return hidden.contiguous().data<float>().ToArray();
+        return (hidden.contiguous().data<float>().ToArray(), pooled.contiguous().data<float>().ToArray());
     }
 }
