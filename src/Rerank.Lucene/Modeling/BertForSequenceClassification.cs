@@ -93,11 +93,12 @@ internal sealed class BertForSequenceClassification : nn.Module<Tensor, Tensor?,
     /// </summary>
     public void InitializeFreshHead(long seed)
     {
-        using var generator = new Generator((ulong)seed);
+        using var generator = new Generator();
+        generator.manual_seed(seed);
         using (no_grad())
         {
-            using var weight = empty(_classifier.weight!.shape, ScalarType.Float32);
-            nn.init.normal_(weight, 0, Config.InitializerRange, generator);
+            // Drawn on the CPU from the dedicated generator, so the head depends on the seed alone.
+            using var weight = randn(_classifier.weight!.shape, generator: generator).mul_(Config.InitializerRange);
             _classifier.weight.copy_(weight);
             _classifier.bias!.zero_();
         }
