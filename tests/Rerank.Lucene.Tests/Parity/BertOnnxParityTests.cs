@@ -4,6 +4,8 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Tokenizers;
 using Rerank.Lucene.Modeling;
 using Rerank.Lucene.Modeling.Onnx;
+using Rerank.Lucene.Native;
+using Rerank.Lucene.Tests.Native;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -15,6 +17,7 @@ namespace Rerank.Lucene.Tests.Parity;
 /// SciFact (claim, abstract) pairs in padded batches: the last hidden state at every real
 /// (unmasked) position, and the pooler output.
 /// </summary>
+[Collection(TorchCollection.Name)]
 public class BertOnnxParityTests(ITestOutputHelper output)
 {
     private const int MaxLength = 512;
@@ -34,9 +37,8 @@ public class BertOnnxParityTests(ITestOutputHelper output)
             Assert.Equal(24, batches.Sum(b => b.Count));
             Assert.Equal(2, batches.SelectMany(b => b).Count(p => p.Truncated));
 
-            var weightsPath = Path.Combine(dir, "model.safetensors");
-            using var model = new BertModel(BertConfig.Load(Path.Combine(dir, "config.json")));
-            model.LoadWeights(SafeTensors.Read(weightsPath), weightsPath);
+            TorchRuntime.EnsureLoaded();
+            using var model = BertModelFolder.LoadBertModel(dir); // strict: every key, every shape
             model.eval();
             using var options = new SessionOptions { IntraOpNumThreads = 2 };
             using var session = new InferenceSession(MiniLmPackage.Locate().ReadModelOnnx(), options);
