@@ -83,27 +83,11 @@ public sealed class CrossEncoder : IDisposable
         if (options.Threads is { } threads) TorchRuntime.SetThreads(threads);
         var device = TorchRuntime.SelectDevice(options.Device);
 
-        var config = BertModelFolder.ReadConfig(modelPath);
-        if (config.NumLabels != 1)
-            throw new InvalidInputException(
-                $"'{Path.Combine(modelPath, BertModelFolder.ConfigFile)}' describes a classifier with {config.NumLabels} labels; a cross-encoder reranker has exactly 1 (num_labels: 1). Use a cross-encoder model folder.",
-                modelPath);
-        var maxLength = options.MaxLength ?? Math.Min(512, config.MaxPositionEmbeddings);
-        if (maxLength < 4 || maxLength > config.MaxPositionEmbeddings)
-            throw new InvalidInputException(
-                $"Max length {maxLength} is out of range for '{modelPath}': expected 4 to {config.MaxPositionEmbeddings} (the model's max_position_embeddings). Lower --max-length.",
-                modelPath);
-
-        var vocab = Path.Combine(modelPath, BertModelFolder.VocabFile);
-        if (!File.Exists(vocab))
-            throw new InvalidInputException(
-                $"Model folder '{modelPath}' has no {BertModelFolder.VocabFile}: the tokenizer's vocabulary is needed to encode pairs. Copy the base model's vocab.txt into the folder.",
-                modelPath);
-        var encoder = new BertPairEncoder(vocab, new BertEncoderOptions { MaxPositions = config.MaxPositionEmbeddings });
-
+        // Weights first: an encoder without a trained head is refused for that reason, whatever its config says.
         var model = BertModelFolder.LoadForSequenceClassification(modelPath, ClassifierHeadPolicy.RequireTrained);
         try
         {
+            var (encoder, maxLength) = PrepareTokenizer(modelPath, model.Config, options);
             if (options.Precision == Precision.Bf16) model.UseBFloat16();
             model.to(device);
             model.eval();
@@ -114,6 +98,25 @@ public sealed class CrossEncoder : IDisposable
             model.Dispose();
             throw;
         }
+    }
+
+    private static (BertPairEncoder Encoder, int MaxLength) PrepareTokenizer(string modelPath, BertConfig config, CrossEncoderOptions options)
+    {
+        if (config.NumLabels != 1)
+            throw new InvalidInputException(
+                $"'{Path.Combine(modelPath, BertModelFolder.ConfigFile)}' describes a classifier with {config.NumLabels} labels; a cross-encoder reranker has exactly 1 (num_labels: 1). Use a cross-encoder model folder.",
+                modelPath);
+        var maxLength = options.MaxLength ?? Math.Min(512, config.MaxPositionEmbeddings);
+        if (maxLength < 4 || maxLength > config.MaxPositionEmbeddings)
+            throw new InvalidInputException(
+                $"Max length {maxLength} is out of range for '{modelPath}': expected 4 to {config.MaxPositionEmbeddings} (the model's max_position_embeddings). Lower --max-length.",
+                modelPath);
+        var vocab = Path.Combine(modelPath, BertModelFolder.VocabFile);
+        if (!File.Exists(vocab))
+            throw new InvalidInputException(
+                $"Model folder '{modelPath}' has no {BertModelFolder.VocabFile}: the tokenizer's vocabulary is needed to encode pairs. Copy the base model's vocab.txt into the folder.",
+                modelPath);
+        return (new BertPairEncoder(vocab, new BertEncoderOptions { MaxPositions = config.MaxPositionEmbeddings }), maxLength);
     }
 
     /// <summary>Scores one query against many documents, in input order.</summary>

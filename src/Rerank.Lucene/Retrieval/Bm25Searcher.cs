@@ -159,7 +159,9 @@ public sealed class Bm25Searcher : IDisposable
                 n = (int)Math.Min((long)n * 2, int.MaxValue - 1);
                 continue;
             }
-            var ids = MultiDocValues.GetBinaryValues(searcher.IndexReader, IndexFields.Id);
+            var ids = MultiDocValues.GetBinaryValues(searcher.IndexReader, IndexFields.Id)
+                ?? throw new InvalidInputException(
+                    "This index has no id column (doc values): it was built by an older development version. Rebuild it with `search-host index ... --overwrite`.");
             var bytes = new BytesRef();
             return fetched
                 .Select(sd =>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Rerank.Lucene;
 using Rerank.Lucene.Evaluation;
+using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Retrieval;
 using Search.Host.Hosting;
 using Spectre.Console;
@@ -36,6 +37,11 @@ internal static class EvalCommand
         Description = "Write the ranking as a TREC run file (qid Q0 docid rank score tag) that trec_eval and Pyserini read.",
     };
 
+    private static readonly Option<string> RerankedRunFile = new("--reranked-run")
+    {
+        Description = "With --reranker: write the reranked top candidates as a TREC run file.",
+    };
+
     private static readonly Option<bool> Json = new("--json")
     {
         Description = "Print one JSON object: {\"queries\": N, \"bm25\": {\"ndcg@10\": ..., \"mrr@10\": ..., \"map\": ..., \"recall@100\": ..., \"p@10\": ...}}.",
@@ -47,13 +53,15 @@ internal static class EvalCommand
         var command = new Command("eval", "Evaluate BM25 on queries with judgments: nDCG@10, MRR@10, MAP, Recall@100, P@10.\n\n" +
             "Example:\n  search-host eval --index .idx/scifact --queries ../shared/datasets/scifact/queries.jsonl --qrels ../shared/datasets/scifact/qrels/test.tsv --run bm25.run")
         {
-            CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, Json,
+            CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, RerankedRunFile, Json,
         };
+        foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
         {
             [CommonOptions.Index] = $"{SearchHostOptions.Section}:Index",
             [Depth] = $"{SearchHostOptions.Section}:EvalDepth",
         };
+        foreach (var (option, key) in RerankingOptions.Bindings) bound[option] = key;
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, bound, (services, token) =>
             Task.FromResult(Run(parse, services, token)), ct));
         return command;
@@ -87,17 +95,60 @@ internal static class EvalCommand
         }
         if (runPath is not null) log.LogInformation("Wrote run {Run}", runPath);
 
+        EvaluationResult? reranked = null;
+        if (options.Reranker.Model is { } model)
+        {
+            using var encoder = CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
+            var reranker = new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
+            log.LogInformation("Reranking BM25 top {Candidates} with {Model} on {Device}, max length {MaxLength}",
+                reranker.Options.Candidates, model, encoder.Device, encoder.MaxLength);
+            var rerankedPath = parse.GetValue(RerankedRunFile);
+            using var rerankedOutput = rerankedPath is null ? TextWriter.Null : OpenRun(rerankedPath);
+            var judged = qrels.QueryIds.Count(queries.ContainsKey);
+            reranked = ProgressDisplay.Count(console, "Reranking", "queries", judged, report =>
+            {
+                var done = 0;
+                return RunEvaluation.Evaluate(qrels, queries, text =>
+                {
+                    var hits = reranker.Search(text, reranker.Options.Candidates);
+                    report(++done);
+                    return hits.Select(h => new ScoredDocument(h.DocId, h.Score)).ToList();
+                }, new TrecRunWriter(rerankedOutput, "rerank"), ct);
+            });
+        }
+        else if (parse.GetValue(RerankedRunFile) is not null)
+        {
+            throw new InvalidInputException("--reranked-run needs a model: pass --reranker DIR as well.");
+        }
+
         if (parse.GetValue(Json))
         {
-            console.Output.WriteLine(JsonSerializer.Serialize(new { queries = bm25.QueryCount, bm25 = bm25.Mean }));
+            var result = new Dictionary<string, object> { ["queries"] = bm25.QueryCount, ["bm25"] = bm25.Mean };
+            if (reranked is not null) result["reranked"] = reranked.Mean;
+            console.Output.WriteLine(JsonSerializer.Serialize(result));
             return 0;
         }
         var table = new Table().Border(TableBorder.Simple).AddColumn("metric").AddColumn(new TableColumn("bm25").RightAligned());
-        foreach (var (name, value) in Rows(bm25.Mean)) table.AddRow(name, value.ToString("0.0000", CultureInfo.InvariantCulture));
+        if (reranked is not null) table.AddColumn(new TableColumn("reranked").RightAligned()).AddColumn(new TableColumn("change").RightAligned());
+        var bm25Rows = Rows(bm25.Mean).ToList();
+        var rerankedRows = reranked is null ? null : Rows(reranked.Mean).ToList();
+        for (var i = 0; i < bm25Rows.Count; i++)
+        {
+            var (name, value) = bm25Rows[i];
+            var cells = new List<string> { name, Format(value) };
+            if (rerankedRows is not null)
+            {
+                cells.Add(Format(rerankedRows[i].Item2));
+                cells.Add((rerankedRows[i].Item2 - value).ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture));
+            }
+            table.AddRow(cells.ToArray());
+        }
         console.Out.WriteLine($"{bm25.QueryCount} queries evaluated");
         console.Out.Write(table);
         return 0;
     }
+
+    private static string Format(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
 
     private static StreamWriter OpenRun(string path)
     {

@@ -43,6 +43,14 @@ internal static class ProgressDisplay
         return result;
     }
 
+    /// <summary>Runs a job over <paramref name="total"/> items (e.g. queries) that reports items done.</summary>
+    public static T Count<T>(ConsoleOutput console, string title, string unit, int total, Func<Action<int>, T> job)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        return Run(console, title, progress => job(done => progress.Report(
+            new IndexingProgress(done, total, clock.Elapsed, unit))));
+    }
+
     /// <summary>"Indexing: 1,200/5,183 docs, 850 docs/s, ETA 5s".</summary>
     internal static string Describe(string title, IndexingProgress p)
     {
@@ -50,12 +58,12 @@ internal static class ProgressDisplay
         var text = $"{title} ({p.Stage}): {p.DocumentsDone:N0}";
         if (p.TotalDocuments is { } total && total > 0)
         {
-            text += $"/{total:N0} docs";
-            if (rate > 0 && p.DocumentsDone < total) text += $", {rate:N0} docs/s, ETA {TimeSpan.FromSeconds((total - p.DocumentsDone) / rate):mm\\:ss}";
+            text += $"/{total:N0}";
+            if (rate > 0 && p.DocumentsDone < total) text += $", {rate:N1}/s, ETA {TimeSpan.FromSeconds((total - p.DocumentsDone) / rate):mm\\:ss}";
         }
         else
         {
-            text += $" docs, {rate:N0} docs/s";
+            text += $", {rate:N1}/s";
         }
         return text;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Rerank.Lucene;
+using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Retrieval;
 using Search.Host.Hosting;
 using Spectre.Console;
@@ -26,16 +27,18 @@ internal static class SearchCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var command = new Command("search", "Search an index with BM25.\n\n" +
-            "Examples:\n  search-host search --index .idx/sample \"how do vaccines train the immune system?\"\n  search-host search --index .idx/sample        (interactive)")
+        var command = new Command("search", "Search an index with BM25, optionally reranked by a cross-encoder (--reranker).\n\n" +
+            "Examples:\n  search-host search --index .idx/sample \"how do vaccines train the immune system?\"\n  search-host search --index .idx/sample --reranker models/default-reranker \"why do bridges sway?\"\n  search-host search --index .idx/sample        (interactive)")
         {
             Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax,
         };
+        foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
         {
             [CommonOptions.Index] = $"{SearchHostOptions.Section}:Index",
             [CommonOptions.Top] = $"{SearchHostOptions.Section}:Top",
         };
+        foreach (var (option, key) in RerankingOptions.Bindings) bound[option] = key;
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, bound, (services, token) =>
             Task.FromResult(Run(parse, services.Options<SearchHostOptions>(), token)), ct));
         return command;
@@ -48,10 +51,20 @@ internal static class SearchCommand
         var syntax = parse.GetValue(LuceneSyntax) ? QuerySyntax.Lucene : QuerySyntax.BagOfWords;
         var json = parse.GetValue(Json);
         var query = parse.GetValue(Query);
+        using var encoder = options.Reranker.Model is { } model
+            ? CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker))
+            : null;
+        var reranker = encoder is null ? null : new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
+
+        void Answer(string text)
+        {
+            if (reranker is null) Show(console, json, text, searcher.Search(text, options.Top, syntax));
+            else ShowReranked(console, json, text, reranker.Rerank(text, searcher.Search(text, reranker.Options.Candidates, syntax)).Take(options.Top).ToList());
+        }
 
         if (query is not null)
         {
-            Show(console, json, query, searcher.Search(query, options.Top, syntax));
+            Answer(query);
             return 0;
         }
 
@@ -63,7 +76,7 @@ internal static class SearchCommand
             if (string.IsNullOrWhiteSpace(line)) break;
             try
             {
-                Show(console, json, line, searcher.Search(line, options.Top, syntax));
+                Answer(line);
             }
             catch (InvalidInputException e)
             {
@@ -72,6 +85,48 @@ internal static class SearchCommand
             }
         }
         return 0;
+    }
+
+    private static void ShowReranked(ConsoleOutput console, bool json, string query, IReadOnlyList<RerankedHit> hits)
+    {
+        if (json)
+        {
+            console.Output.WriteLine(JsonSerializer.Serialize(new
+            {
+                query,
+                hits = hits.Select(h => new
+                {
+                    rank = h.Rank, id = h.DocId, score = h.Score, bm25_rank = h.Bm25Rank, bm25_score = h.Bm25Score,
+                    cross_encoder_score = h.CrossEncoderScore, title = h.Title, snippet = Snippet.Of(h.Text),
+                }),
+            }));
+            return;
+        }
+        if (hits.Count == 0)
+        {
+            console.Output.WriteLine("No documents match (after analysis the query may contain only stop words).");
+            return;
+        }
+        var table = new Table().Border(TableBorder.Simple)
+            .AddColumn(new TableColumn("rank").RightAligned())
+            .AddColumn(new TableColumn("bm25 rank").RightAligned())
+            .AddColumn(new TableColumn("move").Centered())
+            .AddColumn("id")
+            .AddColumn(new TableColumn("cross-enc.").RightAligned())
+            .AddColumn(new TableColumn("bm25").RightAligned())
+            .AddColumn("title / snippet");
+        foreach (var h in hits)
+        {
+            table.AddRow(
+                new Text(h.Rank.ToString()),
+                new Text(h.Bm25Rank.ToString()),
+                new Markup(RankMove.Describe(h.Bm25Rank, h.Rank)),
+                new Text(h.DocId),
+                new Text(h.CrossEncoderScore.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
+                new Text(h.Bm25Score.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
+                new Markup($"[bold]{Markup.Escape(h.Title)}[/]\n{Markup.Escape(Snippet.Of(h.Text))}"));
+        }
+        console.Out.Write(table);
     }
 
     private static void Show(ConsoleOutput console, bool json, string query, IReadOnlyList<SearchHit> hits)

@@ -14,6 +14,8 @@ internal static class SearchHostCli
             IndexCommand.Create(),
             SearchCommand.Create(),
             EvalCommand.Create(),
+            ScoreCommand.Create(),
+            ModelCommand.Create(),
         };
         return root;
     }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Search.Host.Hosting;
 
@@ -22,4 +23,8 @@ public sealed class SearchHostOptions
     /// <summary>Depth of the run that <c>eval</c> retrieves and writes: 1000, as BEIR/Anserini runs, so Recall@100 and MAP see enough documents.</summary>
     [Range(1, 100_000)]
     public int EvalDepth { get; set; } = 1000;
+
+    /// <summary>Cross-encoder reranking settings.</summary>
+    [ValidateObjectMembers]
+    public RerankerHostOptions Reranker { get; set; } = new();
 }

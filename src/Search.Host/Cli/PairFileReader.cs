@@ -1,0 +1,77 @@
+using System.Text;
+using System.Text.Json;
+using Rerank.Lucene;
+
+namespace Search.Host.Cli;
+
+/// <summary>
+/// Reads (query, document) pairs for <c>score</c>: TSV lines <c>query&lt;TAB&gt;document</c>, or JSONL
+/// objects with "query" and "document" (chosen by the .jsonl/.json extension or a leading '{').
+/// </summary>
+internal static class PairFileReader
+{
+    /// <summary>All pairs in file order; blank lines are skipped.</summary>
+    /// <exception cref="InvalidInputException">A line is malformed; the message names file and line.</exception>
+    public static List<(string Query, string Document)> Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new InvalidInputException($"Pairs file '{path}' does not exist. Pass a TSV (query<TAB>document per line) or JSONL ({{\"query\", \"document\"}} per line) file to --pairs.", path);
+        var pairs = new List<(string, string)>();
+        var strict = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllText(path, strict).Split('\n');
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new InvalidInputException($"{path}: expected UTF-8 text, found invalid bytes ({e.Message}). Re-save the file as UTF-8.", path, inner: e);
+        }
+        var jsonl = path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].TrimEnd('\r');
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var n = i + 1;
+            pairs.Add(jsonl || line.TrimStart().StartsWith('{') ? ParseJson(path, n, line) : ParseTsv(path, n, line));
+        }
+        if (pairs.Count == 0)
+            throw new InvalidInputException($"{path}: expected at least one (query, document) pair, found none. Add lines like: what is BM25?<TAB>BM25 is a ranking function.", path);
+        return pairs;
+    }
+
+    private static (string, string) ParseTsv(string path, int n, string line)
+    {
+        var tab = line.IndexOf('\t');
+        if (tab < 0)
+            throw new InvalidInputException($"{path} line {n}: expected query<TAB>document, found no tab. Separate query and document with one tab, or use JSONL.", path, n);
+        var query = line[..tab].Trim();
+        var document = line[(tab + 1)..].Trim();
+        if (query.Length == 0)
+            throw new InvalidInputException($"{path} line {n}: the query is empty. Give every pair a query.", path, n);
+        return (query, document);
+    }
+
+    private static (string, string) ParseJson(string path, int n, string line)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(line);
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("query", out var q) || q.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("document", out var d) || d.ValueKind != JsonValueKind.String)
+            {
+                throw new InvalidInputException($"{path} line {n}: expected an object with string fields \"query\" and \"document\". Fix that line.", path, n);
+            }
+            var query = q.GetString()!.Trim();
+            if (query.Length == 0)
+                throw new InvalidInputException($"{path} line {n}: the query is empty. Give every pair a query.", path, n);
+            return (query, d.GetString()!);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"{path} line {n}: expected one JSON object per line, found malformed JSON ({e.Message}). Fix that line.", path, n, e);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using Rerank.Lucene.Reranking;
+using Search.Host.Hosting;
+
+namespace Search.Host.Cli;
+
+/// <summary>
+/// The reranking flags, spelled the same on <c>search</c>, <c>eval</c> and <c>score</c>, each bound to
+/// its <c>SearchHost:Reranker:*</c> setting so appsettings.json and environment variables can set them too.
+/// </summary>
+internal static class RerankingOptions
+{
+    private const string Section = $"{SearchHostOptions.Section}:Reranker";
+
+    public static readonly Option<string> Reranker = new("--reranker", "-r")
+    {
+        Description = "Cross-encoder model folder (Hugging Face layout, e.g. written by rerank-train).",
+    };
+
+    public static readonly Option<int> Candidates = new("--candidates")
+    {
+        Description = "BM25 candidates rescored per query. Default 100.",
+    };
+
+    public static readonly Option<int> BatchSize = new("--batch-size")
+    {
+        Description = "Pairs per forward pass. Default 16.",
+    };
+
+    public static readonly Option<int> MaxLength = new("--max-length")
+    {
+        Description = "Max tokens per (query, document) pair; longer pairs are truncated longest-first. Default min(512, model positions).",
+    };
+
+    public static readonly Option<string> Device = new("--device")
+    {
+        Description = "auto (CUDA when available, else CPU), cpu, cuda or cuda:N. Default auto.",
+    };
+
+    public static readonly Option<string> Precision = new("--precision")
+    {
+        Description = "fp32 (default) or bf16 (faster on CPUs with AVX-512 bf16; see docs/BENCHMARKS.md).",
+    };
+
+    public static readonly Option<int> Threads = new("--threads")
+    {
+        Description = "CPU threads for the model. Default: one per core.",
+    };
+
+    public static readonly Option<string> ScoreMode = new("--score-mode")
+    {
+        Description = "replace (default): rank by the cross-encoder score; interpolate: mix min-max normalised BM25 and cross-encoder scores.",
+    };
+
+    public static readonly Option<double> InterpolationWeight = new("--interpolation-weight")
+    {
+        Description = "Cross-encoder weight (0-1) for --score-mode interpolate. Default: the weight tuned on dev data and stored with the model.",
+    };
+
+    /// <summary>All reranking flags, in help order.</summary>
+    public static Option[] All => [Reranker, Candidates, BatchSize, MaxLength, Device, Precision, Threads, ScoreMode, InterpolationWeight];
+
+    /// <summary>Flag to configuration key.</summary>
+    public static IEnumerable<KeyValuePair<Option, string>> Bindings =>
+    [
+        new(Reranker, $"{Section}:Model"),
+        new(Candidates, $"{Section}:Candidates"),
+        new(BatchSize, $"{Section}:BatchSize"),
+        new(MaxLength, $"{Section}:MaxLength"),
+        new(Device, $"{Section}:Device"),
+        new(Precision, $"{Section}:Precision"),
+        new(Threads, $"{Section}:Threads"),
+        new(ScoreMode, $"{Section}:ScoreMode"),
+        new(InterpolationWeight, $"{Section}:InterpolationWeight"),
+    ];
+
+    /// <summary>Library options from validated settings.</summary>
+    public static CrossEncoderOptions ToEncoderOptions(RerankerHostOptions o) => new()
+    {
+        BatchSize = o.BatchSize,
+        MaxLength = o.MaxLength,
+        Device = o.Device,
+        Precision = o.Precision == "bf16" ? Rerank.Lucene.Reranking.Precision.Bf16 : Rerank.Lucene.Reranking.Precision.Fp32,
+        Threads = o.Threads,
+    };
+
+    /// <summary>Library rerank options from validated settings.</summary>
+    public static RerankOptions ToRerankOptions(RerankerHostOptions o) => new()
+    {
+        Candidates = o.Candidates,
+        ScoreMode = o.ScoreMode == "interpolate" ? Rerank.Lucene.Reranking.ScoreMode.Interpolate : Rerank.Lucene.Reranking.ScoreMode.Replace,
+        InterpolationWeight = o.InterpolationWeight,
+    };
+}

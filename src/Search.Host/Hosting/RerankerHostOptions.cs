@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Search.Host.Hosting;
+
+/// <summary>
+/// Cross-encoder settings shared by <c>search</c>, <c>eval</c> and <c>score</c>, bound from
+/// <c>SearchHost:Reranker</c> (then environment, then flags). Defaults match the library's.
+/// </summary>
+public sealed class RerankerHostOptions
+{
+    /// <summary>Model folder; null means no reranking unless a command requires one.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>BM25 candidates rescored per query. Default 100.</summary>
+    [Range(1, 10_000)]
+    public int Candidates { get; set; } = 100;
+
+    /// <summary>Pairs per forward pass. Default 16.</summary>
+    [Range(1, 4096)]
+    public int BatchSize { get; set; } = 16;
+
+    /// <summary>Max tokens per pair; null = min(512, the model's positions).</summary>
+    [Range(4, 8192)]
+    public int? MaxLength { get; set; }
+
+    /// <summary>auto, cpu, cuda or cuda:N. Default auto.</summary>
+    [RegularExpression("^(auto|cpu|cuda(:[0-9]+)?)$", ErrorMessage = "Device must be auto, cpu, cuda or cuda:N.")]
+    public string Device { get; set; } = "auto";
+
+    /// <summary>fp32 or bf16. Default fp32.</summary>
+    [RegularExpression("^(fp32|bf16)$", ErrorMessage = "Precision must be fp32 or bf16.")]
+    public string Precision { get; set; } = "fp32";
+
+    /// <summary>CPU threads for libtorch; null = libtorch's choice.</summary>
+    [Range(1, 1024)]
+    public int? Threads { get; set; }
+
+    /// <summary>replace (default) or interpolate.</summary>
+    [RegularExpression("^(replace|interpolate)$", ErrorMessage = "Score mode must be replace or interpolate.")]
+    public string ScoreMode { get; set; } = "replace";
+
+    /// <summary>Cross-encoder weight for interpolate; null = the weight stored with the model.</summary>
+    [Range(0.0, 1.0)]
+    public double? InterpolationWeight { get; set; }
+}
