@@ -1,1 +1,5 @@
-return 0;
+using System.CommandLine;
+using Search.Host.Cli;
+
+var root = SearchHostCli.CreateRootCommand();
+return await root.Parse(args).InvokeAsync();

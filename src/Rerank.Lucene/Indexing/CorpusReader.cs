@@ -1,0 +1,268 @@
+using System.Collections;
+using System.Text.Json;
+
+namespace Rerank.Lucene.Indexing;
+
+/// <summary>
+/// Reads corpora lazily, one document at a time, validating as it goes: BEIR <c>corpus.jsonl</c>,
+/// JSONL with chosen field names, or a folder of <c>.txt</c>/<c>.md</c> files.
+/// Every problem is an <see cref="InvalidInputException"/> that names the file and line and the fix:
+/// invalid UTF-8, malformed JSON, a missing id or text field, a duplicate id, an empty document,
+/// a missing file or folder.
+/// </summary>
+/// <example>
+/// <code>
+/// var docs = CorpusReader.Read("/data/scifact/corpus.jsonl");   // BEIR field names
+/// var manifest = IndexBuilder.Build(docs, "./idx", new IndexOptions());
+/// </code>
+/// </example>
+public static class CorpusReader
+{
+    /// <summary>
+    /// Reads <paramref name="path"/>: a folder with <see cref="ReadFolder"/>, a file with <see cref="ReadJsonl"/>.
+    /// </summary>
+    /// <param name="path">A JSONL file or a folder of text files.</param>
+    /// <param name="options">JSONL field names; null for the BEIR names. Ignored for folders.</param>
+    /// <returns>A lazy sequence; the file is opened when it is enumerated, and re-read on each enumeration.</returns>
+    /// <exception cref="InvalidInputException">The path does not exist (thrown at once).</exception>
+    public static IEnumerable<CorpusDocument> Read(string path, CorpusReaderOptions? options = null) =>
+        Directory.Exists(path) ? ReadFolder(path) : ReadJsonl(path, options);
+
+    /// <summary>
+    /// Reads a JSONL corpus: one JSON object per line; blank lines are skipped. The id may be a string
+    /// or a number; title and text must be strings or null (null or absent title = empty title).
+    /// </summary>
+    /// <param name="path">The JSONL file.</param>
+    /// <param name="options">Field names; null for the BEIR names <c>_id</c>, <c>title</c>, <c>text</c>.</param>
+    /// <returns>A lazy sequence of documents in file order.</returns>
+    /// <exception cref="InvalidInputException">The file does not exist (thrown at once), or, during enumeration,
+    /// a line is not valid UTF-8 or JSON, lacks the id or text field, repeats an id, or has neither title nor text.</exception>
+    public static IEnumerable<CorpusDocument> ReadJsonl(string path, CorpusReaderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+        {
+            throw new InvalidInputException(
+                $"Corpus file '{path}' does not exist: expected a BEIR corpus.jsonl, a JSONL file or a folder of .txt/.md files. Check the --corpus path.",
+                path);
+        }
+        options ??= new CorpusReaderOptions();
+        return new CorpusSequence(
+            $"JSONL corpus {Path.GetFullPath(path)} (id '{options.IdField}', title '{options.TitleField ?? "(none)"}', text '{options.TextField}')",
+            () => ReadJsonlCore(path, options),
+            () => CountNonBlankLines(path));
+    }
+
+    /// <summary>
+    /// Reads every <c>.txt</c> and <c>.md</c> file under <paramref name="folder"/> (recursively, in ordinal order
+    /// of relative path). Id: the relative path without extension, with '/' separators (e.g. <c>notes/tea</c>).
+    /// A <c>.txt</c> file has an empty title and its whole content as text. A <c>.md</c> file's title is its
+    /// first non-empty line with leading '#' and spaces removed, and its text is everything after that line,
+    /// so the heading is not counted twice in a flat index. Line ends are normalised to "\n".
+    /// </summary>
+    /// <param name="folder">The folder.</param>
+    /// <returns>A lazy sequence of documents.</returns>
+    /// <exception cref="InvalidInputException">The folder does not exist (thrown at once), or, during enumeration,
+    /// a file is not valid UTF-8, is empty, or two files map to the same id (e.g. <c>a.txt</c> and <c>a.md</c>).</exception>
+    public static IEnumerable<CorpusDocument> ReadFolder(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (!Directory.Exists(folder))
+        {
+            throw new InvalidInputException(
+                $"Corpus folder '{folder}' does not exist: expected a folder of .txt/.md files. Check the --corpus path.", folder);
+        }
+        return new CorpusSequence(
+            $"folder of .txt/.md files {Path.GetFullPath(folder)}",
+            () => ReadFolderCore(folder),
+            () => ListFolder(folder).Count);
+    }
+
+    private static IEnumerable<CorpusDocument> ReadJsonlCore(string path, CorpusReaderOptions options)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var reader = new Utf8LineReader(path);
+        while (reader.ReadLine() is { } line)
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var n = reader.LineNumber;
+            var doc = ParseLine(path, n, line, options);
+            if (doc is null) continue; // empty, and the caller chose SkipEmpty
+            if (seen.TryGetValue(doc.Id, out var first))
+            {
+                throw new InvalidInputException(
+                    $"{path} line {n}: duplicate document id '{doc.Id}', first seen on line {first}. Document ids must be unique: remove or rename one of them.",
+                    path, n);
+            }
+            seen.Add(doc.Id, n);
+            yield return doc;
+        }
+    }
+
+    private static CorpusDocument? ParseLine(string path, int n, string line, CorpusReaderOptions options)
+    {
+        JsonDocument json;
+        try
+        {
+            json = JsonDocument.Parse(line);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException(
+                $"{path} line {n}: expected one JSON object per line, found malformed JSON (error at byte {(e.BytePositionInLine ?? 0) + 1}). Fix or remove that line.",
+                path, n, e);
+        }
+        using (json)
+        {
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidInputException(
+                    $"{path} line {n}: expected one JSON object per line, found {Describe(root.ValueKind)}. Fix or remove that line.", path, n);
+            }
+            var id = root.TryGetProperty(options.IdField, out var idValue) ? idValue.ValueKind switch
+            {
+                JsonValueKind.String => idValue.GetString()!,
+                JsonValueKind.Number => idValue.GetRawText(),
+                _ => throw WrongType(path, n, options.IdField, "a string or number", idValue.ValueKind),
+            } : throw MissingField(path, n, "id", options.IdField, root, "--id-field");
+            if (id.Length == 0)
+            {
+                throw new InvalidInputException(
+                    $"{path} line {n}: expected a non-empty id in field '{options.IdField}', found an empty string. Give the document an id or remove the line.",
+                    path, n);
+            }
+            var title = options.TitleField is { } tf && root.TryGetProperty(tf, out var titleValue)
+                ? StringOrEmpty(path, n, tf, titleValue)
+                : "";
+            var text = root.TryGetProperty(options.TextField, out var textValue)
+                ? StringOrEmpty(path, n, options.TextField, textValue)
+                : throw MissingField(path, n, "text", options.TextField, root, "--text-field");
+            if (string.IsNullOrWhiteSpace(title) && string.IsNullOrWhiteSpace(text))
+            {
+                if (options.SkipEmpty) return null;
+                throw new InvalidInputException(
+                    $"{path} line {n}: document '{id}' is empty: expected a title or text, found neither. Remove the line, give the document some text, or pass --skip-empty to leave empty documents out.",
+                    path, n);
+            }
+            return new CorpusDocument(id, title, text);
+        }
+    }
+
+    private static string StringOrEmpty(string path, int n, string field, JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString()!,
+        JsonValueKind.Null => "",
+        _ => throw WrongType(path, n, field, "a string", value.ValueKind),
+    };
+
+    private static InvalidInputException MissingField(string path, int n, string role, string field, JsonElement root, string flag)
+    {
+        var names = root.EnumerateObject().Select(p => $"'{p.Name}'").ToList();
+        var available = names.Count == 0 ? "none" : string.Join(", ", names);
+        return new InvalidInputException(
+            $"{path} line {n}: expected the {role} field '{field}', found only the fields {available}. "
+            + $"Name the {role} field with {flag} (CorpusReaderOptions), or add '{field}' to every line.",
+            path, n);
+    }
+
+    private static InvalidInputException WrongType(string path, int n, string field, string expected, JsonValueKind found) =>
+        new($"{path} line {n}: expected field '{field}' to be {expected}, found {Describe(found)}. Fix the value on that line.", path, n);
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    private static IEnumerable<CorpusDocument> ReadFolderCore(string folder)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (file, relative) in ListFolder(folder))
+        {
+            var id = Path.ChangeExtension(relative, null)!.Replace(Path.DirectorySeparatorChar, '/');
+            if (seen.TryGetValue(id, out var first))
+            {
+                throw new InvalidInputException(
+                    $"{file}: duplicate document id '{id}', also the id of '{first}'. Document ids come from file names without extension: rename one of the files.",
+                    file);
+            }
+            seen.Add(id, file);
+            var lines = new List<string>();
+            using (var reader = new Utf8LineReader(file))
+            {
+                while (reader.ReadLine() is { } line) lines.Add(line);
+            }
+            var title = "";
+            var text = string.Join('\n', lines);
+            if (file.EndsWith(".md", StringComparison.OrdinalIgnoreCase))
+            {
+                var i = lines.FindIndex(l => !string.IsNullOrWhiteSpace(l));
+                if (i >= 0)
+                {
+                    title = lines[i].Trim().TrimStart('#').Trim();
+                    text = string.Join('\n', lines.Skip(i + 1)).Trim('\n');
+                }
+            }
+            if (string.IsNullOrWhiteSpace(title) && string.IsNullOrWhiteSpace(text))
+            {
+                throw new InvalidInputException(
+                    $"{file}: document '{id}' is empty: expected a title or text, found neither. Remove the file or give it some text.",
+                    file, 1);
+            }
+            yield return new CorpusDocument(id, title, text);
+        }
+    }
+
+    private static List<(string File, string Relative)> ListFolder(string folder)
+    {
+        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".txt", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".md", StringComparison.OrdinalIgnoreCase))
+            .Select(f => (File: f, Relative: Path.GetRelativePath(folder, f)))
+            .ToList();
+        files.Sort((x, y) => string.CompareOrdinal(x.Relative, y.Relative));
+        return files;
+    }
+
+    private static long CountNonBlankLines(string path)
+    {
+        long count = 0;
+        var blank = true;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            for (var i = 0; i < read; i++)
+            {
+                var b = buffer[i];
+                if (b == (byte)'\n')
+                {
+                    if (!blank) count++;
+                    blank = true;
+                }
+                else if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r')) blank = false;
+            }
+        }
+        return blank ? count : count + 1;
+    }
+
+    /// <summary>A re-enumerable lazy corpus that knows its description and, cheaply, its size.</summary>
+    internal sealed class CorpusSequence(string description, Func<IEnumerable<CorpusDocument>> open, Func<long> count)
+        : IEnumerable<CorpusDocument>
+    {
+        public string Description { get; } = description;
+
+        /// <summary>Counts documents without parsing them (non-blank lines, or files); one extra pass over the input.</summary>
+        public long CountDocuments() => count();
+
+        public IEnumerator<CorpusDocument> GetEnumerator() => open().GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}

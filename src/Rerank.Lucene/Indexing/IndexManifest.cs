@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Rerank.Lucene.Indexing;
+
+/// <summary>
+/// What an index was built from and with, stored as <see cref="FileName"/> in the index folder.
+/// <see cref="Retrieval.Bm25Searcher"/> and the trainer read it, so they use the same analyzer,
+/// BM25 parameters and fields without being told.
+/// </summary>
+/// <param name="FormatVersion">The manifest/index layout version; see <see cref="CurrentFormatVersion"/>.</param>
+/// <param name="Analyzer">The analyzer name; see <see cref="IndexAnalyzer.Name"/>.</param>
+/// <param name="K1">BM25 k1 used for searching this index.</param>
+/// <param name="B">BM25 b used for searching this index.</param>
+/// <param name="FieldsMode">How title and text were indexed.</param>
+/// <param name="DocumentCount">Number of documents in the index.</param>
+/// <param name="CorpusFingerprint">"sha256:" and the hex SHA-256 over every document in order: for each of
+/// id, title and text, its UTF-8 byte length as 8 bytes little-endian, then the bytes. Equal fingerprints mean
+/// the same documents in the same order.</param>
+/// <param name="Source">Where the documents came from (e.g. "BEIR/JSONL corpus /data/scifact/corpus.jsonl").</param>
+/// <param name="CreatedUtc">When the build finished.</param>
+/// <param name="FieldStatistics">Statistics per searchable field (<c>contents</c>, and <c>title</c> in multifield mode).</param>
+public sealed record IndexManifest(
+    int FormatVersion,
+    string Analyzer,
+    float K1,
+    float B,
+    FieldsMode FieldsMode,
+    long DocumentCount,
+    string CorpusFingerprint,
+    string Source,
+    DateTimeOffset CreatedUtc,
+    IReadOnlyDictionary<string, IndexFieldStatistics> FieldStatistics)
+{
+    /// <summary>The manifest file name inside an index folder.</summary>
+    public const string FileName = "searchrerank-index.json";
+
+    /// <summary>The format version this library writes and reads.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Reads the manifest of the index in <paramref name="indexDir"/>.</summary>
+    /// <param name="indexDir">The index folder.</param>
+    /// <returns>The manifest.</returns>
+    /// <exception cref="InvalidInputException">The folder or manifest is missing, unreadable or of another format version.</exception>
+    public static IndexManifest Read(string indexDir)
+    {
+        var path = Path.Combine(indexDir, FileName);
+        if (!Directory.Exists(indexDir) || !File.Exists(path))
+        {
+            throw NotAnIndex(indexDir, Directory.Exists(indexDir) ? $"it has no {FileName}" : "the folder does not exist");
+        }
+        IndexManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<IndexManifest>(File.ReadAllText(path), JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException(
+                $"'{path}' is not a valid SearchRerank index manifest: expected JSON written by `search-host index`, found an error at line {(e.LineNumber ?? 0) + 1}. "
+                + $"Rebuild the index with `search-host index --corpus ... --index {indexDir} --overwrite`.",
+                path, (int?)(e.LineNumber + 1), e);
+        }
+        if (manifest is null || manifest.Analyzer is null || manifest.FieldStatistics is null)
+        {
+            throw new InvalidInputException(
+                $"'{path}' is not a valid SearchRerank index manifest: expected a JSON object with analyzer, k1, b and fieldStatistics, found an incomplete one. "
+                + $"Rebuild the index with `search-host index --corpus ... --index {indexDir} --overwrite`.", path);
+        }
+        if (manifest.FormatVersion != CurrentFormatVersion)
+        {
+            throw new InvalidInputException(
+                $"Index '{indexDir}' has format version {manifest.FormatVersion}; this version of SearchRerank reads format {CurrentFormatVersion}. "
+                + $"Rebuild the index with `search-host index --corpus ... --index {indexDir} --overwrite`.", path);
+        }
+        return manifest;
+    }
+
+    /// <summary>Writes the manifest as <see cref="FileName"/> into <paramref name="indexDir"/>.</summary>
+    internal void Write(string indexDir)
+    {
+        File.WriteAllText(Path.Combine(indexDir, FileName), JsonSerializer.Serialize(this, JsonOptions));
+    }
+
+    internal static InvalidInputException NotAnIndex(string indexDir, string found) =>
+        new($"'{indexDir}' is not a SearchRerank index: expected a folder with {FileName} and a Lucene index, but {found}. "
+            + $"Build one with `search-host index --corpus ... --index {indexDir}`.", indexDir);
+}

@@ -1,0 +1,317 @@
+using Lucene.Net.Analysis;
+using Lucene.Net.Index;
+using Lucene.Net.QueryParsers.Classic;
+using Lucene.Net.Search;
+using Lucene.Net.Search.Similarities;
+using Lucene.Net.Store;
+using Lucene.Net.Util;
+using Rerank.Lucene.Indexing;
+using LuceneDirectory = Lucene.Net.Store.Directory;
+
+namespace Rerank.Lucene.Retrieval;
+
+/// <summary>
+/// BM25 search over an index built by <see cref="IndexBuilder"/>, with the analyzer, k1, b and fields
+/// taken from its <see cref="IndexManifest"/>. Safe for many concurrent callers (a Lucene
+/// <see cref="SearcherManager"/> hands out searchers). Dispose it when done.
+/// </summary>
+/// <remarks>
+/// Ranking is deterministic: hits are ordered by score rounded to 4 decimals (as printed in TREC run
+/// files) descending, then by <see cref="SearchHit.DocId"/> ascending (ordinal), as Anserini's tie
+/// adjuster does. Lucene itself breaks ties by internal doc number, so a tie that straddles the k-th
+/// place could otherwise drop the wrong document: <see cref="Search"/> therefore fetches k + 10 hits
+/// and, while the last fetched hit still ties with the k-th, fetches twice as many, before sorting
+/// and cutting at k. <see cref="SearchHit.Score"/> keeps the unrounded value.
+/// </remarks>
+/// <example>
+/// <code>
+/// using var searcher = Bm25Searcher.Open("./idx");
+/// foreach (var hit in searcher.Search("what makes bread rise?", k: 10))
+///     Console.WriteLine($"{hit.Rank} {hit.DocId} {hit.Score:F4} {hit.Title}");
+/// </code>
+/// </example>
+public sealed class Bm25Searcher : IDisposable
+{
+    private const int TieMargin = 10;
+    private readonly LuceneDirectory _directory;
+    private readonly SearcherManager _manager;
+    private readonly Analyzer _analyzer;
+    private readonly string[] _fields;
+    private readonly string _indexDir;
+    private int _disposed;
+
+    private Bm25Searcher(string indexDir, IndexManifest manifest, LuceneDirectory directory, SearcherManager manager, Analyzer analyzer)
+    {
+        _indexDir = indexDir;
+        Manifest = manifest;
+        _directory = directory;
+        _manager = manager;
+        _analyzer = analyzer;
+        _fields = IndexFields.Searchable(manifest.FieldsMode);
+        var searcher = _manager.Acquire();
+        try
+        {
+            DocumentCount = searcher.IndexReader.NumDocs;
+        }
+        finally
+        {
+            _manager.Release(searcher);
+        }
+    }
+
+    /// <summary>The manifest of the open index.</summary>
+    public IndexManifest Manifest { get; }
+
+    /// <summary>The number of documents in the index.</summary>
+    public int DocumentCount { get; }
+
+    /// <summary>Opens the index in <paramref name="indexDir"/>.</summary>
+    /// <param name="indexDir">A folder written by <see cref="IndexBuilder.Build"/>.</param>
+    /// <returns>The searcher; dispose it.</returns>
+    /// <exception cref="InvalidInputException">The folder is missing, has no manifest or no Lucene index,
+    /// or was built by an incompatible version.</exception>
+    public static Bm25Searcher Open(string indexDir)
+    {
+        ArgumentNullException.ThrowIfNull(indexDir);
+        var manifest = IndexManifest.Read(indexDir);
+        var analyzer = IndexAnalyzer.Create(manifest.Analyzer, indexDir);
+        LuceneDirectory? directory = null;
+        try
+        {
+            directory = FSDirectory.Open(indexDir);
+            if (!DirectoryReader.IndexExists(directory))
+            {
+                throw IndexManifest.NotAnIndex(indexDir, $"it has {IndexManifest.FileName} and no Lucene index files");
+            }
+            var manager = new SearcherManager(directory, new Bm25SearcherFactory(new BM25Similarity(manifest.K1, manifest.B)));
+            return new Bm25Searcher(indexDir, manifest, directory, manager, analyzer);
+        }
+        catch
+        {
+            directory?.Dispose();
+            analyzer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Searches the index and returns the top <paramref name="k"/> hits with their stored text.</summary>
+    /// <param name="query">The query text; in <see cref="QuerySyntax.BagOfWords"/> any characters are allowed.</param>
+    /// <param name="k">How many hits at most (&gt;= 1).</param>
+    /// <param name="syntax">How to read <paramref name="query"/>; default <see cref="QuerySyntax.BagOfWords"/>.</param>
+    /// <returns>Hits ranked 1..n (n &lt;= k); empty when nothing matches or the query has only stop words.</returns>
+    /// <exception cref="InvalidInputException">The query is empty or whitespace, or does not parse as Lucene syntax.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is less than 1.</exception>
+    public IReadOnlyList<SearchHit> Search(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords) =>
+        Run(query, k, syntax, (searcher, hits) =>
+        {
+            var result = new List<SearchHit>(hits.Count);
+            foreach (var h in hits)
+            {
+                var d = searcher.Doc(h.Doc);
+                result.Add(new SearchHit(result.Count + 1, h.Id, h.Score, d.Get(IndexFields.Title) ?? "", d.Get(IndexFields.Text) ?? ""));
+            }
+            return result;
+        });
+
+    /// <summary>
+    /// Ranks like <see cref="Search"/> but returns only ids and scores, without reading stored
+    /// fields: much faster for deep runs such as evaluation at depth 1,000.
+    /// </summary>
+    /// <inheritdoc cref="Search" path="/param"/>
+    /// <returns>Documents ranked 1..n (n &lt;= k), in the same order <see cref="Search"/> returns.</returns>
+    /// <exception cref="InvalidInputException">The query is empty or whitespace, or does not parse as Lucene syntax.</exception>
+    public IReadOnlyList<RankedDocument> Rank(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords) =>
+        Run(query, k, syntax, (_, hits) => hits.Select((h, i) => new RankedDocument(i + 1, h.Id, h.Score)).ToList());
+
+    private IReadOnlyList<T> Run<T>(string query, int k, QuerySyntax syntax,
+        Func<IndexSearcher, List<(int Doc, float Score, string Id)>, IReadOnlyList<T>> materialize)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        if (string.IsNullOrWhiteSpace(query))
+        {
+            throw new InvalidInputException("Expected a query with at least one word, found an empty query. Type some words to search for.");
+        }
+        var luceneQuery = syntax == QuerySyntax.Lucene ? ParseLucene(query) : BagOfWordsQuery.Build(_analyzer, _fields, query);
+        if (luceneQuery is null) return [];
+        var searcher = _manager.Acquire();
+        try
+        {
+            return materialize(searcher, Collect(searcher, luceneQuery, k));
+        }
+        finally
+        {
+            _manager.Release(searcher);
+        }
+    }
+
+    private static List<(int Doc, float Score, string Id)> Collect(IndexSearcher searcher, Query query, int k)
+    {
+        var n = k + TieMargin;
+        while (true)
+        {
+            var top = searcher.Search(query, n);
+            var fetched = top.ScoreDocs;
+            var complete = fetched.Length >= top.TotalHits;
+            if (!complete && fetched.Length > k && Round(fetched[^1].Score) == Round(fetched[k - 1].Score))
+            {
+                // The k-th and the last fetched hit tie: more hits may share that score. Fetch more.
+                n = (int)Math.Min((long)n * 2, int.MaxValue - 1);
+                continue;
+            }
+            var ids = MultiDocValues.GetBinaryValues(searcher.IndexReader, IndexFields.Id);
+            var bytes = new BytesRef();
+            return fetched
+                .Select(sd =>
+                {
+                    ids.Get(sd.Doc, bytes);
+                    return (sd.Doc, sd.Score, Id: bytes.Utf8ToString());
+                })
+                .OrderByDescending(h => Round(h.Score))
+                .ThenBy(h => h.Id, StringComparer.Ordinal)
+                .Take(k)
+                .ToList();
+        }
+    }
+
+    /// <summary>The score as ranked: rounded to 4 decimals, as TREC run files print it.</summary>
+    internal static double Round(float score) => Math.Round((double)score, 4, MidpointRounding.AwayFromZero);
+
+    private Query? ParseLucene(string query)
+    {
+        QueryParser parser = _fields.Length == 1
+            ? new QueryParser(IndexAnalyzer.Version, _fields[0], _analyzer)
+            : new MultiFieldQueryParser(IndexAnalyzer.Version, _fields, _analyzer);
+        try
+        {
+            return parser.Parse(query);
+        }
+        catch (ParseException e)
+        {
+            throw new InvalidInputException(
+                $"Cannot parse '{query}' as Lucene query syntax: {DescribeParseError(e, query)}. "
+                + "Fix the syntax, or drop --lucene-syntax to search the text as plain words.", inner: e);
+        }
+        catch (BooleanQuery.TooManyClausesException e)
+        {
+            throw new InvalidInputException(
+                $"Query '{query}' expands to more than {BooleanQuery.MaxClauseCount} terms. Use a longer prefix or fewer wildcards.", inner: e);
+        }
+    }
+
+    /// <summary>"unexpected 'X' at column N" from the parser's token (Lucene.Net wraps the parser's own
+    /// exception, which holds the token, in another); else the lexer's message, e.g. for an unclosed quote.</summary>
+    private static string DescribeParseError(ParseException e, string query)
+    {
+        var inner = e.CurrentToken is null && e.InnerException is ParseException p ? p : e;
+        if (inner.CurrentToken?.Next is { } token)
+        {
+            return token.Kind == 0
+                ? $"unexpected end of query at column {query.Length + 1}"
+                : $"unexpected '{token.Image}' at column {token.BeginColumn + 1}"; // FastCharStream columns are 0-based
+        }
+        var message = (e.InnerException ?? e).Message;
+        var firstLine = message.Split('\n', 2)[0].Trim().TrimEnd('.');
+        return firstLine.Length == 0 ? "syntax error" : firstLine;
+    }
+
+    /// <summary>The stored document with id <paramref name="id"/>, or null when the index has none.</summary>
+    /// <param name="id">The document id.</param>
+    /// <returns>The document with its full stored text, or null.</returns>
+    public CorpusDocument? GetDocument(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return GetDocuments([id]).GetValueOrDefault(id);
+    }
+
+    /// <summary>The stored documents for many ids at once; ids not in the index are absent from the result.</summary>
+    /// <param name="ids">Document ids; duplicates are fine.</param>
+    /// <returns>A dictionary from id to document.</returns>
+    public IReadOnlyDictionary<string, CorpusDocument> GetDocuments(IEnumerable<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var result = new Dictionary<string, CorpusDocument>(StringComparer.Ordinal);
+        var searcher = _manager.Acquire();
+        try
+        {
+            foreach (var id in ids)
+            {
+                if (id is null || result.ContainsKey(id)) continue;
+                var top = searcher.Search(new TermQuery(new Term(IndexFields.Id, id)), 1);
+                if (top.ScoreDocs.Length == 1) result[id] = Load(searcher, top.ScoreDocs[0].Doc);
+            }
+        }
+        finally
+        {
+            _manager.Release(searcher);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The document at position <paramref name="index"/> in corpus order (0-based), for sampling, e.g.
+    /// random negatives drawn with a seeded <see cref="Random"/>.
+    /// </summary>
+    /// <param name="index">0 to <see cref="DocumentCount"/> - 1.</param>
+    /// <returns>The document.</returns>
+    public CorpusDocument GetDocumentAt(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, DocumentCount);
+        var searcher = _manager.Acquire();
+        try
+        {
+            // IndexBuilder merges to one segment, so Lucene doc numbers are corpus positions.
+            return Load(searcher, index);
+        }
+        finally
+        {
+            _manager.Release(searcher);
+        }
+    }
+
+    /// <summary>All documents in corpus order, read lazily from the stored fields.</summary>
+    /// <returns>A sequence that can be enumerated many times, also concurrently with searching.</returns>
+    public IEnumerable<CorpusDocument> EnumerateDocuments()
+    {
+        var searcher = _manager.Acquire();
+        try
+        {
+            var reader = searcher.IndexReader;
+            var live = MultiFields.GetLiveDocs(reader);
+            for (var doc = 0; doc < reader.MaxDoc; doc++)
+            {
+                if (live is not null && !live.Get(doc)) continue;
+                yield return Load(searcher, doc);
+            }
+        }
+        finally
+        {
+            _manager.Release(searcher);
+        }
+    }
+
+    private static CorpusDocument Load(IndexSearcher searcher, int doc)
+    {
+        var d = searcher.Doc(doc);
+        return new CorpusDocument(d.Get(IndexFields.Id), d.Get(IndexFields.Title) ?? "", d.Get(IndexFields.Text) ?? "");
+    }
+
+    /// <summary>Closes the index.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        _manager.Dispose();
+        _directory.Dispose();
+        _analyzer.Dispose();
+    }
+
+    /// <summary>Gives every searcher the index's BM25 parameters.</summary>
+    private sealed class Bm25SearcherFactory(Similarity similarity) : SearcherFactory
+    {
+        public override IndexSearcher NewSearcher(IndexReader reader) => new(reader) { Similarity = similarity };
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"Bm25Searcher({_indexDir}, {DocumentCount} docs)";
+}

@@ -1,0 +1,130 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Rerank.Lucene;
+using Rerank.Lucene.Indexing;
+using Spectre.Console;
+
+namespace Search.Host.Cli;
+
+/// <summary><c>search-host index</c>: builds a BM25 index from a corpus.</summary>
+internal static class IndexCommand
+{
+    private static readonly Option<string> Corpus = new("--corpus", "-c")
+    {
+        Description = "Corpus to index: a BEIR corpus.jsonl, a JSONL file with the fields named below, or a folder of .txt/.md files.",
+        Required = true,
+    };
+
+    private static readonly Option<string> Index = new("--index", "-i")
+    {
+        Description = "Folder to write the index to.",
+        Required = true,
+    };
+
+    private static readonly Option<string> Format = new("--format")
+    {
+        Description = "Corpus format: beir, jsonl or text. Default: text for a folder, beir for a file.",
+    };
+
+    private static readonly Option<string> IdField = new("--id-field") { Description = "JSONL field holding the document id. Default: _id." };
+    private static readonly Option<string> TitleField = new("--title-field") { Description = "JSONL field holding the title (optional). Default: title." };
+    private static readonly Option<string> TextField = new("--text-field") { Description = "JSONL field holding the text. Default: text." };
+
+    private static readonly Option<string> Fields = new("--fields")
+    {
+        Description = "flat: title and text searched as one field (default; Anserini's BEIR flat runs). multifield: title and text as separate, equally weighted fields.",
+        DefaultValueFactory = _ => "flat",
+    };
+
+    private static readonly Option<float> K1 = new("--k1")
+    {
+        Description = "BM25 term-frequency saturation. Default 0.9 (Anserini/BEIR).",
+        DefaultValueFactory = _ => 0.9f,
+    };
+
+    private static readonly Option<float> B = new("--b")
+    {
+        Description = "BM25 length normalisation. Default 0.4 (Anserini/BEIR).",
+        DefaultValueFactory = _ => 0.4f,
+    };
+
+    private static readonly Option<bool> SkipEmpty = new("--skip-empty")
+    {
+        Description = "Leave out JSONL documents with neither title nor text instead of stopping at the first one.",
+    };
+
+    private static readonly Option<bool> Overwrite = new("--overwrite")
+    {
+        Description = "Replace an existing index (the old one stays intact until the new one is complete).",
+    };
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("index", "Build a BM25 index (English analysis, stored text) from a corpus.\n\n" +
+            "Example:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample")
+        {
+            Corpus, Index, Format, IdField, TitleField, TextField, Fields, K1, B, SkipEmpty, Overwrite,
+        };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(parse, new Dictionary<Option, string>(), (services, token) =>
+            Task.FromResult(Run(parse, services, token)), ct));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, IServiceProvider services, CancellationToken ct)
+    {
+        var console = ConsoleOutput.For(parse);
+        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("index");
+        var corpusPath = parse.GetRequiredValue(Corpus);
+        var indexDir = parse.GetRequiredValue(Index);
+        var docs = OpenCorpus(corpusPath, parse);
+        var options = new IndexOptions(
+            K1: parse.GetValue(K1),
+            B: parse.GetValue(B),
+            FieldsMode: ParseFields(parse.GetValue(Fields)),
+            Overwrite: parse.GetValue(Overwrite),
+            Source: Path.GetFullPath(corpusPath));
+
+        log.LogInformation("Indexing {Corpus} into {Index} ({Mode}, k1={K1}, b={B})", corpusPath, indexDir, options.FieldsMode, options.K1, options.B);
+        var manifest = ProgressDisplay.Run(console, "Indexing", (IProgress<IndexingProgress> progress) =>
+            IndexBuilder.Build(docs, indexDir, options, progress, ct));
+
+        console.Output.WriteLine(
+            $"Indexed {manifest.DocumentCount} documents into {indexDir} " +
+            $"(fields {manifest.FieldsMode.ToString().ToLowerInvariant()}, k1 {manifest.K1}, b {manifest.B}, fingerprint {manifest.CorpusFingerprint[..12]}).");
+        return 0;
+    }
+
+    private static IEnumerable<CorpusDocument> OpenCorpus(string path, ParseResult parse)
+    {
+        var format = parse.GetValue(Format)?.ToLowerInvariant() ?? (Directory.Exists(path) ? "text" : "beir");
+        var fieldsGiven = parse.GetValue(IdField) is not null || parse.GetValue(TitleField) is not null || parse.GetValue(TextField) is not null;
+        switch (format)
+        {
+            case "text":
+                if (!Directory.Exists(path))
+                    throw new InvalidInputException($"--format text expects a folder of .txt/.md files, but '{path}' is not a folder. Pass the folder, or use --format beir|jsonl for a file.", path);
+                return CorpusReader.ReadFolder(path);
+            case "beir":
+                if (fieldsGiven)
+                    throw new InvalidInputException("--id-field/--title-field/--text-field apply to --format jsonl; BEIR corpora always use _id, title and text. Add --format jsonl.");
+                return CorpusReader.ReadJsonl(path, new CorpusReaderOptions(SkipEmpty: parse.GetValue(SkipEmpty)));
+            case "jsonl":
+                return CorpusReader.ReadJsonl(path, new CorpusReaderOptions(
+                    IdField: parse.GetValue(IdField) ?? "_id",
+                    TitleField: parse.GetValue(TitleField) ?? "title",
+                    TextField: parse.GetValue(TextField) ?? "text",
+                    SkipEmpty: parse.GetValue(SkipEmpty)));
+            default:
+                throw new InvalidInputException($"Unknown --format '{format}'. Use beir, jsonl or text.");
+        }
+    }
+
+    private static FieldsMode ParseFields(string? value) => value?.ToLowerInvariant() switch
+    {
+        null or "flat" => FieldsMode.Flat,
+        "multifield" => FieldsMode.Multifield,
+        _ => throw new InvalidInputException($"Unknown --fields '{value}'. Use flat or multifield."),
+    };
+}

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Text.Json;
+using Rerank.Lucene;
+using Rerank.Lucene.Retrieval;
+using Search.Host.Hosting;
+using Spectre.Console;
+
+namespace Search.Host.Cli;
+
+/// <summary><c>search-host search</c>: one-shot or interactive queries against an index.</summary>
+internal static class SearchCommand
+{
+    private static readonly Argument<string?> Query = new("query")
+    {
+        Description = "The query. Omit it for an interactive prompt (empty line or Ctrl-D to quit).",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private static readonly Option<bool> Json = new("--json") { Description = "Print hits as JSON (one object per query)." };
+
+    private static readonly Option<bool> LuceneSyntax = new("--lucene-syntax")
+    {
+        Description = "Parse the query with full Lucene syntax (AND, \"phrases\", field:term, wildcards). By default a query is a bag of words and no character is special.",
+    };
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("search", "Search an index with BM25.\n\n" +
+            "Examples:\n  search-host search --index .idx/sample \"how do vaccines train the immune system?\"\n  search-host search --index .idx/sample        (interactive)")
+        {
+            Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax,
+        };
+        var bound = new Dictionary<Option, string>
+        {
+            [CommonOptions.Index] = $"{SearchHostOptions.Section}:Index",
+            [CommonOptions.Top] = $"{SearchHostOptions.Section}:Top",
+        };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(parse, bound, (services, token) =>
+            Task.FromResult(Run(parse, services.Options<SearchHostOptions>(), token)), ct));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, SearchHostOptions options, CancellationToken ct)
+    {
+        var console = ConsoleOutput.For(parse);
+        using var searcher = Bm25Searcher.Open(CommonOptions.RequireIndex(options));
+        var syntax = parse.GetValue(LuceneSyntax) ? QuerySyntax.Lucene : QuerySyntax.BagOfWords;
+        var json = parse.GetValue(Json);
+        var query = parse.GetValue(Query);
+
+        if (query is not null)
+        {
+            Show(console, json, query, searcher.Search(query, options.Top, syntax));
+            return 0;
+        }
+
+        console.Error.WriteLine($"Searching {searcher.DocumentCount:N0} documents. Type a query; an empty line or Ctrl-D quits.");
+        while (!ct.IsCancellationRequested)
+        {
+            console.Error.Write("query> ");
+            var line = Console.In.ReadLine();
+            if (string.IsNullOrWhiteSpace(line)) break;
+            try
+            {
+                Show(console, json, line, searcher.Search(line, options.Top, syntax));
+            }
+            catch (InvalidInputException e)
+            {
+                // A bad query in interactive mode is reported and the prompt continues.
+                console.Error.WriteLine($"error: {e.Message}");
+            }
+        }
+        return 0;
+    }
+
+    private static void Show(ConsoleOutput console, bool json, string query, IReadOnlyList<SearchHit> hits)
+    {
+        if (json)
+        {
+            console.Output.WriteLine(JsonSerializer.Serialize(new
+            {
+                query,
+                hits = hits.Select(h => new { rank = h.Rank, id = h.DocId, score = h.Score, title = h.Title, snippet = Snippet.Of(h.Text) }),
+            }));
+            return;
+        }
+        if (hits.Count == 0)
+        {
+            console.Output.WriteLine("No documents match (after analysis the query may contain only stop words).");
+            return;
+        }
+        var table = new Table().Border(TableBorder.Simple)
+            .AddColumn(new TableColumn("rank").RightAligned())
+            .AddColumn("id")
+            .AddColumn(new TableColumn("score").RightAligned())
+            .AddColumn("title / snippet");
+        foreach (var h in hits)
+        {
+            table.AddRow(
+                new Text(h.Rank.ToString()),
+                new Text(h.DocId),
+                new Text(h.Score.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
+                new Markup($"[bold]{Markup.Escape(h.Title)}[/]\n{Markup.Escape(Snippet.Of(h.Text))}"));
+        }
+        console.Out.Write(table);
+    }
+}
