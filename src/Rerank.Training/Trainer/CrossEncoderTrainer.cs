@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Rerank.Lucene;
+using Rerank.Lucene.Modeling;
 using Rerank.Training.Data;
 using Rerank.Training.Losses;
 using Rerank.Training.Optimization;
@@ -314,23 +315,23 @@ internal sealed class CrossEncoderTrainer
         return state;
     }
 
-    /// <summary>Writes every state-dict entry (parameters and buffers) as F32 safetensors.</summary>
+    /// <summary>Writes every floating-point state-dict entry (parameters and buffers) as F32 safetensors (exact, for resume).</summary>
     internal static void SaveWeights(string path, nn.Module module)
     {
-        var tensors = new Dictionary<string, (long[], float[])>(StringComparer.Ordinal);
+        var tensors = new Dictionary<string, TensorData>(StringComparer.Ordinal);
         foreach (var (name, t) in module.state_dict())
         {
             if (!t.is_floating_point()) continue;
             using var host = t.detach().to_type(ScalarType.Float32).cpu().contiguous();
-            tensors[name] = (host.shape, host.data<float>().ToArray());
+            tensors[name] = new TensorData(host.shape, host.data<float>().ToArray());
         }
-        SafeTensorsFile.Write(path, tensors);
+        SafeTensors.Write(path, tensors, SafeTensorsDType.F32);
     }
 
     /// <summary>Loads weights written by <see cref="SaveWeights"/>, strictly: missing or unexpected names are an error.</summary>
     internal static void LoadWeights(string path, nn.Module module)
     {
-        var saved = SafeTensorsFile.Read(path);
+        var saved = SafeTensors.Read(path);
         var target = module.state_dict().Where(kv => kv.Value.is_floating_point()).ToDictionary(kv => kv.Key, kv => kv.Value);
         var missing = target.Keys.Where(k => !saved.ContainsKey(k)).ToList();
         var unexpected = saved.Keys.Where(k => !target.ContainsKey(k)).ToList();
@@ -341,7 +342,7 @@ internal sealed class CrossEncoderTrainer
         using var noGrad = no_grad();
         foreach (var (name, t) in target)
         {
-            var (shape, values) = saved[name];
+            var (shape, values) = (saved[name].Shape, saved[name].Values);
             if (!shape.SequenceEqual(t.shape))
             {
                 throw new InvalidDataException($"Weight '{name}' in '{path}' has shape [{string.Join(",", shape)}]; the model expects [{string.Join(",", t.shape)}].");

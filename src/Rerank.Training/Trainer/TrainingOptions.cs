@@ -16,7 +16,11 @@ public sealed record TrainingOptions
     /// <summary>Folder of the final model (Hugging Face layout plus README.md). Required.</summary>
     public string OutputDirectory { get; init; } = "";
 
-    /// <summary>Folder of the resumable checkpoints and the best-so-far weights; default <c>{OutputDirectory}/checkpoints</c>.</summary>
+    /// <summary>
+    /// Folder of the resumable checkpoints and the best-so-far weights; default the sibling
+    /// <c>{OutputDirectory}-checkpoints</c>. Not inside the model folder: saving the model replaces
+    /// that folder as a whole (atomically), and a model folder should not ship checkpoints.
+    /// </summary>
     public string? CheckpointDirectory { get; init; }
 
     /// <summary>Peak learning rate; default 2e-5 (the guide's value for a pretrained cross-encoder).</summary>
@@ -98,5 +102,5 @@ public sealed record TrainingOptions
     public bool LoadBestModelAtEnd { get; init; } = true;
 
     /// <summary>The resolved checkpoint folder.</summary>
-    public string ResolvedCheckpointDirectory => CheckpointDirectory ?? Path.Combine(OutputDirectory, "checkpoints");
+    public string ResolvedCheckpointDirectory => CheckpointDirectory ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(OutputDirectory)) + "-checkpoints";
 }

@@ -2,8 +2,11 @@ using Rerank.Training.Losses;
 using Rerank.Training.Trainer;
 using static Rerank.Lucene.Tests.Training.Trainer.TrainerFixtures;
 
+using Rerank.Lucene.Tests.Native;
+
 namespace Rerank.Lucene.Tests.Training.Trainer;
 
+[Collection(TorchCollection.Name)]
 public sealed class CrossEncoderTrainerTests
 {
     [Fact]
@@ -81,7 +84,7 @@ public sealed class CrossEncoderTrainerTests
         Assert.Equal(0.5, result.BestMetric);
         Assert.Equal([1, 2, 3], result.DevCurve.Select(e => e.Step));
         var best = new TinyCrossEncoder();
-        CrossEncoderTrainer.LoadWeights(Path.Combine(dir, "checkpoints", "best-00000001", "model.safetensors"), best);
+        CrossEncoderTrainer.LoadWeights(Path.Combine(dir + "-checkpoints", "best-00000001", "model.safetensors"), best);
         Assert.Equal(best.FlatWeights(), model!.FlatWeights());
         Assert.Equal([dir], model.SavedFolders);
     }
@@ -124,7 +127,7 @@ public sealed class CrossEncoderTrainerTests
         new CrossEncoderTrainer(options, _ => new TinyCrossEncoder(), new HashingPairEncoder()).Train(groups, new TrainingHooks());
         var ex = Assert.Throws<InvalidInputException>(() =>
             new CrossEncoderTrainer(options, _ => new TinyCrossEncoder(), new HashingPairEncoder()).Train(groups, new TrainingHooks()));
-        Assert.Equal($"'{Path.Combine(dir, "checkpoints")}' already holds checkpoint 'checkpoint-00000001' of an earlier run. Pass --resume to continue it, or choose another output folder.", ex.Message);
+        Assert.Equal($"'{dir}-checkpoints' already holds checkpoint 'checkpoint-00000001' of an earlier run. Pass --resume to continue it, or choose another output folder.", ex.Message);
     }
 
     [Fact]
