@@ -1,0 +1,69 @@
+using Rerank.Lucene;
+using Rerank.Lucene.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rerank.Training.Trainer;
+
+/// <summary>
+/// The library's <see cref="BertForSequenceClassification"/> as a trainable cross-encoder: logits
+/// from encoded batches, and a Hugging Face folder (config, safetensors, vocabulary) at the end.
+/// </summary>
+internal sealed class BertCrossEncoderAdapter : ITrainableCrossEncoder
+{
+    private readonly BertForSequenceClassification _model;
+    private readonly string _vocabPath;
+
+    /// <summary>Wraps a model that is already on its training device.</summary>
+    /// <param name="model">A one-label classification model.</param>
+    /// <param name="vocabPath">The vocabulary copied into the saved folder.</param>
+    public BertCrossEncoderAdapter(BertForSequenceClassification model, string vocabPath)
+    {
+        if (model.Config.Labels.Count != 1)
+        {
+            throw new InvalidInputException($"A cross-encoder reranker has one output label; the model has {model.Config.Labels.Count}. Start from a one-label cross-encoder or an encoder-only checkpoint.");
+        }
+        _model = model;
+        _vocabPath = vocabPath;
+    }
+
+    /// <summary>
+    /// Loads a model folder for fine-tuning on <paramref name="device"/>. An encoder-only
+    /// checkpoint gets a fresh head initialised from <paramref name="seed"/>.
+    /// </summary>
+    public static BertCrossEncoderAdapter Load(string folder, Device device, int seed)
+    {
+        var model = BertModelFolder.LoadForSequenceClassification(folder, ClassifierHeadPolicy.AllowFresh);
+        if (!model.HasTrainedHead) model.InitializeFreshHead(seed);
+        model.to(device);
+        return new BertCrossEncoderAdapter(model, Path.Combine(folder, BertModelFolder.VocabFile));
+    }
+
+    /// <summary>The wrapped model.</summary>
+    public BertForSequenceClassification Model => _model;
+
+    /// <inheritdoc />
+    public nn.Module Module => _model;
+
+    /// <inheritdoc />
+    public Tensor Logits(EncodedPairBatch batch, Device device, TrainingPrecision precision)
+    {
+        if (precision != TrainingPrecision.Fp32)
+        {
+            throw new InvalidInputException("The BERT model has no mixed-precision (bf16) training forward yet; train with --precision fp32.");
+        }
+        using var scope = NewDisposeScope();
+        var shape = new long[] { batch.Rows, batch.Length };
+        var ids = tensor(batch.InputIds, shape, device: device);
+        var types = tensor(batch.TokenTypeIds, shape, device: device);
+        var mask = tensor(batch.AttentionMask, shape, device: device);
+        return _model.forward(ids, types, mask).squeeze(-1).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public void SaveModelFolder(string folder)
+    {
+        _model.MarkHeadTrained();
+        BertModelFolder.Save(folder, _model, new BertFolderSaveOptions { VocabPath = _vocabPath, Overwrite = true, ModelMaxLength = _model.Config.MaxPositionEmbeddings });
+    }
+}

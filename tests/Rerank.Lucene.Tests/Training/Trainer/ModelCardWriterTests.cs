@@ -1,0 +1,25 @@
+using Rerank.Training.Trainer;
+
+namespace Rerank.Lucene.Tests.Training.Trainer;
+
+public sealed class ModelCardWriterTests
+{
+    [Fact]
+    public void Render_WithDevCurve_ListsCommandSeedCurveAndBest()
+    {
+        var info = new ModelCardInfo("cross-encoder/ms-marco-MiniLM-L-6-v2", "rerank-train --index ./idx --seed 12",
+            [new("train queries", "809"), new("negatives mined per query", "5 (BM25 ranks 10-100)")]);
+        var options = new TrainingOptions { OutputDirectory = "out" };
+        var result = new TrainingResult("out", 200, false, 0.7123, 100,
+            [new DevEvaluation(100, 0, 0.7123, 0.41), new DevEvaluation(200, 1, 0.70, 0.3)], 4.0, 809, 4045);
+        var card = ModelCardWriter.Render(info, options, result, "BinaryCrossEntropy");
+        Assert.Contains("base_model: cross-encoder/ms-marco-MiniLM-L-6-v2", card);
+        Assert.Contains("rerank-train --index ./idx --seed 12", card);
+        Assert.Contains("| train queries | 809 |", card);
+        Assert.Contains("| seed | 12 |", card);
+        Assert.Contains("| loss | BinaryCrossEntropy (pos_weight 4) |", card);
+        Assert.Contains("| 100 | 0 | 0.4100 | 0.7123 (best) |", card);
+        Assert.Contains("| 200 | 1 | 0.3000 | 0.7000 |", card);
+        Assert.Contains("Best dev metric 0.7123 at step 100; this folder holds the best weights.", card);
+    }
+}
