@@ -1,1 +1,3 @@
-return 0;
+using Rerank.Training.Cli;
+
+return await TrainCommand.Create().Parse(args).InvokeAsync();

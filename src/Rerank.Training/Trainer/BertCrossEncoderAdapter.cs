@@ -33,7 +33,31 @@ internal sealed class BertCrossEncoderAdapter : ITrainableCrossEncoder
     /// </summary>
     public static BertCrossEncoderAdapter Load(string folder, Device device, int seed)
     {
-        var model = BertModelFolder.LoadForSequenceClassification(folder, ClassifierHeadPolicy.AllowFresh);
+        var config = BertModelFolder.ReadConfig(folder);
+        var (weights, source) = BertModelFolder.ReadWeights(folder);
+        var hasHead = BertForSequenceClassification.HeadKeys.Any(weights.ContainsKey);
+        if (!hasHead)
+        {
+            // An encoder-only base (e.g. the bundled MiniLM, whose config leaves num_labels at Hugging
+            // Face's default of 2) becomes a cross-encoder: one logit, scored through a sigmoid.
+            config = config with { Labels = ["LABEL_0"], Activation = ScoreActivation.Sigmoid, Architectures = ["BertForSequenceClassification"] };
+        }
+        else if (config.NumLabels != 1)
+        {
+            throw new InvalidInputException(
+                $"'{folder}' is a classifier with {config.NumLabels} labels; a cross-encoder to fine-tune must have 1 (num_labels: 1), or no head at all. Pass a BERT encoder or a one-label cross-encoder to --base.",
+                folder);
+        }
+        var model = new BertForSequenceClassification(config);
+        try
+        {
+            model.LoadWeights(weights, source, ClassifierHeadPolicy.AllowFresh);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         if (!model.HasTrainedHead) model.InitializeFreshHead(seed);
         model.to(device);
         return new BertCrossEncoderAdapter(model, Path.Combine(folder, BertModelFolder.VocabFile));

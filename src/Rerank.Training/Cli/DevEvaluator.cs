@@ -1,0 +1,86 @@
+using Rerank.Lucene.Evaluation;
+using Rerank.Lucene.Reranking;
+using Rerank.Lucene.Retrieval;
+using Rerank.Training.Data;
+using Rerank.Training.Trainer;
+
+namespace Rerank.Training.Cli;
+
+/// <summary>
+/// Validation while training: reranks each dev query's BM25 top-k with the model as it is now and
+/// returns nDCG@10. The BM25 candidates and their texts are fetched once, up front.
+/// </summary>
+internal sealed class DevEvaluator
+{
+    private readonly Qrels _qrels;
+    private readonly Dictionary<string, string> _queries;
+    private readonly Dictionary<string, IReadOnlyList<SearchHit>> _candidates;
+
+    /// <summary>Prepares the dev queries' candidates from <paramref name="bm25"/>.</summary>
+    public DevEvaluator(Bm25Searcher bm25, IReadOnlyList<TrainingGroup> dev, int candidates)
+    {
+        var judgments = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
+        _queries = new Dictionary<string, string>(StringComparer.Ordinal);
+        _candidates = new Dictionary<string, IReadOnlyList<SearchHit>>(StringComparer.Ordinal);
+        foreach (var group in dev)
+        {
+            var positives = group.Positives.Where(p => p.DocId is not null).Select(p => p.DocId!).Distinct().ToList();
+            if (positives.Count == 0) continue; // text-only positives cannot be found among index candidates
+            judgments[group.QueryId] = positives.ToDictionary(id => id, _ => 1, StringComparer.Ordinal);
+            _queries[group.QueryId] = group.Query;
+            _candidates[group.QueryId] = bm25.Search(group.Query, candidates);
+        }
+        _qrels = new Qrels(judgments);
+        Bm25 = _queries.Count == 0 ? null : Evaluate(id => _candidates[id].Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
+    }
+
+    /// <summary>Dev queries that can be evaluated (those with index-id positives).</summary>
+    public int QueryCount => _queries.Count;
+
+    /// <summary>BM25's own metrics on the dev queries, for comparison; null without dev queries.</summary>
+    public EvaluationResult? Bm25 { get; }
+
+    /// <summary>nDCG@10 of the reranked candidates (score mode replace).</summary>
+    public double Ndcg10(IPairScorer scorer) => Score(scorer).Replace.Mean.Ndcg10;
+
+    /// <summary>Scores every candidate once; returns replace-mode metrics and the raw scores for tuning.</summary>
+    public (EvaluationResult Replace, Dictionary<string, float[]> Scores) Score(IPairScorer scorer)
+    {
+        var ids = _queries.Keys.ToList();
+        var pairs = ids.SelectMany(id => _candidates[id].Select(h => (_queries[id], DocumentText.Join(h.Title, h.Text)))).ToList();
+        var flat = scorer.Score(pairs);
+        var scores = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var offset = 0;
+        foreach (var id in ids)
+        {
+            var n = _candidates[id].Count;
+            scores[id] = flat.AsSpan(offset, n).ToArray();
+            offset += n;
+        }
+        return (Evaluate(id => _candidates[id].Select((h, i) => new ScoredDocument(h.DocId, scores[id][i])).ToList()), scores);
+    }
+
+    /// <summary>
+    /// The interpolation weight (0 to 1 in steps of 0.05) with the best dev nDCG@10; ties go to the
+    /// larger weight. Returns the weight and its nDCG@10.
+    /// </summary>
+    public (double Weight, double Ndcg10) TuneInterpolation(Dictionary<string, float[]> scores)
+    {
+        var best = (Weight: 1.0, Ndcg10: double.MinValue);
+        for (var step = 20; step >= 0; step--)
+        {
+            var w = step / 20.0;
+            var result = Evaluate(id =>
+            {
+                var hits = _candidates[id];
+                var final = ScoreCombiner.Combine(hits.Select(h => (double)h.Score).ToList(), scores[id].Select(s => (double)s).ToList(), ScoreMode.Interpolate, w);
+                return hits.Select((h, i) => new ScoredDocument(h.DocId, final[i])).ToList();
+            });
+            if (result.Mean.Ndcg10 > best.Ndcg10 + 1e-12) best = (w, result.Mean.Ndcg10);
+        }
+        return best;
+    }
+
+    private EvaluationResult Evaluate(Func<string, IReadOnlyList<ScoredDocument>> rank) =>
+        RunEvaluation.Evaluate(_qrels, _queries.Keys.ToDictionary(id => id, id => id, StringComparer.Ordinal), rank);
+}

@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Rerank.Lucene;
+using Rerank.Lucene.Retrieval;
+using Rerank.Training.Data;
+using Rerank.Training.Mining;
+
+namespace Rerank.Training.Cli;
+
+/// <summary>
+/// The training and dev data of one run, from exactly one source: BEIR queries + qrels (negatives
+/// mined from the index), triples, labelled pairs, previously mined groups, or self-supervised
+/// pseudo-queries (negatives mined). Statistics go into the model card.
+/// </summary>
+internal sealed class TrainingData
+{
+    private TrainingData(IReadOnlyList<TrainingGroup>? groups, IReadOnlyList<LabeledPair>? pairs, IReadOnlyList<TrainingGroup> dev,
+        List<KeyValuePair<string, string>> statistics)
+    {
+        Groups = groups;
+        Pairs = pairs;
+        Dev = dev;
+        Statistics = statistics;
+    }
+
+    /// <summary>Training groups (null when training on labelled pairs).</summary>
+    public IReadOnlyList<TrainingGroup>? Groups { get; }
+
+    /// <summary>Labelled pairs (null when training on groups).</summary>
+    public IReadOnlyList<LabeledPair>? Pairs { get; }
+
+    /// <summary>Validation queries with their positives (may be empty).</summary>
+    public IReadOnlyList<TrainingGroup> Dev { get; }
+
+    /// <summary>What the model card reports about the data.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Statistics { get; }
+
+    /// <summary>Reads, splits and mines as the flags say.</summary>
+    public static TrainingData Load(ParseResult parse, Bm25Searcher bm25, IDocumentStore store, int seed, ILogger log)
+    {
+        var o = TrainCommand.DataOptions(parse);
+        var sources = new[] { o.Qrels is not null, o.Triples is not null, o.Pairs is not null, o.SelfSupervised, o.Mined is not null }.Count(x => x);
+        if (sources != 1)
+            throw new InvalidInputException(
+                "Give exactly one training source: --queries with --qrels, --triples FILE, --pairs FILE, --mined FILE, or --self-supervised.");
+        if (o.Qrels is not null && o.Queries is null)
+            throw new InvalidInputException("--qrels needs --queries (the BEIR queries.jsonl holding the query texts).");
+        if (o.DevQrels is not null && o.Queries is null)
+            throw new InvalidInputException("--dev-qrels needs --queries (the BEIR queries.jsonl holding the dev query texts).");
+        if (o.DevFraction is <= 0 or >= 1)
+            throw new InvalidInputException($"--dev-fraction must be between 0 and 1 (exclusive); got {o.DevFraction}.");
+
+        var stats = new List<KeyValuePair<string, string>>();
+        void Stat(string key, object value) => stats.Add(new(key, Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""));
+        Stat("index", $"{bm25.Manifest.Source} ({bm25.DocumentCount} documents, BM25 k1 {bm25.Manifest.K1}, b {bm25.Manifest.B}, {bm25.Manifest.FieldsMode})");
+
+        if (o.Pairs is not null)
+        {
+            var pairs = LabeledPairsReader.Read(o.Pairs, store);
+            var dev = o.DevQrels is null ? [] : BeirTrainingReader.Read(o.Queries!, o.DevQrels, store);
+            Stat("training data", $"labelled pairs {o.Pairs}: {pairs.Count} pairs");
+            Stat("dev", o.DevQrels is null ? "none (pass --dev-qrels for validation)" : $"{o.DevQrels}: {dev.Count} queries");
+            return new TrainingData(null, pairs, Cap(dev, o.MaxDevQueries, seed, stats), stats);
+        }
+
+        IReadOnlyList<TrainingGroup> all;
+        var mine = true;
+        if (o.Qrels is not null)
+        {
+            all = BeirTrainingReader.Read(o.Queries!, o.Qrels, store);
+            Stat("training data", $"queries {o.Queries} + qrels {o.Qrels}: {all.Count} queries, {all.Sum(g => g.Positives.Count)} positives");
+        }
+        else if (o.Triples is not null)
+        {
+            all = TriplesReader.Read(o.Triples, store);
+            mine = false;
+            Stat("training data", $"triples {o.Triples}: {all.Count} triples");
+        }
+        else if (o.Mined is not null)
+        {
+            all = TrainingGroupsFile.Read(o.Mined);
+            mine = false;
+            Stat("training data", $"mined groups {o.Mined}: {all.Count} queries");
+        }
+        else
+        {
+            var (groups, report) = PseudoQueryGenerator.Generate(store, new PseudoQueryOptions { Seed = seed });
+            all = groups;
+            Stat("training data", $"self-supervised pseudo-queries from the index: {report.Kept} kept of {report.Documents} documents " +
+                $"({report.TitleQueries} from titles, {report.SpanQueries} sentences cut out of documents; skipped {report.SkippedShort} short, {report.SkippedNoSpan} without a usable sentence)");
+        }
+
+        TrainDevSplit split = o.DevQrels is not null
+            ? ValidationSplit.Explicit(all, o.Qrels ?? o.Triples ?? o.Mined ?? "pseudo-queries", BeirTrainingReader.Read(o.Queries!, o.DevQrels, store), o.DevQrels)
+            : ValidationSplit.HoldOut(all, o.DevFraction, seed);
+        Stat("dev", o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries" : $"seeded hold-out of {o.DevFraction:P0} of the training queries: {split.Dev.Count} queries");
+
+        var train = split.Train;
+        if (mine)
+        {
+            var miningOptions = TrainCommand.MiningOptionsFrom(parse, seed);
+            var result = new HardNegativeMiner(new Bm25CandidateSource(bm25), store, miningOptions).Mine(train);
+            train = result.Groups;
+            var text = result.Report.Format();
+            log.LogInformation("Hard-negative mining (BM25 ranks [{Min}, {Max}), {N} per query, {Sampling}):\n{Report}",
+                miningOptions.RangeMin, miningOptions.RangeMax, miningOptions.NumNegatives, miningOptions.Sampling, text.TrimEnd());
+            Stat("mining", $"BM25 ranks [{miningOptions.RangeMin}, {miningOptions.RangeMax}), {miningOptions.NumNegatives} negatives per query, {miningOptions.Sampling.ToString().ToLowerInvariant()} sampling, {miningOptions.CorpusNegatives} corpus negatives, seed {seed}");
+            Stat("mining report", text.Trim().Replace("\n", "; ", StringComparison.Ordinal));
+        }
+        if (o.WriteMined is not null)
+        {
+            TrainingGroupsFile.Write(o.WriteMined, train);
+            log.LogInformation("Wrote {Count} training groups to {File}", train.Count, o.WriteMined);
+        }
+        Stat("training queries", train.Count);
+        return new TrainingData(train, null, Cap(split.Dev, o.MaxDevQueries, seed, stats), stats);
+    }
+
+    /// <summary>A seeded subset of at most <paramref name="max"/> dev queries, in their original order.</summary>
+    private static IReadOnlyList<TrainingGroup> Cap(IReadOnlyList<TrainingGroup> dev, int max, int seed, List<KeyValuePair<string, string>> stats)
+    {
+        if (max <= 0 || dev.Count <= max) return dev;
+        var random = new Random(seed);
+        var keep = Enumerable.Range(0, dev.Count).OrderBy(_ => random.Next()).Take(max).Order().ToList();
+        stats.Add(new("dev used for validation", $"{max} of {dev.Count} dev queries (seeded choice, --max-dev-queries)"));
+        return keep.Select(i => dev[i]).ToList();
+    }
+}
