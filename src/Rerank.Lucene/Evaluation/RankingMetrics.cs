@@ -1,7 +1,7 @@
 namespace Rerank.Lucene.Evaluation;
 
 /// <summary>
-/// Ranking metrics for one query, matching trec_eval (9.0.8 and later) with its default
+/// Ranking metrics for one query, matching the current trec_eval source (usnistgov/trec_eval) with its default
 /// relevance level: a document is relevant when its judged relevance is above 0; unjudged
 /// documents count as not relevant. Each method takes the ranked document ids, best first
 /// (no duplicates), and the query's judgments (document id → graded relevance).
@@ -15,7 +15,8 @@ public static class RankingMetrics
     /// relevance itself (linear, not 2^rel - 1), 0 when it is unjudged or its relevance is 0 or
     /// below; the gain at rank r (1-based) is divided by log2(r + 1); the DCG of the top k is
     /// divided by the ideal DCG, computed from ALL judged documents of the query (retrieved or not)
-    /// sorted by relevance, best first, and cut at k.
+    /// sorted by relevance, best first, and cut at k. (Very old trec_eval versions divided rank r
+    /// by log2(r) from rank 2 on, leaving rank 2 undiscounted; current ones use log2(r + 1), as here.)
     /// </summary>
     /// <example>Judgments {a: 2, b: 1}, ranking [b, a], k = 10:
     /// DCG = 1/log2(2) + 2/log2(3) = 2.2619; ideal = 2/log2(2) + 1/log2(3) = 2.6309; nDCG = 0.8597.</example>
