@@ -11,6 +11,7 @@ internal static class SearchHostCli
         var root = new RootCommand("search-host: BM25 search over a Lucene index, reranked by a BERT cross-encoder.")
         {
             CliRunner.Verbose,
+            DemoCommand.Create(),
             IndexCommand.Create(),
             SearchCommand.Create(),
             EvalCommand.Create(),

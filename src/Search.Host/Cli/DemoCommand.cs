@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Globalization;
+using Rerank.Lucene;
+using Rerank.Lucene.Evaluation;
+using Rerank.Lucene.Indexing;
+using Rerank.Lucene.Reranking;
+using Rerank.Lucene.Retrieval;
+using Spectre.Console;
+
+namespace Search.Host.Cli;
+
+/// <summary>
+/// <c>search-host demo</c>: the whole product on the project's sample corpus. Indexes
+/// <c>corpora/sample</c> (once), then answers its queries with BM25 and with BM25 reranked by the
+/// default cross-encoder, side by side, and evaluates both on the sample judgments.
+/// </summary>
+internal static class DemoCommand
+{
+    private static readonly Option<string> Corpus = new("--corpus")
+    {
+        Description = "Sample corpus folder (corpus.jsonl, queries.jsonl, qrels/test.tsv).",
+        DefaultValueFactory = _ => Path.Combine("corpora", "sample"),
+    };
+
+    private static readonly Option<string> Index = new("--index", "-i")
+    {
+        Description = "Where the demo index lives; built when missing.",
+        DefaultValueFactory = _ => Path.Combine(".idx", "sample"),
+    };
+
+    private static readonly Option<int> Queries = new("--queries")
+    {
+        Description = "How many sample queries to show.",
+        DefaultValueFactory = _ => 3,
+    };
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("demo", "Index the sample corpus (once) and show BM25 vs reranked results side by side.\n\n" +
+            "Example:\n  search-host demo\n  search-host demo --reranker models/my-reranker --queries 5")
+        {
+            Corpus, Index, Queries, RerankingOptions.Reranker, RerankingOptions.Candidates, RerankingOptions.Device, RerankingOptions.Precision,
+        };
+        var bound = RerankingOptions.Bindings.ToDictionary(p => p.Key, p => p.Value);
+        command.SetAction((parse, ct) => CliRunner.RunAsync(parse, bound, (services, token) =>
+            Task.FromResult(Run(parse, services.Options<Hosting.SearchHostOptions>(), token)), ct));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, Hosting.SearchHostOptions options, CancellationToken ct)
+    {
+        var console = ConsoleOutput.For(parse);
+        var corpus = parse.GetRequiredValue(Corpus);
+        var indexDir = parse.GetRequiredValue(Index);
+        var corpusFile = Path.Combine(corpus, "corpus.jsonl");
+        if (!File.Exists(corpusFile))
+            throw new InvalidInputException($"The sample corpus '{corpusFile}' is missing. Run the demo from the repository root, or pass --corpus FOLDER.", corpusFile);
+
+        if (!File.Exists(Path.Combine(indexDir, IndexManifest.FileName)))
+        {
+            var manifest = ProgressDisplay.Run(console, "Indexing the sample corpus", progress =>
+                IndexBuilder.Build(CorpusReader.ReadJsonl(corpusFile), indexDir, new IndexOptions(Source: Path.GetFullPath(corpusFile)), progress, ct));
+            console.Out.WriteLine($"Indexed {manifest.DocumentCount} sample documents into {indexDir}.");
+        }
+        using var bm25 = Bm25Searcher.Open(indexDir);
+
+        var model = options.Reranker.Model ?? DefaultReranker.Find();
+        if (model is null)
+        {
+            console.Out.MarkupLine($"[yellow]No reranker: {Markup.Escape(DefaultReranker.RelativePath)} is missing.[/] {Markup.Escape(DefaultReranker.RebuildHint)} Showing BM25 only.");
+        }
+        using var encoder = model is null ? null : LoadModel(model, options);
+        var reranker = encoder is null ? null : new RerankingSearcher(bm25, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
+        if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.Device}), BM25 top {reranker!.Options.Candidates} rescored.");
+
+        var queries = QueryFileReader.Read(Path.Combine(corpus, "queries.jsonl"));
+        var qrels = QrelsReader.Read(Path.Combine(corpus, "qrels", "test.tsv"));
+        foreach (var query in queries.Take(parse.GetValue(Queries)))
+        {
+            ShowQuery(console, query, bm25, reranker, qrels.Judgments(query.Id));
+        }
+
+        var texts = queries.ToDictionary(q => q.Id, q => q.Text);
+        var bm25Result = RunEvaluation.Evaluate(qrels, texts,
+            t => bm25.Rank(t, 100).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
+        var line = string.Create(CultureInfo.InvariantCulture, $"All {bm25Result.QueryCount} sample queries, nDCG@10: BM25 {bm25Result.Mean.Ndcg10:F4}");
+        if (reranker is not null)
+        {
+            var reranked = RunEvaluation.Evaluate(qrels, texts,
+                t => reranker.Search(t, reranker.Options.Candidates).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
+            line += string.Create(CultureInfo.InvariantCulture, $", reranked {reranked.Mean.Ndcg10:F4}");
+        }
+        console.Out.WriteLine(line);
+        return 0;
+    }
+
+    private static CrossEncoder LoadModel(string model, Hosting.SearchHostOptions options)
+    {
+        try
+        {
+            return CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
+        }
+        catch (InvalidInputException e) when (options.Reranker.Model is null)
+        {
+            throw new InvalidInputException($"The default reranker at '{model}' cannot be loaded: {e.Message} {DefaultReranker.RebuildHint}", model, inner: e);
+        }
+    }
+
+    private static void ShowQuery(ConsoleOutput console, QueryRecord query, Bm25Searcher bm25, RerankingSearcher? reranker, IReadOnlyDictionary<string, int> judged)
+    {
+        const int shown = 5;
+        console.Out.WriteLine();
+        console.Out.MarkupLine($"[bold]Query {Markup.Escape(query.Id)}:[/] {Markup.Escape(query.Text)}");
+        var bm25Hits = bm25.Search(query.Text, shown);
+        var reranked = reranker?.Search(query.Text, shown);
+        var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("#").RightAligned()).AddColumn("BM25");
+        if (reranked is not null) table.AddColumn("reranked (BM25 rank, move)");
+        for (var i = 0; i < shown; i++)
+        {
+            var cells = new List<string> { (i + 1).ToString(CultureInfo.InvariantCulture) };
+            cells.Add(i < bm25Hits.Count ? Describe(bm25Hits[i].DocId, bm25Hits[i].Title, judged) : "");
+            if (reranked is not null)
+            {
+                cells.Add(i < reranked.Count
+                    ? $"{Describe(reranked[i].DocId, reranked[i].Title, judged)} ({reranked[i].Bm25Rank}, {RankMove.Describe(reranked[i].Bm25Rank, reranked[i].Rank)})"
+                    : "");
+            }
+            table.AddRow(cells.ToArray());
+        }
+        console.Out.Write(table);
+    }
+
+    /// <summary>"[green]sci-03[/] How vaccines train immunity ✓" — judged relevant documents are marked.</summary>
+    private static string Describe(string id, string title, IReadOnlyDictionary<string, int> judged)
+    {
+        var relevant = judged.TryGetValue(id, out var rel) && rel > 0;
+        var text = $"{Markup.Escape(id)} {Markup.Escape(title.Length > 40 ? title[..40] + "…" : title)}";
+        return relevant ? $"[green]{text} ✓[/]" : text;
+    }
+}
