@@ -119,6 +119,13 @@ public sealed class CrossEncoder : IDisposable
         return (new BertPairEncoder(vocab, new BertEncoderOptions { MaxPositions = config.MaxPositionEmbeddings }), maxLength);
     }
 
+    /// <summary>
+    /// The ids, token types and mask this encoder feeds the model for one pair (truncated to
+    /// <see cref="MaxLength"/>, unpadded): for inspecting tokenization and for parity checks
+    /// against other implementations.
+    /// </summary>
+    public PairEncoding Encode(string query, string document) => _encoder.Encode(query, document, MaxLength);
+
     /// <summary>Scores one query against many documents, in input order.</summary>
     public float[] Predict(string query, IReadOnlyList<string> documents)
     {

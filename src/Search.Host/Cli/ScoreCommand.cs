@@ -15,13 +15,19 @@ internal static class ScoreCommand
         Required = true,
     };
 
+    private static readonly Option<string> Format = new("--format")
+    {
+        Description = "text (default): one score per line; jsonl: one object per line with the score and the model's input ids and token types.",
+        DefaultValueFactory = _ => "text",
+    };
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var command = new Command("score", "Score (query, document) pairs with a cross-encoder; prints one score per line, in input order, on standard output (like CrossEncoder.predict).\n\n" +
             "Example:\n  search-host score --reranker models/default-reranker --pairs pairs.tsv > scores.txt")
         {
-            Pairs,
+            Pairs, Format,
         };
         foreach (var option in new Option[] { RerankingOptions.Reranker, RerankingOptions.BatchSize, RerankingOptions.MaxLength, RerankingOptions.Device, RerankingOptions.Precision, RerankingOptions.Threads })
             command.Options.Add(option);
@@ -38,9 +44,21 @@ internal static class ScoreCommand
             "No model given. Pass --reranker DIR (a cross-encoder folder, e.g. written by rerank-train).");
         var pairs = PairFileReader.Read(parse.GetRequiredValue(Pairs));
         using var encoder = CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
-        foreach (var score in encoder.Predict(pairs))
+        var format = parse.GetValue(Format);
+        if (format is not ("text" or "jsonl")) throw new InvalidInputException($"Unknown --format '{format}'. Use text or jsonl.");
+        var scores = encoder.Predict(pairs);
+        for (var i = 0; i < scores.Length; i++)
         {
-            console.Output.WriteLine(score.ToString("R", CultureInfo.InvariantCulture));
+            if (format == "text")
+            {
+                console.Output.WriteLine(scores[i].ToString("R", CultureInfo.InvariantCulture));
+                continue;
+            }
+            var e = encoder.Encode(pairs[i].Query, pairs[i].Document);
+            console.Output.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                query = pairs[i].Query, document = pairs[i].Document, score = scores[i], input_ids = e.InputIds, token_type_ids = e.TokenTypeIds,
+            }));
         }
         return 0;
     }
