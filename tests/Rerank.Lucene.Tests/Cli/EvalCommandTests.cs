@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Rerank.Lucene.Tests.Cli;
+
+/// <summary><c>search-host eval</c> with BM25 only, on the sample corpus and its 12 judged queries.</summary>
+public sealed class EvalCommandTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>, IDisposable
+{
+    private readonly TempFolder _temp = new("cli-eval");
+
+    public void Dispose() => _temp.Dispose();
+
+    private Task<CliResult> Eval(params string[] extra) =>
+        CliInvocation.SearchHost(["eval", "--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, .. extra]);
+
+    [Fact]
+    public async Task Eval_Json_PrintsExactShapeWithMetricsOfTheRunFile()
+    {
+        var run = _temp.Combine("out", "bm25.run");
+
+        var result = await Eval("--json", "--run", run);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var (queries, rankings) = RunFiles.ParseEvalJson(result.Output, "bm25");
+        Assert.Equal(SampleCorpus.JudgedQueryCount, queries);
+        var expected = RunFiles.EvaluateFile(SampleCorpus.Qrels, run);
+        Assert.Equal(SampleCorpus.JudgedQueryCount, expected.QueryCount);
+        Assert.Equal(expected.Mean, rankings["bm25"]);
+        // BM25 finds something relevant for the sample queries: the metrics are not all zero.
+        Assert.True(rankings["bm25"].Ndcg10 > 0.3, $"nDCG@10 {rankings["bm25"].Ndcg10}");
+        Assert.Equal("", result.Error);
+    }
+
+    [Fact]
+    public async Task Eval_Run_WritesTrecLinesForEveryJudgedQuery()
+    {
+        var run = _temp.Combine("bm25.run");
+
+        var result = await Eval("--json", "--run", run);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = RunFiles.ReadAndCheck(run, "bm25");
+        // Queries in qrels order; default depth 1000 keeps every matching document (at most 41).
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => $"q{i}"), lines.Select(l => l.QueryId).Distinct());
+        Assert.All(lines.GroupBy(l => l.QueryId), g => Assert.InRange(g.Count(), 1, SampleCorpus.DocumentCount));
+        Assert.Contains(lines, l => (l.QueryId, l.DocId) == ("q4", "sci-03")); // "what protects the body from getting sick" finds the vaccine page
+    }
+
+    [Fact]
+    public async Task Eval_Top_LimitsEachQueryToThatManyLines()
+    {
+        var run = _temp.Combine("bm25.run");
+
+        var result = await Eval("--json", "--run", run, "--top", "3");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = RunFiles.ReadAndCheck(run, "bm25");
+        Assert.All(lines.GroupBy(l => l.QueryId), g => Assert.InRange(g.Count(), 1, 3));
+        Assert.Contains(lines.GroupBy(l => l.QueryId), g => g.Count() == 3);
+        var (_, rankings) = RunFiles.ParseEvalJson(result.Output, "bm25");
+        Assert.Equal(RunFiles.EvaluateFile(SampleCorpus.Qrels, run).Mean, rankings["bm25"]);
+    }
+
+    [Fact]
+    public async Task Eval_Table_PrintsQueryCountAndFormattedMetrics()
+    {
+        var run = _temp.Combine("bm25.run");
+
+        var result = await Eval("--run", run);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var text = Regex.Replace(result.Output, "\u001b\\[[0-9;]*m", "");
+        Assert.StartsWith("12 queries evaluated\n", text);
+        var mean = RunFiles.EvaluateFile(SampleCorpus.Qrels, run).Mean;
+        foreach (var (name, value) in new[] { ("nDCG@10", mean.Ndcg10), ("MRR@10", mean.Mrr10), ("MAP", mean.Map), ("Recall@100", mean.Recall100), ("P@10", mean.P10) })
+        {
+            Assert.Matches($"\\b{Regex.Escape(name)} +{Regex.Escape(value.ToString("0.0000", CultureInfo.InvariantCulture))}\\b", text);
+        }
+    }
+
+    [Fact]
+    public async Task Eval_RerankedRunWithoutReranker_ExitsTwoWithMessage()
+    {
+        var result = await Eval("--json", "--reranked-run", _temp.Combine("rerank.run"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --reranked-run needs a model: pass --reranker DIR as well.\n", result.Error);
+        Assert.Equal("", result.Output);
+        Assert.False(File.Exists(_temp.Combine("rerank.run")));
+    }
+
+    [Fact]
+    public async Task Eval_MissingIndex_ExitsTwoWithMessage()
+    {
+        var missing = _temp.Combine("no-index");
+
+        var result = await CliInvocation.SearchHost("eval", "--index", missing, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: '{missing}' is not a SearchRerank index: expected a folder with searchrerank-index.json and a Lucene index, " +
+            $"but the folder does not exist. Build one with `search-host index --corpus ... --index {missing}`.\n", result.Error);
+    }
+}

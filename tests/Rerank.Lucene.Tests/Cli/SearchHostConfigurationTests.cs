@@ -1,0 +1,108 @@
+namespace Rerank.Lucene.Tests.Cli;
+
+/// <summary>
+/// Configuration layering of <c>search-host</c> (defaults, then SEARCHRERANK_* environment variables,
+/// then flags) and the interactive prompt, which reads Console.In.
+/// </summary>
+[Collection(ProcessStateCollection.Name)]
+public sealed class SearchHostConfigurationTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>
+{
+    private const string ManyMatches = SearchCommandTests.BroadQuery;
+
+    [Fact]
+    public async Task Search_TopFromEnvironmentAndNoFlag_UsesEnvironment()
+    {
+        using var top = new EnvironmentVariableScope("SEARCHRERANK_SearchHost__Top", "3");
+
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--json", ManyMatches);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(3, SearchCommandTests.ParseJsonLine(result.Output).Hits.Count);
+    }
+
+    [Fact]
+    public async Task Search_TopFromEnvironmentAndFlag_FlagWins()
+    {
+        using var top = new EnvironmentVariableScope("SEARCHRERANK_SearchHost__Top", "3");
+
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--json", "--top", "5", ManyMatches);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(5, SearchCommandTests.ParseJsonLine(result.Output).Hits.Count);
+    }
+
+    [Fact]
+    public async Task Search_InvalidTopFromEnvironment_ExitsTwoNamingTheSetting()
+    {
+        using var top = new EnvironmentVariableScope("SEARCHRERANK_SearchHost__Top", "0");
+
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, ManyMatches);
+
+        Assert.Equal(2, result.ExitCode);
+        SearchCommandTests.AssertSettingsError("DataAnnotation validation failed for 'SearchHostOptions' members: 'Top' with the error: 'The field Top must be between 1 and 10000.", result);
+    }
+
+    [Fact]
+    public async Task Search_InvalidTopFromEnvironmentAndValidFlag_FlagWins()
+    {
+        using var top = new EnvironmentVariableScope("SEARCHRERANK_SearchHost__Top", "0");
+
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--json", "--top", "2", ManyMatches);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(2, SearchCommandTests.ParseJsonLine(result.Output).Hits.Count);
+    }
+
+    [Fact]
+    public async Task Search_IndexFromEnvironmentAndNoFlag_UsesEnvironment()
+    {
+        using var index = new EnvironmentVariableScope("SEARCHRERANK_SearchHost__Index", sample.Index);
+
+        var result = await CliInvocation.SearchHost("search", "--json", "vaccines");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("sci-03", SearchCommandTests.ParseJsonLine(result.Output).Hits[0].Id);
+    }
+
+    [Fact]
+    public async Task Search_NoIndexAnywhere_ExitsTwoWithMessage()
+    {
+        using var index = new EnvironmentVariableScope("SEARCHRERANK_SearchHost__Index", null);
+
+        var result = await CliInvocation.SearchHost("search", "vaccines");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: No index given. Pass --index DIR (build one with `search-host index --corpus FILE --index DIR`), or set SearchHost:Index in appsettings.json.\n", result.Error);
+    }
+
+    [Fact]
+    public async Task Search_InteractivePrompt_AnswersEachLineUntilEmptyLine()
+    {
+        using var input = new ConsoleInScope($"vaccines\n{ManyMatches}\n\nnever read\n");
+
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--json", "--top", "2");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var answers = result.OutputLines.Select(SearchCommandTests.ParseJsonLine).ToList();
+        Assert.Equal(["vaccines", ManyMatches], answers.Select(a => a.Query));
+        Assert.Equal(["sci-03"], answers[0].Hits.Select(h => h.Id)); // the only document about vaccines
+        Assert.Equal(2, answers[1].Hits.Count);
+        Assert.Equal("Searching 41 documents. Type a query; an empty line or Ctrl-D quits.\nquery> query> query> ", result.Error);
+    }
+
+    [Fact]
+    public async Task Search_InteractiveBadQuery_ReportsItAndContinuesUntilEndOfInput()
+    {
+        using var input = new ConsoleInScope("vaccine AND (\nvaccines");
+
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--json", "--lucene-syntax");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var answer = SearchCommandTests.ParseJsonLine(Assert.Single(result.OutputLines));
+        Assert.Equal("vaccines", answer.Query);
+        Assert.Equal("Searching 41 documents. Type a query; an empty line or Ctrl-D quits.\n" +
+            "query> error: Cannot parse 'vaccine AND (' as Lucene query syntax: unexpected end of query at column 14. " +
+            "Fix the syntax, or drop --lucene-syntax to search the text as plain words.\n" +
+            "query> query> ", result.Error);
+    }
+}

@@ -1,0 +1,274 @@
+using System.Text.Json;
+using Rerank.Lucene.Reranking;
+using Rerank.Lucene.Tests.Cli;
+using Rerank.Lucene.Tests.Native;
+using Rerank.Lucene.Tests.Reranking;
+
+namespace Rerank.Lucene.Tests.Training.Cli;
+
+/// <summary>
+/// One tiny <c>rerank-train</c> run on the sample corpus, from the tiny seeded cross-encoder: 2 updates of
+/// 2 query groups, pairs cut to 48 tokens, 30% of the 12 queries held out for validation.
+/// </summary>
+public sealed class TinyTrainingRunFixture : IDisposable
+{
+    private readonly SampleIndexFixture _index = new();
+
+    public TinyTrainingRunFixture()
+    {
+        Temp = new TempFolder("cli-train");
+        Base = TinyCrossEncoder.Create(seed: 3);
+        Output = Temp.Combine("model");
+        Result = CliInvocation.RerankTrain(Args(Output)).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Scratch space for the tests (deleted with the fixture).</summary>
+    internal TempFolder Temp { get; }
+
+    /// <summary>The base model folder.</summary>
+    public string Base { get; }
+
+    /// <summary>The sample index trained on.</summary>
+    public string Index => _index.Index;
+
+    /// <summary>The output folder of the run.</summary>
+    public string Output { get; }
+
+    /// <summary>What the run printed.</summary>
+    internal CliResult Result { get; }
+
+    /// <summary>
+    /// The run's arguments, writing to <paramref name="output"/>, with <paramref name="extra"/> appended
+    /// (a flag may be given once only, so seed, steps and max length are parameters).
+    /// </summary>
+    public string[] Args(string output, int seed = 7, int maxSteps = 2, int maxLength = 48, params string[] extra) =>
+    [
+        "--index", Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--output", output,
+        "--base", Base, "--max-steps", $"{maxSteps}", "--batch-size", "2", "--max-length", $"{maxLength}", "--dev-fraction", "0.3",
+        "--range-min", "0", "--dev-candidates", "10", "--seed", $"{seed}", "--device", "cpu", .. extra,
+    ];
+
+    public void Dispose()
+    {
+        Temp.Dispose();
+        Directory.Delete(Path.GetDirectoryName(Base)!, recursive: true);
+        _index.Dispose();
+    }
+}
+
+/// <summary>
+/// <c>rerank-train</c> end to end, in-process. Torch collection: training and model building use the
+/// global generator.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixture<TinyTrainingRunFixture>
+{
+    [Fact]
+    public void Train_TinyRunOnSample_WritesModelFolder()
+    {
+        Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
+        Assert.Equal($"Wrote {run.Output}\n", run.Result.Output);
+        var files = Directory.GetFiles(run.Output).Select(Path.GetFileName).ToList();
+        Assert.Superset(new HashSet<string?> { "config.json", "model.safetensors", "vocab.txt", "README.md", "searchrerank.json" }, files.ToHashSet());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "vocab.txt")), File.ReadAllBytes(Path.Combine(run.Output, "vocab.txt")));
+    }
+
+    [Fact]
+    public void Train_TinyRunOnSample_ModelCardNamesSeedBaseAndDevResults()
+    {
+        Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
+        var card = File.ReadAllText(Path.Combine(run.Output, "README.md"));
+        Assert.Contains("| seed | 7 |", card);
+        Assert.Contains($"base_model: {run.Base}", card);
+        Assert.Contains("| max steps | 2 |", card);
+        Assert.Contains("| batch size | 2 |", card);
+        Assert.Contains("| max length | 48 |", card);
+        Assert.Contains("## Command\n\n```\nrerank-train ", card);
+        Assert.Contains("\n## Reranking on dev (saved model, reloaded)\n", card);
+        Assert.Contains("| BM25 top 10 | ", card);
+    }
+
+    [Fact(Skip = "bug: TrainCommand records Environment.GetCommandLineArgs() as the command, not the arguments it was invoked with (wrong in-process; arguments with spaces unquoted)")]
+    public void Train_TinyRunOnSample_ModelCardRecordsTheInvokedCommand()
+    {
+        var card = File.ReadAllText(Path.Combine(run.Output, "README.md"));
+        Assert.Contains($"```\nrerank-train {string.Join(' ', run.Args(run.Output))}\n```", card);
+    }
+
+    [Fact]
+    public void Train_TinyRunOnSample_StoresTunedInterpolationWeight()
+    {
+        Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(run.Output, "searchrerank.json")));
+        var weight = json.RootElement.GetProperty("interpolation_weight").GetDouble();
+        Assert.InRange(weight, 0.0, 1.0);
+        Assert.Equal(0.0, weight * 20 - Math.Round(weight * 20), 9); // a step of the 0.05 grid
+        // 30% of 12 queries held out, each with a judged document in the index.
+        Assert.Matches("^dev: [1-9][0-9]* queries, BM25 top 10, nDCG@10$", json.RootElement.GetProperty("tuned_on").GetString());
+    }
+
+    [Fact]
+    public void Train_TinyRunOnSample_OutputLoadsAsCrossEncoder()
+    {
+        Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
+        using var encoder = CrossEncoder.Load(run.Output, new CrossEncoderOptions { Device = "cpu" });
+        var scores = encoder.Predict([("why does dough rise?", "Yeast ferments sugar; the gas makes dough rise."), ("tides", "The moon pulls the oceans.")]);
+        Assert.All(scores, s => Assert.InRange(s, 0f, 1f));
+        Assert.NotNull(encoder.Settings.InterpolationWeight);
+    }
+
+    [Fact]
+    public void Train_TinyRunOnSample_WritesCheckpointsBesideOutput()
+    {
+        Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
+        var checkpoints = run.Output + "-checkpoints";
+        Assert.True(Directory.Exists(checkpoints), checkpoints);
+        // Saved at the end of the run (step 2 of 2), named with the step in 8 digits.
+        Assert.Contains("checkpoint-00000002", Directory.GetDirectories(checkpoints).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Train_SameSeedTwice_IdenticalWeights()
+    {
+        var again = run.Temp.Combine("again");
+
+        var result = await CliInvocation.RerankTrain(run.Args(again));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Output, "model.safetensors")), File.ReadAllBytes(Path.Combine(again, "model.safetensors")));
+        Assert.Equal(File.ReadAllText(Path.Combine(run.Output, "searchrerank.json")), File.ReadAllText(Path.Combine(again, "searchrerank.json")));
+    }
+
+    [Fact]
+    public async Task Train_OtherSeed_DifferentWeights()
+    {
+        var other = run.Temp.Combine("seed-8");
+
+        var result = await CliInvocation.RerankTrain(run.Args(other, seed: 8));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(run.Output, "model.safetensors")), File.ReadAllBytes(Path.Combine(other, "model.safetensors")));
+    }
+
+    [Fact]
+    public async Task Train_ExistingCheckpointsWithoutResume_ExitsTwoWithMessage()
+    {
+        var output = run.Temp.Combine("twice");
+        var first = await CliInvocation.RerankTrain(run.Args(output, maxSteps: 1));
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var second = await CliInvocation.RerankTrain(run.Args(output, maxSteps: 1));
+
+        Assert.Equal(2, second.ExitCode);
+        Assert.Equal($"error: '{output}-checkpoints' already holds checkpoint 'checkpoint-00000001' of an earlier run. Pass --resume to continue it, or choose another output folder.\n", second.Error);
+        Assert.Equal("", second.Output);
+    }
+
+    [Fact]
+    public async Task Train_CancelledAfterFirstUpdateThenResumed_SameWeightsAsUninterrupted()
+    {
+        var output = run.Temp.Combine("resumed");
+        using var cancel = new CancellationTokenSource();
+        // Progress goes to standard error, one line for the first update: cancel when it appears.
+        var error = new CancelOnLine("step 1/2", cancel);
+
+        var cancelled = await CliInvocation.RerankTrain(error, cancel.Token, run.Args(output, extra: ["--checkpoint-every", "1"]));
+
+        Assert.True(cancelled.ExitCode == 130, cancelled.ToString());
+        Assert.EndsWith("cancelled; continue with --resume\n", cancelled.Error);
+        Assert.Equal("", cancelled.Output);
+        Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
+        Assert.Equal(["checkpoint-00000001"], Directory.GetDirectories(output + "-checkpoints").Select(Path.GetFileName).Where(n => n!.StartsWith("checkpoint-", StringComparison.Ordinal)));
+
+        var resumed = await CliInvocation.RerankTrain(run.Args(output, extra: ["--checkpoint-every", "1", "--resume"]));
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Output, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+    }
+
+    [Fact]
+    public async Task Train_MaxLengthBeyondBaseModel_ExitsTwoWithMessage()
+    {
+        var output = run.Temp.Combine("too-long");
+
+        var result = await CliInvocation.RerankTrain(run.Args(output, maxLength: 65));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: --max-length 65 is out of range for the base model '{run.Base}': expected 4 to 64 (its max_position_embeddings). Lower --max-length.\n", result.Error);
+        Assert.False(Directory.Exists(output));
+    }
+
+    /// <summary>A captured standard error that cancels a token when a line containing some text is written.</summary>
+    private sealed class CancelOnLine(string text, CancellationTokenSource cancel) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value is not null && value.Contains(text, StringComparison.Ordinal)) cancel.Cancel();
+        }
+    }
+}
+
+/// <summary><c>rerank-train</c> refusing bad combinations of flags before any training.</summary>
+public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>, IDisposable
+{
+    private readonly TempFolder _temp = new("cli-train-input");
+
+    public void Dispose() => _temp.Dispose();
+
+    private const string OneSource = "error: Give exactly one training source: --queries with --qrels, --triples FILE, --pairs FILE, --mined FILE, or --self-supervised.\n";
+
+    [Fact]
+    public async Task Train_NoTrainingSource_ExitsTwoWithMessage()
+    {
+        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--output", _temp.Combine("model"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(OneSource, result.Error);
+        Assert.Equal("", result.Output);
+        Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
+    }
+
+    [Fact]
+    public async Task Train_TwoTrainingSources_ExitsTwoWithMessage()
+    {
+        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--output", _temp.Combine("model"),
+            "--self-supervised", "--triples", _temp.Combine("triples.jsonl"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(OneSource, result.Error);
+    }
+
+    [Fact]
+    public async Task Train_QrelsWithoutQueries_ExitsTwoWithMessage()
+    {
+        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--output", _temp.Combine("model"), "--qrels", SampleCorpus.Qrels);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --qrels needs --queries (the BEIR queries.jsonl holding the query texts).\n", result.Error);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    public async Task Train_DevFractionOutsideOpenUnitInterval_ExitsTwoWithMessage(string fraction)
+    {
+        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--output", _temp.Combine("model"),
+            "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--dev-fraction", fraction);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: --dev-fraction must be between 0 and 1 (exclusive); got {fraction}.\n", result.Error);
+    }
+
+    [Fact]
+    public async Task Train_MissingIndex_ExitsTwoWithMessage()
+    {
+        var missing = _temp.Combine("no-index");
+
+        var result = await CliInvocation.RerankTrain("--index", missing, "--output", _temp.Combine("model"), "--self-supervised");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: '{missing}' is not a SearchRerank index: expected a folder with searchrerank-index.json and a Lucene index, " +
+            $"but the folder does not exist. Build one with `search-host index --corpus ... --index {missing}`.\n", result.Error);
+    }
+}
