@@ -1,3 +1,3 @@
 using Rerank.Training.Cli;
 
-return await TrainCommand.Create().Parse(args).InvokeAsync();
+return await TrainCommand.InvokeAsync(args);

@@ -1,5 +1,3 @@
-using System.CommandLine;
 using Search.Host.Cli;
 
-var root = SearchHostCli.CreateRootCommand();
-return await root.Parse(args).InvokeAsync();
+return await SearchHostCli.InvokeAsync(args);

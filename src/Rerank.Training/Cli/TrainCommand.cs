@@ -77,6 +77,21 @@ internal static class TrainCommand
         return root;
     }
 
+    /// <summary>
+    /// Parses and runs. Parse errors are bad input: one message per error on standard error, exit code 2.
+    /// </summary>
+    public static async Task<int> InvokeAsync(string[] args, InvocationConfiguration? config = null, CancellationToken ct = default)
+    {
+        config ??= new InvocationConfiguration();
+        var parse = Create().Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
+        {
+            foreach (var error in parse.Errors) await config.Error.WriteLineAsync($"error: {error.Message} (see --help)");
+            return 2;
+        }
+        return await parse.InvokeAsync(config, ct);
+    }
+
     private static int RunSafely(ParseResult parse, CancellationToken ct)
     {
         var error = parse.InvocationConfiguration.Error;
@@ -154,7 +169,7 @@ internal static class TrainCommand
             if (dev is { Bm25: { } devBm25 })
                 log.LogInformation("Validation: {Count} dev queries, BM25 top {K} reranked; BM25 dev nDCG@10 {Ndcg:F4}", dev.QueryCount, parse.GetValue(DevCandidates), devBm25.Mean.Ndcg10);
 
-            var card = new ModelCardInfo(baseName, "rerank-train " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), data.Statistics);
+            var card = new ModelCardInfo(baseName, "rerank-train " + string.Join(' ', parse.Tokens.Select(t => t.Value.Any(char.IsWhiteSpace) ? $"\"{t.Value}\"" : t.Value)), data.Statistics);
             var hooks = new TrainingHooks(
                 Evaluate: dev is null ? null : (scorer, _) => dev.Ndcg10(scorer),
                 Progress: TrainingProgressDisplay.Create(parse.InvocationConfiguration.Error),

@@ -51,7 +51,7 @@ internal static class CliRunner
         }
         catch (OptionsValidationException e)
         {
-            await error.WriteLineAsync($"error: invalid settings: {string.Join("; ", e.Failures)}. " +
+            await error.WriteLineAsync($"error: invalid settings: {string.Join("; ", e.Failures.Select(f => f.TrimEnd('.')))}. " +
                 "Check the flags, appsettings.json and SEARCHRERANK_* environment variables.");
             return BadInput;
         }

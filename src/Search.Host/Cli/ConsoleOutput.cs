@@ -19,12 +19,14 @@ internal sealed class ConsoleOutput
         Out = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
+            Ansi = output == Console.Out && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = output == Console.Out && !Console.IsOutputRedirected ? colors : ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
         Err = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(error),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = colors,
             Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
         });

@@ -20,4 +20,20 @@ internal static class SearchHostCli
         };
         return root;
     }
+
+    /// <summary>
+    /// Parses and runs. Parse errors (an unknown or missing option) are bad input: one message per
+    /// error on standard error and exit code 2, keeping standard output for results.
+    /// </summary>
+    public static async Task<int> InvokeAsync(string[] args, InvocationConfiguration? config = null, CancellationToken ct = default)
+    {
+        config ??= new InvocationConfiguration();
+        var parse = CreateRootCommand().Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
+        {
+            foreach (var error in parse.Errors) await config.Error.WriteLineAsync($"error: {error.Message} (see --help)");
+            return CliRunner.BadInput;
+        }
+        return await parse.InvokeAsync(config, ct);
+    }
 }

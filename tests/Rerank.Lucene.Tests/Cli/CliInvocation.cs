@@ -16,22 +16,23 @@ internal sealed record CliResult(int ExitCode, string Output, string Error)
 
 /// <summary>
 /// Runs <c>search-host</c> and <c>rerank-train</c> in-process, exactly as their Program.cs does
-/// (<c>CreateRootCommand().Parse(args).InvokeAsync()</c>), with both streams captured. Logging still
+/// (<c>SearchHostCli.InvokeAsync</c> / <c>TrainCommand.InvokeAsync</c>), with both streams captured. Logging still
 /// goes to the real Console.Error; tests do not assert on it.
 /// </summary>
 internal static class CliInvocation
 {
     /// <summary>Runs <c>search-host ARGS</c>.</summary>
-    public static Task<CliResult> SearchHost(params string[] args) => Run(SearchHostCli.CreateRootCommand(), args, CancellationToken.None);
+    public static Task<CliResult> SearchHost(params string[] args) => Run(SearchHostCli.InvokeAsync, args, CancellationToken.None);
 
     /// <summary>Runs <c>rerank-train ARGS</c>.</summary>
-    public static Task<CliResult> RerankTrain(params string[] args) => Run(TrainCommand.Create(), args, CancellationToken.None);
+    public static Task<CliResult> RerankTrain(params string[] args) => Run(TrainCommand.InvokeAsync, args, CancellationToken.None);
 
     /// <summary>Runs <c>rerank-train ARGS</c> with a cancellation token and a chosen standard error.</summary>
     public static Task<CliResult> RerankTrain(TextWriter error, CancellationToken ct, params string[] args) =>
-        Run(TrainCommand.Create(), args, ct, error);
+        Run(TrainCommand.InvokeAsync, args, ct, error);
 
-    private static async Task<CliResult> Run(RootCommand root, string[] args, CancellationToken ct, TextWriter? error = null)
+    private static async Task<CliResult> Run(
+        Func<string[], InvocationConfiguration, CancellationToken, Task<int>> entry, string[] args, CancellationToken ct, TextWriter? error = null)
     {
         var output = new StringWriter { NewLine = "\n" };
         error ??= new StringWriter { NewLine = "\n" };
@@ -42,7 +43,7 @@ internal static class CliInvocation
             // No process-wide Ctrl-C/SIGTERM handlers from inside a test host.
             ProcessTerminationTimeout = null,
         };
-        var code = await root.Parse(args).InvokeAsync(config, ct);
+        var code = await entry(args, config, ct);
         return new CliResult(code, output.ToString(), error.ToString() ?? "");
     }
 }

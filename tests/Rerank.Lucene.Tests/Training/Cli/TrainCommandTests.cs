@@ -88,7 +88,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.Contains("| BM25 top 10 | ", card);
     }
 
-    [Fact(Skip = "bug: TrainCommand records Environment.GetCommandLineArgs() as the command, not the arguments it was invoked with (wrong in-process; arguments with spaces unquoted)")]
+    [Fact]
     public void Train_TinyRunOnSample_ModelCardRecordsTheInvokedCommand()
     {
         var card = File.ReadAllText(Path.Combine(run.Output, "README.md"));
