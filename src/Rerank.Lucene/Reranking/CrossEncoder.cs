@@ -87,11 +87,12 @@ public sealed class CrossEncoder : IDisposable
         var model = BertModelFolder.LoadForSequenceClassification(modelPath, ClassifierHeadPolicy.RequireTrained);
         try
         {
-            var (encoder, maxLength) = PrepareTokenizer(modelPath, model.Config, options);
+            var settings = RerankerSettings.Read(modelPath);
+            var (encoder, maxLength) = PrepareTokenizer(modelPath, model.Config, options with { MaxLength = options.MaxLength ?? settings.MaxLength });
             if (options.Precision == Precision.Bf16) model.UseBFloat16();
             model.to(device);
             model.eval();
-            return new CrossEncoder(modelPath, model, encoder, device, options, maxLength, RerankerSettings.Read(modelPath));
+            return new CrossEncoder(modelPath, model, encoder, device, options, maxLength, settings);
         }
         catch
         {

@@ -11,7 +11,8 @@ public sealed record CrossEncoderOptions
 
     /// <summary>
     /// Maximum tokens per pair, [CLS] and both [SEP] included; longer pairs are truncated longest-first.
-    /// Default null: min(512, the model's max_position_embeddings).
+    /// Default null: the length the model was trained with (<c>max_length</c> in <c>searchrerank.json</c>),
+    /// else min(512, the model's max_position_embeddings).
     /// </summary>
     public int? MaxLength { get; init; }
 

@@ -9,9 +9,11 @@ namespace Rerank.Lucene.Reranking;
 /// </summary>
 /// <param name="InterpolationWeight">Weight of the cross-encoder score in <see cref="ScoreMode.Interpolate"/> (0 to 1), or null.</param>
 /// <param name="TunedOn">What the weight was tuned on (e.g. "scifact dev: 81 queries"), for people reading the file.</param>
+/// <param name="MaxLength">The pair length the model was trained with; the default max length when scoring with it.</param>
 public sealed record RerankerSettings(
     [property: JsonPropertyName("interpolation_weight")] double? InterpolationWeight = null,
-    [property: JsonPropertyName("tuned_on")] string? TunedOn = null)
+    [property: JsonPropertyName("tuned_on")] string? TunedOn = null,
+    [property: JsonPropertyName("max_length")] int? MaxLength = null)
 {
     /// <summary>The file name inside a model folder.</summary>
     public const string FileName = "searchrerank.json";

@@ -1,7 +1,7 @@
 namespace Rerank.Lucene.Reranking;
 
-/// <summary>The one place where BM25 and cross-encoder scores are combined into final scores.</summary>
-internal static class ScoreCombiner
+/// <summary>The one place where BM25 and cross-encoder scores are combined into final scores (see <see cref="ScoreMode"/>).</summary>
+public static class ScoreCombiner
 {
     /// <summary>Final scores for one query's candidates, index-aligned with the inputs.</summary>
     /// <example>

@@ -199,11 +199,12 @@ internal static class TrainCommand
     /// </summary>
     private static void FinishModelFolder(string output, DevEvaluator? dev, ParseResult parse, ILogger log)
     {
-        using var saved = CrossEncoder.Load(output, new CrossEncoderOptions { MaxLength = parse.GetValue(MaxLength), Device = parse.GetValue(Device)! });
+        new RerankerSettings(MaxLength: parse.GetValue(MaxLength)).Write(output);
+        using var saved = CrossEncoder.Load(output, new CrossEncoderOptions { Device = parse.GetValue(Device)! });
         if (dev is null || dev.QueryCount == 0) return;
         var (replace, scores) = dev.Score(new CrossEncoderScorer(saved));
         var (weight, interpolated) = dev.TuneInterpolation(scores);
-        new RerankerSettings(weight, $"dev: {dev.QueryCount} queries, BM25 top {parse.GetValue(DevCandidates)}, nDCG@10").Write(output);
+        new RerankerSettings(weight, $"dev: {dev.QueryCount} queries, BM25 top {parse.GetValue(DevCandidates)}, nDCG@10", parse.GetValue(MaxLength)).Write(output);
         log.LogInformation("Dev nDCG@10: BM25 {Bm25:F4}, reranked {Replace:F4}, interpolated {Interp:F4} (weight {W:F2}, stored in {File})",
             dev.Bm25!.Mean.Ndcg10, replace.Mean.Ndcg10, interpolated, weight, RerankerSettings.FileName);
         File.AppendAllText(Path.Combine(output, "README.md"),

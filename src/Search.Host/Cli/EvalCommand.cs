@@ -96,6 +96,7 @@ internal static class EvalCommand
         if (runPath is not null) log.LogInformation("Wrote run {Run}", runPath);
 
         EvaluationResult? reranked = null;
+        (double Weight, EvaluationResult Result)? interpolated = null;
         if (options.Reranker.Model is { } model)
         {
             using var encoder = CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
@@ -105,16 +106,29 @@ internal static class EvalCommand
             var rerankedPath = parse.GetValue(RerankedRunFile);
             using var rerankedOutput = rerankedPath is null ? TextWriter.Null : OpenRun(rerankedPath);
             var judged = qrels.QueryIds.Count(queries.ContainsKey);
+            // Score each query's candidates once; the interpolated ranking reuses the same scores.
+            var scored = new Dictionary<string, IReadOnlyList<RerankedHit>>(StringComparer.Ordinal);
             reranked = ProgressDisplay.Count(console, "Reranking", "queries", judged, report =>
             {
                 var done = 0;
                 return RunEvaluation.Evaluate(qrels, queries, text =>
                 {
                     var hits = reranker.Search(text, reranker.Options.Candidates);
+                    scored[text] = hits;
                     report(++done);
                     return hits.Select(h => new ScoredDocument(h.DocId, h.Score)).ToList();
                 }, new TrecRunWriter(rerankedOutput, "rerank"), ct);
             });
+            var weight = options.Reranker.InterpolationWeight ?? encoder.Settings.InterpolationWeight;
+            if (reranker.Options.ScoreMode == ScoreMode.Replace && weight is { } w)
+            {
+                interpolated = (w, RunEvaluation.Evaluate(qrels, queries, text =>
+                {
+                    var hits = scored[text];
+                    var final = ScoreCombiner.Combine(hits.Select(h => (double)h.Bm25Score).ToList(), hits.Select(h => (double)h.CrossEncoderScore).ToList(), ScoreMode.Interpolate, w);
+                    return hits.Select((h, i) => new ScoredDocument(h.DocId, final[i])).ToList();
+                }));
+            }
         }
         else if (parse.GetValue(RerankedRunFile) is not null)
         {
@@ -125,6 +139,11 @@ internal static class EvalCommand
         {
             var result = new Dictionary<string, object> { ["queries"] = bm25.QueryCount, ["bm25"] = bm25.Mean };
             if (reranked is not null) result["reranked"] = reranked.Mean;
+            if (interpolated is { } ip)
+            {
+                result["interpolated"] = ip.Result.Mean;
+                result["interpolation_weight"] = ip.Weight;
+            }
             console.Output.WriteLine(JsonSerializer.Serialize(result));
             return 0;
         }
@@ -145,6 +164,9 @@ internal static class EvalCommand
         }
         console.Out.WriteLine($"{bm25.QueryCount} queries evaluated");
         console.Out.Write(table);
+        if (interpolated is { } shown)
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Interpolated (cross-encoder weight {shown.Weight:0.##}, BM25 {1 - shown.Weight:0.##}): nDCG@10 {shown.Result.Mean.Ndcg10:F4}, MRR@10 {shown.Result.Mean.Mrr10:F4}, MAP {shown.Result.Mean.Map:F4}"));
         return 0;
     }
 
