@@ -163,6 +163,7 @@ internal static class TrainCommand
                 EvalEverySteps = parse.GetValue(EvalEvery),
                 Patience = parse.GetResult(Patience) is null ? null : parse.GetValue(Patience),
                 CheckpointEverySteps = parse.GetValue(CheckpointEvery),
+                SaveFloat16 = parse.GetValue(Float16),
             };
 
             var dev = data.Dev.Count == 0 ? null : new DevEvaluator(bm25, data.Dev, parse.GetValue(DevCandidates));

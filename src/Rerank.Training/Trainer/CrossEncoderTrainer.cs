@@ -200,7 +200,7 @@ internal sealed class CrossEncoderTrainer
             LoadWeights(Path.Combine(bestFolder, WeightsFile), module);
         }
         Directory.CreateDirectory(o.OutputDirectory);
-        model.SaveModelFolder(o.OutputDirectory);
+        model.SaveModelFolder(o.OutputDirectory, o.SaveFloat16);
         var result = new TrainingResult(o.OutputDirectory, state.Step, stoppedEarly, state.BestMetric, state.BestStep,
             state.DevCurve.ToList(), positiveWeight, rows.Count, pairsPerEpoch);
         if (hooks.ModelCard is { } card) ModelCardWriter.Write(o.OutputDirectory, card, o, result, loss.Name);

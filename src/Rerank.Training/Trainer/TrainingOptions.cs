@@ -101,6 +101,9 @@ public sealed record TrainingOptions
     /// <summary>After training, write the best-on-dev weights (not the last) to the model folder; default true.</summary>
     public bool LoadBestModelAtEnd { get; init; } = true;
 
+    /// <summary>Save the final model.safetensors in float16 (half the size). Default false (float32).</summary>
+    public bool SaveFloat16 { get; init; }
+
     /// <summary>The resolved checkpoint folder.</summary>
     public string ResolvedCheckpointDirectory => CheckpointDirectory ?? Path.TrimEndingDirectorySeparator(Path.GetFullPath(OutputDirectory)) + "-checkpoints";
 }

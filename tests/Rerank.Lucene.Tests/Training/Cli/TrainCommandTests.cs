@@ -140,6 +140,36 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
     }
 
     [Fact]
+    public async Task Train_Fp16Weights_SavesHalfPrecisionThatScoresLikeFloat32()
+    {
+        var half = run.Temp.Combine("fp16");
+
+        var result = await CliInvocation.RerankTrain(run.Args(half, extra: "--fp16-weights"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var weights = Path.Combine(half, "model.safetensors");
+        Assert.All(SafetensorsDtypes(weights), dtype => Assert.Equal("F16", dtype));
+        // Same seed as the fixture's float32 run: the same training, stored at half precision.
+        Assert.True(new FileInfo(weights).Length < 0.6 * new FileInfo(Path.Combine(run.Output, "model.safetensors")).Length);
+        using var a = CrossEncoder.Load(run.Output, new CrossEncoderOptions { Device = "cpu" });
+        using var b = CrossEncoder.Load(half, new CrossEncoderOptions { Device = "cpu" });
+        var pairs = new[] { ("how do vaccines work", "A vaccine trains the immune system."), ("tides", "The moon pulls the oceans.") };
+        var fp32 = a.Predict(pairs);
+        var fp16 = b.Predict(pairs);
+        for (var i = 0; i < pairs.Length; i++) Assert.Equal(fp32[i], fp16[i], 2);
+    }
+
+    /// <summary>The dtype of every tensor, read straight from the file's header (8-byte length, then JSON).</summary>
+    private static List<string> SafetensorsDtypes(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var length = (int)BitConverter.ToUInt64(bytes, 0);
+        using var header = System.Text.Json.JsonDocument.Parse(bytes.AsMemory(8, length));
+        return header.RootElement.EnumerateObject().Where(p => p.Name != "__metadata__")
+            .Select(p => p.Value.GetProperty("dtype").GetString()!).ToList();
+    }
+
+    [Fact]
     public async Task Train_OtherSeed_DifferentWeights()
     {
         var other = run.Temp.Combine("seed-8");
