@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Rerank.Lucene.Modeling;
 using Rerank.Lucene.Modeling.Onnx;
 
 namespace Search.Host.Cli;
@@ -30,6 +31,20 @@ internal static class ModelCommand
             parse.InvocationConfiguration.Output.WriteLine($"Wrote the MiniLM-L6 base encoder to {path}");
             return Task.FromResult(0);
         }, ct));
-        return new Command("model", "Model folder utilities.") { import };
+        var input = new Option<string>("--input") { Description = "Model folder to convert.", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "Folder to write (must not exist).", Required = true };
+        var convert = new Command("convert-fp16",
+            "Copy a model folder with its weights stored in float16 (half the size).\n\n" +
+            "Example:\n  search-host model convert-fp16 --input models/my-reranker --output models/my-reranker-fp16")
+        {
+            input, output,
+        };
+        convert.SetAction((parse, ct) => CliRunner.RunAsync(parse, new Dictionary<Option, string>(), (_, _) =>
+        {
+            ModelFolders.ConvertToFloat16(parse.GetRequiredValue(input), parse.GetRequiredValue(output));
+            parse.InvocationConfiguration.Output.WriteLine($"Wrote {parse.GetRequiredValue(output)} (float16 weights)");
+            return Task.FromResult(0);
+        }, ct));
+        return new Command("model", "Model folder utilities.") { import, convert };
     }
 }
