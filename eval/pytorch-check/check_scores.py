@@ -53,7 +53,7 @@ def forward(w, cfg, ids, types, mask):
     x = w[p + "embeddings.word_embeddings.weight"][ids] + w[p + "embeddings.position_embeddings.weight"][pos] \
         + w[p + "embeddings.token_type_embeddings.weight"][types]
     x = ln(x, p + "embeddings.LayerNorm")
-    bias = (1.0 - mask[:, None, None, :].float()) * torch.finfo(x.dtype).min
+    bias = ((1.0 - mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min).to(x.dtype)
     for i in range(cfg["num_hidden_layers"]):
         q = f"{p}encoder.layer.{i}."
         split = lambda t: t.view(b, L, heads, d).transpose(1, 2)
