@@ -20,7 +20,7 @@ internal sealed record BenchmarkOptions
     /// <summary>A sample repeats its run until at least this long. Default 0.3 s.</summary>
     public double MinSampleSeconds { get; init; } = 0.3;
 
-    /// <summary>SciFact queries (first of qrels/test.tsv). Default 50; 20 in --quick.</summary>
+    /// <summary>SciFact queries (first of qrels/test.tsv). Default 50; 10 in --quick.</summary>
     public int Queries { get; init; } = 50;
 
     /// <summary>Candidates per query. Default 20.</summary>
@@ -44,6 +44,9 @@ internal sealed record BenchmarkOptions
     /// <summary>A trained one-label cross-encoder folder for the bf16 agreement check instead of the random head.</summary>
     public string? Model { get; init; }
 
+    /// <summary>Sections to run: grid, profile, scifact. Default all three.</summary>
+    public IReadOnlySet<string> Sections { get; init; } = new HashSet<string> { "grid", "profile", "scifact" };
+
     /// <summary>Also write the markdown report here.</summary>
     public string? Out { get; init; }
 
@@ -51,7 +54,7 @@ internal sealed record BenchmarkOptions
     {
         var options = new BenchmarkOptions();
         if (args.Contains("--quick"))
-            options = options with { Rounds = 3, Queries = 20, Skip512x64 = true };
+            options = options with { Rounds = 3, Queries = 10, Skip512x64 = true };
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -74,13 +77,16 @@ internal sealed record BenchmarkOptions
                 "--work" => options with { WorkDir = Value() },
                 "--model" => options with { Model = Value() },
                 "--out" => options with { Out = Value() },
+                "--sections" => options with { Sections = Value().Split(',').ToHashSet(StringComparer.Ordinal) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick --lengths 128,256,512 --batches 1,16,64 "
                                                  + "--skip-512x64 --rounds N --min-sample S --queries N --docs N --scifact-max-length N "
-                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --out FILE"),
+                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections grid,profile,scifact --out FILE"),
             };
         }
         if (options.Rounds < 1 || options.Queries < 1 || options.DocsPerQuery < 1 || options.Threads < 1)
             throw new ArgumentException("--rounds, --queries, --docs and --threads must be at least 1.");
+        var unknown = options.Sections.Except(["grid", "profile", "scifact"]).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected grid, profile, scifact.");
         return options;
     }
 }

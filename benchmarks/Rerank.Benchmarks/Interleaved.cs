@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace Rerank.Benchmarks;
 
 /// <summary>
-/// Times contenders A, B, C, A, B, C, ... in one process, so that load from other jobs on the
-/// machine hits all of them alike; the starting contender rotates each round so none is always
-/// first after a pause. Each contender is warmed up (two untimed runs) before the first round.
+/// Times contenders in rounds (A, B, C, then B, A, C, ...) in one process, so that load from other
+/// jobs on the machine hits all of them alike; the order is shuffled (seeded) each round. Each
+/// contender is warmed up (one untimed run) before the first round.
 /// </summary>
 internal static class Interleaved
 {
@@ -18,7 +18,7 @@ internal static class Interleaved
         var repeats = new int[contenders.Count];
         for (var c = 0; c < contenders.Count; c++)
         {
-            contenders[c].Run();
+            // The warm-up run is slower than steady state, so the repeat count it gives errs low.
             var clock = Stopwatch.StartNew();
             contenders[c].Run();
             repeats[c] = Math.Max(1, (int)Math.Ceiling(minSampleSeconds / Math.Max(clock.Elapsed.TotalSeconds, 1e-6)));
@@ -27,9 +27,12 @@ internal static class Interleaved
         var rates = contenders.Select(_ => new double[rounds]).ToArray();
         for (var round = 0; round < rounds; round++)
         {
-            for (var k = 0; k < contenders.Count; k++)
+            // A fresh seeded order each round: no contender is always first, nor always right after the
+            // same other one (whose worker threads may still be spinning when it returns).
+            var order = Enumerable.Range(0, contenders.Count).ToArray();
+            new Random(round).Shuffle(order);
+            foreach (var c in order)
             {
-                var c = (round + k) % contenders.Count;
                 var clock = Stopwatch.StartNew();
                 for (var i = 0; i < repeats[c]; i++) contenders[c].Run();
                 rates[c][round] = repeats[c] * contenders[c].WorkPerRun / clock.Elapsed.TotalSeconds;

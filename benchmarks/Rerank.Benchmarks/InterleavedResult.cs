@@ -20,6 +20,9 @@ internal sealed class InterleavedResult(IReadOnlyList<string> names, double[][] 
         return Stats.Median(a.Zip(b, (x, y) => x / y).ToArray());
     }
 
+    /// <summary>The best (highest) rate over the rounds: the sample least disturbed by other jobs.</summary>
+    public double Best(string name) => Rates[Index(name)].Max();
+
     /// <summary>(max - min) / median of the per-round rates: the spread the shared machine caused.</summary>
     public double Spread(string name)
     {

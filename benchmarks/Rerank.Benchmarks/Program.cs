@@ -39,13 +39,19 @@ try
     using (var fp32 = Load(Precision.Fp32, maxBatch))
     using (var bf16 = Load(Precision.Bf16, maxBatch))
     {
-        GridBenchmark.Run(report, options, sample, tokenizer, fp32, bf16, onnx);
-        Report.Progress($"Grid done after {clock.Elapsed.TotalMinutes:F1} min");
-        LayerProfileSection.Run(report, options, sample, tokenizer, fp32, bf16);
-        Report.Progress($"Profile done after {clock.Elapsed.TotalMinutes:F1} min");
+        if (options.Sections.Contains("grid"))
+        {
+            GridBenchmark.Run(report, options, sample, tokenizer, fp32, bf16, onnx);
+            Report.Progress($"Grid done after {clock.Elapsed.TotalMinutes:F1} min");
+        }
+        if (options.Sections.Contains("profile"))
+        {
+            LayerProfileSection.Run(report, options, sample, tokenizer, fp32, bf16);
+            Report.Progress($"Profile done after {clock.Elapsed.TotalMinutes:F1} min");
+        }
     }
 
-    ScifactBenchmark.Run(report, options, sample, tokenizer, folder, onnx);
+    if (options.Sections.Contains("scifact")) ScifactBenchmark.Run(report, options, sample, tokenizer, folder, onnx);
     report.Line($"Total wall time {clock.Elapsed.TotalMinutes:F1} min; load average at end {Report.F(MachineInfo.LoadAverage(), 2)}.");
     if (options.Out is not null) report.Save(options.Out);
     return 0;
