@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace Rerank.Benchmarks;
+
+/// <summary>Command-line options; every one has a default that fits a 2-core machine in under 8 minutes.</summary>
+internal sealed record BenchmarkOptions
+{
+    /// <summary>Sequence lengths of the grid. Default 128, 256, 512.</summary>
+    public IReadOnlyList<int> Lengths { get; init; } = [128, 256, 512];
+
+    /// <summary>Batch sizes of the grid. Default 1, 16, 64.</summary>
+    public IReadOnlyList<int> Batches { get; init; } = [1, 16, 64];
+
+    /// <summary>Skip batch 64 at length 512 (the slowest cell: ~64 x 13 GFLOP per sample). Default true in --quick.</summary>
+    public bool Skip512x64 { get; init; }
+
+    /// <summary>Interleaved rounds (samples per contender) in each grid cell. Default 5; 3 in --quick.</summary>
+    public int Rounds { get; init; } = 5;
+
+    /// <summary>A sample repeats its run until at least this long. Default 0.3 s.</summary>
+    public double MinSampleSeconds { get; init; } = 0.3;
+
+    /// <summary>SciFact queries (first of qrels/test.tsv). Default 50; 10 in --quick.</summary>
+    public int Queries { get; init; } = 50;
+
+    /// <summary>Candidates per query. Default 20.</summary>
+    public int DocsPerQuery { get; init; } = 20;
+
+    /// <summary>Max length of the SciFact section (Predict's cap and the fixed padding). Default 512, the library default.</summary>
+    public int ScifactMaxLength { get; init; } = 512;
+
+    /// <summary>CPU threads for libtorch and ONNX Runtime intra-op. Default 2.</summary>
+    public int Threads { get; init; } = 2;
+
+    /// <summary>Seed of the random head, the SciFact sample and the profile tensors. Default 13.</summary>
+    public int Seed { get; init; } = 13;
+
+    /// <summary>The SciFact folder (corpus.jsonl, queries.jsonl, qrels/test.tsv).</summary>
+    public string Scifact { get; init; } = "/work/shared/datasets/scifact";
+
+    /// <summary>Scratch folder for the imported encoder and the benchmark model. Default: a temp folder.</summary>
+    public string? WorkDir { get; init; }
+
+    /// <summary>A trained one-label cross-encoder folder for the bf16 agreement check instead of the random head.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Sections to run: grid, profile, scifact. Default all three.</summary>
+    public IReadOnlySet<string> Sections { get; init; } = new HashSet<string> { "grid", "profile", "scifact" };
+
+    /// <summary>Also write the markdown report here.</summary>
+    public string? Out { get; init; }
+
+    public static BenchmarkOptions Parse(string[] args)
+    {
+        var options = new BenchmarkOptions();
+        if (args.Contains("--quick"))
+            options = options with { Rounds = 3, Queries = 10, Skip512x64 = true };
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            int Int() => int.Parse(Value(), CultureInfo.InvariantCulture);
+            IReadOnlyList<int> Ints() => Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+            options = args[i] switch
+            {
+                "--quick" => options,
+                "--lengths" => options with { Lengths = Ints() },
+                "--batches" => options with { Batches = Ints() },
+                "--skip-512x64" => options with { Skip512x64 = true },
+                "--rounds" => options with { Rounds = Int() },
+                "--min-sample" => options with { MinSampleSeconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--queries" => options with { Queries = Int() },
+                "--docs" => options with { DocsPerQuery = Int() },
+                "--scifact-max-length" => options with { ScifactMaxLength = Int() },
+                "--threads" => options with { Threads = Int() },
+                "--seed" => options with { Seed = Int() },
+                "--scifact" => options with { Scifact = Value() },
+                "--work" => options with { WorkDir = Value() },
+                "--model" => options with { Model = Value() },
+                "--out" => options with { Out = Value() },
+                "--sections" => options with { Sections = Value().Split(',').ToHashSet(StringComparer.Ordinal) },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick --lengths 128,256,512 --batches 1,16,64 "
+                                                 + "--skip-512x64 --rounds N --min-sample S --queries N --docs N --scifact-max-length N "
+                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections grid,profile,scifact --out FILE"),
+            };
+        }
+        if (options.Rounds < 1 || options.Queries < 1 || options.DocsPerQuery < 1 || options.Threads < 1)
+            throw new ArgumentException("--rounds, --queries, --docs and --threads must be at least 1.");
+        var unknown = options.Sections.Except(["grid", "profile", "scifact"]).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected grid, profile, scifact.");
+        return options;
+    }
+}

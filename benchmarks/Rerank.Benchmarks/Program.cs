@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Rerank.Benchmarks;
+using Rerank.Lucene.Native;
+using Rerank.Lucene.Reranking;
+using Rerank.Lucene.Tokenization;
+using static TorchSharp.torch;
+
+// Cross-encoder inference speed on the CPU: TorchSharp fp32 and bf16 against ONNX Runtime fp32 on
+// the same weights and inputs, the matmul ceiling, dynamic padding on SciFact and bf16 agreement.
+// See docs/BENCHMARKS.md for the command and the recorded results.
+var options = BenchmarkOptions.Parse(args);
+var clock = Stopwatch.StartNew();
+var report = new Report();
+var workDir = options.WorkDir ?? Path.Combine(Path.GetTempPath(), $"rerank-bench-{Environment.ProcessId}");
+Directory.CreateDirectory(workDir);
+try
+{
+    TorchRuntime.EnsureLoaded();
+    TorchRuntime.SetThreads(options.Threads);
+    report.Line($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; `rerank-bench {string.Join(' ', args)}`");
+    report.Line($"CPU: {MachineInfo.CpuModel()}, {Environment.ProcessorCount} logical cores; flags: {MachineInfo.Bf16Flags()}; "
+                + $"load average at start {Report.F(MachineInfo.LoadAverage(), 2)}");
+    report.Line($"Threads: libtorch {get_num_threads()} (TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}), "
+                + $"ONNX Runtime {OnnxCrossEncoder.RuntimeVersion} intra-op {options.Threads}, inter-op 1");
+    report.Line();
+
+    Report.Progress("Building the benchmark model folder (bundled MiniLM-L6 + seeded random head)");
+    var folder = BenchmarkModelFolder.Create(workDir, options.Seed);
+    var sample = ScifactSample.Load(options.Scifact, options.Queries, options.DocsPerQuery, options.Seed);
+    var tokenizer = new BertPairEncoder(Path.Combine(folder.Path, "vocab.txt"));
+    using var onnx = new OnnxCrossEncoder(options.Threads, folder.ClassifierWeight, folder.ClassifierBias);
+
+    var maxBatch = options.Batches.Max();
+    CrossEncoder Load(Precision precision, int batchSize) => CrossEncoder.Load(folder.Path, new CrossEncoderOptions
+    {
+        BatchSize = batchSize, MaxLength = 512, Device = "cpu", Precision = precision, Threads = options.Threads,
+    });
+
+    using (var fp32 = Load(Precision.Fp32, maxBatch))
+    using (var bf16 = Load(Precision.Bf16, maxBatch))
+    {
+        if (options.Sections.Contains("grid"))
+        {
+            GridBenchmark.Run(report, options, sample, tokenizer, fp32, bf16, onnx);
+            Report.Progress($"Grid done after {clock.Elapsed.TotalMinutes:F1} min");
+        }
+        if (options.Sections.Contains("profile"))
+        {
+            LayerProfileSection.Run(report, options, sample, tokenizer, fp32, bf16);
+            Report.Progress($"Profile done after {clock.Elapsed.TotalMinutes:F1} min");
+        }
+    }
+
+    if (options.Sections.Contains("scifact")) ScifactBenchmark.Run(report, options, sample, tokenizer, folder, onnx);
+    report.Line($"Total wall time {clock.Elapsed.TotalMinutes:F1} min; load average at end {Report.F(MachineInfo.LoadAverage(), 2)}.");
+    if (options.Out is not null) report.Save(options.Out);
+    return 0;
+}
+finally
+{
+    if (options.WorkDir is null && Directory.Exists(workDir)) Directory.Delete(workDir, recursive: true);
+}
