@@ -1,8 +1,13 @@
+using Rerank.Lucene;
+using Rerank.Lucene.Reranking;
+using Search.Host.Hosting;
+
 namespace Search.Host.Cli;
 
 /// <summary>
-/// Finds the project's default reranker, <c>models/default-reranker</c>, in the working folder or
-/// the nearest parent that has one (so it works from a clone's root and from its subfolders).
+/// Finds the project's default reranker, <c>models/default-reranker</c> under the working folder
+/// (a clone's root, where the README's commands run). Only that folder is looked at, so a program
+/// started elsewhere never picks up a model by surprise.
 /// </summary>
 internal static class DefaultReranker
 {
@@ -12,16 +17,28 @@ internal static class DefaultReranker
     /// <summary>The default model folder, or null when there is none.</summary>
     public static string? Find(string? startFolder = null)
     {
-        for (var dir = new DirectoryInfo(startFolder ?? Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, RelativePath);
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        return null;
+        var candidate = Path.Combine(startFolder ?? Directory.GetCurrentDirectory(), RelativePath);
+        return Directory.Exists(candidate) ? candidate : null;
     }
 
     /// <summary>What to do when the default model is missing or damaged.</summary>
     public const string RebuildHint =
         "Rebuild it with the command in models/default-reranker/README.md (rerank-train on the public collections' train splits), " +
         "restore it with `git checkout -- models/default-reranker`, or pass --reranker DIR.";
+
+    /// <summary>
+    /// Loads <paramref name="model"/>; when it is the default model (no model configured) and it
+    /// cannot be loaded, the error says how to rebuild or restore it.
+    /// </summary>
+    public static CrossEncoder Load(string model, SearchHostOptions options)
+    {
+        try
+        {
+            return CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
+        }
+        catch (InvalidInputException e) when (options.Reranker.Model is null)
+        {
+            throw new InvalidInputException($"The default reranker at '{model}' cannot be loaded: {e.Message} {RebuildHint}", model, inner: e);
+        }
+    }
 }

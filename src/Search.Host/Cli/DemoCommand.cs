@@ -70,7 +70,7 @@ internal static class DemoCommand
         {
             console.Out.MarkupLine($"[yellow]No reranker: {Markup.Escape(DefaultReranker.RelativePath)} is missing.[/] {Markup.Escape(DefaultReranker.RebuildHint)} Showing BM25 only.");
         }
-        using var encoder = model is null ? null : LoadModel(model, options);
+        using var encoder = model is null ? null : DefaultReranker.Load(model, options);
         var reranker = encoder is null ? null : new RerankingSearcher(bm25, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
         if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.Device}), BM25 top {reranker!.Options.Candidates} rescored.");
 
@@ -93,18 +93,6 @@ internal static class DemoCommand
         }
         console.Out.WriteLine(line);
         return 0;
-    }
-
-    private static CrossEncoder LoadModel(string model, Hosting.SearchHostOptions options)
-    {
-        try
-        {
-            return CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
-        }
-        catch (InvalidInputException e) when (options.Reranker.Model is null)
-        {
-            throw new InvalidInputException($"The default reranker at '{model}' cannot be loaded: {e.Message} {DefaultReranker.RebuildHint}", model, inner: e);
-        }
     }
 
     private static void ShowQuery(ConsoleOutput console, QueryRecord query, Bm25Searcher bm25, RerankingSearcher? reranker, IReadOnlyDictionary<string, int> judged)

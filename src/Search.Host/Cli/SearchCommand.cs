@@ -24,13 +24,18 @@ internal static class SearchCommand
         Description = "Parse the query with full Lucene syntax (AND, \"phrases\", field:term, wildcards). By default a query is a bag of words and no character is special.",
     };
 
+    private static readonly Option<bool> NoRerank = new("--no-rerank")
+    {
+        Description = "BM25 only, even when models/default-reranker exists in the working folder.",
+    };
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var command = new Command("search", "Search an index with BM25, optionally reranked by a cross-encoder (--reranker).\n\n" +
             "Examples:\n  search-host search --index .idx/sample \"how do vaccines train the immune system?\"\n  search-host search --index .idx/sample --reranker models/default-reranker \"why do bridges sway?\"\n  search-host search --index .idx/sample        (interactive)")
         {
-            Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax,
+            Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax, NoRerank,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -51,9 +56,12 @@ internal static class SearchCommand
         var syntax = parse.GetValue(LuceneSyntax) ? QuerySyntax.Lucene : QuerySyntax.BagOfWords;
         var json = parse.GetValue(Json);
         var query = parse.GetValue(Query);
-        using var encoder = options.Reranker.Model is { } model
-            ? CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker))
-            : null;
+        if (parse.GetValue(NoRerank) && options.Reranker.Model is not null)
+            throw new InvalidInputException("--no-rerank and --reranker contradict each other; pass one of them.");
+        var model = parse.GetValue(NoRerank) ? null : options.Reranker.Model ?? DefaultReranker.Find();
+        if (model is not null && options.Reranker.Model is null)
+            console.Error.WriteLine($"Reranking with the default model {model} (--no-rerank for BM25 only).");
+        using var encoder = model is null ? null : DefaultReranker.Load(model, options);
         var reranker = encoder is null ? null : new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
 
         void Answer(string text)
