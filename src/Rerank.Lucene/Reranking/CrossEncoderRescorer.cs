@@ -20,6 +20,7 @@ public sealed class CrossEncoderRescorer : Rescorer
     private readonly CrossEncoder _encoder;
     private readonly string _query;
     private readonly RerankOptions _options;
+    private readonly ScoreMode _mode;
     private readonly double _weight;
     private (double Min, double Max)? _bm25Range;
     private (double Min, double Max)? _ceRange;
@@ -33,6 +34,7 @@ public sealed class CrossEncoderRescorer : Rescorer
         _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
         _query = query ?? throw new ArgumentNullException(nameof(query));
         _options = options ?? new RerankOptions();
+        _mode = _options.ResolveMode(encoder);
         _weight = _options.ResolveWeight(encoder);
     }
 
@@ -49,7 +51,7 @@ public sealed class CrossEncoderRescorer : Rescorer
         var ceScores = ce.Select(s => (double)s).ToList();
         _bm25Range = (bm25.Min(), bm25.Max());
         _ceRange = (ceScores.Min(), ceScores.Max());
-        var final = ScoreCombiner.Combine(bm25, ceScores, _options.ScoreMode, _weight);
+        var final = ScoreCombiner.Combine(bm25, ceScores, _mode, _weight);
         var ids = docs.Select(d => d.Get(IndexFields.Id) ?? "").ToArray();
         var rescored = Enumerable.Range(0, hits.Length)
             .OrderByDescending(i => final[i])
@@ -73,7 +75,7 @@ public sealed class CrossEncoderRescorer : Rescorer
         var ce = _encoder.Predict(_query, [DocumentText.Join(doc.Get(IndexFields.Title), doc.Get(IndexFields.Text) ?? "")])[0];
         var ceExplanation = new Explanation(ce,
             $"cross-encoder score of (query, document {doc.Get(IndexFields.Id)}) by {Path.GetFileName(Path.TrimEndingDirectorySeparator(_encoder.ModelPath))} ({_encoder.Activation} activation)");
-        if (_options.ScoreMode == ScoreMode.Replace)
+        if (_mode == ScoreMode.Replace)
         {
             var replaced = new Explanation(ce, "cross-encoder rescore, mode replace: final score = cross-encoder score");
             replaced.AddDetail(ceExplanation);

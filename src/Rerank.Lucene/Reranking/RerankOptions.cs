@@ -6,8 +6,12 @@ public sealed record RerankOptions
     /// <summary>BM25 candidates rescored per query. Default 100 (the BEIR reranking setup).</summary>
     public int Candidates { get; init; } = 100;
 
-    /// <summary>How BM25 and cross-encoder scores combine. Default <see cref="ScoreMode.Replace"/>.</summary>
-    public ScoreMode ScoreMode { get; init; } = ScoreMode.Replace;
+    /// <summary>
+    /// How BM25 and cross-encoder scores combine. Default null: the mode stored with the model
+    /// (<c>score_mode</c> in <c>searchrerank.json</c>, chosen by the trainer on dev queries), else
+    /// <see cref="ScoreMode.Replace"/>. A mode set here always wins.
+    /// </summary>
+    public ScoreMode? ScoreMode { get; init; }
 
     /// <summary>
     /// Cross-encoder weight for <see cref="ScoreMode.Interpolate"/>. Default null: the weight the trainer
@@ -15,10 +19,12 @@ public sealed record RerankOptions
     /// </summary>
     public double? InterpolationWeight { get; init; }
 
-    /// <summary>The weight to use with <paramref name="encoder"/>, or a clear error.</summary>
+    internal ScoreMode ResolveMode(CrossEncoder encoder) => ScoreMode ?? encoder.Settings.RecommendedMode ?? Reranking.ScoreMode.Replace;
+
+    /// <summary>The weight to use with <paramref name="encoder"/> in the resolved mode, or a clear error.</summary>
     internal double ResolveWeight(CrossEncoder encoder)
     {
-        if (ScoreMode == ScoreMode.Replace) return 1;
+        if (ResolveMode(encoder) == Reranking.ScoreMode.Replace) return 1;
         return InterpolationWeight ?? encoder.Settings.InterpolationWeight ?? throw new InvalidInputException(
             $"Score mode interpolate needs a weight, and model '{encoder.ModelPath}' stores none ({RerankerSettings.FileName}). " +
             "Pass --interpolation-weight W (0 to 1), or use a model trained by rerank-train, which tunes it on dev queries.");

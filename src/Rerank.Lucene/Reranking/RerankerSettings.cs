@@ -10,10 +10,12 @@ namespace Rerank.Lucene.Reranking;
 /// <param name="InterpolationWeight">Weight of the cross-encoder score in <see cref="ScoreMode.Interpolate"/> (0 to 1), or null.</param>
 /// <param name="TunedOn">What the weight was tuned on (e.g. "scifact dev: 81 queries"), for people reading the file.</param>
 /// <param name="MaxLength">The pair length the model was trained with; the default max length when scoring with it.</param>
+/// <param name="ScoreMode">The score mode that ranked best on dev ("replace" or "interpolate"); used when the caller sets none.</param>
 public sealed record RerankerSettings(
     [property: JsonPropertyName("interpolation_weight")] double? InterpolationWeight = null,
     [property: JsonPropertyName("tuned_on")] string? TunedOn = null,
-    [property: JsonPropertyName("max_length")] int? MaxLength = null)
+    [property: JsonPropertyName("max_length")] int? MaxLength = null,
+    [property: JsonPropertyName("score_mode")] string? ScoreMode = null)
 {
     /// <summary>The file name inside a model folder.</summary>
     public const string FileName = "searchrerank.json";
@@ -37,8 +39,21 @@ public sealed record RerankerSettings(
         }
         if (settings is null || settings.InterpolationWeight is < 0 or > 1)
             throw new InvalidInputException($"{path}: interpolation_weight must be between 0 and 1. Fix or delete the file.", path);
+        if (settings.ScoreMode is not (null or "replace" or "interpolate"))
+            throw new InvalidInputException($"{path}: score_mode must be \"replace\" or \"interpolate\", found \"{settings.ScoreMode}\". Fix or delete the file.", path);
+        if (settings.ScoreMode == "interpolate" && settings.InterpolationWeight is null)
+            throw new InvalidInputException($"{path}: score_mode \"interpolate\" needs an interpolation_weight. Add one or delete the file.", path);
         return settings;
     }
+
+    /// <summary>The recommended mode as an enum, or null when the file names none.</summary>
+    [JsonIgnore]
+    public Reranking.ScoreMode? RecommendedMode => ScoreMode switch
+    {
+        "replace" => Reranking.ScoreMode.Replace,
+        "interpolate" => Reranking.ScoreMode.Interpolate,
+        _ => null,
+    };
 
     /// <summary>Writes the settings into a model folder.</summary>
     public void Write(string modelPath) =>

@@ -19,7 +19,6 @@ public sealed class RerankingSearcher
 {
     private readonly Bm25Searcher _bm25;
     private readonly CrossEncoder _encoder;
-    private readonly double _weight;
 
     /// <summary>Combines a BM25 searcher and a cross-encoder.</summary>
     /// <exception cref="InvalidInputException">Interpolation is asked for without a weight.</exception>
@@ -30,8 +29,15 @@ public sealed class RerankingSearcher
         Options = options ?? new RerankOptions();
         if (Options.Candidates < 1)
             throw new InvalidInputException($"Candidates must be at least 1; got {Options.Candidates}. Use e.g. --candidates 100.");
-        _weight = Options.ResolveWeight(encoder);
+        ScoreMode = Options.ResolveMode(encoder);
+        Weight = Options.ResolveWeight(encoder);
     }
+
+    /// <summary>The score mode in effect (set in the options, else recommended by the model, else replace).</summary>
+    public ScoreMode ScoreMode { get; }
+
+    /// <summary>The cross-encoder weight in effect for <see cref="ScoreMode.Interpolate"/> (1 in replace mode).</summary>
+    public double Weight { get; }
 
     /// <summary>The options in effect.</summary>
     public RerankOptions Options { get; }
@@ -51,7 +57,7 @@ public sealed class RerankingSearcher
         if (candidates.Count == 0) return [];
         var ce = _encoder.Predict(query, candidates.Select(h => DocumentText.Join(h.Title, h.Text)).ToList());
         var final = ScoreCombiner.Combine(
-            candidates.Select(h => (double)h.Score).ToList(), ce.Select(s => (double)s).ToList(), Options.ScoreMode, _weight);
+            candidates.Select(h => (double)h.Score).ToList(), ce.Select(s => (double)s).ToList(), ScoreMode, Weight);
         return Enumerable.Range(0, candidates.Count)
             .OrderByDescending(i => final[i])
             .ThenBy(i => candidates[i].DocId, StringComparer.Ordinal)

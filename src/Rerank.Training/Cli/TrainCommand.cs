@@ -205,15 +205,18 @@ internal static class TrainCommand
         if (dev is null || dev.QueryCount == 0) return;
         var (replace, scores) = dev.Score(new CrossEncoderScorer(saved));
         var (weight, interpolated) = dev.TuneInterpolation(scores);
-        new RerankerSettings(weight, $"dev: {dev.QueryCount} queries, BM25 top {parse.GetValue(DevCandidates)}, nDCG@10", parse.GetValue(MaxLength)).Write(output);
-        log.LogInformation("Dev nDCG@10: BM25 {Bm25:F4}, reranked {Replace:F4}, interpolated {Interp:F4} (weight {W:F2}, stored in {File})",
-            dev.Bm25!.Mean.Ndcg10, replace.Mean.Ndcg10, interpolated, weight, RerankerSettings.FileName);
+        // Recommend the mode that ranked better on dev; callers who set a mode keep theirs.
+        var mode = interpolated > replace.Mean.Ndcg10 ? "interpolate" : "replace";
+        new RerankerSettings(weight, $"dev: {dev.QueryCount} queries, BM25 top {parse.GetValue(DevCandidates)}, nDCG@10", parse.GetValue(MaxLength), mode).Write(output);
+        log.LogInformation("Dev nDCG@10: BM25 {Bm25:F4}, reranked {Replace:F4}, interpolated {Interp:F4} (weight {W:F2}); recommended score mode {Mode}, stored in {File}",
+            dev.Bm25!.Mean.Ndcg10, replace.Mean.Ndcg10, interpolated, weight, mode, RerankerSettings.FileName);
         File.AppendAllText(Path.Combine(output, "README.md"),
             "\n## Reranking on dev (saved model, reloaded)\n\n" +
             "| ranking | nDCG@10 |\n| --- | --- |\n" +
             $"| BM25 top {parse.GetValue(DevCandidates)} | {dev.Bm25.Mean.Ndcg10.ToString("F4", CultureInfo.InvariantCulture)} |\n" +
             $"| cross-encoder (score mode replace) | {replace.Mean.Ndcg10.ToString("F4", CultureInfo.InvariantCulture)} |\n" +
-            $"| interpolated, weight {weight.ToString("F2", CultureInfo.InvariantCulture)} (tuned on dev, stored in `{RerankerSettings.FileName}`) | {interpolated.ToString("F4", CultureInfo.InvariantCulture)} |\n");
+            $"| interpolated, weight {weight.ToString("F2", CultureInfo.InvariantCulture)} (tuned on dev, stored in `{RerankerSettings.FileName}`) | {interpolated.ToString("F4", CultureInfo.InvariantCulture)} |\n\n" +
+            $"Recommended score mode (better on dev, used when `--score-mode` is not given): **{mode}**.\n");
     }
 
     private static (string Folder, string Name, Action Cleanup) ResolveBase(string? basePath, ILogger log)

@@ -120,7 +120,7 @@ internal static class EvalCommand
                 }, new TrecRunWriter(rerankedOutput, "rerank"), ct);
             });
             var weight = options.Reranker.InterpolationWeight ?? encoder.Settings.InterpolationWeight;
-            if (reranker.Options.ScoreMode == ScoreMode.Replace && weight is { } w)
+            if (reranker.ScoreMode == ScoreMode.Replace && weight is { } w)
             {
                 interpolated = (w, RunEvaluation.Evaluate(qrels, queries, text =>
                 {

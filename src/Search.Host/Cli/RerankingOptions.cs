@@ -49,7 +49,7 @@ internal static class RerankingOptions
 
     public static readonly Option<string> ScoreMode = new("--score-mode")
     {
-        Description = "replace (default): rank by the cross-encoder score; interpolate: mix min-max normalised BM25 and cross-encoder scores.",
+        Description = "replace: rank by the cross-encoder score; interpolate: mix min-max normalised BM25 and cross-encoder scores. Default: the mode the trainer found best on dev (stored with the model), else replace.",
     };
 
     public static readonly Option<double> InterpolationWeight = new("--interpolation-weight")
@@ -88,7 +88,12 @@ internal static class RerankingOptions
     public static RerankOptions ToRerankOptions(RerankerHostOptions o) => new()
     {
         Candidates = o.Candidates,
-        ScoreMode = o.ScoreMode == "interpolate" ? Rerank.Lucene.Reranking.ScoreMode.Interpolate : Rerank.Lucene.Reranking.ScoreMode.Replace,
+        ScoreMode = o.ScoreMode switch
+        {
+            null => null,
+            "interpolate" => Rerank.Lucene.Reranking.ScoreMode.Interpolate,
+            _ => Rerank.Lucene.Reranking.ScoreMode.Replace,
+        },
         InterpolationWeight = o.InterpolationWeight,
     };
 }

@@ -35,9 +35,9 @@ public sealed class RerankerHostOptions
     [Range(1, 1024)]
     public int? Threads { get; set; }
 
-    /// <summary>replace (default) or interpolate.</summary>
+    /// <summary>replace or interpolate; null (default) = the mode stored with the model, else replace.</summary>
     [RegularExpression("^(replace|interpolate)$", ErrorMessage = "Score mode must be replace or interpolate.")]
-    public string ScoreMode { get; set; } = "replace";
+    public string? ScoreMode { get; set; }
 
     /// <summary>Cross-encoder weight for interpolate; null = the weight stored with the model.</summary>
     [Range(0.0, 1.0)]

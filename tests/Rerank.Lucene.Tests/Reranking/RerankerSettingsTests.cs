@@ -1,0 +1,62 @@
+using Rerank.Lucene.Reranking;
+using Rerank.Lucene.Retrieval;
+using Rerank.Lucene.Tests.Native;
+
+namespace Rerank.Lucene.Tests.Reranking;
+
+[Collection(TorchCollection.Name)]
+public sealed class RerankerSettingsTests
+{
+    [Fact]
+    public void RerankingSearcher_ModelRecommendsInterpolate_UsesItUnlessTheCallerSetsAMode()
+    {
+        var folder = TinyCrossEncoder.Create();
+        new RerankerSettings(InterpolationWeight: 0.3, ScoreMode: "interpolate").Write(folder);
+        using var encoder = CrossEncoder.Load(folder, new CrossEncoderOptions { Device = "cpu" });
+        using var bm25 = OpenSampleIndex(out var dir);
+
+        var recommended = new RerankingSearcher(bm25, encoder);
+        var explicitReplace = new RerankingSearcher(bm25, encoder, new RerankOptions { ScoreMode = ScoreMode.Replace });
+
+        Assert.Equal(ScoreMode.Interpolate, recommended.ScoreMode);
+        Assert.Equal(0.3, recommended.Weight);
+        Assert.Equal(ScoreMode.Replace, explicitReplace.ScoreMode);
+        // In interpolate mode the final score is 0.3 * minmax(CE) + 0.7 * minmax(BM25): the BM25 top hit
+        // keeps at least 0.7 + 0.3 * its normalised CE score, so no hit can exceed 1.
+        var hits = recommended.Search("how do vaccines work", 5);
+        Assert.All(hits, h => Assert.InRange(h.Score, 0, 1));
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public void Read_UnknownScoreMode_Refused()
+    {
+        var folder = TinyCrossEncoder.Create();
+        File.WriteAllText(Path.Combine(folder, RerankerSettings.FileName), "{\"score_mode\": \"blend\", \"interpolation_weight\": 0.5}");
+
+        var e = Assert.Throws<InvalidInputException>(() => RerankerSettings.Read(folder));
+
+        Assert.Equal($"{Path.Combine(folder, RerankerSettings.FileName)}: score_mode must be \"replace\" or \"interpolate\", found \"blend\". Fix or delete the file.", e.Message);
+    }
+
+    [Fact]
+    public void Read_InterpolateWithoutWeight_Refused()
+    {
+        var folder = TinyCrossEncoder.Create();
+        File.WriteAllText(Path.Combine(folder, RerankerSettings.FileName), "{\"score_mode\": \"interpolate\"}");
+
+        var e = Assert.Throws<InvalidInputException>(() => RerankerSettings.Read(folder));
+
+        Assert.Equal($"{Path.Combine(folder, RerankerSettings.FileName)}: score_mode \"interpolate\" needs an interpolation_weight. Add one or delete the file.", e.Message);
+    }
+
+    private static Bm25Searcher OpenSampleIndex(out string dir)
+    {
+        dir = TestPaths.NewTempDir("settings");
+        var index = Path.Combine(dir, "idx");
+        Rerank.Lucene.Indexing.IndexBuilder.Build(
+            Rerank.Lucene.Indexing.CorpusReader.ReadJsonl(Path.Combine(TestPaths.RepoRoot, "corpora", "sample", "corpus.jsonl")),
+            index, new Rerank.Lucene.Indexing.IndexOptions());
+        return Bm25Searcher.Open(index);
+    }
+}
