@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Rerank.Lucene.Evaluation;
+using Rerank.Lucene.Modeling;
+using Rerank.Lucene.Reranking;
+using Rerank.Lucene.Retrieval;
+using Rerank.Lucene.Tests.Native;
+using Search.Host.Cli;
+
+namespace Rerank.Lucene.Tests.Cli;
+
+/// <summary>
+/// The README's first command (<c>search-host demo</c>) end to end on the sample corpus, with the
+/// project's committed default reranker.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class DemoCommandTests
+{
+    private static string DefaultModel => Path.Combine(TestPaths.RepoRoot, "models", "default-reranker");
+
+    [Fact]
+    public async Task Demo_SampleCorpusWithDefaultReranker_IndexesOnceAndShowsBothRankings()
+    {
+        using var temp = new TempFolder("demo");
+        var index = temp.Combine("idx");
+
+        var first = await CliInvocation.SearchHost("demo", "--corpus", SampleCorpus.Folder, "--index", index, "--queries", "2", "--reranker", DefaultModel, "--device", "cpu");
+        var second = await CliInvocation.SearchHost("demo", "--corpus", SampleCorpus.Folder, "--index", index, "--queries", "1", "--reranker", DefaultModel, "--device", "cpu");
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains($"Indexed {SampleCorpus.DocumentCount} sample documents", first.Output);
+        Assert.DoesNotContain("Indexed", second.Output); // the index is built once
+        Assert.Contains("Query q1:", first.Output);
+        Assert.Contains("Query q2:", first.Output);
+        Assert.Contains("reranked (BM25 rank, move)", first.Output);
+
+        // The summary line's numbers equal an independent evaluation through the library.
+        var match = Regex.Match(first.Output, @"nDCG@10: BM25 (\d\.\d{4}), reranked (\d\.\d{4})");
+        Assert.True(match.Success, first.Output);
+        using var bm25 = Bm25Searcher.Open(index);
+        using var encoder = CrossEncoder.Load(DefaultModel, new CrossEncoderOptions { Device = "cpu" });
+        var searcher = new RerankingSearcher(bm25, encoder);
+        var qrels = QrelsReader.Read(SampleCorpus.Qrels);
+        var queries = QueryFileReader.Read(SampleCorpus.Queries).ToDictionary(q => q.Id, q => q.Text);
+        var expectedBm25 = RunEvaluation.Evaluate(qrels, queries, t => bm25.Rank(t, 100).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
+        var expectedReranked = RunEvaluation.Evaluate(qrels, queries, t => searcher.Search(t, 100).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
+        Assert.Equal(expectedBm25.Mean.Ndcg10.ToString("F4", CultureInfo.InvariantCulture), match.Groups[1].Value);
+        Assert.Equal(expectedReranked.Mean.Ndcg10.ToString("F4", CultureInfo.InvariantCulture), match.Groups[2].Value);
+    }
+
+    [Fact]
+    public async Task Demo_MissingCorpus_ExitsTwoWithMessage()
+    {
+        using var temp = new TempFolder("demo");
+
+        var result = await CliInvocation.SearchHost("demo", "--corpus", temp.Path, "--index", temp.Combine("idx"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: The sample corpus '{Path.Combine(temp.Path, "corpus.jsonl")}' is missing. Run the demo from the repository root, or pass --corpus FOLDER.\n", result.Error);
+    }
+
+    [Fact]
+    public void DefaultReranker_FromTheRepositoryRoot_FindsTheCommittedModel()
+    {
+        Assert.Equal(DefaultModel, DefaultReranker.Find(TestPaths.RepoRoot));
+    }
+
+    [Fact]
+    public void DefaultReranker_FromASubfolder_IsNotPickedUp()
+    {
+        Assert.Null(DefaultReranker.Find(Path.Combine(TestPaths.RepoRoot, "src", "Search.Host")));
+    }
+
+    [Fact]
+    public void DefaultReranker_OutsideAnyRepository_IsNull()
+    {
+        using var temp = new TempFolder("demo");
+
+        Assert.Null(DefaultReranker.Find(temp.Path));
+    }
+
+    [Fact]
+    public void DefaultReranker_CommittedModel_LoadsWithItsTrainedLengthAndTunedWeight()
+    {
+        using var encoder = CrossEncoder.Load(DefaultModel, new CrossEncoderOptions { Device = "cpu" });
+
+        Assert.Equal(ScoreActivation.Sigmoid, encoder.Activation);
+        Assert.Equal(128, encoder.MaxLength); // trained length, from searchrerank.json
+        Assert.InRange(encoder.Settings.InterpolationWeight!.Value, 0, 1);
+    }
+}
