@@ -50,7 +50,7 @@ internal static class EvalCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var command = new Command("eval", "Evaluate BM25 on queries with judgments: nDCG@10, MRR@10, MAP, Recall@100, P@10.\n\n" +
+        var command = new Command("eval", "Evaluate BM25, and with --reranker the reranked ranking, on queries with judgments: nDCG@10, MRR@10, MAP, Recall@100, P@10.\n\n" +
             "Example:\n  search-host eval --index .idx/scifact --queries ../shared/datasets/scifact/queries.jsonl --qrels ../shared/datasets/scifact/qrels/test.tsv --run bm25.run")
         {
             CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, RerankedRunFile, Json,
