@@ -27,6 +27,7 @@ internal static class TrainCommand
     private static readonly Option<bool> SelfSupervised = new("--self-supervised") { Description = "No judgments: pseudo-queries from the corpus (titles, or sentences cut out of documents), the source document as positive, mined negatives." };
     private static readonly Option<string> Mined = new("--mined") { Description = "Reuse training groups mined earlier (JSONL written by --write-mined) instead of mining again." };
     private static readonly Option<string> WriteMined = new("--write-mined") { Description = "Write the mined training groups to this JSONL file." };
+    private static readonly Option<bool> SkipMissingDocuments = new("--skip-missing-documents") { Description = "Skip judgments of documents the index does not have (e.g. empty ones left out by `search-host index --skip-empty`) instead of stopping; the count is logged and goes into the model card." };
     private static readonly Option<string> DevQrels = new("--dev-qrels") { Description = "Dev judgments (with --queries). Default: hold out --dev-fraction of the training queries." };
     private static readonly Option<double> DevFraction = new("--dev-fraction") { Description = "Share of training queries held out for validation when no --dev-qrels is given.", DefaultValueFactory = _ => ValidationSplit.DefaultFraction };
     private static readonly Option<int> MaxDevQueries = new("--max-dev-queries") { Description = "Cap on dev queries evaluated (seeded choice), to keep validation fast.", DefaultValueFactory = _ => 50 };
@@ -67,7 +68,7 @@ internal static class TrainCommand
             "  rerank-train --index .idx/mydocs --triples triples.jsonl --output models/mydocs-reranker --epochs 2");
         Option[] all =
         [
-            Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, Mined, WriteMined, DevQrels, DevFraction, MaxDevQueries,
+            Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, Mined, WriteMined, SkipMissingDocuments, DevQrels, DevFraction, MaxDevQueries,
             DevCandidates, Base, Resume, Seed, Loss, Negatives, RangeMin, RangeMax, Sampling, CorpusNegatives, Epochs, MaxSteps,
             BatchSize, GradAccumulation, LearningRate, WarmupRatio, WeightDecay, MaxGradNorm, MaxLength, EvalEvery, Patience,
             CheckpointEvery, Device, Threads, Float16,
@@ -258,8 +259,9 @@ internal static class TrainCommand
         Seed = seed,
     };
 
-    internal static (string? Queries, string? Qrels, string? Triples, string? Pairs, bool SelfSupervised, string? Mined, string? WriteMined, string? DevQrels, double DevFraction, int MaxDevQueries)
+    internal static (string? Queries, string? Qrels, string? Triples, string? Pairs, bool SelfSupervised, string? Mined, string? WriteMined, string? DevQrels, double DevFraction, int MaxDevQueries, bool SkipMissing)
         DataOptions(ParseResult parse) =>
         (parse.GetValue(Queries), parse.GetValue(QrelsFile), parse.GetValue(Triples), parse.GetValue(Pairs), parse.GetValue(SelfSupervised),
-         parse.GetValue(Mined), parse.GetValue(WriteMined), parse.GetValue(DevQrels), parse.GetValue(DevFraction), parse.GetValue(MaxDevQueries));
+         parse.GetValue(Mined), parse.GetValue(WriteMined), parse.GetValue(DevQrels), parse.GetValue(DevFraction), parse.GetValue(MaxDevQueries),
+         parse.GetValue(SkipMissingDocuments));
 }

@@ -52,13 +52,14 @@ internal sealed class TrainingData
             throw new InvalidInputException($"--dev-fraction must be between 0 and 1 (exclusive); got {o.DevFraction}.");
 
         var stats = new List<KeyValuePair<string, string>>();
+        var missing = o.SkipMissing ? new List<string>() : null;
         void Stat(string key, object value) => stats.Add(new(key, Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""));
         Stat("index", $"{bm25.Manifest.Source} ({bm25.DocumentCount} documents, BM25 k1 {bm25.Manifest.K1}, b {bm25.Manifest.B}, {bm25.Manifest.FieldsMode})");
 
         if (o.Pairs is not null)
         {
             var pairs = LabeledPairsReader.Read(o.Pairs, store);
-            var dev = o.DevQrels is null ? [] : BeirTrainingReader.Read(o.Queries!, o.DevQrels, store);
+            var dev = o.DevQrels is null ? [] : BeirTrainingReader.Read(o.Queries!, o.DevQrels, store, missing);
             Stat("training data", $"labelled pairs {o.Pairs}: {pairs.Count} pairs");
             Stat("dev", o.DevQrels is null ? "none (pass --dev-qrels for validation)" : $"{o.DevQrels}: {dev.Count} queries");
             return new TrainingData(null, pairs, Cap(dev, o.MaxDevQueries, seed, stats), stats);
@@ -68,7 +69,7 @@ internal sealed class TrainingData
         var mine = true;
         if (o.Qrels is not null)
         {
-            all = BeirTrainingReader.Read(o.Queries!, o.Qrels, store);
+            all = BeirTrainingReader.Read(o.Queries!, o.Qrels, store, missing);
             Stat("training data", $"queries {o.Queries} + qrels {o.Qrels}: {all.Count} queries, {all.Sum(g => g.Positives.Count)} positives");
         }
         else if (o.Triples is not null)
@@ -92,10 +93,16 @@ internal sealed class TrainingData
         }
 
         TrainDevSplit split = o.DevQrels is not null
-            ? ValidationSplit.Explicit(all, o.Qrels ?? o.Triples ?? o.Mined ?? "pseudo-queries", BeirTrainingReader.Read(o.Queries!, o.DevQrels, store), o.DevQrels)
+            ? ValidationSplit.Explicit(all, o.Qrels ?? o.Triples ?? o.Mined ?? "pseudo-queries", BeirTrainingReader.Read(o.Queries!, o.DevQrels, store, missing), o.DevQrels)
             : ValidationSplit.HoldOut(all, o.DevFraction, seed);
         Stat("dev", o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries" : $"seeded hold-out of {o.DevFraction:P0} of the training queries: {split.Dev.Count} queries");
 
+        if (missing is { Count: > 0 })
+        {
+            log.LogWarning("Skipped {Count} judgments of documents the index does not have (--skip-missing-documents): {Ids}",
+                missing.Count, string.Join(", ", missing.Take(10)));
+            Stat("judgments skipped", $"{missing.Count} of documents missing from the index ({string.Join(", ", missing.Take(10))})");
+        }
         var train = split.Train;
         if (mine)
         {

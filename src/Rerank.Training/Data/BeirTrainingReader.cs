@@ -17,9 +17,12 @@ internal static class BeirTrainingReader
     /// <param name="queriesPath">BEIR <c>queries.jsonl</c>.</param>
     /// <param name="qrelsPath">The qrels of the split to train on, e.g. <c>qrels/train.tsv</c>.</param>
     /// <param name="store">The index documents; every relevant document must be one of them.</param>
+    /// <param name="skippedMissing">When given, relevant documents the index lacks (e.g. empty documents left
+    /// out by <c>--skip-empty</c>) are skipped and their ids added here, instead of failing; a query left with
+    /// no positive is dropped. Null (default): such a judgment is an error.</param>
     /// <exception cref="InvalidInputException">Either file is malformed (see the readers); a judged query is not in
     /// the queries file; a relevant document is not in the index; or no judgment has score &gt; 0.</exception>
-    public static IReadOnlyList<TrainingGroup> Read(string queriesPath, string qrelsPath, IDocumentStore store)
+    public static IReadOnlyList<TrainingGroup> Read(string queriesPath, string qrelsPath, IDocumentStore store, ICollection<string>? skippedMissing = null)
     {
         var queries = QueryFileReader.Read(queriesPath).ToDictionary(q => q.Id, q => q.Text, StringComparer.Ordinal);
         var qrels = QrelsReader.Read(qrelsPath);
@@ -39,15 +42,21 @@ internal static class BeirTrainingReader
             foreach (var docId in relevant)
             {
                 var doc = store.Find(docId);
+                if (doc is null && skippedMissing is not null)
+                {
+                    skippedMissing.Add(docId);
+                    continue;
+                }
                 if (doc is null)
                 {
                     var line = FindLine(qrelsPath, queryId, docId);
                     throw new InvalidInputException(
-                        $"'{qrelsPath}' line {line}: corpus id '{docId}' is not a document of the index; build the index from the corpus these judgments belong to.",
+                        $"'{qrelsPath}' line {line}: corpus id '{docId}' is not a document of the index; build the index from the corpus these judgments belong to, or pass --skip-missing-documents if the index left it out on purpose (e.g. --skip-empty).",
                         qrelsPath, line);
                 }
                 positives.Add(TrainingDocument.FromIndex(doc));
             }
+            if (positives.Count == 0) continue; // every positive was skipped as missing
             groups.Add(new TrainingGroup(queryId, text, positives, []));
         }
         if (groups.Count == 0)

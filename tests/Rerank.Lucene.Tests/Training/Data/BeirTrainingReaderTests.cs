@@ -46,8 +46,21 @@ public sealed class BeirTrainingReaderTests
 
         var ex = Assert.Throws<InvalidInputException>(() => BeirTrainingReader.Read(Queries(), qrels, TrainingFiles.Store()));
 
-        Assert.Equal($"'{qrels}' line 3: corpus id 'd77' is not a document of the index; build the index from the corpus these judgments belong to.", ex.Message);
+        Assert.Equal($"'{qrels}' line 3: corpus id 'd77' is not a document of the index; build the index from the corpus these judgments belong to, or pass --skip-missing-documents if the index left it out on purpose (e.g. --skip-empty).", ex.Message);
         Assert.Equal((qrels, 3), (ex.Path, ex.Line));
+    }
+
+    [Fact]
+    public void Read_UnknownCorpusIdWithSkipList_SkipsItAndDropsQueriesLeftEmpty()
+    {
+        var qrels = TrainingFiles.Write("train.tsv", "query-id\tcorpus-id\tscore", "q1\td1\t1", "q1\td77\t1", "q2\td78\t1");
+        var skipped = new List<string>();
+
+        var groups = BeirTrainingReader.Read(Queries(), qrels, TrainingFiles.Store(), skipped);
+
+        Assert.Equal(["q1"], groups.Select(g => g.QueryId));
+        Assert.Equal(["d1"], groups[0].Positives.Select(p => p.DocId));
+        Assert.Equal(["d77", "d78"], skipped);
     }
 
     [Fact]
