@@ -74,7 +74,7 @@ public static class QueryFileReader
             if (root.ValueKind != JsonValueKind.Object)
             {
                 throw new InvalidInputException(
-                    $"{FileKind} '{path}', line {line.Number}: expected a JSON object, found {KindName(root.ValueKind)}: " +
+                    $"{FileKind} '{path}', line {line.Number}: expected a JSON object, found {JsonKinds.Describe(root.ValueKind)}: " +
                     $"'{Utf8LineReader.Excerpt(line.Text)}'. Each line must be one object like {Example}.",
                     path, line.Number);
             }
@@ -112,7 +112,7 @@ public static class QueryFileReader
         {
             var found = value.ValueKind == JsonValueKind.Null
                 ? "null"
-                : $"{KindName(value.ValueKind)} ({Utf8LineReader.Excerpt(value.GetRawText())})";
+                : $"{JsonKinds.Describe(value.ValueKind)} ({Utf8LineReader.Excerpt(value.GetRawText())})";
             throw new InvalidInputException(
                 $"{FileKind} '{path}', line {line.Number}: expected \"{name}\" to be a string, found {found}. " +
                 $"Write the value in double quotes, e.g. {Example}.",
@@ -120,15 +120,4 @@ public static class QueryFileReader
         }
         return value.GetString()!;
     }
-
-    private static string KindName(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
 }

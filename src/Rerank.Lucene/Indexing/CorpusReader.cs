@@ -118,7 +118,7 @@ public static class CorpusReader
             if (root.ValueKind != JsonValueKind.Object)
             {
                 throw new InvalidInputException(
-                    $"{path} line {n}: expected one JSON object per line, found {Describe(root.ValueKind)}. Fix or remove that line.", path, n);
+                    $"{path} line {n}: expected one JSON object per line, found {JsonKinds.Describe(root.ValueKind)}. Fix or remove that line.", path, n);
             }
             var id = root.TryGetProperty(options.IdField, out var idValue) ? idValue.ValueKind switch
             {
@@ -167,18 +167,7 @@ public static class CorpusReader
     }
 
     private static InvalidInputException WrongType(string path, int n, string field, string expected, JsonValueKind found) =>
-        new($"{path} line {n}: expected field '{field}' to be {expected}, found {Describe(found)}. Fix the value on that line.", path, n);
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
+        new($"{path} line {n}: expected field '{field}' to be {expected}, found {JsonKinds.Describe(found)}. Fix the value on that line.", path, n);
 
     private static IEnumerable<CorpusDocument> ReadFolderCore(string folder)
     {

@@ -24,6 +24,8 @@ internal static class SearchCommand
         Description = "Parse the query with full Lucene syntax (AND, \"phrases\", field:term, wildcards). By default a query is a bag of words and no character is special.",
     };
 
+    private const string NoMatches = "No documents match (after analysis the query may contain only stop words).";
+
     private static readonly Option<bool> NoRerank = new("--no-rerank")
     {
         Description = "BM25 only, even when models/default-reranker exists in the working folder.",
@@ -112,7 +114,7 @@ internal static class SearchCommand
         }
         if (hits.Count == 0)
         {
-            console.Output.WriteLine("No documents match (after analysis the query may contain only stop words).");
+            console.Output.WriteLine(NoMatches);
             return;
         }
         var table = new Table().Border(TableBorder.Simple)
@@ -150,7 +152,7 @@ internal static class SearchCommand
         }
         if (hits.Count == 0)
         {
-            console.Output.WriteLine("No documents match (after analysis the query may contain only stop words).");
+            console.Output.WriteLine(NoMatches);
             return;
         }
         var table = new Table().Border(TableBorder.Simple)
