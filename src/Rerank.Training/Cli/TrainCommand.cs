@@ -19,14 +19,15 @@ namespace Rerank.Training.Cli;
 internal static class TrainCommand
 {
     private static readonly Option<string> Index = new("--index", "-i") { Description = "Index to train on (built by `search-host index`); negatives are mined from it with its own BM25 settings.", Required = true };
-    private static readonly Option<string> Output = new("--output", "-o") { Description = "Model folder to write (Hugging Face layout). Checkpoints go to OUTPUT-checkpoints.", Required = true };
+    private static readonly Option<string> Output = new("--output", "-o") { Description = "Model folder to write (Hugging Face layout). Checkpoints go to OUTPUT-checkpoints. Required unless --mine-only." };
     private static readonly Option<string> Queries = new("--queries", "-q") { Description = "BEIR queries.jsonl (with --qrels, and for --dev-qrels)." };
     private static readonly Option<string> QrelsFile = new("--qrels") { Description = "Training judgments (BEIR TSV or TREC qrels); negatives are mined from the index." };
     private static readonly Option<string> Triples = new("--triples") { Description = "Training triples JSONL {\"query\",\"positive\",\"negative\"} (texts, or positive_id/negative_id in the index)." };
     private static readonly Option<string> Pairs = new("--pairs") { Description = "Labelled pairs JSONL {\"query\",\"document\",\"label\"} (label 0-1; document or document_id). Trains with bce." };
     private static readonly Option<bool> SelfSupervised = new("--self-supervised") { Description = "No judgments: pseudo-queries from the corpus (titles, or sentences cut out of documents), the source document as positive, mined negatives." };
-    private static readonly Option<string> Mined = new("--mined") { Description = "Reuse training groups mined earlier (JSONL written by --write-mined) instead of mining again." };
-    private static readonly Option<string> WriteMined = new("--write-mined") { Description = "Write the mined training groups to this JSONL file." };
+    private static readonly Option<string[]> Mined = new("--mined") { Description = "Reuse training groups mined earlier (JSONL written by --write-mined) instead of mining again. Repeat to pool files mined from several indexes; validation then needs --queries and --dev-qrels of --index." };
+    private static readonly Option<string> WriteMined = new("--write-mined") { Description = "Write the mined training groups (the training side of the validation split) to this JSONL file." };
+    private static readonly Option<bool> MineOnly = new("--mine-only") { Description = "Mine every training query (no validation split), write --write-mined and stop: no training, no --output. Mine each index once, then train on the pooled files with --mined." };
     private static readonly Option<bool> SkipMissingDocuments = new("--skip-missing-documents") { Description = "Skip judgments of documents the index does not have (e.g. empty ones left out by `search-host index --skip-empty`) instead of stopping; the count is logged and goes into the model card." };
     private static readonly Option<string> DevQrels = new("--dev-qrels") { Description = "Dev judgments (with --queries). Default: hold out --dev-fraction of the training queries." };
     private static readonly Option<double> DevFraction = new("--dev-fraction") { Description = "Share of training queries held out for validation when no --dev-qrels is given.", DefaultValueFactory = _ => ValidationSplit.DefaultFraction };
@@ -36,11 +37,11 @@ internal static class TrainCommand
     private static readonly Option<bool> Resume = new("--resume") { Description = "Continue from the last checkpoint in OUTPUT-checkpoints (same settings required)." };
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed for everything random: split, mining, head, shuffling, dropout.", DefaultValueFactory = _ => 42 };
     private static readonly Option<string> Loss = new("--loss") { Description = "bce (pointwise, pos_weight = negatives per positive), listwise (softmax over 1 positive + N negatives) or pairwise (RankNet).", DefaultValueFactory = _ => "bce" };
-    private static readonly Option<int> Negatives = new("--negatives") { Description = "Hard negatives per query (default 3: the measured recipe in docs/BENCHMARKS.md).", DefaultValueFactory = _ => 3 };
+    private static readonly Option<int> Negatives = new("--negatives") { Description = "Hard negatives per judged positive, each in its own training row with that positive (default 3: the measured recipe in docs/BENCHMARKS.md).", DefaultValueFactory = _ => 3 };
     private static readonly Option<int> RangeMin = new("--range-min") { Description = "First BM25 rank (0-based) negatives may come from; skips the top, where unjudged relevant documents gather.", DefaultValueFactory = _ => new MiningOptions().RangeMin };
     private static readonly Option<int> RangeMax = new("--range-max") { Description = "BM25 rank (0-based, exclusive) negatives are taken below.", DefaultValueFactory = _ => new MiningOptions().RangeMax };
     private static readonly Option<string> Sampling = new("--sampling") { Description = "random (seeded) or top: how negatives are picked from the range.", DefaultValueFactory = _ => "random" };
-    private static readonly Option<int> CorpusNegatives = new("--corpus-negatives") { Description = "Extra random corpus negatives per query.", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> CorpusNegatives = new("--corpus-negatives") { Description = "Extra random corpus negatives per judged positive.", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> Epochs = new("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 1 };
     private static readonly Option<int> MaxSteps = new("--max-steps") { Description = "Stop after this many optimizer updates (overrides --epochs)." };
     private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Query groups per micro-batch (each group = 1 positive + its negatives).", DefaultValueFactory = _ => 8 };
@@ -65,10 +66,11 @@ internal static class TrainCommand
             "Examples:\n" +
             "  rerank-train --index .idx/scifact --queries scifact/queries.jsonl --qrels scifact/qrels/train.tsv --output models/scifact-reranker\n" +
             "  rerank-train --index .idx/mydocs --self-supervised --output models/mydocs-reranker\n" +
-            "  rerank-train --index .idx/mydocs --triples triples.jsonl --output models/mydocs-reranker --epochs 2");
+            "  rerank-train --index .idx/mydocs --triples triples.jsonl --output models/mydocs-reranker --epochs 2\n" +
+            "  rerank-train --index .idx/a --queries a/queries.jsonl --qrels a/train.tsv --write-mined a.jsonl --mine-only");
         Option[] all =
         [
-            Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, Mined, WriteMined, SkipMissingDocuments, DevQrels, DevFraction, MaxDevQueries,
+            Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, Mined, WriteMined, MineOnly, SkipMissingDocuments, DevQrels, DevFraction, MaxDevQueries,
             DevCandidates, Base, Resume, Seed, Loss, Negatives, RangeMin, RangeMax, Sampling, CorpusNegatives, Epochs, MaxSteps,
             BatchSize, GradAccumulation, LearningRate, WarmupRatio, WeightDecay, MaxGradNorm, MaxLength, EvalEvery, Patience,
             CheckpointEvery, Device, Threads, Float16,
@@ -119,12 +121,23 @@ internal static class TrainCommand
             .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         var log = loggers.CreateLogger("rerank-train");
         var seed = parse.GetValue(Seed);
-        var output = parse.GetRequiredValue(Output);
+        var mineOnly = parse.GetValue(MineOnly);
+        if (mineOnly && parse.GetValue(WriteMined) is null)
+            throw new InvalidInputException("--mine-only needs --write-mined FILE (where the mined training groups go).");
+        var output = parse.GetValue(Output);
+        if (output is null && !mineOnly)
+            throw new InvalidInputException("--output DIR is required: the model folder to write (or pass --mine-only with --write-mined to mine without training).");
         var maxLength = parse.GetValue(MaxLength);
 
         using var bm25 = Bm25Searcher.Open(parse.GetRequiredValue(Index));
         var store = new IndexDocumentStore(bm25);
         var data = TrainingData.Load(parse, bm25, store, seed, log);
+        if (mineOnly)
+        {
+            parse.InvocationConfiguration.Output.WriteLine($"Wrote {Path.GetFullPath(parse.GetValue(WriteMined)!)}");
+            return 0;
+        }
+        ArgumentNullException.ThrowIfNull(output);
 
         TorchRuntime.EnsureLoaded();
         if (parse.GetValue(Threads) is > 0 and var threads) TorchRuntime.SetThreads(threads);
@@ -259,9 +272,9 @@ internal static class TrainCommand
         Seed = seed,
     };
 
-    internal static (string? Queries, string? Qrels, string? Triples, string? Pairs, bool SelfSupervised, string? Mined, string? WriteMined, string? DevQrels, double DevFraction, int MaxDevQueries, bool SkipMissing)
+    internal static (string? Queries, string? Qrels, string? Triples, string? Pairs, bool SelfSupervised, string[]? Mined, string? WriteMined, string? DevQrels, double DevFraction, int MaxDevQueries, bool SkipMissing, bool MineOnly)
         DataOptions(ParseResult parse) =>
         (parse.GetValue(Queries), parse.GetValue(QrelsFile), parse.GetValue(Triples), parse.GetValue(Pairs), parse.GetValue(SelfSupervised),
          parse.GetValue(Mined), parse.GetValue(WriteMined), parse.GetValue(DevQrels), parse.GetValue(DevFraction), parse.GetValue(MaxDevQueries),
-         parse.GetValue(SkipMissingDocuments));
+         parse.GetValue(SkipMissingDocuments), parse.GetValue(MineOnly));
 }

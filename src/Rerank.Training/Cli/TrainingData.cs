@@ -40,7 +40,8 @@ internal sealed class TrainingData
     public static TrainingData Load(ParseResult parse, Bm25Searcher bm25, IDocumentStore store, int seed, ILogger log)
     {
         var o = TrainCommand.DataOptions(parse);
-        var sources = new[] { o.Qrels is not null, o.Triples is not null, o.Pairs is not null, o.SelfSupervised, o.Mined is not null }.Count(x => x);
+        var mined = o.Mined is { Length: > 0 } ? o.Mined : null;
+        var sources = new[] { o.Qrels is not null, o.Triples is not null, o.Pairs is not null, o.SelfSupervised, mined is not null }.Count(x => x);
         if (sources != 1)
             throw new InvalidInputException(
                 "Give exactly one training source: --queries with --qrels, --triples FILE, --pairs FILE, --mined FILE, or --self-supervised.");
@@ -48,6 +49,10 @@ internal sealed class TrainingData
             throw new InvalidInputException("--qrels needs --queries (the BEIR queries.jsonl holding the query texts).");
         if (o.DevQrels is not null && o.Queries is null)
             throw new InvalidInputException("--dev-qrels needs --queries (the BEIR queries.jsonl holding the dev query texts).");
+        if (mined is { Length: > 1 } && o.DevQrels is null)
+            throw new InvalidInputException(
+                $"{mined.Length} --mined files are pooled, so a held-out fraction of them would mix queries of other indexes into validation, " +
+                "which reranks --index only. Pass --queries and --dev-qrels with dev queries of --index.");
         if (o.DevFraction is <= 0 or >= 1)
             throw new InvalidInputException($"--dev-fraction must be between 0 and 1 (exclusive); got {o.DevFraction}.");
 
@@ -78,11 +83,12 @@ internal sealed class TrainingData
             mine = false;
             Stat("training data", $"triples {o.Triples}: {all.Count} triples");
         }
-        else if (o.Mined is not null)
+        else if (mined is not null)
         {
-            all = TrainingGroupsFile.Read(o.Mined);
+            var files = mined.Select(f => (File: f, Groups: TrainingGroupsFile.Read(f))).ToArray();
+            all = files.SelectMany(f => f.Groups).ToArray();
             mine = false;
-            Stat("training data", $"mined groups {o.Mined}: {all.Count} queries");
+            Stat("training data", "mined groups " + string.Join(", ", files.Select(f => $"{f.File}: {f.Groups.Count} queries, {f.Groups.Sum(g => g.Positives.Count)} positives")));
         }
         else
         {
@@ -92,10 +98,12 @@ internal sealed class TrainingData
                 $"({report.TitleQueries} from titles, {report.SpanQueries} sentences cut out of documents; skipped {report.SkippedShort} short, {report.SkippedNoSpan} without a usable sentence)");
         }
 
-        TrainDevSplit split = o.DevQrels is not null
-            ? ValidationSplit.Explicit(all, o.Qrels ?? o.Triples ?? o.Mined ?? "pseudo-queries", BeirTrainingReader.Read(o.Queries!, o.DevQrels, store, missing), o.DevQrels)
+        // Mining only: every query is written; validation is chosen when training on the file.
+        TrainDevSplit split = o.MineOnly ? new TrainDevSplit(all, [])
+            : o.DevQrels is not null
+            ? ValidationSplit.Explicit(all, o.Qrels ?? o.Triples ?? (mined is null ? null : string.Join(", ", mined)) ?? "pseudo-queries", BeirTrainingReader.Read(o.Queries!, o.DevQrels, store, missing), o.DevQrels)
             : ValidationSplit.HoldOut(all, o.DevFraction, seed);
-        Stat("dev", o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries" : $"seeded hold-out of {o.DevFraction:P0} of the training queries: {split.Dev.Count} queries");
+        Stat("dev", o.MineOnly ? "none (--mine-only)" : o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries" : $"seeded hold-out of {o.DevFraction:P0} of the training queries: {split.Dev.Count} queries");
 
         if (missing is { Count: > 0 })
         {
@@ -110,9 +118,9 @@ internal sealed class TrainingData
             var result = new HardNegativeMiner(new Bm25CandidateSource(bm25), store, miningOptions).Mine(train);
             train = result.Groups;
             var text = result.Report.Format();
-            log.LogInformation("Hard-negative mining (BM25 ranks [{Min}, {Max}), {N} per query, {Sampling}):\n{Report}",
+            log.LogInformation("Hard-negative mining (BM25 ranks [{Min}, {Max}), {N} per positive, {Sampling}):\n{Report}",
                 miningOptions.RangeMin, miningOptions.RangeMax, miningOptions.NumNegatives, miningOptions.Sampling, text.TrimEnd());
-            Stat("mining", $"BM25 ranks [{miningOptions.RangeMin}, {miningOptions.RangeMax}), {miningOptions.NumNegatives} negatives per query, {miningOptions.Sampling.ToString().ToLowerInvariant()} sampling, {miningOptions.CorpusNegatives} corpus negatives, seed {seed}");
+            Stat("mining", $"BM25 ranks [{miningOptions.RangeMin}, {miningOptions.RangeMax}), {miningOptions.NumNegatives} negatives per positive, {miningOptions.Sampling.ToString().ToLowerInvariant()} sampling, {miningOptions.CorpusNegatives} corpus negatives per positive, seed {seed}");
             Stat("mining report", text.Trim().Replace("\n", "; ", StringComparison.Ordinal));
         }
         if (o.WriteMined is not null)

@@ -38,12 +38,14 @@ internal static class ValidationSplit
 
     /// <summary>
     /// Uses <paramref name="dev"/> (read from an explicit dev qrels file) as the validation set;
-    /// a query id present in both is an error, since validating on trained queries hides overfitting.
+    /// a query in both (same id and same text) is an error, since validating on trained queries
+    /// hides overfitting. Equal ids with different texts are different queries: pooled training
+    /// data from several collections reuses ids such as "1".
     /// </summary>
     public static TrainDevSplit Explicit(IReadOnlyList<TrainingGroup> train, string trainPath, IReadOnlyList<TrainingGroup> dev, string devPath)
     {
-        var trainIds = train.Select(g => g.QueryId).ToHashSet(StringComparer.Ordinal);
-        var shared = dev.Select(g => g.QueryId).Where(trainIds.Contains).Distinct().ToArray();
+        var trainQueries = train.Select(g => (g.QueryId, g.Query)).ToHashSet();
+        var shared = dev.Where(g => trainQueries.Contains((g.QueryId, g.Query))).Select(g => g.QueryId).Distinct().ToArray();
         if (shared.Length > 0)
             throw new InvalidInputException(
                 $"'{devPath}' shares {shared.Length} query id(s) with '{trainPath}' (first: '{shared[0]}'); a query must be in one split only. Use judgments of different queries, or omit the dev file to hold out a fraction of the training queries.",

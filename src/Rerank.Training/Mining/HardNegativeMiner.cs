@@ -7,9 +7,11 @@ namespace Rerank.Training.Mining;
 /// <see cref="MiningOptions.RangeMax"/> candidates, keep positions in [range_min, range_max) that
 /// are not positives (<see cref="CandidateFilter"/>), optionally drop likely false negatives
 /// (<see cref="FalseNegativeFilter"/>), sample (<see cref="NegativeSampler"/>), optionally add
-/// random corpus negatives (<see cref="CorpusNegativeSampler"/>). Every random draw comes from a
-/// stream derived from the seed and the query id, so a query's negatives do not depend on which
-/// other queries are mined.
+/// random corpus negatives (<see cref="CorpusNegativeSampler"/>). Counts are per positive: a query
+/// with P judged positives gets up to P × <see cref="MiningOptions.NumNegatives"/> distinct hard
+/// negatives, so that each of its training rows (one per positive) can hold negatives of its own
+/// instead of all rows repeating the same few. Every random draw comes from a stream derived from
+/// the seed and the query id, so a query's negatives do not depend on which other queries are mined.
 /// </summary>
 /// <example>
 /// <code>
@@ -50,9 +52,10 @@ internal sealed class HardNegativeMiner
     {
         var report = new MiningReportBuilder(_options.RangeMin);
         var groups = new List<TrainingGroup>(queries.Count);
-        var wanted = _options.NumNegatives + _options.CorpusNegatives;
         foreach (var q in queries)
         {
+            var perPositive = Math.Max(1, q.Positives.Count);
+            var wanted = (_options.NumNegatives + _options.CorpusNegatives) * perPositive;
             var positiveIds = q.Positives.Where(p => p.DocId is not null).Select(p => p.DocId!).ToHashSet(StringComparer.Ordinal);
             var candidates = _candidates.Search(q.Query, _options.RangeMax);
             var pool = CandidateFilter.Apply(candidates, positiveIds, _options.RangeMin, _options.RangeMax);
@@ -65,11 +68,11 @@ internal sealed class HardNegativeMiner
                 pool = kept.Select(i => pool[i]).ToArray();
             }
 
-            var hard = NegativeSampler.Sample(pool, _options.NumNegatives, _options.Sampling, SeededRandom.For(_options.Seed, "negatives", q.QueryId));
+            var hard = NegativeSampler.Sample(pool, _options.NumNegatives * perPositive, _options.Sampling, SeededRandom.For(_options.Seed, "negatives", q.QueryId));
             var excluded = positiveIds.Concat(hard.Select(c => c.DocId)).ToHashSet(StringComparer.Ordinal);
             var corpus = _options.CorpusNegatives == 0
                 ? []
-                : CorpusNegativeSampler.Sample(_store, _options.CorpusNegatives, excluded, SeededRandom.For(_options.Seed, "corpus-negatives", q.QueryId));
+                : CorpusNegativeSampler.Sample(_store, _options.CorpusNegatives * perPositive, excluded, SeededRandom.For(_options.Seed, "corpus-negatives", q.QueryId));
 
             var negatives = hard.Select(c => Document(c.DocId)).Concat(corpus.Select(Document)).ToArray();
             groups.Add(new TrainingGroup(q.QueryId, q.Query, q.Positives, negatives));

@@ -27,8 +27,10 @@ public sealed record MiningOptions
     public int RangeMax { get; init; } = 100;
 
     /// <summary>
-    /// Hard negatives per query. Default 4: with one positive that is a 1:4 group, a common
-    /// list size for listwise and multiple-negatives losses that keeps epochs short.
+    /// Hard negatives per positive: a query with P judged positives gets up to P times this many
+    /// distinct negatives (fewer when its candidate pool runs out). Default 4: with one positive
+    /// that is a 1:4 group, a common list size for listwise and multiple-negatives losses that
+    /// keeps epochs short.
     /// </summary>
     public int NumNegatives { get; init; } = 4;
 
@@ -39,7 +41,7 @@ public sealed record MiningOptions
     /// </summary>
     public SamplingStrategy Sampling { get; init; } = SamplingStrategy.Random;
 
-    /// <summary>Extra random negatives drawn from the whole corpus per query. Default 0 (hard negatives only).</summary>
+    /// <summary>Extra random negatives drawn from the whole corpus per positive. Default 0 (hard negatives only).</summary>
     public int CorpusNegatives { get; init; }
 
     /// <summary>

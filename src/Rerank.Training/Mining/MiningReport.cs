@@ -7,7 +7,7 @@ namespace Rerank.Training.Mining;
 /// <param name="Queries">Queries mined.</param>
 /// <param name="Positives">Positives over all queries.</param>
 /// <param name="NegativesPerQuery">Negatives (hard plus corpus) per query.</param>
-/// <param name="ShortQueries">Queries that got fewer negatives than asked for, in input order.</param>
+/// <param name="ShortQueries">Queries that got fewer negatives than asked for (per positive × positives), in input order; their positives share negatives.</param>
 /// <param name="CorpusNegatives">Random corpus negatives over all queries.</param>
 /// <param name="FalseNegativesDropped">Candidates the false-negative filter removed (0 without a scorer).</param>
 /// <param name="PositivesRetrieved">Positives (with an index id) that BM25 returned within the top range_max.</param>

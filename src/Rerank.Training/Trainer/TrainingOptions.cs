@@ -63,8 +63,9 @@ public sealed record TrainingOptions
     public LossKind Loss { get; init; } = LossKind.BinaryCrossEntropy;
 
     /// <summary>
-    /// Negatives per positive in a training row; default 4. Groups with more negatives use the first
-    /// ones (mining ranks them hardest first); rows with fewer are padded and masked.
+    /// Negatives per positive in a training row; default 4. The positives of a group take
+    /// consecutive slices of its negatives, wrapping around when it holds fewer than
+    /// positives × this (see <see cref="TrainingRows.FromGroups"/>); rows with fewer are padded and masked.
     /// </summary>
     public int NegativesPerPositive { get; init; } = 4;
 

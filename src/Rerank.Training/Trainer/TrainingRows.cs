@@ -7,8 +7,11 @@ namespace Rerank.Training.Trainer;
 internal static class TrainingRows
 {
     /// <summary>
-    /// One row per positive: the positive, then the group's first <paramref name="negativesPerPositive"/>
-    /// negatives (each positive of a group sees the same negatives).
+    /// One row per positive: the positive, then <paramref name="negativesPerPositive"/> of the group's
+    /// negatives. Row i takes negatives i·n, i·n + 1, … (n = <paramref name="negativesPerPositive"/>),
+    /// wrapping around the list, so the positives of a group share negatives only when the group holds
+    /// fewer than P·n of them (the miner draws P·n for P positives); a group with fewer than n gives
+    /// every row all of its negatives.
     /// </summary>
     public static IReadOnlyList<TrainingRow> FromGroups(IReadOnlyList<TrainingGroup> groups, int negativesPerPositive)
     {
@@ -20,11 +23,14 @@ internal static class TrainingRows
             {
                 throw new InvalidInputException($"Training query '{g.QueryId}' has no positive document; every training group needs at least one. Drop it or fix its judgments.");
             }
-            var negatives = g.Negatives.Take(negativesPerPositive).Select(d => d.Text).ToList();
-            foreach (var p in g.Positives)
+            var take = Math.Min(negativesPerPositive, g.Negatives.Count);
+            for (var i = 0; i < g.Positives.Count; i++)
             {
-                var docs = new List<string>(1 + negatives.Count) { p.Text };
-                docs.AddRange(negatives);
+                var docs = new List<string>(1 + take) { g.Positives[i].Text };
+                for (var j = 0; j < take; j++)
+                {
+                    docs.Add(g.Negatives[(int)(((long)i * negativesPerPositive + j) % g.Negatives.Count)].Text);
+                }
                 var labels = new float[docs.Count];
                 labels[0] = 1f;
                 rows.Add(new TrainingRow(g.Query, docs, labels));

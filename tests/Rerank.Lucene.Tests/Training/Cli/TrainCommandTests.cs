@@ -3,6 +3,7 @@ using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Tests.Cli;
 using Rerank.Lucene.Tests.Native;
 using Rerank.Lucene.Tests.Reranking;
+using Rerank.Training.Data;
 
 namespace Rerank.Lucene.Tests.Training.Cli;
 
@@ -228,6 +229,60 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.False(Directory.Exists(output));
     }
 
+    [Fact]
+    public async Task Train_MineOnlyPerQrelsThenPooledMined_TrainsOnAllGroupsValidatesOnDev()
+    {
+        // Queries q1..q8 for training, mined as two files (as if from two indexes); q9..q12 judge dev.
+        var lines = File.ReadAllLines(SampleCorpus.Qrels);
+        bool Train(string line) => line.Split('\t')[0] is "q1" or "q2" or "q3" or "q4" or "q5" or "q6" or "q7" or "q8";
+        var partA = run.Temp.WriteFile("pool/a.tsv", [lines[0], .. lines.Skip(1).Where(Train).Where(l => l.Split('\t')[0] is "q1" or "q2" or "q3" or "q4")]);
+        var partB = run.Temp.WriteFile("pool/b.tsv", [lines[0], .. lines.Skip(1).Where(Train).Where(l => l.Split('\t')[0] is not ("q1" or "q2" or "q3" or "q4"))]);
+        var dev = run.Temp.WriteFile("pool/dev.tsv", [lines[0], .. lines.Skip(1).Where(l => !Train(l))]);
+        var minedA = run.Temp.Combine("pool", "a.jsonl");
+        var minedB = run.Temp.Combine("pool", "b.jsonl");
+
+        foreach (var (qrels, mined) in new[] { (partA, minedA), (partB, minedB) })
+        {
+            var mining = await CliInvocation.RerankTrain("--index", run.Index, "--queries", SampleCorpus.Queries, "--qrels", qrels,
+                "--range-min", "0", "--write-mined", mined, "--mine-only");
+            Assert.True(mining.ExitCode == 0, mining.ToString());
+            Assert.Equal($"Wrote {mined}\n", mining.Output);
+        }
+        var groupsA = TrainingGroupsFile.Read(minedA);
+        var groupsB = TrainingGroupsFile.Read(minedB);
+        // Mining only holds nothing out: every query of each qrels file is written, with negatives.
+        Assert.Equal(["q1", "q2", "q3", "q4"], groupsA.Select(g => g.QueryId));
+        Assert.Equal(["q5", "q6", "q7", "q8"], groupsB.Select(g => g.QueryId));
+        Assert.All(groupsA.Concat(groupsB), g => Assert.NotEmpty(g.Negatives));
+
+        var output = run.Temp.Combine("pooled");
+        var pooled = await CliInvocation.RerankTrain("--index", run.Index, "--mined", minedA, "--mined", minedB,
+            "--queries", SampleCorpus.Queries, "--dev-qrels", dev, "--output", output, "--base", run.Base,
+            "--max-steps", "1", "--batch-size", "2", "--max-length", "48", "--dev-candidates", "10", "--device", "cpu");
+
+        Assert.True(pooled.ExitCode == 0, pooled.ToString());
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.Contains($"mined groups {minedA}: 4 queries, {groupsA.Sum(g => g.Positives.Count)} positives, {minedB}: 4 queries, {groupsB.Sum(g => g.Positives.Count)} positives", card);
+        Assert.Contains($"| dev | {dev}: 4 queries |", card);
+        Assert.Contains("| training queries | 8 |", card);
+    }
+
+    [Fact]
+    public async Task Train_PooledMinedWithoutDevQrels_ExitsTwoWithMessage()
+    {
+        var mined = run.Temp.Combine("pool-nodev.jsonl");
+        var mining = await CliInvocation.RerankTrain("--index", run.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels,
+            "--write-mined", mined, "--mine-only");
+        Assert.True(mining.ExitCode == 0, mining.ToString());
+
+        var result = await CliInvocation.RerankTrain("--index", run.Index, "--mined", mined, "--mined", mined, "--output", run.Temp.Combine("nodev"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: 2 --mined files are pooled, so a held-out fraction of them would mix queries of other indexes into validation, " +
+            "which reranks --index only. Pass --queries and --dev-qrels with dev queries of --index.\n", result.Error);
+        Assert.False(Directory.Exists(run.Temp.Combine("nodev")));
+    }
+
     /// <summary>A captured standard error that cancels a token when a line containing some text is written.</summary>
     private sealed class CancelOnLine(string text, CancellationTokenSource cancel) : StringWriter
     {
@@ -288,6 +343,25 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
 
         Assert.Equal(2, result.ExitCode);
         Assert.Equal($"error: --dev-fraction must be between 0 and 1 (exclusive); got {fraction}.\n", result.Error);
+    }
+
+    [Fact]
+    public async Task Train_NoOutput_ExitsTwoWithMessage()
+    {
+        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--self-supervised");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --output DIR is required: the model folder to write (or pass --mine-only with --write-mined to mine without training).\n", result.Error);
+    }
+
+    [Fact]
+    public async Task Train_MineOnlyWithoutWriteMined_ExitsTwoWithMessage()
+    {
+        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--mine-only");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --mine-only needs --write-mined FILE (where the mined training groups go).\n", result.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
     }
 
     [Fact]

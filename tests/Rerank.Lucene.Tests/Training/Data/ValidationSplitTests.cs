@@ -70,6 +70,19 @@ public sealed class ValidationSplitTests
     }
 
     [Fact]
+    public void Explicit_SameIdOtherText_DifferentQueriesOfPooledCollections()
+    {
+        // Pooled mined files from two collections both have a query "1"; the dev query "1" is the other one.
+        TrainingGroup train = new("1", "what similarity laws must be obeyed", [new TrainingDocument("184", "doc")], []);
+        TrainingGroup dev = new("1", "0-dimensional biomaterials show inductive properties", [new TrainingDocument("31715818", "doc")], []);
+
+        var split = ValidationSplit.Explicit([train], "cranfield.jsonl", [dev], "scifact-dev.tsv");
+
+        Assert.Equal([train], split.Train);
+        Assert.Equal([dev], split.Dev);
+    }
+
+    [Fact]
     public void Explicit_SharedQuery_Throws()
     {
         var ex = Assert.Throws<InvalidInputException>(() =>

@@ -31,10 +31,11 @@ public sealed class HardNegativeMinerTests
 
         var result = new HardNegativeMiner(source, Store, TopOneToEight).Mine(AlphaBeta);
 
-        // alpha: positions 1..7 minus the positive d3 → d1, d2, d4, d5, d6, d7; top 3 → d1, d2, d4.
-        Assert.Equal([new("d1", "text 1"), new("d2", "text 2"), new TrainingDocument("d4", "text 4")], result.Groups[0].Negatives);
+        // alpha: positions 1..7 minus the positive d3 → d1, d2, d4, d5, d6, d7; two positives × 3 → top 6, all of them.
+        Assert.Equal(["d1", "d2", "d4", "d5", "d6", "d7"], result.Groups[0].Negatives.Select(n => n.DocId));
+        Assert.Equal(new TrainingDocument("d4", "text 4"), result.Groups[0].Negatives[2]);
         Assert.Equal(AlphaBeta[0].Positives, result.Groups[0].Positives);
-        // beta: positions 1..2 → d6, d7 only: short by one.
+        // beta (one positive): positions 1..2 → d6, d7 only: short by one.
         Assert.Equal(["d6", "d7"], result.Groups[1].Negatives.Select(n => n.DocId));
         Assert.Equal([("alpha", 8), ("beta", 8)], source.Calls);
     }
@@ -45,15 +46,15 @@ public sealed class HardNegativeMinerTests
         var report = new HardNegativeMiner(Source(), Store, TopOneToEight).Mine(AlphaBeta).Report;
 
         // Positives d3 (alpha, position 3, BM25 7), d11 (alpha, not retrieved), d5 (beta, position 0, BM25 4).
-        // Hard negatives' BM25: alpha 9, 8, 6; beta 3, 2 → mean 28 / 5.
+        // Hard negatives' BM25: alpha 9, 8, 6, 5, 4, 3; beta 3, 2 → mean 40 / 8.
         Assert.Equal(2, report.Queries);
         Assert.Equal(3, report.Positives);
-        Assert.Equal(new Summary(2, 2, 2.5, 3), report.NegativesPerQuery);
+        Assert.Equal(new Summary(2, 2, 4, 6), report.NegativesPerQuery);
         Assert.Equal([new ShortQuery("q2", 3, 2)], report.ShortQueries);
         Assert.Equal((2, 1, 1), (report.PositivesRetrieved, report.PositivesNotRetrieved, report.PositivesAboveRange));
         Assert.Equal(new Summary(2, 0, 1.5, 3), report.PositivePositions);
         Assert.Equal(new Summary(2, 4, 5.5, 7), report.PositiveBm25);
-        Assert.Equal(new Summary(5, 2, 5.6, 9), report.NegativeBm25);
+        Assert.Equal(new Summary(8, 2, 5, 9), report.NegativeBm25);
         Assert.Equal((0, 0), (report.CorpusNegatives, report.FalseNegativesDropped));
         Assert.Contains("queries short of negatives: 1 (q2: 2/3)", report.Format());
     }
@@ -89,9 +90,11 @@ public sealed class HardNegativeMinerTests
                 Assert.Equal(ids.Length, ids.Distinct().Count());
                 Assert.DoesNotContain(ids, id => input.Positives.Any(p => p.DocId == id));
             }
-            // alpha: 3 hard + 30 of the 40 - 2 positives in the store - 3 hard = 35 eligible.
-            Assert.Equal(33, result.Groups[0].Negatives.Count);
-            Assert.Equal(60, result.Report.CorpusNegatives);
+            // Counts are per positive. alpha (2 positives): 6 hard + 60 wanted of the 40 - 2 positives - 6 hard = 32 eligible.
+            // beta (1 positive): 2 hard + 30 of the 40 - 1 - 2 = 37 eligible.
+            Assert.Equal(38, result.Groups[0].Negatives.Count);
+            Assert.Equal(32, result.Groups[1].Negatives.Count);
+            Assert.Equal(62, result.Report.CorpusNegatives);
         }
     }
 
@@ -103,7 +106,8 @@ public sealed class HardNegativeMinerTests
 
         var result = new HardNegativeMiner(Source(), Store, TopOneToEight, Score).Mine([AlphaBeta[0]]);
 
-        Assert.Equal(["d4", "d5", "d6"], result.Groups[0].Negatives.Select(n => n.DocId));
+        // Two positives × 3 wanted; d4..d7 are all that is left.
+        Assert.Equal(["d4", "d5", "d6", "d7"], result.Groups[0].Negatives.Select(n => n.DocId));
         Assert.Equal(2, result.Report.FalseNegativesDropped);
     }
 
