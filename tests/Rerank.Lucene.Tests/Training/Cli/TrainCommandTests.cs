@@ -218,6 +218,57 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
     }
 
     [Fact]
+    public async Task Train_ProcessKilledAfterCheckpointThenResumed_SameWeightsAsUninterrupted()
+    {
+        // A separate rerank-train process, killed (SIGKILL, no clean-up) once its third checkpoint is
+        // on disk, then resumed; 40 updates cross several epochs of the 8 training queries, so the
+        // resume restores the data position inside a later epoch. One libtorch thread everywhere, so
+        // the reductions run in the same order in both processes.
+        string[] Args(string output, params string[] more) => run.Args(output, maxSteps: 40, extra: ["--checkpoint-every", "1", "--threads", "1", .. more]);
+        var reference = run.Temp.Combine("kill-reference");
+        var uninterrupted = await CliInvocation.RerankTrain(Args(reference));
+        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());
+
+        var output = run.Temp.Combine("killed");
+        var checkpoint = Path.Combine(output + "-checkpoints", "checkpoint-00000003");
+        var start = new System.Diagnostics.ProcessStartInfo(DotnetHost(), [Path.Combine(AppContext.BaseDirectory, "rerank-train.dll"), .. Args(output)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using (var process = System.Diagnostics.Process.Start(start)!)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (!Directory.Exists(checkpoint) && !process.HasExited && DateTime.UtcNow < deadline) await Task.Delay(5);
+            var finishedFirst = process.HasExited;
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.False(finishedFirst, $"the run ended (exit {process.ExitCode}) before it could be killed:\n{await stderr}");
+            Assert.Equal(137, process.ExitCode);
+            Assert.Equal("", await stdout);
+        }
+        Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
+        // Older checkpoints are pruned as newer ones land, so the third may be gone; one from before the last update remains.
+        var left = Directory.GetDirectories(output + "-checkpoints", "checkpoint-*").Select(Path.GetFileName).ToArray();
+        Assert.NotEmpty(left);
+        Assert.DoesNotContain("checkpoint-00000040", left);
+
+        var resumed = await CliInvocation.RerankTrain(Args(output, "--resume"));
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        // It continued: its first progress line is an update after the checkpoint, not update 1.
+        var firstStep = int.Parse(System.Text.RegularExpressions.Regex.Match(resumed.Error, @"step (\d+)/40").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(firstStep, 4, 40);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(reference, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+    }
+
+    /// <summary>The dotnet host running the tests (it runs rerank-train.dll from the test output too).</summary>
+    private static string DotnetHost() =>
+        Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+
+    [Fact]
     public async Task Train_MaxLengthBeyondBaseModel_ExitsTwoWithMessage()
     {
         var output = run.Temp.Combine("too-long");
