@@ -5,7 +5,7 @@ namespace Rerank.Lucene.Modeling;
 
 /// <summary>
 /// Reads and writes Hugging Face model folders: <c>config.json</c>, <c>model.safetensors</c>
-/// (<c>pytorch_model.bin</c> is recognised but must be converted), <c>vocab.txt</c>,
+/// (or, read only, <c>pytorch_model.bin</c>), <c>vocab.txt</c>,
 /// <c>tokenizer_config.json</c>, <c>special_tokens_map.json</c>.
 /// </summary>
 internal static class BertModelFolder
@@ -35,7 +35,11 @@ internal static class BertModelFolder
         return BertConfig.Load(Path.Combine(folder, ConfigFile));
     }
 
-    /// <summary>Reads the weights of <paramref name="folder"/> (model.safetensors) as float32 host tensors.</summary>
+    /// <summary>
+    /// Reads the weights of <paramref name="folder"/> as float32 host tensors: model.safetensors when
+    /// present (as Hugging Face prefers it), otherwise pytorch_model.bin through
+    /// <see cref="PyTorchCheckpoint"/>, which interprets the state dict without executing the pickle.
+    /// </summary>
     /// <returns>The weights and the file they came from.</returns>
     public static (Dictionary<string, TensorData> Weights, string Source) ReadWeights(string folder)
     {
@@ -43,11 +47,7 @@ internal static class BertModelFolder
         var safetensors = Path.Combine(folder, SafetensorsFile);
         if (File.Exists(safetensors)) return (SafeTensors.Read(safetensors), safetensors);
         var pickle = Path.Combine(folder, PickleFile);
-        throw new InvalidInputException(
-            $"'{pickle}' is a PyTorch pickle, which this library does not read. Convert it to safetensors once, with Python: "
-            + "`from transformers import AutoModelForSequenceClassification as M; M.from_pretrained(DIR).save_pretrained(DIR, safe_serialization=True)` "
-            + "(or `safetensors.torch.save_file(torch.load(DIR + '/pytorch_model.bin'), DIR + '/model.safetensors', metadata={'format': 'pt'})`).",
-            pickle);
+        return (PyTorchCheckpoint.Read(pickle), pickle);
     }
 
     /// <summary>

@@ -181,14 +181,14 @@ public sealed class BertModelFolderTests : IDisposable
     }
 
     [Fact]
-    public void ReadWeights_PickleOnly_AsksForSafetensors()
+    public void ReadWeights_PickleOnlyInLegacyFormat_RefusedNamingTheFile()
     {
         File.WriteAllText(Path.Combine(_dir, "config.json"), "{}");
         File.WriteAllBytes(Path.Combine(_dir, "pytorch_model.bin"), [0x80, 0x02]);
 
         var e = Assert.Throws<InvalidInputException>(() => BertModelFolder.ReadWeights(_dir));
 
-        Assert.StartsWith($"'{Path.Combine(_dir, "pytorch_model.bin")}' is a PyTorch pickle, which this library does not read. Convert it to safetensors", e.Message);
+        Assert.StartsWith($"'{Path.Combine(_dir, "pytorch_model.bin")}' is not a readable PyTorch state dict: it is not a zip archive.", e.Message);
     }
 
     [Fact]
