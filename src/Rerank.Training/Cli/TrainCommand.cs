@@ -41,6 +41,8 @@ internal static class TrainCommand
     private static readonly Option<int> RangeMin = new("--range-min") { Description = "First BM25 rank (0-based) negatives may come from; skips the top, where unjudged relevant documents gather.", DefaultValueFactory = _ => new MiningOptions().RangeMin };
     private static readonly Option<int> RangeMax = new("--range-max") { Description = "BM25 rank (0-based, exclusive) negatives are taken below.", DefaultValueFactory = _ => new MiningOptions().RangeMax };
     private static readonly Option<string> Sampling = new("--sampling") { Description = "random (seeded) or top: how negatives are picked from the range.", DefaultValueFactory = _ => "random" };
+    private static readonly Option<string> FilterModel = new("--filter-model") { Description = "Cross-encoder folder that drops likely false negatives while mining: a candidate it scores at or above the query's lowest-scoring positive minus --filter-margin is not used as a negative. Scores every candidate (slow on CPU); consider --range-min 0 with it." };
+    private static readonly Option<float> FilterMargin = new("--filter-margin") { Description = "Margin of --filter-model, in its score units.", DefaultValueFactory = _ => 0f };
     private static readonly Option<int> CorpusNegatives = new("--corpus-negatives") { Description = "Extra random corpus negatives per judged positive.", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> Epochs = new("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 1 };
     private static readonly Option<int> MaxSteps = new("--max-steps") { Description = "Stop after this many optimizer updates (overrides --epochs)." };
@@ -71,7 +73,7 @@ internal static class TrainCommand
         Option[] all =
         [
             Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, Mined, WriteMined, MineOnly, SkipMissingDocuments, DevQrels, DevFraction, MaxDevQueries,
-            DevCandidates, Base, Resume, Seed, Loss, Negatives, RangeMin, RangeMax, Sampling, CorpusNegatives, Epochs, MaxSteps,
+            DevCandidates, Base, Resume, Seed, Loss, Negatives, RangeMin, RangeMax, Sampling, FilterModel, FilterMargin, CorpusNegatives, Epochs, MaxSteps,
             BatchSize, GradAccumulation, LearningRate, WarmupRatio, WeightDecay, MaxGradNorm, MaxLength, EvalEvery, Patience,
             CheckpointEvery, Device, Threads, Float16,
         ];
@@ -269,8 +271,20 @@ internal static class TrainCommand
             var other => throw new InvalidInputException($"Unknown --sampling '{other}'. Use random or top."),
         },
         CorpusNegatives = parse.GetValue(CorpusNegatives),
+        FalseNegativeMargin = parse.GetValue(FilterMargin),
         Seed = seed,
     };
+
+    /// <summary>
+    /// The false-negative scorer of <c>--filter-model</c> (null without it), and the model to dispose
+    /// after mining. It runs on --device with --max-length, like validation.
+    /// </summary>
+    internal static (Func<string, IReadOnlyList<string>, float[]>? Score, IDisposable? Model, string? Folder) FalseNegativeScorer(ParseResult parse)
+    {
+        if (parse.GetValue(FilterModel) is not { } folder) return (null, null, null);
+        var model = CrossEncoder.Load(folder, new CrossEncoderOptions { Device = parse.GetValue(Device)!, MaxLength = parse.GetValue(MaxLength) });
+        return (model.Predict, model, folder);
+    }
 
     internal static (string? Queries, string? Qrels, string? Triples, string? Pairs, bool SelfSupervised, string[]? Mined, string? WriteMined, string? DevQrels, double DevFraction, int MaxDevQueries, bool SkipMissing, bool MineOnly)
         DataOptions(ParseResult parse) =>

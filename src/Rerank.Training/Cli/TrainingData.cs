@@ -115,7 +115,13 @@ internal sealed class TrainingData
         if (mine)
         {
             var miningOptions = TrainCommand.MiningOptionsFrom(parse, seed);
-            var result = new HardNegativeMiner(new Bm25CandidateSource(bm25), store, miningOptions).Mine(train);
+            var (filter, filterModel, filterFolder) = TrainCommand.FalseNegativeScorer(parse);
+            MiningResult result;
+            using (filterModel)
+            {
+                result = new HardNegativeMiner(new Bm25CandidateSource(bm25), store, miningOptions, filter).Mine(train);
+            }
+            if (filter is not null) Stat("false-negative filter", $"{filterFolder}, margin {miningOptions.FalseNegativeMargin.ToString(CultureInfo.InvariantCulture)}: {result.Report.FalseNegativesDropped} candidates dropped");
             train = result.Groups;
             var text = result.Report.Format();
             log.LogInformation("Hard-negative mining (BM25 ranks [{Min}, {Max}), {N} per positive, {Sampling}):\n{Report}",

@@ -319,6 +319,44 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
     }
 
     [Fact]
+    public async Task Train_FilterModel_DropsExactlyTheCandidatesScoredAtOrAboveTheLowestPositive()
+    {
+        // Top sampling with room for every candidate: without the filter each query gets its whole
+        // pool; with it, the pool minus what the filter model scores at or above its lowest positive.
+        string[] Mine(string file, params string[] more) =>
+        [
+            "--index", run.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--range-min", "0",
+            "--sampling", "top", "--negatives", "100", "--max-length", "48", "--device", "cpu", "--write-mined", file, "--mine-only", .. more,
+        ];
+        var plainFile = run.Temp.Combine("filter", "plain.jsonl");
+        var filteredFile = run.Temp.Combine("filter", "filtered.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(plainFile)!);
+        var plain = await CliInvocation.RerankTrain(Mine(plainFile));
+        var filtered = await CliInvocation.RerankTrain(Mine(filteredFile, "--filter-model", run.Base));
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        Assert.True(filtered.ExitCode == 0, filtered.ToString());
+
+        using var scorer = CrossEncoder.Load(run.Base, new CrossEncoderOptions { Device = "cpu", MaxLength = 48 });
+        var dropped = 0;
+        foreach (var (all, kept) in TrainingGroupsFile.Read(plainFile).Zip(TrainingGroupsFile.Read(filteredFile)))
+        {
+            Assert.Equal(all.QueryId, kept.QueryId);
+            var floor = scorer.Predict(all.Query, all.Positives.Select(p => p.Text).ToList()).Min();
+            var scores = scorer.Predict(all.Query, all.Negatives.Select(n => n.Text).ToList());
+            var keptIds = kept.Negatives.Select(n => n.DocId).ToHashSet();
+            for (var i = 0; i < all.Negatives.Count; i++)
+            {
+                // Batch padding may move a score in its last bits: a tolerance far below the score spread.
+                if (keptIds.Contains(all.Negatives[i].DocId)) Assert.True(scores[i] < floor + 1e-5f, $"{all.QueryId}: kept {all.Negatives[i].DocId} scores {scores[i]} >= {floor}");
+                else Assert.True(scores[i] >= floor - 1e-5f, $"{all.QueryId}: dropped {all.Negatives[i].DocId} scores {scores[i]} < {floor}");
+            }
+            Assert.Subset(all.Negatives.Select(n => n.DocId).ToHashSet(), keptIds);
+            dropped += all.Negatives.Count - kept.Negatives.Count;
+        }
+        Assert.True(dropped > 0, "the filter model dropped nothing, so the test shows nothing");
+    }
+
+    [Fact]
     public async Task Train_PooledMinedWithoutDevQrels_ExitsTwoWithMessage()
     {
         var mined = run.Temp.Combine("pool-nodev.jsonl");
