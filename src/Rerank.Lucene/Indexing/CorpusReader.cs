@@ -81,11 +81,9 @@ public static class CorpusReader
     private static IEnumerable<CorpusDocument> ReadJsonlCore(string path, CorpusReaderOptions options)
     {
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        using var reader = new Utf8LineReader(path);
-        while (reader.ReadLine() is { } line)
+        foreach (var (n, line) in Utf8LineReader.ReadLines(path, "Corpus file", "a JSON-lines corpus, one document per line"))
         {
             if (string.IsNullOrWhiteSpace(line)) continue;
-            var n = reader.LineNumber;
             var doc = ParseLine(path, n, line, options);
             if (doc is null) continue; // empty, and the caller chose SkipEmpty
             if (seen.TryGetValue(doc.Id, out var first))
@@ -182,11 +180,7 @@ public static class CorpusReader
                     file);
             }
             seen.Add(id, file);
-            var lines = new List<string>();
-            using (var reader = new Utf8LineReader(file))
-            {
-                while (reader.ReadLine() is { } line) lines.Add(line);
-            }
+            var lines = Utf8LineReader.ReadLines(file, "Document file", "a UTF-8 text file").Select(l => l.Text).ToList();
             var title = "";
             var text = string.Join('\n', lines);
             if (file.EndsWith(".md", StringComparison.OrdinalIgnoreCase))

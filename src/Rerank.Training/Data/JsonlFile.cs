@@ -16,10 +16,8 @@ internal static class JsonlFile
         if (!File.Exists(path))
             throw new InvalidInputException($"'{path}' does not exist; expected a JSON-lines file. Check the path.", path);
 
-        var lineNo = 0;
-        foreach (var text in File.ReadLines(path))
+        foreach (var (lineNo, text) in Utf8LineReader.ReadLines(path, "JSON-lines file", "a JSON-lines file"))
         {
-            lineNo++;
             if (string.IsNullOrWhiteSpace(text)) continue;
             JsonElement row;
             try

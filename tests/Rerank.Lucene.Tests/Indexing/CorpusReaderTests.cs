@@ -196,7 +196,7 @@ public sealed class CorpusReaderTests : IDisposable
         Assert.Equal("caf\u00e9", docs.Current.Text);
         var e = Assert.Throws<InvalidInputException>(() => docs.MoveNext());
 
-        Assert.Equal($"{path} line 2: expected UTF-8 text, found invalid bytes (0xE9 at byte 26 of the line). Re-save the file as UTF-8.", e.Message);
+        Assert.Equal($"Corpus file '{path}', line 2: expected UTF-8 text, found the byte 0xE9 at byte 26 of the line, which is not valid UTF-8. Re-save the file as UTF-8.", e.Message);
         Assert.Equal(2, e.Line);
     }
 

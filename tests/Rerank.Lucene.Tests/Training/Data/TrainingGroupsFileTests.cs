@@ -29,6 +29,20 @@ public sealed class TrainingGroupsFileTests
     }
 
     [Fact]
+    public void Read_InvalidUtf8_NamesLineAndByteInsteadOfReplacingIt()
+    {
+        // Latin-1 'é' (0xE9) inside a query: read leniently it would silently become U+FFFD.
+        var path = Path.Combine(TestPaths.NewTempDir(), "latin1.jsonl");
+        var good = """{"query_id":"q1","query":"q","positives":[{"id":"d1","text":"p"}],"negatives":[]}""";
+        File.WriteAllBytes(path, [.. System.Text.Encoding.UTF8.GetBytes(good + "\n{\"query_id\":\"q2\",\"query\":\"caf"), 0xE9, .. "\"}\n"u8]);
+
+        var e = Assert.Throws<InvalidInputException>(() => TrainingGroupsFile.Read(path));
+
+        Assert.Equal($"JSON-lines file '{path}', line 2: expected UTF-8 text, found the byte 0xE9 at byte 30 of the line, which is not valid UTF-8. Re-save the file as UTF-8.", e.Message);
+        Assert.Equal((path, 2), (e.Path, e.Line));
+    }
+
+    [Fact]
     public void Write_OneGroup_ExactLine()
     {
         var path = Path.Combine(TestPaths.NewTempDir(), "mined.jsonl");

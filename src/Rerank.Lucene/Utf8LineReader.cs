@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Unicode;
 
-namespace Rerank.Lucene.Evaluation;
+namespace Rerank.Lucene;
 
 /// <summary>One line of a text file: its 1-based number and its text without the line end.</summary>
 internal readonly record struct TextLine(int Number, string Text);
@@ -9,7 +9,10 @@ internal readonly record struct TextLine(int Number, string Text);
 /// <summary>
 /// Reads a text file line by line as strict UTF-8, so that a bad byte is reported with the
 /// line it is on (a <see cref="StreamReader"/> decodes ahead in blocks and cannot say which
-/// line failed). Line ends are LF or CRLF; a UTF-8 byte order mark on the first line is dropped.
+/// line failed, and <see cref="File.ReadLines(string)"/> silently replaces bad bytes with U+FFFD).
+/// Line ends are LF or CRLF; a UTF-8 byte order mark on the first line is dropped. Every text
+/// input of the library and the trainer (corpora, queries, qrels, runs, training JSON lines) is
+/// read through it.
 /// </summary>
 internal static class Utf8LineReader
 {
