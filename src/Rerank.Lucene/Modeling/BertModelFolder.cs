@@ -106,36 +106,72 @@ internal static class BertModelFolder
         }
 
         if (!File.Exists(options.VocabPath)) throw new InvalidInputException($"Vocabulary '{options.VocabPath}' does not exist.", options.VocabPath);
-        var parent = Path.GetDirectoryName(target) ?? throw new InvalidInputException($"'{target}' has no parent folder.", target);
-        Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, $".{Path.GetFileName(target)}.tmp-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temp);
-        try
+        WriteAtomically(target, temp =>
         {
             var config = model.Config with { Architectures = ["BertForSequenceClassification"], ModelType = "bert" };
             config.Save(Path.Combine(temp, ConfigFile));
             SafeTensors.Write(Path.Combine(temp, SafetensorsFile), model.ExportWeights(), options.Float16 ? SafeTensorsDType.F16 : SafeTensorsDType.F32);
             File.Copy(options.VocabPath, Path.Combine(temp, VocabFile));
-            WriteJson(Path.Combine(temp, TokenizerConfigFile), TokenizerConfig(options.ModelMaxLength));
-            WriteJson(Path.Combine(temp, SpecialTokensMapFile), SpecialTokens());
+            WriteTokenizerFiles(temp, options.ModelMaxLength);
+        });
+    }
 
+    /// <summary>
+    /// Writes a model folder so that a reader never sees it half-written: <paramref name="write"/>
+    /// fills a hidden staging folder beside <paramref name="target"/> (a rename stays on one file
+    /// system), which is then moved into place. An existing target is renamed aside first and
+    /// deleted last, and put back if the move fails, so a failure leaves the old or the new folder,
+    /// never neither. Callers decide beforehand whether replacing an existing folder is allowed.
+    /// </summary>
+    internal static void WriteAtomically(string target, Action<string> write)
+    {
+        target = Path.GetFullPath(target);
+        if (File.Exists(target)) throw new InvalidInputException($"'{target}' is a file, not a folder; remove it or choose another output.", target);
+        var parent = Path.GetDirectoryName(target) ?? throw new InvalidInputException($"'{target}' has no parent folder.", target);
+        Directory.CreateDirectory(parent);
+        var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.tmp-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            write(staging);
+            string? aside = null;
             if (Directory.Exists(target))
             {
-                var old = Path.Combine(parent, $".{Path.GetFileName(target)}.old-{Guid.NewGuid():N}");
-                Directory.Move(target, old);
-                Directory.Move(temp, target);
-                Directory.Delete(old, recursive: true);
+                aside = Path.Combine(parent, $".{Path.GetFileName(target)}.old-{Guid.NewGuid():N}");
+                Directory.Move(target, aside);
             }
-            else
+            try
             {
-                Directory.Move(temp, target);
+                Directory.Move(staging, target);
             }
+            catch when (aside is not null)
+            {
+                Directory.Move(aside, target);
+                throw;
+            }
+            if (aside is not null) Directory.Delete(aside, recursive: true);
         }
         finally
         {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
     }
+
+    /// <summary>
+    /// Writes <c>tokenizer_config.json</c> (uncased BERT WordPiece, <paramref name="modelMaxLength"/>)
+    /// and <c>special_tokens_map.json</c> into <paramref name="directory"/>.
+    /// </summary>
+    internal static void WriteTokenizerFiles(string directory, int modelMaxLength)
+    {
+        WriteJson(Path.Combine(directory, TokenizerConfigFile), TokenizerConfig(modelMaxLength));
+        WriteJson(Path.Combine(directory, SpecialTokensMapFile), SpecialTokens());
+    }
+
+    /// <summary>The special tokens every uncased BERT vocabulary must hold, by their tokenizer_config key.</summary>
+    internal static IReadOnlyList<(string Key, string Token)> SpecialTokenNames { get; } =
+    [
+        ("unk_token", "[UNK]"), ("sep_token", "[SEP]"), ("pad_token", "[PAD]"), ("cls_token", "[CLS]"), ("mask_token", "[MASK]"),
+    ];
 
     private static void RequireFiles(string folder, bool weights)
     {
@@ -155,14 +191,12 @@ internal static class BertModelFolder
         }
     }
 
-    private static JsonObject SpecialTokens() => new()
+    private static JsonObject SpecialTokens()
     {
-        ["unk_token"] = "[UNK]",
-        ["sep_token"] = "[SEP]",
-        ["pad_token"] = "[PAD]",
-        ["cls_token"] = "[CLS]",
-        ["mask_token"] = "[MASK]",
-    };
+        var tokens = new JsonObject();
+        foreach (var (key, token) in SpecialTokenNames) tokens[key] = token;
+        return tokens;
+    }
 
     private static JsonObject TokenizerConfig(int modelMaxLength)
     {

@@ -45,20 +45,12 @@ public static class BundledEncoder
         var encoder = MiniLmImporter.Import(package.ReadModelOnnx());
         var vocab = HfBertFolderWriter.ParseVocab(package.ReadVocab());
 
-        var parent = Path.GetDirectoryName(target) ?? throw new InvalidInputException($"'{outputDir}' has no parent folder.", path: outputDir);
-        Directory.CreateDirectory(parent);
-        var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.tmp-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(staging);
-        try
+        BertModelFolder.WriteAtomically(target, staging =>
         {
             HfBertFolderWriter.Write(staging, encoder, vocab, writeSafeTensors);
-            MoveIntoPlace(staging, target, overwrite);
-        }
-        catch
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-            throw;
-        }
+            // Checked again just before the move: the folder may have appeared while importing.
+            ThrowIfExists(target, overwrite);
+        });
         return target;
     }
 
@@ -72,31 +64,5 @@ public static class BundledEncoder
                 + "(`--overwrite` on the command line) to replace it.",
                 path: target);
         }
-    }
-
-    // Directory.Move is a rename on one file system; the staging folder sits beside the
-    // target so that holds. An existing target is renamed aside first and deleted last, so
-    // a failure leaves either the old or the new folder in place.
-    private static void MoveIntoPlace(string staging, string target, bool overwrite)
-    {
-        ThrowIfExists(target, overwrite);
-        if (File.Exists(target))
-            throw new InvalidInputException($"'{target}' is a file, not a folder; remove it or choose another output.", path: target);
-        string? aside = null;
-        if (Directory.Exists(target))
-        {
-            aside = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.old-{Guid.NewGuid():N}");
-            Directory.Move(target, aside);
-        }
-        try
-        {
-            Directory.Move(staging, target);
-        }
-        catch when (aside is not null)
-        {
-            Directory.Move(aside, target);
-            throw;
-        }
-        if (aside is not null) Directory.Delete(aside, recursive: true);
     }
 }

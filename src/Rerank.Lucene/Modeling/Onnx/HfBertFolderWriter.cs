@@ -10,12 +10,6 @@ namespace Rerank.Lucene.Modeling.Onnx;
 /// </summary>
 internal static class HfBertFolderWriter
 {
-    /// <summary>The special tokens of the uncased BERT vocab, which must all be in vocab.txt.</summary>
-    private static readonly (string Key, string Token)[] SpecialTokens =
-    [
-        ("unk_token", "[UNK]"), ("sep_token", "[SEP]"), ("pad_token", "[PAD]"), ("cls_token", "[CLS]"), ("mask_token", "[MASK]"),
-    ];
-
     /// <summary>
     /// Writes every file into <paramref name="directory"/> (which must exist);
     /// <paramref name="writeSafeTensors"/> writes the weights to the path it is given.
@@ -30,13 +24,12 @@ internal static class HfBertFolderWriter
         if (vocab.Count != arch.VocabSize)
             throw new InvalidInputException($"The bundled vocab.txt has {vocab.Count} tokens, expected {arch.VocabSize} (the embedding rows).");
         var padId = IndexOf(vocab, "[PAD]");
-        foreach (var (_, token) in SpecialTokens) IndexOf(vocab, token);
+        foreach (var (_, token) in BertModelFolder.SpecialTokenNames) IndexOf(vocab, token);
 
-        File.WriteAllBytes(Path.Combine(directory, "config.json"), ConfigJson(encoder, padId));
-        File.WriteAllText(Path.Combine(directory, "vocab.txt"), string.Concat(vocab.Select(t => t + "\n")), new UTF8Encoding(false));
-        File.WriteAllBytes(Path.Combine(directory, "tokenizer_config.json"), TokenizerConfigJson(arch));
-        File.WriteAllBytes(Path.Combine(directory, "special_tokens_map.json"), SpecialTokensMapJson());
-        writeSafeTensors(Path.Combine(directory, "model.safetensors"), encoder.Weights);
+        File.WriteAllBytes(Path.Combine(directory, BertModelFolder.ConfigFile), ConfigJson(encoder, padId));
+        File.WriteAllText(Path.Combine(directory, BertModelFolder.VocabFile), string.Concat(vocab.Select(t => t + "\n")), new UTF8Encoding(false));
+        BertModelFolder.WriteTokenizerFiles(directory, arch.MaxPositionEmbeddings);
+        writeSafeTensors(Path.Combine(directory, BertModelFolder.SafetensorsFile), encoder.Weights);
     }
 
     /// <summary>
@@ -84,22 +77,6 @@ internal static class HfBertFolderWriter
             w.WriteString("torch_dtype", "float32");
         });
     }
-
-    private static byte[] TokenizerConfigJson(MiniLmArchitecture arch) => Json(w =>
-    {
-        w.WriteString("tokenizer_class", "BertTokenizer");
-        w.WriteBoolean("do_lower_case", true);
-        w.WriteBoolean("do_basic_tokenize", true);
-        w.WriteBoolean("tokenize_chinese_chars", true);
-        w.WriteNull("strip_accents");
-        w.WriteNumber("model_max_length", arch.MaxPositionEmbeddings);
-        foreach (var (key, token) in SpecialTokens) w.WriteString(key, token);
-    });
-
-    private static byte[] SpecialTokensMapJson() => Json(w =>
-    {
-        foreach (var (key, token) in SpecialTokens) w.WriteString(key, token);
-    });
 
     private static byte[] Json(Action<Utf8JsonWriter> body)
     {
