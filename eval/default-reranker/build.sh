@@ -35,4 +35,5 @@ for c in $COLLECTIONS; do
   $HOST eval --index "$W/idx/$c" --queries "$D/$c/queries.jsonl" --qrels "$D/$c/qrels/test.tsv" \
     --reranker "$W/model" --score-mode replace --candidates 100 --device cpu --json > "$W/eval-$c.json"
 done
-$HOST model convert-fp16 --input "$W/model" --output models/default-reranker --overwrite
+rm -rf models/default-reranker
+$HOST model convert-fp16 --input "$W/model" --output models/default-reranker
