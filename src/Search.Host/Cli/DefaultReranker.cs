@@ -23,7 +23,7 @@ internal static class DefaultReranker
 
     /// <summary>What to do when the default model is missing or damaged.</summary>
     public const string RebuildHint =
-        "Rebuild it with the command in models/default-reranker/README.md (rerank-train on the public collections' train splits), " +
+        "Rebuild it with eval/default-reranker/build.sh (rerank-train on the public collections' train splits; see models/default-reranker/README.md), " +
         "restore it with `git checkout -- models/default-reranker`, or pass --reranker DIR.";
 
     /// <summary>
