@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Rerank.Lucene;
 
@@ -17,22 +16,10 @@ internal static class PairFileReader
         if (!File.Exists(path))
             throw new InvalidInputException($"Pairs file '{path}' does not exist. Pass a TSV (query<TAB>document per line) or JSONL ({{\"query\", \"document\"}} per line) file to --pairs.", path);
         var pairs = new List<(string, string)>();
-        var strict = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllText(path, strict).Split('\n');
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new InvalidInputException($"{path}: expected UTF-8 text, found invalid bytes ({e.Message}). Re-save the file as UTF-8.", path, inner: e);
-        }
         var jsonl = path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
-        for (var i = 0; i < lines.Length; i++)
+        foreach (var (n, line) in Utf8LineReader.ReadLines(path, "Pairs file", "TSV or JSONL (query, document) pairs"))
         {
-            var line = lines[i].TrimEnd('\r');
             if (string.IsNullOrWhiteSpace(line)) continue;
-            var n = i + 1;
             pairs.Add(jsonl || line.TrimStart().StartsWith('{') ? ParseJson(path, n, line) : ParseTsv(path, n, line));
         }
         if (pairs.Count == 0)

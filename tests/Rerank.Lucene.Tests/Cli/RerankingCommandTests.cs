@@ -126,6 +126,19 @@ public sealed class RerankingCommandTests(SampleIndexFixture sample) : IClassFix
     }
 
     [Fact]
+    public async Task Score_InvalidUtf8_ExitsTwoNamingFileLineAndByte()
+    {
+        var pairs = _temp.Combine("latin1.tsv");
+        File.WriteAllBytes(pairs, [.. "tides\tThe moon pulls the oceans.\ncaf"u8, 0xE9, .. "\tbread\n"u8]);
+
+        var result = await CliInvocation.SearchHost("score", "--reranker", _model, "--pairs", pairs);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: Pairs file '{pairs}', line 2: expected UTF-8 text, found the byte 0xE9 at byte 4 of the line, which is not valid UTF-8. Re-save the file as UTF-8.\n", result.Error);
+        Assert.Equal("", result.Output);
+    }
+
+    [Fact]
     public async Task Score_TsvLineWithoutTab_ExitsTwoNamingFileAndLine()
     {
         var pairs = _temp.WriteFile("pairs.tsv", "tides\tThe moon pulls the oceans.", "bread and yeast");
