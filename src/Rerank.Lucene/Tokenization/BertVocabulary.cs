@@ -52,7 +52,7 @@ internal sealed class BertVocabulary
                 $"Vocabulary file '{path}' does not exist. Pass the path of a BERT vocab.txt (one WordPiece token per line).",
                 path);
         }
-        return FromTokens(File.ReadLines(path), path);
+        return FromTokens(Utf8LineReader.ReadLines(path, "Vocabulary file", "a BERT vocab.txt (one WordPiece token per line)").Select(l => l.Text), path);
     }
 
     /// <summary>Builds a vocabulary from tokens in id order; <paramref name="source"/> names them in errors.</summary>

@@ -72,11 +72,9 @@ internal static class BeirTrainingReader
     /// </summary>
     private static int? FindLine(string path, string queryId, string docId)
     {
-        var number = 0;
-        foreach (var text in File.ReadLines(path))
+        foreach (var (number, text) in Utf8LineReader.ReadLines(path, "Qrels file", "a BEIR or TREC qrels file"))
         {
-            number++;
-            var cols = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            var cols = Utf8LineReader.Columns(text);
             if (cols.Length >= 3 && cols[0] == queryId && cols[^2] == docId) return number;
         }
         return null;
