@@ -59,13 +59,7 @@ internal static class PyTorchCheckpoint
             var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1).ToArray();
             if (pickles.Length != 1) throw Bad($"expected one PREFIX/data.pkl entry in the archive, found {pickles.Length}");
             var prefix = pickles[0].FullName[..^"data.pkl".Length];
-            byte[] pickle;
-            using (var s = pickles[0].Open())
-            using (var m = new MemoryStream())
-            {
-                s.CopyTo(m);
-                pickle = m.ToArray();
-            }
+            var pickle = ReadAll(pickles[0]);
 
             object? root;
             try
@@ -87,10 +81,7 @@ internal static class PyTorchCheckpoint
                 if (!storages.TryGetValue(tensor.Storage.Key, out var bytes))
                 {
                     var entry = zip.GetEntry(prefix + "data/" + tensor.Storage.Key) ?? throw Bad($"storage '{tensor.Storage.Key}' of '{name}' is missing from the archive");
-                    using var s = entry.Open();
-                    using var m = new MemoryStream();
-                    s.CopyTo(m);
-                    bytes = m.ToArray();
+                    bytes = ReadAll(entry);
                     storages[tensor.Storage.Key] = bytes;
                 }
 
@@ -99,6 +90,14 @@ internal static class PyTorchCheckpoint
 
             return result;
         }
+    }
+
+    private static byte[] ReadAll(ZipArchiveEntry entry)
+    {
+        using var s = entry.Open();
+        using var m = new MemoryStream();
+        s.CopyTo(m);
+        return m.ToArray();
     }
 
     private static TensorData Materialise(string name, TensorRef t, byte[] storage, Func<string, InvalidInputException> bad)
