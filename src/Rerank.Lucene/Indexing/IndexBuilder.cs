@@ -7,6 +7,7 @@ using Lucene.Net.Index;
 using Lucene.Net.Search.Similarities;
 using Lucene.Net.Store;
 using Lucene.Net.Util;
+using Rerank.Lucene.Output;
 using LuceneDirectory = Lucene.Net.Store.Directory;
 
 namespace Rerank.Lucene.Indexing;
@@ -59,7 +60,7 @@ public static class IndexBuilder
         }
 
         var target = Path.GetFullPath(indexDir).TrimEnd(Path.DirectorySeparatorChar);
-        var exists = CheckTarget(indexDir, target, options.Overwrite);
+        var exists = OutputTarget.CheckFolder(indexDir, OutputKind.Index, options.Overwrite, "--index");
         var parent = Path.GetDirectoryName(target) ?? throw new InvalidInputException(
             $"Expected an index folder below a parent folder, found '{indexDir}'. Choose a folder such as ./idx.", indexDir);
         System.IO.Directory.CreateDirectory(parent);
@@ -79,30 +80,6 @@ public static class IndexBuilder
 
         Swap(temp, target, exists, parent, name);
         return manifest;
-    }
-
-    /// <summary>Returns whether the target exists and may be replaced; throws when it may not.</summary>
-    private static bool CheckTarget(string indexDir, string target, bool overwrite)
-    {
-        if (File.Exists(target))
-        {
-            throw new InvalidInputException(
-                $"Expected '{indexDir}' to be a folder for the index, found a file. Choose another --index path.", indexDir);
-        }
-        if (!System.IO.Directory.Exists(target)) return false;
-        if (!System.IO.Directory.EnumerateFileSystemEntries(target).Any()) return true;
-        if (!File.Exists(Path.Combine(target, IndexManifest.FileName)))
-        {
-            throw new InvalidInputException(
-                $"'{indexDir}' exists and is not a SearchRerank index (no {IndexManifest.FileName}); refusing to replace it even with --overwrite. "
-                + "Choose a new or empty --index folder.", indexDir);
-        }
-        if (!overwrite)
-        {
-            throw new InvalidInputException(
-                $"Index '{indexDir}' already exists. Pass --overwrite to replace it, or choose another --index folder.", indexDir);
-        }
-        return true;
     }
 
     private static IndexManifest BuildInto(

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Rerank.Lucene.Output;
 
 namespace Rerank.Lucene.Modeling;
 
@@ -100,10 +101,7 @@ internal static class BertModelFolder
     public static void Save(string folder, BertForSequenceClassification model, BertFolderSaveOptions options)
     {
         var target = Path.GetFullPath(folder);
-        if (Directory.Exists(target) && !options.Overwrite)
-        {
-            throw new InvalidInputException($"Model folder '{target}' already exists; choose another folder or allow overwriting.", target);
-        }
+        OutputTarget.CheckFolder(target, OutputKind.ModelFolder, options.Overwrite);
 
         if (!File.Exists(options.VocabPath)) throw new InvalidInputException($"Vocabulary '{options.VocabPath}' does not exist.", options.VocabPath);
         WriteAtomically(target, temp =>
@@ -113,49 +111,12 @@ internal static class BertModelFolder
             SafeTensors.Write(Path.Combine(temp, SafetensorsFile), model.ExportWeights(), options.Float16 ? SafeTensorsDType.F16 : SafeTensorsDType.F32);
             File.Copy(options.VocabPath, Path.Combine(temp, VocabFile));
             WriteTokenizerFiles(temp, options.ModelMaxLength);
-        });
+        }, () => OutputTarget.CheckFolder(target, OutputKind.ModelFolder, options.Overwrite));
     }
 
-    /// <summary>
-    /// Writes a model folder so that a reader never sees it half-written: <paramref name="write"/>
-    /// fills a hidden staging folder beside <paramref name="target"/> (a rename stays on one file
-    /// system), which is then moved into place. An existing target is renamed aside first and
-    /// deleted last, and put back if the move fails, so a failure leaves the old or the new folder,
-    /// never neither. Callers decide beforehand whether replacing an existing folder is allowed.
-    /// </summary>
-    internal static void WriteAtomically(string target, Action<string> write)
-    {
-        target = Path.GetFullPath(target);
-        if (File.Exists(target)) throw new InvalidInputException($"'{target}' is a file, not a folder; remove it or choose another output.", target);
-        var parent = Path.GetDirectoryName(target) ?? throw new InvalidInputException($"'{target}' has no parent folder.", target);
-        Directory.CreateDirectory(parent);
-        var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.tmp-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(staging);
-        try
-        {
-            write(staging);
-            string? aside = null;
-            if (Directory.Exists(target))
-            {
-                aside = Path.Combine(parent, $".{Path.GetFileName(target)}.old-{Guid.NewGuid():N}");
-                Directory.Move(target, aside);
-            }
-            try
-            {
-                Directory.Move(staging, target);
-            }
-            catch when (aside is not null)
-            {
-                Directory.Move(aside, target);
-                throw;
-            }
-            if (aside is not null) Directory.Delete(aside, recursive: true);
-        }
-        finally
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        }
-    }
+    /// <summary>Writes a model folder atomically: see <see cref="AtomicFolder.Write"/>.</summary>
+    internal static void WriteAtomically(string target, Action<string> write, Action? recheck = null) =>
+        AtomicFolder.Write(target, write, recheck);
 
     /// <summary>
     /// Writes <c>tokenizer_config.json</c> (uncased BERT WordPiece, <paramref name="modelMaxLength"/>)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Rerank.Lucene;
 using Rerank.Lucene.Modeling.Onnx;
 using Rerank.Lucene.Native;
+using Rerank.Lucene.Output;
 using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Retrieval;
 using Rerank.Lucene.Tokenization;
@@ -58,6 +59,7 @@ internal static class TrainCommand
     private static readonly Option<int> CheckpointEvery = new("--checkpoint-every") { Description = "Write a checkpoint every N updates.", DefaultValueFactory = _ => 50 };
     private static readonly Option<string> Device = new("--device") { Description = "auto (CUDA when available, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for libtorch (default: one per core)." };
+    private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing model folder at --output and an existing --write-mined file. A folder or file holding anything else is never replaced." };
     private static readonly Option<bool> Float16 = new("--fp16-weights") { Description = "Save model.safetensors in float16 (half the size; scores change by ~1e-4)." };
 
     /// <summary>Builds the root command.</summary>
@@ -75,7 +77,7 @@ internal static class TrainCommand
             Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, Mined, WriteMined, MineOnly, SkipMissingDocuments, DevQrels, DevFraction, MaxDevQueries,
             DevCandidates, Base, Resume, Seed, Loss, Negatives, RangeMin, RangeMax, Sampling, FilterModel, FilterMargin, CorpusNegatives, Epochs, MaxSteps,
             BatchSize, GradAccumulation, LearningRate, WarmupRatio, WeightDecay, MaxGradNorm, MaxLength, EvalEvery, Patience,
-            CheckpointEvery, Device, Threads, Float16,
+            CheckpointEvery, Device, Threads, Float16, Overwrite,
         ];
         foreach (var option in all) root.Options.Add(option);
         root.SetAction((parse, ct) => Task.FromResult(RunSafely(parse, ct)));
@@ -130,6 +132,10 @@ internal static class TrainCommand
         if (output is null && !mineOnly)
             throw new InvalidInputException("--output DIR is required: the model folder to write (or pass --mine-only with --write-mined to mine without training).");
         var maxLength = parse.GetValue(MaxLength);
+        // Outputs are checked before any work, so nothing of the user's is at risk and no hour is wasted.
+        var overwrite = parse.GetValue(Overwrite);
+        if (output is not null && !mineOnly) OutputTarget.CheckFolder(output, OutputKind.ModelFolder, overwrite, "--output");
+        if (parse.GetValue(WriteMined) is { } minedPath) OutputTarget.CheckFile(minedPath, OutputKind.MinedFile, overwrite, "--write-mined");
 
         using var bm25 = Bm25Searcher.Open(parse.GetRequiredValue(Index));
         var store = new IndexDocumentStore(bm25);
@@ -180,6 +186,7 @@ internal static class TrainCommand
                 Patience = parse.GetResult(Patience) is null ? null : parse.GetValue(Patience),
                 CheckpointEverySteps = parse.GetValue(CheckpointEvery),
                 SaveFloat16 = parse.GetValue(Float16),
+                Overwrite = overwrite,
             };
 
             var dev = data.Dev.Count == 0 ? null : new DevEvaluator(bm25, data.Dev, parse.GetValue(DevCandidates));

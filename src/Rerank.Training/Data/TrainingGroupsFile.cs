@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Rerank.Lucene;
+using Rerank.Lucene.Output;
 
 namespace Rerank.Training.Data;
 
@@ -14,27 +15,29 @@ internal static class TrainingGroupsFile
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Writes <paramref name="groups"/> to <paramref name="path"/> (via a temporary file, so a failed write leaves no half file).</summary>
+    /// <summary>
+    /// Writes <paramref name="groups"/> to <paramref name="path"/> through <see cref="AtomicFile"/>, so a failed
+    /// write leaves the old file or none. Callers check first that <paramref name="path"/> may be written
+    /// (<see cref="OutputTarget.CheckFile"/> with <see cref="OutputKind.MinedFile"/>).
+    /// </summary>
     public static void Write(string path, IEnumerable<TrainingGroup> groups)
     {
-        var temp = path + ".tmp";
-        using (var stream = File.Create(temp))
+        using var file = AtomicFile.Create(path);
+        var stream = file.Writer.BaseStream;
+        foreach (var g in groups)
         {
-            foreach (var g in groups)
+            using (var w = new Utf8JsonWriter(stream, WriterOptions))
             {
-                using (var w = new Utf8JsonWriter(stream, WriterOptions))
-                {
-                    w.WriteStartObject();
-                    w.WriteString("query_id", g.QueryId);
-                    w.WriteString("query", g.Query);
-                    WriteDocuments(w, "positives", g.Positives);
-                    WriteDocuments(w, "negatives", g.Negatives);
-                    w.WriteEndObject();
-                }
-                stream.WriteByte((byte)'\n');
+                w.WriteStartObject();
+                w.WriteString("query_id", g.QueryId);
+                w.WriteString("query", g.Query);
+                WriteDocuments(w, "positives", g.Positives);
+                WriteDocuments(w, "negatives", g.Negatives);
+                w.WriteEndObject();
             }
+            stream.WriteByte((byte)'\n');
         }
-        File.Move(temp, path, overwrite: true);
+        file.Commit();
     }
 
     /// <summary>The groups of <paramref name="path"/>, in file order.</summary>

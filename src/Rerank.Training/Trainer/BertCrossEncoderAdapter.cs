@@ -85,9 +85,9 @@ internal sealed class BertCrossEncoderAdapter : ITrainableCrossEncoder
     }
 
     /// <inheritdoc />
-    public void SaveModelFolder(string folder, bool float16)
+    public void SaveModelFolder(string folder, bool float16, bool overwrite)
     {
         _model.MarkHeadTrained();
-        BertModelFolder.Save(folder, _model, new BertFolderSaveOptions { VocabPath = _vocabPath, Overwrite = true, Float16 = float16, ModelMaxLength = _model.Config.MaxPositionEmbeddings });
+        BertModelFolder.Save(folder, _model, new BertFolderSaveOptions { VocabPath = _vocabPath, Overwrite = overwrite, Float16 = float16, ModelMaxLength = _model.Config.MaxPositionEmbeddings });
     }
 }

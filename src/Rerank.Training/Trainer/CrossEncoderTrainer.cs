@@ -199,8 +199,7 @@ internal sealed class CrossEncoderTrainer
         {
             LoadWeights(Path.Combine(bestFolder, WeightsFile), module);
         }
-        Directory.CreateDirectory(o.OutputDirectory);
-        model.SaveModelFolder(o.OutputDirectory, o.SaveFloat16);
+        model.SaveModelFolder(o.OutputDirectory, o.SaveFloat16, o.Overwrite);
         var result = new TrainingResult(o.OutputDirectory, state.Step, stoppedEarly, state.BestMetric, state.BestStep,
             state.DevCurve.ToList(), positiveWeight, rows.Count, pairsPerEpoch);
         if (hooks.ModelCard is { } card) ModelCardWriter.Write(o.OutputDirectory, card, o, result, loss.Name);
@@ -377,6 +376,8 @@ internal sealed class CrossEncoderTrainer
     private static void Validate(TrainingOptions o)
     {
         if (string.IsNullOrWhiteSpace(o.OutputDirectory)) throw new InvalidInputException("No output folder was given. Pass --output <folder> for the trained model.");
+        // Refused before hours of training, not after: the save at the end checks again.
+        Rerank.Lucene.Output.OutputTarget.CheckFolder(o.OutputDirectory, Rerank.Lucene.Output.OutputKind.ModelFolder, o.Overwrite);
         void Positive(int value, string option) { if (value < 1) throw new InvalidInputException($"{option} must be >= 1; got {value}."); }
         Positive(o.BatchSize, "--batch-size");
         Positive(o.GradientAccumulationSteps, "--gradient-accumulation");

@@ -19,5 +19,5 @@ internal interface ITrainableCrossEncoder
     Tensor Logits(EncodedPairBatch batch, Device device, TrainingPrecision precision);
 
     /// <summary>Writes the model in Hugging Face layout (config, weights, tokenizer files) to <paramref name="folder"/>.</summary>
-    void SaveModelFolder(string folder, bool float16);
+    void SaveModelFolder(string folder, bool float16, bool overwrite);
 }

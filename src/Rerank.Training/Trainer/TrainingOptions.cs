@@ -102,6 +102,12 @@ public sealed record TrainingOptions
     /// <summary>After training, write the best-on-dev weights (not the last) to the model folder; default true.</summary>
     public bool LoadBestModelAtEnd { get; init; } = true;
 
+    /// <summary>
+    /// Replace an existing model folder at <see cref="OutputDirectory"/>; default false. A folder that holds
+    /// anything but a model folder's files is never replaced (see <see cref="Rerank.Lucene.Output.OutputTarget"/>).
+    /// </summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>Save the final model.safetensors in float16 (half the size). Default false (float32).</summary>
     public bool SaveFloat16 { get; init; }
 

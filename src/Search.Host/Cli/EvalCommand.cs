@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Rerank.Lucene;
 using Rerank.Lucene.Evaluation;
+using Rerank.Lucene.Output;
 using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Retrieval;
 using Search.Host.Hosting;
@@ -42,6 +43,11 @@ internal static class EvalCommand
         Description = "With --reranker: write the reranked top candidates as a TREC run file.",
     };
 
+    private static readonly Option<bool> Overwrite = new("--overwrite")
+    {
+        Description = "Replace existing run files at --run and --reranked-run (a file that is not a TREC run is never replaced).",
+    };
+
     private static readonly Option<bool> Json = new("--json")
     {
         Description = "Print one JSON object: {\"queries\": N, \"bm25\": {\"ndcg@10\": ..., \"mrr@10\": ..., \"map\": ..., \"recall@100\": ..., \"p@10\": ...}}.",
@@ -53,7 +59,7 @@ internal static class EvalCommand
         var command = new Command("eval", "Evaluate BM25, and with --reranker the reranked ranking, on queries with judgments: nDCG@10, MRR@10, MAP, Recall@100, P@10.\n\n" +
             "Example:\n  search-host eval --index .idx/scifact --queries ../shared/datasets/scifact/queries.jsonl --qrels ../shared/datasets/scifact/qrels/test.tsv --run bm25.run")
         {
-            CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, RerankedRunFile, Json,
+            CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, RerankedRunFile, Overwrite, Json,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -86,12 +92,15 @@ internal static class EvalCommand
         // Rank exactly as the run file does (by printed score, ties by doc id), so the metrics
         // printed here are those any tool computes from the file we write.
         var runPath = parse.GetValue(RunFile);
+        var rerankedPath = parse.GetValue(RerankedRunFile);
+        CheckRunFiles(runPath, rerankedPath, parse.GetValue(Overwrite));
         EvaluationResult bm25;
-        using (var runOutput = runPath is null ? TextWriter.Null : OpenRun(runPath))
+        using (var runFile = runPath is null ? null : AtomicFile.Create(runPath))
         {
             bm25 = RunEvaluation.Evaluate(qrels, queries,
                 text => searcher.Rank(text, options.EvalDepth).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList(),
-                new TrecRunWriter(runOutput, "bm25"), ct);
+                new TrecRunWriter(runFile?.Writer ?? TextWriter.Null, "bm25"), ct);
+            runFile?.Commit();
         }
         if (runPath is not null) log.LogInformation("Wrote run {Run}", runPath);
 
@@ -103,8 +112,7 @@ internal static class EvalCommand
             var reranker = new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
             log.LogInformation("Reranking BM25 top {Candidates} with {Model} on {Device}, max length {MaxLength}",
                 reranker.Options.Candidates, model, encoder.Device, encoder.MaxLength);
-            var rerankedPath = parse.GetValue(RerankedRunFile);
-            using var rerankedOutput = rerankedPath is null ? TextWriter.Null : OpenRun(rerankedPath);
+            using var rerankedFile = rerankedPath is null ? null : AtomicFile.Create(rerankedPath);
             var judged = qrels.QueryIds.Count(queries.ContainsKey);
             // Score each query's candidates once; the interpolated ranking reuses the same scores.
             var scored = new Dictionary<string, IReadOnlyList<RerankedHit>>(StringComparer.Ordinal);
@@ -117,8 +125,9 @@ internal static class EvalCommand
                     scored[text] = hits;
                     report(++done);
                     return hits.Select(h => new ScoredDocument(h.DocId, h.Score)).ToList();
-                }, new TrecRunWriter(rerankedOutput, "rerank"), ct);
+                }, new TrecRunWriter(rerankedFile?.Writer ?? TextWriter.Null, "rerank"), ct);
             });
+            rerankedFile?.Commit();
             var weight = options.Reranker.InterpolationWeight ?? encoder.Settings.InterpolationWeight;
             if (reranker.ScoreMode == ScoreMode.Replace && weight is { } w)
             {
@@ -172,18 +181,14 @@ internal static class EvalCommand
 
     private static string Format(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
 
-    private static StreamWriter OpenRun(string path)
+    /// <summary>Both run paths may be written (new, or a run file with --overwrite) and are distinct; checked before any work.</summary>
+    private static void CheckRunFiles(string? runPath, string? rerankedPath, bool overwrite)
     {
-        try
-        {
-            var full = Path.GetFullPath(path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            return new StreamWriter(full) { NewLine = "\n" };
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidInputException($"Cannot write the run file '{path}': {e.Message}. Choose a writable path for --run.", path, inner: e);
-        }
+        if (runPath is not null) OutputTarget.CheckFile(runPath, OutputKind.RunFile, overwrite, "--run");
+        if (rerankedPath is null) return;
+        OutputTarget.CheckFile(rerankedPath, OutputKind.RunFile, overwrite, "--reranked-run");
+        if (runPath is not null && Path.GetFullPath(runPath) == Path.GetFullPath(rerankedPath))
+            throw new InvalidInputException($"--run and --reranked-run are the same file '{runPath}'; give each its own file.", runPath);
     }
 
     private static IEnumerable<(string, double)> Rows(MetricSet m) =>

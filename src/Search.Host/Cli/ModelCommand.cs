@@ -13,7 +13,7 @@ internal static class ModelCommand
         DefaultValueFactory = _ => "models/minilm-l6",
     };
 
-    private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing folder." };
+    private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing model folder (a folder holding anything else is never replaced)." };
 
     /// <summary>Builds the command group.</summary>
     public static Command Create()
@@ -32,16 +32,17 @@ internal static class ModelCommand
             return Task.FromResult(0);
         }, ct));
         var input = new Option<string>("--input") { Description = "Model folder to convert.", Required = true };
-        var output = new Option<string>("--output", "-o") { Description = "Folder to write (must not exist).", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "Folder to write (new or empty; an existing model folder only with --overwrite).", Required = true };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing model folder (a folder holding anything else is never replaced)." };
         var convert = new Command("convert-fp16",
             "Copy a model folder with its weights stored in float16 (half the size).\n\n" +
             "Example:\n  search-host model convert-fp16 --input models/my-reranker --output models/my-reranker-fp16")
         {
-            input, output,
+            input, output, overwrite,
         };
         convert.SetAction((parse, ct) => CliRunner.RunAsync(parse, new Dictionary<Option, string>(), (_, _) =>
         {
-            ModelFolders.ConvertToFloat16(parse.GetRequiredValue(input), parse.GetRequiredValue(output));
+            ModelFolders.ConvertToFloat16(parse.GetRequiredValue(input), parse.GetRequiredValue(output), parse.GetValue(overwrite));
             parse.InvocationConfiguration.Output.WriteLine($"Wrote {parse.GetRequiredValue(output)} (float16 weights)");
             return Task.FromResult(0);
         }, ct));

@@ -41,7 +41,7 @@ public sealed class IndexCommandTests : IDisposable
         var second = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index);
 
         Assert.Equal(2, second.ExitCode);
-        Assert.Equal($"error: Index '{index}' already exists. Pass --overwrite to replace it, or choose another --index folder.\n", second.Error);
+        Assert.Equal($"error: '{index}' already holds a SearchRerank index. Pass --overwrite to replace it, or choose another --index folder.\n", second.Error);
         Assert.Equal("", second.Output);
     }
 

@@ -57,7 +57,7 @@ public sealed class ModelCommandTests(ImportedMiniLmFixture minilm, SampleIndexF
         var result = await CliInvocation.SearchHost("model", "import-minilm", "--output", minilm.Folder);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal($"error: '{minilm.Folder}' already exists. Choose another output folder, delete it, or pass overwrite (`--overwrite` on the command line) to replace it.\n", result.Error);
+        Assert.Equal($"error: '{minilm.Folder}' already holds a model folder. Pass --overwrite to replace it, or choose another --output folder.\n", result.Error);
         Assert.Equal("", result.Output);
         Assert.Equal(written, File.GetLastWriteTimeUtc(config));
     }

@@ -92,7 +92,7 @@ public sealed class IndexBuilderTests : IDisposable
 
         var e = Assert.Throws<InvalidInputException>(() => IndexBuilder.Build(Small.Take(1), dir, new IndexOptions()));
 
-        Assert.Equal($"Index '{dir}' already exists. Pass --overwrite to replace it, or choose another --index folder.", e.Message);
+        Assert.Equal($"'{dir}' already holds a SearchRerank index. Pass --overwrite to replace it, or choose another --index folder.", e.Message);
         Assert.Equal(before, Snapshot(dir));
     }
 
@@ -105,9 +105,25 @@ public sealed class IndexBuilderTests : IDisposable
 
         var e = Assert.Throws<InvalidInputException>(() => IndexBuilder.Build(Small, dir, new IndexOptions(Overwrite: true)));
 
-        Assert.Equal($"'{dir}' exists and is not a SearchRerank index (no searchrerank-index.json); refusing to replace it even with --overwrite. "
-            + "Choose a new or empty --index folder.", e.Message);
+        Assert.Equal($"'{dir}' already exists and it holds 'thesis.txt', which is not part of a SearchRerank index; refusing to replace it, "
+            + "even with --overwrite, so that nothing of yours is deleted. Choose a new or empty --index folder.", e.Message);
         Assert.Equal("precious", File.ReadAllText(Path.Combine(dir, "thesis.txt")));
+    }
+
+    [Fact]
+    public void Build_IndexFolderHoldingAUserFileWithOverwrite_RefusesAndKeepsBoth()
+    {
+        var dir = Path.Combine(_root, "idx");
+        IndexBuilder.Build(Small, dir, new IndexOptions());
+        Directory.CreateDirectory(Path.Combine(dir, "notes"));
+        File.WriteAllText(Path.Combine(dir, "notes", "todo.md"), "mine");
+        var before = Snapshot(dir);
+
+        var e = Assert.Throws<InvalidInputException>(() => IndexBuilder.Build(Small.Take(1), dir, new IndexOptions(Overwrite: true)));
+
+        Assert.Contains("it holds 'notes' (a folder), which is not part of a SearchRerank index", e.Message);
+        Assert.Equal(before, Snapshot(dir));
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(dir, "notes", "todo.md")));
     }
 
     [Fact]

@@ -79,16 +79,47 @@ public sealed class BertModelFolderTests : IDisposable
     }
 
     [Fact]
-    public void Save_ExistingFolderWithoutOverwrite_Throws()
+    public void Save_ExistingModelFolderWithoutOverwrite_Throws()
     {
         using var model = TinyBert.Classifier();
         var folder = Path.Combine(_dir, "taken");
+        var options = new BertFolderSaveOptions { VocabPath = TinyBert.WriteVocab(_dir) };
+        BertModelFolder.Save(folder, model, options);
+
+        var e = Assert.Throws<InvalidInputException>(() => BertModelFolder.Save(folder, model, options));
+
+        Assert.Equal($"'{folder}' already holds a model folder. Pass --overwrite to replace it, or choose another --output folder.", e.Message);
+        BertModelFolder.Save(folder, model, options with { Overwrite = true });
+    }
+
+    [Fact]
+    public void Save_EmptyFolder_IsWritten()
+    {
+        using var model = TinyBert.Classifier();
+        var folder = Path.Combine(_dir, "empty");
         Directory.CreateDirectory(folder);
 
-        var e = Assert.Throws<InvalidInputException>(() =>
-            BertModelFolder.Save(folder, model, new BertFolderSaveOptions { VocabPath = TinyBert.WriteVocab(_dir) }));
+        BertModelFolder.Save(folder, model, new BertFolderSaveOptions { VocabPath = TinyBert.WriteVocab(_dir) });
 
-        Assert.Equal($"Model folder '{folder}' already exists; choose another folder or allow overwriting.", e.Message);
+        Assert.True(File.Exists(Path.Combine(folder, "model.safetensors")));
+    }
+
+    [Fact]
+    public void Save_FolderHoldingUserFilesWithOverwrite_RefusesAndKeepsEveryFile()
+    {
+        using var model = TinyBert.Classifier();
+        var folder = Path.Combine(_dir, "models");
+        var options = new BertFolderSaveOptions { VocabPath = TinyBert.WriteVocab(_dir), Overwrite = true };
+        // Like `--output models`: a folder of model folders, not a model folder.
+        BertModelFolder.Save(Path.Combine(folder, "default-reranker"), model, options);
+        File.WriteAllText(Path.Combine(folder, "important.txt"), "keep me");
+
+        var e = Assert.Throws<InvalidInputException>(() => BertModelFolder.Save(folder, model, options));
+
+        Assert.StartsWith($"'{folder}' already exists and it holds ", e.Message);
+        Assert.Contains("refusing to replace it, even with --overwrite", e.Message);
+        Assert.Equal("keep me", File.ReadAllText(Path.Combine(folder, "important.txt")));
+        Assert.True(File.Exists(Path.Combine(folder, "default-reranker", "model.safetensors")));
     }
 
     [Fact]

@@ -35,12 +35,42 @@ public sealed class ModelFoldersTests
     }
 
     [Fact]
-    public void ConvertToFloat16_ExistingTarget_Refused()
+    public void ConvertToFloat16_IntoItself_Refused()
     {
         var source = TinyCrossEncoder.Create(seed: 5);
 
-        var e = Assert.Throws<InvalidInputException>(() => ModelFolders.ConvertToFloat16(source, source));
+        var e = Assert.Throws<InvalidInputException>(() => ModelFolders.ConvertToFloat16(source, source, overwrite: true));
 
-        Assert.Equal($"'{source}' already exists. Choose another --output folder or remove it first.", e.Message);
+        Assert.Equal($"--output '{source}' is the input folder; write the float16 copy to another folder.", e.Message);
+    }
+
+    [Fact]
+    public void ConvertToFloat16_ExistingModelFolder_RefusedWithoutOverwriteAndReplacedWithIt()
+    {
+        var source = TinyCrossEncoder.Create(seed: 5);
+        var target = TinyCrossEncoder.Create(seed: 6);
+        var before = File.ReadAllBytes(Path.Combine(target, "model.safetensors"));
+
+        var e = Assert.Throws<InvalidInputException>(() => ModelFolders.ConvertToFloat16(source, target));
+        Assert.Equal($"'{target}' already holds a model folder. Pass --overwrite to replace it, or choose another --output folder.", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(target, "model.safetensors")));
+
+        ModelFolders.ConvertToFloat16(source, target, overwrite: true);
+        Assert.Equal(SafeTensors.Read(Path.Combine(source, "model.safetensors")).Keys.Order(), SafeTensors.Read(Path.Combine(target, "model.safetensors")).Keys.Order());
+        Assert.NotEqual(before, File.ReadAllBytes(Path.Combine(target, "model.safetensors")));
+    }
+
+    [Fact]
+    public void ConvertToFloat16_FolderWithAUserFile_RefusedEvenWithOverwrite()
+    {
+        var source = TinyCrossEncoder.Create(seed: 5);
+        var target = TinyCrossEncoder.Create(seed: 6);
+        File.WriteAllText(Path.Combine(target, "important.txt"), "keep me");
+
+        var e = Assert.Throws<InvalidInputException>(() => ModelFolders.ConvertToFloat16(source, target, overwrite: true));
+
+        Assert.Contains("it holds 'important.txt', which is not part of a model folder; refusing to replace it, even with --overwrite", e.Message);
+        Assert.Equal("keep me", File.ReadAllText(Path.Combine(target, "important.txt")));
+        Assert.True(File.Exists(Path.Combine(target, "model.safetensors")));
     }
 }

@@ -1,3 +1,5 @@
+using Rerank.Lucene.Output;
+
 namespace Rerank.Lucene.Modeling.Onnx;
 
 /// <summary>
@@ -40,29 +42,14 @@ public static class BundledEncoder
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDir);
         var target = Path.GetFullPath(outputDir.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
-        ThrowIfExists(target, overwrite);
+        OutputTarget.CheckFolder(target, OutputKind.ModelFolder, overwrite);
 
         var encoder = MiniLmImporter.Import(package.ReadModelOnnx());
         var vocab = HfBertFolderWriter.ParseVocab(package.ReadVocab());
 
-        BertModelFolder.WriteAtomically(target, staging =>
-        {
-            HfBertFolderWriter.Write(staging, encoder, vocab, writeSafeTensors);
-            // Checked again just before the move: the folder may have appeared while importing.
-            ThrowIfExists(target, overwrite);
-        });
+        // Checked again just before the move: the folder may have appeared while importing.
+        AtomicFolder.Write(target, staging => HfBertFolderWriter.Write(staging, encoder, vocab, writeSafeTensors),
+            () => OutputTarget.CheckFolder(target, OutputKind.ModelFolder, overwrite));
         return target;
-    }
-
-    private static void ThrowIfExists(string target, bool overwrite)
-    {
-        if (overwrite) return;
-        if (Directory.Exists(target) || File.Exists(target))
-        {
-            throw new InvalidInputException(
-                $"'{target}' already exists. Choose another output folder, delete it, or pass overwrite "
-                + "(`--overwrite` on the command line) to replace it.",
-                path: target);
-        }
     }
 }

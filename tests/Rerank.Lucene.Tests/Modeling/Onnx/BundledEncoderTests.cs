@@ -91,10 +91,11 @@ public class BundledEncoderTests
         File.WriteAllText(Path.Combine(target, "keep.txt"), "x");
         try
         {
-            var ex = Assert.Throws<InvalidInputException>(() => BundledEncoder.ImportMiniLm(target));
+            var ex = Assert.Throws<InvalidInputException>(() => BundledEncoder.ImportMiniLm(target, overwrite: true));
 
             Assert.Equal(
-                $"'{target}' already exists. Choose another output folder, delete it, or pass overwrite (`--overwrite` on the command line) to replace it.",
+                $"'{target}' already exists and it holds 'keep.txt', which is not part of a model folder; refusing to replace it, even with --overwrite, "
+                + "so that nothing of yours is deleted. Choose a new or empty --output folder.",
                 ex.Message);
             Assert.True(File.Exists(Path.Combine(target, "keep.txt")));
         }
@@ -110,13 +111,15 @@ public class BundledEncoderTests
         var parent = TestPaths.NewTempDir();
         var target = Path.Combine(parent, "m");
         Directory.CreateDirectory(target);
-        File.WriteAllText(Path.Combine(target, "stale.txt"), "x");
+        // An earlier model folder: replaced as a whole.
+        File.WriteAllText(Path.Combine(target, "config.json"), "{}");
+        File.WriteAllText(Path.Combine(target, "pytorch_model.bin"), "stale");
         try
         {
             BundledEncoder.ImportMiniLm(target, true, MiniLmPackage.Locate(), FakeWeightsWriter);
 
-            Assert.False(File.Exists(Path.Combine(target, "stale.txt")));
-            Assert.True(File.Exists(Path.Combine(target, "config.json")));
+            Assert.False(File.Exists(Path.Combine(target, "pytorch_model.bin")));
+            Assert.Contains("hidden_size", File.ReadAllText(Path.Combine(target, "config.json")));
             Assert.Equal(["m"], Directory.GetFileSystemEntries(parent).Select(Path.GetFileName));
         }
         finally

@@ -188,7 +188,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         var first = await CliInvocation.RerankTrain(run.Args(output, maxSteps: 1));
         Assert.True(first.ExitCode == 0, first.ToString());
 
-        var second = await CliInvocation.RerankTrain(run.Args(output, maxSteps: 1));
+        var second = await CliInvocation.RerankTrain([.. run.Args(output, maxSteps: 1), "--overwrite"]);
 
         Assert.Equal(2, second.ExitCode);
         Assert.Equal($"error: '{output}-checkpoints' already holds checkpoint 'checkpoint-00000001' of an earlier run. Pass --resume to continue it, or choose another output folder.\n", second.Error);

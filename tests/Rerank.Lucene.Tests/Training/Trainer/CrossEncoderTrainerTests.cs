@@ -126,7 +126,7 @@ public sealed class CrossEncoderTrainerTests
         var groups = Groups(2, negatives: 1);
         new CrossEncoderTrainer(options, _ => new TinyCrossEncoder(), new HashingPairEncoder()).Train(groups, new TrainingHooks());
         var ex = Assert.Throws<InvalidInputException>(() =>
-            new CrossEncoderTrainer(options, _ => new TinyCrossEncoder(), new HashingPairEncoder()).Train(groups, new TrainingHooks()));
+            new CrossEncoderTrainer(options with { Overwrite = true }, _ => new TinyCrossEncoder(), new HashingPairEncoder()).Train(groups, new TrainingHooks()));
         Assert.Equal($"'{dir}-checkpoints' already holds checkpoint 'checkpoint-00000001' of an earlier run. Pass --resume to continue it, or choose another output folder.", ex.Message);
     }
 
@@ -137,7 +137,7 @@ public sealed class CrossEncoderTrainerTests
         var groups = Groups(2, negatives: 1);
         new CrossEncoderTrainer(TinyOptions(dir), _ => new TinyCrossEncoder(), new HashingPairEncoder()).Train(groups, new TrainingHooks());
         var ex = Assert.Throws<InvalidInputException>(() =>
-            new CrossEncoderTrainer(TinyOptions(dir) with { LearningRate = 5e-4 }, _ => new TinyCrossEncoder(), new HashingPairEncoder()) { Resume = true }
+            new CrossEncoderTrainer(TinyOptions(dir) with { LearningRate = 5e-4, Overwrite = true }, _ => new TinyCrossEncoder(), new HashingPairEncoder()) { Resume = true }
                 .Train(groups, new TrainingHooks()));
         Assert.Contains("learning rate: checkpoint 0.001, now 0.0005", ex.Message);
     }

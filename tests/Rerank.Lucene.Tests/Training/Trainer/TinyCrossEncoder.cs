@@ -55,7 +55,7 @@ internal sealed class TinyCrossEncoder : nn.Module, ITrainableCrossEncoder
         return classifier.call(cls).squeeze(-1).MoveToOuterDisposeScope();
     }
 
-    public void SaveModelFolder(string folder, bool float16)
+    public void SaveModelFolder(string folder, bool float16, bool overwrite)
     {
         SavedFolders.Add(folder);
         CrossEncoderTrainer.SaveWeights(Path.Combine(folder, "model.safetensors"), this);
