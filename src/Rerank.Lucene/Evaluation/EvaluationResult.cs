@@ -7,8 +7,10 @@ public sealed class EvaluationResult
         IReadOnlyList<string> queryIds,
         IReadOnlyDictionary<string, MetricSet> perQuery,
         MetricSet mean,
-        IReadOnlyList<string> missingQueryIds)
+        IReadOnlyList<string> missingQueryIds,
+        IReadOnlyList<string> noRelevantQueryIds)
     {
+        NoRelevantQueryIds = noRelevantQueryIds;
         QueryIds = queryIds;
         PerQuery = perQuery;
         Mean = mean;
@@ -26,6 +28,9 @@ public sealed class EvaluationResult
 
     /// <summary>The mean of each metric over the evaluated queries.</summary>
     public MetricSet Mean { get; }
+
+    /// <summary>Judged queries with no relevant document (every judgment 0 or below); each scored 0 on every metric.</summary>
+    public IReadOnlyList<string> NoRelevantQueryIds { get; }
 
     /// <summary>Evaluated queries that the run has no ranking for; each scored 0 on every metric.</summary>
     public IReadOnlyList<string> MissingQueryIds { get; }

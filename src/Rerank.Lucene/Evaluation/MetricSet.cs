@@ -9,7 +9,7 @@ namespace Rerank.Lucene.Evaluation;
 /// See <see cref="RankingMetrics"/> for the exact definitions.
 /// </summary>
 /// <param name="Ndcg10">nDCG@10 as trec_eval's <c>ndcg_cut.10</c>.</param>
-/// <param name="Mrr10">Reciprocal rank of the first relevant document in the top 10 (trec_eval <c>recip_rank_cut.10</c>); its mean is MRR@10.</param>
+/// <param name="Mrr10">Reciprocal rank of the first relevant document in the top 10 (<c>trec_eval -M 10 -m recip_rank</c>; trec_eval has no cut version of recip_rank); its mean is MRR@10.</param>
 /// <param name="Map">Average precision over the whole ranking (trec_eval <c>map</c>); its mean is MAP.</param>
 /// <param name="Recall100">Recall in the top 100 (trec_eval <c>recall_100</c>).</param>
 /// <param name="P10">Precision in the top 10, always divided by 10 (trec_eval <c>P_10</c>).</param>

@@ -6,7 +6,7 @@ namespace Rerank.Lucene.Evaluation;
 /// documents count as not relevant. Each method takes the ranked document ids, best first
 /// (no duplicates), and the query's judgments (document id → graded relevance).
 /// A query without any relevant judged document scores 0 on every metric (trec_eval prints
-/// 0 for it too; <see cref="Evaluator"/> leaves such queries out of the mean).
+/// 0 for it too, and <see cref="Evaluator"/> keeps it in the mean, as trec_eval does).
 /// </summary>
 public static class RankingMetrics
 {
@@ -42,8 +42,9 @@ public static class RankingMetrics
     }
 
     /// <summary>
-    /// Reciprocal rank at k (trec_eval <c>recip_rank_cut.k</c>): 1 / rank of the first relevant
-    /// document among the top k, or 0 when none of the top k is relevant.
+    /// Reciprocal rank at k: 1 / rank of the first relevant document among the top k, or 0 when none
+    /// of the top k is relevant. trec_eval has no cut version of <c>recip_rank</c>; this equals
+    /// <c>trec_eval -M k -m recip_rank</c> (only the top k of each query read).
     /// </summary>
     /// <param name="ranking">Document ids, best first.</param>
     /// <param name="judgments">Document id → relevance for this query.</param>

@@ -5,9 +5,9 @@ namespace Rerank.Lucene.Evaluation;
 /// <summary>
 /// Reads a TREC run file (<c>qid Q0 docid rank score tag</c>, columns separated by tabs or
 /// spaces, blank lines skipped) into query id → document ids in rank order. As in
-/// <see cref="TrecRunWriter"/>, each query's documents are ordered by score, highest first, then
-/// document id ascending (ordinal); the rank, Q0 and tag columns are not interpreted
-/// (trec_eval ignores them too).
+/// <see cref="TrecRunWriter"/> and trec_eval, each query's documents are ordered by score, highest
+/// first, then document id descending (<see cref="RankingOrder"/>); the rank, Q0 and tag columns are
+/// not interpreted (trec_eval ignores them too).
 /// </summary>
 public static class TrecRunReader
 {
@@ -72,11 +72,7 @@ public static class TrecRunReader
         foreach (var queryId in order)
         {
             var hits = byQuery[queryId];
-            hits.Sort(static (x, y) =>
-            {
-                var byScore = y.Score.CompareTo(x.Score);
-                return byScore != 0 ? byScore : string.CompareOrdinal(x.DocId, y.DocId);
-            });
+            hits.Sort(static (x, y) => RankingOrder.Compare(x.Score, x.DocId, y.Score, y.DocId));
             run.Add(queryId, hits.Select(h => h.DocId).ToArray());
         }
         return run;

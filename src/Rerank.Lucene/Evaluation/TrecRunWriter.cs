@@ -8,11 +8,10 @@ namespace Rerank.Lucene.Evaluation;
 /// decimals (default 6). trec_eval and Pyserini read these files.
 /// <para>
 /// Within a query, documents are ordered by their score AS PRINTED, highest first, and ties by
-/// document id ascending (ordinal). The rank column and the order of lines therefore never depend on
-/// the order in which tied documents arrived or on noise below the printed precision, and
-/// <see cref="TrecRunReader"/> reads back exactly the order written. Note that trec_eval ignores the
-/// rank column and breaks score ties by document id descending, so on a printed tie it ranks the
-/// tied documents the other way round from this file.
+/// document id descending (<see cref="RankingOrder"/>, trec_eval's own rule). The rank column and the
+/// order of lines therefore never depend on the order in which tied documents arrived or on noise
+/// below the printed precision, and both <see cref="TrecRunReader"/> and trec_eval (which ignores the
+/// rank column and sorts by score, ties by document id descending) read back exactly the order written.
 /// </para>
 /// </summary>
 /// <example>
@@ -75,18 +74,14 @@ public sealed class TrecRunWriter
         }
 
         // Rank by the printed score, not the computed one. Worked example, 6 decimals:
-        //   doc "b" scores 0.70000012 and prints "0.700000"
-        //   doc "a" scores 0.70000004 and prints "0.700000"
-        // By the computed scores b is rank 1 and a rank 2, yet the file shows a tie, and the
-        // same model on another machine (another BLAS, GPU vs CPU) may compute b = 0.69999998
+        //   doc "a" scores 0.70000012 and prints "0.700000"
+        //   doc "b" scores 0.70000004 and prints "0.700000"
+        // By the computed scores a is rank 1 and b rank 2, yet the file shows a tie, and the
+        // same model on another machine (another BLAS, GPU vs CPU) may compute a = 0.69999998
         // and swap them. By the printed scores they tie on every machine; the tie goes to the
-        // smaller id, so a is rank 1 and b rank 2 everywhere, and reading the file back
-        // (TrecRunReader: printed score descending, then id) gives that same order.
-        rows.Sort(static (x, y) =>
-        {
-            var byScore = y.Score.CompareTo(x.Score);
-            return byScore != 0 ? byScore : string.CompareOrdinal(x.DocId, y.DocId);
-        });
+        // larger id (trec_eval's rule), so b is rank 1 and a rank 2 everywhere, and reading the file
+        // back (TrecRunReader, trec_eval: printed score descending, then id descending) gives that order.
+        rows.Sort(static (x, y) => RankingOrder.Compare(x.Score, x.DocId, y.Score, y.DocId));
 
         var ranking = new string[rows.Count];
         for (var i = 0; i < rows.Count; i++)

@@ -55,7 +55,7 @@ public sealed class CrossEncoderRescorer : Rescorer
         var ids = docs.Select(d => d.Get(IndexFields.Id) ?? "").ToArray();
         var rescored = Enumerable.Range(0, hits.Length)
             .OrderByDescending(i => final[i])
-            .ThenBy(i => ids[i], StringComparer.Ordinal)
+            .ThenBy(i => ids[i], RankingOrder.TieBreak)
             .Take(Math.Max(0, topN))
             .Select(i => new ScoreDoc(hits[i].Doc, (float)final[i], hits[i].ShardIndex))
             .ToArray();

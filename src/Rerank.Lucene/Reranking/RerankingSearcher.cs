@@ -60,7 +60,7 @@ public sealed class RerankingSearcher
             candidates.Select(h => (double)h.Score).ToList(), ce.Select(s => (double)s).ToList(), ScoreMode, Weight);
         return Enumerable.Range(0, candidates.Count)
             .OrderByDescending(i => final[i])
-            .ThenBy(i => candidates[i].DocId, StringComparer.Ordinal)
+            .ThenBy(i => candidates[i].DocId, RankingOrder.TieBreak)
             .Select((i, rank) => new RerankedHit(rank + 1, candidates[i].DocId, final[i], candidates[i].Rank,
                 candidates[i].Score, ce[i], candidates[i].Title, candidates[i].Text))
             .ToList();

@@ -17,8 +17,8 @@ namespace Rerank.Lucene.Retrieval;
 /// </summary>
 /// <remarks>
 /// Ranking is deterministic: hits are ordered by score rounded to 4 decimals (as printed in TREC run
-/// files) descending, then by <see cref="SearchHit.DocId"/> ascending (ordinal), as Anserini's tie
-/// adjuster does. Lucene itself breaks ties by internal doc number, so a tie that straddles the k-th
+/// files) descending, then by <see cref="SearchHit.DocId"/> descending, trec_eval's tie rule
+/// (<see cref="RankingOrder"/>), so a run file written from these hits is read by trec_eval in this order. Lucene itself breaks ties by internal doc number, so a tie that straddles the k-th
 /// place could otherwise drop the wrong document: <see cref="Search"/> therefore fetches k + 10 hits
 /// and, while the last fetched hit still ties with the k-th, fetches twice as many, before sorting
 /// and cutting at k. <see cref="SearchHit.Score"/> keeps the unrounded value.
@@ -170,7 +170,7 @@ public sealed class Bm25Searcher : IDisposable
                     return (sd.Doc, sd.Score, Id: bytes.Utf8ToString());
                 })
                 .OrderByDescending(h => Round(h.Score))
-                .ThenBy(h => h.Id, StringComparer.Ordinal)
+                .ThenBy(h => h.Id, RankingOrder.TieBreak)
                 .Take(k)
                 .ToList();
         }

@@ -91,18 +91,36 @@ internal static class EvalCommand
 
         // Rank exactly as the run file does (by printed score, ties by doc id), so the metrics
         // printed here are those any tool computes from the file we write.
+        // Like with like: with a reranker, BM25 is evaluated (and written) at the depth the reranker
+        // sees, its candidates, so MAP and Recall of both columns count the same number of documents.
+        var depth = options.EvalDepth;
+        if (options.Reranker.Model is not null)
+        {
+            var candidates = RerankingOptions.ToRerankOptions(options.Reranker).Candidates;
+            if (parse.GetResult(Depth) is { Implicit: false } && depth != candidates)
+                throw new InvalidInputException($"--top {depth} differs from --candidates {candidates}: with a reranker both rankings are evaluated at the depth of the candidates, so that MAP and Recall compare like with like. Drop --top, or set --candidates {depth}.");
+            depth = candidates;
+        }
         var runPath = parse.GetValue(RunFile);
         var rerankedPath = parse.GetValue(RerankedRunFile);
         CheckRunFiles(runPath, rerankedPath, parse.GetValue(Overwrite));
         EvaluationResult bm25;
+        var unanswered = new List<string>();
         using (var runFile = runPath is null ? null : AtomicFile.Create(runPath))
         {
             bm25 = RunEvaluation.Evaluate(qrels, queries,
-                text => searcher.Rank(text, options.EvalDepth).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList(),
+                text =>
+                {
+                    var hits = searcher.Rank(text, depth);
+                    if (hits.Count == 0) unanswered.Add(text);
+                    return hits.Select(h => new ScoredDocument(h.DocId, h.Score)).ToList();
+                },
                 new TrecRunWriter(runFile?.Writer ?? TextWriter.Null, "bm25"), ct);
             runFile?.Commit();
         }
         if (runPath is not null) log.LogInformation("Wrote run {Run}", runPath);
+        if (unanswered.Count > 0)
+            log.LogWarning("{Count} queries retrieved nothing (their words are all stop words or unknown to the index) and score 0, e.g. '{First}'", unanswered.Count, unanswered[0]);
 
         EvaluationResult? reranked = null;
         (double Weight, EvaluationResult Result)? interpolated = null;
@@ -146,7 +164,14 @@ internal static class EvalCommand
 
         if (parse.GetValue(Json))
         {
-            var result = new Dictionary<string, object> { ["queries"] = bm25.QueryCount, ["bm25"] = bm25.Mean };
+            var result = new Dictionary<string, object>
+            {
+                ["queries"] = bm25.QueryCount,
+                ["queries_without_relevant"] = bm25.NoRelevantQueryIds.Count,
+                ["queries_without_text"] = bm25.MissingQueryIds.Count,
+                ["depth"] = depth,
+                ["bm25"] = bm25.Mean,
+            };
             if (reranked is not null) result["reranked"] = reranked.Mean;
             if (interpolated is { } ip)
             {
@@ -171,7 +196,7 @@ internal static class EvalCommand
             }
             table.AddRow(cells.ToArray());
         }
-        console.Out.WriteLine($"{bm25.QueryCount} queries evaluated");
+        console.Output.WriteLine(QueryCountLine(bm25, depth, "not in the queries file"));
         console.Out.Write(table);
         if (interpolated is { } shown)
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -180,6 +205,19 @@ internal static class EvalCommand
     }
 
     private static string Format(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
+
+    /// <summary>How many queries counted and why some score 0, as trec_eval -c counts them.</summary>
+    /// <param name="result">The evaluation.</param>
+    /// <param name="depth">The depth ranked, when one was chosen here.</param>
+    /// <param name="missingMeans">What a query missing from the run means here (e.g. "not in the queries file"), or null to leave it out.</param>
+    internal static string QueryCountLine(EvaluationResult result, int? depth, string? missingMeans)
+    {
+        var zero = new List<string>();
+        if (result.NoRelevantQueryIds.Count > 0) zero.Add($"{result.NoRelevantQueryIds.Count} without a relevant document");
+        if (missingMeans is not null && result.MissingQueryIds.Count > 0) zero.Add($"{result.MissingQueryIds.Count} {missingMeans}");
+        var scoringZero = zero.Count == 0 ? "" : $" ({string.Join(", ", zero)}, scoring 0 as with trec_eval -c)";
+        return $"{result.QueryCount} judged queries evaluated{scoringZero}{(depth is { } d ? $", depth {d}" : "")}";
+    }
 
     /// <summary>Both run paths may be written (new, or a run file with --overwrite) and are distinct; checked before any work.</summary>
     private static void CheckRunFiles(string? runPath, string? rerankedPath, bool overwrite)

@@ -15,6 +15,8 @@ internal static class SearchHostCli
             IndexCommand.Create(),
             SearchCommand.Create(),
             EvalCommand.Create(),
+            TrecEvalCommand.Create(),
+            BatchCommand.Create(),
             ScoreCommand.Create(),
             ModelCommand.Create(),
         };

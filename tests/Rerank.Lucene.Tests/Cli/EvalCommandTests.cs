@@ -70,7 +70,7 @@ public sealed class EvalCommandTests(SampleIndexFixture sample) : IClassFixture<
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var text = Regex.Replace(result.Output, "\u001b\\[[0-9;]*m", "");
-        Assert.StartsWith("12 queries evaluated\n", text);
+        Assert.StartsWith("12 judged queries evaluated, depth 1000\n", text);
         var mean = RunFiles.EvaluateFile(SampleCorpus.Qrels, run).Mean;
         foreach (var (name, value) in new[] { ("nDCG@10", mean.Ndcg10), ("MRR@10", mean.Mrr10), ("MAP", mean.Map), ("Recall@100", mean.Recall100), ("P@10", mean.P10) })
         {

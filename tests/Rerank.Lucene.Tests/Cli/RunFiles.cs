@@ -45,7 +45,7 @@ internal static partial class RunFiles
             for (var i = 1; i < ranked.Count; i++)
             {
                 var (above, below) = (ranked[i - 1], ranked[i]);
-                Assert.True(above.Score > below.Score || (above.Score == below.Score && string.CompareOrdinal(above.DocId, below.DocId) < 0),
+                Assert.True(above.Score > below.Score || (above.Score == below.Score && string.CompareOrdinal(above.DocId, below.DocId) > 0),
                     $"{group.Key}: rank {above.Rank} {above.DocId} {above.Score} before rank {below.Rank} {below.DocId} {below.Score}");
             }
         }
@@ -58,7 +58,7 @@ internal static partial class RunFiles
         var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         using var json = JsonDocument.Parse(line);
         var root = json.RootElement;
-        Assert.Equal(["queries", .. rankings], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["queries", "queries_without_relevant", "queries_without_text", "depth", .. rankings], root.EnumerateObject().Select(p => p.Name));
         var metrics = new Dictionary<string, MetricSet>();
         foreach (var name in rankings)
         {

@@ -11,7 +11,7 @@ public sealed class EvaluatorTests
         "query-id\tcorpus-id\tscore\n" +
         "q1\td1\t1\n" +
         "q2\td1\t1\nq2\td2\t1\n" +
-        "q3\td9\t0\n" +          // no relevant document: not evaluated
+        "q3\td9\t0\n" +          // no relevant document: counts, scoring 0 (trec_eval -c)
         "q4\td1\t1\n"));         // relevant document, but absent from the run: scores 0
 
     private static Dictionary<string, IReadOnlyList<string>> SampleRun() => new()
@@ -23,7 +23,7 @@ public sealed class EvaluatorTests
     };
 
     [Fact]
-    public void Evaluate_WithMissingQuery_AveragesOverJudgedQueriesCountingMissingAsZero()
+    public void Evaluate_MissingQueryAndQueryWithoutRelevant_CountAsZeroAsTrecEvalC()
     {
         var result = Evaluator.Evaluate(SampleQrels(), SampleRun());
 
@@ -37,18 +37,21 @@ public sealed class EvaluatorTests
         // q4: not in the run.
         Assert.Equal(MetricSet.Zero, result.PerQuery["q4"]);
 
-        Assert.Equal(3, result.QueryCount);
-        Assert.Equal(["q1", "q2", "q4"], result.QueryIds);
+        // q3: judged, nothing relevant: 0, and counted.
+        Assert.Equal(MetricSet.Zero, result.PerQuery["q3"]);
+
+        Assert.Equal(4, result.QueryCount);
+        Assert.Equal(["q1", "q2", "q3", "q4"], result.QueryIds);
         Assert.Equal(["q4"], result.MissingQueryIds);
-        Assert.False(result.PerQuery.ContainsKey("q3"));
+        Assert.Equal(["q3"], result.NoRelevantQueryIds);
         Assert.False(result.PerQuery.ContainsKey("q5"));
-        // Means over 3 queries: nDCG (1 + 0.613147193 + 0) / 3 = 0.537715731; MRR (1 + 1 + 0) / 3;
-        // MAP (1 + 0.5 + 0) / 3 = 0.5; recall (1 + 0.5 + 0) / 3 = 0.5; P@10 (0.1 + 0.1 + 0) / 3 = 0.0666...
-        Assert.Equal(0.5377157309218195, result.Mean.Ndcg10, Digits);
-        Assert.Equal(2.0 / 3, result.Mean.Mrr10, Digits);
-        Assert.Equal(0.5, result.Mean.Map, Digits);
-        Assert.Equal(0.5, result.Mean.Recall100, Digits);
-        Assert.Equal(0.2 / 3, result.Mean.P10, Digits);
+        // Means over 4 queries: nDCG (1 + 0.613147193 + 0 + 0) / 4 = 0.403286798; MRR (1 + 1) / 4;
+        // MAP (1 + 0.5) / 4 = 0.375; recall (1 + 0.5) / 4 = 0.375; P@10 (0.1 + 0.1) / 4 = 0.05.
+        Assert.Equal(1.6131471927654584 / 4, result.Mean.Ndcg10, Digits);
+        Assert.Equal(0.5, result.Mean.Mrr10, Digits);
+        Assert.Equal(0.375, result.Mean.Map, Digits);
+        Assert.Equal(0.375, result.Mean.Recall100, Digits);
+        Assert.Equal(0.05, result.Mean.P10, Digits);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class TrecRunReaderTests
         var run = TrecRunReader.Read(path);
 
         Assert.Equal(["q2", "q1"], run.Keys);
-        Assert.Equal(["a", "b"], run["q2"]);      // 1.5 = 1.500: tie, a < b
+        Assert.Equal(["b", "a"], run["q2"]);      // 1.5 = 1.500: tie, b > a ranks first (trec_eval's rule)
         Assert.Equal(["y", "x", "w"], run["q1"]); // 3 > 0.25 > -2
     }
 

@@ -12,18 +12,19 @@ public sealed class TrecRunWriterTests
     }
 
     [Fact]
-    public void WriteQuery_ScoresTieAfterRounding_TieBrokenByDocIdAscending()
+    public void WriteQuery_ScoresTieAfterRounding_TieBrokenByDocIdDescendingAsTrecEval()
     {
-        // b (0.70000012) is above a (0.70000004) as computed, but both print 0.700000: a tie, so a comes first.
+        // a (0.70000012) is above b (0.70000004) as computed, but both print 0.700000: a tie, so b comes
+        // first (trec_eval: ties by docno descending).
         var (text, ranking) = Write("q1",
-            [new("b", 0.70000012), new("c", 0.9), new("a", 0.70000004)]);
+            [new("a", 0.70000012), new("c", 0.9), new("b", 0.70000004)]);
 
         Assert.Equal(
             "q1 Q0 c 1 0.900000 tag\n" +
-            "q1 Q0 a 2 0.700000 tag\n" +
-            "q1 Q0 b 3 0.700000 tag\n",
+            "q1 Q0 b 2 0.700000 tag\n" +
+            "q1 Q0 a 3 0.700000 tag\n",
             text);
-        Assert.Equal(["c", "a", "b"], ranking);
+        Assert.Equal(["c", "b", "a"], ranking);
     }
 
     [Fact]
@@ -33,8 +34,8 @@ public sealed class TrecRunWriterTests
         var (text, ranking) = Write("q9",
             [new("z", 1.2349), new("x", 0.5), new("y", 1.2251)], decimals: 2);
 
-        Assert.Equal("q9 Q0 y 1 1.23 tag\nq9 Q0 z 2 1.23 tag\nq9 Q0 x 3 0.50 tag\n", text);
-        Assert.Equal(["y", "z", "x"], ranking);
+        Assert.Equal("q9 Q0 z 1 1.23 tag\nq9 Q0 y 2 1.23 tag\nq9 Q0 x 3 0.50 tag\n", text);
+        Assert.Equal(["z", "y", "x"], ranking);
     }
 
     [Fact]
@@ -43,7 +44,7 @@ public sealed class TrecRunWriterTests
         // -0.0000001 rounds to zero; it is written "0.000000", not "-0.000000", and ties with 0.0 (a < b).
         var (text, _) = Write("q1", [new("b", 0.0), new("a", -0.0000001), new("c", -1.5)]);
 
-        Assert.Equal("q1 Q0 a 1 0.000000 tag\nq1 Q0 b 2 0.000000 tag\nq1 Q0 c 3 -1.500000 tag\n", text);
+        Assert.Equal("q1 Q0 b 1 0.000000 tag\nq1 Q0 a 2 0.000000 tag\nq1 Q0 c 3 -1.500000 tag\n", text);
     }
 
     [Fact]
@@ -52,7 +53,8 @@ public sealed class TrecRunWriterTests
         // Ordinal order: "B" (0x42) < "a" (0x61) < "a10" < "a9".
         var (_, ranking) = Write("q1", [new("a9", 1), new("a", 1), new("B", 1), new("a10", 1)]);
 
-        Assert.Equal(["B", "a", "a10", "a9"], ranking);
+        // Byte order B < a < a10 < a9, ranked descending as trec_eval's strcmp(docno2, docno1).
+        Assert.Equal(["a9", "a10", "a", "B"], ranking);
     }
 
     [Fact]
@@ -101,15 +103,15 @@ public sealed class TrecRunWriterTests
 
         var run = TrecRunReader.Read(path);
 
-        // d2 2.4999999 prints 2.500000 and ties d3 (d2 < d3); e0 < e1 on their tie.
-        Assert.Equal(["d1", "d2", "d3", "d4"], first);
-        Assert.Equal(["e0", "e1"], second);
+        // d2 2.4999999 prints 2.500000 and ties d3 (d3 > d2 ranks first); e1 before e0 on their tie.
+        Assert.Equal(["d1", "d3", "d2", "d4"], first);
+        Assert.Equal(["e1", "e0"], second);
         Assert.Equal(["q1", "q2"], run.Keys);
         Assert.Equal(first, run["q1"]);
         Assert.Equal(second, run["q2"]);
         Assert.Equal(
-            "q1 Q0 d1 1 7.250000 bm25\nq1 Q0 d2 2 2.500000 bm25\nq1 Q0 d3 3 2.500000 bm25\nq1 Q0 d4 4 -3.000000 bm25\n" +
-            "q2 Q0 e0 1 1.000000 bm25\nq2 Q0 e1 2 1.000000 bm25\n",
+            "q1 Q0 d1 1 7.250000 bm25\nq1 Q0 d3 2 2.500000 bm25\nq1 Q0 d2 3 2.500000 bm25\nq1 Q0 d4 4 -3.000000 bm25\n" +
+            "q2 Q0 e1 1 1.000000 bm25\nq2 Q0 e0 2 1.000000 bm25\n",
             File.ReadAllText(path));
     }
 }

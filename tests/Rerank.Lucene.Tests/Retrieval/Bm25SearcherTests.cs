@@ -105,8 +105,9 @@ public sealed class Bm25SearcherTests(SampleIndexFixture fixture) : IClassFixtur
             var twice = s.Search("fox fox dog", 2);
 
             Assert.Equal(once[0].Score, once[1].Score);
-            Assert.Equal(["d", "f"], once.Select(h => h.DocId));
+            Assert.Equal(["f", "d"], once.Select(h => h.DocId)); // a tie: larger id first (trec_eval's rule)
             Assert.Equal(["f", "d"], twice.Select(h => h.DocId));
+            Assert.True(twice[0].Score > twice[1].Score);
             Assert.Equal(2 * once[0].Score, twice[0].Score, 5);
         }
         finally
@@ -171,22 +172,22 @@ public sealed class Bm25SearcherTests(SampleIndexFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public void Search_TiesAcrossCutoff_OrderedByDocIdAscending()
+    public void Search_TiesAcrossCutoff_OrderedByDocIdDescendingAsTrecEval()
     {
-        // 30 identical documents inserted with descending ids: Lucene alone breaks ties by insertion
-        // order and would return z29, z28, ...; we must return the smallest ids, ascending.
+        // 30 identical documents inserted with ascending ids: Lucene alone breaks ties by insertion
+        // order and would return z00, z01, ...; we must return the largest ids, descending (trec_eval's rule).
         var root = TestPaths.NewTempDir("ties");
         try
         {
             var dir = Path.Combine(root, "idx");
-            var docs = Enumerable.Range(0, 30).Reverse().Select(i => new CorpusDocument($"z{i:D2}", "", "same words here"))
+            var docs = Enumerable.Range(0, 30).Select(i => new CorpusDocument($"z{i:D2}", "", "same words here"))
                 .Append(new CorpusDocument("best", "", "words words words here"));
             IndexBuilder.Build(docs, dir, new IndexOptions());
             using var s = Bm25Searcher.Open(dir);
 
             var hits = s.Search("words", 5);
 
-            Assert.Equal(["best", "z00", "z01", "z02", "z03"], hits.Select(h => h.DocId));
+            Assert.Equal(["best", "z29", "z28", "z27", "z26"], hits.Select(h => h.DocId));
             Assert.Equal([1, 2, 3, 4, 5], hits.Select(h => h.Rank));
         }
         finally

@@ -1,0 +1,41 @@
+using Rerank.Lucene.Evaluation;
+
+namespace Rerank.Lucene.Tests.Evaluation;
+
+public sealed class RandomizationTestTests
+{
+    [Fact]
+    public void ThreeQueries_ExactPValueByHand()
+    {
+        // Differences 1, 2, 3 (sum 6): sign sums are ±6, ±4 (flip 1), ±2 (flip 2), ±0 (flip 3): only ±6 reach 6.
+        Assert.Equal(2.0 / 8, RandomizationTest.PValue([2, 3, 4], [1, 1, 1]));
+    }
+
+    [Fact]
+    public void EqualDifferences_TheMirroredAssignmentCounts()
+    {
+        // Differences 1, 1, 2: the 8 sign sums are 4, 2, 2, 0, 0, -2, -2, -4; |sum| >= 4 twice: p = 2/8.
+        // Differences 2, 2: sums 4, 0, 0, -4: p = 2/4.
+        Assert.Equal(0.25, RandomizationTest.PValue([1, 1, 2], [0, 0, 0]));
+        Assert.Equal(0.5, RandomizationTest.PValue([2, 2], [0, 0]));
+    }
+
+    [Fact]
+    public void NoDifference_PIsOne()
+    {
+        Assert.Equal(1.0, RandomizationTest.PValue([0.5, 0.25, 1], [0.5, 0.25, 1]));
+    }
+
+    [Fact]
+    public void ManyQueries_SampledPValueCloseToTheExactBinomialValue()
+    {
+        // 400 queries, differences +1 on 220 and -1 on 180: sum 40. Every sign assignment is a sum of 400 ±1s.
+        var a = Enumerable.Range(0, 400).Select(i => i < 220 ? 1.0 : 0.0).ToArray();
+        var b = Enumerable.Range(0, 400).Select(i => i < 220 ? 0.0 : 1.0).ToArray();
+
+        var p = RandomizationTest.PValue(a, b, samples: 200_000);
+
+        // Exact: P(|2K - 400| >= 40) for K ~ Binomial(400, 1/2) is 0.0510; sampling noise is about 0.0005.
+        Assert.InRange(p, 0.048, 0.054);
+    }
+}
