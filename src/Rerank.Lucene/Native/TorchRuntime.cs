@@ -98,19 +98,43 @@ public static class TorchRuntime
     ];
 
     internal static string LoadFailureMessage(Exception e) =>
-        LoadFailureMessage(e, AppContext.BaseDirectory, ElfVersionNeedPatcher.SystemLibstdcxxCandidates, OperatingSystem.IsLinux());
+        LoadFailureMessage(e, AppContext.BaseDirectory, ElfVersionNeedPatcher.SystemLibstdcxxCandidates, OperatingSystem.IsLinux(), LoaderError);
+
+    /// <summary>What the dynamic loader says about <paramref name="file"/> (null when it loads).</summary>
+    private static string? LoaderError(string file)
+    {
+        try
+        {
+            NativeLibrary.Free(NativeLibrary.Load(file));
+            return null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            return e.Message;
+        }
+    }
 
     /// <summary>
     /// The message for a native load failure: looks at the copy of libLibTorchSharp.so beside the program
-    /// (under <paramref name="baseDirectory"/>) and says what helps in that case.
+    /// (under <paramref name="baseDirectory"/>), says what helps in that case, then what the dynamic loader
+    /// says about that file (<paramref name="loaderError"/>, null when it loads) and TorchSharp's own message.
     /// </summary>
-    internal static string LoadFailureMessage(Exception e, string baseDirectory, IEnumerable<string> libstdcxxCandidates, bool isLinux)
+    internal static string LoadFailureMessage(
+        Exception e, string baseDirectory, IEnumerable<string> libstdcxxCandidates, bool isLinux, Func<string, string?> loaderError)
     {
         var detail = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
-        var head = "TorchSharp's native library could not be loaded: " + detail + "\n";
+        var file = isLinux ? NativeLibraryCandidates(baseDirectory).FirstOrDefault(File.Exists) : null;
+        var loader = file is null ? null : loaderError(file);
+        return "TorchSharp's native library could not be loaded. " + Diagnose(baseDirectory, libstdcxxCandidates, isLinux) + "\n"
+            + (loader is null ? "" : $"The dynamic loader says: {loader}\n")
+            + "TorchSharp's message: " + detail;
+    }
+
+    private static string Diagnose(string baseDirectory, IEnumerable<string> libstdcxxCandidates, bool isLinux)
+    {
         if (!isLinux)
         {
-            return head + "SearchRerank.Lucene brings the Linux x64 CPU libtorch (libtorch-cpu-linux-x64). On another system, add "
+            return "SearchRerank.Lucene brings the Linux x64 CPU libtorch (libtorch-cpu-linux-x64). On another system, add "
                 + "TorchSharp's libtorch package for it to your program (e.g. libtorch-cpu-win-x64 or libtorch-cpu-osx-arm64, "
                 + "libtorch 2.10.0) and build it again.";
         }
@@ -119,7 +143,7 @@ public static class TorchRuntime
         var file = candidates.FirstOrDefault(File.Exists);
         if (file is null)
         {
-            return head + $"libLibTorchSharp.so is not beside this program (looked for {candidates[0]} and {candidates[1]}). "
+            return $"libLibTorchSharp.so is not beside this program (looked for {candidates[0]} and {candidates[1]}). "
                 + "The TorchSharp and libtorch-cpu-linux-x64 packages bring it, as dependencies of SearchRerank.Lucene, when the "
                 + "program's own project (or a project it references) references SearchRerank.Lucene. Build or publish that "
                 + "project for linux-x64 (portable, or -r linux-x64) and run the program from its output or publish folder.";
@@ -133,14 +157,14 @@ public static class TorchRuntime
         }
         catch (Exception read) when (read is IOException or InvalidDataException or UnauthorizedAccessException)
         {
-            return head + $"The copy at {file} cannot be read as an ELF file ({read.Message}). Build or publish the program "
+            return $"The copy at {file} cannot be read as an ELF file ({read.Message}). Build or publish the program "
                 + "again to replace it with the package's file.";
         }
 
         var weak = need is not null && (need.Flags & ElfVersionNeedPatcher.VerFlagWeak) != 0;
         if (need is not null && !weak && !ElfVersionNeedPatcher.SystemProvidesVersion(version, libstdcxxCandidates))
         {
-            return head + $"The copy at {file} still requires {version}, which this system's libstdc++ does not define "
+            return $"The copy at {file} still requires {version}, which this system's libstdc++ does not define "
                 + "(Debian 12 and other GCC 12 systems). SearchRerank.Lucene's build step marks that requirement weak in the "
                 + "program's output and publish folders (targets PatchTorchSharpElfInOutput and PatchTorchSharpElfInPublish in "
                 + "the package's buildTransitive/SearchRerank.Lucene.targets), and it did not run for this copy. What helps:\n"
@@ -158,8 +182,8 @@ public static class TorchRuntime
         var why = need is null ? $"it does not require {version}"
             : weak ? $"its {version} requirement is already marked weak"
             : $"this system's libstdc++ defines {version}";
-        return head + $"The copy at {file} is not what fails ({why}), so the ELF fix does not apply. The loader's message "
-            + "names what is missing: usually one of libtorch's own libraries beside it (libtorch_cpu.so, libc10.so, from the "
+        return $"The copy at {file} is not what fails ({why}), so the ELF fix does not apply. The loader's message "
+            + "below names what is missing: usually one of libtorch's own libraries beside it (libtorch_cpu.so, libc10.so, from the "
             + "libtorch-cpu-linux-x64 package, which must have the same version as the one SearchRerank.Lucene references), "
             + "or a C library (glibc) older than libtorch needs.";
     }

@@ -178,9 +178,13 @@ public sealed class PackageConsumerTests(PackageFeedFixture feed) : IClassFixtur
         if (PatchNeeded)
         {
             Assert.True(run.ExitCode != 0, run.ToString());
-            Assert.Contains("TorchSharp's native library could not be loaded", run.Error);
-            Assert.Contains($"The copy at {library} still requires {Version32}", run.Error);
-            Assert.Contains("buildTransitive/SearchRerank.Lucene.targets", run.Error);
+            // Our diagnosis first, then the loader's own words, then TorchSharp's long trace.
+            var diagnosis = run.Error.IndexOf($"TorchSharp's native library could not be loaded. The copy at {library} still requires {Version32}", StringComparison.Ordinal);
+            var loader = run.Error.IndexOf("\nThe dynamic loader says: ", StringComparison.Ordinal);
+            var torchSharp = run.Error.IndexOf("\nTorchSharp's message: ", StringComparison.Ordinal);
+            Assert.True(diagnosis >= 0 && diagnosis < loader && loader < torchSharp, run.ToString());
+            Assert.Contains($"version `{Version32}' not found", run.Error[loader..torchSharp]);
+            Assert.Contains("buildTransitive/SearchRerank.Lucene.targets", run.Error[diagnosis..loader]);
         }
         else
         {
