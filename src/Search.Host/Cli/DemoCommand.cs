@@ -69,7 +69,8 @@ internal static class DemoCommand
         if (model is null)
         {
             var looked = string.Join(", ", DefaultReranker.SearchPaths());
-            console.Out.MarkupLine($"[yellow]No reranker: no {DefaultReranker.FolderName} folder at {Markup.Escape(looked)}.[/] {Markup.Escape(DefaultRerankerLoader.RebuildHint)} Showing BM25 only.");
+            console.Out.MarkupLine($"[yellow]No reranker: no {DefaultReranker.FolderName} folder at {Markup.Escape(looked)}.[/] "
+                + $"{Markup.Escape(DefaultRerankerLoader.RebuildHint)} Or set {DefaultReranker.ModelsVariable} to a folder that contains {DefaultReranker.FolderName}/. Showing BM25 only.");
         }
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
         var reranker = encoder is null ? null : new RerankingSearcher(bm25, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
