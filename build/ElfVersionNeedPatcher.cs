@@ -1,8 +1,11 @@
 // One source file, compiled twice:
-//  - by MSBuild's RoslynCodeTaskFactory (Directory.Build.targets) into the inline task
-//    PatchElfVersionNeed, which runs after files are copied to the output/publish folder;
-//  - into Rerank.Lucene.Tests as a linked Compile item (with SEARCHRERANK_ELF_PATCHER_LINKED
-//    defined, which leaves out the MSBuild task class), so the patcher is unit-tested.
+//  - by MSBuild's RoslynCodeTaskFactory (build/SearchRerank.Lucene.targets, imported by this
+//    repository's Directory.Build.targets and shipped in the SearchRerank.Lucene package as
+//    buildTransitive/) into the inline task PatchElfVersionNeed, which runs after files are copied
+//    to the output/publish folder;
+//  - into Rerank.Lucene itself as a linked Compile item (with SEARCHRERANK_ELF_PATCHER_LINKED
+//    defined, which leaves out the MSBuild task class), so that TorchRuntime can say whether the
+//    copy it failed to load was patched, and so that the tests reach the patcher (InternalsVisibleTo).
 // The inline task is compiled against netstandard 2.0 reference assemblies: no records,
 // no Span/BinaryPrimitives, no File.Move(overwrite) here.
 //

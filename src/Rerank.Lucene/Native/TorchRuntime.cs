@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SearchRerank.Build;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,8 +25,9 @@ public static class TorchRuntime
     /// Loads libtorch and TorchSharp's native glue (libLibTorchSharp) once.
     /// </summary>
     /// <exception cref="InvalidInputException">
-    /// The native library does not load. The message says that the build's ELF fix should have run
-    /// and how to rebuild; the inner exception holds the loader's own message.
+    /// The native library does not load. The message looks at the copy of libLibTorchSharp.so beside the
+    /// program and says what helps (the ELF fix did not run on it and why that happens, or that the file
+    /// is missing, or that something else is missing); the inner exception holds the loader's own message.
     /// </exception>
     public static void EnsureLoaded()
     {
@@ -86,18 +88,103 @@ public static class TorchRuntime
     }
 
     private static string NativeLibraryPath =>
-        Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        NativeLibraryCandidates(AppContext.BaseDirectory).FirstOrDefault(File.Exists) ?? NativeLibraryCandidates(AppContext.BaseDirectory)[0];
 
-    internal static string LoadFailureMessage(Exception e)
+    /// <summary>Where TorchSharp's native glue sits in a program's output: portable builds, then RID-specific ones.</summary>
+    internal static string[] NativeLibraryCandidates(string baseDirectory) =>
+    [
+        Path.Combine(baseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"),
+        Path.Combine(baseDirectory, "libLibTorchSharp.so"),
+    ];
+
+    internal static string LoadFailureMessage(Exception e) =>
+        LoadFailureMessage(e, AppContext.BaseDirectory, ElfVersionNeedPatcher.SystemLibstdcxxCandidates, OperatingSystem.IsLinux(), LoaderError);
+
+    /// <summary>What the dynamic loader says about <paramref name="file"/> (null when it loads).</summary>
+    private static string? LoaderError(string file)
+    {
+        try
+        {
+            NativeLibrary.Free(NativeLibrary.Load(file));
+            return null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>
+    /// The message for a native load failure: looks at the copy of libLibTorchSharp.so beside the program
+    /// (under <paramref name="baseDirectory"/>), says what helps in that case, then what the dynamic loader
+    /// says about that file (<paramref name="loaderError"/>, null when it loads) and TorchSharp's own message.
+    /// </summary>
+    internal static string LoadFailureMessage(
+        Exception e, string baseDirectory, IEnumerable<string> libstdcxxCandidates, bool isLinux, Func<string, string?> loaderError)
     {
         var detail = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
-        return "TorchSharp's native library could not be loaded: " + detail + "\n"
-            + "On Linux systems whose libstdc++ lacks GLIBCXX_3.4.32 (Debian 12, GCC 12), the build marks that version "
-            + "requirement weak in the output copy of libLibTorchSharp.so (Directory.Build.targets, targets "
-            + "PatchTorchSharpElfInOutput and PatchTorchSharpElfInPublish). That fix has not been applied to the copy "
-            + $"this program loads ({NativeLibraryPath}).\n"
-            + "Rebuild so it runs: `dotnet build` (or `dotnet publish -p:TorchSharpElfFix=always` when publishing on a newer "
-            + "system for an older one), then check: `readelf -V <output>/runtimes/linux-x64/native/libLibTorchSharp.so` "
-            + "shows `GLIBCXX_3.4.32  Flags: WEAK`.";
+        var file = isLinux ? NativeLibraryCandidates(baseDirectory).FirstOrDefault(File.Exists) : null;
+        var loader = file is null ? null : loaderError(file);
+        return "TorchSharp's native library could not be loaded. " + Diagnose(baseDirectory, libstdcxxCandidates, isLinux) + "\n"
+            + (loader is null ? "" : $"The dynamic loader says: {loader}\n")
+            + "TorchSharp's message: " + detail;
+    }
+
+    private static string Diagnose(string baseDirectory, IEnumerable<string> libstdcxxCandidates, bool isLinux)
+    {
+        if (!isLinux)
+        {
+            return "SearchRerank.Lucene brings the Linux x64 CPU libtorch (libtorch-cpu-linux-x64). On another system, add "
+                + "TorchSharp's libtorch package for it to your program (e.g. libtorch-cpu-win-x64 or libtorch-cpu-osx-arm64, "
+                + "libtorch 2.10.0) and build it again.";
+        }
+
+        var candidates = NativeLibraryCandidates(baseDirectory);
+        var file = candidates.FirstOrDefault(File.Exists);
+        if (file is null)
+        {
+            return $"libLibTorchSharp.so is not beside this program (looked for {candidates[0]} and {candidates[1]}). "
+                + "The TorchSharp and libtorch-cpu-linux-x64 packages bring it, as dependencies of SearchRerank.Lucene, when the "
+                + "program's own project (or a project it references) references SearchRerank.Lucene. Build or publish that "
+                + "project for linux-x64 (portable, or -r linux-x64) and run the program from its output or publish folder.";
+        }
+
+        const string version = ElfVersionNeedPatcher.DefaultVersionName;
+        ElfVersionNeed? need;
+        try
+        {
+            need = ElfVersionNeedPatcher.ReadVersionNeeds(File.ReadAllBytes(file), file).FirstOrDefault(n => n.Name == version);
+        }
+        catch (Exception read) when (read is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return $"The copy at {file} cannot be read as an ELF file ({read.Message}). Build or publish the program "
+                + "again to replace it with the package's file.";
+        }
+
+        var weak = need is not null && (need.Flags & ElfVersionNeedPatcher.VerFlagWeak) != 0;
+        if (need is not null && !weak && !ElfVersionNeedPatcher.SystemProvidesVersion(version, libstdcxxCandidates))
+        {
+            return $"The copy at {file} still requires {version}, which this system's libstdc++ does not define "
+                + "(Debian 12 and other GCC 12 systems). SearchRerank.Lucene's build step marks that requirement weak in the "
+                + "program's output and publish folders (targets PatchTorchSharpElfInOutput and PatchTorchSharpElfInPublish in "
+                + "the package's buildTransitive/SearchRerank.Lucene.targets), and it did not run for this copy. What helps:\n"
+                + "- Reference the SearchRerank.Lucene package from the program's project, or from a project it references, "
+                + "without excluding the package's build assets (no ExcludeAssets=\"buildTransitive\", no IncludeAssets that "
+                + "leaves them out, no -p:TorchSharpElfFix=never), then `dotnet build` or `dotnet publish` the program here.\n"
+                + "- A project that references src/Rerank.Lucene/Rerank.Lucene.csproj from outside the SearchRerank repository "
+                + "does not get the package's build step: add <Import Project=\"CLONE/build/SearchRerank.Lucene.targets\" /> "
+                + "to it, or reference the package made by `dotnet pack` instead.\n"
+                + $"- Built on a system whose libstdc++ defines {version} and copied here: publish with "
+                + "`dotnet publish -p:TorchSharpElfFix=always` (the default, auto, skips the patch when the building system's libstdc++ defines it).\n"
+                + $"Check the result with `readelf -V {file}`: {version} shows `Flags: WEAK`.";
+        }
+
+        var why = need is null ? $"it does not require {version}"
+            : weak ? $"its {version} requirement is already marked weak"
+            : $"this system's libstdc++ defines {version}";
+        return $"The copy at {file} is not what fails ({why}), so the ELF fix does not apply. The loader's message "
+            + "below names what is missing: usually one of libtorch's own libraries beside it (libtorch_cpu.so, libc10.so, from the "
+            + "libtorch-cpu-linux-x64 package, which must have the same version as the one SearchRerank.Lucene references), "
+            + "or a C library (glibc) older than libtorch needs.";
     }
 }

@@ -68,9 +68,11 @@ internal static class DemoCommand
         var model = options.Reranker.Model ?? DefaultReranker.Find();
         if (model is null)
         {
-            console.Out.MarkupLine($"[yellow]No reranker: {Markup.Escape(DefaultReranker.RelativePath)} is missing.[/] {Markup.Escape(DefaultReranker.RebuildHint)} Showing BM25 only.");
+            var looked = string.Join(", ", DefaultReranker.SearchPaths());
+            console.Out.MarkupLine($"[yellow]No reranker: no {DefaultReranker.FolderName} folder at {Markup.Escape(looked)}.[/] "
+                + $"{Markup.Escape(DefaultRerankerLoader.RebuildHint)} Or set {DefaultReranker.ModelsVariable} to a folder that contains {DefaultReranker.FolderName}/. Showing BM25 only.");
         }
-        using var encoder = model is null ? null : DefaultReranker.Load(model, options);
+        using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
         var reranker = encoder is null ? null : new RerankingSearcher(bm25, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
         if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.Device}), BM25 top {reranker!.Options.Candidates} rescored.");
 

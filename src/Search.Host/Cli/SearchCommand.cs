@@ -28,7 +28,7 @@ internal static class SearchCommand
 
     private static readonly Option<bool> NoRerank = new("--no-rerank")
     {
-        Description = "BM25 only, even when models/default-reranker exists in the working folder.",
+        Description = "BM25 only, even when a default reranker exists ($SEARCHRERANK_MODELS/default-reranker, or models/default-reranker beside the program or in the working folder).",
     };
 
     /// <summary>Builds the command.</summary>
@@ -63,7 +63,7 @@ internal static class SearchCommand
         var model = parse.GetValue(NoRerank) ? null : options.Reranker.Model ?? DefaultReranker.Find();
         if (model is not null && options.Reranker.Model is null)
             console.Error.WriteLine($"Reranking with the default model {model} (--no-rerank for BM25 only).");
-        using var encoder = model is null ? null : DefaultReranker.Load(model, options);
+        using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
         var reranker = encoder is null ? null : new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
 
         void Answer(string text)

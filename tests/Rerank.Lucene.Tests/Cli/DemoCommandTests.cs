@@ -60,26 +60,6 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
-    public void DefaultReranker_FromTheRepositoryRoot_FindsTheCommittedModel()
-    {
-        Assert.Equal(DefaultModel, DefaultReranker.Find(TestPaths.RepoRoot));
-    }
-
-    [Fact]
-    public void DefaultReranker_FromASubfolder_IsNotPickedUp()
-    {
-        Assert.Null(DefaultReranker.Find(Path.Combine(TestPaths.RepoRoot, "src", "Search.Host")));
-    }
-
-    [Fact]
-    public void DefaultReranker_OutsideAnyRepository_IsNull()
-    {
-        using var temp = new TempFolder("demo");
-
-        Assert.Null(DefaultReranker.Find(temp.Path));
-    }
-
-    [Fact]
     public void DefaultReranker_CommittedModel_LoadsWithItsTrainedLengthAndTunedWeight()
     {
         using var encoder = CrossEncoder.Load(DefaultModel, new CrossEncoderOptions { Device = "cpu" });

@@ -10,7 +10,7 @@ public sealed class ElfVersionNeedPatcherTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>The unpatched libLibTorchSharp.so in the NuGet package cache (read only here, copied before patching).</summary>
-    private static string PackageLibrary()
+    internal static string PackageLibrary()
     {
         var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");

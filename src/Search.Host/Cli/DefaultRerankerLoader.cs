@@ -5,22 +5,13 @@ using Search.Host.Hosting;
 namespace Search.Host.Cli;
 
 /// <summary>
-/// Finds the project's default reranker, <c>models/default-reranker</c> under the working folder
-/// (a clone's root, where the README's commands run). Only that folder is looked at, so a program
-/// started elsewhere never picks up a model by surprise.
+/// The default reranker for <c>demo</c> and <c>search</c> when no <c>--reranker</c> is given: found by the
+/// library's <see cref="DefaultReranker"/> (<c>$SEARCHRERANK_MODELS/default-reranker</c>, then
+/// <c>models/default-reranker</c> beside the program, then under the working folder), and loaded with a
+/// message that says how to rebuild or restore it when it is damaged.
 /// </summary>
-internal static class DefaultReranker
+internal static class DefaultRerankerLoader
 {
-    /// <summary>The folder name, relative to the repository root.</summary>
-    public static readonly string RelativePath = Path.Combine("models", "default-reranker");
-
-    /// <summary>The default model folder, or null when there is none.</summary>
-    public static string? Find(string? startFolder = null)
-    {
-        var candidate = Path.Combine(startFolder ?? Directory.GetCurrentDirectory(), RelativePath);
-        return Directory.Exists(candidate) ? candidate : null;
-    }
-
     /// <summary>What to do when the default model is missing or damaged.</summary>
     public const string RebuildHint =
         "Rebuild it with eval/default-reranker/build.sh (rerank-train on the public collections' train splits; see models/default-reranker/README.md), " +
