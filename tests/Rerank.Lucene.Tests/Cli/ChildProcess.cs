@@ -16,6 +16,7 @@ internal sealed class ChildProcess : IDisposable
     private readonly Lock _gate = new();
     private readonly Task _outputDone;
     private readonly Task _errorDone;
+    private int _disposed;
 
     private ChildProcess(Process process)
     {
@@ -129,6 +130,7 @@ internal sealed class ChildProcess : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         if (!_process.HasExited)
         {
             try

@@ -184,8 +184,8 @@ public sealed class EvalSignalTests(SampleIndexFixture sample) : IClassFixture<S
         var run = _temp.Combine("reranked.run");
         using var child = ChildProcess.SearchHost("eval", "--index", sample.Index, "--queries", queries, "--qrels", qrels,
             "--reranker", _model, "--device", "cpu", "--reranked-run", run, "--json");
-        await child.WaitForError("Reranking BM25 top");
-        await Task.Delay(300);
+        // Progress lines come every 5 seconds while reranking.
+        await child.WaitForError("Reranking (queries): ");
 
         child.Signal("INT");
         var code = await child.WaitForExit();
