@@ -152,7 +152,7 @@ public static class IndexBuilder
     {
         var clock = Stopwatch.StartNew();
         long? total = docs.TryGetNonEnumeratedCount(out var c) ? c
-            : docs is CorpusReader.CorpusSequence seq ? seq.CountDocuments() : null;
+            : docs is CorpusReader.CorpusSequence seq ? seq.CountDocuments(ct) : null;
         var source = options.Source ?? (docs as CorpusReader.CorpusSequence)?.Description ?? "in-memory documents";
         var multifield = options.FieldsMode == FieldsMode.Multifield;
 
