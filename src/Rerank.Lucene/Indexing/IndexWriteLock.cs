@@ -13,7 +13,8 @@ namespace Rerank.Lucene.Indexing;
 /// The lock is a POSIX record lock (<see cref="FileStream.Lock"/>), which belongs to the process, so
 /// holders inside this process are tracked here as well: a second build of the same index in the same
 /// process is refused just like one in another process. Other processes read the holder's id from the
-/// file, which is why it is not opened exclusively.
+/// file, which is why it is not opened exclusively. (A record lock also ends when its process closes any
+/// other handle to the same file, so nothing else in the process should open the lock file.)
 /// </remarks>
 public sealed class IndexWriteLock : IDisposable
 {
@@ -109,7 +110,16 @@ public sealed class IndexWriteLock : IDisposable
                 throw Busy(indexDir, null);
             }
         }
-        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new InvalidInputException(
+                $"Cannot create the lock file '{path}' beside index '{indexDir}': {e.Message} Choose an --index folder in a writable place.", indexDir, inner: e);
+        }
         try
         {
             stream.Lock(0, 1);

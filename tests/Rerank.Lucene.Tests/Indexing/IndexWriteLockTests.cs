@@ -128,11 +128,15 @@ public sealed class IndexWriteLockTests : IDisposable
         Assert.Equal(3, searcher.DocumentCount);
     }
 
-    /// <summary>Reads a file another handle of this process has locked (a shared read, as another process would).</summary>
+    /// <summary>
+    /// Reads the lock file from another process (cat), as a refused writer would: a second handle opened and
+    /// closed in this process would end this process's record lock.
+    /// </summary>
     private static string ReadShared(string path)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        using var cat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cat", [path]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+        var text = cat.StandardOutput.ReadToEnd();
+        cat.WaitForExit();
+        return text;
     }
 }
