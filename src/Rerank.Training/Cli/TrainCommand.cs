@@ -141,11 +141,11 @@ internal static class TrainCommand
 
     private static int Run(ParseResult parse, CancellationToken ct)
     {
-        BaseModelTemp.RemoveStale();
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
             .AddFilter(level => level >= LogLevel.Information)
             .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         var log = loggers.CreateLogger("rerank-train");
+        foreach (var stale in BaseModelTemp.RemoveStale()) log.LogInformation("Removed {Folder}, the base model of a run that no longer runs", stale);
         var seed = parse.GetValue(Seed);
         var mineOnly = parse.GetValue(MineOnly);
         if (mineOnly && parse.GetValue(WriteMined) is null)

@@ -291,12 +291,19 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         }
         Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
 
-        var resumed = await CliInvocation.RerankTrain(Args(output, "--resume"));
-
-        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        // The resumed and the reference run are separate processes too: --threads sets libtorch's
+        // process-wide thread count, which the other tests' in-process runs must not inherit.
+        using (var resumed = ChildProcess.RerankTrain(null, Args(output, "--resume")))
+        {
+            var code = await resumed.WaitForExit(seconds: 300);
+            Assert.True(code == 0, $"exit {code}\n{resumed}");
+        }
         var reference = run.Temp.Combine($"signal-reference-{signal}");
-        var uninterrupted = await CliInvocation.RerankTrain(Args(reference));
-        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());
+        using (var uninterrupted = ChildProcess.RerankTrain(null, Args(reference)))
+        {
+            var code = await uninterrupted.WaitForExit(seconds: 300);
+            Assert.True(code == 0, $"exit {code}\n{uninterrupted}");
+        }
         Assert.Equal(File.ReadAllBytes(Path.Combine(reference, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
     }
 
