@@ -13,7 +13,9 @@ namespace Rerank.Lucene.Retrieval;
 /// <summary>
 /// BM25 search over an index built by <see cref="IndexBuilder"/>, with the analyzer, k1, b and fields
 /// taken from its <see cref="IndexManifest"/>. Safe for many concurrent callers (a Lucene
-/// <see cref="SearcherManager"/> hands out searchers). Dispose it when done.
+/// <see cref="SearcherManager"/> hands out searchers). Dispose it when done. When the index is rebuilt in
+/// place (by this or another process), the searcher switches to the new build before its next operation
+/// and raises <see cref="Reopened"/>, unless opened with <c>reopenWhenRebuilt: false</c>.
 /// </summary>
 /// <remarks>
 /// Ranking is deterministic: hits are ordered by score rounded to 4 decimals (as printed in TREC run
