@@ -1,3 +1,18 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
 using Rerank.Training.Cli;
 
-return await TrainCommand.InvokeAsync(args);
+// Ctrl-C (SIGINT) and SIGTERM cancel the run through its CancellationToken: training stops after the
+// current update, saves a checkpoint and exits 130 with the command that resumes it. A second signal
+// ends the process at once.
+using var cancel = new CancellationTokenSource();
+void OnSignal(PosixSignalContext context)
+{
+    if (cancel.IsCancellationRequested) return;
+    context.Cancel = true;
+    cancel.Cancel();
+}
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+return await TrainCommand.InvokeAsync(args, new InvocationConfiguration { ProcessTerminationTimeout = null }, cancel.Token);

@@ -50,7 +50,7 @@ public static class CorpusReader
         return new CorpusSequence(
             $"JSONL corpus {Path.GetFullPath(path)} (id '{options.IdField}', title '{options.TitleField ?? "(none)"}', text '{options.TextField}')",
             () => ReadJsonlCore(path, options),
-            () => CountNonBlankLines(path));
+            ct => CountNonBlankLines(path, ct));
     }
 
     /// <summary>
@@ -75,7 +75,7 @@ public static class CorpusReader
         return new CorpusSequence(
             $"folder of .txt/.md files {Path.GetFullPath(folder)}",
             () => ReadFolderCore(folder),
-            () => ListFolder(folder).Count);
+            _ => ListFolder(folder).Count);
     }
 
     private static IEnumerable<CorpusDocument> ReadJsonlCore(string path, CorpusReaderOptions options)
@@ -212,7 +212,7 @@ public static class CorpusReader
         return files;
     }
 
-    private static long CountNonBlankLines(string path)
+    private static long CountNonBlankLines(string path, CancellationToken ct)
     {
         long count = 0;
         var blank = true;
@@ -221,6 +221,7 @@ public static class CorpusReader
         int read;
         while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
         {
+            ct.ThrowIfCancellationRequested();
             for (var i = 0; i < read; i++)
             {
                 var b = buffer[i];
@@ -236,13 +237,13 @@ public static class CorpusReader
     }
 
     /// <summary>A re-enumerable lazy corpus that knows its description and, cheaply, its size.</summary>
-    internal sealed class CorpusSequence(string description, Func<IEnumerable<CorpusDocument>> open, Func<long> count)
+    internal sealed class CorpusSequence(string description, Func<IEnumerable<CorpusDocument>> open, Func<CancellationToken, long> count)
         : IEnumerable<CorpusDocument>
     {
         public string Description { get; } = description;
 
         /// <summary>Counts documents without parsing them (non-blank lines, or files); one extra pass over the input.</summary>
-        public long CountDocuments() => count();
+        public long CountDocuments(CancellationToken ct = default) => count(ct);
 
         public IEnumerator<CorpusDocument> GetEnumerator() => open().GetEnumerator();
 

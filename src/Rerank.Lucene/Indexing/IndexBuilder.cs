@@ -22,7 +22,8 @@ public static class IndexBuilder
     /// The index is built in a temporary sibling folder and moved into place only when everything
     /// succeeded; an existing index is then moved aside and deleted. If reading the documents fails,
     /// throws, or is cancelled, the temporary folder is removed, the exception propagates, and any
-    /// existing index is left exactly as it was.
+    /// existing index is left exactly as it was. Only one build of an index runs at a time
+    /// (<see cref="IndexWriteLock"/>); temporary folders of killed builds of the same index are removed first.
     /// </summary>
     /// <param name="docs">The documents, e.g. from <see cref="CorpusReader"/>; enumerated once (plus one cheap
     /// counting pass for a <see cref="CorpusReader"/> source, to report a total).</param>
@@ -33,7 +34,10 @@ public static class IndexBuilder
     /// <returns>The manifest written into the index.</returns>
     /// <exception cref="InvalidInputException">The folder exists and <see cref="IndexOptions.Overwrite"/> is false,
     /// or it is a non-empty folder that is not a SearchRerank index, or the options are out of range,
-    /// or the documents are invalid (from <see cref="CorpusReader"/>), or two documents share an id.</exception>
+    /// or the documents are invalid (from <see cref="CorpusReader"/>), or two documents share an id, or another build
+    /// of the same index is running (in this or another process; see <see cref="IndexWriteLock"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled before the new index was swapped in;
+    /// the temporary folder is gone and any existing index is untouched.</exception>
     /// <example>
     /// <code>
     /// var manifest = IndexBuilder.Build(CorpusReader.Read("corpus.jsonl"), "./idx",
@@ -60,17 +64,25 @@ public static class IndexBuilder
         }
 
         var target = Path.GetFullPath(indexDir).TrimEnd(Path.DirectorySeparatorChar);
-        var exists = OutputTarget.CheckFolder(indexDir, OutputKind.Index, options.Overwrite, "--index");
+        CheckTarget(indexDir, options.Overwrite);
         var parent = Path.GetDirectoryName(target) ?? throw new InvalidInputException(
             $"Expected an index folder below a parent folder, found '{indexDir}'. Choose a folder such as ./idx.", indexDir);
         System.IO.Directory.CreateDirectory(parent);
         var name = Path.GetFileName(target);
-        var temp = Path.Combine(parent, $".{name}.building-{Guid.NewGuid():N}");
+
+        // One writer per index: with the lock held, no other build of this index is running, so any
+        // temporary folder of this index left beside it is from a killed run and can go.
+        using var writeLock = IndexWriteLock.Acquire(target);
+        RemoveLeftovers(parent, name);
+        var exists = CheckTarget(indexDir, options.Overwrite);
+        var temp = Path.Combine(parent, $".{name}{BuildingMarker}{Guid.NewGuid():N}");
 
         IndexManifest manifest;
         try
         {
             manifest = BuildInto(docs, temp, options, progress, ct);
+            // Last moment to cancel: after the swap the new index is in place.
+            ct.ThrowIfCancellationRequested();
         }
         catch
         {
@@ -82,12 +94,46 @@ public static class IndexBuilder
         return manifest;
     }
 
+    private const string BuildingMarker = ".building-";
+    private const string ReplacedMarker = ".replaced-";
+
+    /// <summary>
+    /// Deletes <c>.NAME.building-GUID</c> and <c>.NAME.replaced-GUID</c> folders beside the index: only
+    /// real folders (never links) whose names are exactly what <see cref="Build"/> creates. Call with the write lock held.
+    /// </summary>
+    private static void RemoveLeftovers(string parent, string name)
+    {
+        foreach (var dir in new DirectoryInfo(parent).EnumerateDirectories($".{name}.*"))
+        {
+            if (IsOwnTemporary(dir.Name, name) && (dir.Attributes & FileAttributes.ReparsePoint) == 0) TryDelete(dir.FullName);
+        }
+    }
+
+    /// <summary>Whether <paramref name="folder"/> is ".NAME.building-" or ".NAME.replaced-" followed by 32 lower-case hex digits.</summary>
+    internal static bool IsOwnTemporary(string folder, string name)
+    {
+        foreach (var marker in (ReadOnlySpan<string>)[BuildingMarker, ReplacedMarker])
+        {
+            var prefix = "." + name + marker;
+            if (folder.Length == prefix.Length + 32 && folder.StartsWith(prefix, StringComparison.Ordinal)
+                && folder.AsSpan(prefix.Length).IndexOfAnyExcept("0123456789abcdef") < 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Returns whether the target exists and may be replaced; throws when it may not (the one rule of <see cref="OutputTarget"/>).</summary>
+    private static bool CheckTarget(string indexDir, bool overwrite) =>
+        OutputTarget.CheckFolder(indexDir, OutputKind.Index, overwrite, "--index");
+
     private static IndexManifest BuildInto(
         IEnumerable<CorpusDocument> docs, string temp, IndexOptions options, IProgress<IndexingProgress>? progress, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         long? total = docs.TryGetNonEnumeratedCount(out var c) ? c
-            : docs is CorpusReader.CorpusSequence seq ? seq.CountDocuments() : null;
+            : docs is CorpusReader.CorpusSequence seq ? seq.CountDocuments(ct) : null;
         var source = options.Source ?? (docs as CorpusReader.CorpusSequence)?.Description ?? "in-memory documents";
         var multifield = options.FieldsMode == FieldsMode.Multifield;
 
@@ -199,7 +245,7 @@ public static class IndexBuilder
             System.IO.Directory.Move(temp, target);
             return;
         }
-        var old = Path.Combine(parent, $".{name}.replaced-{Guid.NewGuid():N}");
+        var old = Path.Combine(parent, $".{name}{ReplacedMarker}{Guid.NewGuid():N}");
         System.IO.Directory.Move(target, old);
         try
         {

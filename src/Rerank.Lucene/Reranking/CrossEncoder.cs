@@ -128,14 +128,19 @@ public sealed class CrossEncoder : IDisposable
     public PairEncoding Encode(string query, string document) => _encoder.Encode(query, document, MaxLength);
 
     /// <summary>Scores one query against many documents, in input order.</summary>
-    public float[] Predict(string query, IReadOnlyList<string> documents)
+    /// <param name="query">The query.</param>
+    /// <param name="documents">The documents.</param>
+    /// <param name="ct">Cancels between batches (<see cref="OperationCanceledException"/>).</param>
+    public float[] Predict(string query, IReadOnlyList<string> documents, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(documents);
-        return Predict(documents.Select(d => (query, d)).ToList());
+        return Predict(documents.Select(d => (query, d)).ToList(), ct);
     }
 
     /// <summary>Scores (query, document) pairs; result i belongs to pair i.</summary>
-    public float[] Predict(IReadOnlyList<(string Query, string Document)> pairs)
+    /// <param name="pairs">The pairs.</param>
+    /// <param name="ct">Cancels between batches (<see cref="OperationCanceledException"/>).</param>
+    public float[] Predict(IReadOnlyList<(string Query, string Document)> pairs, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         var scores = new float[pairs.Count];
@@ -151,6 +156,7 @@ public sealed class CrossEncoder : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             for (var start = 0; start < order.Length; start += Options.BatchSize)
             {
+                ct.ThrowIfCancellationRequested();
                 var slice = order.AsSpan(start, Math.Min(Options.BatchSize, order.Length - start)).ToArray();
                 var logits = Forward(_encoder.Pad(slice.Select(i => encodings[i]).ToList()));
                 for (var j = 0; j < slice.Length; j++) scores[slice[j]] = logits[j];

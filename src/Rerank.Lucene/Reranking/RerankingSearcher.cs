@@ -43,19 +43,25 @@ public sealed class RerankingSearcher
     public RerankOptions Options { get; }
 
     /// <summary>Searches, reranks the candidates and returns the best <paramref name="k"/>.</summary>
+    /// <param name="query">The query.</param>
+    /// <param name="k">Hits to return.</param>
+    /// <param name="ct">Cancels between cross-encoder batches.</param>
     /// <exception cref="InvalidInputException">The query is empty.</exception>
-    public IReadOnlyList<RerankedHit> Search(string query, int k)
+    public IReadOnlyList<RerankedHit> Search(string query, int k, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         var candidates = _bm25.Search(query, Options.Candidates);
-        return Rerank(query, candidates).Take(k).ToList();
+        return Rerank(query, candidates, ct).Take(k).ToList();
     }
 
     /// <summary>Reranks given BM25 hits (e.g. from a cached run); returns all of them, best first.</summary>
-    public IReadOnlyList<RerankedHit> Rerank(string query, IReadOnlyList<SearchHit> candidates)
+    /// <param name="query">The query.</param>
+    /// <param name="candidates">BM25 hits of the query.</param>
+    /// <param name="ct">Cancels between cross-encoder batches.</param>
+    public IReadOnlyList<RerankedHit> Rerank(string query, IReadOnlyList<SearchHit> candidates, CancellationToken ct = default)
     {
         if (candidates.Count == 0) return [];
-        var ce = _encoder.Predict(query, candidates.Select(h => DocumentText.Join(h.Title, h.Text)).ToList());
+        var ce = _encoder.Predict(query, candidates.Select(h => DocumentText.Join(h.Title, h.Text)).ToList(), ct);
         var final = ScoreCombiner.Combine(
             candidates.Select(h => (double)h.Score).ToList(), ce.Select(s => (double)s).ToList(), ScoreMode, Weight);
         return Enumerable.Range(0, candidates.Count)

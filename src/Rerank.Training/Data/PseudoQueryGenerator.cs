@@ -14,13 +14,14 @@ namespace Rerank.Training.Data;
 internal static partial class PseudoQueryGenerator
 {
     /// <summary>Pseudo-query groups (negatives empty) in index order, query ids <c>pseudo:{docId}</c>, and the counts.</summary>
-    public static (IReadOnlyList<TrainingGroup> Groups, PseudoQueryReport Report) Generate(IDocumentStore store, PseudoQueryOptions options)
+    public static (IReadOnlyList<TrainingGroup> Groups, PseudoQueryReport Report) Generate(IDocumentStore store, PseudoQueryOptions options, CancellationToken ct = default)
     {
         var groups = new List<TrainingGroup>();
         int titles = 0, spans = 0, tooShort = 0, noSpan = 0;
         var documents = 0;
         foreach (var doc in store.Documents())
         {
+            ct.ThrowIfCancellationRequested();
             documents++;
             var id = doc.Id;
             if (WordCount(doc.Text) < options.MinDocumentWords)

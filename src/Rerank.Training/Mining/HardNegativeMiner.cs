@@ -48,12 +48,15 @@ internal sealed class HardNegativeMiner
     /// negatives (hard negatives in rank order, then corpus negatives). Input negatives are replaced.
     /// Positives are excluded by index id; a positive given only as text cannot be recognised among the candidates.
     /// </summary>
-    public MiningResult Mine(IReadOnlyList<TrainingGroup> queries)
+    /// <param name="queries">The training queries with their positives.</param>
+    /// <param name="ct">Cancels between queries.</param>
+    public MiningResult Mine(IReadOnlyList<TrainingGroup> queries, CancellationToken ct = default)
     {
         var report = new MiningReportBuilder(_options.RangeMin);
         var groups = new List<TrainingGroup>(queries.Count);
         foreach (var q in queries)
         {
+            ct.ThrowIfCancellationRequested();
             var perPositive = Math.Max(1, q.Positives.Count);
             var wanted = (_options.NumNegatives + _options.CorpusNegatives) * perPositive;
             var positiveIds = q.Positives.Where(p => p.DocId is not null).Select(p => p.DocId!).ToHashSet(StringComparer.Ordinal);

@@ -74,6 +74,27 @@ internal sealed class CheckpointStore
         return result.OrderByDescending(v => v.Item1).ToList();
     }
 
+    /// <summary>
+    /// Deletes every version of the <paramref name="prefixes"/> and every temporary folder of this store,
+    /// then <see cref="Root"/> itself when that leaves it empty: nothing else in it is touched.
+    /// </summary>
+    public void RemoveAll(IReadOnlyList<string> prefixes)
+    {
+        if (!Directory.Exists(Root)) return;
+        foreach (var prefix in prefixes)
+        {
+            foreach (var (_, folder) in List(prefix)) TryDelete(folder);
+        }
+        foreach (var temp in Directory.GetDirectories(Root, TempMarker + "*")) TryDelete(temp);
+        try
+        {
+            if (!Directory.EnumerateFileSystemEntries(Root).Any()) Directory.Delete(Root);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     private static void TryDelete(string dir)
     {
         try { Directory.Delete(dir, recursive: true); }

@@ -75,7 +75,11 @@ internal sealed class CrossEncoderTrainer
         return Train(TrainingRows.FromPairs(pairs), hooks, ct);
     }
 
-    /// <summary>Trains on prepared rows. Throws <see cref="OperationCanceledException"/> when cancelled (after the current update).</summary>
+    /// <summary>
+    /// Trains on prepared rows. When cancelled, finishes the current update, saves it as a checkpoint
+    /// and throws <see cref="OperationCanceledException"/> (a validation in progress is abandoned, and
+    /// then the newest earlier checkpoint is the one to resume from).
+    /// </summary>
     internal TrainingResult Train(IReadOnlyList<TrainingRow> rows, TrainingHooks hooks, CancellationToken ct)
     {
         if (rows.Count == 0) throw new InvalidInputException("There is nothing to train on: the training data has no rows.");
@@ -179,7 +183,13 @@ internal sealed class CrossEncoderTrainer
                 }
                 Report(hooks.Progress, state, totalSteps, stepLoss, learningRate, clock, pairsDone, startStep, devMetric);
                 if (stoppedEarly) break;
-                ct.ThrowIfCancellationRequested();
+                if (ct.IsCancellationRequested)
+                {
+                    // Nothing lost: the finished update (and its validation, if one was due: a cancelled
+                    // validation throws before this point) goes into a checkpoint that --resume continues.
+                    if (lastSavedStep != state.Step) SaveCheckpoint(store, module, optimizer, state);
+                    ct.ThrowIfCancellationRequested();
+                }
             }
             if (state.NextBatchIndex >= order.Length)
             {
@@ -205,6 +215,20 @@ internal sealed class CrossEncoderTrainer
         if (hooks.ModelCard is { } card) ModelCardWriter.Write(o.OutputDirectory, card, o, result, loss.Name);
         return result;
     }
+
+    /// <summary>The newest complete checkpoint of a run with these options: its update number and folder; null when there is none.</summary>
+    internal static (int Step, string Folder)? LatestCheckpoint(TrainingOptions options)
+    {
+        var versions = new CheckpointStore(options.ResolvedCheckpointDirectory).List(CheckpointPrefix);
+        return versions.Count == 0 ? null : versions[0];
+    }
+
+    /// <summary>
+    /// Deletes the run's checkpoints (resumable checkpoints, best-so-far weights, temporary leftovers)
+    /// and then the checkpoint folder if nothing else is in it. For after a successful run.
+    /// </summary>
+    internal static void RemoveCheckpoints(TrainingOptions options) =>
+        new CheckpointStore(options.ResolvedCheckpointDirectory).RemoveAll([CheckpointPrefix, BestPrefix]);
 
     /// <summary>The seed of update <paramref name="step"/>'s random stream.</summary>
     internal static long StepSeed(int seed, int step) => unchecked(seed * 1_000_000_007L + step);

@@ -6,6 +6,6 @@ namespace Rerank.Training.Trainer;
 /// </summary>
 public interface IPairScorer
 {
-    /// <summary>One logit per pair, in the given order.</summary>
-    float[] Score(IReadOnlyList<(string Query, string Document)> pairs);
+    /// <summary>One logit per pair, in the given order; <paramref name="ct"/> cancels between batches.</summary>
+    float[] Score(IReadOnlyList<(string Query, string Document)> pairs, CancellationToken ct = default);
 }

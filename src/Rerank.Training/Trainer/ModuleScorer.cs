@@ -20,7 +20,7 @@ internal sealed class ModuleScorer : IPairScorer
     }
 
     /// <inheritdoc />
-    public float[] Score(IReadOnlyList<(string Query, string Document)> pairs)
+    public float[] Score(IReadOnlyList<(string Query, string Document)> pairs, CancellationToken ct = default)
     {
         var scores = new float[pairs.Count];
         // Longest first, so each batch pads only to pairs of similar length.
@@ -32,6 +32,7 @@ internal sealed class ModuleScorer : IPairScorer
             using var noGrad = no_grad();
             for (var start = 0; start < order.Length; start += _options.EvalBatchSize)
             {
+                ct.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var idx = order.Skip(start).Take(_options.EvalBatchSize).ToArray();
                 var batch = _encoder.Encode(idx.Select(i => pairs[i]).ToList(), _options.MaxLength);

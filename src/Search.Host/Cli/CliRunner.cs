@@ -18,6 +18,9 @@ internal static class CliRunner
     /// <summary>Exit code for bad input and invalid settings.</summary>
     public const int BadInput = 2;
 
+    /// <summary>Exit code when Ctrl-C or SIGTERM cancelled the command (128 + SIGINT, as shells report it).</summary>
+    public const int Cancelled = 130;
+
     /// <summary><c>--verbose</c>: debug logging and stack traces for unexpected errors.</summary>
     public static readonly Option<bool> Verbose = new("--verbose", "-v")
     {
@@ -55,10 +58,10 @@ internal static class CliRunner
                 "Check the flags, appsettings.json and SEARCHRERANK_* environment variables.");
             return BadInput;
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
         {
-            await error.WriteLineAsync("cancelled");
-            return 130;
+            await error.WriteLineAsync(e is CancelledException c ? $"cancelled: {c.Kept}" : "cancelled");
+            return Cancelled;
         }
         catch (Exception e) when (!verbose)
         {

@@ -85,12 +85,12 @@ internal static class DemoCommand
 
         var texts = queries.ToDictionary(q => q.Id, q => q.Text);
         var bm25Result = RunEvaluation.Evaluate(qrels, texts,
-            t => bm25.Rank(t, 100).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
+            t => bm25.Rank(t, 100).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList(), ct: ct);
         var line = string.Create(CultureInfo.InvariantCulture, $"All {bm25Result.QueryCount} sample queries, nDCG@10: BM25 {bm25Result.Mean.Ndcg10:F4}");
         if (reranker is not null)
         {
             var reranked = RunEvaluation.Evaluate(qrels, texts,
-                t => reranker.Search(t, reranker.Options.Candidates).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
+                t => reranker.Search(t, reranker.Options.Candidates, ct).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList(), ct: ct);
             line += string.Create(CultureInfo.InvariantCulture, $", reranked {reranked.Mean.Ndcg10:F4}");
         }
         console.Out.WriteLine(line);

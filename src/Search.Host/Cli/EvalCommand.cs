@@ -75,13 +75,29 @@ internal static class EvalCommand
 
     private static int Run(ParseResult parse, IServiceProvider services, CancellationToken ct)
     {
+        try
+        {
+            return Evaluate(parse, services, ct);
+        }
+        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+        {
+            var runs = new[] { parse.GetValue(RunFile), parse.GetValue(RerankedRunFile) }.OfType<string>().Select(f => $"'{f}'").ToList();
+            // Run files are written through AtomicFile: a cancelled run writes none and leaves an existing one as it was.
+            throw new CancelledException("no metrics were printed" +
+                (runs.Count == 0 ? "." : $"; {string.Join(" and ", runs)} {(runs.Count > 1 ? "were" : "was")} not written (an existing file is unchanged)."), e, ct);
+        }
+    }
+
+    private static int Evaluate(ParseResult parse, IServiceProvider services, CancellationToken ct)
+    {
         var options = services.Options<SearchHostOptions>();
         var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("eval");
         var console = ConsoleOutput.For(parse);
         var queriesPath = parse.GetRequiredValue(Queries);
         var qrels = QrelsReader.Read(parse.GetRequiredValue(QrelsFile));
         var queries = QueryFileReader.Read(queriesPath).ToDictionary(q => q.Id, q => q.Text, StringComparer.Ordinal);
-        using var searcher = Bm25Searcher.Open(CommonOptions.RequireIndex(options));
+        // One index throughout: a rebuild of it while evaluating does not mix two indexes into one result.
+        using var searcher = Bm25Searcher.Open(CommonOptions.RequireIndex(options), reopenWhenRebuilt: false);
 
         var missing = qrels.QueryIds.Where(id => !queries.ContainsKey(id)).ToList();
         if (missing.Count > 0)
@@ -139,7 +155,7 @@ internal static class EvalCommand
                 var done = 0;
                 return RunEvaluation.Evaluate(qrels, queries, text =>
                 {
-                    var hits = reranker.Search(text, reranker.Options.Candidates);
+                    var hits = reranker.Search(text, reranker.Options.Candidates, ct);
                     scored[text] = hits;
                     report(++done);
                     return hits.Select(h => new ScoredDocument(h.DocId, h.Score)).ToList();

@@ -87,8 +87,19 @@ internal static class IndexCommand
             Source: Path.GetFullPath(corpusPath));
 
         log.LogInformation("Indexing {Corpus} into {Index} ({Mode}, k1={K1}, b={B})", corpusPath, indexDir, options.FieldsMode, options.K1, options.B);
-        var manifest = ProgressDisplay.Run(console, "Indexing", (IProgress<IndexingProgress> progress) =>
-            IndexBuilder.Build(docs, indexDir, options, progress, ct));
+        var existed = File.Exists(Path.Combine(indexDir, IndexManifest.FileName));
+        IndexManifest manifest;
+        try
+        {
+            manifest = ProgressDisplay.Run(console, "Indexing", (IProgress<IndexingProgress> progress) =>
+                IndexBuilder.Build(docs, indexDir, options, progress, ct));
+        }
+        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+        {
+            throw new CancelledException(existed
+                ? $"the index '{indexDir}' is untouched and searches as before; the partial build was removed."
+                : $"no index was written to '{indexDir}'; the partial build was removed.", e, ct);
+        }
 
         console.Output.WriteLine(
             $"Indexed {manifest.DocumentCount} documents into {indexDir} " +

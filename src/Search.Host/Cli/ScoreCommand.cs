@@ -33,11 +33,11 @@ internal static class ScoreCommand
             command.Options.Add(option);
         var bound = RerankingOptions.Bindings.ToDictionary(p => p.Key, p => p.Value);
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, bound, (services, token) =>
-            Task.FromResult(Run(parse, services.Options<SearchHostOptions>())), ct));
+            Task.FromResult(Run(parse, services.Options<SearchHostOptions>(), token)), ct));
         return command;
     }
 
-    private static int Run(ParseResult parse, SearchHostOptions options)
+    private static int Run(ParseResult parse, SearchHostOptions options, CancellationToken ct)
     {
         var console = ConsoleOutput.For(parse);
         var model = options.Reranker.Model ?? throw new InvalidInputException(
@@ -46,7 +46,15 @@ internal static class ScoreCommand
         using var encoder = CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
         var format = parse.GetValue(Format);
         if (format is not ("text" or "jsonl")) throw new InvalidInputException($"Unknown --format '{format}'. Use text or jsonl.");
-        var scores = encoder.Predict(pairs);
+        float[] scores;
+        try
+        {
+            scores = encoder.Predict(pairs, ct);
+        }
+        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+        {
+            throw new CancelledException("no scores were printed.", e, ct);
+        }
         for (var i = 0; i < scores.Length; i++)
         {
             if (format == "text")

@@ -54,7 +54,12 @@ internal static class SearchCommand
     private static int Run(ParseResult parse, SearchHostOptions options, CancellationToken ct)
     {
         var console = ConsoleOutput.For(parse);
-        using var searcher = Bm25Searcher.Open(CommonOptions.RequireIndex(options));
+        var indexDir = CommonOptions.RequireIndex(options);
+        using var searcher = Bm25Searcher.Open(indexDir);
+        // Another process may rebuild the index (index --overwrite) while the prompt is open: the
+        // searcher then switches to the new build before the next query, and says so.
+        searcher.Reopened += (_, e) => console.Error.WriteLine(
+            $"index was rebuilt; reopened '{indexDir}' ({e.Manifest.DocumentCount:N0} documents, was {e.PreviousDocumentCount:N0}).");
         var syntax = parse.GetValue(LuceneSyntax) ? QuerySyntax.Lucene : QuerySyntax.BagOfWords;
         var json = parse.GetValue(Json);
         var query = parse.GetValue(Query);
@@ -69,24 +74,45 @@ internal static class SearchCommand
         void Answer(string text)
         {
             if (reranker is null) Show(console, json, text, searcher.Search(text, options.Top, syntax));
-            else ShowReranked(console, json, text, reranker.Rerank(text, searcher.Search(text, reranker.Options.Candidates, syntax)).Take(options.Top).ToList());
+            else ShowReranked(console, json, text, reranker.Rerank(text, searcher.Search(text, reranker.Options.Candidates, syntax), ct).Take(options.Top).ToList());
         }
 
-        if (query is not null)
+        try
         {
-            Answer(query);
+            if (query is not null)
+            {
+                Answer(query);
+                return 0;
+            }
+            Prompt(console, searcher, Answer, ct);
             return 0;
         }
+        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+        {
+            throw new CancelledException("search stopped; nothing was changed.", e, ct);
+        }
+    }
 
-        console.Error.WriteLine($"Searching {searcher.DocumentCount:N0} documents. Type a query; an empty line or Ctrl-D quits.");
-        while (!ct.IsCancellationRequested)
+    private static void Prompt(ConsoleOutput console, Bm25Searcher searcher, Action<string> answer, CancellationToken ct)
+    {
+        console.Error.WriteLine($"Searching {searcher.DocumentCount:N0} documents. Type a query; an empty line, Ctrl-D or Ctrl-C quits.");
+        while (true)
         {
             console.Error.Write("query> ");
-            var line = Console.In.ReadLine();
+            string? line;
+            try
+            {
+                line = ReadLine(ct);
+            }
+            catch (OperationCanceledException)
+            {
+                console.Error.WriteLine(); // end the prompt's line before the message
+                throw;
+            }
             if (string.IsNullOrWhiteSpace(line)) break;
             try
             {
-                Answer(line);
+                answer(line);
             }
             catch (InvalidInputException e)
             {
@@ -94,7 +120,18 @@ internal static class SearchCommand
                 console.Error.WriteLine($"error: {e.Message}");
             }
         }
-        return 0;
+    }
+
+    /// <summary>
+    /// The next line of standard input, or null at its end; a blocking read does not see a token, so
+    /// it runs aside and the wait for it ends on cancellation (the process then exits; the read dies with it).
+    /// </summary>
+    private static string? ReadLine(CancellationToken ct)
+    {
+        var input = Console.In;
+        var read = Task.Run(input.ReadLine, CancellationToken.None);
+        read.Wait(ct);
+        return read.Result;
     }
 
     private static void ShowReranked(ConsoleOutput console, bool json, string query, IReadOnlyList<RerankedHit> hits)

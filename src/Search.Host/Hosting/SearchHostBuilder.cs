@@ -49,6 +49,7 @@ internal static class SearchHostBuilder
             .Bind(builder.Configuration.GetSection(SearchHostOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         configureServices?.Invoke(builder.Services);
 
         var host = builder.Build();

@@ -34,5 +34,7 @@ internal sealed class ConsoleInScope : IDisposable
 
     public ConsoleInScope(string input) => Console.SetIn(new StringReader(input));
 
+    public ConsoleInScope(TextReader input) => Console.SetIn(input);
+
     public void Dispose() => Console.SetIn(_previous);
 }

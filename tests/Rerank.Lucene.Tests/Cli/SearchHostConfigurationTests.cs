@@ -87,7 +87,7 @@ public sealed class SearchHostConfigurationTests(SampleIndexFixture sample) : IC
         Assert.Equal(["vaccines", ManyMatches], answers.Select(a => a.Query));
         Assert.Equal(["sci-03"], answers[0].Hits.Select(h => h.Id)); // the only document about vaccines
         Assert.Equal(2, answers[1].Hits.Count);
-        Assert.Equal("Searching 41 documents. Type a query; an empty line or Ctrl-D quits.\nquery> query> query> ", result.Error);
+        Assert.Equal("Searching 41 documents. Type a query; an empty line, Ctrl-D or Ctrl-C quits.\nquery> query> query> ", result.Error);
     }
 
     [Fact]
@@ -100,9 +100,50 @@ public sealed class SearchHostConfigurationTests(SampleIndexFixture sample) : IC
         Assert.True(result.ExitCode == 0, result.ToString());
         var answer = SearchCommandTests.ParseJsonLine(Assert.Single(result.OutputLines));
         Assert.Equal("vaccines", answer.Query);
-        Assert.Equal("Searching 41 documents. Type a query; an empty line or Ctrl-D quits.\n" +
+        Assert.Equal("Searching 41 documents. Type a query; an empty line, Ctrl-D or Ctrl-C quits.\n" +
             "query> error: Cannot parse 'vaccine AND (' as Lucene query syntax: unexpected end of query at column 14. " +
             "Fix the syntax, or drop --lucene-syntax to search the text as plain words.\n" +
             "query> query> ", result.Error);
+    }
+
+    [Fact]
+    public async Task Search_InteractiveIndexRebuiltBetweenQueries_ReopensItAndSaysSo()
+    {
+        using var temp = new TempFolder("cli-reopen");
+        var index = temp.Combine("idx");
+        Rerank.Lucene.Indexing.IndexBuilder.Build(Rerank.Lucene.Indexing.CorpusReader.ReadJsonl(SampleCorpus.Corpus), index, new Rerank.Lucene.Indexing.IndexOptions());
+        var narwhals = temp.WriteFile("narwhals.jsonl",
+            """{"_id": "n1", "title": "Narwhals", "text": "Narwhals are whales with a long tusk."}""",
+            """{"_id": "n2", "title": "Walruses", "text": "Walruses haul out on sea ice."}""");
+        // The second line is read after the index was rebuilt in place, as another process's `index --overwrite` would.
+        using var input = new ConsoleInScope(new ScriptedReader(
+            "whales",
+            () =>
+            {
+                Rerank.Lucene.Indexing.IndexBuilder.Build(Rerank.Lucene.Indexing.CorpusReader.ReadJsonl(narwhals), index,
+                    new Rerank.Lucene.Indexing.IndexOptions(Overwrite: true));
+                return "whales";
+            }));
+
+        var result = await CliInvocation.SearchHost("search", "--index", index, "--json", "--no-rerank");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var answers = result.OutputLines.Select(SearchCommandTests.ParseJsonLine).ToList();
+        Assert.Equal(2, answers.Count);
+        Assert.DoesNotContain("n1", answers[0].Hits.Select(h => h.Id));
+        Assert.Equal(["n1"], answers[1].Hits.Select(h => h.Id));
+        Assert.Equal("Searching 41 documents. Type a query; an empty line, Ctrl-D or Ctrl-C quits.\n" +
+            $"query> query> index was rebuilt; reopened '{index}' (2 documents, was 41).\n" +
+            "query> ", result.Error);
+    }
+
+    /// <summary>Console input whose lines come from functions, so a test can act between two reads; then end of input.</summary>
+    private sealed class ScriptedReader(params object[] lines) : TextReader
+    {
+        private int _next;
+
+        public override string? ReadLine() => _next < lines.Length
+            ? lines[_next++] switch { string s => s, Func<string> f => f(), var other => throw new InvalidOperationException(other.ToString()) }
+            : null;
     }
 }

@@ -119,13 +119,38 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
     }
 
     [Fact]
-    public void Train_TinyRunOnSample_WritesCheckpointsBesideOutput()
+    public void Train_TinyRunOnSample_RemovesCheckpointsAfterSuccess()
     {
         Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
-        var checkpoints = run.Output + "-checkpoints";
-        Assert.True(Directory.Exists(checkpoints), checkpoints);
-        // Saved at the end of the run (step 2 of 2), named with the step in 8 digits.
+        Assert.False(Directory.Exists(run.Output + "-checkpoints"));
+        Assert.Equal(["model"], Directory.GetFileSystemEntries(Path.GetDirectoryName(run.Output)!).Select(Path.GetFileName).Where(n => n!.StartsWith("model", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Train_KeepCheckpoints_KeepsThemBesideOutput()
+    {
+        var output = run.Temp.Combine("kept");
+
+        var result = await CliInvocation.RerankTrain(run.Args(output, extra: "--keep-checkpoints"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var checkpoints = output + "-checkpoints";
+        // Saved at the end of the run (step 2 of 2), named with the step in 8 digits, with the best-on-dev weights.
         Assert.Contains("checkpoint-00000002", Directory.GetDirectories(checkpoints).Select(Path.GetFileName));
+        Assert.Contains(Directory.GetDirectories(checkpoints).Select(Path.GetFileName), n => n!.StartsWith("best-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Train_CheckpointFolderHoldingOtherFiles_OnlyOwnFoldersRemoved()
+    {
+        var output = run.Temp.Combine("with-notes");
+        var notes = run.Temp.WriteFile("with-notes-checkpoints/notes.txt", "mine");
+
+        var result = await CliInvocation.RerankTrain(run.Args(output));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["notes.txt"], Directory.GetFileSystemEntries(output + "-checkpoints").Select(Path.GetFileName));
+        Assert.Equal("mine\n", File.ReadAllText(notes));
     }
 
     [Fact]
@@ -185,7 +210,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
     public async Task Train_ExistingCheckpointsWithoutResume_ExitsTwoWithMessage()
     {
         var output = run.Temp.Combine("twice");
-        var first = await CliInvocation.RerankTrain(run.Args(output, maxSteps: 1));
+        var first = await CliInvocation.RerankTrain(run.Args(output, maxSteps: 1, extra: "--keep-checkpoints"));
         Assert.True(first.ExitCode == 0, first.ToString());
 
         var second = await CliInvocation.RerankTrain([.. run.Args(output, maxSteps: 1), "--overwrite"]);
@@ -203,18 +228,83 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         // Progress goes to standard error, one line for the first update: cancel when it appears.
         var error = new CancelOnLine("step 1/2", cancel);
 
-        var cancelled = await CliInvocation.RerankTrain(error, cancel.Token, run.Args(output, extra: ["--checkpoint-every", "1"]));
+        // Periodic checkpoints every 50 updates: the checkpoint of update 1 is the one the cancellation writes.
+        var cancelled = await CliInvocation.RerankTrain(error, cancel.Token, run.Args(output));
 
         Assert.True(cancelled.ExitCode == 130, cancelled.ToString());
-        Assert.EndsWith("cancelled; continue with --resume\n", cancelled.Error);
+        var checkpoint = Path.Combine(output + "-checkpoints", "checkpoint-00000001");
+        Assert.EndsWith($"cancelled: the model folder '{output}' is not finished; the last checkpoint is '{checkpoint}' (after update 1).\n" +
+            $"Continue with (from {Environment.CurrentDirectory}):\n  rerank-train {string.Join(' ', run.Args(output))} --resume\n", cancelled.Error);
         Assert.Equal("", cancelled.Output);
         Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
         Assert.Equal(["checkpoint-00000001"], Directory.GetDirectories(output + "-checkpoints").Select(Path.GetFileName).Where(n => n!.StartsWith("checkpoint-", StringComparison.Ordinal)));
 
-        var resumed = await CliInvocation.RerankTrain(run.Args(output, extra: ["--checkpoint-every", "1", "--resume"]));
+        var resumed = await CliInvocation.RerankTrain(run.Args(output, extra: ["--resume"]));
 
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Equal(File.ReadAllBytes(Path.Combine(run.Output, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+    }
+
+    [Fact]
+    public async Task Train_CancelledWhileMining_SaysNothingWasSaved()
+    {
+        var output = run.Temp.Combine("cancelled-early");
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+
+        var cancelled = await CliInvocation.RerankTrain(new StringWriter { NewLine = "\n" }, cancel.Token, run.Args(output));
+
+        Assert.True(cancelled.ExitCode == 130, cancelled.ToString());
+        Assert.Equal($"cancelled before the first checkpoint: nothing was saved and '{output}' was not written; run the same command again to start over.\n", cancelled.Error);
+        Assert.False(Directory.Exists(output));
+        Assert.False(Directory.Exists(output + "-checkpoints"));
+    }
+
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task Train_ProcessGetsSignal_Exits130WithCheckpointAndResumeCommandThatWorks(string signal)
+    {
+        // A real rerank-train process gets the signal as training starts (300 tiny updates take seconds).
+        // Periodic checkpoints are off (every 5,000 updates), so the checkpoint it names is the one the
+        // signal made it write after the update it was in.
+        string[] Args(string output, params string[] more) => run.Args(output, maxSteps: 300, extra: ["--checkpoint-every", "5000", "--threads", "1", .. more]);
+        var output = run.Temp.Combine($"signalled-{signal}");
+        using (var child = ChildProcess.RerankTrain(null, Args(output)))
+        {
+            await child.WaitForError("Training from ");
+            child.Signal(signal);
+            var code = await child.WaitForExit();
+
+            Assert.True(code == 130, $"exit {code}\n{child}");
+            Assert.Equal("", child.Output);
+            var match = System.Text.RegularExpressions.Regex.Match(child.Error,
+                @"cancelled: the model folder '(?<out>[^']+)' is not finished; the last checkpoint is '(?<ck>[^']+)' \(after update (?<step>\d+)\)\.\nContinue with \(from (?<cwd>[^)]+)\):\n  (?<cmd>.+)\n$");
+            Assert.True(match.Success, child.Error);
+            Assert.Equal(output, match.Groups["out"].Value);
+            var step = int.Parse(match.Groups["step"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(step, 1, 299);
+            Assert.Equal(Path.Combine(output + "-checkpoints", $"checkpoint-{step:D8}"), match.Groups["ck"].Value);
+            Assert.True(Directory.Exists(match.Groups["ck"].Value));
+            Assert.Equal(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), match.Groups["cwd"].Value);
+            Assert.Equal($"rerank-train {string.Join(' ', Args(output))} --resume", match.Groups["cmd"].Value);
+        }
+        Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
+
+        // The resumed and the reference run are separate processes too: --threads sets libtorch's
+        // process-wide thread count, which the other tests' in-process runs must not inherit.
+        using (var resumed = ChildProcess.RerankTrain(null, Args(output, "--resume")))
+        {
+            var code = await resumed.WaitForExit(seconds: 300);
+            Assert.True(code == 0, $"exit {code}\n{resumed}");
+        }
+        var reference = run.Temp.Combine($"signal-reference-{signal}");
+        using (var uninterrupted = ChildProcess.RerankTrain(null, Args(reference)))
+        {
+            var code = await uninterrupted.WaitForExit(seconds: 300);
+            Assert.True(code == 0, $"exit {code}\n{uninterrupted}");
+        }
+        Assert.Equal(File.ReadAllBytes(Path.Combine(reference, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
     }
 
     [Fact]
@@ -262,6 +352,57 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         var firstStep = int.Parse(System.Text.RegularExpressions.Regex.Match(resumed.Error, @"step (\d+)/40").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(firstStep, 4, 40);
         Assert.Equal(File.ReadAllBytes(Path.Combine(reference, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+    }
+
+    /// <summary>A run on the bundled MiniLM base (no --base), which imports it into TMPDIR/rerank-train-minilm-PID.</summary>
+    private string[] BundledBaseArgs(string output, params string[] more) =>
+    [
+        "--index", run.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--output", output,
+        "--max-steps", "5", "--batch-size", "1", "--max-length", "32", "--dev-fraction", "0.3", "--range-min", "0",
+        "--dev-candidates", "5", "--device", "cpu", "--threads", "1", .. more,
+    ];
+
+    [Fact]
+    public async Task Train_BundledBaseProcessGetsSigterm_RemovesItsTemporaryBaseFolder()
+    {
+        var tmp = run.Temp.Combine("tmpdir-cancel");
+        Directory.CreateDirectory(tmp);
+        var output = run.Temp.Combine("minilm-cancelled");
+        using var child = ChildProcess.RerankTrain(new Dictionary<string, string> { ["TMPDIR"] = tmp }, BundledBaseArgs(output));
+        var folder = Path.Combine(tmp, $"rerank-train-minilm-{child.Id}");
+        await child.WaitUntil(() => Directory.Exists(folder) && child.Error.Contains("step 1/5", StringComparison.Ordinal), "the imported base folder and the first update");
+
+        child.Signal("TERM");
+        var code = await child.WaitForExit();
+
+        Assert.True(code == 130, $"exit {code}\n{child}");
+        Assert.Contains($"the last checkpoint is '{Path.Combine(output + "-checkpoints", "checkpoint-")}", child.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(tmp));
+    }
+
+    [Fact]
+    public async Task Train_AfterAKilledRunOnBundledBase_NextRunRemovesItsTemporaryBaseFolder()
+    {
+        var tmp = run.Temp.Combine("tmpdir-killed");
+        Directory.CreateDirectory(tmp);
+        var keep = Directory.CreateDirectory(Path.Combine(tmp, "rerank-train-minilm-notes")).FullName;
+        string leftover;
+        using (var killed = ChildProcess.RerankTrain(new Dictionary<string, string> { ["TMPDIR"] = tmp }, BundledBaseArgs(run.Temp.Combine("minilm-killed"))))
+        {
+            leftover = Path.Combine(tmp, $"rerank-train-minilm-{killed.Id}");
+            await killed.WaitUntil(() => File.Exists(Path.Combine(leftover, "config.json")), "the imported base folder");
+            killed.Dispose(); // SIGKILL: no clean-up
+        }
+        Assert.True(Directory.Exists(leftover));
+
+        var mined = run.Temp.Combine("after-killed.jsonl");
+        using var next = ChildProcess.RerankTrain(new Dictionary<string, string> { ["TMPDIR"] = tmp },
+            "--index", run.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--write-mined", mined, "--mine-only");
+        var code = await next.WaitForExit();
+
+        Assert.True(code == 0, $"exit {code}\n{next}");
+        Assert.False(Directory.Exists(leftover));
+        Assert.True(Directory.Exists(keep)); // not a process id: not ours to delete
     }
 
     /// <summary>The dotnet host running the tests (it runs rerank-train.dll from the test output too).</summary>
