@@ -28,7 +28,7 @@ for c in $COLLECTIONS; do
 done
 
 mined=""; for c in $COLLECTIONS; do mined="$mined --mined $W/$c.jsonl"; done
-$TRAIN --index "$W/idx/scifact" $mined --queries "$D/scifact/queries.jsonl" --dev-qrels "$W/dev.tsv" \
+$TRAIN --base minilm --keep-trained --index "$W/idx/scifact" $mined --queries "$D/scifact/queries.jsonl" --dev-qrels "$W/dev.tsv" \
   --max-dev-queries 81 --eval-every 150 --output "$W/model" --epochs 1 --seed 42 --device cpu
 
 for c in $COLLECTIONS; do

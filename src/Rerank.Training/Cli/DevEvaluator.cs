@@ -62,11 +62,11 @@ internal sealed class DevEvaluator
 
     /// <summary>
     /// The interpolation weight (0 to 1 in steps of 0.05) with the best dev nDCG@10; ties go to the
-    /// larger weight. Returns the weight and its nDCG@10.
+    /// larger weight. Returns the weight, its nDCG@10 and the evaluation at that weight.
     /// </summary>
-    public (double Weight, double Ndcg10) TuneInterpolation(Dictionary<string, float[]> scores)
+    public (double Weight, double Ndcg10, EvaluationResult Result) TuneInterpolation(Dictionary<string, float[]> scores)
     {
-        var best = (Weight: 1.0, Ndcg10: double.MinValue);
+        var best = (Weight: 1.0, Ndcg10: double.MinValue, Result: (EvaluationResult)null!);
         for (var step = 20; step >= 0; step--)
         {
             var w = step / 20.0;
@@ -76,7 +76,7 @@ internal sealed class DevEvaluator
                 var final = ScoreCombiner.Combine(hits.Select(h => (double)h.Score).ToList(), scores[id].Select(s => (double)s).ToList(), ScoreMode.Interpolate, w);
                 return hits.Select((h, i) => new ScoredDocument(h.DocId, final[i])).ToList();
             });
-            if (result.Mean.Ndcg10 > best.Ndcg10 + 1e-12) best = (w, result.Mean.Ndcg10);
+            if (result.Mean.Ndcg10 > best.Ndcg10 + 1e-12) best = (w, result.Mean.Ndcg10, result);
         }
         return best;
     }

@@ -34,7 +34,7 @@ internal static class TrainCommand
     private static readonly Option<double> DevFraction = new("--dev-fraction") { Description = "Share of training queries held out for validation when no --dev-qrels is given.", DefaultValueFactory = _ => ValidationSplit.DefaultFraction };
     private static readonly Option<int> MaxDevQueries = new("--max-dev-queries") { Description = "Cap on dev queries evaluated (seeded choice), to keep validation fast.", DefaultValueFactory = _ => 50 };
     private static readonly Option<int> DevCandidates = new("--dev-candidates") { Description = "BM25 candidates reranked per dev query during validation.", DefaultValueFactory = _ => 20 };
-    private static readonly Option<string> Base = new("--base") { Description = "Starting model folder (a BERT encoder or a cross-encoder). Default: the bundled MiniLM-L6 encoder." };
+    private static readonly Option<string> Base = new("--base") { Description = "Starting model: a cross-encoder or BERT encoder folder, or `minilm` for the bundled MiniLM-L6 encoder (no ranking head). Default: the default reranker (models/default-reranker, or $SEARCHRERANK_MODELS/default-reranker). The result is kept only if it beats the starting model on dev beyond noise." };
     private static readonly Option<bool> Resume = new("--resume") { Description = "Continue from the last checkpoint in OUTPUT-checkpoints (same settings required), e.g. after Ctrl-C, which saves one." };
     private static readonly Option<bool> KeepCheckpoints = new("--keep-checkpoints") { Description = "Keep OUTPUT-checkpoints (resumable checkpoints and best-so-far weights, several hundred MB for MiniLM) after a successful run; by default it is deleted once the model folder is written." };
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed for everything random: split, mining, head, shuffling, dropout.", DefaultValueFactory = _ => 42 };
@@ -61,6 +61,7 @@ internal static class TrainCommand
     private static readonly Option<string> Device = new("--device") { Description = "auto (CUDA when available, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
     private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for libtorch (default: one per core)." };
     private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing model folder at --output and an existing --write-mined file. A folder or file holding anything else is never replaced." };
+    private static readonly Option<bool> KeepTrained = new("--keep-trained") { Description = "Save the fine-tuned weights even when they do not beat the starting model on dev beyond noise (the comparison is still reported). By default the starting model is kept then." };
     private static readonly Option<bool> Float16 = new("--fp16-weights") { Description = "Save model.safetensors in float16 (half the size; scores change by ~1e-4)." };
 
     /// <summary>Builds the root command.</summary>
@@ -78,7 +79,7 @@ internal static class TrainCommand
             Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, Mined, WriteMined, MineOnly, SkipMissingDocuments, DevQrels, DevFraction, MaxDevQueries,
             DevCandidates, Base, Resume, Seed, Loss, Negatives, RangeMin, RangeMax, Sampling, FilterModel, FilterMargin, CorpusNegatives, Epochs, MaxSteps,
             BatchSize, GradAccumulation, LearningRate, WarmupRatio, WeightDecay, MaxGradNorm, MaxLength, EvalEvery, Patience,
-            CheckpointEvery, Device, Threads, Float16, Overwrite, KeepCheckpoints,
+            CheckpointEvery, Device, Threads, Float16, Overwrite, KeepCheckpoints, KeepTrained,
         ];
         foreach (var option in all) root.Options.Add(option);
         root.SetAction((parse, ct) => Task.FromResult(RunSafely(parse, ct)));
@@ -161,6 +162,9 @@ internal static class TrainCommand
         if (output is not null && !mineOnly) OutputTarget.CheckFolder(output, OutputKind.ModelFolder, overwrite, "--output");
         if (parse.GetValue(WriteMined) is { } minedPath) OutputTarget.CheckFile(minedPath, OutputKind.MinedFile, overwrite, "--write-mined");
 
+        // The starting model is found before mining, so a missing default reranker is reported at once.
+        var basePath = mineOnly ? null : parse.GetValue(Base) ?? LocateDefaultBase();
+
         // One index throughout the run: mined negatives, document lookups and validation must agree.
         using var bm25 = Bm25Searcher.Open(parse.GetRequiredValue(Index), reopenWhenRebuilt: false);
         var store = new IndexDocumentStore(bm25);
@@ -182,7 +186,7 @@ internal static class TrainCommand
             var other => throw new InvalidInputException($"Unknown --device '{other}'. Use auto, cpu or cuda."),
         };
 
-        var (baseFolder, baseName, cleanup) = ResolveBase(parse.GetValue(Base), log);
+        var (baseFolder, baseName, cleanup) = ResolveBase(basePath!, parse.GetValue(Base) is null, log);
         try
         {
             var config = Rerank.Lucene.Modeling.BertModelFolder.ReadConfig(baseFolder);
@@ -217,6 +221,7 @@ internal static class TrainCommand
             var dev = data.Dev.Count == 0 ? null : new DevEvaluator(bm25, data.Dev, parse.GetValue(DevCandidates));
             if (dev is { Bm25: { } devBm25 })
                 log.LogInformation("Validation: {Count} dev queries, BM25 top {K} reranked; BM25 dev nDCG@10 {Ndcg:F4}", dev.QueryCount, parse.GetValue(DevCandidates), devBm25.Mean.Ndcg10);
+            var start = dev is { QueryCount: > 0 } ? StartingPipeline(dev, baseFolder, baseName, parse, log, ct) : null;
 
             var card = new ModelCardInfo(baseName, "rerank-train " + string.Join(' ', parse.Tokens.Select(t => t.Value.Any(char.IsWhiteSpace) ? $"\"{t.Value}\"" : t.Value)), data.Statistics);
             var hooks = new TrainingHooks(
@@ -232,7 +237,7 @@ internal static class TrainCommand
             log.LogInformation("Trained {Steps} updates{Early}; best dev nDCG@10 {Best} at step {Step}",
                 result.Steps, result.StoppedEarly ? " (stopped early)" : "", result.BestMetric?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a", result.BestStep);
 
-            FinishModelFolder(output, dev, parse, log, ct);
+            FinishModelFolder(output, dev, start, baseFolder, parse, log, ct);
             if (!parse.GetValue(KeepCheckpoints))
             {
                 CrossEncoderTrainer.RemoveCheckpoints(options);
@@ -248,33 +253,100 @@ internal static class TrainCommand
     }
 
     /// <summary>
-    /// Reloads the saved folder exactly as the rescorer will (proving it loads), tunes the
-    /// interpolation weight on dev, stores it with the model and adds it to the model card.
+    /// The pipeline training must beat: the base cross-encoder at its best on dev (replace, or interpolated
+    /// with a weight tuned on these dev queries), or BM25 when the base has no trained ranking head.
     /// </summary>
-    private static void FinishModelFolder(string output, DevEvaluator? dev, ParseResult parse, ILogger log, CancellationToken ct)
+    private static DevPipeline StartingPipeline(DevEvaluator dev, string baseFolder, string baseName, ParseResult parse, ILogger log, CancellationToken ct)
     {
-        new RerankerSettings(MaxLength: parse.GetValue(MaxLength)).Write(output);
-        using var saved = CrossEncoder.Load(output, new CrossEncoderOptions { Device = parse.GetValue(Device)! });
-        if (dev is null || dev.QueryCount == 0) return;
-        var (replace, scores) = dev.Score(new CrossEncoderScorer(saved), ct);
-        var (weight, interpolated) = dev.TuneInterpolation(scores);
-        // Recommend the mode that ranked better on dev; callers who set a mode keep theirs.
-        var mode = interpolated > replace.Mean.Ndcg10 ? "interpolate" : "replace";
-        new RerankerSettings(weight, $"dev: {dev.QueryCount} queries, BM25 top {parse.GetValue(DevCandidates)}, nDCG@10", parse.GetValue(MaxLength), mode).Write(output);
-        log.LogInformation("Dev nDCG@10: BM25 {Bm25:F4}, reranked {Replace:F4}, interpolated {Interp:F4} (weight {W:F2}); recommended score mode {Mode}, stored in {File}",
-            dev.Bm25!.Mean.Ndcg10, replace.Mean.Ndcg10, interpolated, weight, mode, RerankerSettings.FileName);
-        File.AppendAllText(Path.Combine(output, "README.md"),
-            "\n## Reranking on dev (saved model, reloaded)\n\n" +
-            "| ranking | nDCG@10 |\n| --- | --- |\n" +
-            $"| BM25 top {parse.GetValue(DevCandidates)} | {dev.Bm25.Mean.Ndcg10.ToString("F4", CultureInfo.InvariantCulture)} |\n" +
-            $"| cross-encoder (score mode replace) | {replace.Mean.Ndcg10.ToString("F4", CultureInfo.InvariantCulture)} |\n" +
-            $"| interpolated, weight {weight.ToString("F2", CultureInfo.InvariantCulture)} (tuned on dev, stored in `{RerankerSettings.FileName}`) | {interpolated.ToString("F4", CultureInfo.InvariantCulture)} |\n\n" +
-            $"Recommended score mode (better on dev, used when `--score-mode` is not given): **{mode}**.\n");
+        var hasHead = Rerank.Lucene.Modeling.BertModelFolder.ReadWeights(baseFolder).Weights.ContainsKey("classifier.weight");
+        if (!hasHead) return new DevPipeline($"BM25 top {parse.GetValue(DevCandidates)} (the base has no ranking head)", dev.Bm25!, "bm25", null);
+        using var model = CrossEncoder.Load(baseFolder, new CrossEncoderOptions { Device = parse.GetValue(Device)!, MaxLength = parse.GetValue(MaxLength) });
+        var start = StartComparison.Best(dev, new CrossEncoderScorer(model), $"the starting model ({baseName})", ct);
+        log.LogInformation("Starting point on dev: {Name}, {Mode}{Weight}, nDCG@10 {Ndcg}", start.Name, start.Mode,
+            start.Mode == "interpolate" ? $" (weight {start.Weight:F2})" : "", start.WithInterval());
+        return start;
     }
 
-    private static (string Folder, string Name, Action Cleanup) ResolveBase(string? basePath, ILogger log)
+    /// <summary>
+    /// Reloads the saved folder exactly as the rescorer will (proving it loads), tunes the interpolation
+    /// weight on dev and compares the result with the starting pipeline (<see cref="StartComparison"/>).
+    /// A result that is not better beyond noise is replaced by the starting model (when that is a
+    /// cross-encoder), said plainly in the log and the model card; the run still succeeds.
+    /// </summary>
+    private static void FinishModelFolder(string output, DevEvaluator? dev, DevPipeline? start, string baseFolder, ParseResult parse, ILogger log, CancellationToken ct)
     {
-        if (basePath is not null) return (basePath, basePath, () => { });
+        new RerankerSettings(MaxLength: parse.GetValue(MaxLength)).Write(output);
+        DevPipeline trained;
+        using (var saved = CrossEncoder.Load(output, new CrossEncoderOptions { Device = parse.GetValue(Device)! }))
+        {
+            if (dev is null || dev.QueryCount == 0 || start is null) return;
+            trained = StartComparison.Best(dev, new CrossEncoderScorer(saved), "the fine-tuned model", ct);
+        }
+        var (keepTrained, delta, p) = StartComparison.Decide(start, trained);
+        var inv = CultureInfo.InvariantCulture;
+        var source = $"dev: {dev.QueryCount} queries, BM25 top {parse.GetValue(DevCandidates)}, nDCG@10";
+        var table =
+            "| pipeline on dev | score mode | nDCG@10 (95% bootstrap CI) |\n| --- | --- | --- |\n" +
+            $"| BM25 top {parse.GetValue(DevCandidates)} | - | {new DevPipeline("BM25", dev.Bm25!, "bm25", null).WithInterval()} |\n" +
+            (start.Mode == "bm25" ? "" : $"| {start.Name} | {Describe(start)} | {start.WithInterval()} |\n") +
+            $"| {trained.Name} | {Describe(trained)} | {trained.WithInterval()} |\n\n" +
+            string.Create(inv, $"Difference fine-tuned - start: {delta:+0.0000;-0.0000;0.0000}, paired randomization test p = {p:0.000} ({dev.QueryCount} dev queries; kept when higher and p < {StartComparison.Alpha}). ");
+        if (keepTrained || start.Mode == "bm25" || parse.GetValue(KeepTrained))
+        {
+            new RerankerSettings(trained.Weight, source, parse.GetValue(MaxLength), trained.Mode).Write(output);
+            var verdict = keepTrained
+                ? "The fine-tuned model beats the starting point on dev and is the one saved here."
+                : start.Mode != "bm25"
+                ? "The fine-tuned model does not beat the starting model on dev beyond noise; it is saved because --keep-trained was given."
+                : "The fine-tuned model does not beat BM25 on dev beyond noise; it is saved because the base model had no ranking head to fall back on. The interpolation weight tuned on dev limits the harm; check it on your own queries.";
+            log.LogInformation("Dev nDCG@10: start {Start}, fine-tuned {Trained}; difference {Delta:+0.0000;-0.0000}, p = {P:0.000}. {Verdict}",
+                start.WithInterval(), trained.WithInterval(), delta, p, verdict);
+            File.AppendAllText(Path.Combine(output, "README.md"), "\n## Reranking on dev (saved model, reloaded)\n\n" + table + verdict + "\n");
+            return;
+        }
+
+        // Not better beyond noise: ship the starting model, with its weight tuned on this dev set, and say why.
+        var trainedCard = File.ReadAllText(Path.Combine(output, "README.md"));
+        Rerank.Lucene.Output.AtomicFolder.Write(output, staging =>
+        {
+            foreach (var file in Directory.GetFiles(baseFolder))
+            {
+                var name = Path.GetFileName(file);
+                if (name is "README.md" or RerankerSettings.FileName || !Rerank.Lucene.Output.OutputTarget.ModelFolderFiles.Contains(name)) continue;
+                File.Copy(file, Path.Combine(staging, name));
+            }
+            new RerankerSettings(start.Weight, source, parse.GetValue(MaxLength), start.Mode).Write(staging);
+            File.WriteAllText(Path.Combine(staging, "README.md"),
+                "# Starting model kept\n\n" +
+                $"`rerank-train` fine-tuned {start.Name[4..].TrimEnd(')').Replace("(", "", StringComparison.Ordinal)} on this index, but the result did not beat it on the dev queries " +
+                "beyond noise, so these are the starting weights, unchanged; only the interpolation weight and score mode were tuned on dev.\n\n" +
+                table + "\n\n## The fine-tuning run that was not kept\n\n" + trainedCard.Replace("\n# ", "\n### ", StringComparison.Ordinal));
+        });
+        log.LogWarning("The fine-tuned model is not better than the starting model on dev beyond noise (start {Start}, fine-tuned {Trained}, p = {P:0.000}): {Output} holds the starting model's weights, with the weight tuned on dev. Training more queries, or --dev-qrels with more dev queries, can change that.",
+            start.WithInterval(), trained.WithInterval(), p, output);
+    }
+
+    private static string Describe(DevPipeline pipeline) => pipeline.Mode == "interpolate"
+        ? string.Create(CultureInfo.InvariantCulture, $"interpolate, weight {pipeline.Weight:F2}")
+        : pipeline.Mode;
+
+    /// <summary>The default reranker's folder, the starting model when no --base is given.</summary>
+    private static string LocateDefaultBase()
+    {
+        try
+        {
+            return DefaultReranker.Locate();
+        }
+        catch (InvalidInputException e)
+        {
+            throw new InvalidInputException(e.Message + " Or pass --base DIR (a cross-encoder or BERT folder), or --base minilm to start from the bundled MiniLM-L6 encoder.");
+        }
+    }
+
+    private static (string Folder, string Name, Action Cleanup) ResolveBase(string basePath, bool isDefault, ILogger log)
+    {
+        if (isDefault) return (basePath, $"the default reranker ({basePath})", () => { });
+        if (!string.Equals(basePath, "minilm", StringComparison.OrdinalIgnoreCase)) return (basePath, basePath, () => { });
         var temp = BaseModelTemp.ForThisProcess;
         log.LogInformation("Importing the bundled MiniLM-L6 encoder as the base model");
         try

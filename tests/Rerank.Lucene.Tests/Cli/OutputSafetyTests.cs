@@ -1,3 +1,4 @@
+using Rerank.Lucene.Tests.Native;
 using Rerank.Lucene.Tests.Training.Cli;
 
 namespace Rerank.Lucene.Tests.Cli;
@@ -6,6 +7,7 @@ namespace Rerank.Lucene.Tests.Cli;
 /// Commands never delete or overwrite what is not their own output (issue: `rerank-train --output DIR`
 /// deleted the user's files in DIR; `--output models` would have deleted the default reranker).
 /// </summary>
+[Collection(TorchCollection.Name)]
 public sealed class OutputSafetyTests(TinyTrainingRunFixture run) : IClassFixture<TinyTrainingRunFixture>, IDisposable
 {
     private readonly TempFolder _temp = new("cli-output-safety");
@@ -59,7 +61,7 @@ public sealed class OutputSafetyTests(TinyTrainingRunFixture run) : IClassFixtur
         var dir = _temp.Combine("model");
         var first = await CliInvocation.RerankTrain(run.Args(dir, maxSteps: 1));
         Assert.True(first.ExitCode == 0, first.ToString());
-        Directory.Delete(dir + "-checkpoints", recursive: true);
+        Assert.False(Directory.Exists(dir + "-checkpoints"), "checkpoints are removed after a successful run");
         var before = File.ReadAllBytes(Path.Combine(dir, "model.safetensors"));
 
         var refused = await CliInvocation.RerankTrain(run.Args(dir, seed: 8, maxSteps: 1));

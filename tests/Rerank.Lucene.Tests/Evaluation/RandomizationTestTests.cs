@@ -39,3 +39,24 @@ public sealed class RandomizationTestTests
         Assert.InRange(p, 0.048, 0.054);
     }
 }
+
+public sealed class BootstrapIntervalTests
+{
+    [Fact]
+    public void ConstantValues_IntervalIsThePoint()
+    {
+        Assert.Equal((0.5, 0.5), BootstrapInterval.OfMean([0.5, 0.5, 0.5]));
+    }
+
+    [Fact]
+    public void ManyZeroOneValues_CloseToTheNormalInterval()
+    {
+        // 400 queries, 200 of value 1: mean 0.5, standard error sqrt(0.25 / 400) = 0.025, 95% ≈ 0.5 ± 0.049.
+        var values = Enumerable.Range(0, 400).Select(i => i % 2 == 0 ? 1.0 : 0.0).ToArray();
+
+        var (low, high) = BootstrapInterval.OfMean(values);
+
+        Assert.InRange(low, 0.445, 0.458);
+        Assert.InRange(high, 0.542, 0.555);
+    }
+}

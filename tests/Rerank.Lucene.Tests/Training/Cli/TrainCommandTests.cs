@@ -46,7 +46,7 @@ public sealed class TinyTrainingRunFixture : IDisposable
     [
         "--index", Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--output", output,
         "--base", Base, "--max-steps", $"{maxSteps}", "--batch-size", "2", "--max-length", $"{maxLength}", "--dev-fraction", "0.3",
-        "--range-min", "0", "--dev-candidates", "10", "--seed", $"{seed}", "--device", "cpu", .. extra,
+        "--range-min", "0", "--dev-candidates", "10", "--seed", $"{seed}", "--device", "cpu", "--keep-trained", .. extra,
     ];
 
     public void Dispose()
@@ -354,10 +354,10 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.Equal(File.ReadAllBytes(Path.Combine(reference, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
     }
 
-    /// <summary>A run on the bundled MiniLM base (no --base), which imports it into TMPDIR/rerank-train-minilm-PID.</summary>
+    /// <summary>A run on the bundled MiniLM base (--base minilm), which imports it into TMPDIR/rerank-train-minilm-PID.</summary>
     private string[] BundledBaseArgs(string output, params string[] more) =>
     [
-        "--index", run.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--output", output,
+        "--base", "minilm", "--index", run.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--output", output,
         "--max-steps", "5", "--batch-size", "1", "--max-length", "32", "--dev-fraction", "0.3", "--range-min", "0",
         "--dev-candidates", "5", "--device", "cpu", "--threads", "1", .. more,
     ];
@@ -505,7 +505,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
             "--write-mined", mined, "--mine-only");
         Assert.True(mining.ExitCode == 0, mining.ToString());
 
-        var result = await CliInvocation.RerankTrain("--index", run.Index, "--mined", mined, "--mined", mined, "--output", run.Temp.Combine("nodev"));
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", run.Index, "--mined", mined, "--mined", mined, "--output", run.Temp.Combine("nodev"));
 
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("error: 2 --mined files are pooled, so a held-out fraction of them would mix queries of other indexes into validation, " +
@@ -536,7 +536,7 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
     [Fact]
     public async Task Train_NoTrainingSource_ExitsTwoWithMessage()
     {
-        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--output", _temp.Combine("model"));
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--output", _temp.Combine("model"));
 
         Assert.Equal(2, result.ExitCode);
         Assert.Equal(OneSource, result.Error);
@@ -547,7 +547,7 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
     [Fact]
     public async Task Train_TwoTrainingSources_ExitsTwoWithMessage()
     {
-        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--output", _temp.Combine("model"),
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--output", _temp.Combine("model"),
             "--self-supervised", "--triples", _temp.Combine("triples.jsonl"));
 
         Assert.Equal(2, result.ExitCode);
@@ -557,7 +557,7 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
     [Fact]
     public async Task Train_QrelsWithoutQueries_ExitsTwoWithMessage()
     {
-        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--output", _temp.Combine("model"), "--qrels", SampleCorpus.Qrels);
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--output", _temp.Combine("model"), "--qrels", SampleCorpus.Qrels);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("error: --qrels needs --queries (the BEIR queries.jsonl holding the query texts).\n", result.Error);
@@ -568,7 +568,7 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
     [InlineData("1")]
     public async Task Train_DevFractionOutsideOpenUnitInterval_ExitsTwoWithMessage(string fraction)
     {
-        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--output", _temp.Combine("model"),
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--output", _temp.Combine("model"),
             "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--dev-fraction", fraction);
 
         Assert.Equal(2, result.ExitCode);
@@ -578,7 +578,7 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
     [Fact]
     public async Task Train_NoOutput_ExitsTwoWithMessage()
     {
-        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--self-supervised");
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--self-supervised");
 
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("error: --output DIR is required: the model folder to write (or pass --mine-only with --write-mined to mine without training).\n", result.Error);
@@ -587,7 +587,7 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
     [Fact]
     public async Task Train_MineOnlyWithoutWriteMined_ExitsTwoWithMessage()
     {
-        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--mine-only");
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--mine-only");
 
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("error: --mine-only needs --write-mined FILE (where the mined training groups go).\n", result.Error);
@@ -599,7 +599,7 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
     {
         var missing = _temp.Combine("no-index");
 
-        var result = await CliInvocation.RerankTrain("--index", missing, "--output", _temp.Combine("model"), "--self-supervised");
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", missing, "--output", _temp.Combine("model"), "--self-supervised");
 
         Assert.Equal(2, result.ExitCode);
         Assert.Equal($"error: '{missing}' is not a SearchRerank index: expected a folder with searchrerank-index.json and a Lucene index, " +

@@ -1,0 +1,84 @@
+using Rerank.Lucene.Tests.Cli;
+using Rerank.Lucene.Tests.Native;
+
+namespace Rerank.Lucene.Tests.Training.Cli;
+
+/// <summary>
+/// rerank-train never ships a model worse than where it started: with the sample's 4 dev queries no
+/// difference can be significant (the smallest exact randomization p-value over 4 queries is 2/16),
+/// so the starting model must come back, unchanged, with a card that says why.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFixture<TinyTrainingRunFixture>
+{
+    /// <summary>The fixture's arguments without --keep-trained.</summary>
+    private string[] ArgsKeepingStart(string output, params string[] extra) =>
+        [.. run.Args(output, maxSteps: 3, extra: extra).Where(a => a != "--keep-trained")];
+
+    [Fact]
+    public async Task Train_NotBetterThanTheStartOnDev_SavesTheStartingWeightsAndSaysSo()
+    {
+        var output = run.Temp.Combine("kept-start");
+
+        var result = await CliInvocation.RerankTrain(ArgsKeepingStart(output));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        Assert.Equal(File.ReadAllText(Path.Combine(run.Base, "config.json")), File.ReadAllText(Path.Combine(output, "config.json")));
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.StartsWith("# Starting model kept\n", card);
+        Assert.Matches(@"paired randomization test p = (0\.[1-9]\d\d|1\.000)", card);
+        Assert.Contains("95% CI", card);
+        Assert.Contains("## The fine-tuning run that was not kept", card);
+        Assert.Contains("searchrerank.json", Directory.GetFiles(output).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Train_KeepTrained_SavesTheFineTunedWeightsWithTheComparison()
+    {
+        var output = run.Temp.Combine("kept-trained");
+
+        var result = await CliInvocation.RerankTrain([.. ArgsKeepingStart(output), "--keep-trained"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.Contains("it is saved because --keep-trained was given", card);
+    }
+
+    [Fact]
+    public async Task Train_NoBase_StartsFromTheDefaultReranker()
+    {
+        var models = run.Temp.Combine("models-" + Guid.NewGuid().ToString("N"));
+        var reranker = Directory.CreateDirectory(Path.Combine(models, "default-reranker")).FullName;
+        foreach (var file in Directory.GetFiles(run.Base)) File.Copy(file, Path.Combine(reranker, Path.GetFileName(file)));
+        var output = run.Temp.Combine("from-default");
+        var args = ArgsKeepingStart(output).ToList();
+        var at = args.IndexOf("--base");
+        args.RemoveRange(at, 2);
+
+        using var child = ChildProcess.RerankTrain(new Dictionary<string, string> { ["SEARCHRERANK_MODELS"] = models }, [.. args, "--threads", "1"]);
+        var code = await child.WaitForExit(seconds: 180);
+
+        Assert.True(code == 0, child.ToString());
+        Assert.Contains($"Training from the default reranker ({reranker})", child.Error);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(reranker, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+    }
+
+    [Fact]
+    public async Task Train_NoBaseAndNoDefaultReranker_ExitsTwoNamingTheWayOut()
+    {
+        var empty = run.Temp.Combine("no-models-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(empty);
+        var args = ArgsKeepingStart(run.Temp.Combine("never")).ToList();
+        args.RemoveRange(args.IndexOf("--base"), 2);
+
+        using var child = ChildProcess.RerankTrain(new Dictionary<string, string> { ["SEARCHRERANK_MODELS"] = empty }, [.. args]);
+        var code = await child.WaitForExit(seconds: 120);
+
+        // The child runs in the test program's folder, which holds no models/default-reranker either.
+        Assert.True(code == 2, child.ToString());
+        Assert.Contains("--base minilm", child.Error);
+        Assert.DoesNotContain("   at ", child.Error);
+    }
+}
