@@ -83,15 +83,18 @@ internal static class TrainCommand
     }
 
     /// <summary>
-    /// Parses and runs. Parse errors are bad input: one message per error on standard error, exit code 2.
+    /// Parses and runs. Parse errors (an unknown option, answered with the closest one; a missing or bad value)
+    /// are bad input: one message per error on standard error, exit code 2, before anything is read or trained.
     /// </summary>
     public static async Task<int> InvokeAsync(string[] args, InvocationConfiguration? config = null, CancellationToken ct = default)
     {
         config ??= new InvocationConfiguration();
-        var parse = Create().Parse(args);
-        if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
+        // No POSIX bundling: "-i" and "-o" stay whole words, a value such as "-queries" is never split into -q + "ueries".
+        var parse = Create().Parse(args, new ParserConfiguration { EnablePosixBundling = false });
+        var problems = CommandLineCheck.Problems(parse, "rerank-train");
+        if (problems.Count > 0 && CommandLineCheck.Runs(parse))
         {
-            foreach (var error in parse.Errors) await config.Error.WriteLineAsync($"error: {error.Message} (see --help)");
+            foreach (var problem in problems) await config.Error.WriteLineAsync($"error: {problem} (see --help)");
             return 2;
         }
         return await parse.InvokeAsync(config, ct);
