@@ -32,6 +32,14 @@ internal static class DemoCommand
     {
         Description = "How many sample queries to show.",
         DefaultValueFactory = _ => 3,
+        Validators =
+        {
+            result =>
+            {
+                if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, out var n) && n < 1)
+                    result.AddError($"--queries must be at least 1, found {n}.");
+            },
+        },
     };
 
     /// <summary>Builds the command.</summary>

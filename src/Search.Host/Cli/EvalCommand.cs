@@ -27,10 +27,10 @@ internal static class EvalCommand
         Required = true,
     };
 
-    private static readonly Option<int> Depth = new("--top", "-k")
+    private static readonly Option<int> Depth = new Option<int>("--top", "-k")
     {
         Description = "Documents retrieved and written per query. Default 1000 (as BEIR/Anserini runs; Recall@100 and MAP need depth).",
-    };
+    }.CheckedAs(typeof(SearchHostOptions), nameof(SearchHostOptions.EvalDepth));
 
     private static readonly Option<string> RunFile = new("--run")
     {
