@@ -48,7 +48,7 @@ internal static class DemoCommand
         var command = new Command("demo", "Index the sample corpus (once) and show BM25 vs reranked results side by side.\n\n" +
             "Example:\n  search-host demo\n  search-host demo --reranker models/my-reranker --queries 5")
         {
-            Corpus, Index, Queries, RerankingOptions.Reranker, RerankingOptions.Candidates, RerankingOptions.Device, RerankingOptions.Precision,
+            Corpus, Index, Queries, RerankingOptions.Reranker, RerankingOptions.NoRerank, RerankingOptions.Candidates, RerankingOptions.Device, RerankingOptions.Precision,
         };
         var bound = RerankingOptions.Bindings.ToDictionary(p => p.Key, p => p.Value);
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, bound, (services, token) =>
@@ -73,8 +73,12 @@ internal static class DemoCommand
         }
         using var bm25 = Bm25Searcher.Open(indexDir);
 
-        var model = options.Reranker.Model ?? DefaultReranker.Find();
-        if (model is null)
+        var model = RerankingOptions.Model(parse, options, useDefault: true);
+        if (model is null && parse.GetValue(RerankingOptions.NoRerank))
+        {
+            console.Out.WriteLine("No reranker (--no-rerank): showing BM25 only.");
+        }
+        else if (model is null)
         {
             console.Out.MarkupLine($"[yellow]No reranker: {Markup.Escape(DefaultReranker.RelativePath)} is missing.[/] {Markup.Escape(DefaultReranker.RebuildHint)} Showing BM25 only.");
         }

@@ -53,7 +53,7 @@ internal static class EvalCommand
         var command = new Command("eval", "Evaluate BM25, and with --reranker the reranked ranking, on queries with judgments: nDCG@10, MRR@10, MAP, Recall@100, P@10.\n\n" +
             "Example:\n  search-host eval --index .idx/scifact --queries ../shared/datasets/scifact/queries.jsonl --qrels ../shared/datasets/scifact/qrels/test.tsv --run bm25.run")
         {
-            CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, RerankedRunFile, Json,
+            CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, RerankedRunFile, Json, RerankingOptions.NoRerank,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -97,7 +97,7 @@ internal static class EvalCommand
 
         EvaluationResult? reranked = null;
         (double Weight, EvaluationResult Result)? interpolated = null;
-        if (options.Reranker.Model is { } model)
+        if (RerankingOptions.Model(parse, options, useDefault: false) is { } model)
         {
             using var encoder = CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
             var reranker = new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));

@@ -57,6 +57,31 @@ internal static class RerankingOptions
         Description = "Cross-encoder weight (0-1) for --score-mode interpolate. Default: the weight tuned on dev data and stored with the model.",
     }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.InterpolationWeight));
 
+    /// <summary>
+    /// <c>--no-rerank</c>: BM25 only. A flag typed on the command line overrides configuration, so it also
+    /// turns off a reranker set as SearchHost:Reranker:Model in appsettings.json or the environment.
+    /// </summary>
+    public static readonly Option<bool> NoRerank = new("--no-rerank")
+    {
+        Description = "BM25 only: no reranking, even when a reranker is set in appsettings.json or SEARCHRERANK_SearchHost__Reranker__Model, or models/default-reranker exists in the working folder.",
+    };
+
+    /// <summary>
+    /// The model to rerank with, or null for BM25 only: none with <c>--no-rerank</c> (a flag beats configuration),
+    /// else <c>--reranker</c> or the configured model, else, when <paramref name="useDefault"/>, the default model if present.
+    /// </summary>
+    /// <exception cref="Rerank.Lucene.InvalidInputException">Both <c>--no-rerank</c> and <c>--reranker</c> are typed.</exception>
+    public static string? Model(ParseResult parse, SearchHostOptions options, bool useDefault)
+    {
+        if (parse.GetValue(NoRerank))
+        {
+            if (parse.GetResult(Reranker) is { Implicit: false })
+                throw new Rerank.Lucene.InvalidInputException("--no-rerank and --reranker contradict each other; pass one of them.");
+            return null;
+        }
+        return options.Reranker.Model ?? (useDefault ? DefaultReranker.Find() : null);
+    }
+
     /// <summary>All reranking flags, in help order.</summary>
     public static Option[] All => [Reranker, Candidates, BatchSize, MaxLength, Device, Precision, Threads, ScoreMode, InterpolationWeight];
 

@@ -26,18 +26,13 @@ internal static class SearchCommand
 
     private const string NoMatches = "No documents match (after analysis the query may contain only stop words).";
 
-    private static readonly Option<bool> NoRerank = new("--no-rerank")
-    {
-        Description = "BM25 only, even when models/default-reranker exists in the working folder.",
-    };
-
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var command = new Command("search", "Search an index with BM25, optionally reranked by a cross-encoder (--reranker).\n\n" +
             "Examples:\n  search-host search --index .idx/sample \"how do vaccines train the immune system?\"\n  search-host search --index .idx/sample --reranker models/default-reranker \"why do bridges sway?\"\n  search-host search --index .idx/sample        (interactive)")
         {
-            Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax, NoRerank,
+            Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax, RerankingOptions.NoRerank,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -58,9 +53,7 @@ internal static class SearchCommand
         var syntax = parse.GetValue(LuceneSyntax) ? QuerySyntax.Lucene : QuerySyntax.BagOfWords;
         var json = parse.GetValue(Json);
         var query = parse.GetValue(Query);
-        if (parse.GetValue(NoRerank) && options.Reranker.Model is not null)
-            throw new InvalidInputException("--no-rerank and --reranker contradict each other; pass one of them.");
-        var model = parse.GetValue(NoRerank) ? null : options.Reranker.Model ?? DefaultReranker.Find();
+        var model = RerankingOptions.Model(parse, options, useDefault: true);
         if (model is not null && options.Reranker.Model is null)
             console.Error.WriteLine($"Reranking with the default model {model} (--no-rerank for BM25 only).");
         using var encoder = model is null ? null : DefaultReranker.Load(model, options);
