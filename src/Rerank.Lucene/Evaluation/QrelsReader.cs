@@ -66,6 +66,16 @@ public static class QrelsReader
 
             var queryId = columns[0];
             var docId = columns[columnCount.Value - 2];
+            foreach (var (what, id) in new[] { ("query id", queryId), ("document id", docId) })
+            {
+                if (IdRules.Problem(id) is { } problem)
+                {
+                    throw new InvalidInputException(
+                        $"{FileKind} '{path}', line {line.Number}: the {what} {IdRules.Quote(id)} {problem}, so it cannot match an id of a run file " +
+                        $"or an index. Fix the id on that line.",
+                        path, line.Number);
+                }
+            }
             var scoreText = columns[columnCount.Value - 1];
             if (!int.TryParse(scoreText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var relevance))
             {

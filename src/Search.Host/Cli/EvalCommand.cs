@@ -83,28 +83,31 @@ internal static class EvalCommand
             log.LogWarning("{Count} judged queries are not in {Queries} and score 0 (first: {First})", missing.Count, queriesPath, missing[0]);
         }
 
+        // Run files are written under temporary names and moved into place only when everything succeeded.
+        using var runs = new PendingRunFiles();
+        var runPath = parse.GetValue(RunFile);
+        var rerankedPath = parse.GetValue(RerankedRunFile);
+        var model = RerankingOptions.Model(parse, options, useDefault: false);
+        if (model is null && rerankedPath is not null)
+            throw new InvalidInputException("--reranked-run needs a model: pass --reranker DIR as well.");
+        // The model is loaded before BM25 ranks anything, so a bad model fails fast.
+        using var encoder = model is null ? null : CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
+
         // Rank exactly as the run file does (by printed score, ties by doc id), so the metrics
         // printed here are those any tool computes from the file we write.
-        var runPath = parse.GetValue(RunFile);
-        EvaluationResult bm25;
-        using (var runOutput = runPath is null ? TextWriter.Null : OpenRun(runPath))
-        {
-            bm25 = RunEvaluation.Evaluate(qrels, queries,
-                text => searcher.Rank(text, options.EvalDepth).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList(),
-                new TrecRunWriter(runOutput, "bm25"), ct);
-        }
-        if (runPath is not null) log.LogInformation("Wrote run {Run}", runPath);
+        var index = CommonOptions.RequireIndex(options);
+        var bm25 = RunEvaluation.Evaluate(qrels, queries,
+            text => searcher.Rank(text, options.EvalDepth).Select(h => new ScoredDocument(Writable(h.DocId, index), h.Score)).ToList(),
+            new TrecRunWriter(runs.Open(runPath, "--run"), "bm25"), ct);
 
         EvaluationResult? reranked = null;
         (double Weight, EvaluationResult Result)? interpolated = null;
-        if (RerankingOptions.Model(parse, options, useDefault: false) is { } model)
+        if (encoder is not null)
         {
-            using var encoder = CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
             var reranker = new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
             log.LogInformation("Reranking BM25 top {Candidates} with {Model} on {Device}, max length {MaxLength}",
                 reranker.Options.Candidates, model, encoder.Device, encoder.MaxLength);
-            var rerankedPath = parse.GetValue(RerankedRunFile);
-            using var rerankedOutput = rerankedPath is null ? TextWriter.Null : OpenRun(rerankedPath);
+            var rerankedOutput = runs.Open(rerankedPath, "--reranked-run");
             var judged = qrels.QueryIds.Count(queries.ContainsKey);
             // Score each query's candidates once; the interpolated ranking reuses the same scores.
             var scored = new Dictionary<string, IReadOnlyList<RerankedHit>>(StringComparer.Ordinal);
@@ -130,10 +133,9 @@ internal static class EvalCommand
                 }));
             }
         }
-        else if (parse.GetValue(RerankedRunFile) is not null)
-        {
-            throw new InvalidInputException("--reranked-run needs a model: pass --reranker DIR as well.");
-        }
+        runs.Commit();
+        if (runPath is not null) log.LogInformation("Wrote run {Run}", runPath);
+        if (rerankedPath is not null) log.LogInformation("Wrote run {Run}", rerankedPath);
 
         if (parse.GetValue(Json))
         {
@@ -172,19 +174,16 @@ internal static class EvalCommand
 
     private static string Format(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
 
-    private static StreamWriter OpenRun(string path)
-    {
-        try
-        {
-            var full = Path.GetFullPath(path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            return new StreamWriter(full) { NewLine = "\n" };
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidInputException($"Cannot write the run file '{path}': {e.Message}. Choose a writable path for --run.", path, inner: e);
-        }
-    }
+    /// <summary>
+    /// The id, when a run file can hold it. An index built by the library from ids that `search-host index` now
+    /// refuses (whitespace, control characters) is reported here, instead of as a writer's internal error.
+    /// </summary>
+    private static string Writable(string docId, string index) => IdRules.Problem(docId) is { } problem
+        ? throw new InvalidInputException(
+            $"The index '{index}' holds the document id {IdRules.Quote(docId)}, which {problem}: a TREC run file separates columns by whitespace " +
+            "and cannot hold it, and qrels cannot name it. Fix the ids in the corpus and rebuild the index (`search-host index` reports each such id with its line).",
+            index)
+        : docId;
 
     private static IEnumerable<(string, double)> Rows(MetricSet m) =>
     [
