@@ -58,6 +58,7 @@ internal static class TrainCommand
     private static readonly Option<int> CheckpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every N updates.", DefaultValueFactory = _ => 50 }.AtLeast(0);
     private static readonly Option<string> Device = new Option<string>("--device") { Description = "auto (CUDA when available, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" }.OneOf("auto", "cpu", "cuda");
     private static readonly Option<int> Threads = new Option<int>("--threads") { Description = "CPU threads for libtorch (default: one per core)." }.AtLeast(1);
+    private static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Show the stack trace of an unexpected error (bad input is always one message without one)." };
     private static readonly Option<bool> Float16 = new("--fp16-weights") { Description = "Save model.safetensors in float16 (half the size; scores change by ~1e-4)." };
 
     /// <summary>Builds the root command.</summary>
@@ -75,7 +76,7 @@ internal static class TrainCommand
             Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, Mined, WriteMined, MineOnly, SkipMissingDocuments, DevQrels, DevFraction, MaxDevQueries,
             DevCandidates, Base, Resume, Seed, Loss, Negatives, RangeMin, RangeMax, Sampling, FilterModel, FilterMargin, CorpusNegatives, Epochs, MaxSteps,
             BatchSize, GradAccumulation, LearningRate, WarmupRatio, WeightDecay, MaxGradNorm, MaxLength, EvalEvery, Patience,
-            CheckpointEvery, Device, Threads, Float16,
+            CheckpointEvery, Device, Threads, Float16, Verbose,
         ];
         foreach (var option in all) root.Options.Add(option);
         root.SetAction((parse, ct) => Task.FromResult(RunSafely(parse, ct)));
@@ -116,6 +117,12 @@ internal static class TrainCommand
         {
             error.WriteLine("cancelled; continue with --resume");
             return 130;
+        }
+        catch (Exception e) when (!parse.GetValue(Verbose))
+        {
+            // Exit code 1, as search-host: an unexpected failure, one line; --verbose shows where it happened.
+            error.WriteLine($"error: {e.Message} (run again with --verbose for details)");
+            return 1;
         }
     }
 

@@ -141,3 +141,39 @@ public sealed class SettingValueTests(SampleIndexFixture sample) : IClassFixture
         Assert.DoesNotContain("Exception", logged.ToString());
     }
 }
+
+/// <summary><c>rerank-train</c> on an unexpected failure: one line and exit 1, the stack trace only with --verbose, as search-host.</summary>
+public sealed class TrainFailureTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>, IDisposable
+{
+    private readonly TempFolder _temp = new("cli-train-failure");
+
+    public void Dispose() => _temp.Dispose();
+
+    private Task<CliResult> MineInto(string mined, params string[] extra) =>
+        CliInvocation.RerankTrain(["--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels,
+            "--mine-only", "--write-mined", mined, .. extra]);
+
+    [Fact]
+    public async Task Train_UnexpectedFailure_OneLineWithoutStackTrace()
+    {
+        var file = _temp.WriteFile("a-file", "not a folder");
+
+        var result = await MineInto(Path.Combine(file, "mined.jsonl"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.EndsWith(" (run again with --verbose for details)\n", result.Error);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Train_UnexpectedFailureWithVerbose_ShowsStackTrace()
+    {
+        var file = _temp.WriteFile("a-file", "not a folder");
+
+        var result = await MineInto(Path.Combine(file, "mined.jsonl"), "--verbose");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("   at ", result.Error);
+    }
+}
