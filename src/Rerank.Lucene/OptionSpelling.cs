@@ -47,7 +47,7 @@ internal static class OptionSpelling
         foreach (var option in options.Distinct(StringComparer.Ordinal))
         {
             var known = option.TrimStart('-').ToLowerInvariant();
-            if (known.Length == 0) continue;
+            if (known.Length < 2) continue; // a one-letter alias (-k) is never a convincing guess
             if (typed.Length >= 3 && known.StartsWith(typed, StringComparison.Ordinal)) prefixMatches.Add(option);
             var distance = Distance(typed, known);
             if (distance < bestDistance)

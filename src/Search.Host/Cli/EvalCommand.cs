@@ -23,7 +23,7 @@ internal static class EvalCommand
 
     private static readonly Option<string> QrelsFile = new("--qrels")
     {
-        Description = "Judgments: BEIR TSV (query-id corpus-id score, header optional) or TREC qrels (qid 0 docid rel). Only queries judged here are evaluated.",
+        Description = "Judgments: BEIR TSV (query-id corpus-id score; the header line 'query-id<TAB>corpus-id<TAB>score' is optional, no other header is accepted) or TREC qrels (qid 0 docid rel). Only queries judged here are evaluated.",
         Required = true,
     };
 
@@ -34,7 +34,7 @@ internal static class EvalCommand
 
     private static readonly Option<string> RunFile = new("--run")
     {
-        Description = "Write the ranking as a TREC run file (qid Q0 docid rank score tag) that trec_eval and Pyserini read.",
+        Description = "Write the ranking as a TREC run file (qid Q0 docid rank score tag) that trec_eval and Pyserini read. Written only when the evaluation succeeds.",
     };
 
     private static readonly Option<string> RerankedRunFile = new("--reranked-run")

@@ -13,7 +13,7 @@ internal static class SearchCommand
 {
     private static readonly Argument<string?> Query = new("query")
     {
-        Description = "The query. Omit it for an interactive prompt (empty line or Ctrl-D to quit).",
+        Description = "The query. Omit it for an interactive prompt (empty line or Ctrl-D to quit). A query that looks like an option (-vaccine) goes after --.",
         Arity = ArgumentArity.ZeroOrOne,
     };
 
