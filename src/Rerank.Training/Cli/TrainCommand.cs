@@ -79,6 +79,13 @@ internal static class TrainCommand
             CheckpointEvery, Device, Threads, Float16, Verbose,
         ];
         foreach (var option in all) root.Options.Add(option);
+        root.Validators.Add(result =>
+        {
+            // Checked here, with the flags' names, so an empty mining range fails before the index is opened.
+            var (min, max) = (result.GetValue(RangeMin), result.GetValue(RangeMax));
+            if (min >= 0 && max >= 1 && max <= min)
+                result.AddError($"--range-max must be greater than --range-min, found --range-min {min} and --range-max {max}: negatives come from BM25 ranks [range-min, range-max).");
+        });
         root.SetAction((parse, ct) => Task.FromResult(RunSafely(parse, ct)));
         return root;
     }

@@ -109,6 +109,27 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
     }
 }
 
+/// <summary><c>rerank-train</c> flags that only together are wrong.</summary>
+public sealed class TrainFlagCombinationTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>, IDisposable
+{
+    private readonly TempFolder _temp = new("cli-train-flags");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task Train_EmptyMiningRange_ExitsTwoNamingBothFlagsBeforeReadingAnything()
+    {
+        var output = _temp.Combine("model");
+
+        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels,
+            "--output", output, "--range-min", "50", "--range-max", "20");
+
+        UnknownOptionTests.AssertBadInput(result, "error: --range-max must be greater than --range-min, found --range-min 50 and --range-max 20: " +
+            "negatives come from BM25 ranks [range-min, range-max). (see --help)");
+        Assert.False(Directory.Exists(output));
+    }
+}
+
 /// <summary>Bad settings from the environment (or appsettings.json): one line each, and no stack trace logged on standard error.</summary>
 [Collection(ProcessStateCollection.Name)]
 public sealed class SettingValueTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>
