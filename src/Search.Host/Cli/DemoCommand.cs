@@ -16,6 +16,9 @@ namespace Search.Host.Cli;
 /// </summary>
 internal static class DemoCommand
 {
+    /// <summary>Hits shown per sample query, in each column.</summary>
+    private const int ShownPerQuery = 5;
+
     private static readonly Option<string> Corpus = new("--corpus")
     {
         Description = "Sample corpus folder (corpus.jsonl, queries.jsonl, qrels/test.tsv).",
@@ -85,6 +88,8 @@ internal static class DemoCommand
         using var encoder = model is null ? null : DefaultReranker.Load(model, options);
         var reranker = encoder is null ? null : new RerankingSearcher(bm25, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
         if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.Device}), BM25 top {reranker!.Options.Candidates} rescored.");
+        if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, ShownPerQuery, $"the {ShownPerQuery} hits shown per query") is { } note)
+            console.Error.WriteLine(note);
 
         var queries = QueryFileReader.Read(Path.Combine(corpus, "queries.jsonl"));
         var qrels = QrelsReader.Read(Path.Combine(corpus, "qrels", "test.tsv"));
@@ -109,11 +114,11 @@ internal static class DemoCommand
 
     private static void ShowQuery(ConsoleOutput console, QueryRecord query, Bm25Searcher bm25, RerankingSearcher? reranker, IReadOnlyDictionary<string, int> judged)
     {
-        const int shown = 5;
+        const int shown = ShownPerQuery;
         console.Out.WriteLine();
         console.Out.MarkupLine($"[bold]Query {Markup.Escape(query.Id)}:[/] {Markup.Escape(query.Text)}");
         var bm25Hits = bm25.Search(query.Text, shown);
-        var reranked = reranker?.Search(query.Text, shown);
+        var reranked = reranker is null ? null : RerankWindow.Search(bm25, reranker, query.Text, shown);
         var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("#").RightAligned()).AddColumn("BM25");
         if (reranked is not null) table.AddColumn("reranked (BM25 rank, move)");
         for (var i = 0; i < shown; i++)
@@ -123,7 +128,8 @@ internal static class DemoCommand
             if (reranked is not null)
             {
                 cells.Add(i < reranked.Count
-                    ? $"{Describe(reranked[i].DocId, reranked[i].Title, judged)} ({reranked[i].Bm25Rank}, {RankMove.Describe(reranked[i].Bm25Rank, reranked[i].Rank)})"
+                    ? $"{Describe(reranked[i].DocId, reranked[i].Title, judged)} ({reranked[i].Bm25Rank}, " +
+                      (reranked[i].CrossEncoderScore is null ? "not reranked)" : $"{RankMove.Describe(reranked[i].Bm25Rank, reranked[i].Rank)})")
                     : "");
             }
             table.AddRow(cells.ToArray());

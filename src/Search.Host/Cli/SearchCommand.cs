@@ -59,31 +59,12 @@ internal static class SearchCommand
         using var encoder = model is null ? null : DefaultReranker.Load(model, options);
         var reranker = encoder is null ? null : new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
 
-        var window = reranker?.Options.Candidates ?? 0;
-        if (reranker is not null && window < options.Top)
-        {
-            console.Error.WriteLine($"Note: --candidates {window} is below --top {options.Top}: the BM25 top {window} are reranked and hits " +
-                $"{window + 1} to {options.Top} follow in BM25 order with their BM25 scores (as Elasticsearch's rescore window_size). " +
-                $"Raise --candidates to {options.Top} or more to rerank every hit shown.");
-        }
+        if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, options.Top) is { } note) console.Error.WriteLine(note);
 
         void Answer(string text)
         {
-            if (reranker is null)
-            {
-                Show(console, json, text, searcher.Search(text, options.Top, syntax));
-                return;
-            }
-            // Like a rescore window: the first `window` BM25 hits are reranked and come first; up to --top,
-            // the BM25 hits below the window follow in their BM25 order, never dropped.
-            var bm25 = searcher.Search(text, Math.Max(window, options.Top), syntax);
-            var hits = reranker.Rerank(text, bm25.Take(window).ToList()).Take(options.Top)
-                .Select(h => new ShownHit(h.Rank, h.DocId, h.Score, h.Bm25Rank, h.Bm25Score, h.CrossEncoderScore, h.Title, h.Text))
-                .ToList();
-            hits.AddRange(bm25.Skip(window).Take(options.Top - hits.Count)
-                .Select(h => new ShownHit(hits.Count + 1, h.DocId, h.Score, h.Rank, h.Score, null, h.Title, h.Text)));
-            for (var i = 0; i < hits.Count; i++) hits[i] = hits[i] with { Rank = i + 1 };
-            ShowReranked(console, json, text, hits);
+            if (reranker is null) Show(console, json, text, searcher.Search(text, options.Top, syntax));
+            else ShowReranked(console, json, text, RerankWindow.Search(searcher, reranker, text, options.Top, syntax));
         }
 
         if (query is not null)
@@ -110,9 +91,6 @@ internal static class SearchCommand
         }
         return 0;
     }
-
-    /// <summary>A hit as shown with a reranker; <paramref name="CrossEncoderScore"/> is null below the rerank window (--candidates).</summary>
-    private sealed record ShownHit(int Rank, string DocId, double Score, int Bm25Rank, float Bm25Score, float? CrossEncoderScore, string Title, string Text);
 
     private static void ShowReranked(ConsoleOutput console, bool json, string query, IReadOnlyList<ShownHit> hits)
     {
