@@ -106,9 +106,10 @@ internal static class OptionSpelling
 /// <param name="ArgumentWords">Words the parser bound to the command's arguments (a query), except those after "--".</param>
 /// <param name="UnmatchedWords">Words the parser could not place.</param>
 /// <param name="ParserErrors">The parser's own error messages.</param>
+/// <param name="Subcommands">The names of the command's subcommands (empty for a leaf command).</param>
 internal sealed record CommandLineWords(
     string Command, IReadOnlyList<string> OptionNames, IReadOnlyList<string> ArgumentWords,
-    IReadOnlyList<string> UnmatchedWords, IReadOnlyList<string> ParserErrors)
+    IReadOnlyList<string> UnmatchedWords, IReadOnlyList<string> ParserErrors, IReadOnlyList<string>? Subcommands = null)
 {
     /// <summary>
     /// One message per problem: each option-looking word the command does not know (bound to an argument or
@@ -116,6 +117,13 @@ internal sealed record CommandLineWords(
     /// </summary>
     public List<string> Messages()
     {
+        // A mistyped command (`search-host serch --index idx`): its options belong to the command meant, so
+        // the command is the one problem to report.
+        if (Subcommands is { Count: > 0 } && UnmatchedWords.FirstOrDefault(w => !OptionSpelling.LooksLikeOption(w)) is { } typed)
+        {
+            var meant = OptionSpelling.Closest(typed, Subcommands);
+            return [$"unknown command '{typed}' for `{Command}`." + (meant is null ? $" Commands: {string.Join(", ", Subcommands)}." : $" Did you mean {meant}?")];
+        }
         var messages = new List<string>();
         foreach (var word in ArgumentWords.Where(OptionSpelling.LooksLikeOption))
             messages.Add(OptionSpelling.UnknownOption(word, Command, OptionNames, tookItAsArgument: true));

@@ -40,6 +40,6 @@ internal static class CommandLineCheck
         var argumentWords = command.Children.OfType<ArgumentResult>()
             .SelectMany(a => a.Tokens).Where(t => !literal.Contains(t)).Select(t => t.Value).ToList();
         return new CommandLineWords(string.Join(' ', path), names, argumentWords, parse.UnmatchedTokens,
-            parse.Errors.Select(e => e.Message).ToList()).Messages();
+            parse.Errors.Select(e => e.Message).ToList(), command.Command.Subcommands.Select(c => c.Name).ToList()).Messages();
     }
 }

@@ -147,4 +147,20 @@ public sealed class UnknownOptionTests(SampleIndexFixture sample) : IClassFixtur
 
         AssertBadInput(result, "error: unknown option '--mine-onyl' for `rerank-train`. Did you mean --mine-only? (see --help)");
     }
+
+    [Fact]
+    public async Task MistypedCommand_ExitsTwoSuggestingTheCommandNotItsOptions()
+    {
+        var result = await CliInvocation.SearchHost("serch", "--index", sample.Index, "tides");
+
+        AssertBadInput(result, "error: unknown command 'serch' for `search-host`. Did you mean search? (see --help)");
+    }
+
+    [Fact]
+    public async Task MistypedSubcommand_ExitsTwoSuggestingIt()
+    {
+        var result = await CliInvocation.SearchHost("model", "conver-fp16", "--input", "a", "--output", "b");
+
+        AssertBadInput(result, "error: unknown command 'conver-fp16' for `search-host model`. Did you mean convert-fp16? (see --help)");
+    }
 }
