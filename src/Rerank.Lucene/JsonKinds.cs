@@ -16,4 +16,24 @@ internal static class JsonKinds
         JsonValueKind.Null => "null",
         _ => "nothing",
     };
+
+    /// <summary>
+    /// The string value of <paramref name="value"/>, or null when it holds an escaped lone surrogate
+    /// ("\ud800" without its pair), which is not text: System.Text.Json refuses to decode it.
+    /// </summary>
+    public static string? TryGetString(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The end of a message for a string that <see cref="TryGetString"/> could not decode.</summary>
+    public const string LoneSurrogate =
+        "holds an escaped half of a UTF-16 surrogate pair (such as \\ud800 without the \\udc00-\\udfff that must follow), which is not text. Fix that escape";
 }

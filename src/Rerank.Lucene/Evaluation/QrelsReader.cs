@@ -7,7 +7,10 @@ namespace Rerank.Lucene.Evaluation;
 /// BEIR TSV, <c>query-id corpus-id score</c> (3 columns, with an optional header line
 /// <c>query-id	corpus-id	score</c>), or TREC qrels, <c>qid iter docid rel</c> (4 columns;
 /// <c>iter</c> is ignored, as trec_eval ignores it). Columns are separated by tabs or spaces;
-/// blank lines are skipped. One file uses one layout throughout.
+/// blank lines are skipped. One file uses one layout throughout. A first line whose last column is
+/// not a number but is not the BEIR header (e.g. <c>qid cid score</c>) is reported as a header that
+/// is not recognised, never skipped: it could as well be a judgment with a typo. Ids may not contain
+/// control characters.
 /// </summary>
 /// <example>
 /// <code>
@@ -41,6 +44,16 @@ public static class QrelsReader
             var isFirst = firstContentLine;
             firstContentLine = false;
             if (isFirst && IsBeirHeader(columns)) continue;
+            if (isFirst && columns.Length is 3 or 4 && !double.TryParse(columns[^1], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            {
+                // Another header ("qid cid score", "query_id doc_id relevance") is refused rather than guessed at: a first
+                // judgment with a typo in its relevance must not be dropped silently as if it were a header.
+                throw new InvalidInputException(
+                    $"{FileKind} '{path}', line {line.Number}: '{Utf8LineReader.Excerpt(line.Text)}' looks like a header, but the only header " +
+                    "recognised is BEIR's 'query-id<TAB>corpus-id<TAB>score'. Replace that line with it, or delete the line " +
+                    "(TREC qrels have no header).",
+                    path, line.Number);
+            }
 
             if (columnCount is null)
             {
@@ -66,6 +79,16 @@ public static class QrelsReader
 
             var queryId = columns[0];
             var docId = columns[columnCount.Value - 2];
+            foreach (var (what, id) in new[] { ("query id", queryId), ("document id", docId) })
+            {
+                if (IdRules.Problem(id) is { } problem)
+                {
+                    throw new InvalidInputException(
+                        $"{FileKind} '{path}', line {line.Number}: the {what} {IdRules.Quote(id)} {problem}, so it cannot match an id of a run file " +
+                        $"or an index. Fix the id on that line.",
+                        path, line.Number);
+                }
+            }
             var scoreText = columns[columnCount.Value - 1];
             if (!int.TryParse(scoreText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var relevance))
             {

@@ -24,7 +24,7 @@ public static class QueryFileReader
     /// <returns>The queries in the order of the file; at least one.</returns>
     /// <exception cref="InvalidInputException">The file is missing or unreadable, is not
     /// UTF-8, a line is not a JSON object, <c>_id</c> or <c>text</c> is missing, not a string
-    /// or empty, an id contains whitespace or repeats, or the file has no query at all.
+    /// or empty, an id contains whitespace or a control character or repeats, or the file has no query at all.
     /// The message names the file and line.</exception>
     public static IReadOnlyList<QueryRecord> Read(string path)
     {
@@ -79,11 +79,11 @@ public static class QueryFileReader
                     path, line.Number);
             }
             var id = RequiredString(root, "_id", line, path);
-            if (id.Length == 0 || id.Any(char.IsWhiteSpace))
+            if (IdRules.Problem(id) is { } problem)
             {
                 throw new InvalidInputException(
-                    $"{FileKind} '{path}', line {line.Number}: expected a non-empty \"_id\" without whitespace, " +
-                    $"found \"{id}\". Give the query an id such as \"q1\" (run files and qrels separate columns by whitespace).",
+                    $"{FileKind} '{path}', line {line.Number}: expected a non-empty \"_id\" without whitespace or control characters, " +
+                    $"found {IdRules.Quote(id)}, which {problem}. Give the query an id such as \"q1\" (run files and qrels separate columns by whitespace).",
                     path, line.Number);
             }
             var text = RequiredString(root, "text", line, path);
@@ -118,6 +118,7 @@ public static class QueryFileReader
                 $"Write the value in double quotes, e.g. {Example}.",
                 path, line.Number);
         }
-        return value.GetString()!;
+        return JsonKinds.TryGetString(value) ?? throw new InvalidInputException(
+            $"{FileKind} '{path}', line {line.Number}: \"{name}\" {JsonKinds.LoneSurrogate} on that line.", path, line.Number);
     }
 }

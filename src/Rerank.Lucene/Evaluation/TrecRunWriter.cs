@@ -48,7 +48,7 @@ public sealed class TrecRunWriter
     }
 
     /// <summary>Writes the results of one query, ranked as described on the class.</summary>
-    /// <param name="queryId">The query id; non-empty, without whitespace.</param>
+    /// <param name="queryId">The query id; non-empty, without whitespace or control characters.</param>
     /// <param name="hits">The retrieved documents in any order; each document once, finite scores.</param>
     /// <returns>The document ids in the order written (rank 1 first): the ranking an evaluation of
     /// this file sees, for <see cref="Evaluator"/>.</returns>
@@ -110,10 +110,10 @@ public sealed class TrecRunWriter
 
     private static void RequireToken(string? value, string parameter, string what)
     {
-        if (string.IsNullOrEmpty(value) || value.Any(char.IsWhiteSpace))
+        if (value is null || IdRules.Problem(value) is not null)
         {
             throw new ArgumentException(
-                $"The {what} \"{value}\" cannot be written to a run file: it must be non-empty and without whitespace.",
+                $"The {what} {(value is null ? "null" : IdRules.Quote(value))} cannot be written to a run file: it must be non-empty and without whitespace or control characters.",
                 parameter);
         }
     }

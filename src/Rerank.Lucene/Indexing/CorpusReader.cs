@@ -61,10 +61,12 @@ public static class CorpusReader
     /// so the heading is not counted twice in a flat index. Line ends are normalised to "\n".
     /// </summary>
     /// <param name="folder">The folder.</param>
+    /// <param name="skipInvalid">Leave out the files <see cref="CheckFolder"/> reports instead of stopping at the first.</param>
     /// <returns>A lazy sequence of documents.</returns>
-    /// <exception cref="InvalidInputException">The folder does not exist (thrown at once), or, during enumeration,
-    /// a file is not valid UTF-8, is empty, or two files map to the same id (e.g. <c>a.txt</c> and <c>a.md</c>).</exception>
-    public static IEnumerable<CorpusDocument> ReadFolder(string folder)
+    /// <exception cref="InvalidInputException">The folder does not exist (thrown at once), or, during enumeration and
+    /// unless <paramref name="skipInvalid"/>, a file is not valid UTF-8, is empty, cannot be read, has a path with
+    /// whitespace or control characters (its id), or two files map to the same id (e.g. <c>a.txt</c> and <c>a.md</c>).</exception>
+    public static IEnumerable<CorpusDocument> ReadFolder(string folder, bool skipInvalid = false)
     {
         ArgumentNullException.ThrowIfNull(folder);
         if (!Directory.Exists(folder))
@@ -74,7 +76,7 @@ public static class CorpusReader
         }
         return new CorpusSequence(
             $"folder of .txt/.md files {Path.GetFullPath(folder)}",
-            () => ReadFolderCore(folder),
+            () => ReadFolderCore(folder, skipInvalid),
             _ => ListFolder(folder).Count);
     }
 
@@ -120,7 +122,7 @@ public static class CorpusReader
             }
             var id = root.TryGetProperty(options.IdField, out var idValue) ? idValue.ValueKind switch
             {
-                JsonValueKind.String => idValue.GetString()!,
+                JsonValueKind.String => Text(path, n, options.IdField, idValue),
                 JsonValueKind.Number => idValue.GetRawText(),
                 _ => throw WrongType(path, n, options.IdField, "a string or number", idValue.ValueKind),
             } : throw MissingField(path, n, "id", options.IdField, root, "--id-field");
@@ -128,6 +130,13 @@ public static class CorpusReader
             {
                 throw new InvalidInputException(
                     $"{path} line {n}: expected a non-empty id in field '{options.IdField}', found an empty string. Give the document an id or remove the line.",
+                    path, n);
+            }
+            if (IdRules.Problem(id) is { } problem)
+            {
+                throw new InvalidInputException(
+                    $"{path} line {n}: the document id {IdRules.Quote(id)} in field '{options.IdField}' {problem}; run files and qrels separate columns by whitespace, " +
+                    "so `search-host eval` could not write or match it. Change the id on that line (e.g. replace spaces with '_').",
                     path, n);
             }
             var title = options.TitleField is { } tf && root.TryGetProperty(tf, out var titleValue)
@@ -149,10 +158,14 @@ public static class CorpusReader
 
     private static string StringOrEmpty(string path, int n, string field, JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.String => value.GetString()!,
+        JsonValueKind.String => Text(path, n, field, value),
         JsonValueKind.Null => "",
         _ => throw WrongType(path, n, field, "a string", value.ValueKind),
     };
+
+    private static string Text(string path, int n, string field, JsonElement value) =>
+        JsonKinds.TryGetString(value) ?? throw new InvalidInputException(
+            $"{path} line {n}: field '{field}' {JsonKinds.LoneSurrogate} on that line.", path, n);
 
     private static InvalidInputException MissingField(string path, int n, string role, string field, JsonElement root, string flag)
     {
@@ -167,39 +180,95 @@ public static class CorpusReader
     private static InvalidInputException WrongType(string path, int n, string field, string expected, JsonValueKind found) =>
         new($"{path} line {n}: expected field '{field}' to be {expected}, found {JsonKinds.Describe(found)}. Fix the value on that line.", path, n);
 
-    private static IEnumerable<CorpusDocument> ReadFolderCore(string folder)
+    private static IEnumerable<CorpusDocument> ReadFolderCore(string folder, bool skipInvalid)
     {
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (file, relative) in ListFolder(folder))
         {
-            var id = Path.ChangeExtension(relative, null)!.Replace(Path.DirectorySeparatorChar, '/');
-            if (seen.TryGetValue(id, out var first))
+            var (doc, problem) = ReadFolderFile(file, relative, seen);
+            if (problem is not null)
             {
-                throw new InvalidInputException(
-                    $"{file}: duplicate document id '{id}', also the id of '{first}'. Document ids come from file names without extension: rename one of the files.",
-                    file);
+                if (skipInvalid) continue;
+                throw problem;
             }
-            seen.Add(id, file);
-            var lines = Utf8LineReader.ReadLines(file, "Document file", "a UTF-8 text file").Select(l => l.Text).ToList();
-            var title = "";
-            var text = string.Join('\n', lines);
-            if (file.EndsWith(".md", StringComparison.OrdinalIgnoreCase))
-            {
-                var i = lines.FindIndex(l => !string.IsNullOrWhiteSpace(l));
-                if (i >= 0)
-                {
-                    title = lines[i].Trim().TrimStart('#').Trim();
-                    text = string.Join('\n', lines.Skip(i + 1)).Trim('\n');
-                }
-            }
-            if (string.IsNullOrWhiteSpace(title) && string.IsNullOrWhiteSpace(text))
-            {
-                throw new InvalidInputException(
-                    $"{file}: document '{id}' is empty: expected a title or text, found neither. Remove the file or give it some text.",
-                    file, 1);
-            }
-            yield return new CorpusDocument(id, title, text);
+            yield return doc!;
         }
+    }
+
+    /// <summary>
+    /// Reads every <c>.txt</c> and <c>.md</c> file under <paramref name="folder"/> as <see cref="ReadFolder"/> does and
+    /// returns one problem per file that cannot be indexed (not UTF-8, empty, unreadable, an id that run files cannot
+    /// hold, an id taken by an earlier file), each message naming the file and the fix; empty when all are fine.
+    /// </summary>
+    /// <param name="folder">The folder.</param>
+    /// <exception cref="InvalidInputException">The folder does not exist.</exception>
+    public static IReadOnlyList<InvalidInputException> CheckFolder(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (!Directory.Exists(folder))
+        {
+            throw new InvalidInputException(
+                $"Corpus folder '{folder}' does not exist: expected a folder of .txt/.md files. Check the --corpus path.", folder);
+        }
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var problems = new List<InvalidInputException>();
+        foreach (var (file, relative) in ListFolder(folder))
+        {
+            if (ReadFolderFile(file, relative, seen).Problem is { } problem) problems.Add(problem);
+        }
+        return problems;
+    }
+
+    /// <summary>One file of a folder corpus as a document, or the reason it cannot be one. <paramref name="seen"/>
+    /// maps the ids of the files read so far to their paths; a good file is added.</summary>
+    private static (CorpusDocument? Doc, InvalidInputException? Problem) ReadFolderFile(string file, string relative, Dictionary<string, string> seen)
+    {
+        var id = Path.ChangeExtension(relative, null)!.Replace(Path.DirectorySeparatorChar, '/');
+        if (IdRules.Problem(id) is { } idProblem)
+        {
+            return (null, new InvalidInputException(
+                $"{file}: the document id {IdRules.Quote(id)} (the path without extension) {idProblem}; run files and qrels separate columns by whitespace, " +
+                "so `search-host eval` could not write or match it. Rename the file (e.g. replace spaces with '_').",
+                file));
+        }
+        if (seen.TryGetValue(id, out var first))
+        {
+            return (null, new InvalidInputException(
+                $"{file}: duplicate document id '{id}', also the id of '{first}'. Document ids come from file names without extension: rename one of the files.",
+                file));
+        }
+        List<string> lines;
+        try
+        {
+            lines = Utf8LineReader.ReadLines(file, "Document file", "a UTF-8 text file").Select(l => l.Text).ToList();
+        }
+        catch (InvalidInputException e)
+        {
+            return (null, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, new InvalidInputException($"Document file '{file}' cannot be read: {e.Message} Check that the file is readable.", file, null, e));
+        }
+        var title = "";
+        var text = string.Join('\n', lines);
+        if (file.EndsWith(".md", StringComparison.OrdinalIgnoreCase))
+        {
+            var i = lines.FindIndex(l => !string.IsNullOrWhiteSpace(l));
+            if (i >= 0)
+            {
+                title = lines[i].Trim().TrimStart('#').Trim();
+                text = string.Join('\n', lines.Skip(i + 1)).Trim('\n');
+            }
+        }
+        if (string.IsNullOrWhiteSpace(title) && string.IsNullOrWhiteSpace(text))
+        {
+            return (null, new InvalidInputException(
+                $"{file}: document '{id}' is empty: expected a title or text, found neither. Remove the file or give it some text.",
+                file, 1));
+        }
+        seen.Add(id, file);
+        return (new CorpusDocument(id, title, text), null);
     }
 
     private static List<(string File, string Relative)> ListFolder(string folder)

@@ -233,17 +233,35 @@ public sealed class Bm25Searcher : IDisposable
         {
             return parser.Parse(query);
         }
+        catch (ParseException e) when (IsTooManyClauses(e))
+        {
+            // Valid syntax, but more terms than one BooleanQuery may hold; the parser wraps the limit as a parse error.
+            var terms = BagOfWordsQuery.CountTerms(view.Analyzer, view.Fields[^1], query).Sum(t => t.Value);
+            throw new InvalidInputException(
+                $"The query has {terms:N0} terms after analysis ({query.Length:N0} characters); with --lucene-syntax each term is a clause of one " +
+                $"boolean query, and Lucene allows at most {BooleanQuery.MaxClauseCount:N0}. Shorten the query to {BooleanQuery.MaxClauseCount:N0} terms " +
+                "or fewer, group terms in parentheses (each group counts once), or drop --lucene-syntax: a plain query has no such limit.", inner: e);
+        }
         catch (ParseException e)
         {
             throw new InvalidInputException(
-                $"Cannot parse '{query}' as Lucene query syntax: {DescribeParseError(e, query)}. "
+                $"Cannot parse '{Utf8LineReader.Excerpt(query)}' as Lucene query syntax: {DescribeParseError(e, query)}. "
                 + "Fix the syntax, or drop --lucene-syntax to search the text as plain words.", inner: e);
         }
         catch (BooleanQuery.TooManyClausesException e)
         {
             throw new InvalidInputException(
-                $"Query '{query}' expands to more than {BooleanQuery.MaxClauseCount} terms. Use a longer prefix or fewer wildcards.", inner: e);
+                $"Query '{Utf8LineReader.Excerpt(query)}' expands to more than {BooleanQuery.MaxClauseCount} terms. Use a longer prefix or fewer wildcards.", inner: e);
         }
+    }
+
+    private static bool IsTooManyClauses(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is BooleanQuery.TooManyClausesException) return true;
+        }
+        return false;
     }
 
     /// <summary>"unexpected 'X' at column N" from the parser's token (Lucene.Net wraps the parser's own

@@ -32,34 +32,35 @@ internal static class TrainCommand
     private static readonly Option<bool> SkipMissingDocuments = new("--skip-missing-documents") { Description = "Skip judgments of documents the index does not have (e.g. empty ones left out by `search-host index --skip-empty`) instead of stopping; the count is logged and goes into the model card." };
     private static readonly Option<string> DevQrels = new("--dev-qrels") { Description = "Dev judgments (with --queries). Default: hold out --dev-fraction of the training queries." };
     private static readonly Option<double> DevFraction = new("--dev-fraction") { Description = "Share of training queries held out for validation when no --dev-qrels is given.", DefaultValueFactory = _ => ValidationSplit.DefaultFraction };
-    private static readonly Option<int> MaxDevQueries = new("--max-dev-queries") { Description = "Cap on dev queries evaluated (seeded choice), to keep validation fast.", DefaultValueFactory = _ => 50 };
-    private static readonly Option<int> DevCandidates = new("--dev-candidates") { Description = "BM25 candidates reranked per dev query during validation.", DefaultValueFactory = _ => 20 };
+    private static readonly Option<int> MaxDevQueries = new Option<int>("--max-dev-queries") { Description = "Cap on dev queries evaluated (seeded choice), to keep validation fast.", DefaultValueFactory = _ => 50 }.AtLeast(1);
+    private static readonly Option<int> DevCandidates = new Option<int>("--dev-candidates") { Description = "BM25 candidates reranked per dev query during validation.", DefaultValueFactory = _ => 20 }.AtLeast(1);
     private static readonly Option<string> Base = new("--base") { Description = "Starting model: a cross-encoder or BERT encoder folder, or `minilm` for the bundled MiniLM-L6 encoder (no ranking head). Default: the default reranker (models/default-reranker, or $SEARCHRERANK_MODELS/default-reranker). The result is kept only if it beats the starting model on dev beyond noise." };
     private static readonly Option<bool> Resume = new("--resume") { Description = "Continue from the last checkpoint in OUTPUT-checkpoints (same settings required), e.g. after Ctrl-C, which saves one." };
     private static readonly Option<bool> KeepCheckpoints = new("--keep-checkpoints") { Description = "Keep OUTPUT-checkpoints (resumable checkpoints and best-so-far weights, several hundred MB for MiniLM) after a successful run; by default it is deleted once the model folder is written." };
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed for everything random: split, mining, head, shuffling, dropout.", DefaultValueFactory = _ => 42 };
-    private static readonly Option<string> Loss = new("--loss") { Description = "bce (pointwise, pos_weight = negatives per positive), listwise (softmax over 1 positive + N negatives) or pairwise (RankNet).", DefaultValueFactory = _ => "bce" };
-    private static readonly Option<int> Negatives = new("--negatives") { Description = "Hard negatives per judged positive, each in its own training row with that positive (default 3: the measured recipe in docs/BENCHMARKS.md).", DefaultValueFactory = _ => 3 };
-    private static readonly Option<int> RangeMin = new("--range-min") { Description = "First BM25 rank (0-based) negatives may come from; skips the top, where unjudged relevant documents gather.", DefaultValueFactory = _ => new MiningOptions().RangeMin };
-    private static readonly Option<int> RangeMax = new("--range-max") { Description = "BM25 rank (0-based, exclusive) negatives are taken below.", DefaultValueFactory = _ => new MiningOptions().RangeMax };
-    private static readonly Option<string> Sampling = new("--sampling") { Description = "random (seeded) or top: how negatives are picked from the range.", DefaultValueFactory = _ => "random" };
+    private static readonly Option<string> Loss = new Option<string>("--loss") { Description = "bce (pointwise, pos_weight = negatives per positive), listwise (softmax over 1 positive + N negatives) or pairwise (RankNet).", DefaultValueFactory = _ => "bce" }.OneOf("bce", "listwise", "pairwise");
+    private static readonly Option<int> Negatives = new Option<int>("--negatives") { Description = "Hard negatives per judged positive, each in its own training row with that positive (default 3: the measured recipe in docs/BENCHMARKS.md).", DefaultValueFactory = _ => 3 }.AtLeast(0);
+    private static readonly Option<int> RangeMin = new Option<int>("--range-min") { Description = "First BM25 rank (0-based) negatives may come from; skips the top, where unjudged relevant documents gather.", DefaultValueFactory = _ => new MiningOptions().RangeMin }.AtLeast(0);
+    private static readonly Option<int> RangeMax = new Option<int>("--range-max") { Description = "BM25 rank (0-based, exclusive) negatives are taken below.", DefaultValueFactory = _ => new MiningOptions().RangeMax }.AtLeast(1);
+    private static readonly Option<string> Sampling = new Option<string>("--sampling") { Description = "random (seeded) or top: how negatives are picked from the range.", DefaultValueFactory = _ => "random" }.OneOf("random", "top");
     private static readonly Option<string> FilterModel = new("--filter-model") { Description = "Cross-encoder folder that drops likely false negatives while mining: a candidate it scores at or above the query's lowest-scoring positive minus --filter-margin is not used as a negative. Scores every candidate (slow on CPU); consider --range-min 0 with it." };
-    private static readonly Option<float> FilterMargin = new("--filter-margin") { Description = "Margin of --filter-model, in its score units.", DefaultValueFactory = _ => 0f };
-    private static readonly Option<int> CorpusNegatives = new("--corpus-negatives") { Description = "Extra random corpus negatives per judged positive.", DefaultValueFactory = _ => 0 };
-    private static readonly Option<int> Epochs = new("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 1 };
-    private static readonly Option<int> MaxSteps = new("--max-steps") { Description = "Stop after this many optimizer updates (overrides --epochs)." };
-    private static readonly Option<int> BatchSize = new("--batch-size") { Description = "Query groups per micro-batch (each group = 1 positive + its negatives).", DefaultValueFactory = _ => 8 };
-    private static readonly Option<int> GradAccumulation = new("--grad-accumulation") { Description = "Micro-batches per optimizer update.", DefaultValueFactory = _ => 1 };
-    private static readonly Option<double> LearningRate = new("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => 5e-5 };
-    private static readonly Option<double> WarmupRatio = new("--warmup-ratio") { Description = "Share of updates with linear warmup; linear decay to 0 after.", DefaultValueFactory = _ => 0.1 };
-    private static readonly Option<double> WeightDecay = new("--weight-decay") { Description = "AdamW weight decay (not on biases and LayerNorm).", DefaultValueFactory = _ => 0.01 };
-    private static readonly Option<double> MaxGradNorm = new("--max-grad-norm") { Description = "Gradient clipping by global norm.", DefaultValueFactory = _ => 1.0 };
-    private static readonly Option<int> MaxLength = new("--max-length") { Description = "Max tokens per (query, document) pair during training and validation; stored with the model as its default. 128 keeps training near 10 pairs/s on 2 CPU cores.", DefaultValueFactory = _ => 128 };
-    private static readonly Option<int> EvalEvery = new("--eval-every") { Description = "Validate every N updates (0: only at the end).", DefaultValueFactory = _ => 30 };
-    private static readonly Option<int> Patience = new("--patience") { Description = "Stop after this many validations without improvement (default: never stop early)." };
-    private static readonly Option<int> CheckpointEvery = new("--checkpoint-every") { Description = "Write a checkpoint every N updates.", DefaultValueFactory = _ => 50 };
-    private static readonly Option<string> Device = new("--device") { Description = "auto (CUDA when available, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
-    private static readonly Option<int> Threads = new("--threads") { Description = "CPU threads for libtorch (default: one per core)." };
+    private static readonly Option<float> FilterMargin = new Option<float>("--filter-margin") { Description = "Margin of --filter-model, in its score units.", DefaultValueFactory = _ => 0f }.AtLeast(0f);
+    private static readonly Option<int> CorpusNegatives = new Option<int>("--corpus-negatives") { Description = "Extra random corpus negatives per judged positive.", DefaultValueFactory = _ => 0 }.AtLeast(0);
+    private static readonly Option<int> Epochs = new Option<int>("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 1 }.AtLeast(1);
+    private static readonly Option<int> MaxSteps = new Option<int>("--max-steps") { Description = "Stop after this many optimizer updates (overrides --epochs)." }.AtLeast(1);
+    private static readonly Option<int> BatchSize = new Option<int>("--batch-size") { Description = "Query groups per micro-batch (each group = 1 positive + its negatives).", DefaultValueFactory = _ => 8 }.AtLeast(1);
+    private static readonly Option<int> GradAccumulation = new Option<int>("--grad-accumulation") { Description = "Micro-batches per optimizer update.", DefaultValueFactory = _ => 1 }.AtLeast(1);
+    private static readonly Option<double> LearningRate = new Option<double>("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => 5e-5 }.Above(0);
+    private static readonly Option<double> WarmupRatio = new Option<double>("--warmup-ratio") { Description = "Share of updates with linear warmup; linear decay to 0 after.", DefaultValueFactory = _ => 0.1 }.Between(0, 1);
+    private static readonly Option<double> WeightDecay = new Option<double>("--weight-decay") { Description = "AdamW weight decay (not on biases and LayerNorm).", DefaultValueFactory = _ => 0.01 }.AtLeast(0.0);
+    private static readonly Option<double> MaxGradNorm = new Option<double>("--max-grad-norm") { Description = "Gradient clipping by global norm.", DefaultValueFactory = _ => 1.0 }.AtLeast(0.0);
+    private static readonly Option<int> MaxLength = new Option<int>("--max-length") { Description = "Max tokens per (query, document) pair during training and validation; stored with the model as its default. 128 keeps training near 10 pairs/s on 2 CPU cores.", DefaultValueFactory = _ => 128 }.AtLeast(4);
+    private static readonly Option<int> EvalEvery = new Option<int>("--eval-every") { Description = "Validate every N updates (0: only at the end).", DefaultValueFactory = _ => 30 }.AtLeast(0);
+    private static readonly Option<int> Patience = new Option<int>("--patience") { Description = "Stop after this many validations without improvement (default: never stop early)." }.AtLeast(1);
+    private static readonly Option<int> CheckpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every N updates.", DefaultValueFactory = _ => 50 }.AtLeast(0);
+    private static readonly Option<string> Device = new Option<string>("--device") { Description = "auto (CUDA when available, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" }.OneOf("auto", "cpu", "cuda");
+    private static readonly Option<int> Threads = new Option<int>("--threads") { Description = "CPU threads for libtorch (default: one per core)." }.AtLeast(1);
+    private static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Show the stack trace of an unexpected error (bad input is always one message without one)." };
     private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Replace an existing model folder at --output and an existing --write-mined file. A folder or file holding anything else is never replaced." };
     private static readonly Option<bool> KeepTrained = new("--keep-trained") { Description = "Save the fine-tuned weights even when they do not beat the starting model on dev beyond noise (the comparison is still reported). By default the starting model is kept then." };
     private static readonly Option<bool> Float16 = new("--fp16-weights") { Description = "Save model.safetensors in float16 (half the size; scores change by ~1e-4)." };
@@ -79,23 +80,33 @@ internal static class TrainCommand
             Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, Mined, WriteMined, MineOnly, SkipMissingDocuments, DevQrels, DevFraction, MaxDevQueries,
             DevCandidates, Base, Resume, Seed, Loss, Negatives, RangeMin, RangeMax, Sampling, FilterModel, FilterMargin, CorpusNegatives, Epochs, MaxSteps,
             BatchSize, GradAccumulation, LearningRate, WarmupRatio, WeightDecay, MaxGradNorm, MaxLength, EvalEvery, Patience,
-            CheckpointEvery, Device, Threads, Float16, Overwrite, KeepCheckpoints, KeepTrained,
+            CheckpointEvery, Device, Threads, Float16, Overwrite, KeepCheckpoints, KeepTrained, Verbose,
         ];
         foreach (var option in all) root.Options.Add(option);
+        root.Validators.Add(result =>
+        {
+            // Checked here, with the flags' names, so an empty mining range fails before the index is opened.
+            var (min, max) = (result.GetValue(RangeMin), result.GetValue(RangeMax));
+            if (min >= 0 && max >= 1 && max <= min)
+                result.AddError($"--range-max must be greater than --range-min, found --range-min {min} and --range-max {max}: negatives come from BM25 ranks [range-min, range-max).");
+        });
         root.SetAction((parse, ct) => Task.FromResult(RunSafely(parse, ct)));
         return root;
     }
 
     /// <summary>
-    /// Parses and runs. Parse errors are bad input: one message per error on standard error, exit code 2.
+    /// Parses and runs. Parse errors (an unknown option, answered with the closest one; a missing or bad value)
+    /// are bad input: one message per error on standard error, exit code 2, before anything is read or trained.
     /// </summary>
     public static async Task<int> InvokeAsync(string[] args, InvocationConfiguration? config = null, CancellationToken ct = default)
     {
         config ??= new InvocationConfiguration();
-        var parse = Create().Parse(args);
-        if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
+        // No POSIX bundling: "-i" and "-o" stay whole words, a value such as "-queries" is never split into -q + "ueries".
+        var parse = Create().Parse(args, new ParserConfiguration { EnablePosixBundling = false });
+        var problems = CommandLineCheck.Problems(parse, "rerank-train");
+        if (problems.Count > 0 && CommandLineCheck.Runs(parse))
         {
-            foreach (var error in parse.Errors) await config.Error.WriteLineAsync($"error: {error.Message} (see --help)");
+            foreach (var problem in problems) await config.Error.WriteLineAsync($"error: {problem} (see --help)");
             return 2;
         }
         return await parse.InvokeAsync(config, ct);
@@ -117,6 +128,12 @@ internal static class TrainCommand
         {
             error.WriteLine(CancelledMessage(parse));
             return 130;
+        }
+        catch (Exception e) when (!parse.GetValue(Verbose))
+        {
+            // Exit code 1, as search-host: an unexpected failure, one line; --verbose shows where it happened.
+            error.WriteLine($"error: {e.Message} (run again with --verbose for details)");
+            return 1;
         }
     }
 

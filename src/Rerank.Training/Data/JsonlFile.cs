@@ -77,7 +77,8 @@ internal static class JsonlFile
         if (value.ValueKind != JsonValueKind.String)
             throw new InvalidInputException(
                 $"'{path}' line {line}: field \"{field}\" must be a string, found a {Kind(value)}; expected {what}.", path, line);
-        var text = value.GetString()!;
+        var text = JsonKinds.TryGetString(value) ?? throw new InvalidInputException(
+            $"'{path}' line {line}: field \"{field}\" {JsonKinds.LoneSurrogate} on that line.", path, line);
         if (string.IsNullOrWhiteSpace(text))
             throw new InvalidInputException($"'{path}' line {line}: field \"{field}\" is empty; expected {what}.", path, line);
         return text;

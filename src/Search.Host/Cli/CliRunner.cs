@@ -54,8 +54,12 @@ internal static class CliRunner
         }
         catch (OptionsValidationException e)
         {
-            await error.WriteLineAsync($"error: invalid settings: {string.Join("; ", e.Failures.Select(f => f.TrimEnd('.')))}. " +
-                "Check the flags, appsettings.json and SEARCHRERANK_* environment variables.");
+            // One line per bad setting (flags are checked while parsing; these come from appsettings.json or the environment).
+            foreach (var failure in e.Failures)
+            {
+                await error.WriteLineAsync($"error: invalid settings: {failure.TrimEnd('.')}. " +
+                    "Check the flags, appsettings.json and SEARCHRERANK_* environment variables.");
+            }
             return BadInput;
         }
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)

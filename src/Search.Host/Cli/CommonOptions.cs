@@ -14,10 +14,10 @@ internal static class CommonOptions
     };
 
     /// <summary><c>--top</c>: number of hits to show.</summary>
-    public static readonly Option<int> Top = new("--top", "-k")
+    public static readonly Option<int> Top = new Option<int>("--top", "-k")
     {
         Description = "Number of hits to show. Default 10.",
-    };
+    }.CheckedAs(typeof(SearchHostOptions), nameof(SearchHostOptions.Top));
 
     /// <summary>The index folder from flags or configuration, or a clear error.</summary>
     public static string RequireIndex(SearchHostOptions options) =>

@@ -16,6 +16,9 @@ namespace Search.Host.Cli;
 /// </summary>
 internal static class DemoCommand
 {
+    /// <summary>Hits shown per sample query, in each column.</summary>
+    private const int ShownPerQuery = 5;
+
     private static readonly Option<string> Corpus = new("--corpus")
     {
         Description = "Sample corpus folder (corpus.jsonl, queries.jsonl, qrels/test.tsv).",
@@ -32,6 +35,14 @@ internal static class DemoCommand
     {
         Description = "How many sample queries to show.",
         DefaultValueFactory = _ => 3,
+        Validators =
+        {
+            result =>
+            {
+                if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, out var n) && n < 1)
+                    result.AddError($"--queries must be at least 1, found {n}.");
+            },
+        },
     };
 
     /// <summary>Builds the command.</summary>
@@ -40,7 +51,7 @@ internal static class DemoCommand
         var command = new Command("demo", "Index the sample corpus (once) and show BM25 vs reranked results side by side.\n\n" +
             "Example:\n  search-host demo\n  search-host demo --reranker models/my-reranker --queries 5")
         {
-            Corpus, Index, Queries, RerankingOptions.Reranker, RerankingOptions.Candidates, RerankingOptions.Device, RerankingOptions.Precision,
+            Corpus, Index, Queries, RerankingOptions.Reranker, RerankingOptions.NoRerank, RerankingOptions.Candidates, RerankingOptions.Device, RerankingOptions.Precision,
         };
         var bound = RerankingOptions.Bindings.ToDictionary(p => p.Key, p => p.Value);
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, bound, (services, token) =>
@@ -65,8 +76,12 @@ internal static class DemoCommand
         }
         using var bm25 = Bm25Searcher.Open(indexDir);
 
-        var model = options.Reranker.Model ?? DefaultReranker.Find();
-        if (model is null)
+        var model = RerankingOptions.Model(parse, options, useDefault: true);
+        if (model is null && parse.GetValue(RerankingOptions.NoRerank))
+        {
+            console.Out.WriteLine("No reranker (--no-rerank): showing BM25 only.");
+        }
+        else if (model is null)
         {
             var looked = string.Join(", ", DefaultReranker.SearchPaths());
             console.Out.MarkupLine($"[yellow]No reranker: no {DefaultReranker.FolderName} folder at {Markup.Escape(looked)}.[/] "
@@ -75,6 +90,8 @@ internal static class DemoCommand
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
         var reranker = encoder is null ? null : new RerankingSearcher(bm25, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
         if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.Device}), BM25 top {reranker!.Options.Candidates} rescored.");
+        if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, ShownPerQuery, $"the {ShownPerQuery} hits shown per query") is { } note)
+            console.Error.WriteLine(note);
 
         var queries = QueryFileReader.Read(Path.Combine(corpus, "queries.jsonl"));
         var qrels = QrelsReader.Read(Path.Combine(corpus, "qrels", "test.tsv"));
@@ -99,11 +116,11 @@ internal static class DemoCommand
 
     private static void ShowQuery(ConsoleOutput console, QueryRecord query, Bm25Searcher bm25, RerankingSearcher? reranker, IReadOnlyDictionary<string, int> judged)
     {
-        const int shown = 5;
+        const int shown = ShownPerQuery;
         console.Out.WriteLine();
         console.Out.MarkupLine($"[bold]Query {Markup.Escape(query.Id)}:[/] {Markup.Escape(query.Text)}");
         var bm25Hits = bm25.Search(query.Text, shown);
-        var reranked = reranker?.Search(query.Text, shown);
+        var reranked = reranker is null ? null : RerankWindow.Search(bm25, reranker, query.Text, shown);
         var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("#").RightAligned()).AddColumn("BM25");
         if (reranked is not null) table.AddColumn("reranked (BM25 rank, move)");
         for (var i = 0; i < shown; i++)
@@ -113,7 +130,8 @@ internal static class DemoCommand
             if (reranked is not null)
             {
                 cells.Add(i < reranked.Count
-                    ? $"{Describe(reranked[i].DocId, reranked[i].Title, judged)} ({reranked[i].Bm25Rank}, {RankMove.Describe(reranked[i].Bm25Rank, reranked[i].Rank)})"
+                    ? $"{Describe(reranked[i].DocId, reranked[i].Title, judged)} ({reranked[i].Bm25Rank}, " +
+                      (reranked[i].CrossEncoderScore is null ? "not reranked)" : $"{RankMove.Describe(reranked[i].Bm25Rank, reranked[i].Rank)})")
                     : "");
             }
             table.AddRow(cells.ToArray());

@@ -24,18 +24,18 @@ internal static class EvalCommand
 
     private static readonly Option<string> QrelsFile = new("--qrels")
     {
-        Description = "Judgments: BEIR TSV (query-id corpus-id score, header optional) or TREC qrels (qid 0 docid rel). Only queries judged here are evaluated.",
+        Description = "Judgments: BEIR TSV (query-id corpus-id score; the header line 'query-id<TAB>corpus-id<TAB>score' is optional, no other header is accepted) or TREC qrels (qid 0 docid rel). Only queries judged here are evaluated.",
         Required = true,
     };
 
-    private static readonly Option<int> Depth = new("--top", "-k")
+    private static readonly Option<int> Depth = new Option<int>("--top", "-k")
     {
         Description = "Documents retrieved and written per query. Default 1000 (as BEIR/Anserini runs; Recall@100 and MAP need depth).",
-    };
+    }.CheckedAs(typeof(SearchHostOptions), nameof(SearchHostOptions.EvalDepth));
 
     private static readonly Option<string> RunFile = new("--run")
     {
-        Description = "Write the ranking as a TREC run file (qid Q0 docid rank score tag) that trec_eval and Pyserini read.",
+        Description = "Write the ranking as a TREC run file (qid Q0 docid rank score tag) that trec_eval and Pyserini read. Written only when the evaluation succeeds.",
     };
 
     private static readonly Option<string> RerankedRunFile = new("--reranked-run")
@@ -59,7 +59,7 @@ internal static class EvalCommand
         var command = new Command("eval", "Evaluate BM25, and with --reranker the reranked ranking, on queries with judgments: nDCG@10, MRR@10, MAP, Recall@100, P@10.\n\n" +
             "Example:\n  search-host eval --index .idx/scifact --queries ../shared/datasets/scifact/queries.jsonl --qrels ../shared/datasets/scifact/qrels/test.tsv --run bm25.run")
         {
-            CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, RerankedRunFile, Overwrite, Json,
+            CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, RerankedRunFile, Overwrite, Json, RerankingOptions.NoRerank,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -105,48 +105,52 @@ internal static class EvalCommand
             log.LogWarning("{Count} judged queries are not in {Queries} and score 0 (first: {First})", missing.Count, queriesPath, missing[0]);
         }
 
+        var model = RerankingOptions.Model(parse, options, useDefault: false);
+        var rerankedPathGiven = parse.GetValue(RerankedRunFile);
+        if (model is null && rerankedPathGiven is not null)
+            throw new InvalidInputException("--reranked-run needs a model: pass --reranker DIR as well.");
+        // The model is loaded before BM25 ranks anything, so a bad model fails fast.
+        using var encoder = model is null ? null : CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
+
         // Rank exactly as the run file does (by printed score, ties by doc id), so the metrics
         // printed here are those any tool computes from the file we write.
         // Like with like: with a reranker, BM25 is evaluated (and written) at the depth the reranker
         // sees, its candidates, so MAP and Recall of both columns count the same number of documents.
         var depth = options.EvalDepth;
-        if (options.Reranker.Model is not null)
+        if (encoder is not null)
         {
             var candidates = RerankingOptions.ToRerankOptions(options.Reranker).Candidates;
             if (parse.GetResult(Depth) is { Implicit: false } && depth != candidates)
                 throw new InvalidInputException($"--top {depth} differs from --candidates {candidates}: with a reranker both rankings are evaluated at the depth of the candidates, so that MAP and Recall compare like with like. Drop --top, or set --candidates {depth}.");
             depth = candidates;
         }
+        var index = CommonOptions.RequireIndex(options);
         var runPath = parse.GetValue(RunFile);
         var rerankedPath = parse.GetValue(RerankedRunFile);
         CheckRunFiles(runPath, rerankedPath, parse.GetValue(Overwrite));
         EvaluationResult bm25;
         var unanswered = new List<string>();
-        using (var runFile = runPath is null ? null : AtomicFile.Create(runPath))
-        {
-            bm25 = RunEvaluation.Evaluate(qrels, queries,
-                text =>
-                {
-                    var hits = searcher.Rank(text, depth);
-                    if (hits.Count == 0) unanswered.Add(text);
-                    return hits.Select(h => new ScoredDocument(h.DocId, h.Score)).ToList();
-                },
-                new TrecRunWriter(runFile?.Writer ?? TextWriter.Null, "bm25"), ct);
-            runFile?.Commit();
-        }
-        if (runPath is not null) log.LogInformation("Wrote run {Run}", runPath);
+        // Run files are written under temporary names and moved into place only when everything succeeded.
+        using var runFile = runPath is null ? null : AtomicFile.Create(runPath);
+        using var rerankedFile = rerankedPath is null ? null : AtomicFile.Create(rerankedPath);
+        bm25 = RunEvaluation.Evaluate(qrels, queries,
+            text =>
+            {
+                var hits = searcher.Rank(text, depth);
+                if (hits.Count == 0) unanswered.Add(text);
+                return hits.Select(h => new ScoredDocument(Writable(h.DocId, index), h.Score)).ToList();
+            },
+            new TrecRunWriter(runFile?.Writer ?? TextWriter.Null, "bm25"), ct);
         if (unanswered.Count > 0)
             log.LogWarning("{Count} queries retrieved nothing (their words are all stop words or unknown to the index) and score 0, e.g. '{First}'", unanswered.Count, unanswered[0]);
 
         EvaluationResult? reranked = null;
         (double Weight, EvaluationResult Result)? interpolated = null;
-        if (options.Reranker.Model is { } model)
+        if (encoder is not null)
         {
-            using var encoder = CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
             var reranker = new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
             log.LogInformation("Reranking BM25 top {Candidates} with {Model} on {Device}, max length {MaxLength}",
                 reranker.Options.Candidates, model, encoder.Device, encoder.MaxLength);
-            using var rerankedFile = rerankedPath is null ? null : AtomicFile.Create(rerankedPath);
             var judged = qrels.QueryIds.Count(queries.ContainsKey);
             // Score each query's candidates once; the interpolated ranking reuses the same scores.
             var scored = new Dictionary<string, IReadOnlyList<RerankedHit>>(StringComparer.Ordinal);
@@ -161,7 +165,6 @@ internal static class EvalCommand
                     return hits.Select(h => new ScoredDocument(h.DocId, h.Score)).ToList();
                 }, new TrecRunWriter(rerankedFile?.Writer ?? TextWriter.Null, "rerank"), ct);
             });
-            rerankedFile?.Commit();
             var weight = options.Reranker.InterpolationWeight ?? encoder.Settings.InterpolationWeight;
             if (reranker.ScoreMode == ScoreMode.Replace && weight is { } w)
             {
@@ -173,10 +176,10 @@ internal static class EvalCommand
                 }));
             }
         }
-        else if (parse.GetValue(RerankedRunFile) is not null)
-        {
-            throw new InvalidInputException("--reranked-run needs a model: pass --reranker DIR as well.");
-        }
+        runFile?.Commit();
+        rerankedFile?.Commit();
+        if (runPath is not null) log.LogInformation("Wrote run {Run}", runPath);
+        if (rerankedPath is not null) log.LogInformation("Wrote run {Run}", rerankedPath);
 
         if (parse.GetValue(Json))
         {
@@ -244,6 +247,17 @@ internal static class EvalCommand
         if (runPath is not null && Path.GetFullPath(runPath) == Path.GetFullPath(rerankedPath))
             throw new InvalidInputException($"--run and --reranked-run are the same file '{runPath}'; give each its own file.", runPath);
     }
+
+    /// <summary>
+    /// The id, when a run file can hold it. An index built by the library from ids that `search-host index` now
+    /// refuses (whitespace, control characters) is reported here, instead of as a writer's internal error.
+    /// </summary>
+    private static string Writable(string docId, string index) => IdRules.Problem(docId) is { } problem
+        ? throw new InvalidInputException(
+            $"The index '{index}' holds the document id {IdRules.Quote(docId)}, which {problem}: a TREC run file separates columns by whitespace " +
+            "and cannot hold it, and qrels cannot name it. Fix the ids in the corpus and rebuild the index (`search-host index` reports each such id with its line).",
+            index)
+        : docId;
 
     private static IEnumerable<(string, double)> Rows(MetricSet m) =>
     [

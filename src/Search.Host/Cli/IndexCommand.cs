@@ -54,6 +54,12 @@ internal static class IndexCommand
         Description = "Leave out JSONL documents with neither title nor text instead of stopping at the first one.",
     };
 
+    private static readonly Option<bool> SkipInvalid = new("--skip-invalid")
+    {
+        Description = "For a folder of .txt/.md files: index the files that can be read and leave out those that cannot (not UTF-8, empty, " +
+            "a file name with spaces, a duplicate id), listing each on standard error. Without it, such files stop the command before anything is written.",
+    };
+
     private static readonly Option<bool> Overwrite = new("--overwrite")
     {
         Description = "Replace an existing index (the old one stays intact until the new one is complete).",
@@ -65,7 +71,7 @@ internal static class IndexCommand
         var command = new Command("index", "Build a BM25 index (English analysis, stored text) from a corpus.\n\n" +
             "Example:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample")
         {
-            Corpus, Index, Format, IdField, TitleField, TextField, Fields, K1, B, SkipEmpty, Overwrite,
+            Corpus, Index, Format, IdField, TitleField, TextField, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, new Dictionary<Option, string>(), (services, token) =>
             Task.FromResult(Run(parse, services, token)), ct));
@@ -78,7 +84,7 @@ internal static class IndexCommand
         var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("index");
         var corpusPath = parse.GetRequiredValue(Corpus);
         var indexDir = parse.GetRequiredValue(Index);
-        var docs = OpenCorpus(corpusPath, parse);
+        var docs = OpenCorpus(corpusPath, parse, console);
         var options = new IndexOptions(
             K1: parse.GetValue(K1),
             B: parse.GetValue(B),
@@ -107,16 +113,32 @@ internal static class IndexCommand
         return 0;
     }
 
-    private static IEnumerable<CorpusDocument> OpenCorpus(string path, ParseResult parse)
+    private static IEnumerable<CorpusDocument> OpenCorpus(string path, ParseResult parse, ConsoleOutput console)
     {
         var format = parse.GetValue(Format)?.ToLowerInvariant() ?? (Directory.Exists(path) ? "text" : "beir");
         var fieldsGiven = parse.GetValue(IdField) is not null || parse.GetValue(TitleField) is not null || parse.GetValue(TextField) is not null;
+        var skipInvalid = parse.GetValue(SkipInvalid);
+        if (skipInvalid && format != "text")
+        {
+            throw new InvalidInputException("--skip-invalid applies to a folder of .txt/.md files. A JSONL corpus stops at its first bad line, " +
+                "named with its line number: fix that line (--skip-empty leaves out documents with neither title nor text).");
+        }
         switch (format)
         {
             case "text":
                 if (!Directory.Exists(path))
                     throw new InvalidInputException($"--format text expects a folder of .txt/.md files, but '{path}' is not a folder. Pass the folder, or use --format beir|jsonl for a file.", path);
-                return CorpusReader.ReadFolder(path);
+                // Every file is checked before anything is written, so one run names every file that cannot be indexed.
+                var problems = CorpusReader.CheckFolder(path);
+                if (problems.Count > 0 && !skipInvalid)
+                {
+                    throw new InvalidInputException(
+                        $"{problems.Count} file{(problems.Count == 1 ? "" : "s")} in '{path}' cannot be indexed:\n" +
+                        string.Concat(problems.Select(p => $"  {p.Message}\n")) +
+                        "Fix or remove them, or pass --skip-invalid to index the other files without them.", path);
+                }
+                foreach (var problem in problems) console.Error.WriteLine($"skipped: {problem.Message}");
+                return CorpusReader.ReadFolder(path, skipInvalid);
             case "beir":
                 if (fieldsGiven)
                     throw new InvalidInputException("--id-field/--title-field/--text-field apply to --format jsonl; BEIR corpora always use _id, title and text. Add --format jsonl.");

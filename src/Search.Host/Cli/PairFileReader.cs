@@ -51,10 +51,13 @@ internal static class PairFileReader
             {
                 throw new InvalidInputException($"{path} line {n}: expected an object with string fields \"query\" and \"document\". Fix that line.", path, n);
             }
-            var query = q.GetString()!.Trim();
+            var query = JsonKinds.TryGetString(q)?.Trim();
+            var document = JsonKinds.TryGetString(d);
+            if (query is null || document is null)
+                throw new InvalidInputException($"{path} line {n}: field \"{(query is null ? "query" : "document")}\" {JsonKinds.LoneSurrogate} on that line.", path, n);
             if (query.Length == 0)
                 throw new InvalidInputException($"{path} line {n}: the query is empty. Give every pair a query.", path, n);
-            return (query, d.GetString()!);
+            return (query, document);
         }
         catch (JsonException e)
         {

@@ -17,45 +17,70 @@ internal static class RerankingOptions
         Description = "Cross-encoder model folder (Hugging Face layout, e.g. written by rerank-train).",
     };
 
-    public static readonly Option<int> Candidates = new("--candidates")
+    public static readonly Option<int> Candidates = new Option<int>("--candidates")
     {
-        Description = "BM25 candidates rescored per query. Default 100.",
-    };
+        Description = "BM25 candidates rescored per query: the rescore window. Default 100. With a larger --top, search shows the hits below the window after the reranked ones, in BM25 order (as Elasticsearch's rescore window_size).",
+    }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.Candidates));
 
-    public static readonly Option<int> BatchSize = new("--batch-size")
+    public static readonly Option<int> BatchSize = new Option<int>("--batch-size")
     {
         Description = "Pairs per forward pass. Default 16.",
-    };
+    }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.BatchSize));
 
-    public static readonly Option<int> MaxLength = new("--max-length")
+    public static readonly Option<int> MaxLength = new Option<int>("--max-length")
     {
         Description = "Max tokens per (query, document) pair; longer pairs are truncated longest-first. Default min(512, model positions).",
-    };
+    }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.MaxLength));
 
-    public static readonly Option<string> Device = new("--device")
+    public static readonly Option<string> Device = new Option<string>("--device")
     {
         Description = "auto (CUDA when available, else CPU), cpu, cuda or cuda:N. Default auto.",
-    };
+    }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.Device));
 
-    public static readonly Option<string> Precision = new("--precision")
+    public static readonly Option<string> Precision = new Option<string>("--precision")
     {
         Description = "fp32 (default) or bf16 (faster on CPUs with AVX-512 bf16; see docs/BENCHMARKS.md).",
-    };
+    }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.Precision));
 
-    public static readonly Option<int> Threads = new("--threads")
+    public static readonly Option<int> Threads = new Option<int>("--threads")
     {
         Description = "CPU threads for the model. Default: one per core.",
-    };
+    }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.Threads));
 
-    public static readonly Option<string> ScoreMode = new("--score-mode")
+    public static readonly Option<string> ScoreMode = new Option<string>("--score-mode")
     {
         Description = "replace: rank by the cross-encoder score; interpolate: mix min-max normalised BM25 and cross-encoder scores. Default: the mode the trainer found best on dev (stored with the model), else replace.",
-    };
+    }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.ScoreMode));
 
-    public static readonly Option<double> InterpolationWeight = new("--interpolation-weight")
+    public static readonly Option<double> InterpolationWeight = new Option<double>("--interpolation-weight")
     {
         Description = "Cross-encoder weight (0-1) for --score-mode interpolate. Default: the weight tuned on dev data and stored with the model.",
+    }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.InterpolationWeight));
+
+    /// <summary>
+    /// <c>--no-rerank</c>: BM25 only. A flag typed on the command line overrides configuration, so it also
+    /// turns off a reranker set as SearchHost:Reranker:Model in appsettings.json or the environment.
+    /// </summary>
+    public static readonly Option<bool> NoRerank = new("--no-rerank")
+    {
+        Description = "BM25 only: no reranking, even when a reranker is set in appsettings.json or SEARCHRERANK_SearchHost__Reranker__Model, or models/default-reranker exists in the working folder.",
     };
+
+    /// <summary>
+    /// The model to rerank with, or null for BM25 only: none with <c>--no-rerank</c> (a flag beats configuration),
+    /// else <c>--reranker</c> or the configured model, else, when <paramref name="useDefault"/>, the default model if present.
+    /// </summary>
+    /// <exception cref="Rerank.Lucene.InvalidInputException">Both <c>--no-rerank</c> and <c>--reranker</c> are typed.</exception>
+    public static string? Model(ParseResult parse, SearchHostOptions options, bool useDefault)
+    {
+        if (parse.GetValue(NoRerank))
+        {
+            if (parse.GetResult(Reranker) is { Implicit: false })
+                throw new Rerank.Lucene.InvalidInputException("--no-rerank and --reranker contradict each other; pass one of them.");
+            return null;
+        }
+        return options.Reranker.Model ?? (useDefault ? DefaultReranker.Find() : null);
+    }
 
     /// <summary>All reranking flags, in help order.</summary>
     public static Option[] All => [Reranker, Candidates, BatchSize, MaxLength, Device, Precision, Threads, ScoreMode, InterpolationWeight];

@@ -42,10 +42,11 @@ internal static class ScoreCommand
         var console = ConsoleOutput.For(parse);
         var model = options.Reranker.Model ?? throw new InvalidInputException(
             "No model given. Pass --reranker DIR (a cross-encoder folder, e.g. written by rerank-train).");
-        var pairs = PairFileReader.Read(parse.GetRequiredValue(Pairs));
-        using var encoder = CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
+        // Every flag is checked before the pairs are read and the model is loaded.
         var format = parse.GetValue(Format);
         if (format is not ("text" or "jsonl")) throw new InvalidInputException($"Unknown --format '{format}'. Use text or jsonl.");
+        var pairs = PairFileReader.Read(parse.GetRequiredValue(Pairs));
+        using var encoder = CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
         float[] scores;
         try
         {

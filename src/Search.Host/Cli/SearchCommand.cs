@@ -13,7 +13,7 @@ internal static class SearchCommand
 {
     private static readonly Argument<string?> Query = new("query")
     {
-        Description = "The query. Omit it for an interactive prompt (empty line or Ctrl-D to quit).",
+        Description = "The query. Omit it for an interactive prompt (empty line or Ctrl-D to quit). A query that looks like an option (-vaccine) goes after --.",
         Arity = ArgumentArity.ZeroOrOne,
     };
 
@@ -26,18 +26,13 @@ internal static class SearchCommand
 
     private const string NoMatches = "No documents match (after analysis the query may contain only stop words).";
 
-    private static readonly Option<bool> NoRerank = new("--no-rerank")
-    {
-        Description = "BM25 only, even when a default reranker exists ($SEARCHRERANK_MODELS/default-reranker, or models/default-reranker beside the program or in the working folder).",
-    };
-
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var command = new Command("search", "Search an index with BM25, optionally reranked by a cross-encoder (--reranker).\n\n" +
             "Examples:\n  search-host search --index .idx/sample \"how do vaccines train the immune system?\"\n  search-host search --index .idx/sample --reranker models/default-reranker \"why do bridges sway?\"\n  search-host search --index .idx/sample        (interactive)")
         {
-            Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax, NoRerank,
+            Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax, RerankingOptions.NoRerank,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -63,18 +58,18 @@ internal static class SearchCommand
         var syntax = parse.GetValue(LuceneSyntax) ? QuerySyntax.Lucene : QuerySyntax.BagOfWords;
         var json = parse.GetValue(Json);
         var query = parse.GetValue(Query);
-        if (parse.GetValue(NoRerank) && options.Reranker.Model is not null)
-            throw new InvalidInputException("--no-rerank and --reranker contradict each other; pass one of them.");
-        var model = parse.GetValue(NoRerank) ? null : options.Reranker.Model ?? DefaultReranker.Find();
+        var model = RerankingOptions.Model(parse, options, useDefault: true);
         if (model is not null && options.Reranker.Model is null)
             console.Error.WriteLine($"Reranking with the default model {model} (--no-rerank for BM25 only).");
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
         var reranker = encoder is null ? null : new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
 
+        if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, options.Top) is { } note) console.Error.WriteLine(note);
+
         void Answer(string text)
         {
             if (reranker is null) Show(console, json, text, searcher.Search(text, options.Top, syntax));
-            else ShowReranked(console, json, text, reranker.Rerank(text, searcher.Search(text, reranker.Options.Candidates, syntax), ct).Take(options.Top).ToList());
+            else ShowReranked(console, json, text, RerankWindow.Search(searcher, reranker, text, options.Top, syntax, ct));
         }
 
         try
@@ -134,7 +129,7 @@ internal static class SearchCommand
         return read.Result;
     }
 
-    private static void ShowReranked(ConsoleOutput console, bool json, string query, IReadOnlyList<RerankedHit> hits)
+    private static void ShowReranked(ConsoleOutput console, bool json, string query, IReadOnlyList<ShownHit> hits)
     {
         if (json)
         {
@@ -169,7 +164,7 @@ internal static class SearchCommand
                 new Text(h.Bm25Rank.ToString()),
                 new Markup(RankMove.Describe(h.Bm25Rank, h.Rank)),
                 new Text(h.DocId),
-                new Text(h.CrossEncoderScore.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
+                new Text(h.CrossEncoderScore?.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture) ?? "not reranked"),
                 new Text(h.Bm25Score.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
                 new Markup($"[bold]{Markup.Escape(h.Title)}[/]\n{Markup.Escape(Snippet.Of(h.Text))}"));
         }

@@ -24,11 +24,11 @@ public sealed class RerankerHostOptions
     public int? MaxLength { get; set; }
 
     /// <summary>auto, cpu, cuda or cuda:N. Default auto.</summary>
-    [RegularExpression("^(auto|cpu|cuda(:[0-9]+)?)$", ErrorMessage = "Device must be auto, cpu, cuda or cuda:N.")]
+    [RegularExpression("^(auto|cpu|cuda(:[0-9]+)?)$", ErrorMessage = "{0} must be auto, cpu, cuda or cuda:N.")]
     public string Device { get; set; } = "auto";
 
     /// <summary>fp32 or bf16. Default fp32.</summary>
-    [RegularExpression("^(fp32|bf16)$", ErrorMessage = "Precision must be fp32 or bf16.")]
+    [RegularExpression("^(fp32|bf16)$", ErrorMessage = "{0} must be fp32 or bf16.")]
     public string Precision { get; set; } = "fp32";
 
     /// <summary>CPU threads for libtorch; null = libtorch's choice.</summary>
@@ -36,7 +36,7 @@ public sealed class RerankerHostOptions
     public int? Threads { get; set; }
 
     /// <summary>replace or interpolate; null (default) = the mode stored with the model, else replace.</summary>
-    [RegularExpression("^(replace|interpolate)$", ErrorMessage = "Score mode must be replace or interpolate.")]
+    [RegularExpression("^(replace|interpolate)$", ErrorMessage = "{0} must be replace or interpolate.")]
     public string? ScoreMode { get; set; }
 
     /// <summary>Cross-encoder weight for interpolate; null = the weight stored with the model.</summary>

@@ -53,7 +53,18 @@ internal static class SearchHostBuilder
         configureServices?.Invoke(builder.Services);
 
         var host = builder.Build();
-        await host.StartAsync(ct);
-        return host;
+        try
+        {
+            // Settings are validated here, before the host starts: a host that fails to start logs the
+            // validation exception with its stack trace, and the command line reports it in one line anyway.
+            _ = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SearchHostOptions>>().Value;
+            await host.StartAsync(ct);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
     }
 }

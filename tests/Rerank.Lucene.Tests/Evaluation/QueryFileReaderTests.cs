@@ -152,16 +152,16 @@ public sealed class QueryFileReaderTests
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("q 1")]
-    public void Read_EmptyOrSpacedId_Throws(string id)
+    [InlineData("", "is empty")]
+    [InlineData("q 1", "contains a space at character 2")]
+    public void Read_EmptyOrSpacedId_Throws(string id, string problem)
     {
         var path = EvalFiles.Text("queries.jsonl", "{\"_id\": \"" + id + "\", \"text\": \"a\"}\n");
 
         var e = Assert.Throws<InvalidInputException>(() => QueryFileReader.Read(path));
 
         Assert.Equal(
-            $"Queries file '{path}', line 1: expected a non-empty \"_id\" without whitespace, found \"{id}\". " +
+            $"Queries file '{path}', line 1: expected a non-empty \"_id\" without whitespace or control characters, found \"{id}\", which {problem}. " +
             "Give the query an id such as \"q1\" (run files and qrels separate columns by whitespace).",
             e.Message);
     }

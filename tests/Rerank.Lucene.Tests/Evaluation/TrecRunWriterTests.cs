@@ -79,7 +79,7 @@ public sealed class TrecRunWriterTests
         var e = Assert.Throws<ArgumentException>(() => Write("q1", [new("d 1", 1)]));
 
         Assert.Equal(
-            "The document id \"d 1\" cannot be written to a run file: it must be non-empty and without whitespace. (Parameter 'hits')",
+            "The document id \"d 1\" cannot be written to a run file: it must be non-empty and without whitespace or control characters. (Parameter 'hits')",
             e.Message);
     }
 

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Reflection;
+
+namespace Search.Host.Cli;
+
+/// <summary>
+/// Checks a flag's value while the command line is parsed, before any host starts, against the same
+/// data annotations (<see cref="RangeAttribute"/>, <see cref="RegularExpressionAttribute"/>) that validate
+/// the setting it is bound to when it comes from appsettings.json or the environment: one rule, stated once,
+/// and a bad flag gives one line such as "--top must be between 1 and 10000, found 0."
+/// </summary>
+internal static class SettingChecks
+{
+    /// <summary>Adds the check of <paramref name="owner"/>.<paramref name="property"/> to <paramref name="option"/> and returns it.</summary>
+    public static Option<T> CheckedAs<T>(this Option<T> option, Type owner, string property)
+    {
+        var attributes = owner.GetProperty(property, BindingFlags.Public | BindingFlags.Instance)?.GetCustomAttributes<ValidationAttribute>().ToList()
+            ?? throw new ArgumentException($"{owner.Name} has no property {property}.", nameof(property));
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0) return;
+            T value;
+            try
+            {
+                value = result.GetValueOrDefault<T>();
+            }
+            catch (InvalidOperationException)
+            {
+                return; // not a T at all: the parser reports that itself
+            }
+            foreach (var attribute in attributes)
+            {
+                if (value is null || attribute.IsValid(value)) continue;
+                result.AddError(Describe(option.Name, attribute, value));
+                return;
+            }
+        });
+        return option;
+    }
+
+    private static string Describe(string flag, ValidationAttribute attribute, object value) => attribute switch
+    {
+        RangeAttribute range => string.Create(CultureInfo.InvariantCulture,
+            $"{flag} must be between {range.Minimum} and {range.Maximum}, found {Format(value)}."),
+        _ => $"{attribute.FormatErrorMessage(flag).TrimEnd('.')}, found '{Format(value)}'.",
+    };
+
+    private static string Format(object value) => value is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : value.ToString() ?? "";
+}

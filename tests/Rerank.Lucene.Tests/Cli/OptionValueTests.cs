@@ -1,0 +1,217 @@
+namespace Rerank.Lucene.Tests.Cli;
+
+/// <summary>
+/// Bad flag values on every command of both programs: refused while parsing, before a host starts or a file
+/// is read, in one line naming the flag, the rule and the value; exit 2, no stack trace, nothing written.
+/// </summary>
+public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>, IDisposable
+{
+    private readonly TempFolder _temp = new("cli-values");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Theory]
+    [InlineData("--top", "0", "--top must be between 1 and 10000, found 0.")]
+    [InlineData("--device", "gpu", "--device must be auto, cpu, cuda or cuda:N, found 'gpu'.")]
+    [InlineData("--score-mode", "mix", "--score-mode must be replace or interpolate, found 'mix'.")]
+    [InlineData("--candidates", "0", "--candidates must be between 1 and 10000, found 0.")]
+    [InlineData("--batch-size", "0", "--batch-size must be between 1 and 4096, found 0.")]
+    [InlineData("--max-length", "2", "--max-length must be between 4 and 8192, found 2.")]
+    [InlineData("--precision", "fp16", "--precision must be fp32 or bf16, found 'fp16'.")]
+    [InlineData("--threads", "0", "--threads must be between 1 and 1024, found 0.")]
+    [InlineData("--interpolation-weight", "1.5", "--interpolation-weight must be between 0 and 1, found 1.5.")]
+    public async Task Search_BadFlagValue_ExitsTwoWithOneLine(string flag, string value, string message)
+    {
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, flag, value, "tides");
+
+        UnknownOptionTests.AssertBadInput(result, $"error: {message} (see --help)");
+    }
+
+    [Fact]
+    public async Task Search_TwoBadFlagValues_OneLineEach()
+    {
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--top", "0", "--device", "gpu", "tides");
+
+        UnknownOptionTests.AssertBadInput(result,
+            "error: --top must be between 1 and 10000, found 0. (see --help)",
+            "error: --device must be auto, cpu, cuda or cuda:N, found 'gpu'. (see --help)");
+    }
+
+    [Fact]
+    public async Task Search_ValueNotANumber_ExitsTwoWithOneLine()
+    {
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--top", "ten", "tides");
+
+        UnknownOptionTests.AssertBadInput(result, "error: Cannot parse argument 'ten' for option '--top' as expected type 'System.Int32'. (see --help)");
+    }
+
+    [Fact]
+    public async Task Eval_TopZero_ExitsTwoAndWritesNoRun()
+    {
+        var run = _temp.Combine("bm25.run");
+
+        var result = await CliInvocation.SearchHost("eval", "--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels,
+            "--run", run, "--top", "0");
+
+        UnknownOptionTests.AssertBadInput(result, "error: --top must be between 1 and 100000, found 0. (see --help)");
+        Assert.False(File.Exists(run));
+    }
+
+    [Fact]
+    public async Task Score_BadDevice_ExitsTwoBeforeReadingPairs()
+    {
+        var result = await CliInvocation.SearchHost("score", "--reranker", _temp.Combine("no-model"), "--pairs", _temp.Combine("no-pairs.tsv"), "--device", "gpu");
+
+        UnknownOptionTests.AssertBadInput(result, "error: --device must be auto, cpu, cuda or cuda:N, found 'gpu'. (see --help)");
+    }
+
+    [Fact]
+    public async Task Score_UnknownFormat_ExitsTwoBeforeLoadingTheModel()
+    {
+        var pairs = _temp.WriteFile("pairs.tsv", "tides\tThe moon pulls the oceans.");
+
+        var result = await CliInvocation.SearchHost("score", "--reranker", _temp.Combine("no-model"), "--pairs", pairs, "--format", "csv");
+
+        UnknownOptionTests.AssertBadInput(result, "error: Unknown --format 'csv'. Use text or jsonl.");
+    }
+
+    [Fact]
+    public async Task Demo_ZeroQueries_ExitsTwoWithOneLine()
+    {
+        var result = await CliInvocation.SearchHost("demo", "--index", _temp.Combine("idx"), "--queries", "0");
+
+        UnknownOptionTests.AssertBadInput(result, "error: --queries must be at least 1, found 0. (see --help)");
+        Assert.False(Directory.Exists(_temp.Combine("idx")));
+    }
+
+    [Theory]
+    [InlineData("--epochs", "0", "--epochs must be at least 1, found 0.")]
+    [InlineData("--lr", "0", "--lr must be greater than 0, found 0.")]
+    [InlineData("--device", "gpu", "--device must be auto, cpu or cuda, found 'gpu'.")]
+    [InlineData("--loss", "hinge", "--loss must be bce, listwise or pairwise, found 'hinge'.")]
+    [InlineData("--sampling", "best", "--sampling must be random or top, found 'best'.")]
+    [InlineData("--warmup-ratio", "2", "--warmup-ratio must be between 0 and 1, found 2.")]
+    [InlineData("--batch-size", "0", "--batch-size must be at least 1, found 0.")]
+    [InlineData("--negatives", "-1", "--negatives must be at least 0, found -1.")]
+    [InlineData("--weight-decay", "-0.1", "--weight-decay must be a number of at least 0, found -0.1.")]
+    [InlineData("--max-length", "2", "--max-length must be at least 4, found 2.")]
+    [InlineData("--patience", "0", "--patience must be at least 1, found 0.")]
+    public async Task Train_BadFlagValue_ExitsTwoWithOneLineBeforeReadingAnything(string flag, string value, string message)
+    {
+        var output = _temp.Combine("model");
+
+        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels,
+            "--output", output, flag, value);
+
+        UnknownOptionTests.AssertBadInput(result, $"error: {message} (see --help)");
+        Assert.False(Directory.Exists(output));
+        Assert.False(Directory.Exists(output + "-checkpoints"));
+    }
+}
+
+/// <summary><c>rerank-train</c> flags that only together are wrong.</summary>
+public sealed class TrainFlagCombinationTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>, IDisposable
+{
+    private readonly TempFolder _temp = new("cli-train-flags");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task Train_EmptyMiningRange_ExitsTwoNamingBothFlagsBeforeReadingAnything()
+    {
+        var output = _temp.Combine("model");
+
+        var result = await CliInvocation.RerankTrain("--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels,
+            "--output", output, "--range-min", "50", "--range-max", "20");
+
+        UnknownOptionTests.AssertBadInput(result, "error: --range-max must be greater than --range-min, found --range-min 50 and --range-max 20: " +
+            "negatives come from BM25 ranks [range-min, range-max). (see --help)");
+        Assert.False(Directory.Exists(output));
+    }
+}
+
+/// <summary>Bad settings from the environment (or appsettings.json): one line each, and no stack trace logged on standard error.</summary>
+[Collection(ProcessStateCollection.Name)]
+public sealed class SettingValueTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>
+{
+    [Fact]
+    public async Task Search_BadSettingsFromEnvironment_OneLineEachAndNoStackTraceLogged()
+    {
+        using var top = new EnvironmentVariableScope("SEARCHRERANK_SearchHost__Top", "0");
+        using var device = new EnvironmentVariableScope("SEARCHRERANK_SearchHost__Reranker__Device", "gpu");
+        var logged = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(logged);
+        CliResult result;
+        try
+        {
+            result = await CliInvocation.SearchHost("search", "--index", sample.Index, "tides");
+            await Task.Delay(300); // the console logger writes from its own thread
+        }
+        finally
+        {
+            Console.SetError(previous);
+        }
+
+        UnknownOptionTests.AssertBadInput(result,
+            "error: invalid settings: DataAnnotation validation failed for 'SearchHostOptions' members: 'Top' with the error: 'The field Top must be between 1 and 10000.'. " +
+            "Check the flags, appsettings.json and SEARCHRERANK_* environment variables.",
+            "error: invalid settings: DataAnnotation validation failed for 'SearchHostOptions.Reranker' members: 'Device' with the error: 'Device must be auto, cpu, cuda or cuda:N.'. " +
+            "Check the flags, appsettings.json and SEARCHRERANK_* environment variables.");
+        Assert.DoesNotContain("   at ", logged.ToString());
+        Assert.DoesNotContain("Exception", logged.ToString());
+    }
+}
+
+/// <summary><c>rerank-train</c> on an unexpected failure: one line and exit 1, the stack trace only with --verbose, as search-host.</summary>
+public sealed class TrainFailureTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>, IDisposable
+{
+    private readonly TempFolder _temp = new("cli-train-failure");
+
+    public void Dispose() => _temp.Dispose();
+
+    /// <summary>Mines from a copy of the sample index whose largest file was cut short: Lucene fails while reading it.</summary>
+    private Task<CliResult> MineFromCorruptIndex(params string[] extra)
+    {
+        var index = _temp.Combine("corrupt-idx");
+        Directory.CreateDirectory(index);
+        foreach (var file in Directory.GetFiles(sample.Index)) File.Copy(file, Path.Combine(index, Path.GetFileName(file)));
+        var largest = Directory.GetFiles(index).OrderByDescending(f => new FileInfo(f).Length).First();
+        using (var stream = File.OpenWrite(largest)) stream.SetLength(new FileInfo(largest).Length / 4);
+        return CliInvocation.RerankTrain(["--index", index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels,
+            "--mine-only", "--write-mined", _temp.Combine("mined.jsonl"), .. extra]);
+    }
+
+    [Fact]
+    public async Task Train_WriteMinedUnderAFile_IsBadInputInOneLine()
+    {
+        var file = _temp.WriteFile("a-file", "not a folder");
+
+        var result = await CliInvocation.RerankTrain(["--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels,
+            "--mine-only", "--write-mined", Path.Combine(file, "mined.jsonl")]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith($"error: Cannot write '{Path.Combine(file, "mined.jsonl")}'", result.Error);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Train_UnexpectedFailure_OneLineWithoutStackTrace()
+    {
+        var result = await MineFromCorruptIndex();
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.EndsWith(" (run again with --verbose for details)\n", result.Error);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Train_UnexpectedFailureWithVerbose_ShowsStackTrace()
+    {
+        var result = await MineFromCorruptIndex("--verbose");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("   at ", result.Error);
+    }
+}
