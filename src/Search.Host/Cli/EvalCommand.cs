@@ -42,18 +42,30 @@ internal static class EvalCommand
         Description = "With --reranker: write the reranked top candidates as a TREC run file.",
     };
 
+    private static readonly Option<string> DenseRunFile = new("--dense-run")
+    {
+        Description = "Write the dense ranking as a TREC run file (index with document vectors).",
+    };
+
+    private static readonly Option<string> HybridRunFile = new("--hybrid-run")
+    {
+        Description = "Write the hybrid (RRF) ranking as a TREC run file (index with document vectors).",
+    };
+
     private static readonly Option<bool> Json = new("--json")
     {
-        Description = "Print one JSON object: {\"queries\": N, \"bm25\": {\"ndcg@10\": ..., \"mrr@10\": ..., \"map\": ..., \"recall@100\": ..., \"p@10\": ...}}.",
+        Description = "Print one JSON object: {\"queries\": N, \"retrieval\": \"bm25|dense|hybrid\", \"bm25\": {\"ndcg@10\": ..., \"mrr@10\": ..., \"map\": ..., \"recall@100\": ..., \"p@10\": ...}, "
+            + "\"dense\": {...}, \"hybrid\": {...} (index with vectors), \"reranked\": {...} (with --reranker), \"ms_per_query\": {\"bm25\": ..., ...}}.",
     };
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var command = new Command("eval", "Evaluate BM25, and with --reranker the reranked ranking, on queries with judgments: nDCG@10, MRR@10, MAP, Recall@100, P@10.\n\n" +
+        var command = new Command("eval", "Evaluate BM25 (and dense and hybrid when the index has document vectors), and with --reranker the reranked ranking, on queries with judgments: nDCG@10, MRR@10, MAP, Recall@100, P@10.\n\n" +
             "Example:\n  search-host eval --index .idx/scifact --queries ../shared/datasets/scifact/queries.jsonl --qrels ../shared/datasets/scifact/qrels/test.tsv --run bm25.run")
         {
-            CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, RerankedRunFile, Json,
+            CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, DenseRunFile, HybridRunFile, RerankedRunFile, Json,
+            FirstStageOptions.Retrieval, FirstStageOptions.Embedder,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -76,33 +88,54 @@ internal static class EvalCommand
         var qrels = QrelsReader.Read(parse.GetRequiredValue(QrelsFile));
         var queries = QueryFileReader.Read(queriesPath).ToDictionary(q => q.Id, q => q.Text, StringComparer.Ordinal);
         using var searcher = Bm25Searcher.Open(CommonOptions.RequireIndex(options));
+        using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder), options);
+        if (stages.Dense is null && (parse.GetValue(DenseRunFile) is not null || parse.GetValue(HybridRunFile) is not null))
+            throw new InvalidInputException("--dense-run and --hybrid-run need an index with document vectors; this one has none.");
 
         var missing = qrels.QueryIds.Where(id => !queries.ContainsKey(id)).ToList();
         if (missing.Count > 0)
         {
             log.LogWarning("{Count} judged queries are not in {Queries} and score 0 (first: {First})", missing.Count, queriesPath, missing[0]);
         }
+        log.LogInformation("Retrieval for reranking: {Retrieval}", FirstStageOptions.Describe(stages));
 
-        // Rank exactly as the run file does (by printed score, ties by doc id), so the metrics
-        // printed here are those any tool computes from the file we write.
-        var runPath = parse.GetValue(RunFile);
-        EvaluationResult bm25;
-        using (var runOutput = runPath is null ? TextWriter.Null : OpenRun(runPath))
+        // Every stage is ranked exactly as its run file is written (by printed score, ties by doc id),
+        // so the metrics printed here are those any tool computes from the files we write.
+        var stageResults = new List<(string Name, EvaluationResult Result, double MsPerQuery)>();
+        void EvaluateStage(ICandidateRetriever retriever, string? runPath, int decimals)
         {
-            bm25 = RunEvaluation.Evaluate(qrels, queries,
-                text => searcher.Rank(text, options.EvalDepth).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList(),
-                new TrecRunWriter(runOutput, "bm25"), ct);
+            using var runOutput = runPath is null ? TextWriter.Null : OpenRun(runPath);
+            // One query first, untimed: the first forward pass of a model is several times slower than the rest.
+            if (retriever is not Bm25Searcher) retriever.Rank("warm up", 1);
+            var clock = new System.Diagnostics.Stopwatch();
+            var calls = 0;
+            var result = RunEvaluation.Evaluate(qrels, queries, text =>
+            {
+                clock.Start();
+                var ranked = retriever.Rank(text, options.EvalDepth);
+                clock.Stop();
+                calls++;
+                return ranked.Select(h => new ScoredDocument(h.DocId, h.Score)).ToList();
+            }, new TrecRunWriter(runOutput, retriever.Name, decimals), ct);
+            if (runPath is not null) log.LogInformation("Wrote run {Run}", runPath);
+            stageResults.Add((retriever.Name, result, calls == 0 ? 0 : clock.Elapsed.TotalMilliseconds / calls));
         }
-        if (runPath is not null) log.LogInformation("Wrote run {Run}", runPath);
+        EvaluateStage(searcher, parse.GetValue(RunFile), TrecRunWriter.DefaultDecimals);
+        if (stages.Dense is not null)
+        {
+            EvaluateStage(stages.Dense, parse.GetValue(DenseRunFile), TrecRunWriter.DefaultDecimals);
+            // Fused scores are sums of 1/(60 + rank): 10 decimals keep distinct float32 values distinct in the file.
+            EvaluateStage(stages.Hybrid!, parse.GetValue(HybridRunFile), 10);
+        }
 
         EvaluationResult? reranked = null;
         (double Weight, EvaluationResult Result)? interpolated = null;
         if (options.Reranker.Model is { } model)
         {
             using var encoder = CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
-            var reranker = new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
-            log.LogInformation("Reranking BM25 top {Candidates} with {Model} on {Device}, max length {MaxLength}",
-                reranker.Options.Candidates, model, encoder.Device, encoder.MaxLength);
+            var reranker = new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
+            log.LogInformation("Reranking {Retrieval} top {Candidates} with {Model} on {Device}, max length {MaxLength}",
+                stages.Kind, reranker.Options.Candidates, model, encoder.Device, encoder.MaxLength);
             var rerankedPath = parse.GetValue(RerankedRunFile);
             using var rerankedOutput = rerankedPath is null ? TextWriter.Null : OpenRun(rerankedPath);
             var judged = qrels.QueryIds.Count(queries.ContainsKey);
@@ -125,7 +158,7 @@ internal static class EvalCommand
                 interpolated = (w, RunEvaluation.Evaluate(qrels, queries, text =>
                 {
                     var hits = scored[text];
-                    var final = ScoreCombiner.Combine(hits.Select(h => (double)h.Bm25Score).ToList(), hits.Select(h => (double)h.CrossEncoderScore).ToList(), ScoreMode.Interpolate, w);
+                    var final = ScoreCombiner.Combine(hits.Select(h => (double)h.FirstStageScore).ToList(), hits.Select(h => (double)h.CrossEncoderScore).ToList(), ScoreMode.Interpolate, w);
                     return hits.Select((h, i) => new ScoredDocument(h.DocId, final[i])).ToList();
                 }));
             }
@@ -135,38 +168,47 @@ internal static class EvalCommand
             throw new InvalidInputException("--reranked-run needs a model: pass --reranker DIR as well.");
         }
 
+        var bm25 = stageResults[0].Result;
         if (parse.GetValue(Json))
         {
-            var result = new Dictionary<string, object> { ["queries"] = bm25.QueryCount, ["bm25"] = bm25.Mean };
+            var result = new Dictionary<string, object> { ["queries"] = bm25.QueryCount, ["retrieval"] = stages.Kind };
+            foreach (var (name, r, _) in stageResults) result[name] = r.Mean;
             if (reranked is not null) result["reranked"] = reranked.Mean;
             if (interpolated is { } ip)
             {
                 result["interpolated"] = ip.Result.Mean;
                 result["interpolation_weight"] = ip.Weight;
             }
+            result["ms_per_query"] = stageResults.ToDictionary(s => s.Name, s => Math.Round(s.MsPerQuery, 2));
             console.Output.WriteLine(JsonSerializer.Serialize(result));
             return 0;
         }
-        var table = new Table().Border(TableBorder.Simple).AddColumn("metric").AddColumn(new TableColumn("bm25").RightAligned());
-        if (reranked is not null) table.AddColumn(new TableColumn("reranked").RightAligned()).AddColumn(new TableColumn("change").RightAligned());
-        var bm25Rows = Rows(bm25.Mean).ToList();
+        var table = new Table().Border(TableBorder.Simple).AddColumn("metric");
+        foreach (var (name, _, _) in stageResults) table.AddColumn(new TableColumn(name).RightAligned());
+        if (reranked is not null) table.AddColumn(new TableColumn("reranked").RightAligned()).AddColumn(new TableColumn($"change vs {stages.Kind}").RightAligned());
+        var stageRows = stageResults.Select(s => Rows(s.Result.Mean).ToList()).ToList();
+        var chosenRows = stageRows[stageResults.FindIndex(s => s.Name == stages.Kind)];
         var rerankedRows = reranked is null ? null : Rows(reranked.Mean).ToList();
-        for (var i = 0; i < bm25Rows.Count; i++)
+        for (var i = 0; i < chosenRows.Count; i++)
         {
-            var (name, value) = bm25Rows[i];
-            var cells = new List<string> { name, Format(value) };
+            var cells = new List<string> { chosenRows[i].Item1 };
+            cells.AddRange(stageRows.Select(rows => Format(rows[i].Item2)));
             if (rerankedRows is not null)
             {
                 cells.Add(Format(rerankedRows[i].Item2));
-                cells.Add((rerankedRows[i].Item2 - value).ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture));
+                cells.Add((rerankedRows[i].Item2 - chosenRows[i].Item2).ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture));
             }
             table.AddRow(cells.ToArray());
         }
         console.Out.WriteLine($"{bm25.QueryCount} queries evaluated");
         console.Out.Write(table);
+        if (stageResults.Count > 1)
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Time per query: {string.Join(", ", stageResults.Select(s => $"{s.Name} {s.MsPerQuery:F1} ms"))} (first stage only; dense and hybrid include embedding the query)."));
+        if (reranked is not null) console.Out.WriteLine($"Reranked: {FirstStageOptions.Describe(stages)} candidates.");
         if (interpolated is { } shown)
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Interpolated (cross-encoder weight {shown.Weight:0.##}, BM25 {1 - shown.Weight:0.##}): nDCG@10 {shown.Result.Mean.Ndcg10:F4}, MRR@10 {shown.Result.Mean.Mrr10:F4}, MAP {shown.Result.Mean.Map:F4}"));
+                $"Interpolated (cross-encoder weight {shown.Weight:0.##}, {stages.Kind} {1 - shown.Weight:0.##}): nDCG@10 {shown.Result.Mean.Ndcg10:F4}, MRR@10 {shown.Result.Mean.Mrr10:F4}, MAP {shown.Result.Mean.Map:F4}"));
         return 0;
     }
 
