@@ -38,6 +38,8 @@ internal static class FirstStageOptions
         var info = bm25.Manifest.Embeddings;
         kind ??= info is null || defaultToBm25 ? "bm25" : "hybrid";
         if (kind == "bm25" && embedder is null) return new FirstStages(bm25, null, null, null, kind);
+        if (info is null && kind == "bm25")
+            throw new InvalidInputException("--embedder applies to --retrieval dense or hybrid, and this index has no document vectors; drop --embedder.");
         if (info is null)
             throw new InvalidInputException(
                 $"--retrieval {kind} needs document vectors, and index '{bm25.IndexDirectory}' has none (built with --embedder none, or before embeddings existed). "
