@@ -63,8 +63,13 @@ internal static class IndexCommand
     private static readonly Option<string> Embedder = new("--embedder")
     {
         Description = "Embed every document (title + text) for dense and hybrid retrieval: bundled (default: all-MiniLM-L6-v2, mean pooling, "
-            + "normalised, max 256 tokens; about 20-60 docs/s on 2 CPU cores), a sentence-transformers folder, or none (BM25 only, fast).",
+            + "normalised, max 256 tokens; slow on CPU: SciFact took 33 min on 2 busy cores, see docs/BENCHMARKS.md), a sentence-transformers folder, or none (BM25 only, fast).",
         DefaultValueFactory = _ => "bundled",
+    };
+
+    private static readonly Option<int?> Threads = new("--threads")
+    {
+        Description = "CPU threads for embedding. Default: libtorch's choice (one per core). On a machine busy with other work, 1 can be faster (see docs/BENCHMARKS.md).",
     };
 
     /// <summary>Builds the command.</summary>
@@ -73,7 +78,7 @@ internal static class IndexCommand
         var command = new Command("index", "Build a BM25 index (English analysis, stored text) from a corpus, with document vectors for dense/hybrid retrieval (--embedder).\n\n" +
             "Examples:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample\n  search-host index --corpus big.jsonl --index .idx/big --embedder none")
         {
-            Corpus, Index, Format, IdField, TitleField, TextField, Fields, K1, B, SkipEmpty, Overwrite, Embedder,
+            Corpus, Index, Format, IdField, TitleField, TextField, Fields, K1, B, SkipEmpty, Overwrite, Embedder, Threads,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, new Dictionary<Option, string>(), (services, token) =>
             Task.FromResult(Run(parse, services, token)), ct));
@@ -87,7 +92,7 @@ internal static class IndexCommand
         var corpusPath = parse.GetRequiredValue(Corpus);
         var indexDir = parse.GetRequiredValue(Index);
         var docs = OpenCorpus(corpusPath, parse);
-        using var embedder = OpenEmbedder(parse.GetValue(Embedder));
+        using var embedder = OpenEmbedder(parse.GetValue(Embedder), new BiEncoderOptions { Threads = parse.GetValue(Threads) });
         var options = new IndexOptions(
             K1: parse.GetValue(K1),
             B: parse.GetValue(B),
@@ -112,11 +117,11 @@ internal static class IndexCommand
         return 0;
     }
 
-    private static BiEncoder? OpenEmbedder(string? value) => value?.Trim() switch
+    private static BiEncoder? OpenEmbedder(string? value, BiEncoderOptions options) => value?.Trim() switch
     {
-        null or "" or "bundled" => BiEncoder.LoadBundled(),
+        null or "" or "bundled" => BiEncoder.LoadBundled(options),
         "none" => null,
-        var folder => BiEncoder.Load(folder),
+        var folder => BiEncoder.Load(folder, options),
     };
 
     private static IEnumerable<CorpusDocument> OpenCorpus(string path, ParseResult parse)
