@@ -7,7 +7,9 @@ using Lucene.Net.Index;
 using Lucene.Net.Search.Similarities;
 using Lucene.Net.Store;
 using Lucene.Net.Util;
+using Rerank.Lucene.Embedding;
 using Rerank.Lucene.Output;
+using Rerank.Lucene.Reranking;
 using LuceneDirectory = Lucene.Net.Store.Directory;
 
 namespace Rerank.Lucene.Indexing;
@@ -185,12 +187,37 @@ public static class IndexBuilder
                 stats[field] = FieldStatistics(reader, field);
             }
         }
+        var embeddings = options.Embedder is { } embedder ? Embed(temp, embedder, count, clock, progress, ct) : null;
         var manifest = new IndexManifest(
             IndexManifest.CurrentFormatVersion, IndexAnalyzer.Name, options.K1, options.B, options.FieldsMode, count,
-            "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()), source, DateTimeOffset.UtcNow, stats);
+            "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()), source, DateTimeOffset.UtcNow, stats, embeddings);
         manifest.Write(temp);
         progress?.Report(new IndexingProgress(count, total, clock.Elapsed, "done"));
         return manifest;
+    }
+
+    /// <summary>
+    /// Embeds every document of the index in <paramref name="temp"/> in Lucene document order (= corpus
+    /// order, one segment), reading title and text back from the stored fields.
+    /// </summary>
+    private static EmbeddingInfo Embed(string temp, BiEncoder embedder, long count, Stopwatch clock,
+        IProgress<IndexingProgress>? progress, CancellationToken ct)
+    {
+        using LuceneDirectory dir = FSDirectory.Open(temp);
+        using var reader = DirectoryReader.Open(dir);
+        if (reader.MaxDoc != count || reader.NumDeletedDocs != 0)
+            throw new InvalidOperationException($"Expected {count} documents without deletions in the new index, found {reader.MaxDoc} ({reader.NumDeletedDocs} deleted).");
+        progress?.Report(new IndexingProgress(0, count, clock.Elapsed, "embedding"));
+        IEnumerable<string> Texts()
+        {
+            for (var doc = 0; doc < reader.MaxDoc; doc++)
+            {
+                var d = reader.Document(doc);
+                yield return DocumentText.Join(d.Get(IndexFields.Title), d.Get(IndexFields.Text));
+            }
+        }
+        return DocumentVectors.Write(temp, embedder, Texts(),
+            done => progress?.Report(new IndexingProgress(done, count, clock.Elapsed, "embedding")), ct);
     }
 
     internal static IndexFieldStatistics FieldStatistics(IndexReader reader, string field)

@@ -20,6 +20,8 @@ namespace Rerank.Lucene.Indexing;
 /// <param name="Source">Where the documents came from (e.g. "BEIR/JSONL corpus /data/scifact/corpus.jsonl").</param>
 /// <param name="CreatedUtc">When the build finished.</param>
 /// <param name="FieldStatistics">Statistics per searchable field (<c>contents</c>, and <c>title</c> in multifield mode).</param>
+/// <param name="Embeddings">The document vectors kept with the index and what made them
+/// (<see cref="Embedding.DocumentVectors"/>); null when the index has none (absent in manifests written before they existed).</param>
 public sealed record IndexManifest(
     int FormatVersion,
     string Analyzer,
@@ -30,7 +32,8 @@ public sealed record IndexManifest(
     string CorpusFingerprint,
     string Source,
     DateTimeOffset CreatedUtc,
-    IReadOnlyDictionary<string, IndexFieldStatistics> FieldStatistics)
+    IReadOnlyDictionary<string, IndexFieldStatistics> FieldStatistics,
+    Embedding.EmbeddingInfo? Embeddings = null)
 {
     /// <summary>The manifest file name inside an index folder.</summary>
     public const string FileName = "searchrerank-index.json";

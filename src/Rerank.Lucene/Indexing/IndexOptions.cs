@@ -14,9 +14,15 @@ namespace Rerank.Lucene.Indexing;
 /// <param name="Source">A description of where the documents came from, recorded in the manifest
 /// (e.g. the corpus path). Null: taken from the <see cref="CorpusReader"/> sequence when the documents
 /// come from one, else "in-memory documents".</param>
+/// <param name="Embedder">A bi-encoder that embeds every document (<see cref="Reranking.DocumentText.Join"/> of title and
+/// text, as the cross-encoder reads it) into a vector store kept in the index folder, for dense and hybrid retrieval.
+/// Default null: no vectors (BM25 only; fast). The caller owns and disposes it. The forward pass dominates: SciFact (most documents cut at 256 tokens)
+/// embedded at 2.6 documents per second on 2 shared, heavily loaded CPU cores (see docs/BENCHMARKS.md; the same
+/// model runs about 28 sequences of 256 tokens per second on 2 idle cores).</param>
 public sealed record IndexOptions(
     float K1 = 0.9f,
     float B = 0.4f,
     FieldsMode FieldsMode = FieldsMode.Flat,
     bool Overwrite = false,
-    string? Source = null);
+    string? Source = null,
+    Embedding.BiEncoder? Embedder = null);

@@ -16,13 +16,13 @@ namespace Rerank.Lucene.Modeling;
 internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
 {
     [ComponentName(Name = "word_embeddings")]
-    private readonly Embedding _wordEmbeddings;
+    private readonly TorchSharp.Modules.Embedding _wordEmbeddings;
 
     [ComponentName(Name = "position_embeddings")]
-    private readonly Embedding _positionEmbeddings;
+    private readonly TorchSharp.Modules.Embedding _positionEmbeddings;
 
     [ComponentName(Name = "token_type_embeddings")]
-    private readonly Embedding _tokenTypeEmbeddings;
+    private readonly TorchSharp.Modules.Embedding _tokenTypeEmbeddings;
 
     [ComponentName(Name = "LayerNorm")]
     private readonly LayerNorm _layerNorm;

@@ -25,7 +25,7 @@ internal static class BertInitializer
                     nn.init.normal_(linear.weight, 0, range, generator);
                     if (linear.bias is not null) nn.init.zeros_(linear.bias);
                     break;
-                case Embedding embedding:
+                case TorchSharp.Modules.Embedding embedding:
                     nn.init.normal_(embedding.weight, 0, range, generator);
                     break;
                 case LayerNorm norm:

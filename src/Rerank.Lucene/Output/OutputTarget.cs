@@ -116,13 +116,13 @@ public static class OutputTarget
     private static bool IsModelFolderEntry(string entry) =>
         File.Exists(entry) && ModelFolderFiles.Contains(Path.GetFileName(entry));
 
-    /// <summary>Lucene's own files (segments, <c>_N.*</c> segment files, the write lock) and the manifest.</summary>
+    /// <summary>Lucene's own files (segments, <c>_N.*</c> segment files, the write lock), the manifest and the document vectors.</summary>
     private static bool IsIndexEntry(string entry)
     {
         if (!File.Exists(entry)) return false;
         var name = Path.GetFileName(entry);
         return name == IndexManifest.FileName || name == "write.lock" || name.StartsWith("segments", StringComparison.Ordinal)
-            || name.StartsWith('_');
+            || name.StartsWith('_') || name is Embedding.DocumentVectors.DataFile or Embedding.DocumentVectors.HeaderFile;
     }
 
     /// <summary>The first non-blank line of a file (at most 4 KB of it), or null for an empty file.</summary>

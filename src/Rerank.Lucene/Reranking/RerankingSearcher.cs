@@ -3,8 +3,9 @@ using Rerank.Lucene.Retrieval;
 namespace Rerank.Lucene.Reranking;
 
 /// <summary>
-/// BM25 top <see cref="RerankOptions.Candidates"/> from an index, rescored by a cross-encoder,
-/// returned best first. Holds neither the searcher nor the encoder: the caller disposes them.
+/// The top <see cref="RerankOptions.Candidates"/> of a first stage (<see cref="ICandidateRetriever"/>:
+/// BM25, dense or hybrid), rescored by a cross-encoder, returned best first. Holds neither the
+/// retriever nor the encoder: the caller disposes them.
 /// </summary>
 /// <example>
 /// <code>
@@ -12,19 +13,19 @@ namespace Rerank.Lucene.Reranking;
 /// using var encoder = CrossEncoder.Load("models/reranker");
 /// var searcher = new RerankingSearcher(bm25, encoder);
 /// foreach (var hit in searcher.Search("do statins lower stroke risk?", k: 10))
-///     Console.WriteLine($"{hit.Rank} {hit.DocId} (BM25 rank {hit.Bm25Rank})");
+///     Console.WriteLine($"{hit.Rank} {hit.DocId} (first-stage rank {hit.FirstStageRank})");
 /// </code>
 /// </example>
 public sealed class RerankingSearcher
 {
-    private readonly Bm25Searcher _bm25;
+    private readonly ICandidateRetriever _firstStage;
     private readonly CrossEncoder _encoder;
 
-    /// <summary>Combines a BM25 searcher and a cross-encoder.</summary>
+    /// <summary>Combines a first stage (e.g. a <see cref="Bm25Searcher"/> or a <see cref="HybridSearcher"/>) and a cross-encoder.</summary>
     /// <exception cref="InvalidInputException">Interpolation is asked for without a weight.</exception>
-    public RerankingSearcher(Bm25Searcher bm25, CrossEncoder encoder, RerankOptions? options = null)
+    public RerankingSearcher(ICandidateRetriever firstStage, CrossEncoder encoder, RerankOptions? options = null)
     {
-        _bm25 = bm25 ?? throw new ArgumentNullException(nameof(bm25));
+        _firstStage = firstStage ?? throw new ArgumentNullException(nameof(firstStage));
         _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
         Options = options ?? new RerankOptions();
         if (Options.Candidates < 1)
@@ -42,6 +43,9 @@ public sealed class RerankingSearcher
     /// <summary>The options in effect.</summary>
     public RerankOptions Options { get; }
 
+    /// <summary>The first stage whose candidates are reranked.</summary>
+    public ICandidateRetriever FirstStage => _firstStage;
+
     /// <summary>Searches, reranks the candidates and returns the best <paramref name="k"/>.</summary>
     /// <param name="query">The query.</param>
     /// <param name="k">Hits to return.</param>
@@ -50,13 +54,13 @@ public sealed class RerankingSearcher
     public IReadOnlyList<RerankedHit> Search(string query, int k, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        var candidates = _bm25.Search(query, Options.Candidates);
+        var candidates = _firstStage.Search(query, Options.Candidates);
         return Rerank(query, candidates, ct).Take(k).ToList();
     }
 
-    /// <summary>Reranks given BM25 hits (e.g. from a cached run); returns all of them, best first.</summary>
+    /// <summary>Reranks given first-stage hits (e.g. from a cached run); returns all of them, best first.</summary>
     /// <param name="query">The query.</param>
-    /// <param name="candidates">BM25 hits of the query.</param>
+    /// <param name="candidates">First-stage hits of the query (BM25, dense or hybrid).</param>
     /// <param name="ct">Cancels between cross-encoder batches.</param>
     public IReadOnlyList<RerankedHit> Rerank(string query, IReadOnlyList<SearchHit> candidates, CancellationToken ct = default)
     {

@@ -1,6 +1,10 @@
 namespace Rerank.Lucene.Reranking;
 
-/// <summary>The one place where BM25 and cross-encoder scores are combined into final scores (see <see cref="ScoreMode"/>).</summary>
+/// <summary>
+/// The one place where first-stage (BM25, dense or fused) and cross-encoder scores are combined into
+/// final scores (see <see cref="ScoreMode"/>). Interpolation min-max normalises both per query, so it
+/// works with any first-stage scale; a weight stored with a model was tuned on BM25 candidates.
+/// </summary>
 public static class ScoreCombiner
 {
     /// <summary>Final scores for one query's candidates, index-aligned with the inputs.</summary>
@@ -9,15 +13,15 @@ public static class ScoreCombiner
     /// minmax(BM25) = [1, 0, 0.5], minmax(CE) = [0, 1, 3/7];
     /// final = 0.25 * CE + 0.75 * BM25 = [0.75, 0.25, 0.4821...].
     /// </example>
-    public static double[] Combine(IReadOnlyList<double> bm25, IReadOnlyList<double> crossEncoder, ScoreMode mode, double weight)
+    public static double[] Combine(IReadOnlyList<double> firstStage, IReadOnlyList<double> crossEncoder, ScoreMode mode, double weight)
     {
-        if (bm25.Count != crossEncoder.Count) throw new ArgumentException("Score lists differ in length.");
+        if (firstStage.Count != crossEncoder.Count) throw new ArgumentException("Score lists differ in length.");
         if (mode == ScoreMode.Replace) return crossEncoder.ToArray();
         if (weight is < 0 or > 1 || double.IsNaN(weight))
             throw new InvalidInputException($"Interpolation weight must be between 0 and 1; got {weight}.");
-        var b = MinMax(bm25);
+        var b = MinMax(firstStage);
         var c = MinMax(crossEncoder);
-        var result = new double[bm25.Count];
+        var result = new double[firstStage.Count];
         for (var i = 0; i < result.Length; i++) result[i] = weight * c[i] + (1 - weight) * b[i];
         return result;
     }

@@ -32,7 +32,7 @@ namespace Rerank.Lucene.Retrieval;
 ///     Console.WriteLine($"{hit.Rank} {hit.DocId} {hit.Score:F4} {hit.Title}");
 /// </code>
 /// </example>
-public sealed class Bm25Searcher : IDisposable
+public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
 {
     private const int TieMargin = 10;
     private readonly string _indexDir;
@@ -59,6 +59,35 @@ public sealed class Bm25Searcher : IDisposable
     /// new build, e.g. <c>search-host index --overwrite</c> in another process, and reopened it.
     /// </summary>
     public event EventHandler<IndexReopenedEventArgs>? Reopened;
+
+    /// <summary>The index folder this searcher opened.</summary>
+    public string IndexDirectory => _indexDir;
+
+    /// <inheritdoc/>
+    string ICandidateRetriever.Name => "bm25";
+
+    /// <inheritdoc/>
+    IReadOnlyList<SearchHit> ICandidateRetriever.Search(string query, int k) => Search(query, k);
+
+    /// <inheritdoc/>
+    IReadOnlyList<RankedDocument> ICandidateRetriever.Rank(string query, int k) => Rank(query, k);
+
+    /// <summary>Every document id in Lucene document (= corpus) order, read from the id column.</summary>
+    internal string[] DocumentIdsInOrder() => WithSearcher((_, searcher) =>
+    {
+        var reader = searcher.IndexReader;
+        var ids = MultiDocValues.GetBinaryValues(reader, IndexFields.Id)
+            ?? throw new InvalidInputException(
+                "This index has no id column (doc values): it was built by an older development version. Rebuild it with `search-host index ... --overwrite`.");
+        var result = new string[reader.MaxDoc];
+        var bytes = new BytesRef();
+        for (var doc = 0; doc < result.Length; doc++)
+        {
+            ids.Get(doc, bytes);
+            result[doc] = bytes.Utf8ToString();
+        }
+        return result;
+    });
 
     /// <summary>Opens the index in <paramref name="indexDir"/>.</summary>
     /// <param name="indexDir">A folder written by <see cref="IndexBuilder.Build"/>.</param>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Rerank.Lucene;
+using Rerank.Lucene.Embedding;
 using Rerank.Lucene.Evaluation;
 using Rerank.Lucene.Indexing;
 using Rerank.Lucene.Reranking;
@@ -52,6 +53,7 @@ internal static class DemoCommand
             "Example:\n  search-host demo\n  search-host demo --reranker models/my-reranker --queries 5")
         {
             Corpus, Index, Queries, RerankingOptions.Reranker, RerankingOptions.NoRerank, RerankingOptions.Candidates, RerankingOptions.Device, RerankingOptions.Precision,
+            FirstStageOptions.Retrieval,
         };
         var bound = RerankingOptions.Bindings.ToDictionary(p => p.Key, p => p.Value);
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, bound, (services, token) =>
@@ -70,11 +72,15 @@ internal static class DemoCommand
 
         if (!File.Exists(Path.Combine(indexDir, IndexManifest.FileName)))
         {
+            using var embedder = BiEncoder.LoadBundled(new BiEncoderOptions { Device = options.Reranker.Device });
             var manifest = ProgressDisplay.Run(console, "Indexing the sample corpus", progress =>
-                IndexBuilder.Build(CorpusReader.ReadJsonl(corpusFile), indexDir, new IndexOptions(Source: Path.GetFullPath(corpusFile)), progress, ct));
+                IndexBuilder.Build(CorpusReader.ReadJsonl(corpusFile), indexDir,
+                    new IndexOptions(Source: Path.GetFullPath(corpusFile), Embedder: embedder), progress, ct));
             console.Out.WriteLine($"Indexed {manifest.DocumentCount} sample documents into {indexDir}.");
         }
         using var bm25 = Bm25Searcher.Open(indexDir);
+        using var stages = FirstStageOptions.Open(bm25, parse.GetValue(FirstStageOptions.Retrieval), null, options);
+        console.Out.WriteLine($"First stage: {FirstStageOptions.Describe(stages)}.");
 
         var model = RerankingOptions.Model(parse, options, useDefault: true);
         if (model is null && parse.GetValue(RerankingOptions.NoRerank))
@@ -88,8 +94,8 @@ internal static class DemoCommand
                 + $"{Markup.Escape(DefaultRerankerLoader.RebuildHint)} Or set {DefaultReranker.ModelsVariable} to a folder that contains {DefaultReranker.FolderName}/. Showing BM25 only.");
         }
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
-        var reranker = encoder is null ? null : new RerankingSearcher(bm25, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
-        if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.Device}), BM25 top {reranker!.Options.Candidates} rescored.");
+        var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
+        if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.Device}), {stages.Kind} top {reranker!.Options.Candidates} rescored.");
         if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, ShownPerQuery, $"the {ShownPerQuery} hits shown per query") is { } note)
             console.Error.WriteLine(note);
 
@@ -97,13 +103,19 @@ internal static class DemoCommand
         var qrels = QrelsReader.Read(Path.Combine(corpus, "qrels", "test.tsv"));
         foreach (var query in queries.Take(parse.GetValue(Queries)))
         {
-            ShowQuery(console, query, bm25, reranker, qrels.Judgments(query.Id));
+            ShowQuery(console, query, bm25, stages, reranker, qrels.Judgments(query.Id), ct);
         }
 
         var texts = queries.ToDictionary(q => q.Id, q => q.Text);
         var bm25Result = RunEvaluation.Evaluate(qrels, texts,
             t => bm25.Rank(t, 100).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList(), ct: ct);
         var line = string.Create(CultureInfo.InvariantCulture, $"All {bm25Result.QueryCount} sample queries, nDCG@10: BM25 {bm25Result.Mean.Ndcg10:F4}");
+        foreach (var stage in new ICandidateRetriever?[] { stages.Dense, stages.Hybrid })
+        {
+            if (stage is null) continue;
+            var result = RunEvaluation.Evaluate(qrels, texts, t => stage.Rank(t, 100).Select(h => new ScoredDocument(h.DocId, h.Score)).ToList(), ct: ct);
+            line += string.Create(CultureInfo.InvariantCulture, $", {stage.Name} {result.Mean.Ndcg10:F4}");
+        }
         if (reranker is not null)
         {
             var reranked = RunEvaluation.Evaluate(qrels, texts,
@@ -114,24 +126,27 @@ internal static class DemoCommand
         return 0;
     }
 
-    private static void ShowQuery(ConsoleOutput console, QueryRecord query, Bm25Searcher bm25, RerankingSearcher? reranker, IReadOnlyDictionary<string, int> judged)
+    private static void ShowQuery(ConsoleOutput console, QueryRecord query, Bm25Searcher bm25, FirstStages stages, RerankingSearcher? reranker, IReadOnlyDictionary<string, int> judged, CancellationToken ct)
     {
         const int shown = ShownPerQuery;
         console.Out.WriteLine();
         console.Out.MarkupLine($"[bold]Query {Markup.Escape(query.Id)}:[/] {Markup.Escape(query.Text)}");
         var bm25Hits = bm25.Search(query.Text, shown);
-        var reranked = reranker is null ? null : RerankWindow.Search(bm25, reranker, query.Text, shown);
+        var firstStage = stages.Kind == "bm25" ? null : stages.Chosen.Search(query.Text, shown);
+        var reranked = reranker is null ? null : RerankWindow.Search((text, k) => stages.Chosen.Search(text, k), reranker, query.Text, shown, ct);
         var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("#").RightAligned()).AddColumn("BM25");
-        if (reranked is not null) table.AddColumn("reranked (BM25 rank, move)");
+        if (firstStage is not null) table.AddColumn(stages.Kind);
+        if (reranked is not null) table.AddColumn($"reranked ({stages.Kind} rank, move)");
         for (var i = 0; i < shown; i++)
         {
             var cells = new List<string> { (i + 1).ToString(CultureInfo.InvariantCulture) };
             cells.Add(i < bm25Hits.Count ? Describe(bm25Hits[i].DocId, bm25Hits[i].Title, judged) : "");
+            if (firstStage is not null) cells.Add(i < firstStage.Count ? Describe(firstStage[i].DocId, firstStage[i].Title, judged) : "");
             if (reranked is not null)
             {
                 cells.Add(i < reranked.Count
-                    ? $"{Describe(reranked[i].DocId, reranked[i].Title, judged)} ({reranked[i].Bm25Rank}, " +
-                      (reranked[i].CrossEncoderScore is null ? "not reranked)" : $"{RankMove.Describe(reranked[i].Bm25Rank, reranked[i].Rank)})")
+                    ? $"{Describe(reranked[i].DocId, reranked[i].Title, judged)} ({reranked[i].FirstStageRank}, " +
+                      (reranked[i].CrossEncoderScore is null ? "not reranked)" : $"{RankMove.Describe(reranked[i].FirstStageRank, reranked[i].Rank)})")
                     : "");
             }
             table.AddRow(cells.ToArray());

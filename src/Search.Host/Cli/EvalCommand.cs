@@ -43,23 +43,36 @@ internal static class EvalCommand
         Description = "With --reranker: write the reranked top candidates as a TREC run file.",
     };
 
+    private static readonly Option<string> DenseRunFile = new("--dense-run")
+    {
+        Description = "Write the dense ranking as a TREC run file (index with document vectors).",
+    };
+
+    private static readonly Option<string> HybridRunFile = new("--hybrid-run")
+    {
+        Description = "Write the hybrid (RRF) ranking as a TREC run file (index with document vectors).",
+    };
+
     private static readonly Option<bool> Overwrite = new("--overwrite")
     {
-        Description = "Replace existing run files at --run and --reranked-run (a file that is not a TREC run is never replaced).",
+        Description = "Replace existing run files (a file that is not a TREC run is never replaced).",
     };
 
     private static readonly Option<bool> Json = new("--json")
     {
-        Description = "Print one JSON object: {\"queries\": N, \"bm25\": {\"ndcg@10\": ..., \"mrr@10\": ..., \"map\": ..., \"recall@100\": ..., \"p@10\": ...}}.",
+        Description = "Print one JSON object: {\"queries\": N, \"queries_without_relevant\": N, \"queries_without_text\": N, \"depth\": D, \"retrieval\": \"bm25|dense|hybrid\", "
+            + "\"bm25\": {\"ndcg@10\": ..., \"mrr@10\": ..., \"map\": ..., \"recall@100\": ..., \"p@10\": ...}, \"dense\": {...}, \"hybrid\": {...} (index with vectors), "
+            + "\"reranked\": {...} (with --reranker), \"ms_per_query\": {\"bm25\": ..., ...}}.",
     };
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var command = new Command("eval", "Evaluate BM25, and with --reranker the reranked ranking, on queries with judgments: nDCG@10, MRR@10, MAP, Recall@100, P@10.\n\n" +
+        var command = new Command("eval", "Evaluate BM25 (and dense and hybrid when the index has document vectors), and with --reranker the reranked ranking, on queries with judgments: nDCG@10, MRR@10, MAP, Recall@100, P@10, as trec_eval -c computes them from the run files written.\n\n" +
             "Example:\n  search-host eval --index .idx/scifact --queries ../shared/datasets/scifact/queries.jsonl --qrels ../shared/datasets/scifact/qrels/test.tsv --run bm25.run")
         {
-            CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, RerankedRunFile, Overwrite, Json, RerankingOptions.NoRerank,
+            CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, DenseRunFile, HybridRunFile, RerankedRunFile, Overwrite, Json, RerankingOptions.NoRerank,
+            FirstStageOptions.Retrieval, FirstStageOptions.Embedder,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -81,7 +94,7 @@ internal static class EvalCommand
         }
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)
         {
-            var runs = new[] { parse.GetValue(RunFile), parse.GetValue(RerankedRunFile) }.OfType<string>().Select(f => $"'{f}'").ToList();
+            var runs = new[] { parse.GetValue(RunFile), parse.GetValue(DenseRunFile), parse.GetValue(HybridRunFile), parse.GetValue(RerankedRunFile) }.OfType<string>().Select(f => $"'{f}'").ToList();
             // Run files are written through AtomicFile: a cancelled run writes none and leaves an existing one as it was.
             throw new CancelledException("no metrics were printed" +
                 (runs.Count == 0 ? "." : $"; {string.Join(" and ", runs)} {(runs.Count > 1 ? "were" : "was")} not written (an existing file is unchanged)."), e, ct);
@@ -96,8 +109,12 @@ internal static class EvalCommand
         var queriesPath = parse.GetRequiredValue(Queries);
         var qrels = QrelsReader.Read(parse.GetRequiredValue(QrelsFile));
         var queries = QueryFileReader.Read(queriesPath).ToDictionary(q => q.Id, q => q.Text, StringComparer.Ordinal);
+        var index = CommonOptions.RequireIndex(options);
         // One index throughout: a rebuild of it while evaluating does not mix two indexes into one result.
-        using var searcher = Bm25Searcher.Open(CommonOptions.RequireIndex(options), reopenWhenRebuilt: false);
+        using var searcher = Bm25Searcher.Open(index, reopenWhenRebuilt: false);
+        using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder), options);
+        if (stages.Dense is null && (parse.GetValue(DenseRunFile) is not null || parse.GetValue(HybridRunFile) is not null))
+            throw new InvalidInputException("--dense-run and --hybrid-run need an index with document vectors; this one has none (build it with `search-host index` without --embedder none).");
 
         var missing = qrels.QueryIds.Where(id => !queries.ContainsKey(id)).ToList();
         if (missing.Count > 0)
@@ -106,16 +123,14 @@ internal static class EvalCommand
         }
 
         var model = RerankingOptions.Model(parse, options, useDefault: false);
-        var rerankedPathGiven = parse.GetValue(RerankedRunFile);
-        if (model is null && rerankedPathGiven is not null)
+        var rerankedPath = parse.GetValue(RerankedRunFile);
+        if (model is null && rerankedPath is not null)
             throw new InvalidInputException("--reranked-run needs a model: pass --reranker DIR as well.");
-        // The model is loaded before BM25 ranks anything, so a bad model fails fast.
+        // The model is loaded before anything is ranked, so a bad model fails fast.
         using var encoder = model is null ? null : CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
 
-        // Rank exactly as the run file does (by printed score, ties by doc id), so the metrics
-        // printed here are those any tool computes from the file we write.
-        // Like with like: with a reranker, BM25 is evaluated (and written) at the depth the reranker
-        // sees, its candidates, so MAP and Recall of both columns count the same number of documents.
+        // Like with like: with a reranker, every stage is evaluated (and written) at the depth the reranker
+        // sees, its candidates, so MAP and Recall of all columns count the same number of documents.
         var depth = options.EvalDepth;
         if (encoder is not null)
         {
@@ -124,103 +139,148 @@ internal static class EvalCommand
                 throw new InvalidInputException($"--top {depth} differs from --candidates {candidates}: with a reranker both rankings are evaluated at the depth of the candidates, so that MAP and Recall compare like with like. Drop --top, or set --candidates {depth}.");
             depth = candidates;
         }
-        var index = CommonOptions.RequireIndex(options);
-        var runPath = parse.GetValue(RunFile);
-        var rerankedPath = parse.GetValue(RerankedRunFile);
-        CheckRunFiles(runPath, rerankedPath, parse.GetValue(Overwrite));
-        EvaluationResult bm25;
-        var unanswered = new List<string>();
+        var runPaths = new (Option<string> Option, string? Path)[]
+        {
+            (RunFile, parse.GetValue(RunFile)), (DenseRunFile, parse.GetValue(DenseRunFile)), (HybridRunFile, parse.GetValue(HybridRunFile)), (RerankedRunFile, rerankedPath),
+        };
+        CheckRunFiles(runPaths, parse.GetValue(Overwrite));
+        log.LogInformation("Retrieval for reranking: {Retrieval}", FirstStageOptions.Describe(stages));
+
         // Run files are written under temporary names and moved into place only when everything succeeded.
-        using var runFile = runPath is null ? null : AtomicFile.Create(runPath);
-        using var rerankedFile = rerankedPath is null ? null : AtomicFile.Create(rerankedPath);
-        bm25 = RunEvaluation.Evaluate(qrels, queries,
-            text =>
-            {
-                var hits = searcher.Rank(text, depth);
-                if (hits.Count == 0) unanswered.Add(text);
-                return hits.Select(h => new ScoredDocument(Writable(h.DocId, index), h.Score)).ToList();
-            },
-            new TrecRunWriter(runFile?.Writer ?? TextWriter.Null, "bm25"), ct);
-        if (unanswered.Count > 0)
-            log.LogWarning("{Count} queries retrieved nothing (their words are all stop words or unknown to the index) and score 0, e.g. '{First}'", unanswered.Count, unanswered[0]);
-
-        EvaluationResult? reranked = null;
-        (double Weight, EvaluationResult Result)? interpolated = null;
-        if (encoder is not null)
+        var files = new List<AtomicFile>();
+        try
         {
-            var reranker = new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
-            log.LogInformation("Reranking BM25 top {Candidates} with {Model} on {Device}, max length {MaxLength}",
-                reranker.Options.Candidates, model, encoder.Device, encoder.MaxLength);
-            var judged = qrels.QueryIds.Count(queries.ContainsKey);
-            // Score each query's candidates once; the interpolated ranking reuses the same scores.
-            var scored = new Dictionary<string, IReadOnlyList<RerankedHit>>(StringComparer.Ordinal);
-            reranked = ProgressDisplay.Count(console, "Reranking", "queries", judged, report =>
+            TextWriter Open(string? path)
             {
-                var done = 0;
-                return RunEvaluation.Evaluate(qrels, queries, text =>
-                {
-                    var hits = reranker.Search(text, reranker.Options.Candidates, ct);
-                    scored[text] = hits;
-                    report(++done);
-                    return hits.Select(h => new ScoredDocument(h.DocId, h.Score)).ToList();
-                }, new TrecRunWriter(rerankedFile?.Writer ?? TextWriter.Null, "rerank"), ct);
-            });
-            var weight = options.Reranker.InterpolationWeight ?? encoder.Settings.InterpolationWeight;
-            if (reranker.ScoreMode == ScoreMode.Replace && weight is { } w)
-            {
-                interpolated = (w, RunEvaluation.Evaluate(qrels, queries, text =>
-                {
-                    var hits = scored[text];
-                    var final = ScoreCombiner.Combine(hits.Select(h => (double)h.Bm25Score).ToList(), hits.Select(h => (double)h.CrossEncoderScore).ToList(), ScoreMode.Interpolate, w);
-                    return hits.Select((h, i) => new ScoredDocument(h.DocId, final[i])).ToList();
-                }));
+                if (path is null) return TextWriter.Null;
+                var file = AtomicFile.Create(path);
+                files.Add(file);
+                return file.Writer;
             }
-        }
-        runFile?.Commit();
-        rerankedFile?.Commit();
-        if (runPath is not null) log.LogInformation("Wrote run {Run}", runPath);
-        if (rerankedPath is not null) log.LogInformation("Wrote run {Run}", rerankedPath);
 
-        if (parse.GetValue(Json))
-        {
-            var result = new Dictionary<string, object>
+            // Every stage is ranked exactly as its run file is written (by printed score, ties by doc id
+            // descending as trec_eval), so the metrics printed here are those any tool computes from the files.
+            var stageResults = new List<(string Name, EvaluationResult Result, double MsPerQuery)>();
+            var unanswered = new List<string>();
+            void EvaluateStage(ICandidateRetriever retriever, string? runPath, int decimals)
             {
-                ["queries"] = bm25.QueryCount,
-                ["queries_without_relevant"] = bm25.NoRelevantQueryIds.Count,
-                ["queries_without_text"] = bm25.MissingQueryIds.Count,
-                ["depth"] = depth,
-                ["bm25"] = bm25.Mean,
-            };
-            if (reranked is not null) result["reranked"] = reranked.Mean;
-            if (interpolated is { } ip)
-            {
-                result["interpolated"] = ip.Result.Mean;
-                result["interpolation_weight"] = ip.Weight;
+                var output = Open(runPath);
+                // One query first, untimed: the first forward pass of a model is several times slower than the rest.
+                if (retriever is not Bm25Searcher) retriever.Rank("warm up", 1);
+                var clock = new System.Diagnostics.Stopwatch();
+                var calls = 0;
+                var result = RunEvaluation.Evaluate(qrels, queries, text =>
+                {
+                    clock.Start();
+                    var ranked = retriever.Rank(text, depth);
+                    clock.Stop();
+                    calls++;
+                    if (ranked.Count == 0 && retriever is Bm25Searcher) unanswered.Add(text);
+                    return ranked.Select(h => new ScoredDocument(Writable(h.DocId, index), h.Score)).ToList();
+                }, new TrecRunWriter(output, retriever.Name, decimals), ct);
+                stageResults.Add((retriever.Name, result, calls == 0 ? 0 : clock.Elapsed.TotalMilliseconds / calls));
             }
-            console.Output.WriteLine(JsonSerializer.Serialize(result));
+            EvaluateStage(searcher, parse.GetValue(RunFile), TrecRunWriter.DefaultDecimals);
+            if (unanswered.Count > 0)
+                log.LogWarning("{Count} queries retrieved nothing with BM25 (their words are all stop words or unknown to the index) and score 0 there, e.g. '{First}'", unanswered.Count, unanswered[0]);
+            if (stages.Dense is not null)
+            {
+                EvaluateStage(stages.Dense, parse.GetValue(DenseRunFile), TrecRunWriter.DefaultDecimals);
+                // Fused scores are sums of 1/(60 + rank): 10 decimals keep distinct float32 values distinct in the file.
+                EvaluateStage(stages.Hybrid!, parse.GetValue(HybridRunFile), 10);
+            }
+
+            EvaluationResult? reranked = null;
+            (double Weight, EvaluationResult Result)? interpolated = null;
+            if (encoder is not null)
+            {
+                var reranker = new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
+                log.LogInformation("Reranking {Retrieval} top {Candidates} with {Model} on {Device}, max length {MaxLength}",
+                    stages.Kind, reranker.Options.Candidates, model, encoder.Device, encoder.MaxLength);
+                var rerankedOutput = Open(rerankedPath);
+                var judged = qrels.QueryIds.Count(queries.ContainsKey);
+                // Score each query's candidates once; the interpolated ranking reuses the same scores.
+                var scored = new Dictionary<string, IReadOnlyList<RerankedHit>>(StringComparer.Ordinal);
+                reranked = ProgressDisplay.Count(console, "Reranking", "queries", judged, report =>
+                {
+                    var done = 0;
+                    return RunEvaluation.Evaluate(qrels, queries, text =>
+                    {
+                        var hits = reranker.Search(text, reranker.Options.Candidates, ct);
+                        scored[text] = hits;
+                        report(++done);
+                        return hits.Select(h => new ScoredDocument(h.DocId, h.Score)).ToList();
+                    }, new TrecRunWriter(rerankedOutput, "rerank"), ct);
+                });
+                var weight = options.Reranker.InterpolationWeight ?? encoder.Settings.InterpolationWeight;
+                if (reranker.ScoreMode == ScoreMode.Replace && weight is { } w)
+                {
+                    interpolated = (w, RunEvaluation.Evaluate(qrels, queries, text =>
+                    {
+                        var hits = scored[text];
+                        var final = ScoreCombiner.Combine(hits.Select(h => (double)h.FirstStageScore).ToList(), hits.Select(h => (double)h.CrossEncoderScore).ToList(), ScoreMode.Interpolate, w);
+                        return hits.Select((h, i) => new ScoredDocument(h.DocId, final[i])).ToList();
+                    }));
+                }
+            }
+            foreach (var file in files) file.Commit();
+            foreach (var (_, path) in runPaths)
+                if (path is not null) log.LogInformation("Wrote run {Run}", path);
+
+            var bm25 = stageResults[0].Result;
+            if (parse.GetValue(Json))
+            {
+                var result = new Dictionary<string, object>
+                {
+                    ["queries"] = bm25.QueryCount,
+                    ["queries_without_relevant"] = bm25.NoRelevantQueryIds.Count,
+                    ["queries_without_text"] = bm25.MissingQueryIds.Count,
+                    ["depth"] = depth,
+                    ["retrieval"] = stages.Kind,
+                };
+                foreach (var (name, r, _) in stageResults) result[name] = r.Mean;
+                if (reranked is not null) result["reranked"] = reranked.Mean;
+                if (interpolated is { } ip)
+                {
+                    result["interpolated"] = ip.Result.Mean;
+                    result["interpolation_weight"] = ip.Weight;
+                }
+                result["ms_per_query"] = stageResults.ToDictionary(s => s.Name, s => Math.Round(s.MsPerQuery, 2));
+                console.Output.WriteLine(JsonSerializer.Serialize(result));
+                return 0;
+            }
+            var table = new Table().Border(TableBorder.Simple).AddColumn("metric");
+            foreach (var (name, _, _) in stageResults) table.AddColumn(new TableColumn(name).RightAligned());
+            if (reranked is not null) table.AddColumn(new TableColumn("reranked").RightAligned()).AddColumn(new TableColumn($"change vs {stages.Kind}").RightAligned());
+            var stageRows = stageResults.Select(s => Rows(s.Result.Mean).ToList()).ToList();
+            var chosenRows = stageRows[stageResults.FindIndex(s => s.Name == stages.Kind)];
+            var rerankedRows = reranked is null ? null : Rows(reranked.Mean).ToList();
+            for (var i = 0; i < chosenRows.Count; i++)
+            {
+                var cells = new List<string> { chosenRows[i].Item1 };
+                cells.AddRange(stageRows.Select(rows => Format(rows[i].Item2)));
+                if (rerankedRows is not null)
+                {
+                    cells.Add(Format(rerankedRows[i].Item2));
+                    cells.Add((rerankedRows[i].Item2 - chosenRows[i].Item2).ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture));
+                }
+                table.AddRow(cells.ToArray());
+            }
+            console.Output.WriteLine(QueryCountLine(bm25, depth, "not in the queries file"));
+            console.Out.Write(table);
+            if (stageResults.Count > 1)
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Time per query: {string.Join(", ", stageResults.Select(s => $"{s.Name} {s.MsPerQuery:F1} ms"))} (first stage only; dense and hybrid include embedding the query)."));
+            if (reranked is not null) console.Out.WriteLine($"Reranked: {FirstStageOptions.Describe(stages)} candidates.");
+            if (interpolated is { } shown)
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Interpolated (cross-encoder weight {shown.Weight:0.##}, {stages.Kind} {1 - shown.Weight:0.##}): nDCG@10 {shown.Result.Mean.Ndcg10:F4}, MRR@10 {shown.Result.Mean.Mrr10:F4}, MAP {shown.Result.Mean.Map:F4}"));
             return 0;
         }
-        var table = new Table().Border(TableBorder.Simple).AddColumn("metric").AddColumn(new TableColumn("bm25").RightAligned());
-        if (reranked is not null) table.AddColumn(new TableColumn("reranked").RightAligned()).AddColumn(new TableColumn("change").RightAligned());
-        var bm25Rows = Rows(bm25.Mean).ToList();
-        var rerankedRows = reranked is null ? null : Rows(reranked.Mean).ToList();
-        for (var i = 0; i < bm25Rows.Count; i++)
+        finally
         {
-            var (name, value) = bm25Rows[i];
-            var cells = new List<string> { name, Format(value) };
-            if (rerankedRows is not null)
-            {
-                cells.Add(Format(rerankedRows[i].Item2));
-                cells.Add((rerankedRows[i].Item2 - value).ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture));
-            }
-            table.AddRow(cells.ToArray());
+            foreach (var file in files) file.Dispose();
         }
-        console.Output.WriteLine(QueryCountLine(bm25, depth, "not in the queries file"));
-        console.Out.Write(table);
-        if (interpolated is { } shown)
-            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Interpolated (cross-encoder weight {shown.Weight:0.##}, BM25 {1 - shown.Weight:0.##}): nDCG@10 {shown.Result.Mean.Ndcg10:F4}, MRR@10 {shown.Result.Mean.Mrr10:F4}, MAP {shown.Result.Mean.Map:F4}"));
-        return 0;
     }
 
     private static string Format(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
@@ -238,14 +298,17 @@ internal static class EvalCommand
         return $"{result.QueryCount} judged queries evaluated{scoringZero}{(depth is { } d ? $", depth {d}" : "")}";
     }
 
-    /// <summary>Both run paths may be written (new, or a run file with --overwrite) and are distinct; checked before any work.</summary>
-    private static void CheckRunFiles(string? runPath, string? rerankedPath, bool overwrite)
+    /// <summary>Every run path may be written (new, or a run file with --overwrite) and no two are the same file; checked before any work.</summary>
+    private static void CheckRunFiles(IReadOnlyList<(Option<string> Option, string? Path)> runs, bool overwrite)
     {
-        if (runPath is not null) OutputTarget.CheckFile(runPath, OutputKind.RunFile, overwrite, "--run");
-        if (rerankedPath is null) return;
-        OutputTarget.CheckFile(rerankedPath, OutputKind.RunFile, overwrite, "--reranked-run");
-        if (runPath is not null && Path.GetFullPath(runPath) == Path.GetFullPath(rerankedPath))
-            throw new InvalidInputException($"--run and --reranked-run are the same file '{runPath}'; give each its own file.", runPath);
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (option, path) in runs)
+        {
+            if (path is null) continue;
+            OutputTarget.CheckFile(path, OutputKind.RunFile, overwrite, option.Name);
+            if (!seen.TryAdd(Path.GetFullPath(path), option.Name))
+                throw new InvalidInputException($"{seen[Path.GetFullPath(path)]} and {option.Name} are the same file '{path}'; give each its own file.", path);
+        }
     }
 
     /// <summary>

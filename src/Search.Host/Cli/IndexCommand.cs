@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Rerank.Lucene;
+using Rerank.Lucene.Embedding;
 using Rerank.Lucene.Indexing;
 using Spectre.Console;
 
@@ -65,13 +66,25 @@ internal static class IndexCommand
         Description = "Replace an existing index (the old one stays intact until the new one is complete).",
     };
 
+    private static readonly Option<string> Embedder = new("--embedder")
+    {
+        Description = "Embed every document (title + text) for dense and hybrid retrieval: bundled (default: all-MiniLM-L6-v2, mean pooling, "
+            + "normalised, max 256 tokens; slow on CPU: SciFact took 33 min on 2 busy cores, see docs/BENCHMARKS.md), a sentence-transformers folder, or none (BM25 only, fast).",
+        DefaultValueFactory = _ => "bundled",
+    };
+
+    private static readonly Option<int?> Threads = new("--threads")
+    {
+        Description = "CPU threads for embedding. Default: libtorch's choice (one per core). On a machine busy with other work, 1 can be faster (see docs/BENCHMARKS.md).",
+    };
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var command = new Command("index", "Build a BM25 index (English analysis, stored text) from a corpus.\n\n" +
-            "Example:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample")
+        var command = new Command("index", "Build a BM25 index (English analysis, stored text) from a corpus, with document vectors for dense/hybrid retrieval (--embedder).\n\n" +
+            "Examples:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample\n  search-host index --corpus big.jsonl --index .idx/big --embedder none")
         {
-            Corpus, Index, Format, IdField, TitleField, TextField, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite,
+            Corpus, Index, Format, IdField, TitleField, TextField, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite, Embedder, Threads,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, new Dictionary<Option, string>(), (services, token) =>
             Task.FromResult(Run(parse, services, token)), ct));
@@ -85,14 +98,17 @@ internal static class IndexCommand
         var corpusPath = parse.GetRequiredValue(Corpus);
         var indexDir = parse.GetRequiredValue(Index);
         var docs = OpenCorpus(corpusPath, parse, console);
+        using var embedder = OpenEmbedder(parse.GetValue(Embedder), new BiEncoderOptions { Threads = parse.GetValue(Threads) });
         var options = new IndexOptions(
             K1: parse.GetValue(K1),
             B: parse.GetValue(B),
             FieldsMode: ParseFields(parse.GetValue(Fields)),
             Overwrite: parse.GetValue(Overwrite),
-            Source: Path.GetFullPath(corpusPath));
+            Source: Path.GetFullPath(corpusPath),
+            Embedder: embedder);
 
-        log.LogInformation("Indexing {Corpus} into {Index} ({Mode}, k1={K1}, b={B})", corpusPath, indexDir, options.FieldsMode, options.K1, options.B);
+        log.LogInformation("Indexing {Corpus} into {Index} ({Mode}, k1={K1}, b={B}, embedder {Embedder})", corpusPath, indexDir, options.FieldsMode, options.K1, options.B,
+            embedder?.ToString() ?? "none");
         var existed = File.Exists(Path.Combine(indexDir, IndexManifest.FileName));
         IndexManifest manifest;
         try
@@ -100,18 +116,30 @@ internal static class IndexCommand
             manifest = ProgressDisplay.Run(console, "Indexing", (IProgress<IndexingProgress> progress) =>
                 IndexBuilder.Build(docs, indexDir, options, progress, ct));
         }
-        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException cancelled) when (ct.IsCancellationRequested)
         {
             throw new CancelledException(existed
                 ? $"the index '{indexDir}' is untouched and searches as before; the partial build was removed."
-                : $"no index was written to '{indexDir}'; the partial build was removed.", e, ct);
+                : $"no index was written to '{indexDir}'; the partial build was removed.", cancelled, ct);
         }
 
         console.Output.WriteLine(
             $"Indexed {manifest.DocumentCount} documents into {indexDir} " +
             $"(fields {manifest.FieldsMode.ToString().ToLowerInvariant()}, k1 {manifest.K1}, b {manifest.B}, fingerprint {manifest.CorpusFingerprint[..12]}).");
+        if (manifest.Embeddings is { } e)
+        {
+            console.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Embedded {e.Count} documents with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({(e.Seconds > 0 ? e.Count / e.Seconds : 0):F1} docs/s)."));
+        }
         return 0;
     }
+
+    private static BiEncoder? OpenEmbedder(string? value, BiEncoderOptions options) => value?.Trim() switch
+    {
+        null or "" or "bundled" => BiEncoder.LoadBundled(options),
+        "none" => null,
+        var folder => BiEncoder.Load(folder, options),
+    };
 
     private static IEnumerable<CorpusDocument> OpenCorpus(string path, ParseResult parse, ConsoleOutput console)
     {

@@ -4,22 +4,27 @@ using Rerank.Lucene.Retrieval;
 namespace Search.Host.Cli;
 
 /// <summary>A hit as shown with a reranker; <paramref name="CrossEncoderScore"/> is null below the rerank window (--candidates).</summary>
-internal sealed record ShownHit(int Rank, string DocId, double Score, int Bm25Rank, float Bm25Score, float? CrossEncoderScore, string Title, string Text);
+internal sealed record ShownHit(int Rank, string DocId, double Score, int FirstStageRank, float FirstStageScore, float? CrossEncoderScore, string Title, string Text);
 
 /// <summary>
-/// <c>--candidates</c> as a rescore window, like Elasticsearch's <c>window_size</c>: the BM25 top
-/// <c>candidates</c> are reranked and come first; when more hits are asked for, the BM25 hits below the
-/// window follow in their BM25 order with their BM25 scores, so no hit is dropped.
+/// <c>--candidates</c> as a rescore window, like Elasticsearch's <c>window_size</c>: the first stage's top
+/// <c>candidates</c> (BM25, dense or hybrid) are reranked and come first; when more hits are asked for, the
+/// first-stage hits below the window follow in their first-stage order with their scores, so no hit is dropped.
 /// </summary>
 internal static class RerankWindow
 {
     /// <summary>The best <paramref name="top"/> hits for <paramref name="query"/>.</summary>
-    public static List<ShownHit> Search(Bm25Searcher bm25, RerankingSearcher reranker, string query, int top, QuerySyntax syntax = QuerySyntax.BagOfWords, CancellationToken ct = default)
+    /// <param name="firstStage">The first stage: (query, k) to its top k hits.</param>
+    /// <param name="reranker">Reranks the window.</param>
+    /// <param name="query">The query.</param>
+    /// <param name="top">Hits to return.</param>
+    /// <param name="ct">Cancels between cross-encoder batches.</param>
+    public static List<ShownHit> Search(Func<string, int, IReadOnlyList<SearchHit>> firstStage, RerankingSearcher reranker, string query, int top, CancellationToken ct = default)
     {
         var window = reranker.Options.Candidates;
-        var hits = bm25.Search(query, Math.Max(window, top), syntax);
+        var hits = firstStage(query, Math.Max(window, top));
         var shown = reranker.Rerank(query, hits.Take(window).ToList(), ct).Take(top)
-            .Select(h => new ShownHit(h.Rank, h.DocId, h.Score, h.Bm25Rank, h.Bm25Score, h.CrossEncoderScore, h.Title, h.Text))
+            .Select(h => new ShownHit(h.Rank, h.DocId, h.Score, h.FirstStageRank, h.FirstStageScore, h.CrossEncoderScore, h.Title, h.Text))
             .ToList();
         foreach (var h in hits.Skip(window).Take(top - shown.Count))
             shown.Add(new ShownHit(shown.Count + 1, h.DocId, h.Score, h.Rank, h.Score, null, h.Title, h.Text));
@@ -31,7 +36,7 @@ internal static class RerankWindow
     /// <param name="top">Hits shown.</param>
     /// <param name="shown">How the note names the hits shown; default "--top N".</param>
     public static string? Note(int window, int top, string? shown = null) => window >= top ? null :
-        $"Note: --candidates {window} is below {shown ?? $"--top {top}"}: the BM25 top {window} are reranked and hits " +
-        $"{window + 1} to {top} follow in BM25 order with their BM25 scores (as Elasticsearch's rescore window_size). " +
+        $"Note: --candidates {window} is below {shown ?? $"--top {top}"}: the first stage's top {window} are reranked and hits " +
+        $"{window + 1} to {top} follow in first-stage order with their first-stage scores (as Elasticsearch's rescore window_size). " +
         $"Raise --candidates to {top} or more to rerank every hit shown.";
 }

@@ -32,7 +32,7 @@ internal static class SearchCommand
         var command = new Command("search", "Search an index with BM25, optionally reranked by a cross-encoder (--reranker).\n\n" +
             "Examples:\n  search-host search --index .idx/sample \"how do vaccines train the immune system?\"\n  search-host search --index .idx/sample --reranker models/default-reranker \"why do bridges sway?\"\n  search-host search --index .idx/sample        (interactive)")
         {
-            Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax, RerankingOptions.NoRerank,
+            Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax, RerankingOptions.NoRerank, FirstStageOptions.Retrieval, FirstStageOptions.Embedder,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -62,14 +62,23 @@ internal static class SearchCommand
         if (model is not null && options.Reranker.Model is null)
             console.Error.WriteLine($"Reranking with the default model {model} (--no-rerank for BM25 only).");
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
-        var reranker = encoder is null ? null : new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
+        using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder),
+            options, defaultToBm25: syntax == QuerySyntax.Lucene);
+        if (syntax == QuerySyntax.Lucene && stages.Kind != "bm25")
+            throw new InvalidInputException($"--lucene-syntax applies to BM25 only; drop it or use --retrieval bm25 (asked for --retrieval {stages.Kind}).");
+        var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
+        // An index without vectors can only be searched with BM25; say which stage runs when there was a choice.
+        if (!json && searcher.Manifest.Embeddings is not null) console.Error.WriteLine($"Retrieval: {FirstStageOptions.Describe(stages)}{(reranker is null ? "" : $", top {reranker.Options.Candidates} reranked")}.");
+
+        IReadOnlyList<SearchHit> FirstStage(string text, int k) =>
+            stages.Kind == "bm25" ? searcher.Search(text, k, syntax) : stages.Chosen.Search(text, k);
 
         if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, options.Top) is { } note) console.Error.WriteLine(note);
 
         void Answer(string text)
         {
-            if (reranker is null) Show(console, json, text, searcher.Search(text, options.Top, syntax));
-            else ShowReranked(console, json, text, RerankWindow.Search(searcher, reranker, text, options.Top, syntax, ct));
+            if (reranker is null) Show(console, json, text, stages.Kind, FirstStage(text, options.Top));
+            else ShowReranked(console, json, text, stages.Kind, RerankWindow.Search(FirstStage, reranker, text, options.Top, ct));
         }
 
         try
@@ -129,16 +138,17 @@ internal static class SearchCommand
         return read.Result;
     }
 
-    private static void ShowReranked(ConsoleOutput console, bool json, string query, IReadOnlyList<ShownHit> hits)
+    private static void ShowReranked(ConsoleOutput console, bool json, string query, string retrieval, IReadOnlyList<ShownHit> hits)
     {
         if (json)
         {
             console.Output.WriteLine(JsonSerializer.Serialize(new
             {
                 query,
+                retrieval,
                 hits = hits.Select(h => new
                 {
-                    rank = h.Rank, id = h.DocId, score = h.Score, bm25_rank = h.Bm25Rank, bm25_score = h.Bm25Score,
+                    rank = h.Rank, id = h.DocId, score = h.Score, first_stage_rank = h.FirstStageRank, first_stage_score = h.FirstStageScore,
                     cross_encoder_score = h.CrossEncoderScore, title = h.Title, snippet = Snippet.Of(h.Text),
                 }),
             }));
@@ -151,33 +161,34 @@ internal static class SearchCommand
         }
         var table = new Table().Border(TableBorder.Simple)
             .AddColumn(new TableColumn("rank").RightAligned())
-            .AddColumn(new TableColumn("bm25 rank").RightAligned())
+            .AddColumn(new TableColumn($"{retrieval} rank").RightAligned())
             .AddColumn(new TableColumn("move").Centered())
             .AddColumn("id")
             .AddColumn(new TableColumn("cross-enc.").RightAligned())
-            .AddColumn(new TableColumn("bm25").RightAligned())
+            .AddColumn(new TableColumn(retrieval).RightAligned())
             .AddColumn("title / snippet");
         foreach (var h in hits)
         {
             table.AddRow(
                 new Text(h.Rank.ToString()),
-                new Text(h.Bm25Rank.ToString()),
-                new Markup(RankMove.Describe(h.Bm25Rank, h.Rank)),
+                new Text(h.FirstStageRank.ToString()),
+                new Markup(RankMove.Describe(h.FirstStageRank, h.Rank)),
                 new Text(h.DocId),
                 new Text(h.CrossEncoderScore?.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture) ?? "not reranked"),
-                new Text(h.Bm25Score.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
+                new Text(h.FirstStageScore.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
                 new Markup($"[bold]{Markup.Escape(h.Title)}[/]\n{Markup.Escape(Snippet.Of(h.Text))}"));
         }
         console.Out.Write(table);
     }
 
-    private static void Show(ConsoleOutput console, bool json, string query, IReadOnlyList<SearchHit> hits)
+    private static void Show(ConsoleOutput console, bool json, string query, string retrieval, IReadOnlyList<SearchHit> hits)
     {
         if (json)
         {
             console.Output.WriteLine(JsonSerializer.Serialize(new
             {
                 query,
+                retrieval,
                 hits = hits.Select(h => new { rank = h.Rank, id = h.DocId, score = h.Score, title = h.Title, snippet = Snippet.Of(h.Text) }),
             }));
             return;

@@ -101,3 +101,41 @@ public sealed class EvalCommandTests(SampleIndexFixture sample) : IClassFixture<
             $"but the folder does not exist. Build one with `search-host index --corpus ... --index {missing}`.\n", result.Error);
     }
 }
+
+/// <summary><c>search-host eval</c> on an index with document vectors: every first stage side by side.</summary>
+[Collection(Native.TorchCollection.Name)]
+public sealed class EvalHybridCommandTests : IDisposable
+{
+    private readonly TempFolder _temp = new("cli-eval-hybrid");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task Eval_IndexWithVectors_ReportsBm25DenseHybridAsTheirRunFilesScore()
+    {
+        var index = _temp.Combine("idx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index);
+        Assert.True(built.ExitCode == 0, built.ToString());
+        string[] runs = [_temp.Combine("bm25.run"), _temp.Combine("dense.run"), _temp.Combine("hybrid.run")];
+
+        var result = await CliInvocation.SearchHost("eval", "--index", index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels,
+            "--json", "--device", "cpu", "--run", runs[0], "--dense-run", runs[1], "--hybrid-run", runs[2]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var (queries, rankings) = RunFiles.ParseEvalJson(result.Output, "bm25", "dense", "hybrid");
+        Assert.Equal(SampleCorpus.JudgedQueryCount, queries);
+        using var json = System.Text.Json.JsonDocument.Parse(result.Output);
+        Assert.Equal("hybrid", json.RootElement.GetProperty("retrieval").GetString());
+        Assert.Equal(["bm25", "dense", "hybrid"], json.RootElement.GetProperty("ms_per_query").EnumerateObject().Select(p => p.Name));
+        string[] names = ["bm25", "dense", "hybrid"];
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(RunFiles.EvaluateFile(SampleCorpus.Qrels, runs[i]).Mean, rankings[names[i]]);
+            var lines = RunFiles.ReadAndCheck(runs[i], names[i]);
+            // Hybrid fuses BM25 top 100 and dense top 100: at most the 41 documents of the corpus per query.
+            Assert.All(lines.GroupBy(l => l.QueryId), g => Assert.InRange(g.Count(), 1, SampleCorpus.DocumentCount));
+        }
+        // The dense stage scores every document of the corpus for every query.
+        Assert.All(RunFiles.ReadAndCheck(runs[1], "dense").GroupBy(l => l.QueryId), g => Assert.Equal(SampleCorpus.DocumentCount, g.Count()));
+    }
+}

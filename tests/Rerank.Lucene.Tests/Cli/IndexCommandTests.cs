@@ -23,12 +23,46 @@ public sealed class IndexCommandTests : IDisposable
         var result = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index);
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        var line = Assert.Single(result.OutputLines);
+        Assert.Equal(2, result.OutputLines.Length);
         // "fingerprint" shows the first 12 characters of "sha256:<hex>": the prefix and 5 hex digits.
-        Assert.Matches($"^Indexed 41 documents into {System.Text.RegularExpressions.Regex.Escape(index)} \\(fields flat, k1 0\\.9, b 0\\.4, fingerprint sha256:[0-9a-f]{{5}}\\)\\.$", line);
-        Assert.Equal("", result.Error);
+        Assert.Matches($"^Indexed 41 documents into {System.Text.RegularExpressions.Regex.Escape(index)} \\(fields flat, k1 0\\.9, b 0\\.4, fingerprint sha256:[0-9a-f]{{5}}\\)\\.$", result.OutputLines[0]);
+        // By default every document is embedded with the bundled MiniLM, and the rate is reported.
+        Assert.Matches(@"^Embedded 41 documents with all-MiniLM-L6-v2 \(bundled, SentenceTransformers\.MiniLM 24\.9\.52193\) \(384 dims, mean pooling, max 256 tokens\) in \d+\.\d s \(\d+\.\d docs/s\)\.$", result.OutputLines[1]);
+        // Standard error holds at most progress lines (one every 5 s when redirected; embedding may take that long).
+        Assert.All(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.StartsWith("Indexing (", l));
         using var searcher = Bm25Searcher.Open(index);
         Assert.Equal(SampleCorpus.DocumentCount, searcher.DocumentCount);
+        Assert.Equal(41, searcher.Manifest.Embeddings!.Count);
+        Assert.Equal(41L * 384 * 4, new FileInfo(Path.Combine(index, "embeddings.f32")).Length);
+    }
+
+    [Fact]
+    public async Task Index_EmbedderNone_WritesNoVectorsAndSearchDefaultsToBm25()
+    {
+        var index = _temp.Combine("idx");
+
+        var result = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index, "--embedder", "none");
+        var dense = await CliInvocation.SearchHost("search", "--index", index, "--retrieval", "dense", "vaccines");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Single(result.OutputLines);
+        Assert.False(File.Exists(Path.Combine(index, "embeddings.f32")));
+        using (var searcher = Bm25Searcher.Open(index)) Assert.Null(searcher.Manifest.Embeddings);
+        Assert.Equal(2, dense.ExitCode);
+        Assert.StartsWith($"error: --retrieval dense needs document vectors, and index '{index}' has none", dense.Error);
+    }
+
+    [Fact]
+    public async Task Index_EmbedderFolderMissing_ExitsTwoAndLeavesNoIndex()
+    {
+        var index = _temp.Combine("idx");
+        var missing = _temp.Combine("no-such-model");
+
+        var result = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index, "--embedder", missing);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith($"error: Embedder folder '{missing}' does not exist.", result.Error);
+        Assert.False(Directory.Exists(index));
     }
 
     [Fact]

@@ -75,12 +75,13 @@ public sealed class RerankingCommandTests(SampleIndexFixture sample) : IClassFix
         using var json = System.Text.Json.JsonDocument.Parse(Assert.Single(result.OutputLines));
         var hits = json.RootElement.GetProperty("hits").EnumerateArray().ToList();
         Assert.Equal(5, hits.Count);
-        Assert.Equal(["rank", "id", "score", "bm25_rank", "bm25_score", "cross_encoder_score", "title", "snippet"],
+        Assert.Equal("bm25", json.RootElement.GetProperty("retrieval").GetString()); // the sample index has no vectors
+        Assert.Equal(["rank", "id", "score", "first_stage_rank", "first_stage_score", "cross_encoder_score", "title", "snippet"],
             hits[0].EnumerateObject().Select(p => p.Name));
         Assert.Equal([1, 2, 3, 4, 5], hits.Select(h => h.GetProperty("rank").GetInt32()));
         // Score mode replace: the score is the cross-encoder's; BM25 ranks come from the 8 candidates.
         Assert.All(hits, h => Assert.Equal((float)h.GetProperty("cross_encoder_score").GetDouble(), (float)h.GetProperty("score").GetDouble()));
-        Assert.All(hits, h => Assert.InRange(h.GetProperty("bm25_rank").GetInt32(), 1, 8));
+        Assert.All(hits, h => Assert.InRange(h.GetProperty("first_stage_rank").GetInt32(), 1, 8));
         var scores = hits.Select(h => h.GetProperty("score").GetDouble()).ToList();
         Assert.Equal(scores.OrderByDescending(s => s), scores);
 

@@ -14,12 +14,13 @@ public sealed class SearchCommandTests(SampleIndexFixture sample) : IClassFixtur
     /// <summary>A hit as printed by <c>--json</c>.</summary>
     internal sealed record JsonHit(int Rank, string Id, double Score, string Title, string Snippet);
 
-    /// <summary>Parses one <c>--json</c> line: {"query": ..., "hits": [{"rank", "id", "score", "title", "snippet"}]}.</summary>
+    /// <summary>Parses one <c>--json</c> line of a BM25 search: {"query": ..., "retrieval": "bm25", "hits": [{"rank", "id", "score", "title", "snippet"}]}.</summary>
     internal static (string Query, List<JsonHit> Hits) ParseJsonLine(string line)
     {
         using var json = JsonDocument.Parse(line);
         var root = json.RootElement;
-        Assert.Equal(["query", "hits"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["query", "retrieval", "hits"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("bm25", root.GetProperty("retrieval").GetString());
         var hits = root.GetProperty("hits").EnumerateArray().Select(h =>
         {
             Assert.Equal(["rank", "id", "score", "title", "snippet"], h.EnumerateObject().Select(p => p.Name));
@@ -136,7 +137,7 @@ public sealed class SearchCommandTests(SampleIndexFixture sample) : IClassFixtur
         Assert.True(table.ExitCode == 0, table.ToString());
         Assert.Equal("No documents match (after analysis the query may contain only stop words).\n", table.Output);
         Assert.True(json.ExitCode == 0, json.ToString());
-        Assert.Equal("{\"query\":\"the of and\",\"hits\":[]}\n", json.Output);
+        Assert.Equal("{\"query\":\"the of and\",\"retrieval\":\"bm25\",\"hits\":[]}\n", json.Output);
     }
 
     [Fact]

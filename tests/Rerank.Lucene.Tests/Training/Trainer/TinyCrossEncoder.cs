@@ -12,9 +12,9 @@ namespace Rerank.Lucene.Tests.Training.Trainer;
 /// </summary>
 internal sealed class TinyCrossEncoder : nn.Module, ITrainableCrossEncoder
 {
-    private readonly Embedding word_embeddings;
-    private readonly Embedding position_embeddings;
-    private readonly Embedding token_type_embeddings;
+    private readonly TorchSharp.Modules.Embedding word_embeddings;
+    private readonly TorchSharp.Modules.Embedding position_embeddings;
+    private readonly TorchSharp.Modules.Embedding token_type_embeddings;
     private readonly LayerNorm LayerNorm;
     private readonly ModuleList<TinyLayer> layer;
     private readonly Linear classifier;

@@ -1,0 +1,209 @@
+using System.Buffers.Binary;
+using Rerank.Lucene.Embedding;
+using Rerank.Lucene.Indexing;
+using Rerank.Lucene.Reranking;
+using Rerank.Lucene.Retrieval;
+using Rerank.Lucene.Tests.Cli;
+using Rerank.Lucene.Tests.Native;
+
+namespace Rerank.Lucene.Tests.Retrieval;
+
+/// <summary>A small index with vectors from the bundled MiniLM, built once for the tests below.</summary>
+public sealed class DenseIndexFixture : IDisposable
+{
+    private readonly TempFolder _folder = new("dense-idx");
+
+    public static readonly CorpusDocument[] Documents =
+    [
+        new("vac-1", "Vaccines", "A vaccine trains the immune system to recognise a pathogen and remember it."),
+        new("z9", "Bridges", "Wind makes long suspension bridges sway and oscillate."),
+        new("cook-1", "Bread", "Yeast ferments sugar and the carbon dioxide makes bread dough rise."),
+        new("a0", "Bridges", "Wind makes long suspension bridges sway and oscillate."),
+        new("run-1", "Marathon", "Runners train for months before a marathon of 42 kilometres."),
+        new("sea-1", "Tides", "The gravity of the moon pulls the oceans and causes tides."),
+        new("leaf-1", "", "Plants turn light, water and carbon dioxide into sugar by photosynthesis."),
+        new("vac-2", "Immunity", "After infection or vaccination, memory cells keep immunity for years."),
+    ];
+
+    public DenseIndexFixture()
+    {
+        Encoder = BiEncoder.LoadBundled(new BiEncoderOptions { Device = "cpu" });
+        Index = _folder.Combine("idx");
+        IndexBuilder.Build(Documents, Index, new IndexOptions(Embedder: Encoder));
+    }
+
+    public BiEncoder Encoder { get; }
+
+    public string Index { get; }
+
+    public void Dispose()
+    {
+        Encoder.Dispose();
+        _folder.Dispose();
+    }
+}
+
+[Collection(TorchCollection.Name)]
+public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixture<DenseIndexFixture>
+{
+    private static float[] ReadRawVectors(string index, int dimension, out int count)
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(index, "embeddings.f32"));
+        count = bytes.Length / 4 / dimension;
+        var values = new float[bytes.Length / 4];
+        for (var i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4));
+        return values;
+    }
+
+    [Fact]
+    public void Build_WithEmbedder_StoresOneVectorPerDocumentInCorpusOrder()
+    {
+        var dim = fixture.Encoder.Dimension;
+        var raw = ReadRawVectors(fixture.Index, dim, out var count);
+        var expected = fixture.Encoder.EmbedMany(DenseIndexFixture.Documents.Select(d => DocumentText.Join(d.Title, d.Text)).ToList());
+
+        Assert.Equal(DenseIndexFixture.Documents.Length, count);
+        Assert.True(raw.Zip(expected, (a, b) => Math.Abs(a - b)).Max() < 1e-5);
+        var manifest = IndexManifest.Read(fixture.Index);
+        var info = manifest.Embeddings!;
+        Assert.Equal((fixture.Encoder.Fingerprint, 384, "mean", true, 256, 8L, "float32-le"),
+            (info.Fingerprint, info.Dimension, info.Pooling, info.Normalized, info.MaxLength, info.Count, info.DType));
+    }
+
+    [Fact]
+    public void Rank_EqualsBruteForceInnerProductOverTheFile()
+    {
+        using var bm25 = Bm25Searcher.Open(fixture.Index);
+        var dense = new DenseSearcher(bm25, fixture.Encoder);
+        const string query = "how long does immunity from vaccines last?";
+        var q = fixture.Encoder.Embed(query);
+        var raw = ReadRawVectors(fixture.Index, q.Length, out var count);
+        var expected = Enumerable.Range(0, count)
+            .Select(i => (Id: DenseIndexFixture.Documents[i].Id, Score: Enumerable.Range(0, q.Length).Sum(d => (double)q[d] * raw[i * q.Length + d])))
+            .OrderByDescending(e => e.Score).ThenBy(e => e.Id, StringComparer.Ordinal).Take(5).ToList();
+
+        var ranked = dense.Rank(query, 5);
+
+        Assert.Equal(expected.Select(e => e.Id), ranked.Select(r => r.DocId));
+        Assert.Equal([1, 2, 3, 4, 5], ranked.Select(r => r.Rank));
+        for (var i = 0; i < 5; i++) Assert.Equal(expected[i].Score, ranked[i].Score, 5);
+        Assert.StartsWith("vac-", ranked[0].DocId);
+        var hits = dense.Search(query, 2);
+        Assert.Equal(ranked.Take(2).Select(r => r.DocId), hits.Select(h => h.DocId));
+        Assert.Equal(DenseIndexFixture.Documents.Single(d => d.Id == hits[0].DocId).Text, hits[0].Text);
+    }
+
+    [Fact]
+    public void Rank_IdenticalDocuments_TieBrokenByDocId()
+    {
+        using var bm25 = Bm25Searcher.Open(fixture.Index);
+        var dense = new DenseSearcher(bm25, fixture.Encoder);
+
+        var ranked = dense.Rank("why do suspension bridges sway in the wind?", 2);
+
+        // z9 comes first in the corpus, a0 has the same text: equal scores, a0 ranks first by id.
+        Assert.Equal(["a0", "z9"], ranked.Select(r => r.DocId));
+        Assert.Equal(ranked[0].Score, ranked[1].Score);
+    }
+
+    [Fact]
+    public void DenseSearcher_VectorsFromAnotherModel_AreRefused()
+    {
+        using var bm25 = Bm25Searcher.Open(fixture.Index);
+        var other = bm25.Manifest.Embeddings! with { Fingerprint = "sha256:0000000000000000000000000000000000000000000000000000000000000000", Model = "other-model" };
+
+        var e = Assert.Throws<InvalidInputException>(() => other.RequireCompatible(fixture.Encoder, fixture.Index));
+
+        Assert.Contains("were made with other-model", e.Message);
+        Assert.Equal(Path.Combine(fixture.Index, IndexManifest.FileName), e.Path);
+    }
+
+    [Fact]
+    public void DenseSearcher_IndexWithoutVectors_IsRefused()
+    {
+        using var temp = new TempFolder("no-vectors");
+        var index = temp.Combine("idx");
+        IndexBuilder.Build(DenseIndexFixture.Documents, index, new IndexOptions());
+        using var bm25 = Bm25Searcher.Open(index);
+
+        var e = Assert.Throws<InvalidInputException>(() => new DenseSearcher(bm25, fixture.Encoder));
+
+        Assert.Contains("has no document vectors", e.Message);
+        Assert.False(File.Exists(Path.Combine(index, DocumentVectors.DataFile)));
+    }
+
+    [Fact]
+    public void DenseSearcher_TruncatedVectorFile_IsRefused()
+    {
+        using var temp = new TempFolder("damaged");
+        var index = temp.Combine("idx");
+        foreach (var file in Directory.GetFiles(fixture.Index)) { Directory.CreateDirectory(index); File.Copy(file, Path.Combine(index, Path.GetFileName(file))); }
+        using (var stream = new FileStream(Path.Combine(index, DocumentVectors.DataFile), FileMode.Open)) stream.SetLength(stream.Length - 4);
+        using var bm25 = Bm25Searcher.Open(index);
+
+        var e = Assert.Throws<InvalidInputException>(() => new DenseSearcher(bm25, fixture.Encoder));
+
+        Assert.Contains($"has {8 * 384 * 4 - 4} bytes; 8 x 384 float32 vectors take {8 * 384 * 4}", e.Message);
+    }
+
+    [Fact]
+    public void Build_EmbedderFails_ExistingIndexUntouchedAndNoTemporaryFolderLeft()
+    {
+        using var temp = new TempFolder("embed-fail");
+        var index = temp.Combine("idx");
+        IndexBuilder.Build(DenseIndexFixture.Documents.Take(2), index, new IndexOptions());
+        var broken = BiEncoder.LoadBundled(new BiEncoderOptions { Device = "cpu" });
+        broken.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() =>
+            IndexBuilder.Build(DenseIndexFixture.Documents, index, new IndexOptions(Overwrite: true, Embedder: broken)));
+
+        Assert.Equal(2, IndexManifest.Read(index).DocumentCount);
+        Assert.Null(IndexManifest.Read(index).Embeddings);
+        Assert.Equal(["idx"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Hybrid_DocumentFirstInBoth_ScoresTwoOverSixtyOne_AndHoldsTheUnion()
+    {
+        using var bm25 = Bm25Searcher.Open(fixture.Index);
+        var dense = new DenseSearcher(bm25, fixture.Encoder);
+        var hybrid = new HybridSearcher(bm25, dense, new HybridOptions { Depth = 3 });
+        const string query = "moon gravity causes ocean tides";
+
+        var fused = hybrid.Rank(query, 10);
+
+        Assert.Equal("sea-1", bm25.Rank(query, 1)[0].DocId);
+        Assert.Equal("sea-1", dense.Rank(query, 1)[0].DocId);
+        Assert.Equal("sea-1", fused[0].DocId);
+        Assert.Equal((float)(2.0 / 61), fused[0].Score);
+        var union = bm25.Rank(query, 3).Select(r => r.DocId).Union(dense.Rank(query, 3).Select(r => r.DocId)).Order(StringComparer.Ordinal);
+        Assert.Equal(union, fused.Select(f => f.DocId).Order(StringComparer.Ordinal));
+        var hits = hybrid.Search(query, 2);
+        Assert.Equal(fused.Take(2).Select(f => f.DocId), hits.Select(h => h.DocId));
+        Assert.Equal("Tides", hits[0].Title);
+    }
+
+    [Fact]
+    public void Reranking_HybridCandidates_ReportsTheirFusedRanks()
+    {
+        using var bm25 = Bm25Searcher.Open(fixture.Index);
+        var hybrid = new HybridSearcher(bm25, new DenseSearcher(bm25, fixture.Encoder));
+        using var encoder = CrossEncoder.Load(Path.Combine(TestPaths.RepoRoot, "models", "default-reranker"), new CrossEncoderOptions { Device = "cpu" });
+        var searcher = new RerankingSearcher(hybrid, encoder, new RerankOptions { Candidates = 4, ScoreMode = ScoreMode.Replace });
+        const string query = "what makes bread dough rise?";
+
+        var candidates = hybrid.Rank(query, 4);
+        var reranked = searcher.Search(query, 4);
+
+        Assert.Same(hybrid, searcher.FirstStage);
+        Assert.Equal(candidates.Select(c => c.DocId).Order(StringComparer.Ordinal), reranked.Select(r => r.DocId).Order(StringComparer.Ordinal));
+        foreach (var hit in reranked)
+        {
+            var candidate = candidates.Single(c => c.DocId == hit.DocId);
+            Assert.Equal(candidate.Rank, hit.FirstStageRank);
+            Assert.Equal(candidate.Score, hit.FirstStageScore);
+        }
+        Assert.Equal("cook-1", reranked[0].DocId);
+    }
+}
