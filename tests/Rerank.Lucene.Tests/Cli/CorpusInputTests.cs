@@ -118,7 +118,7 @@ public sealed class CorpusInputTests : IDisposable
         var index = _temp.Combine("idx");
         var run = _temp.Combine("bm25.run");
 
-        var indexed = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index);
+        var indexed = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
         var eval = await CliInvocation.SearchHost("eval", "--index", index, "--queries", queries, "--qrels", qrels, "--run", run, "--json");
 
         Assert.True(indexed.ExitCode == 0, indexed.ToString());

@@ -27,14 +27,14 @@ public sealed class RerankWindowTests(SampleIndexFixture sample) : IClassFixture
         var hits = json.RootElement.GetProperty("hits").EnumerateArray().ToList();
         Assert.Equal(10, hits.Count);
         Assert.Equal(Enumerable.Range(1, 10), hits.Select(h => h.GetProperty("rank").GetInt32()));
-        Assert.Equal([1, 2, 3], hits.Take(3).Select(h => h.GetProperty("bm25_rank").GetInt32()).Order());
+        Assert.Equal([1, 2, 3], hits.Take(3).Select(h => h.GetProperty("first_stage_rank").GetInt32()).Order());
         Assert.All(hits.Take(3), h => Assert.Equal(JsonValueKind.Number, h.GetProperty("cross_encoder_score").ValueKind));
-        Assert.Equal(Enumerable.Range(4, 7), hits.Skip(3).Select(h => h.GetProperty("bm25_rank").GetInt32()));
+        Assert.Equal(Enumerable.Range(4, 7), hits.Skip(3).Select(h => h.GetProperty("first_stage_rank").GetInt32()));
         Assert.All(hits.Skip(3), h => Assert.Equal(JsonValueKind.Null, h.GetProperty("cross_encoder_score").ValueKind));
-        Assert.All(hits.Skip(3), h => Assert.Equal((float)h.GetProperty("bm25_score").GetDouble(), (float)h.GetProperty("score").GetDouble()));
+        Assert.All(hits.Skip(3), h => Assert.Equal((float)h.GetProperty("first_stage_score").GetDouble(), (float)h.GetProperty("score").GetDouble()));
         using var searcher = Bm25Searcher.Open(sample.Index);
         Assert.Equal(searcher.Search(SearchCommandTests.BroadQuery, 10).Skip(3).Select(h => h.DocId), hits.Skip(3).Select(h => h.GetProperty("id").GetString()));
-        Assert.Equal("Note: --candidates 3 is below --top 10: the BM25 top 3 are reranked and hits 4 to 10 follow in BM25 order with their BM25 scores " +
+        Assert.Equal("Note: --candidates 3 is below --top 10: the first stage's top 3 are reranked and hits 4 to 10 follow in first-stage order with their first-stage scores " +
             "(as Elasticsearch's rescore window_size). Raise --candidates to 10 or more to rerank every hit shown.\n", result.Error);
     }
 
@@ -59,7 +59,7 @@ public sealed class RerankWindowTests(SampleIndexFixture sample) : IClassFixture
         Assert.True(result.ExitCode == 0, result.ToString());
         // The table wraps long cells: compare without whitespace.
         Assert.Equal(3, System.Text.RegularExpressions.Regex.Replace(result.Output, @"\s+", "").Split("notreranked)").Length - 1);
-        Assert.Equal("Note: --candidates 2 is below the 5 hits shown per query: the BM25 top 2 are reranked and hits 3 to 5 follow in BM25 order " +
-            "with their BM25 scores (as Elasticsearch's rescore window_size). Raise --candidates to 5 or more to rerank every hit shown.\n", result.Error);
+        Assert.Equal("Note: --candidates 2 is below the 5 hits shown per query: the first stage's top 2 are reranked and hits 3 to 5 follow in first-stage order " +
+            "with their first-stage scores (as Elasticsearch's rescore window_size). Raise --candidates to 5 or more to rerank every hit shown.\n", result.Error);
     }
 }

@@ -98,9 +98,9 @@ public sealed class SentenceTransformersFolderTests : IDisposable
     [Fact]
     public void Load_BundledWrittenAsFolder_SameFingerprintAndVectorsAsBundled()
     {
-        var dir = Folder();
-        BundledEncoder.ImportMiniLm(dir, overwrite: true);
-        // ImportMiniLm replaces the folder atomically: write the module files again.
+        var dir = _temp.Combine("bundled-as-folder");
+        BundledEncoder.ImportMiniLm(dir);
+        // Then the Sentence Transformers module files beside the BERT files.
         Directory.CreateDirectory(Path.Combine(dir, "1_Pooling"));
         File.WriteAllText(Path.Combine(dir, "modules.json"), Modules);
         File.WriteAllText(Path.Combine(dir, "1_Pooling", "config.json"), Pooling());

@@ -80,7 +80,7 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
         var raw = ReadRawVectors(fixture.Index, q.Length, out var count);
         var expected = Enumerable.Range(0, count)
             .Select(i => (Id: DenseIndexFixture.Documents[i].Id, Score: Enumerable.Range(0, q.Length).Sum(d => (double)q[d] * raw[i * q.Length + d])))
-            .OrderByDescending(e => e.Score).ThenBy(e => e.Id, StringComparer.Ordinal).Take(5).ToList();
+            .OrderByDescending(e => e.Score).ThenBy(e => e.Id, RankingOrder.TieBreak).Take(5).ToList();
 
         var ranked = dense.Rank(query, 5);
 
@@ -101,8 +101,8 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
 
         var ranked = dense.Rank("why do suspension bridges sway in the wind?", 2);
 
-        // z9 comes first in the corpus, a0 has the same text: equal scores, a0 ranks first by id.
-        Assert.Equal(["a0", "z9"], ranked.Select(r => r.DocId));
+        // a0 and z9 have the same text: equal scores, z9 ranks first (document id descending, RankingOrder).
+        Assert.Equal(["z9", "a0"], ranked.Select(r => r.DocId));
         Assert.Equal(ranked[0].Score, ranked[1].Score);
     }
 

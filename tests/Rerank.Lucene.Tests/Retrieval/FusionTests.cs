@@ -44,9 +44,9 @@ public class FusionTests
         var fused = Fusion.ReciprocalRank([Ranking("z", "m"), Ranking("m", "z")]);
 
         Assert.Equal(fused[0].Score, fused[1].Score);
-        Assert.Equal(["m", "z"], fused.Select(f => f.DocId));
+        Assert.Equal(["z", "m"], fused.Select(f => f.DocId)); // a tie: larger id first (RankingOrder)
         var swapped = Fusion.ReciprocalRank([Ranking("m", "z"), Ranking("z", "m")]);
-        Assert.Equal(["m", "z"], swapped.Select(f => f.DocId));
+        Assert.Equal(["z", "m"], swapped.Select(f => f.DocId));
     }
 
     [Fact]
