@@ -21,11 +21,15 @@ public sealed record RerankOptions
 
     internal ScoreMode ResolveMode(CrossEncoder encoder) => ScoreMode ?? encoder.Settings.RecommendedMode ?? Reranking.ScoreMode.Replace;
 
-    /// <summary>The weight to use with <paramref name="encoder"/> in the resolved mode, or a clear error.</summary>
-    internal double ResolveWeight(CrossEncoder encoder)
+    /// <summary>
+    /// The weight to use with <paramref name="encoder"/> in the resolved mode over the first stage named
+    /// <paramref name="firstStage"/> ("bm25", "dense", "hybrid"), or a clear error: the weight set here, else the
+    /// model's weight tuned for that first stage (<c>first_stage_weights</c>), else its general weight.
+    /// </summary>
+    internal double ResolveWeight(CrossEncoder encoder, string firstStage = "bm25")
     {
         if (ResolveMode(encoder) == Reranking.ScoreMode.Replace) return 1;
-        return InterpolationWeight ?? encoder.Settings.InterpolationWeight ?? throw new InvalidInputException(
+        return InterpolationWeight ?? encoder.Settings.WeightFor(firstStage) ?? throw new InvalidInputException(
             $"Score mode interpolate needs a weight, and model '{encoder.ModelPath}' stores none ({RerankerSettings.FileName}). " +
             "Pass --interpolation-weight W (0 to 1), or use a model trained by rerank-train, which tunes it on dev queries.");
     }

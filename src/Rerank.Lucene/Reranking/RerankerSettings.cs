@@ -11,11 +11,15 @@ namespace Rerank.Lucene.Reranking;
 /// <param name="TunedOn">What the weight was tuned on (e.g. "scifact dev: 81 queries"), for people reading the file.</param>
 /// <param name="MaxLength">The pair length the model was trained with; the default max length when scoring with it.</param>
 /// <param name="ScoreMode">The score mode that ranked best on dev ("replace" or "interpolate"); used when the caller sets none.</param>
+/// <param name="FirstStageWeights">Interpolation weights tuned for a particular first stage ("bm25", "dense", "hybrid"):
+/// the fused scores of a hybrid stage are on another scale than BM25's, so a weight tuned with BM25 candidates
+/// need not suit them. <see cref="InterpolationWeight"/> serves stages not listed here.</param>
 public sealed record RerankerSettings(
     [property: JsonPropertyName("interpolation_weight")] double? InterpolationWeight = null,
     [property: JsonPropertyName("tuned_on")] string? TunedOn = null,
     [property: JsonPropertyName("max_length")] int? MaxLength = null,
-    [property: JsonPropertyName("score_mode")] string? ScoreMode = null)
+    [property: JsonPropertyName("score_mode")] string? ScoreMode = null,
+    [property: JsonPropertyName("first_stage_weights")] IReadOnlyDictionary<string, double>? FirstStageWeights = null)
 {
     /// <summary>The file name inside a model folder.</summary>
     public const string FileName = "searchrerank.json";
@@ -37,14 +41,18 @@ public sealed record RerankerSettings(
         {
             throw new InvalidInputException($"{path}: expected a JSON object like {{\"interpolation_weight\": 0.6}}, found invalid JSON ({e.Message}). Fix or delete the file.", path, inner: e);
         }
-        if (settings is null || settings.InterpolationWeight is < 0 or > 1)
-            throw new InvalidInputException($"{path}: interpolation_weight must be between 0 and 1. Fix or delete the file.", path);
+        if (settings is null || settings.InterpolationWeight is < 0 or > 1 || (settings.FirstStageWeights?.Values.Any(w => w is < 0 or > 1 || double.IsNaN(w)) ?? false))
+            throw new InvalidInputException($"{path}: interpolation_weight and first_stage_weights must be between 0 and 1. Fix or delete the file.", path);
         if (settings.ScoreMode is not (null or "replace" or "interpolate"))
             throw new InvalidInputException($"{path}: score_mode must be \"replace\" or \"interpolate\", found \"{settings.ScoreMode}\". Fix or delete the file.", path);
         if (settings.ScoreMode == "interpolate" && settings.InterpolationWeight is null)
             throw new InvalidInputException($"{path}: score_mode \"interpolate\" needs an interpolation_weight. Add one or delete the file.", path);
         return settings;
     }
+
+    /// <summary>The interpolation weight for the first stage named <paramref name="firstStage"/>: its own tuned weight, else the general one, else null.</summary>
+    public double? WeightFor(string firstStage) =>
+        FirstStageWeights is { } weights && weights.TryGetValue(firstStage, out var w) ? w : InterpolationWeight;
 
     /// <summary>The recommended mode as an enum, or null when the file names none.</summary>
     [JsonIgnore]

@@ -31,7 +31,7 @@ public sealed class RerankingSearcher
         if (Options.Candidates < 1)
             throw new InvalidInputException($"Candidates must be at least 1; got {Options.Candidates}. Use e.g. --candidates 100.");
         ScoreMode = Options.ResolveMode(encoder);
-        Weight = Options.ResolveWeight(encoder);
+        Weight = Options.ResolveWeight(encoder, firstStage.Name);
     }
 
     /// <summary>The score mode in effect (set in the options, else recommended by the model, else replace).</summary>

@@ -212,7 +212,7 @@ internal static class EvalCommand
                         return hits.Select(h => new ScoredDocument(h.DocId, h.Score)).ToList();
                     }, new TrecRunWriter(rerankedOutput, "rerank"), ct);
                 });
-                var weight = options.Reranker.InterpolationWeight ?? encoder.Settings.InterpolationWeight;
+                var weight = options.Reranker.InterpolationWeight ?? encoder.Settings.WeightFor(stages.Kind);
                 if (reranker.ScoreMode == ScoreMode.Replace && weight is { } w)
                 {
                     interpolated = (w, RunEvaluation.Evaluate(qrels, queries, text =>

@@ -29,6 +29,35 @@ public sealed class RerankerSettingsTests
     }
 
     [Fact]
+    public void FirstStageWeights_ChosenByTheFirstStageTheirOwnElseTheGeneralWeight()
+    {
+        var folder = TinyCrossEncoder.Create();
+        File.WriteAllText(Path.Combine(folder, RerankerSettings.FileName),
+            "{\"interpolation_weight\": 0.2, \"score_mode\": \"interpolate\", \"first_stage_weights\": {\"hybrid\": 0.65}}");
+        var settings = RerankerSettings.Read(folder);
+        using var encoder = CrossEncoder.Load(folder, new CrossEncoderOptions { Device = "cpu" });
+        using var bm25 = OpenSampleIndex(out var dir);
+
+        Assert.Equal(0.65, settings.WeightFor("hybrid"));
+        Assert.Equal(0.2, settings.WeightFor("bm25"));
+        Assert.Equal(0.2, settings.WeightFor("dense"));
+        Assert.Equal(0.2, new RerankingSearcher(bm25, encoder).Weight);
+        Assert.Equal(0.5, new RerankingSearcher(bm25, encoder, new RerankOptions { InterpolationWeight = 0.5 }).Weight);
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public void Read_FirstStageWeightOutOfRange_Refused()
+    {
+        var folder = TinyCrossEncoder.Create();
+        File.WriteAllText(Path.Combine(folder, RerankerSettings.FileName), "{\"first_stage_weights\": {\"hybrid\": 1.5}}");
+
+        var e = Assert.Throws<InvalidInputException>(() => RerankerSettings.Read(folder));
+
+        Assert.Contains("first_stage_weights must be between 0 and 1", e.Message);
+    }
+
+    [Fact]
     public void Read_UnknownScoreMode_Refused()
     {
         var folder = TinyCrossEncoder.Create();
