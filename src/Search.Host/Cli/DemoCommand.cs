@@ -53,7 +53,7 @@ internal static class DemoCommand
             "Example:\n  search-host demo\n  search-host demo --reranker models/my-reranker --queries 5")
         {
             Corpus, Index, Queries, RerankingOptions.Reranker, RerankingOptions.NoRerank, RerankingOptions.Candidates, RerankingOptions.Device, RerankingOptions.Precision,
-            FirstStageOptions.Retrieval,
+            FirstStageOptions.Retrieval, FirstStageOptions.FusionOption, FirstStageOptions.DenseWeight,
         };
         var bound = RerankingOptions.Bindings.ToDictionary(p => p.Key, p => p.Value);
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, bound, (services, token) =>
@@ -79,7 +79,7 @@ internal static class DemoCommand
             console.Out.WriteLine($"Indexed {manifest.DocumentCount} sample documents into {indexDir}.");
         }
         using var bm25 = Bm25Searcher.Open(indexDir);
-        using var stages = FirstStageOptions.Open(bm25, parse.GetValue(FirstStageOptions.Retrieval), null, options);
+        using var stages = FirstStageOptions.Open(bm25, parse.GetValue(FirstStageOptions.Retrieval), null, options, hybridOptions: FirstStageOptions.HybridFrom(parse));
         console.Out.WriteLine($"First stage: {FirstStageOptions.Describe(stages)}.");
 
         var model = RerankingOptions.Model(parse, options, useDefault: true);

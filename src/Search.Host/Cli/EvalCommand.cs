@@ -72,7 +72,7 @@ internal static class EvalCommand
             "Example:\n  search-host eval --index .idx/scifact --queries ../shared/datasets/scifact/queries.jsonl --qrels ../shared/datasets/scifact/qrels/test.tsv --run bm25.run")
         {
             CommonOptions.Index, Queries, QrelsFile, Depth, RunFile, DenseRunFile, HybridRunFile, RerankedRunFile, Overwrite, Json, RerankingOptions.NoRerank,
-            FirstStageOptions.Retrieval, FirstStageOptions.Embedder,
+            FirstStageOptions.Retrieval, FirstStageOptions.Embedder, FirstStageOptions.FusionOption, FirstStageOptions.DenseWeight,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -106,13 +106,15 @@ internal static class EvalCommand
         var options = services.Options<SearchHostOptions>();
         var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("eval");
         var console = ConsoleOutput.For(parse);
+        var hybridOptions = FirstStageOptions.HybridFrom(parse);
         var queriesPath = parse.GetRequiredValue(Queries);
         var qrels = QrelsReader.Read(parse.GetRequiredValue(QrelsFile));
         var queries = QueryFileReader.Read(queriesPath).ToDictionary(q => q.Id, q => q.Text, StringComparer.Ordinal);
         var index = CommonOptions.RequireIndex(options);
         // One index throughout: a rebuild of it while evaluating does not mix two indexes into one result.
         using var searcher = Bm25Searcher.Open(index, reopenWhenRebuilt: false);
-        using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder), options);
+        using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder), options,
+            hybridOptions: hybridOptions);
         if (stages.Dense is null && (parse.GetValue(DenseRunFile) is not null || parse.GetValue(HybridRunFile) is not null))
             throw new InvalidInputException("--dense-run and --hybrid-run need an index with document vectors; this one has none (build it with `search-host index` without --embedder none).");
 

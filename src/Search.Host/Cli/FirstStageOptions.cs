@@ -24,13 +24,45 @@ internal static class FirstStageOptions
             + "(the bundled all-MiniLM-L6-v2 unless the index was built with --embedder DIR). It must be the model that embedded the documents.",
     };
 
+    public static readonly Option<string> FusionOption = new("--fusion")
+    {
+        Description = "How hybrid fuses BM25 and dense: rrf (reciprocal rank fusion, k = 60, parameter-free) or minmax (min-max normalised scores, weighted by --dense-weight).",
+    };
+
+    public static readonly Option<double?> DenseWeight = new("--dense-weight")
+    {
+        Description = "With --fusion minmax: the dense weight w (0 to 1; BM25 gets 1 - w). Default 0.5.",
+    };
+
+    /// <summary>All first-stage flags, in help order.</summary>
+    public static Option[] All => [Retrieval, Embedder, FusionOption, DenseWeight];
+
+    /// <summary>The hybrid settings from <c>--fusion</c> and <c>--dense-weight</c>.</summary>
+    /// <exception cref="InvalidInputException">An unknown method, a weight outside [0, 1], or a weight without minmax.</exception>
+    public static HybridOptions HybridFrom(ParseResult parse)
+    {
+        var method = parse.GetValue(FusionOption)?.Trim().ToLowerInvariant() switch
+        {
+            null or "rrf" => FusionMethod.ReciprocalRank,
+            "minmax" => FusionMethod.WeightedMinMax,
+            var other => throw new InvalidInputException($"Unknown --fusion '{other}'. Use rrf or minmax."),
+        };
+        var weight = parse.GetValue(DenseWeight);
+        if (weight is not null && method != FusionMethod.WeightedMinMax)
+            throw new InvalidInputException("--dense-weight applies to --fusion minmax; add --fusion minmax or drop --dense-weight.");
+        if (weight is < 0 or > 1 || (weight is { } w && double.IsNaN(w)))
+            throw new InvalidInputException($"--dense-weight must be between 0 and 1, found {weight}.");
+        return new HybridOptions { Method = method, DenseWeight = weight ?? 0.5 };
+    }
+
     /// <summary>Opens the first stages an index supports and picks the one asked for (or the default).</summary>
     /// <param name="bm25">The open index.</param>
     /// <param name="retrieval">The --retrieval value, or null for the default.</param>
     /// <param name="embedder">The --embedder value, or null for the index's own.</param>
     /// <param name="options">Host settings (device, threads).</param>
     /// <param name="defaultToBm25">Default to bm25 even when the index has vectors (e.g. with --lucene-syntax).</param>
-    public static FirstStages Open(Bm25Searcher bm25, string? retrieval, string? embedder, SearchHostOptions options, bool defaultToBm25 = false)
+    /// <param name="hybridOptions">How hybrid fuses (<see cref="HybridFrom"/>); default RRF.</param>
+    public static FirstStages Open(Bm25Searcher bm25, string? retrieval, string? embedder, SearchHostOptions options, bool defaultToBm25 = false, HybridOptions? hybridOptions = null)
     {
         var kind = retrieval?.Trim().ToLowerInvariant();
         if (kind is not (null or "bm25" or "dense" or "hybrid"))
@@ -57,7 +89,7 @@ internal static class FirstStageOptions
         try
         {
             var dense = new DenseSearcher(bm25, encoder);
-            var hybrid = new HybridSearcher(bm25, dense);
+            var hybrid = new HybridSearcher(bm25, dense, hybridOptions);
             ICandidateRetriever chosen = kind switch { "dense" => dense, "hybrid" => hybrid, _ => bm25 };
             return new FirstStages(chosen, encoder, dense, hybrid, kind);
         }
@@ -72,7 +104,10 @@ internal static class FirstStageOptions
     public static string Describe(FirstStages stages) => stages.Kind switch
     {
         "dense" => $"dense ({stages.Dense!.Encoder.ModelName}, exact inner product over {stages.Dense.Info.Count:N0} vectors)",
-        "hybrid" => $"hybrid (BM25 top {stages.Hybrid!.Options.Depth} + dense top {stages.Hybrid.Options.Depth} by {stages.Dense!.Encoder.ModelName}, RRF k = {stages.Hybrid.Options.RrfK})",
+        "hybrid" => $"hybrid (BM25 top {stages.Hybrid!.Options.Depth} + dense top {stages.Hybrid.Options.Depth} by {stages.Dense!.Encoder.ModelName}, " +
+            (stages.Hybrid.Options.Method == FusionMethod.ReciprocalRank
+                ? $"RRF k = {stages.Hybrid.Options.RrfK})"
+                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"min-max fusion, dense weight {stages.Hybrid.Options.DenseWeight:0.##})")),
         _ => "bm25",
     };
 }

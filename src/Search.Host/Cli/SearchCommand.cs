@@ -32,7 +32,7 @@ internal static class SearchCommand
         var command = new Command("search", "Search an index with BM25, optionally reranked by a cross-encoder (--reranker).\n\n" +
             "Examples:\n  search-host search --index .idx/sample \"how do vaccines train the immune system?\"\n  search-host search --index .idx/sample --reranker models/default-reranker \"why do bridges sway?\"\n  search-host search --index .idx/sample        (interactive)")
         {
-            Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax, RerankingOptions.NoRerank, FirstStageOptions.Retrieval, FirstStageOptions.Embedder,
+            Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax, RerankingOptions.NoRerank, FirstStageOptions.Retrieval, FirstStageOptions.Embedder, FirstStageOptions.FusionOption, FirstStageOptions.DenseWeight,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -49,6 +49,7 @@ internal static class SearchCommand
     private static int Run(ParseResult parse, SearchHostOptions options, CancellationToken ct)
     {
         var console = ConsoleOutput.For(parse);
+        var hybridOptions = FirstStageOptions.HybridFrom(parse);
         var indexDir = CommonOptions.RequireIndex(options);
         using var searcher = Bm25Searcher.Open(indexDir);
         // Another process may rebuild the index (index --overwrite) while the prompt is open: the
@@ -63,7 +64,7 @@ internal static class SearchCommand
             console.Error.WriteLine($"Reranking with the default model {model} (--no-rerank for BM25 only).");
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
         using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder),
-            options, defaultToBm25: syntax == QuerySyntax.Lucene);
+            options, defaultToBm25: syntax == QuerySyntax.Lucene, hybridOptions);
         if (syntax == QuerySyntax.Lucene && stages.Kind != "bm25")
             throw new InvalidInputException($"--lucene-syntax applies to BM25 only; drop it or use --retrieval bm25 (asked for --retrieval {stages.Kind}).");
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));

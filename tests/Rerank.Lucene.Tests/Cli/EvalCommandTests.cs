@@ -139,3 +139,46 @@ public sealed class EvalHybridCommandTests : IDisposable
         Assert.All(RunFiles.ReadAndCheck(runs[1], "dense").GroupBy(l => l.QueryId), g => Assert.Equal(SampleCorpus.DocumentCount, g.Count()));
     }
 }
+
+/// <summary><c>--fusion minmax --dense-weight W</c>: the hybrid stage's weighted min-max fusion, checked at its end points.</summary>
+public sealed class FusionFlagTests : IDisposable
+{
+    private readonly TempFolder _temp = new("cli-fusion");
+
+    public void Dispose() => _temp.Dispose();
+
+    private static string[] Ids(CliResult result)
+    {
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(result.Output);
+        return json.RootElement.GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("id").GetString()!).ToArray();
+    }
+
+    [Fact]
+    public async Task Search_MinMaxWithDenseWeightZeroOrOne_RanksAsBm25OrDenseAlone()
+    {
+        var index = _temp.Combine("idx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index);
+        Assert.True(built.ExitCode == 0, built.ToString());
+        string[] search = ["search", "--index", index, "--no-rerank", "--json", "--top", "5", "--device", "cpu", SearchCommandTests.BroadQuery];
+
+        var bm25 = Ids(await CliInvocation.SearchHost([.. search, "--retrieval", "bm25"]));
+        var dense = Ids(await CliInvocation.SearchHost([.. search, "--retrieval", "dense"]));
+        var hybridBm25 = Ids(await CliInvocation.SearchHost([.. search, "--retrieval", "hybrid", "--fusion", "minmax", "--dense-weight", "0"]));
+        var hybridDense = Ids(await CliInvocation.SearchHost([.. search, "--retrieval", "hybrid", "--fusion", "minmax", "--dense-weight", "1"]));
+
+        // Min-max normalisation keeps each ranking's order; with all weight on one side the fusion is that ranking.
+        Assert.Equal(bm25, hybridBm25);
+        Assert.Equal(dense, hybridDense);
+        Assert.NotEqual(bm25, dense);
+    }
+
+    [Fact]
+    public async Task Search_DenseWeightWithoutMinMax_ExitsTwo()
+    {
+        var result = await CliInvocation.SearchHost("search", "--index", _temp.Combine("none"), "--dense-weight", "0.3", "q");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--dense-weight applies to --fusion minmax", result.Error);
+    }
+}
