@@ -50,7 +50,7 @@ internal static class EvalCommand
 
     private static readonly Option<string> HybridRunFile = new("--hybrid-run")
     {
-        Description = "Write the hybrid (RRF) ranking as a TREC run file (index with document vectors).",
+        Description = "Write the hybrid ranking as a TREC run file (index with document vectors).",
     };
 
     private static readonly Option<bool> Overwrite = new("--overwrite")

@@ -168,7 +168,8 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
     {
         using var bm25 = Bm25Searcher.Open(fixture.Index);
         var dense = new DenseSearcher(bm25, fixture.Encoder);
-        var hybrid = new HybridSearcher(bm25, dense, new HybridOptions { Depth = 3 });
+        var hybrid = new HybridSearcher(bm25, dense, new HybridOptions { Depth = 3, Method = FusionMethod.ReciprocalRank });
+        var minMax = new HybridSearcher(bm25, dense, new HybridOptions { Depth = 3 });
         const string query = "moon gravity causes ocean tides";
 
         var fused = hybrid.Rank(query, 10);
@@ -177,6 +178,9 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
         Assert.Equal("sea-1", dense.Rank(query, 1)[0].DocId);
         Assert.Equal("sea-1", fused[0].DocId);
         Assert.Equal((float)(2.0 / 61), fused[0].Score);
+        // The default, weighted min-max: the top of both rankings normalises to 1 in each, 0.55 * 1 + 0.45 * 1.
+        Assert.Equal(FusionMethod.WeightedMinMax, minMax.Options.Method);
+        Assert.Equal(("sea-1", 1f), (minMax.Rank(query, 1)[0].DocId, minMax.Rank(query, 1)[0].Score));
         var union = bm25.Rank(query, 3).Select(r => r.DocId).Union(dense.Rank(query, 3).Select(r => r.DocId)).Order(StringComparer.Ordinal);
         Assert.Equal(union, fused.Select(f => f.DocId).Order(StringComparer.Ordinal));
         var hits = hybrid.Search(query, 2);
