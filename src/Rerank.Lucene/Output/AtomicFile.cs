@@ -16,6 +16,7 @@ namespace Rerank.Lucene.Output;
 public sealed class AtomicFile : IDisposable
 {
     private readonly string _temp;
+    private Action? _recheck;
     private bool _committed;
 
     private AtomicFile(string target, string temp, StreamWriter writer)
@@ -31,7 +32,21 @@ public sealed class AtomicFile : IDisposable
     /// <summary>UTF-8 (no byte order mark), LF line ends.</summary>
     public StreamWriter Writer { get; }
 
-    /// <summary>Opens a temporary file beside <paramref name="path"/> (creating its folder).</summary>
+    /// <summary>
+    /// Checks that <paramref name="path"/> may be written as <paramref name="kind"/> (<see cref="OutputTarget.CheckFile"/>),
+    /// opens a temporary file beside it, and checks again right before <see cref="Commit"/> renames it into place:
+    /// a file that appeared at the path meanwhile is never replaced unless it is of the same kind and overwriting was allowed.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The path may not be written, or its folder cannot be.</exception>
+    public static AtomicFile Create(string path, OutputKind kind, bool overwrite, string option)
+    {
+        OutputTarget.CheckFile(path, kind, overwrite, option);
+        var file = Create(path);
+        file._recheck = () => OutputTarget.CheckFile(path, kind, overwrite, option);
+        return file;
+    }
+
+    /// <summary>Opens a temporary file beside <paramref name="path"/> (creating its folder); the caller has checked the path.</summary>
     /// <exception cref="InvalidInputException">The folder cannot be created or written.</exception>
     public static AtomicFile Create(string path)
     {
@@ -58,6 +73,7 @@ public sealed class AtomicFile : IDisposable
         Writer.Flush();
         Writer.BaseStream.Flush();
         Writer.Dispose();
+        _recheck?.Invoke();
         File.Move(_temp, Target, overwrite: true);
         _committed = true;
     }

@@ -37,7 +37,8 @@ public static class OutputTarget
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (kind is not (OutputKind.ModelFolder or OutputKind.Index)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a folder kind");
-        var full = Path.GetFullPath(path);
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        RefuseLink(path, full, option);
         if (File.Exists(full))
         {
             throw new InvalidInputException($"'{path}' is a file, not a folder; refusing to replace it. Choose another {option} folder.", path);
@@ -82,12 +83,17 @@ public static class OutputTarget
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (kind is not (OutputKind.RunFile or OutputKind.MinedFile)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a file kind");
+        if (path.EndsWith(Path.DirectorySeparatorChar) || path.EndsWith(Path.AltDirectorySeparatorChar))
+            throw new InvalidInputException($"'{path}' ends with a slash; {option} needs a file path. Choose a file name such as {Example(kind)}.", path);
         var full = Path.GetFullPath(path);
+        RefuseLink(path, full, option);
         if (Directory.Exists(full))
         {
             throw new InvalidInputException($"'{path}' is a folder; {option} needs a file path. Choose a file name such as {Example(kind)}.", path);
         }
         if (!File.Exists(full)) return;
+        if (!IsRegularFile(full))
+            throw new InvalidInputException($"'{path}' is not a regular file (a device, pipe or socket); refusing to replace it. Choose another {option} file.", path);
         var first = FirstLine(full);
         var own = first is null || (kind == OutputKind.RunFile ? IsRunLine(first) : IsMinedLine(first));
         if (!own)
@@ -100,6 +106,45 @@ public static class OutputTarget
         {
             throw new InvalidInputException(
                 $"'{path}' already exists ({Describe(kind)}). Pass --overwrite to replace it, or choose another {option} file.", path);
+        }
+    }
+
+    /// <summary>
+    /// A symbolic link is never written through or replaced: the write lock and the kind check would see the
+    /// link's name, not what it points to, and the swap would turn the link into a real folder or file.
+    /// </summary>
+    private static void RefuseLink(string path, string full, string option)
+    {
+        FileSystemInfo info = Directory.Exists(full) ? new DirectoryInfo(full) : new FileInfo(full);
+        if (info.Exists && info.LinkTarget is { } target)
+            throw new InvalidInputException($"'{path}' is a symbolic link (to '{target}'); refusing to write through it. Pass the real path as {option}.", path);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="full"/> (which exists) is a regular file and not a character or block device, a
+    /// pipe or a socket, which a rename would replace (as root, even /dev/null). .NET has no API for the file
+    /// type, so on Unix this asks stat(1) (GNU coreutils, on every Linux); it never opens the file, which for a
+    /// pipe would block. Where stat cannot be run, the file counts as regular.
+    /// </summary>
+    private static bool IsRegularFile(string full)
+    {
+        if (OperatingSystem.IsWindows()) return true;
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-L", "-c", "%F", full])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            });
+            if (process is null) return true;
+            var type = process.StandardOutput.ReadToEnd().Trim();
+            process.WaitForExit();
+            return process.ExitCode != 0 || type is "regular file" or "regular empty file";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return true;
         }
     }
 

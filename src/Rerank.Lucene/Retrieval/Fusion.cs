@@ -43,7 +43,7 @@ public static class Fusion
     /// <summary>
     /// Weighted min-max fusion (the "convex combination" of Bruch, Gai and Ingber, "An Analysis of
     /// Fusion Functions for Hybrid Retrieval", TOIS 2023): each ranking's scores are mapped to [0, 1]
-    /// by (s - min) / (max - min) over that ranking (all equal: 0), then
+    /// by (s - min) / (max - min) over that ranking (all equal: 1, each is at its top), then
     /// score(d) = Σ_r w_r · norm_r(d), a ranking that lacks d contributing 0.
     /// </summary>
     /// <param name="rankings">Rankings with their weights (finite, &gt;= 0); each document at most once per ranking.</param>
@@ -58,7 +58,12 @@ public static class Fusion
         foreach (var (ranking, weight) in rankings)
         {
             if (!double.IsFinite(weight) || weight < 0) throw new ArgumentException($"Fusion weights must be finite and >= 0; got {weight}.", nameof(rankings));
-            var normalized = Reranking.ScoreCombiner.MinMax(ranking.Select(h => (double)h.Score).ToList());
+            // A ranking whose scores are all equal (e.g. a single BM25 match) has every document at its top: 1, not 0,
+            // which would count them as missing from it.
+            var scores01 = ranking.Select(h => (double)h.Score).ToList();
+            var normalized = scores01.Count > 0 && scores01.Max() == scores01.Min()
+                ? scores01.Select(_ => 1.0).ToArray()
+                : Reranking.ScoreCombiner.MinMax(scores01);
             var seen = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < ranking.Count; i++)
             {

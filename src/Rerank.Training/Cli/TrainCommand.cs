@@ -179,8 +179,16 @@ internal static class TrainCommand
         if (output is not null && !mineOnly) OutputTarget.CheckFolder(output, OutputKind.ModelFolder, overwrite, "--output");
         if (parse.GetValue(WriteMined) is { } minedPath) OutputTarget.CheckFile(minedPath, OutputKind.MinedFile, overwrite, "--write-mined");
 
-        // The starting model is found before mining, so a missing default reranker is reported at once.
+        // The starting model and the checkpoint folder are checked before mining, so their problems are reported at once.
         var basePath = mineOnly ? null : parse.GetValue(Base) ?? LocateDefaultBase();
+        if (basePath is not null && !string.Equals(basePath, "minilm", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(basePath))
+            throw new InvalidInputException($"--base '{basePath}' does not exist: pass a cross-encoder or BERT model folder, or --base minilm for the bundled encoder.", basePath);
+        if (output is not null && !mineOnly)
+        {
+            var checkpoints = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output)) + "-checkpoints";
+            if (File.Exists(checkpoints))
+                throw new InvalidInputException($"'{checkpoints}' is a file; rerank-train keeps its checkpoints in a folder of that name beside --output. Move the file or choose another --output.", checkpoints);
+        }
 
         // One index throughout the run: mined negatives, document lookups and validation must agree.
         using var bm25 = Bm25Searcher.Open(parse.GetRequiredValue(Index), reopenWhenRebuilt: false);
@@ -420,9 +428,9 @@ internal static class TrainCommand
         return ((query, documents) => model.Predict(query, documents), model, folder);
     }
 
-    internal static (string? Queries, string? Qrels, string? Triples, string? Pairs, bool SelfSupervised, string[]? Mined, string? WriteMined, string? DevQrels, double DevFraction, int MaxDevQueries, bool SkipMissing, bool MineOnly)
+    internal static (string? Queries, string? Qrels, string? Triples, string? Pairs, bool SelfSupervised, string[]? Mined, string? WriteMined, string? DevQrels, double DevFraction, int MaxDevQueries, bool SkipMissing, bool MineOnly, bool Overwrite)
         DataOptions(ParseResult parse) =>
         (parse.GetValue(Queries), parse.GetValue(QrelsFile), parse.GetValue(Triples), parse.GetValue(Pairs), parse.GetValue(SelfSupervised),
          parse.GetValue(Mined), parse.GetValue(WriteMined), parse.GetValue(DevQrels), parse.GetValue(DevFraction), parse.GetValue(MaxDevQueries),
-         parse.GetValue(SkipMissingDocuments), parse.GetValue(MineOnly));
+         parse.GetValue(SkipMissingDocuments), parse.GetValue(MineOnly), parse.GetValue(Overwrite));
 }

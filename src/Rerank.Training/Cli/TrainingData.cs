@@ -131,7 +131,7 @@ internal sealed class TrainingData
         }
         if (o.WriteMined is not null)
         {
-            TrainingGroupsFile.Write(o.WriteMined, train);
+            TrainingGroupsFile.Write(o.WriteMined, train, o.Overwrite);
             log.LogInformation("Wrote {Count} training groups to {File}", train.Count, o.WriteMined);
         }
         Stat("training queries", train.Count);

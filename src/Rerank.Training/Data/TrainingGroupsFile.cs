@@ -17,12 +17,12 @@ internal static class TrainingGroupsFile
 
     /// <summary>
     /// Writes <paramref name="groups"/> to <paramref name="path"/> through <see cref="AtomicFile"/>, so a failed
-    /// write leaves the old file or none. Callers check first that <paramref name="path"/> may be written
-    /// (<see cref="OutputTarget.CheckFile"/> with <see cref="OutputKind.MinedFile"/>).
+    /// write leaves the old file or none; the path is checked (<see cref="OutputTarget.CheckFile"/>, kind
+    /// <see cref="OutputKind.MinedFile"/>) before writing and again before the rename.
     /// </summary>
-    public static void Write(string path, IEnumerable<TrainingGroup> groups)
+    public static void Write(string path, IEnumerable<TrainingGroup> groups, bool overwrite = false)
     {
-        using var file = AtomicFile.Create(path);
+        using var file = AtomicFile.Create(path, OutputKind.MinedFile, overwrite, "--write-mined");
         var stream = file.Writer.BaseStream;
         foreach (var g in groups)
         {

@@ -29,10 +29,10 @@ internal static class BatchCommand
         Required = true,
     };
 
-    private static readonly Option<int> Depth = new("--top", "-k")
+    private static readonly Option<int> Depth = new Option<int>("--top", "-k")
     {
         Description = "Documents per query. Default 1000 for BM25; with --reranker, the reranked candidates (--candidates).",
-    };
+    }.CheckedAs(typeof(SearchHostOptions), nameof(SearchHostOptions.EvalDepth));
 
     private static readonly Option<bool> Overwrite = new("--overwrite")
     {
@@ -47,7 +47,7 @@ internal static class BatchCommand
             "Evaluate it with `search-host trec-eval` or trec_eval.\n\n" +
             "Example:\n  search-host batch --index .idx/scifact --queries ../shared/datasets/scifact/queries.jsonl --run scifact.bm25.run")
         {
-            CommonOptions.Index, Queries, RunFile, Depth, Overwrite,
+            CommonOptions.Index, Queries, RunFile, Depth, Overwrite, RerankingOptions.NoRerank,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -68,15 +68,16 @@ internal static class BatchCommand
         var console = ConsoleOutput.For(parse);
         var runPath = parse.GetRequiredValue(RunFile);
         OutputTarget.CheckFile(runPath, OutputKind.RunFile, parse.GetValue(Overwrite), "--run");
+        var model = RerankingOptions.Model(parse, options, useDefault: false);
         var queries = QueryFileReader.Read(parse.GetRequiredValue(Queries)).ToList();
         using var searcher = Bm25Searcher.Open(CommonOptions.RequireIndex(options));
-        using var encoder = options.Reranker.Model is { } model ? CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker)) : null;
+        using var encoder = model is null ? null : CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
         var reranker = encoder is null ? null : new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
         var depth = reranker?.Options.Candidates ?? options.EvalDepth;
         if (reranker is not null && parse.GetResult(Depth) is { Implicit: false } && options.EvalDepth != depth)
             throw new InvalidInputException($"--top {options.EvalDepth} differs from --candidates {depth}: a reranked run holds the reranked candidates. Drop --top, or set --candidates {options.EvalDepth}.");
 
-        using var file = AtomicFile.Create(runPath);
+        using var file = AtomicFile.Create(runPath, OutputKind.RunFile, parse.GetValue(Overwrite), "--run");
         var writer = new TrecRunWriter(file.Writer, reranker is null ? "bm25" : "rerank");
         var empty = new List<string>();
         ProgressDisplay.Count(console, reranker is null ? "Searching" : "Reranking", "queries", queries.Count, report =>

@@ -152,10 +152,10 @@ internal static class EvalCommand
         var files = new List<AtomicFile>();
         try
         {
-            TextWriter Open(string? path)
+            TextWriter Open(string? path, string option)
             {
                 if (path is null) return TextWriter.Null;
-                var file = AtomicFile.Create(path);
+                var file = AtomicFile.Create(path, OutputKind.RunFile, parse.GetValue(Overwrite), option);
                 files.Add(file);
                 return file.Writer;
             }
@@ -164,9 +164,9 @@ internal static class EvalCommand
             // descending as trec_eval), so the metrics printed here are those any tool computes from the files.
             var stageResults = new List<(string Name, EvaluationResult Result, double MsPerQuery)>();
             var unanswered = new List<string>();
-            void EvaluateStage(ICandidateRetriever retriever, string? runPath, int decimals)
+            void EvaluateStage(ICandidateRetriever retriever, string? runPath, string option, int decimals)
             {
-                var output = Open(runPath);
+                var output = Open(runPath, option);
                 // One query first, untimed: the first forward pass of a model is several times slower than the rest.
                 if (retriever is not Bm25Searcher) retriever.Rank("warm up", 1);
                 var clock = new System.Diagnostics.Stopwatch();
@@ -182,14 +182,14 @@ internal static class EvalCommand
                 }, new TrecRunWriter(output, retriever.Name, decimals), ct);
                 stageResults.Add((retriever.Name, result, calls == 0 ? 0 : clock.Elapsed.TotalMilliseconds / calls));
             }
-            EvaluateStage(searcher, parse.GetValue(RunFile), TrecRunWriter.DefaultDecimals);
+            EvaluateStage(searcher, parse.GetValue(RunFile), RunFile.Name, TrecRunWriter.DefaultDecimals);
             if (unanswered.Count > 0)
                 log.LogWarning("{Count} queries retrieved nothing with BM25 (their words are all stop words or unknown to the index) and score 0 there, e.g. '{First}'", unanswered.Count, unanswered[0]);
             if (stages.Dense is not null)
             {
-                EvaluateStage(stages.Dense, parse.GetValue(DenseRunFile), TrecRunWriter.DefaultDecimals);
+                EvaluateStage(stages.Dense, parse.GetValue(DenseRunFile), DenseRunFile.Name, TrecRunWriter.DefaultDecimals);
                 // Fused scores are sums of 1/(60 + rank): 10 decimals keep distinct float32 values distinct in the file.
-                EvaluateStage(stages.Hybrid!, parse.GetValue(HybridRunFile), 10);
+                EvaluateStage(stages.Hybrid!, parse.GetValue(HybridRunFile), HybridRunFile.Name, 10);
             }
 
             EvaluationResult? reranked = null;
@@ -199,7 +199,7 @@ internal static class EvalCommand
                 var reranker = new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
                 log.LogInformation("Reranking {Retrieval} top {Candidates} with {Model} on {Device}, max length {MaxLength}",
                     stages.Kind, reranker.Options.Candidates, model, encoder.Device, encoder.MaxLength);
-                var rerankedOutput = Open(rerankedPath);
+                var rerankedOutput = Open(rerankedPath, RerankedRunFile.Name);
                 var judged = qrels.QueryIds.Count(queries.ContainsKey);
                 // Score each query's candidates once; the interpolated ranking reuses the same scores.
                 var scored = new Dictionary<string, IReadOnlyList<RerankedHit>>(StringComparer.Ordinal);

@@ -174,9 +174,9 @@ public sealed class FusionFlagTests : IDisposable
     }
 
     [Fact]
-    public async Task Search_DenseWeightWithoutMinMax_ExitsTwo()
+    public async Task Search_DenseWeightWithRrf_ExitsTwo()
     {
-        var result = await CliInvocation.SearchHost("search", "--index", _temp.Combine("none"), "--dense-weight", "0.3", "q");
+        var result = await CliInvocation.SearchHost("search", "--index", _temp.Combine("none"), "--fusion", "rrf", "--dense-weight", "0.3", "q");
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--dense-weight applies to --fusion minmax", result.Error);

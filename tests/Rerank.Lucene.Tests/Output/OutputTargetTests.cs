@@ -142,4 +142,67 @@ public sealed class OutputTargetTests : IDisposable
         Assert.Equal("old\n", File.ReadAllText(Path.Combine(dir, "config.json")));
         Assert.Equal(["model"], Directory.GetFileSystemEntries(_temp.Path).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public void CheckFolder_SymbolicLink_RefusedEvenWithOverwrite()
+    {
+        var real = _temp.Combine("real");
+        _temp.WriteFile("real/config.json", "{}");
+        var link = _temp.Combine("link");
+        Directory.CreateSymbolicLink(link, real);
+
+        var e = Assert.Throws<InvalidInputException>(() => OutputTarget.CheckFolder(link, OutputKind.ModelFolder, overwrite: true));
+
+        Assert.Equal($"'{link}' is a symbolic link (to '{real}'); refusing to write through it. Pass the real path as --output.", e.Message);
+    }
+
+    [Fact]
+    public void CheckFile_TrailingSlashOrSymbolicLink_Refused()
+    {
+        var run = _temp.WriteFile("bm25.run", "q1 Q0 d7 1 12.500000 bm25");
+        var link = _temp.Combine("link.run");
+        File.CreateSymbolicLink(link, run);
+
+        Assert.Contains("ends with a slash; --run needs a file path", Assert.Throws<InvalidInputException>(
+            () => OutputTarget.CheckFile(_temp.Combine("new") + "/", OutputKind.RunFile, overwrite: true, "--run")).Message);
+        Assert.Contains("is a symbolic link", Assert.Throws<InvalidInputException>(
+            () => OutputTarget.CheckFile(link, OutputKind.RunFile, overwrite: true, "--run")).Message);
+    }
+
+    [Fact]
+    public void CheckFolder_TrailingSlashOnAFile_RefusedUpFront()
+    {
+        var file = _temp.WriteFile("f.txt", "mine");
+
+        var e = Assert.Throws<InvalidInputException>(() => OutputTarget.CheckFolder(file + "/", OutputKind.Index, overwrite: true, "--index"));
+
+        Assert.Contains("is a file, not a folder", e.Message);
+    }
+
+    [Fact]
+    public void CheckFile_DeviceOrPipe_RefusedEvenWithOverwrite()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var fifo = _temp.Combine("pipe");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) mkfifo.WaitForExit();
+
+        foreach (var special in new[] { "/dev/null", fifo })
+        {
+            var e = Assert.Throws<InvalidInputException>(() => OutputTarget.CheckFile(special, OutputKind.RunFile, overwrite: true, "--run"));
+            Assert.Contains("is not a regular file", e.Message);
+        }
+    }
+
+    [Fact]
+    public void AtomicFile_AUserFileAppearsWhileWriting_CommitRefusesAndKeepsIt()
+    {
+        var path = _temp.Combine("bm25.run");
+        using var file = AtomicFile.Create(path, OutputKind.RunFile, overwrite: false, "--run");
+        file.Writer.WriteLine("q1 Q0 d1 1 1.000000 bm25");
+        File.WriteAllText(path, "MY PRECIOUS NOTES");
+
+        Assert.Throws<InvalidInputException>(file.Commit);
+
+        Assert.Equal("MY PRECIOUS NOTES", File.ReadAllText(path));
+    }
 }
