@@ -37,13 +37,20 @@ public static class QrelsReader
         int? columnCount = null;
         var layoutLine = 0;
         var firstContentLine = true;
+        var tabsOnly = false;
         foreach (var line in Utf8LineReader.ReadLines(path, FileKind, Expected))
         {
             if (string.IsNullOrWhiteSpace(line.Text)) continue;
-            var columns = Utf8LineReader.Columns(line.Text);
+            // After BEIR's header the file is TSV: columns are split at tabs only, so an id holding a space is
+            // seen (and refused by the id rule) instead of shifting the columns into a TREC-looking line.
+            var columns = tabsOnly ? line.Text.TrimEnd('\r').Split('\t') : Utf8LineReader.Columns(line.Text);
             var isFirst = firstContentLine;
             firstContentLine = false;
-            if (isFirst && IsBeirHeader(columns)) continue;
+            if (isFirst && IsBeirHeader(columns))
+            {
+                tabsOnly = line.Text.Contains('\t');
+                continue;
+            }
             if (isFirst && columns.Length is 3 or 4 && !double.TryParse(columns[^1], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
             {
                 // Another header ("qid cid score", "query_id doc_id relevance") is refused rather than guessed at: a first
@@ -62,7 +69,9 @@ public static class QrelsReader
                     throw new InvalidInputException(
                         $"{FileKind} '{path}', line {line.Number}: expected 3 columns (query-id corpus-id score) " +
                         $"or 4 columns (qid iter docid rel), found {columns.Length}: '{Utf8LineReader.Excerpt(line.Text)}'. " +
-                        "Write one judgment per line, columns separated by tabs or spaces, ids without spaces.",
+                        (tabsOnly
+                            ? "After the BEIR header 'query-id<TAB>corpus-id<TAB>score' columns are separated by tabs: write one judgment per line, ids without spaces."
+                            : "Write one judgment per line, columns separated by tabs or spaces, ids without spaces."),
                         path, line.Number);
                 }
                 columnCount = columns.Length;

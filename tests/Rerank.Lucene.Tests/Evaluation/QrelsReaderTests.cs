@@ -77,8 +77,8 @@ public sealed class QrelsReaderTests
 
         Assert.Equal(
             $"Qrels file '{path}', line 2: expected 3 columns (query-id corpus-id score) or 4 columns " +
-            "(qid iter docid rel), found 2: 'q1 d1'. Write one judgment per line, columns separated by tabs " +
-            "or spaces, ids without spaces.",
+            "(qid iter docid rel), found 1: 'q1 d1'. After the BEIR header 'query-id<TAB>corpus-id<TAB>score' columns are " +
+            "separated by tabs: write one judgment per line, ids without spaces.",
             e.Message);
         Assert.Equal(2, e.Line);
     }
@@ -150,5 +150,17 @@ public sealed class QrelsReaderTests
             $"Qrels file '{path}' has no judgments; expected BEIR TSV lines 'query-id<TAB>corpus-id<TAB>score' " +
             "or TREC lines 'qid iter docid rel'.",
             e.Message);
+    }
+
+    [Fact]
+    public void Read_BeirHeaderThenAnIdWithASpace_RefusedWithItsLineInsteadOfReadAsTrec()
+    {
+        // Split at whitespace, "q 1<TAB>a<TAB>1" has 4 columns and looked like a TREC line for query "q".
+        var path = EvalFiles.Text("spaced.tsv", "query-id\tcorpus-id\tscore\nq 1\ta\t1\nq 2\tb\t1\n");
+
+        var e = Assert.Throws<InvalidInputException>(() => QrelsReader.Read(path));
+
+        Assert.Contains("line 2", e.Message);
+        Assert.Contains("\"q 1\"", e.Message);
     }
 }
