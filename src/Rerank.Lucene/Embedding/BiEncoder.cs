@@ -218,23 +218,13 @@ public sealed class BiEncoder : IDisposable
     public float[] EmbedMany(IReadOnlyList<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        var result = new float[texts.Count * Dimension];
-        if (texts.Count == 0) return result;
+        if (texts.Count == 0) return [];
         var encodings = texts.Select(Tokenize).ToArray();
-        // Longest first, so the first batch shows the peak memory at once; ties by input order.
-        var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => encodings[i].Length).ThenBy(i => i).ToArray();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            for (var start = 0; start < order.Length; start += Options.BatchSize)
-            {
-                var slice = order.AsSpan(start, Math.Min(Options.BatchSize, order.Length - start)).ToArray();
-                var vectors = Forward(_tokenizer.Pad(slice.Select(i => encodings[i]).ToList()));
-                for (var j = 0; j < slice.Length; j++)
-                    Array.Copy(vectors, j * Dimension, result, slice[j] * Dimension, Dimension);
-            }
+            return LengthSortedBatches.Run(encodings, Options.BatchSize, Dimension, _tokenizer.Pad, Forward);
         }
-        return result;
     }
 
     /// <summary>One padded batch through the model; pooled (and normalised) vectors on the host, [B * H].</summary>
@@ -242,10 +232,7 @@ public sealed class BiEncoder : IDisposable
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        long[] shape = [batch.BatchSize, batch.SequenceLength];
-        var ids = tensor(batch.InputIds, shape, ScalarType.Int64, _device);
-        var types = tensor(batch.TokenTypeIds, shape, ScalarType.Int64, _device);
-        var mask = tensor(batch.AttentionMask, shape, ScalarType.Int64, _device);
+        var (ids, types, mask) = LengthSortedBatches.ToTensors(batch, _device);
         var hidden = _model.forward(ids, types, mask);
         var pooled = SentencePooling.Pool(hidden, mask, Pooling);
         if (Normalized) pooled = SentencePooling.L2Normalize(pooled);

@@ -143,26 +143,15 @@ public sealed class CrossEncoder : IDisposable
     public float[] Predict(IReadOnlyList<(string Query, string Document)> pairs, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(pairs);
-        var scores = new float[pairs.Count];
-        if (pairs.Count == 0) return scores;
+        if (pairs.Count == 0) return [];
 
         var encodings = new PairEncoding[pairs.Count];
         for (var i = 0; i < pairs.Count; i++) encodings[i] = _encoder.Encode(pairs[i].Query, pairs[i].Document, MaxLength);
-
-        // Longest first, so the first batch shows the peak memory at once; ties by input order.
-        var order = Enumerable.Range(0, pairs.Count).OrderByDescending(i => encodings[i].Length).ThenBy(i => i).ToArray();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            for (var start = 0; start < order.Length; start += Options.BatchSize)
-            {
-                ct.ThrowIfCancellationRequested();
-                var slice = order.AsSpan(start, Math.Min(Options.BatchSize, order.Length - start)).ToArray();
-                var logits = Forward(_encoder.Pad(slice.Select(i => encodings[i]).ToList()));
-                for (var j = 0; j < slice.Length; j++) scores[slice[j]] = logits[j];
-            }
+            return LengthSortedBatches.Run(encodings, Options.BatchSize, 1, _encoder.Pad, Forward, ct);
         }
-        return scores;
     }
 
     /// <summary>One padded batch through the model; returns activated scores on the host.</summary>
@@ -170,10 +159,7 @@ public sealed class CrossEncoder : IDisposable
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        long[] shape = [batch.BatchSize, batch.SequenceLength];
-        var ids = tensor(batch.InputIds, shape, ScalarType.Int64, _device);
-        var types = tensor(batch.TokenTypeIds, shape, ScalarType.Int64, _device);
-        var mask = tensor(batch.AttentionMask, shape, ScalarType.Int64, _device);
+        var (ids, types, mask) = LengthSortedBatches.ToTensors(batch, _device);
         var logits = _model.forward(ids, types, mask).squeeze(1);
         var activated = Activation == ScoreActivation.Sigmoid ? logits.sigmoid() : logits;
         return activated.cpu().data<float>().ToArray();
