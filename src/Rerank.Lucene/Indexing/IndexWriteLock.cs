@@ -45,18 +45,25 @@ public sealed class IndexWriteLock : IDisposable
     /// <param name="indexDir">The index folder (it need not exist yet).</param>
     /// <returns>The lock; dispose it to release it.</returns>
     /// <exception cref="InvalidInputException">Another writer, in this or another process, holds the lock.</exception>
-    public static IndexWriteLock Acquire(string indexDir)
+    public static IndexWriteLock Acquire(string indexDir) => Acquire(indexDir, "Index", "only one build of an index can run at a time");
+
+    /// <summary>
+    /// The same lock for another folder a program writes as a whole (e.g. rerank-train's model folder and its
+    /// checkpoints), so two runs never write one output at once; <paramref name="what"/> and <paramref name="rule"/>
+    /// word the message ("Model folder", "only one rerank-train run per --output at a time").
+    /// </summary>
+    public static IndexWriteLock Acquire(string indexDir, string what, string rule)
     {
         ArgumentNullException.ThrowIfNull(indexDir);
         var path = PathFor(indexDir);
         lock (HeldHere)
         {
-            if (HeldHere.ContainsKey(path)) throw Busy(indexDir, Environment.ProcessId);
+            if (HeldHere.ContainsKey(path)) throw Busy(indexDir, Environment.ProcessId, what, rule);
             // A holder that deletes the file between our open and our lock leaves us a lock on a
             // file nobody else can see: detect that and start over on the new file.
             for (var attempt = 0; ; attempt++)
             {
-                var stream = Open(path, indexDir);
+                var stream = Open(path, indexDir, what, rule);
                 if (IsUnlinked(stream) && attempt < 5)
                 {
                     stream.Dispose();
@@ -96,7 +103,7 @@ public sealed class IndexWriteLock : IDisposable
     }
 
     /// <summary>Opens and locks the lock file, or throws naming the holder.</summary>
-    private static FileStream Open(string path, string indexDir)
+    private static FileStream Open(string path, string indexDir, string what, string rule)
     {
         if (OperatingSystem.IsMacOS())
         {
@@ -107,7 +114,7 @@ public sealed class IndexWriteLock : IDisposable
             }
             catch (IOException)
             {
-                throw Busy(indexDir, null);
+                throw Busy(indexDir, null, what, rule);
             }
         }
         FileStream stream;
@@ -129,12 +136,12 @@ public sealed class IndexWriteLock : IDisposable
         {
             var holder = ReadHolder(stream);
             stream.Dispose();
-            throw Busy(indexDir, holder);
+            throw Busy(indexDir, holder, what, rule);
         }
     }
 
-    private static InvalidInputException Busy(string indexDir, int? pid) => new(
-        $"Index '{indexDir}' is being written by another process ({(pid is { } p ? $"pid {p}" : "pid unknown")}); only one build of an index can run at a time. " +
+    private static InvalidInputException Busy(string indexDir, int? pid, string what, string rule) => new(
+        $"{what} '{indexDir}' is being written by another process ({(pid is { } p ? $"pid {p}" : "pid unknown")}); {rule}. " +
         "Wait for it to finish (or stop it), then run again.", indexDir);
 
     private static int? ReadHolder(FileStream stream)

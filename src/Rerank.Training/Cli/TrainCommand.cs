@@ -190,6 +190,9 @@ internal static class TrainCommand
                 throw new InvalidInputException($"'{checkpoints}' is a file; rerank-train keeps its checkpoints in a folder of that name beside --output. Move the file or choose another --output.", checkpoints);
         }
 
+        // One run per output folder, taken before any work: two runs would share and delete each other's checkpoints.
+        using var outputLock = output is null || mineOnly ? null : LockOutput(output);
+
         // One index throughout the run: mined negatives, document lookups and validation must agree.
         using var bm25 = Bm25Searcher.Open(parse.GetRequiredValue(Index), reopenWhenRebuilt: false);
         var store = new IndexDocumentStore(bm25);
@@ -354,6 +357,14 @@ internal static class TrainCommand
     private static string Describe(DevPipeline pipeline) => pipeline.Mode == "interpolate"
         ? string.Create(CultureInfo.InvariantCulture, $"interpolate, weight {pipeline.Weight:F2}")
         : pipeline.Mode;
+
+    /// <summary>The write lock of the model folder (<c>.NAME.lock</c> beside it), so a second run on it is refused naming the first.</summary>
+    private static Rerank.Lucene.Indexing.IndexWriteLock LockOutput(string output)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(output)))!);
+        return Rerank.Lucene.Indexing.IndexWriteLock.Acquire(output, "Model folder",
+            "only one rerank-train run per --output can run at a time (they would share its checkpoints)");
+    }
 
     /// <summary>The default reranker's folder, the starting model when no --base is given.</summary>
     private static string LocateDefaultBase()

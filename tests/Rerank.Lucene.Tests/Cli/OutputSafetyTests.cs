@@ -131,4 +131,17 @@ public sealed class OutputSafetyTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.Contains("it holds 'important.txt', which is not part of a model folder", result.Error);
         Assert.Equal(["important.txt"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public async Task RerankTrain_OutputBeingWrittenByAnotherRun_ExitsTwoNamingItBeforeAnyWork()
+    {
+        var dir = _temp.Combine("busy");
+        using var other = Rerank.Lucene.Indexing.IndexWriteLock.Acquire(dir, "Model folder", "another run holds it");
+
+        var result = await CliInvocation.RerankTrain(run.Args(dir, maxSteps: 1));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith($"error: Model folder '{dir}' is being written by another process (pid {Environment.ProcessId}); only one rerank-train run per --output", result.Error);
+        Assert.False(Directory.Exists(dir + "-checkpoints"));
+    }
 }
