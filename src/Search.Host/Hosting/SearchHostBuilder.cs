@@ -46,7 +46,8 @@ internal static class SearchHostBuilder
         if (verbose) builder.Logging.SetMinimumLevel(LogLevel.Debug);
 
         builder.Services.AddOptions<SearchHostOptions>()
-            .Bind(builder.Configuration.GetSection(SearchHostOptions.Section))
+            // A misspelt setting (SEARCHRERANK_SearchHost__Topp) is an error, never silently ignored.
+            .Bind(builder.Configuration.GetSection(SearchHostOptions.Section), o => o.ErrorOnUnknownConfiguration = true)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
@@ -57,7 +58,16 @@ internal static class SearchHostBuilder
         {
             // Settings are validated here, before the host starts: a host that fails to start logs the
             // validation exception with its stack trace, and the command line reports it in one line anyway.
-            _ = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SearchHostOptions>>().Value;
+            try
+            {
+                _ = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SearchHostOptions>>().Value;
+            }
+            catch (InvalidOperationException e)
+            {
+                // The binder's own words name the setting: an unknown key, or a value of the wrong type.
+                throw new Rerank.Lucene.InvalidInputException(
+                    $"invalid settings: {e.Message.TrimEnd('.')}. Check appsettings.json and the SEARCHRERANK_* environment variables.", inner: e);
+            }
             await host.StartAsync(ct);
             return host;
         }

@@ -34,6 +34,9 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>Starts <c>search-host ARGS</c>.</summary>
     public static ChildProcess SearchHost(params string[] args) => Start("search-host.dll", args, null);
 
+    /// <summary>Starts <c>search-host ARGS</c>, with extra environment variables.</summary>
+    public static ChildProcess SearchHost(IReadOnlyDictionary<string, string> environment, params string[] args) => Start("search-host.dll", args, environment);
+
     /// <summary>Starts <c>rerank-train ARGS</c>, with extra environment variables.</summary>
     public static ChildProcess RerankTrain(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         Start("rerank-train.dll", args, environment);

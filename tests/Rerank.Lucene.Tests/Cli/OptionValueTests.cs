@@ -161,6 +161,23 @@ public sealed class SettingValueTests(SampleIndexFixture sample) : IClassFixture
         Assert.DoesNotContain("   at ", logged.ToString());
         Assert.DoesNotContain("Exception", logged.ToString());
     }
+
+    [Theory]
+    [InlineData("SEARCHRERANK_SearchHost__Topp", "3", "'Topp'")]
+    [InlineData("SEARCHRERANK_SearchHost__Reranker__Path", "models/x", "'Path'")]
+    [InlineData("SEARCHRERANK_SearchHost__Top", "abc", "'abc' at 'SearchHost:Top'")]
+    public async Task Search_MisspeltOrMistypedSetting_ExitsTwoNamingIt(string variable, string value, string named)
+    {
+        // A child process: the variable must not reach hosts that other tests start in this one.
+        using var child = ChildProcess.SearchHost(new Dictionary<string, string> { [variable] = value }, "search", "--index", sample.Index, "tides");
+
+        var code = await child.WaitForExit();
+
+        Assert.True(code == 2, child.ToString());
+        Assert.StartsWith("error: invalid settings: ", child.Error);
+        Assert.Contains(named, child.Error);
+        Assert.DoesNotContain("   at ", child.Error);
+    }
 }
 
 /// <summary><c>rerank-train</c> on an unexpected failure: one line and exit 1, the stack trace only with --verbose, as search-host.</summary>
