@@ -64,7 +64,7 @@ public sealed record MiningOptions
         if (NumNegatives < 0 || CorpusNegatives < 0)
             throw new InvalidInputException($"mining asks for {NumNegatives} hard and {CorpusNegatives} corpus negatives; expected counts of 0 or more (default 4 and 0).");
         if (NumNegatives + CorpusNegatives == 0)
-            throw new InvalidInputException("mining asks for no negatives; set num_negatives (default 4) or corpus_negatives to 1 or more.");
+            throw new InvalidInputException("mining asks for no negatives; set --negatives or --corpus-negatives to 1 or more.");
         if (!(FalseNegativeMargin >= 0 && float.IsFinite(FalseNegativeMargin)))
             throw new InvalidInputException(
                 $"false-negative margin is {FalseNegativeMargin.ToString(CultureInfo.InvariantCulture)}; expected a finite number of 0 or more (default 0).");
