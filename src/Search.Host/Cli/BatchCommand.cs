@@ -73,9 +73,7 @@ internal static class BatchCommand
         using var searcher = Bm25Searcher.Open(CommonOptions.RequireIndex(options));
         using var encoder = model is null ? null : CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
         var reranker = encoder is null ? null : new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
-        var depth = reranker?.Options.Candidates ?? options.EvalDepth;
-        if (reranker is not null && parse.GetResult(Depth) is { Implicit: false } && options.EvalDepth != depth)
-            throw new InvalidInputException($"--top {options.EvalDepth} differs from --candidates {depth}: a reranked run holds the reranked candidates. Drop --top, or set --candidates {options.EvalDepth}.");
+        var depth = RerankingOptions.RunDepth(parse, Depth, options, reranking: reranker is not null);
 
         using var file = AtomicFile.Create(runPath, OutputKind.RunFile, parse.GetValue(Overwrite), "--run");
         var writer = new TrecRunWriter(file.Writer, reranker is null ? "bm25" : "rerank");

@@ -133,14 +133,7 @@ internal static class EvalCommand
 
         // Like with like: with a reranker, every stage is evaluated (and written) at the depth the reranker
         // sees, its candidates, so MAP and Recall of all columns count the same number of documents.
-        var depth = options.EvalDepth;
-        if (encoder is not null)
-        {
-            var candidates = RerankingOptions.ToRerankOptions(options.Reranker).Candidates;
-            if (parse.GetResult(Depth) is { Implicit: false } && depth != candidates)
-                throw new InvalidInputException($"--top {depth} differs from --candidates {candidates}: with a reranker both rankings are evaluated at the depth of the candidates, so that MAP and Recall compare like with like. Drop --top, or set --candidates {depth}.");
-            depth = candidates;
-        }
+        var depth = RerankingOptions.RunDepth(parse, Depth, options, reranking: encoder is not null);
         var runPaths = new (Option<string> Option, string? Path)[]
         {
             (RunFile, parse.GetValue(RunFile)), (DenseRunFile, parse.GetValue(DenseRunFile)), (HybridRunFile, parse.GetValue(HybridRunFile)), (RerankedRunFile, rerankedPath),

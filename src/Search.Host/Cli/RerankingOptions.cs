@@ -109,6 +109,22 @@ internal static class RerankingOptions
         Threads = o.Threads,
     };
 
+    /// <summary>
+    /// The depth of the runs <c>eval</c> and <c>batch</c> write: <c>--top</c> (SearchHost:EvalDepth) without a reranker;
+    /// with one, the candidates, so a reranked run holds exactly what was reranked and every ranking is evaluated at
+    /// one depth. A typed <c>--top</c> that differs from the candidates is a contradiction, not silently dropped.
+    /// </summary>
+    public static int RunDepth(ParseResult parse, Option<int> top, SearchHostOptions options, bool reranking)
+    {
+        if (!reranking) return options.EvalDepth;
+        var candidates = ToRerankOptions(options.Reranker).Candidates;
+        if (parse.GetResult(top) is { Implicit: false } && options.EvalDepth != candidates)
+            throw new Rerank.Lucene.InvalidInputException(
+                $"--top {options.EvalDepth} differs from --candidates {candidates}: with a reranker a run holds the reranked candidates and every ranking is " +
+                $"evaluated at that depth, so that MAP and Recall compare like with like. Drop --top, or set --candidates {options.EvalDepth}.");
+        return candidates;
+    }
+
     /// <summary>Library rerank options from validated settings.</summary>
     public static RerankOptions ToRerankOptions(RerankerHostOptions o) => new()
     {

@@ -58,7 +58,8 @@ internal static class TrecEvalCommand
         var files = parse.GetRequiredValue(Runs);
         var results = files.Select(f => Evaluator.Evaluate(qrels, TrecRunReader.Read(f))).ToList();
         var baseline = results[0];
-        var pValues = results.Select(r => Metrics.ToDictionary(m => m.Name, m => RandomizationTest.PValue(
+        // Each run against the first; the first has none (index 0 stays null).
+        var pValues = results.Select((r, i) => i == 0 ? null : Metrics.ToDictionary(m => m.Name, m => RandomizationTest.PValue(
             r.QueryIds.Select(q => m.Get(r.PerQuery[q])).ToList(), baseline.QueryIds.Select(q => m.Get(baseline.PerQuery[q])).ToList()))).ToList();
 
         if (parse.GetValue(Json))
@@ -67,7 +68,7 @@ internal static class TrecEvalCommand
             for (var i = 0; i < files.Length; i++)
             {
                 var entry = Metrics.ToDictionary(m => m.Name, m => (object)m.Get(results[i].Mean));
-                if (i > 0) entry["p_values"] = pValues[i];
+                if (pValues[i] is { } p) entry["p_values"] = p;
                 runs[files[i]] = entry;
             }
             console.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
@@ -92,7 +93,7 @@ internal static class TrecEvalCommand
             for (var i = 0; i < files.Length; i++)
             {
                 var value = get(results[i].Mean).ToString("0.0000", CultureInfo.InvariantCulture);
-                cells.Add(i == 0 ? value : $"{value} (p={pValues[i][name].ToString("0.000", CultureInfo.InvariantCulture)})");
+                cells.Add(pValues[i] is { } p ? $"{value} (p={p[name].ToString("0.000", CultureInfo.InvariantCulture)})" : value);
             }
             table.AddRow(cells.ToArray());
         }
