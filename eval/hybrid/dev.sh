@@ -9,6 +9,7 @@ cd "$(dirname "$0")/../.."
 D=${1:-../shared/datasets}
 W=${2:-.work/hybrid}
 mkdir -p "$W/dev"
+D=$(cd "$D" && pwd)   # absolute: the qrels paths are read again from eval/hybrid below
 dotnet build src/Search.Host -c Release -v quiet -nologo
 HOST="dotnet src/Search.Host/bin/Release/net10.0/search-host.dll"
 python3 eval/default-reranker/split_dev.py "$D/scifact/qrels/train.tsv" "$W/dev"
