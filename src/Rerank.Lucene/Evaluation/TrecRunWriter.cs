@@ -95,15 +95,24 @@ public sealed class TrecRunWriter
     }
 
     /// <summary>The printed form of a score and the number it denotes, which is what ranks.</summary>
-    private (string Printed, double Value) Round(double score)
+    private (string Printed, double Value) Round(double score) => Printed(score, _format);
+
+    /// <summary>
+    /// The value a score has once printed with <paramref name="decimals"/> decimals, which is what a run file ranks by;
+    /// <see cref="Retrieval.Bm25Searcher"/> ranks and cuts its top k by the same value, so its order is the file's.
+    /// </summary>
+    internal static double PrintedValue(double score, int decimals = DefaultDecimals) =>
+        Printed(score, "F" + decimals.ToString(CultureInfo.InvariantCulture)).Value;
+
+    private static (string Printed, double Value) Printed(double score, string format)
     {
-        var printed = score.ToString(_format, CultureInfo.InvariantCulture);
+        var printed = score.ToString(format, CultureInfo.InvariantCulture);
         var value = double.Parse(printed, NumberStyles.Float, CultureInfo.InvariantCulture);
         // -0.0000001 prints as "-0.000000"; write the zero without a sign.
         if (value == 0)
         {
             value = 0.0;
-            printed = 0.0.ToString(_format, CultureInfo.InvariantCulture);
+            printed = 0.0.ToString(format, CultureInfo.InvariantCulture);
         }
         return (printed, value);
     }

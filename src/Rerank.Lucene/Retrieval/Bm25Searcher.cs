@@ -18,7 +18,7 @@ namespace Rerank.Lucene.Retrieval;
 /// and raises <see cref="Reopened"/>, unless opened with <c>reopenWhenRebuilt: false</c>.
 /// </summary>
 /// <remarks>
-/// Ranking is deterministic: hits are ordered by score rounded to 4 decimals (as printed in TREC run
+/// Ranking is deterministic: hits are ordered by score rounded to 6 decimals (as printed in TREC run
 /// files) descending, then by <see cref="SearchHit.DocId"/> descending, trec_eval's tie rule
 /// (<see cref="RankingOrder"/>), so a run file written from these hits is read by trec_eval in this order. Lucene itself breaks ties by internal doc number, so a tie that straddles the k-th
 /// place could otherwise drop the wrong document: <see cref="Search"/> therefore fetches k + 10 hits
@@ -250,8 +250,8 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
         }
     }
 
-    /// <summary>The score as ranked: rounded to 4 decimals, as TREC run files print it.</summary>
-    internal static double Round(float score) => Math.Round((double)score, 4, MidpointRounding.AwayFromZero);
+    /// <summary>The score as ranked: its value printed with the run files' 6 decimals, so search results and run files agree.</summary>
+    internal static double Round(float score) => Evaluation.TrecRunWriter.PrintedValue(score);
 
     private static Query? ParseLucene(IndexView view, string query)
     {

@@ -56,6 +56,10 @@ internal static class TrecEvalCommand
         var console = ConsoleOutput.For(parse);
         var qrels = QrelsReader.Read(parse.GetRequiredValue(QrelsFile));
         var files = parse.GetRequiredValue(Runs);
+        if (files.Select(Path.GetFullPath).GroupBy(f => f).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InvalidInputException($"'{twice.Key}' is given twice; pass each run file once.", twice.Key);
+        // Column labels: the file names, or the paths as given when two runs share a name.
+        var labels = files.Select(Path.GetFileName).Distinct().Count() == files.Length ? files.Select(f => Path.GetFileName(f)!).ToArray() : files;
         var results = files.Select(f => Evaluator.Evaluate(qrels, TrecRunReader.Read(f))).ToList();
         var baseline = results[0];
         // Each run against the first; the first has none (index 0 stays null).
@@ -86,7 +90,7 @@ internal static class TrecEvalCommand
                 console.Output.WriteLine($"{files[i]}: {results[i].MissingQueryIds.Count} judged queries have no results and score 0 (first: {results[i].MissingQueryIds[0]})");
         }
         var table = new Table().Border(TableBorder.Simple).AddColumn("metric");
-        foreach (var file in files) table.AddColumn(new TableColumn(Markup.Escape(Path.GetFileName(file))).RightAligned());
+        foreach (var label in labels) table.AddColumn(new TableColumn(Markup.Escape(label)).RightAligned());
         foreach (var (name, get) in Metrics)
         {
             var cells = new List<string> { name };

@@ -74,4 +74,15 @@ public sealed class TrecEvalAndBatchCommandTests(SampleIndexFixture sample) : IC
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("my notes\n", File.ReadAllText(notes));
     }
+
+    [Fact]
+    public async Task TrecEval_SameRunTwice_ExitsTwo()
+    {
+        var run = Path.Combine(Golden, "run.txt");
+
+        var result = await CliInvocation.SearchHost("trec-eval", "--qrels", Path.Combine(Golden, "qrels.txt"), run, run, "--json");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("is given twice", result.Error);
+    }
 }
