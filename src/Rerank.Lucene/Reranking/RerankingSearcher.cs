@@ -32,7 +32,11 @@ public sealed class RerankingSearcher
             throw new InvalidInputException($"Candidates must be at least 1; got {Options.Candidates}. Use e.g. --candidates 100.");
         ScoreMode = Options.ResolveMode(encoder);
         Weight = Options.ResolveWeight(encoder, firstStage.Name);
+        Passages = Options.ResolvePassages(encoder);
     }
+
+    /// <summary>How documents are split into passages and scored (set in the options, else stored with the model, else whole documents).</summary>
+    public PassageOptions Passages { get; }
 
     /// <summary>The score mode in effect (set in the options, else recommended by the model, else replace).</summary>
     public ScoreMode ScoreMode { get; }
@@ -65,14 +69,13 @@ public sealed class RerankingSearcher
     public IReadOnlyList<RerankedHit> Rerank(string query, IReadOnlyList<SearchHit> candidates, CancellationToken ct = default)
     {
         if (candidates.Count == 0) return [];
-        var ce = _encoder.Predict(query, candidates.Select(h => DocumentText.Join(h.Title, h.Text)).ToList(), ct);
-        var final = ScoreCombiner.Combine(
-            candidates.Select(h => (double)h.Score).ToList(), ce.Select(s => (double)s).ToList(), ScoreMode, Weight);
+        var ce = PassageScorer.Score(_encoder, query, candidates.Select(h => ((string?)h.Title, (string?)h.Text)).ToList(), Passages, ct);
+        var final = ScoreCombiner.Combine(candidates.Select(h => (double)h.Score).ToList(), ce, ScoreMode, Weight);
         return Enumerable.Range(0, candidates.Count)
             .OrderByDescending(i => final[i])
             .ThenBy(i => candidates[i].DocId, RankingOrder.TieBreak)
             .Select((i, rank) => new RerankedHit(rank + 1, candidates[i].DocId, final[i], candidates[i].Rank,
-                candidates[i].Score, ce[i], candidates[i].Title, candidates[i].Text))
+                candidates[i].Score, (float)ce[i], candidates[i].Title, candidates[i].Text))
             .ToList();
     }
 }
