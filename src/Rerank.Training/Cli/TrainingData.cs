@@ -37,7 +37,7 @@ internal sealed class TrainingData
     public IReadOnlyList<KeyValuePair<string, string>> Statistics { get; }
 
     /// <summary>Reads, splits and mines as the flags say.</summary>
-    public static TrainingData Load(ParseResult parse, Bm25Searcher bm25, IDocumentStore store, int seed, ILogger log, CancellationToken ct = default)
+    public static TrainingData Load(ParseResult parse, Bm25Searcher bm25, ICandidateRetriever firstStage, IDocumentStore store, int seed, ILogger log, CancellationToken ct = default)
     {
         var o = TrainCommand.DataOptions(parse);
         var mined = o.Mined is { Length: > 0 } ? o.Mined : null;
@@ -119,14 +119,14 @@ internal sealed class TrainingData
             MiningResult result;
             using (filterModel)
             {
-                result = new HardNegativeMiner(new Bm25CandidateSource(bm25), store, miningOptions, filter).Mine(train, ct);
+                result = new HardNegativeMiner(new RetrieverCandidateSource(firstStage), store, miningOptions, filter).Mine(train, ct);
             }
             if (filter is not null) Stat("false-negative filter", $"{filterFolder}, margin {miningOptions.FalseNegativeMargin.ToString(CultureInfo.InvariantCulture)}: {result.Report.FalseNegativesDropped} candidates dropped");
             train = result.Groups;
             var text = result.Report.Format();
-            log.LogInformation("Hard-negative mining (BM25 ranks [{Min}, {Max}), {N} per positive, {Sampling}):\n{Report}",
-                miningOptions.RangeMin, miningOptions.RangeMax, miningOptions.NumNegatives, miningOptions.Sampling, text.TrimEnd());
-            Stat("mining", $"BM25 ranks [{miningOptions.RangeMin}, {miningOptions.RangeMax}), {miningOptions.NumNegatives} negatives per positive, {miningOptions.Sampling.ToString().ToLowerInvariant()} sampling, {miningOptions.CorpusNegatives} corpus negatives per positive, seed {seed}");
+            log.LogInformation("Hard-negative mining ({Stage} ranks [{Min}, {Max}), {N} per positive, {Sampling}):\n{Report}",
+                firstStage.Name, miningOptions.RangeMin, miningOptions.RangeMax, miningOptions.NumNegatives, miningOptions.Sampling, text.TrimEnd());
+            Stat("mining", $"{firstStage.Name} ranks [{miningOptions.RangeMin}, {miningOptions.RangeMax}), {miningOptions.NumNegatives} negatives per positive, {miningOptions.Sampling.ToString().ToLowerInvariant()} sampling, {miningOptions.CorpusNegatives} corpus negatives per positive, seed {seed}");
             Stat("mining report", text.Trim().Replace("\n", "; ", StringComparison.Ordinal));
         }
         if (o.WriteMined is not null)
