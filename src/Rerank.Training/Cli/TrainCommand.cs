@@ -43,8 +43,8 @@ internal static class TrainCommand
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed for everything random: split, mining, head, shuffling, dropout.", DefaultValueFactory = _ => 42 };
     private static readonly Option<string> Loss = new Option<string>("--loss") { Description = "bce (pointwise, pos_weight = negatives per positive), listwise (softmax over 1 positive + N negatives) or pairwise (RankNet).", DefaultValueFactory = _ => "bce" }.OneOf("bce", "listwise", "pairwise");
     private static readonly Option<int> Negatives = new Option<int>("--negatives") { Description = "Hard negatives per judged positive, each in its own training row with that positive (default 3: the measured recipe in docs/BENCHMARKS.md).", DefaultValueFactory = _ => 3 }.AtLeast(0);
-    private static readonly Option<int> RangeMin = new Option<int>("--range-min") { Description = "First BM25 rank (0-based) negatives may come from; skips the top, where unjudged relevant documents gather.", DefaultValueFactory = _ => new MiningOptions().RangeMin }.AtLeast(0);
-    private static readonly Option<int> RangeMax = new Option<int>("--range-max") { Description = "BM25 rank (0-based, exclusive) negatives are taken below.", DefaultValueFactory = _ => new MiningOptions().RangeMax }.AtLeast(1);
+    private static readonly Option<int> RangeMin = new Option<int>("--range-min") { Description = "First rank (0-based) of the first stage (see --retrieval) negatives may come from; skips the top, where unjudged relevant documents gather.", DefaultValueFactory = _ => new MiningOptions().RangeMin }.AtLeast(0);
+    private static readonly Option<int> RangeMax = new Option<int>("--range-max") { Description = "First-stage rank (0-based, exclusive) negatives are taken below.", DefaultValueFactory = _ => new MiningOptions().RangeMax }.AtLeast(1);
     private static readonly Option<string> Sampling = new Option<string>("--sampling") { Description = "random (seeded) or top: how negatives are picked from the range.", DefaultValueFactory = _ => "random" }.OneOf("random", "top");
     private static readonly Option<string> FilterModel = new("--filter-model") { Description = "Cross-encoder folder that drops likely false negatives while mining: a candidate it scores at or above the query's lowest-scoring positive minus --filter-margin is not used as a negative. Scores every candidate (slow on CPU); consider --range-min 0 with it." };
     private static readonly Option<float> FilterMargin = new Option<float>("--filter-margin") { Description = "Margin of --filter-model, in its score units.", DefaultValueFactory = _ => 0f }.AtLeast(0f);
@@ -91,7 +91,7 @@ internal static class TrainCommand
             // Checked here, with the flags' names, so an empty mining range fails before the index is opened.
             var (min, max) = (result.GetValue(RangeMin), result.GetValue(RangeMax));
             if (min >= 0 && max >= 1 && max <= min)
-                result.AddError($"--range-max must be greater than --range-min, found --range-min {min} and --range-max {max}: negatives come from BM25 ranks [range-min, range-max).");
+                result.AddError($"--range-max must be greater than --range-min, found --range-min {min} and --range-max {max}: negatives come from first-stage ranks [range-min, range-max).");
         });
         root.SetAction((parse, ct) => Task.FromResult(RunSafely(parse, ct)));
         return root;
