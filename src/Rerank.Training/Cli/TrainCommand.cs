@@ -307,6 +307,12 @@ internal static class TrainCommand
             return new StartPoint(new DevPipeline($"{dev.FirstStageName} top {dev.Candidates} (the base has no ranking head)", dev.FirstStage!, "first-stage", null), null, new RerankerSettings());
         using var model = CrossEncoder.Load(baseFolder, new CrossEncoderOptions { Device = parse.GetValue(Device)!, MaxLength = parse.GetValue(MaxLength) });
         var (asStored, retuned) = StartComparison.Measure(dev, new CrossEncoderScorer(model), $"the starting model ({baseName})", model.Settings, ct);
+        if (JudgesModelOnly(parse))
+        {
+            log.LogInformation("Starting point on dev ({Stage} top {K}): {Name} as stored, {Mode}, nDCG@10 {Ndcg}. The self-supervised dev set is chosen against the first stage, so no weight is tuned on it; only the model is judged.",
+                dev.FirstStageName, dev.Candidates, asStored!.Name, Describe(asStored), asStored.WithInterval());
+            return new StartPoint(asStored, null, model.Settings);
+        }
         log.LogInformation("Starting point on dev ({Stage} top {K}): {Name} as stored, {Mode}, nDCG@10 {Ndcg}; with mode and weight re-tuned on dev: {RetunedMode}, nDCG@10 {RetunedNdcg}",
             dev.FirstStageName, dev.Candidates, asStored!.Name, Describe(asStored), asStored.WithInterval(), Describe(retuned), retuned.WithInterval());
         return new StartPoint(asStored, retuned, model.Settings);
@@ -325,8 +331,19 @@ internal static class TrainCommand
         DevPipeline trained;
         using (var saved = CrossEncoder.Load(output, new CrossEncoderOptions { Device = parse.GetValue(Device)! }))
         {
-            if (dev is null || dev.QueryCount == 0 || start is null) return;
-            trained = StartComparison.Best(dev, new CrossEncoderScorer(saved), "the fine-tuned model", ct);
+            if (dev is null || dev.QueryCount == 0 || start is null)
+            {
+                if (JudgesModelOnly(parse) && !parse.GetValue(KeepTrained) && Rerank.Lucene.Modeling.BertModelFolder.ReadWeights(baseFolder).Weights.ContainsKey("classifier.weight"))
+                    KeepStart(output, baseFolder, RerankerSettings.Read(baseFolder),
+                        "# Starting model kept\n\n`rerank-train --self-supervised` found no dev queries that could measure a change (every inverse-cloze sentence of the " +
+                        "held-out documents was already ranked first by the first stage, or not retrieved), so these are the starting weights and settings, unchanged. " +
+                        "Pass --dev-qrels with real queries, or --keep-trained to save the fine-tuned weights anyway.\n", log,
+                        "No self-supervised dev query could measure the fine-tuned model: {Output} holds the starting model, unchanged (--keep-trained saves the fine-tuned weights).");
+                return;
+            }
+            var (trainedAsStart, trainedTuned) = StartComparison.Measure(dev, new CrossEncoderScorer(saved), "the fine-tuned model", start.Settings, ct);
+            // Self-supervised: the fine-tuned model is judged with the start's own mode and weight (none tuned on that dev set).
+            trained = JudgesModelOnly(parse) && start.AsStored.Mode != "first-stage" ? trainedAsStart! : trainedTuned;
         }
         var best = start.Retuned is { } retuned && retuned.Ndcg10 >= trained.Ndcg10 ? retuned : trained;
         var (keepBest, delta, p) = StartComparison.Decide(start.AsStored, best);
@@ -343,8 +360,11 @@ internal static class TrainCommand
         var trainedWins = keepBest && ReferenceEquals(best, trained);
         if (trainedWins || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained))
         {
-            new RerankerSettings(trained.Weight, source, parse.GetValue(MaxLength), trained.Mode,
-                trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null).Write(output);
+            var trainedSettings = JudgesModelOnly(parse) && start.AsStored.Mode != "first-stage"
+                ? start.Settings with { MaxLength = parse.GetValue(MaxLength) }
+                : new RerankerSettings(trained.Weight, source, parse.GetValue(MaxLength), trained.Mode,
+                    trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null);
+            trainedSettings.Write(output);
             var verdict = trainedWins
                 ? "The fine-tuned model beats the starting point on dev and is the one saved here."
                 : start.AsStored.Mode != "first-stage"
@@ -372,6 +392,21 @@ internal static class TrainCommand
         var what = keepBest
             ? $"only its score mode and its weight over {stage} candidates were re-tuned on these dev queries, which beat the stored ones beyond noise"
             : "its score mode and weights are the stored ones too (re-tuning them on these dev queries did not beat them beyond noise)";
+        KeepStart(output, baseFolder, settings,
+            "# Starting model kept\n\n" +
+            $"`rerank-train` fine-tuned {start.AsStored.Name[4..].TrimEnd(')').Replace("(", "", StringComparison.Ordinal)} on this index, but the result did not beat it on the dev queries " +
+            $"beyond noise, so these are the starting weights, unchanged; {what}.\n\n" + table + "\n", log, null);
+        log.LogWarning("The fine-tuned model is not better than the starting model on dev beyond noise (start {Start}, fine-tuned {Trained}, p = {P:0.000}): {Output} holds the starting model's weights; {What}. Training more queries, or --dev-qrels with more dev queries, can change that.",
+            start.AsStored.WithInterval(), trained.WithInterval(), RandomizationTest.PValue(trained.PerQuery, start.AsStored.PerQuery), output, what);
+    }
+
+    /// <summary>
+    /// Replaces the fine-tuned folder at <paramref name="output"/> with the starting model's files and
+    /// <paramref name="settings"/>, atomically; the card starts with <paramref name="card"/> and keeps the
+    /// fine-tuning run's card below it. <paramref name="warning"/>, when given, is logged with the output path.
+    /// </summary>
+    private static void KeepStart(string output, string baseFolder, RerankerSettings settings, string card, ILogger log, string? warning)
+    {
         var trainedCard = File.ReadAllText(Path.Combine(output, "README.md"));
         Rerank.Lucene.Output.AtomicFolder.Write(output, staging =>
         {
@@ -383,13 +418,9 @@ internal static class TrainCommand
             }
             settings.Write(staging);
             File.WriteAllText(Path.Combine(staging, "README.md"),
-                "# Starting model kept\n\n" +
-                $"`rerank-train` fine-tuned {start.AsStored.Name[4..].TrimEnd(')').Replace("(", "", StringComparison.Ordinal)} on this index, but the result did not beat it on the dev queries " +
-                $"beyond noise, so these are the starting weights, unchanged; {what}.\n\n" +
-                table + "\n\n## The fine-tuning run that was not kept\n\n" + trainedCard.Replace("\n# ", "\n### ", StringComparison.Ordinal));
+                card + "\n## The fine-tuning run that was not kept\n\n" + trainedCard.Replace("\n# ", "\n### ", StringComparison.Ordinal));
         });
-        log.LogWarning("The fine-tuned model is not better than the starting model on dev beyond noise (start {Start}, fine-tuned {Trained}, p = {P:0.000}): {Output} holds the starting model's weights; {What}. Training more queries, or --dev-qrels with more dev queries, can change that.",
-            start.AsStored.WithInterval(), trained.WithInterval(), RandomizationTest.PValue(trained.PerQuery, start.AsStored.PerQuery), output, what);
+        if (warning is not null) log.LogWarning(warning, output);
     }
 
     private static string Describe(DevPipeline pipeline) => pipeline.Mode == "interpolate"
@@ -476,6 +507,15 @@ internal static class TrainCommand
         var model = CrossEncoder.Load(folder, new CrossEncoderOptions { Device = parse.GetValue(Device)!, MaxLength = parse.GetValue(MaxLength) });
         return ((query, documents) => model.Predict(query, documents), model, folder);
     }
+
+    /// <summary>
+    /// Whether only the model is judged on dev, never a weight: with --self-supervised and no --dev-qrels, the dev
+    /// set is chosen against the first stage (<see cref="SelfSupervisedDev"/>), so weights tuned on it would overrate the cross-encoder.
+    /// </summary>
+    private static bool JudgesModelOnly(ParseResult parse) => parse.GetValue(SelfSupervised) && parse.GetValue(DevQrels) is null;
+
+    /// <summary>The reranking depth the model is validated at (--candidates).</summary>
+    internal static int ServingDepth(ParseResult parse) => parse.GetValue(Candidates);
 
     internal static (string? Queries, string? Qrels, string? Triples, string? Pairs, bool SelfSupervised, string[]? Mined, string? WriteMined, string? DevQrels, double DevFraction, int MaxDevQueries, bool SkipMissing, bool MineOnly, bool Overwrite)
         DataOptions(ParseResult parse) =>

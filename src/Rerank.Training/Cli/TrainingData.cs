@@ -103,7 +103,20 @@ internal sealed class TrainingData
             : o.DevQrels is not null
             ? ValidationSplit.Explicit(all, o.Qrels ?? o.Triples ?? (mined is null ? null : string.Join(", ", mined)) ?? "pseudo-queries", BeirTrainingReader.Read(o.Queries!, o.DevQrels, store, missing), o.DevQrels)
             : ValidationSplit.HoldOut(all, o.DevFraction, seed);
-        Stat("dev", o.MineOnly ? "none (--mine-only)" : o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries" : $"seeded hold-out of {o.DevFraction:P0} of the training queries: {split.Dev.Count} queries");
+        if (o.SelfSupervised && !o.MineOnly && o.DevQrels is null)
+        {
+            // Titles are solved by the first stage alone; validate on sentences of the held-out documents it does not solve.
+            var heldOut = split.Dev.SelectMany(g => g.Positives).Select(p => p.DocId).OfType<string>().Distinct().ToList();
+            var depth = TrainCommand.ServingDepth(parse);
+            var (dev, report) = SelfSupervisedDev.Build(heldOut, store, firstStage, depth, new PseudoQueryOptions { Seed = seed }, ct);
+            split = new TrainDevSplit(split.Train, dev);
+            Stat("dev", $"inverse-cloze sentences of {report.HeldOut} held-out documents ({o.DevFraction:P0}) that {firstStage.Name} ranks 2 to {depth}: {report.Kept} queries " +
+                $"(dropped: {report.AtTop} already at rank 1, {report.NotRetrieved} not retrieved, {report.NoSentence} without a usable sentence)");
+            log.LogInformation("Self-supervised dev set: {Kept} inverse-cloze sentences of held-out documents that {Stage} ranks 2 to {Depth} ({AtTop} at rank 1 and {NotRetrieved} not retrieved were dropped)",
+                report.Kept, firstStage.Name, depth, report.AtTop, report.NotRetrieved);
+        }
+        else
+            Stat("dev", o.MineOnly ? "none (--mine-only)" : o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries" : $"seeded hold-out of {o.DevFraction:P0} of the training queries: {split.Dev.Count} queries");
 
         if (missing is { Count: > 0 })
         {

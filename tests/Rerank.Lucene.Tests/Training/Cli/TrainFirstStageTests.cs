@@ -99,4 +99,21 @@ public sealed class TrainFirstStageTests(TinyTrainingRunFixture run) : IClassFix
         Assert.Equal(File.ReadAllText(Path.Combine(start, RerankerSettings.FileName)), File.ReadAllText(Path.Combine(output, RerankerSettings.FileName)));
         Assert.Equal(File.ReadAllBytes(Path.Combine(start, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
     }
+
+    [Fact]
+    public async Task Train_SelfSupervisedWhereTheFirstStageSolvesEverySentence_KeepsTheStartAndSaysWhy()
+    {
+        // The sample's documents are short: BM25 ranks every held-out document first for its own sentence, so no
+        // dev query can measure a change and the starting model must come back unchanged.
+        var output = run.Temp.Combine("self-supervised-kept");
+        using var child = ChildProcess.RerankTrain(null, "--index", run.Index, "--self-supervised", "--output", output, "--base", run.Base,
+            "--max-steps", "2", "--batch-size", "2", "--max-length", "48", "--dev-fraction", "0.5", "--device", "cpu", "--threads", "1", "--candidates", "20");
+        var code = await child.WaitForExit(seconds: 180);
+
+        Assert.True(code == 0, child.ToString());
+        Assert.Matches(@"Self-supervised dev set: 0 inverse-cloze sentences of held-out documents that bm25 ranks 2 to 20 \([1-9]\d* at rank 1", child.Error);
+        Assert.Contains("No self-supervised dev query could measure the fine-tuned model", child.Error);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        Assert.StartsWith("# Starting model kept\n", File.ReadAllText(Path.Combine(output, "README.md")));
+    }
 }
