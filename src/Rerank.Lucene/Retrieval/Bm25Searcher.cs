@@ -60,6 +60,9 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
     /// </summary>
     public event EventHandler<IndexReopenedEventArgs>? Reopened;
 
+    /// <summary>Whether operations reopen the index by themselves when it was rebuilt or updated (<c>reopenWhenRebuilt</c> of <see cref="Open"/>).</summary>
+    internal bool ReopensWhenRebuilt => _reopen;
+
     /// <summary>The index folder this searcher opened.</summary>
     public string IndexDirectory => _indexDir;
 
@@ -138,6 +141,15 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
         Reopened?.Invoke(this, args);
         return true;
     }
+
+    /// <summary>
+    /// Makes the changes committed since this searcher opened the index visible: a rebuild (<see cref="IndexBuilder.Build"/>
+    /// with overwrite) or an update (<see cref="IndexUpdater"/>), by this or another process. Cheap when nothing changed
+    /// (one stat of the manifest). Searches already running finish on what they started with. Returns whether it reopened.
+    /// The same as <see cref="ReopenIfRebuilt"/>, which every operation calls first unless the searcher was opened with
+    /// <c>reopenWhenRebuilt: false</c>; such a searcher sees changes only after this call.
+    /// </summary>
+    public bool Refresh() => ReopenIfRebuilt();
 
     /// <summary>The current view, retained: release it when done.</summary>
     private IndexView Retain()
@@ -349,7 +361,7 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
         return WithSearcher((view, searcher) =>
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, view.DocumentCount);
-            // IndexBuilder merges to one segment, so Lucene doc numbers are corpus positions.
+            // No index holds deleted documents (builds merge to one segment; updates expunge deletions), so Lucene doc numbers are 0..count-1.
             return Load(searcher, index);
         });
     }
