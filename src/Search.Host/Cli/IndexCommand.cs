@@ -66,6 +66,12 @@ internal static class IndexCommand
         Description = "Replace an existing index (the old one stays intact until the new one is complete).",
     };
 
+    private static readonly Option<bool> Update = new("--update")
+    {
+        Description = "Add the corpus's documents to an existing index, replacing documents with the same id, with the settings the index records "
+            + "(its fields mode, BM25 k1/b and embedder; giving other values is refused). A killed or failed update leaves the index as it was.",
+    };
+
     private static readonly Option<string> Embedder = new("--embedder")
     {
         Description = "Embed every document (title + text) for dense and hybrid retrieval: bundled (default: all-MiniLM-L6-v2, mean pooling, "
@@ -82,9 +88,10 @@ internal static class IndexCommand
     public static Command Create()
     {
         var command = new Command("index", "Build a BM25 index (English analysis, stored text) from a corpus, with document vectors for dense/hybrid retrieval (--embedder).\n\n" +
-            "Examples:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample\n  search-host index --corpus big.jsonl --index .idx/big --embedder none")
+            "Examples:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample\n  search-host index --corpus big.jsonl --index .idx/big --embedder none\n" +
+            "  search-host index --corpus more.jsonl --index .idx/sample --update      (add new ids, replace existing ones)")
         {
-            Corpus, Index, Format, IdField, TitleField, TextField, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite, Embedder, Threads,
+            Corpus, Index, Format, IdField, TitleField, TextField, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite, Update, Embedder, Threads,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, new Dictionary<Option, string>(), (services, token) =>
             Task.FromResult(Run(parse, services, token)), ct));
@@ -97,6 +104,7 @@ internal static class IndexCommand
         var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("index");
         var corpusPath = parse.GetRequiredValue(Corpus);
         var indexDir = parse.GetRequiredValue(Index);
+        if (parse.GetValue(Update)) return RunUpdate(parse, console, log, corpusPath, indexDir, ct);
         var docs = OpenCorpus(corpusPath, parse, console);
         using var embedder = OpenEmbedder(parse.GetValue(Embedder), new BiEncoderOptions { Threads = parse.GetValue(Threads) });
         var options = new IndexOptions(
@@ -131,6 +139,46 @@ internal static class IndexCommand
             console.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"Embedded {e.Count} documents with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({(e.Seconds > 0 ? e.Count / e.Seconds : 0):F1} docs/s)."));
         }
+        return 0;
+    }
+
+    /// <summary><c>index --update</c>: adds or replaces the corpus's documents with the index's recorded settings.</summary>
+    private static int RunUpdate(ParseResult parse, ConsoleOutput console, ILogger log, string corpusPath, string indexDir, CancellationToken ct)
+    {
+        if (parse.GetValue(Overwrite))
+            throw new InvalidInputException("--update changes an existing index and --overwrite replaces it with a new build; use one of them.");
+        var manifest = IndexManifest.Read(indexDir);
+        var docs = OpenCorpus(corpusPath, parse, console);
+        bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
+        var encoderOptions = new BiEncoderOptions { Threads = parse.GetValue(Threads) };
+        // The embedder the index records unless one is named; a named one must be that model (the library checks).
+        using var embedder = Given(Embedder) ? OpenEmbedder(parse.GetValue(Embedder), encoderOptions)
+            : manifest.Embeddings is not { } info ? null
+            : info.Source == BiEncoder.BundledSource ? BiEncoder.LoadBundled(encoderOptions)
+            : Directory.Exists(info.Source) ? BiEncoder.Load(info.Source, encoderOptions)
+            : throw new InvalidInputException(
+                $"Index '{indexDir}' was embedded with '{info.Source}', which no longer exists. Pass --embedder DIR with that same model.", indexDir);
+        var options = new IndexUpdateOptions(
+            Source: Path.GetFullPath(corpusPath),
+            Embedder: embedder,
+            K1: Given(K1) ? parse.GetValue(K1) : null,
+            B: Given(B) ? parse.GetValue(B) : null,
+            FieldsMode: Given(Fields) ? ParseFields(parse.GetValue(Fields)) : null);
+        log.LogInformation("Updating {Index} from {Corpus} (generation {Generation}, {Count} documents)", indexDir, corpusPath, manifest.Generation, manifest.DocumentCount);
+        IndexUpdateResult result;
+        try
+        {
+            result = ProgressDisplay.Run(console, "Updating", (IProgress<IndexingProgress> progress) =>
+                IndexUpdater.AddOrReplace(indexDir, docs, options, progress, ct));
+        }
+        catch (OperationCanceledException cancelled) when (ct.IsCancellationRequested)
+        {
+            throw new CancelledException(
+                $"the index '{indexDir}' is untouched (generation {manifest.Generation}, {manifest.DocumentCount} documents) and searches as before; the partial update was removed.",
+                cancelled, ct);
+        }
+        console.Output.WriteLine(
+            $"Updated {indexDir}: {result.Added} added, {result.Replaced} replaced; now {result.Manifest.DocumentCount} documents (generation {result.Manifest.Generation}).");
         return 0;
     }
 

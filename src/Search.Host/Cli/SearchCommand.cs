@@ -24,6 +24,11 @@ internal static class SearchCommand
         Description = "Parse the query with full Lucene syntax (AND, \"phrases\", field:term, wildcards). By default a query is a bag of words and no character is special.",
     };
 
+    private static readonly Option<int> Offset = new("--offset")
+    {
+        Description = "Skip this many hits before the ones shown, for paging: --offset 10 --top 10 shows ranks 11-20 (ranks stay absolute). Default 0.",
+    };
+
     private const string NoMatches = "No documents match (after analysis the query may contain only stop words).";
 
     /// <summary>Builds the command.</summary>
@@ -32,7 +37,7 @@ internal static class SearchCommand
         var command = new Command("search", "Search an index with BM25, optionally reranked by a cross-encoder (--reranker).\n\n" +
             "Examples:\n  search-host search --index .idx/sample \"how do vaccines train the immune system?\"\n  search-host search --index .idx/sample --reranker models/default-reranker \"why do bridges sway?\"\n  search-host search --index .idx/sample        (interactive)")
         {
-            Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax, RerankingOptions.NoRerank, FirstStageOptions.Retrieval, FirstStageOptions.Embedder, FirstStageOptions.FusionOption, FirstStageOptions.DenseWeight,
+            Query, CommonOptions.Index, CommonOptions.Top, Offset, Json, LuceneSyntax, RerankingOptions.NoRerank, FirstStageOptions.Retrieval, FirstStageOptions.Embedder, FirstStageOptions.FusionOption, FirstStageOptions.DenseWeight,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -74,12 +79,16 @@ internal static class SearchCommand
         IReadOnlyList<SearchHit> FirstStage(string text, int k) =>
             stages.Kind == "bm25" ? searcher.Search(text, k, syntax) : stages.Chosen.Search(text, k);
 
-        if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, options.Top) is { } note) console.Error.WriteLine(note);
+        var offset = parse.GetValue(Offset);
+        if (offset < 0) throw new InvalidInputException($"--offset must be 0 or more (hits to skip), found {offset}.");
+        // A page is the top offset + k, less the first offset: the same hits, ranks and scores as the deeper list shows there.
+        var depth = (int)Math.Min((long)options.Top + offset, int.MaxValue - 1);
+        if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, depth) is { } note) console.Error.WriteLine(note);
 
         void Answer(string text)
         {
-            if (reranker is null) Show(console, json, text, stages.Kind, FirstStage(text, options.Top));
-            else ShowReranked(console, json, text, stages.Kind, RerankWindow.Search(FirstStage, reranker, text, options.Top, ct));
+            if (reranker is null) Show(console, json, text, stages.Kind, FirstStage(text, depth).Skip(offset).ToList());
+            else ShowReranked(console, json, text, stages.Kind, RerankWindow.Search(FirstStage, reranker, text, depth, ct).Skip(offset).ToList());
         }
 
         try
