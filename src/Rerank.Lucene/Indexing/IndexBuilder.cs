@@ -143,6 +143,7 @@ public static class IndexBuilder
         System.IO.Directory.CreateDirectory(temp);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long count = 0;
+        var schema = new KeptFieldSchema(null);
         using (var analyzer = IndexAnalyzer.Create(IndexAnalyzer.Name, temp))
         using (LuceneDirectory dir = FSDirectory.Open(temp))
         {
@@ -166,7 +167,9 @@ public static class IndexBuilder
                     throw new InvalidInputException(
                         $"Expected unique document ids, found '{doc.Id}' as document {ids[doc.Id]} and document {count + 1}. Remove or rename one of them.");
                 }
-                writer.AddDocument(ToLucene(doc, multifield));
+                var lucene = ToLucene(doc, multifield);
+                schema.AddTo(lucene, doc, $"document '{doc.Id}' (document {count + 1} of {source})");
+                writer.AddDocument(lucene);
                 AddToFingerprint(hash, doc);
                 count++;
                 if (count % ProgressEvery == 0) progress?.Report(new IndexingProgress(count, total, clock.Elapsed, "adding"));
@@ -193,7 +196,7 @@ public static class IndexBuilder
         var manifest = new IndexManifest(
             IndexManifest.CurrentFormatVersion, IndexAnalyzer.Name, options.K1, options.B, options.FieldsMode, count,
             "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()), source, now, stats, embeddings,
-            Generation: 0, History: [new IndexChange(0, "build", source, count, 0, 0, 0, count, now)]);
+            Generation: 0, History: [new IndexChange(0, "build", source, count, 0, 0, 0, count, now)], KeptFields: schema.Types);
         manifest.Write(temp);
         progress?.Report(new IndexingProgress(count, total, clock.Elapsed, "done"));
         return manifest;

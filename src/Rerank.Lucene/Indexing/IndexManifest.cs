@@ -26,6 +26,7 @@ namespace Rerank.Lucene.Indexing;
 /// <param name="Generation">0 after a build; each committed update (<see cref="IndexUpdater"/>) adds one.</param>
 /// <param name="History">One entry per generation, oldest first: the build, then every update with what it added, replaced and
 /// deleted. Null in manifests written before updates existed (their only generation is the build).</param>
+/// <param name="KeptFields">The corpus fields kept with the documents (stored, filterable) and their types, by name; null when none.</param>
 public sealed record IndexManifest(
     int FormatVersion,
     string Analyzer,
@@ -39,7 +40,8 @@ public sealed record IndexManifest(
     IReadOnlyDictionary<string, IndexFieldStatistics> FieldStatistics,
     Embedding.EmbeddingInfo? Embeddings = null,
     long Generation = 0,
-    IReadOnlyList<IndexChange>? History = null)
+    IReadOnlyList<IndexChange>? History = null,
+    IReadOnlyDictionary<string, KeptFieldType>? KeptFields = null)
 {
     /// <summary>The manifest file name inside an index folder.</summary>
     public const string FileName = "searchrerank-index.json";

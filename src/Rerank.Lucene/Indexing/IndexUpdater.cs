@@ -176,6 +176,7 @@ public static class IndexUpdater
         var order = new Dictionary<string, long>(StringComparer.Ordinal);
         long added = 0, replaced = 0, deleted = 0;
         var notFound = new List<string>();
+        var schema = new KeptFieldSchema(manifest.KeptFields);
 
         using (var analyzer = IndexAnalyzer.Create(manifest.Analyzer, indexDir))
         using (LuceneDirectory dir = FSDirectory.Open(temp))
@@ -211,7 +212,9 @@ public static class IndexUpdater
                 var term = new Term(IndexFields.Id, doc.Id);
                 if (before.DocFreq(term) > 0) replaced++;
                 else added++;
-                writer.UpdateDocument(term, IndexBuilder.ToLucene(doc, multifield));
+                var lucene = IndexBuilder.ToLucene(doc, multifield);
+                schema.AddTo(lucene, doc, $"document '{doc.Id}' (document {count + 1} of {source})");
+                writer.UpdateDocument(term, lucene);
                 if (manifest.Embeddings is not null) upserted[doc.Id] = doc;
                 count++;
                 if (count % ProgressEvery == 0) progress?.Report(new IndexingProgress(count, null, clock.Elapsed, "adding"));
@@ -273,6 +276,7 @@ public static class IndexUpdater
             Embeddings = embeddings,
             Generation = generation,
             History = history,
+            KeptFields = schema.Types,
         };
         updated.Write(temp);
         progress?.Report(new IndexingProgress(order.Count, order.Count, clock.Elapsed, "done"));

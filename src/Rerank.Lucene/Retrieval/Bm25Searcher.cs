@@ -190,11 +190,13 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
     /// <param name="query">The query text; in <see cref="QuerySyntax.BagOfWords"/> any characters are allowed.</param>
     /// <param name="k">How many hits at most (&gt;= 1).</param>
     /// <param name="syntax">How to read <paramref name="query"/>; default <see cref="QuerySyntax.BagOfWords"/>.</param>
+    /// <param name="filter">Conditions on kept fields that every hit meets, applied before the top k is taken; null: none.</param>
     /// <returns>Hits ranked 1..n (n &lt;= k); empty when nothing matches or the query has only stop words.</returns>
-    /// <exception cref="InvalidInputException">The query is empty or whitespace, or does not parse as Lucene syntax.</exception>
+    /// <exception cref="InvalidInputException">The query is empty or whitespace, or does not parse as Lucene syntax, or the filter names
+    /// a field the index does not keep or a value not of the field's type.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is less than 1.</exception>
-    public IReadOnlyList<SearchHit> Search(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords) =>
-        Run(query, k, syntax, (searcher, hits) =>
+    public IReadOnlyList<SearchHit> Search(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords, DocumentFilter? filter = null) =>
+        Run(query, k, syntax, filter, (searcher, hits) =>
         {
             var result = new List<SearchHit>(hits.Count);
             foreach (var h in hits)
@@ -211,11 +213,30 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
     /// </summary>
     /// <inheritdoc cref="Search" path="/param"/>
     /// <returns>Documents ranked 1..n (n &lt;= k), in the same order <see cref="Search"/> returns.</returns>
-    /// <exception cref="InvalidInputException">The query is empty or whitespace, or does not parse as Lucene syntax.</exception>
-    public IReadOnlyList<RankedDocument> Rank(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords) =>
-        Run(query, k, syntax, (_, hits) => hits.Select((h, i) => new RankedDocument(i + 1, h.Id, h.Score)).ToList());
+    /// <exception cref="InvalidInputException">The query is empty or whitespace, or does not parse as Lucene syntax, or the filter is
+    /// not valid for this index.</exception>
+    public IReadOnlyList<RankedDocument> Rank(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords, DocumentFilter? filter = null) =>
+        Run(query, k, syntax, filter, (_, hits) => hits.Select((h, i) => new RankedDocument(i + 1, h.Id, h.Score)).ToList());
 
-    private IReadOnlyList<T> Run<T>(string query, int k, QuerySyntax syntax,
+    /// <summary>The ids of every document that meets <paramref name="filter"/> (for the dense stage, which filters its own scores).</summary>
+    /// <exception cref="InvalidInputException">The filter is not valid for this index.</exception>
+    internal HashSet<string> MatchingIds(DocumentFilter filter) => WithSearcher((view, searcher) =>
+    {
+        var query = filter.ToQuery(view.Manifest, _indexDir);
+        var reader = searcher.IndexReader;
+        var top = searcher.Search(new ConstantScoreQuery(query), Math.Max(1, reader.MaxDoc));
+        var column = MultiDocValues.GetBinaryValues(reader, IndexFields.Id);
+        var bytes = new BytesRef();
+        var ids = new HashSet<string>(top.ScoreDocs.Length, StringComparer.Ordinal);
+        foreach (var sd in top.ScoreDocs)
+        {
+            column.Get(sd.Doc, bytes);
+            ids.Add(bytes.Utf8ToString());
+        }
+        return ids;
+    });
+
+    private IReadOnlyList<T> Run<T>(string query, int k, QuerySyntax syntax, DocumentFilter? filter,
         Func<IndexSearcher, List<(int Doc, float Score, string Id)>, IReadOnlyList<T>> materialize)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -226,17 +247,20 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
         }
         return WithSearcher((view, searcher) =>
         {
+            // The filter is checked first, so a bad one is reported even for a query of stop words only.
+            Filter? luceneFilter = filter is { Conditions.Count: > 0 } ? new QueryWrapperFilter(filter.ToQuery(view.Manifest, _indexDir)) : null;
             var luceneQuery = syntax == QuerySyntax.Lucene ? ParseLucene(view, query) : BagOfWordsQuery.Build(view.Analyzer, view.Fields, query);
-            return luceneQuery is null ? [] : materialize(searcher, Collect(searcher, luceneQuery, k));
+            return luceneQuery is null ? [] : materialize(searcher, Collect(searcher, luceneQuery, luceneFilter, k));
         });
     }
 
-    private static List<(int Doc, float Score, string Id)> Collect(IndexSearcher searcher, Query query, int k)
+    private static List<(int Doc, float Score, string Id)> Collect(IndexSearcher searcher, Query query, Filter? filter, int k)
     {
         var n = k + TieMargin;
         while (true)
         {
-            var top = searcher.Search(query, n);
+            // With a filter, Lucene scores only the documents that pass it: the top n are the best n that pass.
+            var top = searcher.Search(query, filter, n);
             var fetched = top.ScoreDocs;
             var complete = fetched.Length >= top.TotalHits;
             if (!complete && fetched.Length > k && Round(fetched[^1].Score) == Round(fetched[k - 1].Score))
@@ -398,8 +422,14 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
     private static CorpusDocument Load(IndexSearcher searcher, int doc)
     {
         var d = searcher.Doc(doc);
-        return new CorpusDocument(d.Get(IndexFields.Id), d.Get(IndexFields.Title) ?? "", d.Get(IndexFields.Text) ?? "");
+        return new CorpusDocument(d.Get(IndexFields.Id), d.Get(IndexFields.Title) ?? "", d.Get(IndexFields.Text) ?? "", KeptFields(d));
     }
+
+    /// <summary>The kept corpus fields stored with a document; null when it has none.</summary>
+    private static Dictionary<string, System.Text.Json.JsonElement>? KeptFields(global::Lucene.Net.Documents.Document d) =>
+        d.Get(IndexFields.Kept) is { } json
+            ? System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, System.Text.Json.JsonElement>>(json)
+            : null;
 
     /// <summary>Closes the index.</summary>
     public void Dispose()

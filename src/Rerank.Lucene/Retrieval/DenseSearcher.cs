@@ -85,17 +85,25 @@ public sealed class DenseSearcher : ICandidateRetriever
     public EmbeddingInfo Info => Current().Vectors.Info;
 
     /// <inheritdoc/>
-    public IReadOnlyList<RankedDocument> Rank(string query, int k)
-    {
-        var store = Current();
-        return Top(store, query, k).Select((t, i) => new RankedDocument(i + 1, store.Ids[t.Doc], t.Score)).ToList();
-    }
+    public IReadOnlyList<RankedDocument> Rank(string query, int k) => Rank(query, k, null);
 
     /// <inheritdoc/>
-    public IReadOnlyList<SearchHit> Search(string query, int k)
+    public IReadOnlyList<SearchHit> Search(string query, int k) => Search(query, k, null);
+
+    /// <summary>Like <see cref="Rank(string, int)"/>, among the documents that meet <paramref name="filter"/> only (the top k of those).</summary>
+    /// <exception cref="InvalidInputException">The query is empty, or the filter is not valid for this index.</exception>
+    public IReadOnlyList<RankedDocument> Rank(string query, int k, DocumentFilter? filter)
     {
         var store = Current();
-        var top = Top(store, query, k);
+        return Top(store, query, k, Allowed(filter)).Select((t, i) => new RankedDocument(i + 1, store.Ids[t.Doc], t.Score)).ToList();
+    }
+
+    /// <summary>Like <see cref="Search(string, int)"/>, among the documents that meet <paramref name="filter"/> only (the top k of those).</summary>
+    /// <exception cref="InvalidInputException">The query is empty, or the filter is not valid for this index.</exception>
+    public IReadOnlyList<SearchHit> Search(string query, int k, DocumentFilter? filter)
+    {
+        var store = Current();
+        var top = Top(store, query, k, Allowed(filter));
         var docs = _index.GetDocuments(top.Select(t => store.Ids[t.Doc]));
         var hits = new List<SearchHit>(top.Count);
         foreach (var (doc, score) in top)
@@ -120,7 +128,9 @@ public sealed class DenseSearcher : ICandidateRetriever
         return scores;
     }
 
-    private List<(int Doc, float Score)> Top(Store store, string query, int k)
+    private HashSet<string>? Allowed(DocumentFilter? filter) => filter is { Conditions.Count: > 0 } ? _index.MatchingIds(filter) : null;
+
+    private List<(int Doc, float Score)> Top(Store store, string query, int k, HashSet<string>? allowed)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
@@ -132,6 +142,7 @@ public sealed class DenseSearcher : ICandidateRetriever
         var heap = new PriorityQueue<int, (float Score, string Id)>(k + 1, WorstFirst.Instance);
         for (var doc = 0; doc < scores.Length; doc++)
         {
+            if (allowed is not null && !allowed.Contains(ids[doc])) continue;
             heap.Enqueue(doc, (scores[doc], ids[doc]));
             if (heap.Count > k) heap.Dequeue();
         }

@@ -50,6 +50,13 @@ internal static class IndexCommand
         DefaultValueFactory = _ => 0.4f,
     };
 
+    private static readonly Option<string> KeepFields = new("--keep-fields")
+    {
+        Description = "JSONL corpora: which other fields of each line to keep with the documents (stored, shown by `get`, filterable with `search --filter`): "
+            + "a comma-separated list (lang,year), or none. Default: all top-level fields whose values are strings, numbers, booleans or arrays of those "
+            + "(objects such as BEIR's metadata are left out). A field's type (keyword, number or ISO date) is taken from its first value.",
+    };
+
     private static readonly Option<bool> SkipEmpty = new("--skip-empty")
     {
         Description = "Leave out JSONL documents with neither title nor text instead of stopping at the first one.",
@@ -91,7 +98,7 @@ internal static class IndexCommand
             "Examples:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample\n  search-host index --corpus big.jsonl --index .idx/big --embedder none\n" +
             "  search-host index --corpus more.jsonl --index .idx/sample --update      (add new ids, replace existing ones)")
         {
-            Corpus, Index, Format, IdField, TitleField, TextField, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite, Update, Embedder, Threads,
+            Corpus, Index, Format, IdField, TitleField, TextField, KeepFields, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite, Update, Embedder, Threads,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, new Dictionary<Option, string>(), (services, token) =>
             Task.FromResult(Run(parse, services, token)), ct));
@@ -194,6 +201,15 @@ internal static class IndexCommand
         var format = parse.GetValue(Format)?.ToLowerInvariant() ?? (Directory.Exists(path) ? "text" : "beir");
         var fieldsGiven = parse.GetValue(IdField) is not null || parse.GetValue(TitleField) is not null || parse.GetValue(TextField) is not null;
         var skipInvalid = parse.GetValue(SkipInvalid);
+        var keep = parse.GetValue(KeepFields)?.Trim() switch
+        {
+            null => null,
+            "none" => (IReadOnlyList<string>)[],
+            var list => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } names ? names
+                : throw new InvalidInputException("--keep-fields needs field names separated by commas (e.g. lang,year), or none."),
+        };
+        if (keep is not null && format == "text")
+            throw new InvalidInputException("--keep-fields applies to JSONL corpora; a folder of .txt/.md files has no other fields. Drop --keep-fields.");
         if (skipInvalid && format != "text")
         {
             throw new InvalidInputException("--skip-invalid applies to a folder of .txt/.md files. A JSONL corpus stops at its first bad line, " +
@@ -218,13 +234,14 @@ internal static class IndexCommand
             case "beir":
                 if (fieldsGiven)
                     throw new InvalidInputException("--id-field/--title-field/--text-field apply to --format jsonl; BEIR corpora always use _id, title and text. Add --format jsonl.");
-                return CorpusReader.ReadJsonl(path, new CorpusReaderOptions(SkipEmpty: parse.GetValue(SkipEmpty)));
+                return CorpusReader.ReadJsonl(path, new CorpusReaderOptions(SkipEmpty: parse.GetValue(SkipEmpty), KeepFields: keep));
             case "jsonl":
                 return CorpusReader.ReadJsonl(path, new CorpusReaderOptions(
                     IdField: parse.GetValue(IdField) ?? "_id",
                     TitleField: parse.GetValue(TitleField) ?? "title",
                     TextField: parse.GetValue(TextField) ?? "text",
-                    SkipEmpty: parse.GetValue(SkipEmpty)));
+                    SkipEmpty: parse.GetValue(SkipEmpty),
+                    KeepFields: keep));
             default:
                 throw new InvalidInputException($"Unknown --format '{format}'. Use beir, jsonl or text.");
         }

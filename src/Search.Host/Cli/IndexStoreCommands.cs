@@ -50,7 +50,7 @@ internal static class IndexStoreCommands
     /// <summary><c>search-host get</c>.</summary>
     public static Command CreateGet()
     {
-        var command = new Command("get", "Print the stored document with the given id, as JSON (id, title, text).\n\n" +
+        var command = new Command("get", "Print the stored document with the given id, as JSON (id, title, text, and its kept fields, if any).\n\n" +
             "Example:\n  search-host get --index .idx/sample sci-02")
         {
             CommonOptions.Index, GetId,
@@ -119,7 +119,9 @@ internal static class IndexStoreCommands
         var doc = searcher.GetDocument(id) ?? throw new InvalidInputException(
             $"Index '{indexDir}' has no document with id '{id}' ({searcher.DocumentCount} documents, generation {searcher.Manifest.Generation}). " +
             "Check the id (ids are case-sensitive); `search-host search` shows the ids of matching documents.", indexDir);
-        console.Output.WriteLine(JsonSerializer.Serialize(new { id = doc.Id, title = doc.Title, text = doc.Text }));
+        console.Output.WriteLine(doc.Fields is null
+            ? JsonSerializer.Serialize(new { id = doc.Id, title = doc.Title, text = doc.Text })
+            : JsonSerializer.Serialize(new { id = doc.Id, title = doc.Title, text = doc.Text, fields = doc.Fields }));
         return 0;
     }
 
@@ -159,6 +161,9 @@ internal static class IndexStoreCommands
         {
             o.WriteLine(string.Create(c, $"  {field}: {stats.UniqueTerms:N0} unique terms, {stats.TotalTerms:N0} terms in {stats.DocumentsWithField:N0} documents"));
         }
+        o.WriteLine(manifest.KeptFields is { Count: > 0 } kept
+            ? $"kept:        {string.Join(", ", kept.Select(f => $"{f.Key} ({f.Value.ToString().ToLowerInvariant()})"))} (stored, filterable)"
+            : "kept:        none");
         o.WriteLine(manifest.Embeddings is { } e
             ? string.Create(c, $"vectors:     {e.Count:N0} x {e.Dimension} ({e.Model}, {e.Pooling} pooling, max {e.MaxLength} tokens)")
             : "vectors:     none (BM25 only)");

@@ -29,6 +29,14 @@ internal static class SearchCommand
         Description = "Skip this many hits before the ones shown, for paging: --offset 10 --top 10 shows ranks 11-20 (ranks stay absolute). Default 0.",
     };
 
+    private static readonly Option<string[]> Filter = new("--filter")
+    {
+        Description = "Only documents whose kept field meets this condition (repeat for several; all must hold): FIELD=VALUE for keyword, number and date fields, "
+            + "FIELD>=VALUE, >, <= or < for numbers and dates (ISO 8601: 2021-03-04). Quote it in the shell: --filter 'year>=2020'. Applied before the top k "
+            + "is taken, in every first stage, so reranking sees only matching documents. `search-host stats` lists an index's fields.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     private const string NoMatches = "No documents match (after analysis the query may contain only stop words).";
 
     /// <summary>Builds the command.</summary>
@@ -37,7 +45,7 @@ internal static class SearchCommand
         var command = new Command("search", "Search an index with BM25, optionally reranked by a cross-encoder (--reranker).\n\n" +
             "Examples:\n  search-host search --index .idx/sample \"how do vaccines train the immune system?\"\n  search-host search --index .idx/sample --reranker models/default-reranker \"why do bridges sway?\"\n  search-host search --index .idx/sample        (interactive)")
         {
-            Query, CommonOptions.Index, CommonOptions.Top, Offset, Json, LuceneSyntax, RerankingOptions.NoRerank, FirstStageOptions.Retrieval, FirstStageOptions.Embedder, FirstStageOptions.FusionOption, FirstStageOptions.DenseWeight,
+            Query, CommonOptions.Index, CommonOptions.Top, Offset, Filter, Json, LuceneSyntax, RerankingOptions.NoRerank, FirstStageOptions.Retrieval, FirstStageOptions.Embedder, FirstStageOptions.FusionOption, FirstStageOptions.DenseWeight,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -76,8 +84,10 @@ internal static class SearchCommand
         // An index without vectors can only be searched with BM25; say which stage runs when there was a choice.
         if (!json && searcher.Manifest.Embeddings is not null) console.Error.WriteLine($"Retrieval: {FirstStageOptions.Describe(stages)}{(reranker is null ? "" : $", top {reranker.Options.Candidates} reranked")}.");
 
+        var filter = parse.GetValue(Filter) is { Length: > 0 } conditions ? DocumentFilter.Parse(conditions) : null;
+        var filtered = DocumentFilter.Filtered(stages.Chosen, filter);
         IReadOnlyList<SearchHit> FirstStage(string text, int k) =>
-            stages.Kind == "bm25" ? searcher.Search(text, k, syntax) : stages.Chosen.Search(text, k);
+            stages.Kind == "bm25" ? searcher.Search(text, k, syntax, filter) : filtered.Search(text, k);
 
         var offset = parse.GetValue(Offset);
         if (offset < 0) throw new InvalidInputException($"--offset must be 0 or more (hits to skip), found {offset}.");
