@@ -159,4 +159,34 @@ public sealed class IndexUpdateCommandTests : IDisposable
         Assert.Null(searcher.GetDocument("sci-02"));
         Assert.NotNull(searcher.GetDocument("sci-03"));
     }
+
+    [Fact]
+    public async Task KeptFields_SearchFilterGetAndStats_ThroughSearchHost()
+    {
+        var corpus = _temp.Combine("fields.jsonl");
+        File.WriteAllText(corpus, string.Join("\n",
+            """{"_id": "a1", "title": "Solar panels", "text": "Solar panels turn sunlight into electricity.", "lang": "en", "year": 2019, "meta": {"x": 1}}""",
+            """{"_id": "a2", "title": "Solar power", "text": "Solar power plants use mirrors and sunlight.", "lang": "en", "year": 2021}""",
+            """{"_id": "a3", "title": "Energía solar", "text": "Solar panels and sunlight, en español.", "lang": "es", "year": 2022}""",
+            """{"_id": "a4", "title": "Wind", "text": "Wind turbines make electricity.", "lang": "en", "year": 2023}""") + "\n");
+        var index = _temp.Combine("fidx");
+        var lonly = _temp.Combine("lidx");
+
+        var built = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+        var onlyLang = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", lonly, "--embedder", "none", "--keep-fields", "lang");
+        var both = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "--filter", "lang=en", "--filter", "year>=2020", "solar sunlight electricity");
+        var all = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "solar sunlight electricity");
+        var get = await CliInvocation.SearchHost("get", "--index", index, "a1");
+        var stats = await CliInvocation.SearchHost("stats", "--index", index);
+        var unknown = await CliInvocation.SearchHost("search", "--index", lonly, "--no-rerank", "--filter", "year>=2020", "solar");
+
+        Assert.True(built.ExitCode == 0 && onlyLang.ExitCode == 0, built + "\n" + onlyLang);
+        Assert.True(both.ExitCode == 0, both.ToString());
+        var unfiltered = SearchCommandTests.ParseJsonLine(all.OutputLines.Single()).Hits.Select(h => h.Id).ToList();
+        Assert.Equal(unfiltered.Where(id => id is "a2" or "a4"), SearchCommandTests.ParseJsonLine(both.OutputLines.Single()).Hits.Select(h => h.Id));
+        Assert.Equal("""{"id":"a1","title":"Solar panels","text":"Solar panels turn sunlight into electricity.","fields":{"lang":"en","year":2019}}""" + "\n", get.Output);
+        Assert.Contains("kept:        lang (keyword), year (number) (stored, filterable)\n", stats.Output);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Equal($"error: Filter 'year>=2020' names the field 'year', which index '{lonly}' does not have: its fields are lang (keyword).\n", unknown.Error);
+    }
 }

@@ -275,4 +275,42 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
         Assert.Equal($"Index '{fixture.Index}' keeps document vectors ({fixture.Encoder.ModelName}), so added and replaced documents must be embedded, but no embedder was given. "
             + "Omit --embedder to use the one the index records, or pass that same model.", e.Message);
     }
+
+    [Fact]
+    public void Filters_DenseHybridAndReranking_SeeOnlyMatchingDocumentsAndFilterBeforeTheirCuts()
+    {
+        using var folder = new TempFolder("dense-filter");
+        var index = folder.Combine("idx");
+        // Every other document is "en"; the others "de".
+        var docs = DenseIndexFixture.Documents.Select((d, i) => d with
+        {
+            Fields = new Dictionary<string, System.Text.Json.JsonElement> { ["lang"] = System.Text.Json.JsonSerializer.SerializeToElement(i % 2 == 0 ? "en" : "de") },
+        }).ToArray();
+        var english = docs.Where((_, i) => i % 2 == 0).Select(d => d.Id).ToHashSet();
+        IndexBuilder.Build(docs, index, new IndexOptions(Embedder: fixture.Encoder));
+        using var bm25 = Bm25Searcher.Open(index);
+        var dense = new DenseSearcher(bm25, fixture.Encoder);
+        var filter = DocumentFilter.Parse(["lang=en"]);
+        const string query = "how long does immunity from vaccines last?";
+
+        // Dense: the full unfiltered ranking with the predicate applied, then cut.
+        var denseReference = dense.Rank(query, 100).Where(r => english.Contains(r.DocId)).Take(3).Select(r => (r.DocId, r.Score));
+        Assert.Equal(denseReference, dense.Rank(query, 3, filter).Select(r => (r.DocId, r.Score)));
+        Assert.Equal(denseReference.Select(r => r.DocId), dense.Search(query, 3, filter).Select(h => h.DocId));
+
+        // Hybrid with depth 2: each stage's best 2 matching documents are fused, not its best 2 filtered afterwards.
+        var hybrid = new HybridSearcher(bm25, dense, new HybridOptions { Depth = 2 });
+        var bm25Matching = bm25.Rank(query, 100).Where(r => english.Contains(r.DocId)).Take(2).Select((r, i) => r with { Rank = i + 1 }).ToList();
+        var denseMatching = dense.Rank(query, 100).Where(r => english.Contains(r.DocId)).Take(2).Select((r, i) => r with { Rank = i + 1 }).ToList();
+        var expected = Fusion.WeightedMinMax([(bm25Matching, 1 - HybridOptions.DefaultDenseWeight), (denseMatching, HybridOptions.DefaultDenseWeight)]);
+        var fused = hybrid.Rank(query, 4, filter);
+        Assert.Equal(expected.Select(r => (r.DocId, r.Score)), fused.Select(r => (r.DocId, r.Score)));
+        Assert.Equal(bm25Matching.Select(r => r.DocId).Union(denseMatching.Select(r => r.DocId)).Order(StringComparer.Ordinal), fused.Select(r => r.DocId).Order(StringComparer.Ordinal));
+
+        // Reranking a filtered first stage: every candidate and every hit is "en"; all 4 "en" documents come back.
+        using var encoder = CrossEncoder.Load(Path.Combine(TestPaths.RepoRoot, "models", "default-reranker"), new CrossEncoderOptions { Device = "cpu" });
+        var reranker = new RerankingSearcher(DocumentFilter.Filtered(new HybridSearcher(bm25, dense), filter), encoder, new RerankOptions { Candidates = 8 });
+        var reranked = reranker.Search(query, 8);
+        Assert.Equal(english.Order(StringComparer.Ordinal), reranked.Select(h => h.DocId).Order(StringComparer.Ordinal));
+    }
 }
