@@ -218,6 +218,45 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
     public IReadOnlyList<RankedDocument> Rank(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords, DocumentFilter? filter = null) =>
         Run(query, k, syntax, filter, (_, hits) => hits.Select((h, i) => new RankedDocument(i + 1, h.Id, h.Score)).ToList());
 
+    /// <summary>
+    /// The best passages of <paramref name="text"/> (a hit's <see cref="SearchHit.Text"/>) for <paramref name="query"/>, with the
+    /// query's terms marked and their offsets, by Lucene's highlighter (<see cref="global::Lucene.Net.Search.Highlight.Highlighter"/> with a
+    /// <see cref="global::Lucene.Net.Search.Highlight.QueryScorer"/>), analysing the text as the index does. Works for a hit of any first stage.
+    /// </summary>
+    /// <param name="query">The query as searched.</param>
+    /// <param name="text">The document text to take passages from.</param>
+    /// <param name="options">Fragment count, size and tags; null for the defaults.</param>
+    /// <param name="syntax">How <paramref name="query"/> was read.</param>
+    /// <returns>Up to <see cref="HighlightOptions.MaxFragments"/> passages, best first; empty when no query term occurs in the text.</returns>
+    /// <exception cref="InvalidInputException">The query is empty or does not parse, or an option is out of range.</exception>
+    public IReadOnlyList<HighlightFragment> Highlight(string query, string text, HighlightOptions? options = null, QuerySyntax syntax = QuerySyntax.BagOfWords)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(text);
+        options ??= new HighlightOptions();
+        if (options.MaxFragments < 1 || options.FragmentSize < 1)
+            throw new InvalidInputException($"Highlights need at least 1 fragment of at least 1 character; got {options.MaxFragments} of {options.FragmentSize}.");
+        if (string.IsNullOrWhiteSpace(query))
+            throw new InvalidInputException("Expected a query with at least one word, found an empty query. Type some words to search for.");
+        return WithSearcher((view, _) =>
+        {
+            var luceneQuery = syntax == QuerySyntax.Lucene ? ParseLucene(view, query) : BagOfWordsQuery.Build(view.Analyzer, view.Fields, query);
+            if (luceneQuery is null || text.Length == 0) return (IReadOnlyList<HighlightFragment>)[];
+            // The text is indexed in the contents field (with the title in flat mode): score its terms as that field's.
+            var scorer = new global::Lucene.Net.Search.Highlight.QueryScorer(luceneQuery, IndexFields.Contents);
+            var highlighter = new global::Lucene.Net.Search.Highlight.Highlighter(new RecordingFormatter(), scorer)
+            {
+                TextFragmenter = new global::Lucene.Net.Search.Highlight.SimpleSpanFragmenter(scorer, options.FragmentSize),
+                MaxDocCharsToAnalyze = int.MaxValue,
+            };
+            var clean = RecordingFormatter.Clean(text);
+            using var tokens = view.Analyzer.GetTokenStream(IndexFields.Contents, clean);
+            // Every fragment, not only the best: together they tile the text, which gives each its offsets.
+            var all = highlighter.GetBestTextFragments(tokens, clean, false, clean.Length / options.FragmentSize + 4);
+            return RecordingFormatter.Fragments(all, options);
+        });
+    }
+
     /// <summary>The ids of every document that meets <paramref name="filter"/> (for the dense stage, which filters its own scores).</summary>
     /// <exception cref="InvalidInputException">The filter is not valid for this index.</exception>
     internal HashSet<string> MatchingIds(DocumentFilter filter) => WithSearcher((view, searcher) =>
