@@ -158,11 +158,14 @@ public static class IndexUpdater
         }
         else if (options.Embedder is not null)
         {
-            throw new InvalidInputException(
-                $"Index '{indexDir}' keeps no document vectors (built with --embedder none), so an update embeds nothing; drop the embedder (--embedder none), "
-                + "or rebuild the index with one.", indexDir);
+            throw NoVectors(indexDir);
         }
     }
+
+    /// <summary>The refusal of an embedder for an index without vectors (also raised by search-host before it loads one).</summary>
+    internal static InvalidInputException NoVectors(string indexDir) => new(
+        $"Index '{indexDir}' keeps no document vectors (built with --embedder none), so an update embeds nothing; drop the embedder (--embedder none), "
+        + "or rebuild the index with one.", indexDir);
 
     private static IndexUpdateResult UpdateInto(
         string indexDir, string target, string temp, IndexManifest manifest, IEnumerable<CorpusDocument> documents, IEnumerable<string> deleteIds,

@@ -158,6 +158,8 @@ internal static class IndexCommand
         var docs = OpenCorpus(corpusPath, parse, console);
         bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
         var encoderOptions = new BiEncoderOptions { Threads = parse.GetValue(Threads) };
+        // Refused before a model is loaded for nothing.
+        if (manifest.Embeddings is null && Given(Embedder) && parse.GetValue(Embedder)?.Trim() != "none") throw IndexUpdater.NoVectors(indexDir);
         // The embedder the index records unless one is named; a named one must be that model (the library checks).
         using var embedder = Given(Embedder) ? OpenEmbedder(parse.GetValue(Embedder), encoderOptions)
             : manifest.Embeddings is not { } info ? null
