@@ -105,7 +105,7 @@ public static class IndexUpdater
         // Fails early, before the lock, for a folder that is not an index at all.
         IndexManifest.Read(indexDir);
 
-        using var writeLock = IndexWriteLock.Acquire(target, "Index", "only one build or update of an index can run at a time");
+        using var writeLock = IndexWriteLock.Acquire(target);
         IndexBuilder.RemoveLeftovers(parent, name);
         var manifest = IndexManifest.Read(indexDir);
         CheckSettings(indexDir, manifest, options);

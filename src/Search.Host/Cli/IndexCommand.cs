@@ -141,6 +141,8 @@ internal static class IndexCommand
         console.Output.WriteLine(
             $"Indexed {manifest.DocumentCount} documents into {indexDir} " +
             $"(fields {manifest.FieldsMode.ToString().ToLowerInvariant()}, k1 {manifest.K1}, b {manifest.B}, fingerprint {manifest.CorpusFingerprint[..12]}).");
+        if (manifest.KeptFields is { Count: > 0 } kept)
+            console.Output.WriteLine($"Kept fields (stored, filterable): {string.Join(", ", kept.Select(f => $"{f.Key} ({f.Value.ToString().ToLowerInvariant()})"))}.");
         if (manifest.Embeddings is { } e)
         {
             console.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
