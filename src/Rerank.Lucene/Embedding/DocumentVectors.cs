@@ -91,6 +91,33 @@ public sealed class DocumentVectors
         return new DocumentVectors(info, values);
     }
 
+    /// <summary>One row of vectors to write: <see cref="WriteRows"/> asks for rows 0, 1, ... in order.</summary>
+    internal delegate ReadOnlySpan<float> RowSource(int row);
+
+    /// <summary>
+    /// Writes <paramref name="count"/> rows (row i from <paramref name="row"/>) as <see cref="DataFile"/> and the header
+    /// (<paramref name="info"/> with <see cref="EmbeddingInfo.Count"/> set) into <paramref name="folder"/>; used by updates,
+    /// which keep the vectors of unchanged documents and add those of new ones, in the new Lucene document order.
+    /// </summary>
+    internal static EmbeddingInfo WriteRows(string folder, EmbeddingInfo info, int count, RowSource row)
+    {
+        var bytes = new byte[info.Dimension * 4];
+        using (var stream = new FileStream(Path.Combine(folder, DataFile), FileMode.CreateNew, FileAccess.Write))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var values = row(i);
+                if (values.Length != info.Dimension)
+                    throw new InvalidOperationException($"Row {i} has {values.Length} floats; the store holds {info.Dimension}.");
+                for (var j = 0; j < values.Length; j++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(j * 4), values[j]);
+                stream.Write(bytes);
+            }
+        }
+        var written = info with { Count = count, File = DataFile };
+        File.WriteAllText(Path.Combine(folder, HeaderFile), JsonSerializer.Serialize(written, JsonOptions));
+        return written;
+    }
+
     /// <summary>
     /// Embeds <paramref name="texts"/> (in document order) with <paramref name="encoder"/> into
     /// <paramref name="folder"/>, <see cref="Chunk"/> at a time, and writes the header.

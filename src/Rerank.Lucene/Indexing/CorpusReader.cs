@@ -152,9 +152,41 @@ public static class CorpusReader
                     $"{path} line {n}: document '{id}' is empty: expected a title or text, found neither. Remove the line, give the document some text, or pass --skip-empty to leave empty documents out.",
                     path, n);
             }
-            return new CorpusDocument(id, title, text);
+            return new CorpusDocument(id, title, text, KeptFields(path, n, root, options));
         }
     }
+
+    /// <summary>The fields of <paramref name="root"/> that <see cref="CorpusReaderOptions.KeepFields"/> keeps; null when none.</summary>
+    private static Dictionary<string, JsonElement>? KeptFields(string path, int n, JsonElement root, CorpusReaderOptions options)
+    {
+        if (options.KeepFields is { Count: 0 }) return null;
+        Dictionary<string, JsonElement>? kept = null;
+        foreach (var property in root.EnumerateObject())
+        {
+            var name = property.Name;
+            if (name == options.IdField || name == options.TitleField || name == options.TextField) continue;
+            var named = options.KeepFields is not null;
+            if (named && !options.KeepFields!.Contains(name, StringComparer.Ordinal)) continue;
+            var value = property.Value;
+            if (!IsKeepable(value))
+            {
+                if (named && value.ValueKind != JsonValueKind.Null)
+                {
+                    throw new InvalidInputException(
+                        $"{path} line {n}: field '{name}' (in --keep-fields) is {JsonKinds.Describe(value.ValueKind)}; a kept field must be a string, number, boolean "
+                        + "or an array of those. Leave it out of --keep-fields, or flatten it in the corpus.", path, n);
+                }
+                continue;
+            }
+            (kept ??= new Dictionary<string, JsonElement>(StringComparer.Ordinal))[name] = value.Clone();
+        }
+        return kept;
+    }
+
+    private static bool IsScalar(JsonElement value) => value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False;
+
+    private static bool IsKeepable(JsonElement value) => IsScalar(value)
+        || (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0 && value.EnumerateArray().All(IsScalar));
 
     private static string StringOrEmpty(string path, int n, string field, JsonElement value) => value.ValueKind switch
     {

@@ -12,4 +12,9 @@ namespace Rerank.Lucene.Indexing;
 /// <param name="SkipEmpty">Leave out documents with neither title nor text instead of failing (default false:
 /// an empty document is usually a conversion error worth seeing). Some test collections contain a few, e.g.
 /// Cranfield's document 471.</param>
-public sealed record CorpusReaderOptions(string IdField = "_id", string? TitleField = "title", string TextField = "text", bool SkipEmpty = false);
+/// <param name="KeepFields">Which other fields of each line to keep (stored and filterable, <see cref="CorpusDocument.Fields"/>).
+/// Null (the default): every other top-level field whose value is a string, number, boolean or an array of those; objects
+/// (e.g. BEIR's <c>metadata</c>), nulls and empty arrays are left out. Empty: none. Named fields: only those, and a named field
+/// whose value is an object is an error; a line without one of them simply lacks it.</param>
+public sealed record CorpusReaderOptions(string IdField = "_id", string? TitleField = "title", string TextField = "text", bool SkipEmpty = false,
+    IReadOnlyList<string>? KeepFields = null);

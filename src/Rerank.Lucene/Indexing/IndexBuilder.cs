@@ -98,12 +98,13 @@ public static class IndexBuilder
 
     private const string BuildingMarker = ".building-";
     private const string ReplacedMarker = ".replaced-";
+    internal const string UpdatingMarker = ".updating-";
 
     /// <summary>
-    /// Deletes <c>.NAME.building-GUID</c> and <c>.NAME.replaced-GUID</c> folders beside the index: only
-    /// real folders (never links) whose names are exactly what <see cref="Build"/> creates. Call with the write lock held.
+    /// Deletes <c>.NAME.building-GUID</c>, <c>.NAME.updating-GUID</c> and <c>.NAME.replaced-GUID</c> folders beside the index: only
+    /// real folders (never links) whose names are exactly what <see cref="Build"/> and <see cref="IndexUpdater"/> create. Call with the write lock held.
     /// </summary>
-    private static void RemoveLeftovers(string parent, string name)
+    internal static void RemoveLeftovers(string parent, string name)
     {
         foreach (var dir in new DirectoryInfo(parent).EnumerateDirectories($".{name}.*"))
         {
@@ -111,10 +112,10 @@ public static class IndexBuilder
         }
     }
 
-    /// <summary>Whether <paramref name="folder"/> is ".NAME.building-" or ".NAME.replaced-" followed by 32 lower-case hex digits.</summary>
+    /// <summary>Whether <paramref name="folder"/> is ".NAME.building-", ".NAME.updating-" or ".NAME.replaced-" followed by 32 lower-case hex digits.</summary>
     internal static bool IsOwnTemporary(string folder, string name)
     {
-        foreach (var marker in (ReadOnlySpan<string>)[BuildingMarker, ReplacedMarker])
+        foreach (var marker in (ReadOnlySpan<string>)[BuildingMarker, UpdatingMarker, ReplacedMarker])
         {
             var prefix = "." + name + marker;
             if (folder.Length == prefix.Length + 32 && folder.StartsWith(prefix, StringComparison.Ordinal)
@@ -142,6 +143,7 @@ public static class IndexBuilder
         System.IO.Directory.CreateDirectory(temp);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long count = 0;
+        var schema = new KeptFieldSchema(null);
         using (var analyzer = IndexAnalyzer.Create(IndexAnalyzer.Name, temp))
         using (LuceneDirectory dir = FSDirectory.Open(temp))
         {
@@ -165,7 +167,9 @@ public static class IndexBuilder
                     throw new InvalidInputException(
                         $"Expected unique document ids, found '{doc.Id}' as document {ids[doc.Id]} and document {count + 1}. Remove or rename one of them.");
                 }
-                writer.AddDocument(ToLucene(doc, multifield));
+                var lucene = ToLucene(doc, multifield);
+                schema.AddTo(lucene, doc, $"document '{doc.Id}' (document {count + 1} of {source})");
+                writer.AddDocument(lucene);
                 AddToFingerprint(hash, doc);
                 count++;
                 if (count % ProgressEvery == 0) progress?.Report(new IndexingProgress(count, total, clock.Elapsed, "adding"));
@@ -188,9 +192,11 @@ public static class IndexBuilder
             }
         }
         var embeddings = options.Embedder is { } embedder ? Embed(temp, embedder, count, clock, progress, ct) : null;
+        var now = DateTimeOffset.UtcNow;
         var manifest = new IndexManifest(
             IndexManifest.CurrentFormatVersion, IndexAnalyzer.Name, options.K1, options.B, options.FieldsMode, count,
-            "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()), source, DateTimeOffset.UtcNow, stats, embeddings);
+            "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()), source, now, stats, embeddings,
+            Generation: 0, History: [new IndexChange(0, "build", source, count, 0, 0, 0, count, now)], KeptFields: schema.Types);
         manifest.Write(temp);
         progress?.Report(new IndexingProgress(count, total, clock.Elapsed, "done"));
         return manifest;
@@ -230,7 +236,7 @@ public static class IndexBuilder
         return new IndexFieldStatistics(unique, terms.SumTotalTermFreq, terms.DocCount);
     }
 
-    private static Document ToLucene(CorpusDocument doc, bool multifield)
+    internal static Document ToLucene(CorpusDocument doc, bool multifield)
     {
         var d = new Document
         {
@@ -265,7 +271,7 @@ public static class IndexBuilder
         }
     }
 
-    private static void Swap(string temp, string target, bool exists, string parent, string name)
+    internal static void Swap(string temp, string target, bool exists, string parent, string name)
     {
         if (!exists)
         {
@@ -287,7 +293,7 @@ public static class IndexBuilder
         TryDelete(old);
     }
 
-    private static void TryDelete(string dir)
+    internal static void TryDelete(string dir)
     {
         try
         {

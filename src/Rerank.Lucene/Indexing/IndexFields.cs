@@ -15,6 +15,12 @@ internal static class IndexFields
     /// <summary>The searchable body: title + text in <see cref="FieldsMode.Flat"/>, text only in multifield. Not stored.</summary>
     public const string Contents = "contents";
 
+    /// <summary>The kept corpus fields of a document (<see cref="CorpusDocument.Fields"/>) as one stored JSON object; absent when it has none.</summary>
+    public const string Kept = "fields";
+
+    /// <summary>The indexed, filterable form of kept field <paramref name="name"/> (a string term, a double or a long of epoch milliseconds); not stored.</summary>
+    public static string Filter(string name) => "f." + name;
+
     /// <summary>The searchable fields of an index built in <paramref name="mode"/>.</summary>
     public static string[] Searchable(FieldsMode mode) =>
         mode == FieldsMode.Multifield ? [Title, Contents] : [Contents];

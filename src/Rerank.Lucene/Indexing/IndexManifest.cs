@@ -13,15 +13,20 @@ namespace Rerank.Lucene.Indexing;
 /// <param name="K1">BM25 k1 used for searching this index.</param>
 /// <param name="B">BM25 b used for searching this index.</param>
 /// <param name="FieldsMode">How title and text were indexed.</param>
-/// <param name="DocumentCount">Number of documents in the index.</param>
-/// <param name="CorpusFingerprint">"sha256:" and the hex SHA-256 over every document in order: for each of
+/// <param name="DocumentCount">Number of documents in the index now (after every update in <paramref name="History"/>).</param>
+/// <param name="CorpusFingerprint">Of the corpus the index was first built from (generation 0; updates do not change it, see
+/// <paramref name="History"/>): "sha256:" and the hex SHA-256 over every document in order: for each of
 /// id, title and text, its UTF-8 byte length as 8 bytes little-endian, then the bytes. Equal fingerprints mean
 /// the same documents in the same order.</param>
-/// <param name="Source">Where the documents came from (e.g. "BEIR/JSONL corpus /data/scifact/corpus.jsonl").</param>
-/// <param name="CreatedUtc">When the build finished.</param>
+/// <param name="Source">Where the documents of the first build came from (e.g. "BEIR/JSONL corpus /data/scifact/corpus.jsonl").</param>
+/// <param name="CreatedUtc">When the first build finished.</param>
 /// <param name="FieldStatistics">Statistics per searchable field (<c>contents</c>, and <c>title</c> in multifield mode).</param>
 /// <param name="Embeddings">The document vectors kept with the index and what made them
 /// (<see cref="Embedding.DocumentVectors"/>); null when the index has none (absent in manifests written before they existed).</param>
+/// <param name="Generation">0 after a build; each committed update (<see cref="IndexUpdater"/>) adds one.</param>
+/// <param name="History">One entry per generation, oldest first: the build, then every update with what it added, replaced and
+/// deleted. Null in manifests written before updates existed (their only generation is the build).</param>
+/// <param name="KeptFields">The corpus fields kept with the documents (stored, filterable) and their types, by name; null when none.</param>
 public sealed record IndexManifest(
     int FormatVersion,
     string Analyzer,
@@ -33,7 +38,10 @@ public sealed record IndexManifest(
     string Source,
     DateTimeOffset CreatedUtc,
     IReadOnlyDictionary<string, IndexFieldStatistics> FieldStatistics,
-    Embedding.EmbeddingInfo? Embeddings = null)
+    Embedding.EmbeddingInfo? Embeddings = null,
+    long Generation = 0,
+    IReadOnlyList<IndexChange>? History = null,
+    IReadOnlyDictionary<string, KeptFieldType>? KeptFields = null)
 {
     /// <summary>The manifest file name inside an index folder.</summary>
     public const string FileName = "searchrerank-index.json";
@@ -89,10 +97,34 @@ public sealed record IndexManifest(
     /// <summary>Writes the manifest as <see cref="FileName"/> into <paramref name="indexDir"/>.</summary>
     internal void Write(string indexDir)
     {
-        File.WriteAllText(Path.Combine(indexDir, FileName), JsonSerializer.Serialize(this, JsonOptions));
+        File.WriteAllText(Path.Combine(indexDir, FileName), ToJson());
     }
+
+    /// <summary>The manifest as JSON, exactly as written into the index folder.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     internal static InvalidInputException NotAnIndex(string indexDir, string found) =>
         new($"'{indexDir}' is not a SearchRerank index: expected a folder with {FileName} and a Lucene index, but {found}. "
             + $"Build one with `search-host index --corpus ... --index {indexDir}`.", indexDir);
 }
+
+/// <summary>One generation of an index: its build or one committed update.</summary>
+/// <param name="Generation">0 for the build, then 1, 2, ...</param>
+/// <param name="Kind">"build", "update" (documents added or replaced, maybe also deleted) or "delete" (only deletions).</param>
+/// <param name="Source">Where the documents came from (a corpus path, "in-memory documents", or for deletions where the ids came from).</param>
+/// <param name="Added">Documents whose id was not in the index before.</param>
+/// <param name="Replaced">Documents that replaced one with the same id.</param>
+/// <param name="Deleted">Documents deleted (ids that were in the index).</param>
+/// <param name="NotFound">Ids asked to be deleted that were not in the index (reported, not an error).</param>
+/// <param name="DocumentCount">Documents in the index after this generation.</param>
+/// <param name="CommittedUtc">When this generation was committed.</param>
+public sealed record IndexChange(
+    long Generation,
+    string Kind,
+    string Source,
+    long Added,
+    long Replaced,
+    long Deleted,
+    long NotFound,
+    long DocumentCount,
+    DateTimeOffset CommittedUtc);

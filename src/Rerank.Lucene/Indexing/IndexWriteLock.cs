@@ -45,7 +45,7 @@ public sealed class IndexWriteLock : IDisposable
     /// <param name="indexDir">The index folder (it need not exist yet).</param>
     /// <returns>The lock; dispose it to release it.</returns>
     /// <exception cref="InvalidInputException">Another writer, in this or another process, holds the lock.</exception>
-    public static IndexWriteLock Acquire(string indexDir) => Acquire(indexDir, "Index", "only one build of an index can run at a time");
+    public static IndexWriteLock Acquire(string indexDir) => Acquire(indexDir, "Index", "only one build or update of an index can run at a time");
 
     /// <summary>
     /// The same lock for another folder a program writes as a whole (e.g. rerank-train's model folder and its

@@ -60,6 +60,9 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
     /// </summary>
     public event EventHandler<IndexReopenedEventArgs>? Reopened;
 
+    /// <summary>Whether operations reopen the index by themselves when it was rebuilt or updated (<c>reopenWhenRebuilt</c> of <see cref="Open"/>).</summary>
+    internal bool ReopensWhenRebuilt => _reopen;
+
     /// <summary>The index folder this searcher opened.</summary>
     public string IndexDirectory => _indexDir;
 
@@ -139,6 +142,15 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Makes the changes committed since this searcher opened the index visible: a rebuild (<see cref="IndexBuilder.Build"/>
+    /// with overwrite) or an update (<see cref="IndexUpdater"/>), by this or another process. Cheap when nothing changed
+    /// (one stat of the manifest). Searches already running finish on what they started with. Returns whether it reopened.
+    /// The same as <see cref="ReopenIfRebuilt"/>, which every operation calls first unless the searcher was opened with
+    /// <c>reopenWhenRebuilt: false</c>; such a searcher sees changes only after this call.
+    /// </summary>
+    public bool Refresh() => ReopenIfRebuilt();
+
     /// <summary>The current view, retained: release it when done.</summary>
     private IndexView Retain()
     {
@@ -178,11 +190,13 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
     /// <param name="query">The query text; in <see cref="QuerySyntax.BagOfWords"/> any characters are allowed.</param>
     /// <param name="k">How many hits at most (&gt;= 1).</param>
     /// <param name="syntax">How to read <paramref name="query"/>; default <see cref="QuerySyntax.BagOfWords"/>.</param>
+    /// <param name="filter">Conditions on kept fields that every hit meets, applied before the top k is taken; null: none.</param>
     /// <returns>Hits ranked 1..n (n &lt;= k); empty when nothing matches or the query has only stop words.</returns>
-    /// <exception cref="InvalidInputException">The query is empty or whitespace, or does not parse as Lucene syntax.</exception>
+    /// <exception cref="InvalidInputException">The query is empty or whitespace, or does not parse as Lucene syntax, or the filter names
+    /// a field the index does not keep or a value not of the field's type.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is less than 1.</exception>
-    public IReadOnlyList<SearchHit> Search(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords) =>
-        Run(query, k, syntax, (searcher, hits) =>
+    public IReadOnlyList<SearchHit> Search(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords, DocumentFilter? filter = null) =>
+        Run(query, k, syntax, filter, (searcher, hits) =>
         {
             var result = new List<SearchHit>(hits.Count);
             foreach (var h in hits)
@@ -199,11 +213,69 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
     /// </summary>
     /// <inheritdoc cref="Search" path="/param"/>
     /// <returns>Documents ranked 1..n (n &lt;= k), in the same order <see cref="Search"/> returns.</returns>
-    /// <exception cref="InvalidInputException">The query is empty or whitespace, or does not parse as Lucene syntax.</exception>
-    public IReadOnlyList<RankedDocument> Rank(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords) =>
-        Run(query, k, syntax, (_, hits) => hits.Select((h, i) => new RankedDocument(i + 1, h.Id, h.Score)).ToList());
+    /// <exception cref="InvalidInputException">The query is empty or whitespace, or does not parse as Lucene syntax, or the filter is
+    /// not valid for this index.</exception>
+    public IReadOnlyList<RankedDocument> Rank(string query, int k, QuerySyntax syntax = QuerySyntax.BagOfWords, DocumentFilter? filter = null) =>
+        Run(query, k, syntax, filter, (_, hits) => hits.Select((h, i) => new RankedDocument(i + 1, h.Id, h.Score)).ToList());
 
-    private IReadOnlyList<T> Run<T>(string query, int k, QuerySyntax syntax,
+    /// <summary>
+    /// The best passages of <paramref name="text"/> (a hit's <see cref="SearchHit.Text"/>) for <paramref name="query"/>, with the
+    /// query's terms marked and their offsets, by Lucene's highlighter (<see cref="global::Lucene.Net.Search.Highlight.Highlighter"/> with a
+    /// <see cref="global::Lucene.Net.Search.Highlight.QueryScorer"/>), analysing the text as the index does. Works for a hit of any first stage.
+    /// </summary>
+    /// <param name="query">The query as searched.</param>
+    /// <param name="text">The document text to take passages from.</param>
+    /// <param name="options">Fragment count, size and tags; null for the defaults.</param>
+    /// <param name="syntax">How <paramref name="query"/> was read.</param>
+    /// <returns>Up to <see cref="HighlightOptions.MaxFragments"/> passages, best first; empty when no query term occurs in the text.</returns>
+    /// <exception cref="InvalidInputException">The query is empty or does not parse, or an option is out of range.</exception>
+    public IReadOnlyList<HighlightFragment> Highlight(string query, string text, HighlightOptions? options = null, QuerySyntax syntax = QuerySyntax.BagOfWords)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(text);
+        options ??= new HighlightOptions();
+        if (options.MaxFragments < 1 || options.FragmentSize < 1)
+            throw new InvalidInputException($"Highlights need at least 1 fragment of at least 1 character; got {options.MaxFragments} of {options.FragmentSize}.");
+        if (string.IsNullOrWhiteSpace(query))
+            throw new InvalidInputException("Expected a query with at least one word, found an empty query. Type some words to search for.");
+        return WithSearcher((view, _) =>
+        {
+            var luceneQuery = syntax == QuerySyntax.Lucene ? ParseLucene(view, query) : BagOfWordsQuery.Build(view.Analyzer, view.Fields, query);
+            if (luceneQuery is null || text.Length == 0) return (IReadOnlyList<HighlightFragment>)[];
+            // The text is indexed in the contents field (with the title in flat mode): score its terms as that field's.
+            var scorer = new global::Lucene.Net.Search.Highlight.QueryScorer(luceneQuery, IndexFields.Contents);
+            var highlighter = new global::Lucene.Net.Search.Highlight.Highlighter(new RecordingFormatter(), scorer)
+            {
+                TextFragmenter = new global::Lucene.Net.Search.Highlight.SimpleSpanFragmenter(scorer, options.FragmentSize),
+                MaxDocCharsToAnalyze = int.MaxValue,
+            };
+            var clean = RecordingFormatter.Clean(text);
+            using var tokens = view.Analyzer.GetTokenStream(IndexFields.Contents, clean);
+            // Every fragment, not only the best: together they tile the text, which gives each its offsets.
+            var all = highlighter.GetBestTextFragments(tokens, clean, false, clean.Length / options.FragmentSize + 4);
+            return RecordingFormatter.Fragments(all, options);
+        });
+    }
+
+    /// <summary>The ids of every document that meets <paramref name="filter"/> (for the dense stage, which filters its own scores).</summary>
+    /// <exception cref="InvalidInputException">The filter is not valid for this index.</exception>
+    internal HashSet<string> MatchingIds(DocumentFilter filter) => WithSearcher((view, searcher) =>
+    {
+        var query = filter.ToQuery(view.Manifest, _indexDir);
+        var reader = searcher.IndexReader;
+        var top = searcher.Search(new ConstantScoreQuery(query), Math.Max(1, reader.MaxDoc));
+        var column = MultiDocValues.GetBinaryValues(reader, IndexFields.Id);
+        var bytes = new BytesRef();
+        var ids = new HashSet<string>(top.ScoreDocs.Length, StringComparer.Ordinal);
+        foreach (var sd in top.ScoreDocs)
+        {
+            column.Get(sd.Doc, bytes);
+            ids.Add(bytes.Utf8ToString());
+        }
+        return ids;
+    });
+
+    private IReadOnlyList<T> Run<T>(string query, int k, QuerySyntax syntax, DocumentFilter? filter,
         Func<IndexSearcher, List<(int Doc, float Score, string Id)>, IReadOnlyList<T>> materialize)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -214,17 +286,20 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
         }
         return WithSearcher((view, searcher) =>
         {
+            // The filter is checked first, so a bad one is reported even for a query of stop words only.
+            Filter? luceneFilter = filter is { Conditions.Count: > 0 } ? new QueryWrapperFilter(filter.ToQuery(view.Manifest, _indexDir)) : null;
             var luceneQuery = syntax == QuerySyntax.Lucene ? ParseLucene(view, query) : BagOfWordsQuery.Build(view.Analyzer, view.Fields, query);
-            return luceneQuery is null ? [] : materialize(searcher, Collect(searcher, luceneQuery, k));
+            return luceneQuery is null ? [] : materialize(searcher, Collect(searcher, luceneQuery, luceneFilter, k));
         });
     }
 
-    private static List<(int Doc, float Score, string Id)> Collect(IndexSearcher searcher, Query query, int k)
+    private static List<(int Doc, float Score, string Id)> Collect(IndexSearcher searcher, Query query, Filter? filter, int k)
     {
         var n = k + TieMargin;
         while (true)
         {
-            var top = searcher.Search(query, n);
+            // With a filter, Lucene scores only the documents that pass it: the top n are the best n that pass.
+            var top = searcher.Search(query, filter, n);
             var fetched = top.ScoreDocs;
             var complete = fetched.Length >= top.TotalHits;
             if (!complete && fetched.Length > k && Round(fetched[^1].Score) == Round(fetched[k - 1].Score))
@@ -349,7 +424,7 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
         return WithSearcher((view, searcher) =>
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, view.DocumentCount);
-            // IndexBuilder merges to one segment, so Lucene doc numbers are corpus positions.
+            // No index holds deleted documents (builds merge to one segment; updates expunge deletions), so Lucene doc numbers are 0..count-1.
             return Load(searcher, index);
         });
     }
@@ -386,8 +461,14 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
     private static CorpusDocument Load(IndexSearcher searcher, int doc)
     {
         var d = searcher.Doc(doc);
-        return new CorpusDocument(d.Get(IndexFields.Id), d.Get(IndexFields.Title) ?? "", d.Get(IndexFields.Text) ?? "");
+        return new CorpusDocument(d.Get(IndexFields.Id), d.Get(IndexFields.Title) ?? "", d.Get(IndexFields.Text) ?? "", KeptFields(d));
     }
+
+    /// <summary>The kept corpus fields stored with a document; null when it has none.</summary>
+    private static Dictionary<string, System.Text.Json.JsonElement>? KeptFields(global::Lucene.Net.Documents.Document d) =>
+        d.Get(IndexFields.Kept) is { } json
+            ? System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, System.Text.Json.JsonElement>>(json)
+            : null;
 
     /// <summary>Closes the index.</summary>
     public void Dispose()

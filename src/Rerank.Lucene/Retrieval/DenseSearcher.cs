@@ -1,5 +1,6 @@
 using System.Numerics;
 using Rerank.Lucene.Embedding;
+using Rerank.Lucene.Indexing;
 
 namespace Rerank.Lucene.Retrieval;
 
@@ -28,8 +29,8 @@ public sealed class DenseSearcher : ICandidateRetriever
 {
     private readonly Bm25Searcher _index;
     private readonly BiEncoder _encoder;
-    private readonly DocumentVectors _vectors;
-    private readonly string[] _ids;
+    private readonly System.Threading.Lock _reloadGate = new();
+    private Store _store;
 
     /// <summary>Loads the vectors of <paramref name="index"/> for querying with <paramref name="encoder"/>.</summary>
     /// <exception cref="InvalidInputException">The index has no vectors, they are damaged, or <paramref name="encoder"/> is not the model that made them.</exception>
@@ -37,13 +38,41 @@ public sealed class DenseSearcher : ICandidateRetriever
     {
         _index = index ?? throw new ArgumentNullException(nameof(index));
         _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
-        _vectors = DocumentVectors.Open(index.IndexDirectory, index.Manifest);
-        _vectors.Info.RequireCompatible(encoder, index.IndexDirectory);
-        _ids = index.DocumentIdsInOrder();
-        if (_ids.Length != _vectors.Count)
+        _store = Load(index, encoder);
+    }
+
+    /// <summary>The vectors and ids of one build or update of the index, loaded together.</summary>
+    private sealed record Store(IndexManifest Manifest, DocumentVectors Vectors, string[] Ids);
+
+    private static Store Load(Bm25Searcher index, BiEncoder encoder)
+    {
+        // The ids first: if the index changes in between, the manifest read after them no longer matches and the next call reloads.
+        var ids = index.DocumentIdsInOrder();
+        var manifest = index.Manifest;
+        var vectors = DocumentVectors.Open(index.IndexDirectory, manifest);
+        vectors.Info.RequireCompatible(encoder, index.IndexDirectory);
+        if (ids.Length != vectors.Count)
             throw new InvalidInputException(
-                $"Index '{index.IndexDirectory}' has {_ids.Length} documents but {_vectors.Count} vectors. Rebuild it with `search-host index ... --overwrite`.",
+                $"Index '{index.IndexDirectory}' has {ids.Length} documents but {vectors.Count} vectors. Rebuild it with `search-host index ... --overwrite`.",
                 index.IndexDirectory);
+        return new Store(manifest, vectors, ids);
+    }
+
+    /// <summary>The store of the index as the BM25 searcher now sees it: reloaded after the index was rebuilt or updated and refreshed.</summary>
+    private Store Current()
+    {
+        if (_index.ReopensWhenRebuilt) _index.ReopenIfRebuilt();
+        var store = Volatile.Read(ref _store);
+        var manifest = _index.Manifest;
+        if (ReferenceEquals(store.Manifest, manifest)) return store;
+        lock (_reloadGate)
+        {
+            store = Volatile.Read(ref _store);
+            if (ReferenceEquals(store.Manifest, _index.Manifest)) return store;
+            store = Load(_index, _encoder);
+            Volatile.Write(ref _store, store);
+            return store;
+        }
     }
 
     /// <inheritdoc/>
@@ -53,42 +82,68 @@ public sealed class DenseSearcher : ICandidateRetriever
     public BiEncoder Encoder => _encoder;
 
     /// <summary>What the stored vectors were made with.</summary>
-    public EmbeddingInfo Info => _vectors.Info;
+    public EmbeddingInfo Info => Current().Vectors.Info;
 
     /// <inheritdoc/>
-    public IReadOnlyList<RankedDocument> Rank(string query, int k) =>
-        Top(query, k).Select((t, i) => new RankedDocument(i + 1, _ids[t.Doc], t.Score)).ToList();
+    public IReadOnlyList<RankedDocument> Rank(string query, int k) => Rank(query, k, null);
 
     /// <inheritdoc/>
-    public IReadOnlyList<SearchHit> Search(string query, int k) =>
-        Top(query, k).Select((t, i) =>
+    public IReadOnlyList<SearchHit> Search(string query, int k) => Search(query, k, null);
+
+    /// <summary>Like <see cref="Rank(string, int)"/>, among the documents that meet <paramref name="filter"/> only (the top k of those).</summary>
+    /// <exception cref="InvalidInputException">The query is empty, or the filter is not valid for this index.</exception>
+    public IReadOnlyList<RankedDocument> Rank(string query, int k, DocumentFilter? filter)
+    {
+        var store = Current();
+        return Top(store, query, k, Allowed(filter)).Select((t, i) => new RankedDocument(i + 1, store.Ids[t.Doc], t.Score)).ToList();
+    }
+
+    /// <summary>Like <see cref="Search(string, int)"/>, among the documents that meet <paramref name="filter"/> only (the top k of those).</summary>
+    /// <exception cref="InvalidInputException">The query is empty, or the filter is not valid for this index.</exception>
+    public IReadOnlyList<SearchHit> Search(string query, int k, DocumentFilter? filter)
+    {
+        var store = Current();
+        var top = Top(store, query, k, Allowed(filter));
+        var docs = _index.GetDocuments(top.Select(t => store.Ids[t.Doc]));
+        var hits = new List<SearchHit>(top.Count);
+        foreach (var (doc, score) in top)
         {
-            var d = _index.GetDocumentAt(t.Doc);
-            return new SearchHit(i + 1, d.Id, t.Score, d.Title, d.Text);
-        }).ToList();
+            // A document deleted by an update between the two reads is left out rather than shown without text.
+            if (!docs.TryGetValue(store.Ids[doc], out var d)) continue;
+            hits.Add(new SearchHit(hits.Count + 1, d.Id, score, d.Title, d.Text));
+        }
+        return hits;
+    }
 
     /// <summary>The inner product of <paramref name="queryVector"/> [Dimension] with every document vector, by Lucene document number.</summary>
-    public float[] ScoreAll(ReadOnlySpan<float> queryVector)
+    public float[] ScoreAll(ReadOnlySpan<float> queryVector) => ScoreAll(Current(), queryVector);
+
+    private static float[] ScoreAll(Store store, ReadOnlySpan<float> queryVector)
     {
-        if (queryVector.Length != _vectors.Dimension)
-            throw new ArgumentException($"Expected a vector of {_vectors.Dimension} floats, got {queryVector.Length}.", nameof(queryVector));
-        var scores = new float[_vectors.Count];
-        for (var doc = 0; doc < scores.Length; doc++) scores[doc] = Dot(queryVector, _vectors.Row(doc));
+        var vectors = store.Vectors;
+        if (queryVector.Length != vectors.Dimension)
+            throw new ArgumentException($"Expected a vector of {vectors.Dimension} floats, got {queryVector.Length}.", nameof(queryVector));
+        var scores = new float[vectors.Count];
+        for (var doc = 0; doc < scores.Length; doc++) scores[doc] = Dot(queryVector, vectors.Row(doc));
         return scores;
     }
 
-    private List<(int Doc, float Score)> Top(string query, int k)
+    private HashSet<string>? Allowed(DocumentFilter? filter) => filter is { Conditions.Count: > 0 } ? _index.MatchingIds(filter) : null;
+
+    private List<(int Doc, float Score)> Top(Store store, string query, int k, HashSet<string>? allowed)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         if (string.IsNullOrWhiteSpace(query))
             throw new InvalidInputException("Expected a query with at least one word, found an empty query. Type some words to search for.");
-        var scores = ScoreAll(_encoder.Embed(query));
+        var scores = ScoreAll(store, _encoder.Embed(query));
+        var ids = store.Ids;
         // Bounded min-heap of the best k: the root is the worst kept (lowest score, then highest id).
         var heap = new PriorityQueue<int, (float Score, string Id)>(k + 1, WorstFirst.Instance);
         for (var doc = 0; doc < scores.Length; doc++)
         {
-            heap.Enqueue(doc, (scores[doc], _ids[doc]));
+            if (allowed is not null && !allowed.Contains(ids[doc])) continue;
+            heap.Enqueue(doc, (scores[doc], ids[doc]));
             if (heap.Count > k) heap.Dequeue();
         }
         var top = new List<(int Doc, float Score)>(heap.Count);

@@ -71,21 +71,32 @@ public sealed class HybridSearcher : ICandidateRetriever
     public HybridOptions Options { get; }
 
     /// <inheritdoc/>
-    public IReadOnlyList<RankedDocument> Rank(string query, int k)
+    public IReadOnlyList<RankedDocument> Rank(string query, int k) => Rank(query, k, null);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<SearchHit> Search(string query, int k) => Search(query, k, null);
+
+    /// <summary>
+    /// Like <see cref="Rank(string, int)"/>, with <paramref name="filter"/> applied to both stages before each takes its top
+    /// <see cref="HybridOptions.Depth"/>: the fusion sees the best matching documents of each, never a cut list filtered afterwards.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The query is empty, or the filter is not valid for this index.</exception>
+    public IReadOnlyList<RankedDocument> Rank(string query, int k, DocumentFilter? filter)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        var bm25 = _bm25.Rank(query, Options.Depth);
-        var dense = _dense.Rank(query, Options.Depth);
+        var bm25 = _bm25.Rank(query, Options.Depth, filter: filter);
+        var dense = _dense.Rank(query, Options.Depth, filter);
         var fused = Options.Method == FusionMethod.ReciprocalRank
             ? Fusion.ReciprocalRank([bm25, dense], Options.RrfK)
             : Fusion.WeightedMinMax([(bm25, 1 - Options.DenseWeight), (dense, Options.DenseWeight)]);
         return fused.Take(k).ToList();
     }
 
-    /// <inheritdoc/>
-    public IReadOnlyList<SearchHit> Search(string query, int k)
+    /// <summary>Like <see cref="Search(string, int)"/>, among the documents that meet <paramref name="filter"/>; see <see cref="Rank(string, int, DocumentFilter)"/>.</summary>
+    /// <exception cref="InvalidInputException">The query is empty, or the filter is not valid for this index.</exception>
+    public IReadOnlyList<SearchHit> Search(string query, int k, DocumentFilter? filter)
     {
-        var ranked = Rank(query, k);
+        var ranked = Rank(query, k, filter);
         var docs = _bm25.GetDocuments(ranked.Select(r => r.DocId));
         return ranked.Select(r => new SearchHit(r.Rank, r.DocId, r.Score, docs[r.DocId].Title, docs[r.DocId].Text)).ToList();
     }

@@ -50,6 +50,13 @@ internal static class IndexCommand
         DefaultValueFactory = _ => 0.4f,
     };
 
+    private static readonly Option<string> KeepFields = new("--keep-fields")
+    {
+        Description = "JSONL corpora: which other fields of each line to keep with the documents (stored, shown by `get`, filterable with `search --filter`): "
+            + "a comma-separated list (lang,year), or none. Default: all top-level fields whose values are strings, numbers, booleans or arrays of those "
+            + "(objects such as BEIR's metadata are left out). A field's type (keyword, number or ISO date) is taken from its first value.",
+    };
+
     private static readonly Option<bool> SkipEmpty = new("--skip-empty")
     {
         Description = "Leave out JSONL documents with neither title nor text instead of stopping at the first one.",
@@ -64,6 +71,12 @@ internal static class IndexCommand
     private static readonly Option<bool> Overwrite = new("--overwrite")
     {
         Description = "Replace an existing index (the old one stays intact until the new one is complete).",
+    };
+
+    private static readonly Option<bool> Update = new("--update")
+    {
+        Description = "Add the corpus's documents to an existing index, replacing documents with the same id, with the settings the index records "
+            + "(its fields mode, BM25 k1/b and embedder; giving other values is refused). A killed or failed update leaves the index as it was.",
     };
 
     private static readonly Option<string> Embedder = new("--embedder")
@@ -82,9 +95,10 @@ internal static class IndexCommand
     public static Command Create()
     {
         var command = new Command("index", "Build a BM25 index (English analysis, stored text) from a corpus, with document vectors for dense/hybrid retrieval (--embedder).\n\n" +
-            "Examples:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample\n  search-host index --corpus big.jsonl --index .idx/big --embedder none")
+            "Examples:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample\n  search-host index --corpus big.jsonl --index .idx/big --embedder none\n" +
+            "  search-host index --corpus more.jsonl --index .idx/sample --update      (add new ids, replace existing ones)")
         {
-            Corpus, Index, Format, IdField, TitleField, TextField, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite, Embedder, Threads,
+            Corpus, Index, Format, IdField, TitleField, TextField, KeepFields, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite, Update, Embedder, Threads,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, new Dictionary<Option, string>(), (services, token) =>
             Task.FromResult(Run(parse, services, token)), ct));
@@ -97,6 +111,7 @@ internal static class IndexCommand
         var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("index");
         var corpusPath = parse.GetRequiredValue(Corpus);
         var indexDir = parse.GetRequiredValue(Index);
+        if (parse.GetValue(Update)) return RunUpdate(parse, console, log, corpusPath, indexDir, ct);
         var docs = OpenCorpus(corpusPath, parse, console);
         using var embedder = OpenEmbedder(parse.GetValue(Embedder), new BiEncoderOptions { Threads = parse.GetValue(Threads) });
         var options = new IndexOptions(
@@ -126,11 +141,55 @@ internal static class IndexCommand
         console.Output.WriteLine(
             $"Indexed {manifest.DocumentCount} documents into {indexDir} " +
             $"(fields {manifest.FieldsMode.ToString().ToLowerInvariant()}, k1 {manifest.K1}, b {manifest.B}, fingerprint {manifest.CorpusFingerprint[..12]}).");
+        if (manifest.KeptFields is { Count: > 0 } kept)
+            console.Output.WriteLine($"Kept fields (stored, filterable): {string.Join(", ", kept.Select(f => $"{f.Key} ({f.Value.ToString().ToLowerInvariant()})"))}.");
         if (manifest.Embeddings is { } e)
         {
             console.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"Embedded {e.Count} documents with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({(e.Seconds > 0 ? e.Count / e.Seconds : 0):F1} docs/s)."));
         }
+        return 0;
+    }
+
+    /// <summary><c>index --update</c>: adds or replaces the corpus's documents with the index's recorded settings.</summary>
+    private static int RunUpdate(ParseResult parse, ConsoleOutput console, ILogger log, string corpusPath, string indexDir, CancellationToken ct)
+    {
+        if (parse.GetValue(Overwrite))
+            throw new InvalidInputException("--update changes an existing index and --overwrite replaces it with a new build; use one of them.");
+        var manifest = IndexManifest.Read(indexDir);
+        var docs = OpenCorpus(corpusPath, parse, console);
+        bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
+        var encoderOptions = new BiEncoderOptions { Threads = parse.GetValue(Threads) };
+        // Refused before a model is loaded for nothing.
+        if (manifest.Embeddings is null && Given(Embedder) && parse.GetValue(Embedder)?.Trim() != "none") throw IndexUpdater.NoVectors(indexDir);
+        // The embedder the index records unless one is named; a named one must be that model (the library checks).
+        using var embedder = Given(Embedder) ? OpenEmbedder(parse.GetValue(Embedder), encoderOptions)
+            : manifest.Embeddings is not { } info ? null
+            : info.Source == BiEncoder.BundledSource ? BiEncoder.LoadBundled(encoderOptions)
+            : Directory.Exists(info.Source) ? BiEncoder.Load(info.Source, encoderOptions)
+            : throw new InvalidInputException(
+                $"Index '{indexDir}' was embedded with '{info.Source}', which no longer exists. Pass --embedder DIR with that same model.", indexDir);
+        var options = new IndexUpdateOptions(
+            Source: Path.GetFullPath(corpusPath),
+            Embedder: embedder,
+            K1: Given(K1) ? parse.GetValue(K1) : null,
+            B: Given(B) ? parse.GetValue(B) : null,
+            FieldsMode: Given(Fields) ? ParseFields(parse.GetValue(Fields)) : null);
+        log.LogInformation("Updating {Index} from {Corpus} (generation {Generation}, {Count} documents)", indexDir, corpusPath, manifest.Generation, manifest.DocumentCount);
+        IndexUpdateResult result;
+        try
+        {
+            result = ProgressDisplay.Run(console, "Updating", (IProgress<IndexingProgress> progress) =>
+                IndexUpdater.AddOrReplace(indexDir, docs, options, progress, ct));
+        }
+        catch (OperationCanceledException cancelled) when (ct.IsCancellationRequested)
+        {
+            throw new CancelledException(
+                $"the index '{indexDir}' is untouched (generation {manifest.Generation}, {manifest.DocumentCount} documents) and searches as before; the partial update was removed.",
+                cancelled, ct);
+        }
+        console.Output.WriteLine(
+            $"Updated {indexDir}: {result.Added} added, {result.Replaced} replaced; now {result.Manifest.DocumentCount} documents (generation {result.Manifest.Generation}).");
         return 0;
     }
 
@@ -146,6 +205,15 @@ internal static class IndexCommand
         var format = parse.GetValue(Format)?.ToLowerInvariant() ?? (Directory.Exists(path) ? "text" : "beir");
         var fieldsGiven = parse.GetValue(IdField) is not null || parse.GetValue(TitleField) is not null || parse.GetValue(TextField) is not null;
         var skipInvalid = parse.GetValue(SkipInvalid);
+        var keep = parse.GetValue(KeepFields)?.Trim() switch
+        {
+            null => null,
+            "none" => (IReadOnlyList<string>)[],
+            var list => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } names ? names
+                : throw new InvalidInputException("--keep-fields needs field names separated by commas (e.g. lang,year), or none."),
+        };
+        if (keep is not null && format == "text")
+            throw new InvalidInputException("--keep-fields applies to JSONL corpora; a folder of .txt/.md files has no other fields. Drop --keep-fields.");
         if (skipInvalid && format != "text")
         {
             throw new InvalidInputException("--skip-invalid applies to a folder of .txt/.md files. A JSONL corpus stops at its first bad line, " +
@@ -170,13 +238,14 @@ internal static class IndexCommand
             case "beir":
                 if (fieldsGiven)
                     throw new InvalidInputException("--id-field/--title-field/--text-field apply to --format jsonl; BEIR corpora always use _id, title and text. Add --format jsonl.");
-                return CorpusReader.ReadJsonl(path, new CorpusReaderOptions(SkipEmpty: parse.GetValue(SkipEmpty)));
+                return CorpusReader.ReadJsonl(path, new CorpusReaderOptions(SkipEmpty: parse.GetValue(SkipEmpty), KeepFields: keep));
             case "jsonl":
                 return CorpusReader.ReadJsonl(path, new CorpusReaderOptions(
                     IdField: parse.GetValue(IdField) ?? "_id",
                     TitleField: parse.GetValue(TitleField) ?? "title",
                     TextField: parse.GetValue(TextField) ?? "text",
-                    SkipEmpty: parse.GetValue(SkipEmpty)));
+                    SkipEmpty: parse.GetValue(SkipEmpty),
+                    KeepFields: keep));
             default:
                 throw new InvalidInputException($"Unknown --format '{format}'. Use beir, jsonl or text.");
         }

@@ -24,6 +24,25 @@ internal static class SearchCommand
         Description = "Parse the query with full Lucene syntax (AND, \"phrases\", field:term, wildcards). By default a query is a bag of words and no character is special.",
     };
 
+    private static readonly Option<int> Offset = new("--offset")
+    {
+        Description = "Skip this many hits before the ones shown, for paging: --offset 10 --top 10 shows ranks 11-20 (ranks stay absolute). Default 0.",
+    };
+
+    private static readonly Option<string[]> Filter = new("--filter")
+    {
+        Description = "Only documents whose kept field meets this condition (repeat for several; all must hold): FIELD=VALUE for keyword, number and date fields, "
+            + "FIELD>=VALUE, >, <= or < for numbers and dates (ISO 8601: 2021-03-04). Quote it in the shell: --filter 'year>=2020'. Applied before the top k "
+            + "is taken, in every first stage, so reranking sees only matching documents. `search-host stats` lists an index's fields.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private static readonly Option<bool> HighlightOption = new("--highlight")
+    {
+        Description = "Show each hit's best passages with the query terms marked (Lucene's highlighter), instead of the start of its text; "
+            + "with --json each hit gets \"highlights\": [{fragment (terms in <b></b>), start, end, score, terms: [[start, end], ...]}], offsets into the hit's text.",
+    };
+
     private const string NoMatches = "No documents match (after analysis the query may contain only stop words).";
 
     /// <summary>Builds the command.</summary>
@@ -32,7 +51,7 @@ internal static class SearchCommand
         var command = new Command("search", "Search an index with BM25, optionally reranked by a cross-encoder (--reranker).\n\n" +
             "Examples:\n  search-host search --index .idx/sample \"how do vaccines train the immune system?\"\n  search-host search --index .idx/sample --reranker models/default-reranker \"why do bridges sway?\"\n  search-host search --index .idx/sample        (interactive)")
         {
-            Query, CommonOptions.Index, CommonOptions.Top, Json, LuceneSyntax, RerankingOptions.NoRerank, FirstStageOptions.Retrieval, FirstStageOptions.Embedder, FirstStageOptions.FusionOption, FirstStageOptions.DenseWeight,
+            Query, CommonOptions.Index, CommonOptions.Top, Offset, Filter, HighlightOption, Json, LuceneSyntax, RerankingOptions.NoRerank, FirstStageOptions.Retrieval, FirstStageOptions.Embedder, FirstStageOptions.FusionOption, FirstStageOptions.DenseWeight,
         };
         foreach (var option in RerankingOptions.All) command.Options.Add(option);
         var bound = new Dictionary<Option, string>
@@ -71,15 +90,22 @@ internal static class SearchCommand
         // An index without vectors can only be searched with BM25; say which stage runs when there was a choice.
         if (!json && searcher.Manifest.Embeddings is not null) console.Error.WriteLine($"Retrieval: {FirstStageOptions.Describe(stages)}{(reranker is null ? "" : $", top {reranker.Options.Candidates} reranked")}.");
 
+        var filter = parse.GetValue(Filter) is { Length: > 0 } conditions ? DocumentFilter.Parse(conditions) : null;
+        var filtered = DocumentFilter.Filtered(stages.Chosen, filter);
         IReadOnlyList<SearchHit> FirstStage(string text, int k) =>
-            stages.Kind == "bm25" ? searcher.Search(text, k, syntax) : stages.Chosen.Search(text, k);
+            stages.Kind == "bm25" ? searcher.Search(text, k, syntax, filter) : filtered.Search(text, k);
 
-        if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, options.Top) is { } note) console.Error.WriteLine(note);
+        var offset = parse.GetValue(Offset);
+        if (offset < 0) throw new InvalidInputException($"--offset must be 0 or more (hits to skip), found {offset}.");
+        // A page is the top offset + k, less the first offset: the same hits, ranks and scores as the deeper list shows there.
+        var depth = (int)Math.Min((long)options.Top + offset, int.MaxValue - 1);
+        if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, depth) is { } note) console.Error.WriteLine(note);
 
         void Answer(string text)
         {
-            if (reranker is null) Show(console, json, text, stages.Kind, FirstStage(text, options.Top));
-            else ShowReranked(console, json, text, stages.Kind, RerankWindow.Search(FirstStage, reranker, text, options.Top, ct));
+            Func<string, IReadOnlyList<HighlightFragment>>? highlight = parse.GetValue(HighlightOption) ? t => searcher.Highlight(text, t, syntax: syntax) : null;
+            if (reranker is null) Show(console, json, text, stages.Kind, FirstStage(text, depth).Skip(offset).ToList(), highlight);
+            else ShowReranked(console, json, text, stages.Kind, RerankWindow.Search(FirstStage, reranker, text, depth, ct).Skip(offset).ToList(), highlight);
         }
 
         try
@@ -139,11 +165,43 @@ internal static class SearchCommand
         return read.Result;
     }
 
-    private static void ShowReranked(ConsoleOutput console, bool json, string query, string retrieval, IReadOnlyList<ShownHit> hits)
+    /// <summary>The hits' JSON line; with highlights, each hit object gets "highlights" after its other members.</summary>
+    private static string JsonLine(object value, IReadOnlyList<string> texts, Func<string, IReadOnlyList<HighlightFragment>>? highlight)
+    {
+        if (highlight is null) return JsonSerializer.Serialize(value);
+        var root = JsonSerializer.SerializeToNode(value)!;
+        var hits = root["hits"]!.AsArray();
+        for (var i = 0; i < hits.Count; i++)
+        {
+            hits[i]!["highlights"] = JsonSerializer.SerializeToNode(highlight(texts[i]).Select(f => new
+            {
+                fragment = f.Marked, start = f.Start, end = f.End, score = f.Score, terms = f.Terms.Select(t => new[] { t.Start, t.End }),
+            }));
+        }
+        return root.ToJsonString();
+    }
+
+    /// <summary>The table cell under the title: the best highlighted passage (terms in bold), else the start of the text.</summary>
+    private static string Passage(string text, Func<string, IReadOnlyList<HighlightFragment>>? highlight)
+    {
+        if (highlight?.Invoke(text) is not [var best, ..]) return Markup.Escape(Snippet.Of(text));
+        var cell = new System.Text.StringBuilder();
+        var at = best.Start;
+        foreach (var term in best.Terms)
+        {
+            cell.Append(Markup.Escape(text[at..term.Start])).Append("[bold yellow]").Append(Markup.Escape(text[term.Start..term.End])).Append("[/]");
+            at = term.End;
+        }
+        cell.Append(Markup.Escape(text[at..best.End]));
+        return (best.Start > 0 ? "…" : "") + cell.ToString().Trim() + (best.End < text.Length ? "…" : "");
+    }
+
+    private static void ShowReranked(ConsoleOutput console, bool json, string query, string retrieval, IReadOnlyList<ShownHit> hits,
+        Func<string, IReadOnlyList<HighlightFragment>>? highlight)
     {
         if (json)
         {
-            console.Output.WriteLine(JsonSerializer.Serialize(new
+            console.Output.WriteLine(JsonLine(new
             {
                 query,
                 retrieval,
@@ -152,7 +210,7 @@ internal static class SearchCommand
                     rank = h.Rank, id = h.DocId, score = h.Score, first_stage_rank = h.FirstStageRank, first_stage_score = h.FirstStageScore,
                     cross_encoder_score = h.CrossEncoderScore, title = h.Title, snippet = Snippet.Of(h.Text),
                 }),
-            }));
+            }, hits.Select(h => h.Text).ToList(), highlight));
             return;
         }
         if (hits.Count == 0)
@@ -177,21 +235,22 @@ internal static class SearchCommand
                 new Text(h.DocId),
                 new Text(h.CrossEncoderScore?.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture) ?? "not reranked"),
                 new Text(h.FirstStageScore.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
-                new Markup($"[bold]{Markup.Escape(h.Title)}[/]\n{Markup.Escape(Snippet.Of(h.Text))}"));
+                new Markup($"[bold]{Markup.Escape(h.Title)}[/]\n{Passage(h.Text, highlight)}"));
         }
         console.Out.Write(table);
     }
 
-    private static void Show(ConsoleOutput console, bool json, string query, string retrieval, IReadOnlyList<SearchHit> hits)
+    private static void Show(ConsoleOutput console, bool json, string query, string retrieval, IReadOnlyList<SearchHit> hits,
+        Func<string, IReadOnlyList<HighlightFragment>>? highlight)
     {
         if (json)
         {
-            console.Output.WriteLine(JsonSerializer.Serialize(new
+            console.Output.WriteLine(JsonLine(new
             {
                 query,
                 retrieval,
                 hits = hits.Select(h => new { rank = h.Rank, id = h.DocId, score = h.Score, title = h.Title, snippet = Snippet.Of(h.Text) }),
-            }));
+            }, hits.Select(h => h.Text).ToList(), highlight));
             return;
         }
         if (hits.Count == 0)
@@ -210,7 +269,7 @@ internal static class SearchCommand
                 new Text(h.Rank.ToString()),
                 new Text(h.DocId),
                 new Text(h.Score.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
-                new Markup($"[bold]{Markup.Escape(h.Title)}[/]\n{Markup.Escape(Snippet.Of(h.Text))}"));
+                new Markup($"[bold]{Markup.Escape(h.Title)}[/]\n{Passage(h.Text, highlight)}"));
         }
         console.Out.Write(table);
     }

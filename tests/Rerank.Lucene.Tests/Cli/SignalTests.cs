@@ -109,7 +109,7 @@ public sealed class IndexSignalTests(LargeCorpusFixture large) : IClassFixture<L
         var secondCode = await second.WaitForExit();
 
         Assert.True(secondCode == 2, $"exit {secondCode}\n{second}");
-        Assert.Equal($"error: Index '{index}' is being written by another process (pid {first.Id}); only one build of an index can run at a time. " +
+        Assert.Equal($"error: Index '{index}' is being written by another process (pid {first.Id}); only one build or update of an index can run at a time. " +
             "Wait for it to finish (or stop it), then run again.\n", second.Error);
         Assert.Equal("", second.Output);
         // The first build goes on undisturbed: its temporary folder is still there.

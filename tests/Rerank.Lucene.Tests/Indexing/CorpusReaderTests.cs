@@ -42,9 +42,13 @@ public sealed class CorpusReaderTests : IDisposable
         var path = WriteFile("docs.jsonl",
             "{\"docid\": 17, \"body\": \"Seventeen.\"}\n{\"docid\": \"x\", \"body\": \"Ex.\", \"headline\": \"H\"}\n");
 
-        var docs = CorpusReader.ReadJsonl(path, new CorpusReaderOptions("docid", null, "body")).ToList();
+        var docs = CorpusReader.ReadJsonl(path, new CorpusReaderOptions("docid", null, "body", KeepFields: [])).ToList();
+        // By default the other fields are kept: here "headline", which is not read as the title.
+        var kept = CorpusReader.ReadJsonl(path, new CorpusReaderOptions("docid", null, "body")).ToList();
 
         Assert.Equal([new("17", "", "Seventeen."), new CorpusDocument("x", "", "Ex.")], docs);
+        Assert.Null(kept[0].Fields);
+        Assert.Equal("H", kept[1].Fields!["headline"].GetString());
         var withTitle = CorpusReader.ReadJsonl(path, new CorpusReaderOptions("docid", "headline", "body")).ToList();
         Assert.Equal(["", "H"], withTitle.Select(d => d.Title));
     }

@@ -49,7 +49,9 @@ public sealed class IndexBuilderTests : IDisposable
         var manifest = IndexBuilder.Build(Small, dir, new IndexOptions(Source: "unit test"));
 
         var read = IndexManifest.Read(dir);
-        Assert.Equal(manifest, read with { FieldStatistics = manifest.FieldStatistics });
+        Assert.Equal(manifest, read with { FieldStatistics = manifest.FieldStatistics, History = manifest.History });
+        Assert.Equal(manifest.History, read.History);
+        Assert.Equal([new IndexChange(0, "build", "unit test", 3, 0, 0, 0, 3, manifest.CreatedUtc)], read.History!);
         Assert.Equal(manifest.FieldStatistics, read.FieldStatistics);
         Assert.Equal((1, "lucene-english-porter-48", 0.9f, 0.4f, FieldsMode.Flat, 3L, "unit test"),
             (manifest.FormatVersion, manifest.Analyzer, manifest.K1, manifest.B, manifest.FieldsMode, manifest.DocumentCount, manifest.Source));

@@ -21,7 +21,7 @@ public sealed class IndexWriteLockTests : IDisposable
         Assert.Equal($"{Environment.ProcessId}\n", ReadShared(first.LockPath));
 
         var e = Assert.Throws<InvalidInputException>(() => IndexWriteLock.Acquire(index));
-        Assert.Equal($"Index '{index}' is being written by another process (pid {Environment.ProcessId}); only one build of an index can run at a time. " +
+        Assert.Equal($"Index '{index}' is being written by another process (pid {Environment.ProcessId}); only one build or update of an index can run at a time. " +
             "Wait for it to finish (or stop it), then run again.", e.Message);
 
         first.Dispose();

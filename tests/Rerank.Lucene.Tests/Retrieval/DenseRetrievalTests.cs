@@ -210,4 +210,107 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
         }
         Assert.Equal("cook-1", reranked[0].DocId);
     }
+
+    [Fact]
+    public void Update_WithVectors_KeepsEveryDocumentsOwnVectorInTheNewOrder_AndOpenDenseSearcherFollows()
+    {
+        using var folder = new TempFolder("dense-update");
+        var index = folder.Combine("idx");
+        IndexBuilder.Build(DenseIndexFixture.Documents, index, new IndexOptions(Embedder: fixture.Encoder));
+        using var bm25 = Bm25Searcher.Open(index);
+        var dense = new DenseSearcher(bm25, fixture.Encoder);
+        Assert.Equal("sea-1", dense.Rank("the moon pulls the oceans", 1)[0].DocId);
+        CorpusDocument[] added = [new("owl-1", "Owls", "Owls hunt mice at night and see well in the dark."), new("tea-1", "Tea", "Green tea leaves are steamed and dried.")];
+        var replaced = new CorpusDocument("vac-1", "Vaccines", "Oceans rise and fall with the pull of the moon.");
+
+        var result = IndexUpdater.Update(index, [added[0], replaced, added[1]], ["sea-1"], new IndexUpdateOptions(Embedder: fixture.Encoder));
+
+        Assert.Equal((2L, 1L, 1L), (result.Added, result.Replaced, result.Deleted));
+        var final = DenseIndexFixture.Documents.Where(d => d.Id != "sea-1").Select(d => d.Id == "vac-1" ? replaced : d).Concat(added).ToDictionary(d => d.Id);
+        using var reopened = Bm25Searcher.Open(index);
+        var ids = reopened.DocumentIdsInOrder();
+        var raw = ReadRawVectors(index, fixture.Encoder.Dimension, out var count);
+        Assert.Equal(final.Count, count);
+        Assert.Equal(final.Keys.Order(StringComparer.Ordinal), ids.Order(StringComparer.Ordinal));
+        for (var row = 0; row < count; row++)
+        {
+            // Reference: the document embedded on its own, now.
+            var expected = fixture.Encoder.Embed(DocumentText.Join(final[ids[row]].Title, final[ids[row]].Text));
+            var actual = raw.AsSpan(row * expected.Length, expected.Length).ToArray();
+            Assert.True(actual.Zip(expected, (a, b) => Math.Abs(a - b)).Max() < 1e-5, $"row {row} ({ids[row]})");
+        }
+        Assert.Equal(count, IndexManifest.Read(index).Embeddings!.Count);
+        // The dense searcher opened before the update follows the index after it: the replaced text is found, the deleted one gone.
+        var hits = dense.Search("the moon pulls the oceans", 10);
+        Assert.Equal("vac-1", hits[0].DocId);
+        Assert.Equal(replaced.Text, hits[0].Text);
+        Assert.DoesNotContain(hits, h => h.DocId == "sea-1");
+        Assert.Equal(9, hits.Count);
+    }
+
+    [Fact]
+    public void Delete_IndexWithVectors_NeedsNoEmbedderAndDropsTheVector()
+    {
+        using var folder = new TempFolder("dense-delete");
+        var index = folder.Combine("idx");
+        IndexBuilder.Build(DenseIndexFixture.Documents, index, new IndexOptions(Embedder: fixture.Encoder));
+        var before = ReadRawVectors(index, fixture.Encoder.Dimension, out _);
+
+        IndexUpdater.Delete(index, ["z9"], new IndexUpdateOptions());
+
+        var after = ReadRawVectors(index, fixture.Encoder.Dimension, out var count);
+        Assert.Equal(7, count);
+        using var bm25 = Bm25Searcher.Open(index);
+        var ids = bm25.DocumentIdsInOrder();
+        var dim = fixture.Encoder.Dimension;
+        var oldRow = DenseIndexFixture.Documents.Select((d, i) => (d.Id, i)).ToDictionary(p => p.Id, p => p.i);
+        for (var row = 0; row < count; row++)
+            Assert.Equal(before.AsSpan(oldRow[ids[row]] * dim, dim).ToArray(), after.AsSpan(row * dim, dim).ToArray());
+    }
+
+    [Fact]
+    public void Update_IndexWithVectorsWithoutEmbedder_RefusedForAdditions()
+    {
+        var e = Assert.Throws<InvalidInputException>(() => IndexUpdater.AddOrReplace(fixture.Index, [new("x", "", "text")], new IndexUpdateOptions()));
+        Assert.Equal($"Index '{fixture.Index}' keeps document vectors ({fixture.Encoder.ModelName}), so added and replaced documents must be embedded, but no embedder was given. "
+            + "Omit --embedder to use the one the index records, or pass that same model.", e.Message);
+    }
+
+    [Fact]
+    public void Filters_DenseHybridAndReranking_SeeOnlyMatchingDocumentsAndFilterBeforeTheirCuts()
+    {
+        using var folder = new TempFolder("dense-filter");
+        var index = folder.Combine("idx");
+        // Every other document is "en"; the others "de".
+        var docs = DenseIndexFixture.Documents.Select((d, i) => d with
+        {
+            Fields = new Dictionary<string, System.Text.Json.JsonElement> { ["lang"] = System.Text.Json.JsonSerializer.SerializeToElement(i % 2 == 0 ? "en" : "de") },
+        }).ToArray();
+        var english = docs.Where((_, i) => i % 2 == 0).Select(d => d.Id).ToHashSet();
+        IndexBuilder.Build(docs, index, new IndexOptions(Embedder: fixture.Encoder));
+        using var bm25 = Bm25Searcher.Open(index);
+        var dense = new DenseSearcher(bm25, fixture.Encoder);
+        var filter = DocumentFilter.Parse(["lang=en"]);
+        const string query = "how long does immunity from vaccines last?";
+
+        // Dense: the full unfiltered ranking with the predicate applied, then cut.
+        var denseReference = dense.Rank(query, 100).Where(r => english.Contains(r.DocId)).Take(3).Select(r => (r.DocId, r.Score));
+        Assert.Equal(denseReference, dense.Rank(query, 3, filter).Select(r => (r.DocId, r.Score)));
+        Assert.Equal(denseReference.Select(r => r.DocId), dense.Search(query, 3, filter).Select(h => h.DocId));
+
+        // Hybrid with depth 2: each stage's best 2 matching documents are fused, not its best 2 filtered afterwards.
+        var hybrid = new HybridSearcher(bm25, dense, new HybridOptions { Depth = 2 });
+        var bm25Matching = bm25.Rank(query, 100).Where(r => english.Contains(r.DocId)).Take(2).Select((r, i) => r with { Rank = i + 1 }).ToList();
+        var denseMatching = dense.Rank(query, 100).Where(r => english.Contains(r.DocId)).Take(2).Select((r, i) => r with { Rank = i + 1 }).ToList();
+        var expected = Fusion.WeightedMinMax([(bm25Matching, 1 - HybridOptions.DefaultDenseWeight), (denseMatching, HybridOptions.DefaultDenseWeight)]);
+        var fused = hybrid.Rank(query, 4, filter);
+        Assert.Equal(expected.Select(r => (r.DocId, r.Score)), fused.Select(r => (r.DocId, r.Score)));
+        Assert.Equal(bm25Matching.Select(r => r.DocId).Union(denseMatching.Select(r => r.DocId)).Order(StringComparer.Ordinal), fused.Select(r => r.DocId).Order(StringComparer.Ordinal));
+
+        // Reranking a filtered first stage: every candidate and every hit is "en"; all 4 "en" documents come back.
+        using var encoder = CrossEncoder.Load(Path.Combine(TestPaths.RepoRoot, "models", "default-reranker"), new CrossEncoderOptions { Device = "cpu" });
+        var reranker = new RerankingSearcher(DocumentFilter.Filtered(new HybridSearcher(bm25, dense), filter), encoder, new RerankOptions { Candidates = 8 });
+        var reranked = reranker.Search(query, 8);
+        Assert.Equal(english.Order(StringComparer.Ordinal), reranked.Select(h => h.DocId).Order(StringComparer.Ordinal));
+    }
 }

@@ -1,0 +1,192 @@
+using System.Text;
+using System.Text.Json;
+using Rerank.Lucene.Indexing;
+using Rerank.Lucene.Retrieval;
+using Rerank.Lucene.Tests.Indexing;
+
+namespace Rerank.Lucene.Tests.Cli;
+
+/// <summary>
+/// The index as a living store through <c>search-host</c>: <c>index --update</c>, <c>delete</c>, <c>get</c>, <c>stats</c>
+/// and <c>search --offset</c>, checked against an index built from scratch on the final documents by the library.
+/// </summary>
+public sealed class IndexUpdateCommandTests : IDisposable
+{
+    private readonly TempFolder _temp = new("cli-update");
+
+    public void Dispose() => _temp.Dispose();
+
+    /// <summary>Writes the three new documents and the replacement of sci-02 as a BEIR corpus.jsonl.</summary>
+    internal static string WriteMore(string path)
+    {
+        var lines = IndexUpdaterTests.Added.Append(IndexUpdaterTests.Replacement)
+            .Select(d => JsonSerializer.Serialize(new Dictionary<string, string> { ["_id"] = d.Id, ["title"] = d.Title, ["text"] = d.Text }));
+        File.WriteAllText(path, string.Join("\n", lines) + "\n", new UTF8Encoding(false));
+        return path;
+    }
+
+    private async Task<string> IndexSample()
+    {
+        var index = _temp.Combine("idx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index, "--embedder", "none");
+        Assert.True(built.ExitCode == 0, built.ToString());
+        return index;
+    }
+
+    [Fact]
+    public async Task EndToEnd_IndexAddThreeReplaceOneDeleteOne_SearchGetAndStatsShowExactlyThat()
+    {
+        var index = await IndexSample();
+        var more = WriteMore(_temp.Combine("more.jsonl"));
+
+        var update = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update");
+        var delete = await CliInvocation.SearchHost("delete", "--index", index, IndexUpdaterTests.DeletedId);
+
+        Assert.True(update.ExitCode == 0, update.ToString());
+        Assert.Equal($"Updated {index}: 3 added, 1 replaced; now 44 documents (generation 1).\n", update.Output);
+        Assert.True(delete.ExitCode == 0, delete.ToString());
+        Assert.Equal($"Deleted 1 document from {index}; now 43 documents (generation 2).\n", delete.Output);
+
+        // search: every query ranks and scores exactly as an index built from scratch on the final documents.
+        var scratch = _temp.Combine("scratch");
+        IndexBuilder.Build(IndexUpdaterTests.FinalDocuments(), scratch, new IndexOptions());
+        using (var reference = Bm25Searcher.Open(scratch))
+        {
+            foreach (var query in new[] { "tidal electricity from the sea", "sourdough bread", "why do bridges sway", "why is the sky blue", SearchCommandTests.BroadQuery })
+            {
+                var search = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "--top", "20", query);
+                Assert.True(search.ExitCode == 0, search.ToString());
+                var (_, hits) = SearchCommandTests.ParseJsonLine(search.OutputLines.Single());
+                var expected = reference.Search(query, 20);
+                // --json prints the float score; read back as float it is the same number.
+                Assert.Equal(expected.Select(h => (h.Rank, h.DocId, h.Score)), hits.Select(h => (h.Rank, h.Id, (float)h.Score)));
+            }
+        }
+        var tidal = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "tidal electricity");
+        Assert.Equal("new-1", SearchCommandTests.ParseJsonLine(tidal.OutputLines.Single()).Hits[0].Id);
+
+        // get: the replacement as stored, the deleted document gone.
+        var get = await CliInvocation.SearchHost("get", "--index", index, "sci-02");
+        Assert.True(get.ExitCode == 0, get.ToString());
+        Assert.Equal(JsonSerializer.Serialize(new { id = "sci-02", title = IndexUpdaterTests.Replacement.Title, text = IndexUpdaterTests.Replacement.Text }) + "\n", get.Output);
+        var gone = await CliInvocation.SearchHost("get", "--index", index, IndexUpdaterTests.DeletedId);
+        Assert.Equal(2, gone.ExitCode);
+        Assert.Equal($"error: Index '{index}' has no document with id 'sci-01' (43 documents, generation 2). "
+            + "Check the id (ids are case-sensitive); `search-host search` shows the ids of matching documents.\n", gone.Error);
+
+        // stats: count, generation and what each generation did.
+        var stats = await CliInvocation.SearchHost("stats", "--index", index, "--json");
+        Assert.True(stats.ExitCode == 0, stats.ToString());
+        using var json = JsonDocument.Parse(stats.Output);
+        var root = json.RootElement;
+        Assert.Equal(43, root.GetProperty("documents").GetInt32());
+        var manifest = root.GetProperty("manifest");
+        Assert.Equal((43, 2), (manifest.GetProperty("documentCount").GetInt32(), manifest.GetProperty("generation").GetInt32()));
+        Assert.Equal([("build", 41, 0, 0, 41), ("update", 3, 1, 0, 44), ("delete", 0, 0, 1, 43)],
+            manifest.GetProperty("history").EnumerateArray().Select(h => (h.GetProperty("kind").GetString(), h.GetProperty("added").GetInt32(),
+                h.GetProperty("replaced").GetInt32(), h.GetProperty("deleted").GetInt32(), h.GetProperty("documentCount").GetInt32())));
+        var size = Directory.EnumerateFiles(index).Sum(f => new FileInfo(f).Length);
+        Assert.Equal(size, root.GetProperty("size_bytes").GetInt64());
+        var text = await CliInvocation.SearchHost("stats", "--index", index);
+        Assert.Contains("documents:   43\n", text.Output);
+        Assert.Contains("generation:  2 ", text.Output);
+    }
+
+    [Fact]
+    public async Task Search_Offset_ShowsTheSameHitsAsTheDeeperListAtThoseRanks()
+    {
+        var index = await IndexSample();
+        var full = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "--top", "12", SearchCommandTests.BroadQuery);
+        var page = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "--top", "5", "--offset", "5", SearchCommandTests.BroadQuery);
+        var beyond = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "--offset", "1000", SearchCommandTests.BroadQuery);
+        var negative = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--offset", "-1", "bread");
+
+        Assert.True(page.ExitCode == 0, page.ToString());
+        var all = SearchCommandTests.ParseJsonLine(full.OutputLines.Single()).Hits;
+        Assert.Equal(12, all.Count);
+        Assert.Equal(all.Skip(5).Take(5), SearchCommandTests.ParseJsonLine(page.OutputLines.Single()).Hits);
+        Assert.Empty(SearchCommandTests.ParseJsonLine(beyond.OutputLines.Single()).Hits);
+        Assert.Equal(2, negative.ExitCode);
+        Assert.Equal("error: --offset must be 0 or more (hits to skip), found -1.\n", negative.Error);
+    }
+
+    [Fact]
+    public async Task Update_BadInput_ExitsTwoWithOneMessageAndLeavesTheIndex()
+    {
+        var index = await IndexSample();
+        var more = WriteMore(_temp.Combine("more.jsonl"));
+        var manifestBefore = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
+
+        var both = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--overwrite");
+        var fields = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--fields", "multifield", "--b", "0.75");
+        var embedder = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--embedder", "bundled");
+        var missing = await CliInvocation.SearchHost("index", "--corpus", more, "--index", _temp.Combine("nope"), "--update");
+        var noIds = await CliInvocation.SearchHost("delete", "--index", index);
+        var noFile = await CliInvocation.SearchHost("delete", "--index", index, "--ids", _temp.Combine("ids.txt"));
+
+        Assert.Equal("error: --update changes an existing index and --overwrite replaces it with a new build; use one of them.\n", both.Error);
+        Assert.Equal($"error: Cannot update index '{index}' with other settings than it was built with: fields multifield vs flat, b 0.75 vs 0.4 (asked for vs recorded). "
+            + "An update always uses the recorded settings: drop those options, or rebuild the index with them (`search-host index ... --overwrite`).\n", fields.Error);
+        Assert.Equal($"error: Index '{index}' keeps no document vectors (built with --embedder none), so an update embeds nothing; drop the embedder (--embedder none), "
+            + "or rebuild the index with one.\n", embedder.Error);
+        Assert.StartsWith($"error: '{_temp.Combine("nope")}' is not a SearchRerank index", missing.Error);
+        Assert.Equal("error: No ids to delete. Give them as arguments (search-host delete --index DIR ID...) or in a file, one per line (--ids FILE).\n", noIds.Error);
+        Assert.Equal($"error: --ids file '{_temp.Combine("ids.txt")}' does not exist. Give a file with one document id per line.\n", noFile.Error);
+        foreach (var r in new[] { both, fields, embedder, missing, noIds, noFile })
+        {
+            Assert.True(r.ExitCode == 2, r.ToString());
+            Assert.Equal("", r.Output);
+        }
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
+        Assert.False(Directory.Exists(_temp.Combine("nope")));
+    }
+
+    [Fact]
+    public async Task Delete_IdsFileAndArguments_UnknownIdsReportedAndCounted()
+    {
+        var index = await IndexSample();
+        var ids = _temp.Combine("ids.txt");
+        File.WriteAllText(ids, "sci-01\n\n  sci-02  \nghost-1\n");
+
+        // Arguments first, then the file's ids; sci-01 given twice is deleted (and counted) once.
+        var result = await CliInvocation.SearchHost("delete", "--index", index, "--ids", ids, "ghost-2", "sci-01");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal($"Deleted 2 documents from {index}; 2 ids were not in the index: ghost-2, ghost-1; now 39 documents (generation 1).\n", result.Output);
+        var manifest = IndexManifest.Read(index);
+        Assert.Equal((2L, 2L), (manifest.History![1].Deleted, manifest.History[1].NotFound));
+        using var searcher = Bm25Searcher.Open(index);
+        Assert.Null(searcher.GetDocument("sci-02"));
+        Assert.NotNull(searcher.GetDocument("sci-03"));
+    }
+
+    [Fact]
+    public async Task KeptFields_SearchFilterGetAndStats_ThroughSearchHost()
+    {
+        var corpus = _temp.Combine("fields.jsonl");
+        File.WriteAllText(corpus, string.Join("\n",
+            """{"_id": "a1", "title": "Solar panels", "text": "Solar panels turn sunlight into electricity.", "lang": "en", "year": 2019, "meta": {"x": 1}}""",
+            """{"_id": "a2", "title": "Solar power", "text": "Solar power plants use mirrors and sunlight.", "lang": "en", "year": 2021}""",
+            """{"_id": "a3", "title": "Energía solar", "text": "Solar panels and sunlight, en español.", "lang": "es", "year": 2022}""",
+            """{"_id": "a4", "title": "Wind", "text": "Wind turbines make electricity.", "lang": "en", "year": 2023}""") + "\n");
+        var index = _temp.Combine("fidx");
+        var lonly = _temp.Combine("lidx");
+
+        var built = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+        var onlyLang = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", lonly, "--embedder", "none", "--keep-fields", "lang");
+        var both = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "--filter", "lang=en", "--filter", "year>=2020", "solar sunlight electricity");
+        var all = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "solar sunlight electricity");
+        var get = await CliInvocation.SearchHost("get", "--index", index, "a1");
+        var stats = await CliInvocation.SearchHost("stats", "--index", index);
+        var unknown = await CliInvocation.SearchHost("search", "--index", lonly, "--no-rerank", "--filter", "year>=2020", "solar");
+
+        Assert.True(built.ExitCode == 0 && onlyLang.ExitCode == 0, built + "\n" + onlyLang);
+        Assert.True(both.ExitCode == 0, both.ToString());
+        var unfiltered = SearchCommandTests.ParseJsonLine(all.OutputLines.Single()).Hits.Select(h => h.Id).ToList();
+        Assert.Equal(unfiltered.Where(id => id is "a2" or "a4"), SearchCommandTests.ParseJsonLine(both.OutputLines.Single()).Hits.Select(h => h.Id));
+        Assert.Equal("""{"id":"a1","title":"Solar panels","text":"Solar panels turn sunlight into electricity.","fields":{"lang":"en","year":2019}}""" + "\n", get.Output);
+        Assert.Contains("kept:        lang (keyword), year (number) (stored, filterable)\n", stats.Output);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Equal($"error: Filter 'year>=2020' names the field 'year', which index '{lonly}' does not have: its fields are lang (keyword).\n", unknown.Error);
+    }
+}

@@ -1,0 +1,200 @@
+using System.Text.Json;
+using Rerank.Lucene.Indexing;
+using Rerank.Lucene.Retrieval;
+using Rerank.Lucene.Tests.Cli;
+
+namespace Rerank.Lucene.Tests.Indexing;
+
+/// <summary>
+/// <see cref="IndexUpdater"/> on the sample corpus: the reference for every ranking is an index built from scratch
+/// on the same final documents by <see cref="IndexBuilder"/>.
+/// </summary>
+public sealed class IndexUpdaterTests : IDisposable
+{
+    private readonly string _root = TestPaths.NewTempDir("updater");
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    internal static readonly CorpusDocument[] Added =
+    [
+        new("new-1", "Tidal power", "Tidal turbines turn the rise and fall of the sea into electricity twice a day."),
+        new("new-2", "Sourdough", "A sourdough starter is wild yeast and bacteria; it makes bread dough rise slowly and taste sour."),
+        new("new-3", "", "Engineers add dampers to suspension bridges so that wind and walking crowds do not make them sway."),
+    ];
+
+    internal static readonly CorpusDocument Replacement =
+        new("sci-02", "Photosynthesis, revised", "Leaves use chlorophyll to turn light, water and carbon dioxide into sugar; oxygen is left over.");
+
+    internal const string DeletedId = "sci-01";
+
+    private static readonly string[] ExtraQueries =
+    [
+        "tidal electricity from the sea", "sourdough yeast bread rise", "why do bridges sway in the wind", "why is the sky blue",
+        "chlorophyll sugar oxygen", "light",
+    ];
+
+    private static CorpusDocument[] SampleDocuments() => CorpusReader.ReadJsonl(SampleCorpus.Corpus).ToArray();
+
+    /// <summary>The documents the index should hold after the update, as a from-scratch corpus.</summary>
+    internal static CorpusDocument[] FinalDocuments() =>
+        [.. SampleDocuments().Where(d => d.Id != DeletedId).Select(d => d.Id == Replacement.Id ? Replacement : d), .. Added];
+
+    private static string[] Queries() =>
+        [.. File.ReadLines(SampleCorpus.Queries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()!), .. ExtraQueries];
+
+    private string BuildSample(string name = "idx", FieldsMode mode = FieldsMode.Flat)
+    {
+        var index = Path.Combine(_root, name);
+        IndexBuilder.Build(CorpusReader.ReadJsonl(SampleCorpus.Corpus), index, new IndexOptions(FieldsMode: mode));
+        return index;
+    }
+
+    private static (string Id, float Score)[] Ranking(string index, string query)
+    {
+        using var searcher = Bm25Searcher.Open(index);
+        return searcher.Search(query, 100).Select(h => (h.DocId, h.Score)).ToArray();
+    }
+
+    [Theory]
+    [InlineData(FieldsMode.Flat)]
+    [InlineData(FieldsMode.Multifield)]
+    public void Update_AddReplaceDelete_Bm25ScoresEqualAFreshBuildOfTheFinalDocuments(FieldsMode mode)
+    {
+        var index = BuildSample(mode: mode);
+        var scratch = Path.Combine(_root, "scratch");
+        IndexBuilder.Build(FinalDocuments(), scratch, new IndexOptions(FieldsMode: mode));
+
+        var result = IndexUpdater.Update(index, [.. Added, Replacement], [DeletedId], new IndexUpdateOptions());
+
+        Assert.Equal((3L, 1L, 1L), (result.Added, result.Replaced, result.Deleted));
+        Assert.Empty(result.NotFound);
+        var fresh = IndexManifest.Read(scratch);
+        var updated = IndexManifest.Read(index);
+        Assert.Equal(fresh.DocumentCount, updated.DocumentCount);
+        Assert.Equal(SampleCorpus.DocumentCount + 3 - 1, updated.DocumentCount);
+        Assert.Equal(fresh.FieldStatistics, updated.FieldStatistics);
+        foreach (var query in Queries())
+        {
+            Assert.Equal(Ranking(scratch, query), Ranking(index, query));
+        }
+        // The changes are really there: the replacement's new words find it, the deleted document's do not.
+        Assert.Equal("sci-02", Ranking(index, "chlorophyll sugar oxygen revised")[0].Id);
+        Assert.DoesNotContain(Ranking(index, "Rayleigh scatter"), h => h.Id == DeletedId);
+    }
+
+    [Fact]
+    public void Update_Manifest_CountsGenerationsAndHistory()
+    {
+        var index = BuildSample();
+        var built = IndexManifest.Read(index);
+
+        IndexUpdater.AddOrReplace(index, [.. Added, Replacement], new IndexUpdateOptions(Source: "more.jsonl"));
+        var second = IndexUpdater.Delete(index, [DeletedId, "no-such-doc", DeletedId], new IndexUpdateOptions());
+
+        var manifest = IndexManifest.Read(index);
+        Assert.Equal(2, manifest.Generation);
+        Assert.Equal(43, manifest.DocumentCount);
+        Assert.Equal((built.CorpusFingerprint, built.Source, built.CreatedUtc), (manifest.CorpusFingerprint, manifest.Source, manifest.CreatedUtc));
+        Assert.Equal(
+            [(0L, "build", 41L, 0L, 0L, 0L, 41L), (1L, "update", 3L, 1L, 0L, 0L, 44L), (2L, "delete", 0L, 0L, 1L, 1L, 43L)],
+            manifest.History!.Select(h => (h.Generation, h.Kind, h.Added, h.Replaced, h.Deleted, h.NotFound, h.DocumentCount)));
+        Assert.Equal("more.jsonl", manifest.History![1].Source);
+        Assert.Equal(["no-such-doc"], second.NotFound);
+        Assert.Equal(0, second.Added + second.Replaced);
+    }
+
+    [Fact]
+    public void Delete_OnlyUnknownIds_ReportsThemAndChangesNoDocument()
+    {
+        var index = BuildSample();
+        var before = Ranking(index, "why is the sky blue");
+
+        var result = IndexUpdater.Delete(index, ["x1", "x2"], new IndexUpdateOptions());
+
+        Assert.Equal(0, result.Deleted);
+        Assert.Equal(["x1", "x2"], result.NotFound);
+        Assert.Equal(SampleCorpus.DocumentCount, result.Manifest.DocumentCount);
+        Assert.Equal(before, Ranking(index, "why is the sky blue"));
+    }
+
+    [Fact]
+    public void Update_OtherFieldsModeOrBm25_RefusedNamingEachDifference_IndexUntouched()
+    {
+        var index = BuildSample();
+        var manifestBefore = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
+
+        var e = Assert.Throws<InvalidInputException>(() => IndexUpdater.AddOrReplace(index, Added,
+            new IndexUpdateOptions(FieldsMode: FieldsMode.Multifield, K1: 1.2f, Analyzer: "standard")));
+
+        Assert.Equal($"Cannot update index '{index}' with other settings than it was built with: analyzer 'standard' vs 'lucene-english-porter-48', "
+            + "fields multifield vs flat, k1 1.2 vs 0.9 (asked for vs recorded). An update always uses the recorded settings: drop those options, "
+            + "or rebuild the index with them (`search-host index ... --overwrite`).", e.Message);
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
+        Assert.Equal(["idx"], Directory.GetFileSystemEntries(_root).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Update_DuplicateIdOrAddedAndDeleted_RefusedAndIndexUntouched()
+    {
+        var index = BuildSample();
+
+        var duplicate = Assert.Throws<InvalidInputException>(() => IndexUpdater.AddOrReplace(index, [Added[0], Added[1], Added[0]], new IndexUpdateOptions()));
+        var both = Assert.Throws<InvalidInputException>(() => IndexUpdater.Update(index, [Added[0]], ["new-1"], new IndexUpdateOptions()));
+
+        Assert.Equal("Expected unique document ids in an update, found 'new-1' as document 1 and document 3 of in-memory documents. Remove or rename one of them.", duplicate.Message);
+        Assert.Equal("Id 'new-1' is both added (document 1 of in-memory documents) and deleted in one update. Do one or the other.", both.Message);
+        var manifest = IndexManifest.Read(index);
+        Assert.Equal((0L, 41L), (manifest.Generation, manifest.DocumentCount));
+        Assert.Equal(["idx"], Directory.GetFileSystemEntries(_root).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Update_FailingDocumentSource_LeavesTheLastCommitAndNoTemporaryFolder()
+    {
+        var index = BuildSample();
+        static IEnumerable<CorpusDocument> Failing()
+        {
+            yield return Added[0];
+            throw new IOException("disk read failed");
+        }
+
+        Assert.Throws<IOException>(() => IndexUpdater.AddOrReplace(index, Failing(), new IndexUpdateOptions()));
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => IndexUpdater.AddOrReplace(index, Added, new IndexUpdateOptions(), ct: cts.Token));
+
+        using var searcher = Bm25Searcher.Open(index);
+        Assert.Equal(SampleCorpus.DocumentCount, searcher.DocumentCount);
+        Assert.Null(searcher.GetDocument("new-1"));
+        Assert.Equal(["idx"], Directory.GetFileSystemEntries(_root).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void OpenSearcher_WithoutAutomaticReopen_SeesTheUpdateAfterRefresh()
+    {
+        var index = BuildSample();
+        using var searcher = Bm25Searcher.Open(index, reopenWhenRebuilt: false);
+        Assert.Equal("Why the sky is blue", searcher.GetDocument(DeletedId)!.Title);
+
+        IndexUpdater.Update(index, [.. Added, Replacement], [DeletedId], new IndexUpdateOptions());
+
+        // Until refreshed, the searcher keeps reading the commit it opened.
+        Assert.Equal(SampleCorpus.DocumentCount, searcher.DocumentCount);
+        Assert.NotNull(searcher.GetDocument(DeletedId));
+        Assert.True(searcher.Refresh());
+        Assert.False(searcher.Refresh());
+        Assert.Equal(SampleCorpus.DocumentCount + 2, searcher.DocumentCount);
+        Assert.Null(searcher.GetDocument(DeletedId));
+        Assert.Equal(Replacement, searcher.GetDocument("sci-02"));
+        Assert.Equal(Added[2], searcher.GetDocument("new-3"));
+    }
+
+    [Fact]
+    public void Update_NotAnIndex_Refused()
+    {
+        var folder = Path.Combine(_root, "nothing");
+        var e = Assert.Throws<InvalidInputException>(() => IndexUpdater.AddOrReplace(folder, Added, new IndexUpdateOptions()));
+        Assert.Contains("is not a SearchRerank index", e.Message);
+        Assert.False(Directory.Exists(folder));
+    }
+}
