@@ -218,10 +218,11 @@ internal static class TrainCommand
         try
         {
             var config = Rerank.Lucene.Modeling.BertModelFolder.ReadConfig(baseFolder);
-            if (maxLength < 4 || maxLength > config.MaxPositionEmbeddings)
-                throw new InvalidInputException($"--max-length {maxLength} is out of range for the base model '{baseName}': expected 4 to {config.MaxPositionEmbeddings} (its max_position_embeddings). Lower --max-length.");
-            var vocab = Path.Combine(baseFolder, Rerank.Lucene.Modeling.BertModelFolder.VocabFile);
-            var encoder = new BertPairBatchEncoder(new BertPairEncoder(vocab, new BertEncoderOptions { MaxPositions = config.MaxPositionEmbeddings }));
+            var architecture = Rerank.Lucene.Modeling.ModelArchitectures.For(config);
+            var positions = architecture.UsablePositions(config);
+            if (maxLength < 4 || maxLength > positions)
+                throw new InvalidInputException($"--max-length {maxLength} is out of range for the base model '{baseName}': expected 4 to {positions} (the positions it reads). Lower --max-length.");
+            var encoder = new PairBatchEncoder(architecture.ReadTokenizer(baseFolder, config).Tokenizer);
 
             var options = new TrainingOptions
             {
@@ -256,7 +257,7 @@ internal static class TrainCommand
                 Evaluate: dev is null ? null : (scorer, token) => dev.Ndcg10(scorer, token),
                 Progress: TrainingProgressDisplay.Create(parse.InvocationConfiguration.Error),
                 ModelCard: card);
-            var trainer = new CrossEncoderTrainer(options, d => BertCrossEncoderAdapter.Load(baseFolder, d, seed), encoder)
+            var trainer = new CrossEncoderTrainer(options, d => SequenceClassifierAdapter.Load(baseFolder, d, seed, maxLength), encoder)
             {
                 Resume = parse.GetValue(Resume),
             };
@@ -286,7 +287,8 @@ internal static class TrainCommand
     /// </summary>
     private static DevPipeline StartingPipeline(DevEvaluator dev, string baseFolder, string baseName, ParseResult parse, ILogger log, CancellationToken ct)
     {
-        var hasHead = Rerank.Lucene.Modeling.BertModelFolder.ReadWeights(baseFolder).Weights.ContainsKey("classifier.weight");
+        var headKeys = Rerank.Lucene.Modeling.ModelArchitectures.For(Rerank.Lucene.Modeling.BertModelFolder.ReadConfig(baseFolder)).HeadKeys;
+        var hasHead = Rerank.Lucene.Modeling.BertModelFolder.ReadWeights(baseFolder).Weights.Keys.Any(headKeys.Contains);
         if (!hasHead) return new DevPipeline($"BM25 top {parse.GetValue(DevCandidates)} (the base has no ranking head)", dev.Bm25!, "bm25", null);
         using var model = CrossEncoder.Load(baseFolder, new CrossEncoderOptions { Device = parse.GetValue(Device)!, MaxLength = parse.GetValue(MaxLength) });
         var start = StartComparison.Best(dev, new CrossEncoderScorer(model), $"the starting model ({baseName})", ct);

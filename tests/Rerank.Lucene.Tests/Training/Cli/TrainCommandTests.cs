@@ -119,6 +119,47 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
     }
 
     [Fact]
+    public void Train_TinyRunOnSample_TokenizerConfigStatesTheTrainedLength()
+    {
+        // sentence-transformers' CrossEncoder truncates to model_max_length: it must be the length this library scores at.
+        Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
+        using var tokenizerConfig = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(run.Output, "tokenizer_config.json")));
+        Assert.Equal(48, tokenizerConfig.RootElement.GetProperty("model_max_length").GetInt32());
+        using var encoder = CrossEncoder.Load(run.Output, new CrossEncoderOptions { Device = "cpu" });
+        Assert.Equal(48, encoder.MaxLength);
+
+        // Without searchrerank.json (as Python sees the folder) the length is the same.
+        var copy = run.Temp.Combine("no-settings");
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(run.Output).Where(f => Path.GetFileName(f) != RerankerSettings.FileName))
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        using var bare = CrossEncoder.Load(copy, new CrossEncoderOptions { Device = "cpu" });
+        Assert.Equal(48, bare.MaxLength);
+    }
+
+    [Fact]
+    public async Task Train_MsMarcoLayoutBase_TrainsAndSavesItsTokenizer()
+    {
+        // model.safetensors with the int64 bert.embeddings.position_ids buffer, as cross-encoder/ms-marco-MiniLM-L6-v2 ships it.
+        var msmarco = Path.Combine(TestPaths.RepoRoot, "tests", "fixtures", "hf-models", "bert-msmarco");
+        var output = run.Temp.Combine("from-msmarco");
+        string[] args =
+        [
+            "--index", run.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--output", output,
+            "--base", msmarco, "--max-steps", "1", "--batch-size", "2", "--max-length", "40", "--dev-fraction", "0.3",
+            "--range-min", "0", "--dev-candidates", "10", "--seed", "7", "--device", "cpu", "--keep-trained",
+        ];
+
+        var result = await CliInvocation.RerankTrain(args);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(msmarco, "vocab.txt")), File.ReadAllBytes(Path.Combine(output, "vocab.txt")));
+        using var tokenizerConfig = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "tokenizer_config.json")));
+        Assert.Equal(40, tokenizerConfig.RootElement.GetProperty("model_max_length").GetInt32());
+        Assert.True(tokenizerConfig.RootElement.GetProperty("do_lower_case").GetBoolean());
+    }
+
+    [Fact]
     public void Train_TinyRunOnSample_RemovesCheckpointsAfterSuccess()
     {
         Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
