@@ -137,26 +137,35 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.Equal(48, bare.MaxLength);
     }
 
-    [Fact]
-    public async Task Train_MsMarcoLayoutBase_TrainsAndSavesItsTokenizer()
+    [Theory]
+    [InlineData("bert-msmarco", "bert", "vocab.txt")] // model.safetensors with the int64 bert.embeddings.position_ids buffer (ms-marco-MiniLM-L6-v2's layout)
+    [InlineData("xlmr-bge", "xlm-roberta", "tokenizer.json")] // XLM-RoBERTa, the bge-reranker layout
+    [InlineData("electra-msmarco", "electra", "vocab.txt")] // ELECTRA, pytorch_model.bin
+    public async Task Train_HubLayoutBase_TrainsAndSavesInItsOwnLayout(string fixture, string modelType, string tokenizerFile)
     {
-        // model.safetensors with the int64 bert.embeddings.position_ids buffer, as cross-encoder/ms-marco-MiniLM-L6-v2 ships it.
-        var msmarco = Path.Combine(TestPaths.RepoRoot, "tests", "fixtures", "hf-models", "bert-msmarco");
-        var output = run.Temp.Combine("from-msmarco");
+        var source = Path.Combine(TestPaths.RepoRoot, "tests", "fixtures", "hf-models", fixture);
+        var output = run.Temp.Combine("from-" + fixture);
         string[] args =
         [
             "--index", run.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--output", output,
-            "--base", msmarco, "--max-steps", "1", "--batch-size", "2", "--max-length", "40", "--dev-fraction", "0.3",
+            "--base", source, "--max-steps", "1", "--batch-size", "2", "--max-length", "40", "--dev-fraction", "0.3",
             "--range-min", "0", "--dev-candidates", "10", "--seed", "7", "--device", "cpu", "--keep-trained",
         ];
 
         var result = await CliInvocation.RerankTrain(args);
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal(File.ReadAllBytes(Path.Combine(msmarco, "vocab.txt")), File.ReadAllBytes(Path.Combine(output, "vocab.txt")));
+        using var config = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "config.json")));
+        Assert.Equal(modelType, config.RootElement.GetProperty("model_type").GetString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(source, tokenizerFile)), File.ReadAllBytes(Path.Combine(output, tokenizerFile)));
         using var tokenizerConfig = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "tokenizer_config.json")));
         Assert.Equal(40, tokenizerConfig.RootElement.GetProperty("model_max_length").GetInt32());
-        Assert.True(tokenizerConfig.RootElement.GetProperty("do_lower_case").GetBoolean());
+        using var trained = CrossEncoder.Load(output, new CrossEncoderOptions { Device = "cpu" });
+        using var original = CrossEncoder.Load(source, new CrossEncoderOptions { Device = "cpu", MaxLength = 40 });
+        Assert.Equal(40, trained.MaxLength);
+        var pair = ("who made books cheap?", "The printing press made books cheap.");
+        Assert.Equal(original.Encode(pair.Item1, pair.Item2).InputIds, trained.Encode(pair.Item1, pair.Item2).InputIds);
+        Assert.NotEqual(original.Predict([pair])[0], trained.Predict([pair])[0]); // one update moved the weights
     }
 
     [Fact]
