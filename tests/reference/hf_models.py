@@ -505,6 +505,173 @@ def write_electra(out, name, seed, model_max_length=72):
     torch.save(w, os.path.join(folder, "ref", "weights.pt"))
 
 
+# ----------------------------------------------------------------------------- ModernBERT
+def byte_to_unicode():
+    """GPT-2's reversible byte -> printable character map (used by byte-level BPE)."""
+    keep = list(range(ord("!"), ord("~") + 1)) + list(range(ord("\u00a1"), ord("\u00ac") + 1)) + list(range(ord("\u00ae"), ord("\u00ff") + 1))
+    chars, n = keep[:], 0
+    for b in range(256):
+        if b not in keep:
+            keep.append(b)
+            chars.append(256 + n)
+            n += 1
+    return {b: chr(c) for b, c in zip(keep, chars)}
+
+
+def learn_bpe(texts, merges_wanted):
+    """A byte-level BPE vocabulary learnt greedily from the texts (words split at spaces, a space kept in front as GPT-2
+    does); only the merges need to be consistent, the ids are then computed by Hugging Face's tokenizers."""
+    table = byte_to_unicode()
+    words = Counter()
+    for t in texts:
+        for i, w in enumerate(t.split(" ")):
+            if w:
+                words[tuple(table[b] for b in ((" " if i else "") + w).encode("utf-8"))] += 1
+    vocab = [table[b] for b in range(256)]
+    merges = []
+    for _ in range(merges_wanted):
+        pairs_count = Counter()
+        for w, c in words.items():
+            for a, b in zip(w, w[1:]):
+                pairs_count[(a, b)] += c
+        if not pairs_count:
+            break
+        (a, b), _ = max(pairs_count.items(), key=lambda kv: (kv[1], kv[0]))
+        merges.append(a + " " + b)
+        vocab.append(a + b)
+        new_words = Counter()
+        for w, c in words.items():
+            out, i = [], 0
+            while i < len(w):
+                if i + 1 < len(w) and w[i] == a and w[i + 1] == b:
+                    out.append(a + b)
+                    i += 2
+                else:
+                    out.append(w[i])
+                    i += 1
+            new_words[tuple(out)] += c
+        words = new_words
+    return vocab, merges
+
+
+def modernbert_tokenizer_json(vocab, merges):
+    """What ModernBERT's tokenizer.json holds: byte-level BPE (GPT-NeoX/OLMo style) and the [CLS] A [SEP] B [SEP] template."""
+    specials = ["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"]
+    ids = {t: i for i, t in enumerate(vocab)}
+    for t in specials:
+        ids[t] = len(ids)
+    tok = lambda t, ty=0: {"SpecialToken": {"id": t, "type_id": ty}}
+    seq = lambda s, ty=0: {"Sequence": {"id": s, "type_id": ty}}
+    return {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": ids[t], "content": t, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False, "special": True} for t in specials],
+        "normalizer": {"type": "NFC"},
+        "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+        "post_processor": {"type": "TemplateProcessing",
+                           "single": [tok("[CLS]"), seq("A"), tok("[SEP]")],
+                           "pair": [tok("[CLS]"), seq("A"), tok("[SEP]"), seq("B", 1), tok("[SEP]", 1)],
+                           "special_tokens": {t: {"id": t, "ids": [ids[t]], "tokens": [t]} for t in ("[CLS]", "[SEP]")}},
+        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None, "end_of_word_suffix": None,
+                  "fuse_unk": False, "byte_fallback": False, "ignore_merges": False, "vocab": ids, "merges": merges},
+    }, ids
+
+
+def modernbert_weights(cfg, seed):
+    g = torch.Generator().manual_seed(seed)
+    H, I, L = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+    r = lambda *shape, scale=0.2: torch.randn(*shape, generator=g) * scale
+    w = OrderedDict()
+    w["model.embeddings.tok_embeddings.weight"] = r(cfg["vocab_size"], H, scale=0.5)
+    w["model.embeddings.norm.weight"] = 1 + r(H, scale=0.1)
+    for i in range(L):
+        p = f"model.layers.{i}."
+        if i > 0:
+            w[p + "attn_norm.weight"] = 1 + r(H, scale=0.1)
+        w[p + "attn.Wqkv.weight"] = r(3 * H, H)
+        w[p + "attn.Wo.weight"] = r(H, H)
+        w[p + "mlp_norm.weight"] = 1 + r(H, scale=0.1)
+        w[p + "mlp.Wi.weight"] = r(2 * I, H)
+        w[p + "mlp.Wo.weight"] = r(H, I)
+    w["model.final_norm.weight"] = 1 + r(H, scale=0.1)
+    w["head.dense.weight"] = r(H, H)
+    w["head.norm.weight"] = 1 + r(H, scale=0.1)
+    w["classifier.weight"] = r(cfg["num_labels"], H, scale=0.5)
+    w["classifier.bias"] = r(cfg["num_labels"], scale=0.1)
+    return w
+
+
+def modernbert_logits(w, cfg, ids, types):
+    """ModernBertForSequenceClassification (Warner et al. 2024; transformers' modeling_modernbert): pre-norm layers
+    without biases, rotary positions (global_rope_theta on every global_attn_every_n_layers-th layer, local_rope_theta
+    and a sliding window of local_attention/2 either side on the others), GeGLU MLP, final norm, then the prediction
+    head (dense, GELU, norm) on the mean (or [CLS]) state and the classifier."""
+    w = {k: v.double() for k, v in w.items()}
+    H, heads, eps = cfg["hidden_size"], cfg["num_attention_heads"], cfg["norm_eps"]
+    d = H // heads
+    ln = lambda x, key: layer_norm(x, w[key], torch.zeros_like(w[key]), eps)
+    n = len(ids)
+    h = ln(w["model.embeddings.tok_embeddings.weight"][torch.tensor(ids)], "model.embeddings.norm.weight")
+    pos = torch.arange(n, dtype=torch.float64)
+    distance = (pos[:, None] - pos[None, :]).abs()
+    for i in range(cfg["num_hidden_layers"]):
+        p = f"model.layers.{i}."
+        is_global = i % cfg["global_attn_every_n_layers"] == 0
+        theta = cfg["global_rope_theta"] if is_global else cfg["local_rope_theta"]
+        inv = 1.0 / (theta ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
+        freqs = pos[:, None] * inv[None, :]
+        emb = torch.cat([freqs, freqs], -1)
+        cos, sin = emb.cos(), emb.sin()
+        rot = lambda x: torch.cat([-x[..., d // 2:], x[..., : d // 2]], -1)
+        x = h if i == 0 else ln(h, p + "attn_norm.weight")
+        qkv = (x @ w[p + "attn.Wqkv.weight"].T).view(n, 3, heads, d)
+        q, k, v = qkv[:, 0].transpose(0, 1), qkv[:, 1].transpose(0, 1), qkv[:, 2].transpose(0, 1)
+        q, k = q * cos + rot(q) * sin, k * cos + rot(k) * sin
+        scores = q @ k.transpose(-1, -2) / math.sqrt(d)
+        if not is_global:
+            scores = scores.masked_fill(distance > cfg["local_attention"] // 2, float("-inf"))
+        ctx = (scores.softmax(-1) @ v).transpose(0, 1).reshape(n, H)
+        h = h + ctx @ w[p + "attn.Wo.weight"].T
+        x = ln(h, p + "mlp_norm.weight") @ w[p + "mlp.Wi.weight"].T
+        inp, gate = x.chunk(2, -1)
+        h = h + (gelu(inp) * gate) @ w[p + "mlp.Wo.weight"].T
+    h = ln(h, "model.final_norm.weight")
+    pooled = h.mean(0) if cfg["classifier_pooling"] == "mean" else h[0]
+    x = ln(gelu(pooled @ w["head.dense.weight"].T), "head.norm.weight")
+    return (x @ w["classifier.weight"].T + w["classifier.bias"]).tolist()
+
+
+def write_modernbert(out, name, seed, model_max_length=88):
+    folder = os.path.join(out, name)
+    os.makedirs(os.path.join(folder, "ref"), exist_ok=True)
+    corpus, queries = sample_texts()
+    vocab, merges = learn_bpe([d["title"] + " " + d["text"] for d in corpus] + queries, 500)
+    tj, ids = modernbert_tokenizer_json(vocab, merges)
+    cfg = {
+        "architectures": ["ModernBertForSequenceClassification"], "model_type": "modernbert", "vocab_size": len(ids),
+        "hidden_size": 32, "intermediate_size": 48, "num_hidden_layers": 4, "num_attention_heads": 4,
+        "hidden_activation": "gelu", "max_position_embeddings": 8192, "initializer_range": 0.02, "initializer_cutoff_factor": 2.0,
+        "norm_eps": 1e-05, "norm_bias": False, "pad_token_id": ids["[PAD]"], "eos_token_id": ids["[SEP]"], "bos_token_id": ids["[CLS]"],
+        "cls_token_id": ids["[CLS]"], "sep_token_id": ids["[SEP]"], "global_rope_theta": 160000.0, "attention_bias": False,
+        "attention_dropout": 0.0, "global_attn_every_n_layers": 3, "local_attention": 8, "local_rope_theta": 10000.0,
+        "embedding_dropout": 0.0, "mlp_bias": False, "mlp_dropout": 0.0, "decoder_bias": True, "classifier_pooling": "mean",
+        "classifier_dropout": 0.0, "classifier_bias": False, "classifier_activation": "gelu", "deterministic_flash_attn": False,
+        "sparse_prediction": False, "sparse_pred_ignore_index": -100, "reference_compile": None, "num_labels": 1,
+        "id2label": {"0": "LABEL_0"}, "label2id": {"LABEL_0": 0},
+    }
+    dump(os.path.join(folder, "config.json"), cfg)
+    w = modernbert_weights(cfg, seed)
+    write_safetensors(os.path.join(folder, "model.safetensors"), w)
+    dump(os.path.join(folder, "tokenizer.json"), tj)
+    dump(os.path.join(folder, "tokenizer_config.json"), {
+        "clean_up_tokenization_spaces": True, "cls_token": "[CLS]", "mask_token": "[MASK]", "model_input_names": ["input_ids", "attention_mask"],
+        "model_max_length": model_max_length, "pad_token": "[PAD]", "sep_token": "[SEP]", "tokenizer_class": "PreTrainedTokenizerFast", "unk_token": "[UNK]"})
+    dump(os.path.join(folder, "special_tokens_map.json"), {"cls_token": "[CLS]", "mask_token": "[MASK]", "pad_token": "[PAD]", "sep_token": "[SEP]", "unk_token": "[UNK]"})
+    dump(os.path.join(folder, "ref", "tokenizer.json"), tj)
+    dump(os.path.join(folder, "ref", "settings.json"), {"max_length": model_max_length})
+    torch.save(w, os.path.join(folder, "ref", "weights.pt"))
+
+
 def write(out):
     os.makedirs(out, exist_ok=True)
     dump(os.path.join(out, "pairs.json"), pairs())
@@ -514,6 +681,7 @@ def write(out):
     write_bert(out, "bert-nli-bin", True, None, True, 104, "bin-sharded", labels=["contradiction", "entailment", "neutral"])
     write_xlmr(out, "xlmr-bge", 201)
     write_electra(out, "electra-msmarco", 301)
+    write_modernbert(out, "modernbert-gte", 401)
     deberta = os.path.join(out, "deberta-v2")
     os.makedirs(deberta, exist_ok=True)
     dump(os.path.join(deberta, "config.json"), {
@@ -535,7 +703,7 @@ def score(out):
         assert len(tokenized["pairs"]) == len(all_pairs)
         rows = []
         for (q, d), enc in zip(all_pairs, tokenized["pairs"]):
-            forward = {"xlm-roberta": roberta_logits, "electra": electra_logits}.get(cfg["model_type"], bert_logits)
+            forward = {"xlm-roberta": roberta_logits, "electra": electra_logits, "modernbert": modernbert_logits}.get(cfg["model_type"], bert_logits)
             logits = forward(w, cfg, enc["input_ids"], enc["token_type_ids"])
             rows.append({"input_ids": enc["input_ids"], "token_type_ids": enc["token_type_ids"], "logits": logits})
         dump(os.path.join(out, name, "expected.json"), {

@@ -45,7 +45,7 @@ internal interface IModelArchitecture
 internal static class ModelArchitectures
 {
     /// <summary>Every supported architecture.</summary>
-    public static IReadOnlyList<IModelArchitecture> All { get; } = [new BertArchitecture(), new XlmRobertaArchitecture(), new Electra.ElectraArchitecture()];
+    public static IReadOnlyList<IModelArchitecture> All { get; } = [new BertArchitecture(), new XlmRobertaArchitecture(), new Electra.ElectraArchitecture(), new ModernBert.ModernBertArchitecture()];
 
     /// <summary>Supported <c>model_type</c> values with the Hugging Face class each loads as.</summary>
     public static IReadOnlyList<(string ModelType, string ClassName)> Supported { get; } = All.Select(a => (a.ModelType, a.ClassName)).ToList();

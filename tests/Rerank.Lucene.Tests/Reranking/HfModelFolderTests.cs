@@ -33,6 +33,7 @@ public sealed class HfModelFolderTests
     [InlineData("bert-tokjson-sharded")] // tokenizer.json without vocab.txt; sharded safetensors; LayerNorm.gamma/beta
     [InlineData("bert-nli-bin")] // sharded pytorch_model.bin; three labels
     [InlineData("electra-msmarco")] // ELECTRA: embedding_size 16 projected to 32, GELU head; pytorch_model.bin with its int64 position_ids
+    [InlineData("modernbert-gte")] // ModernBERT: byte-level BPE tokenizer.json, rotary positions, local/global attention, GeGLU, mean pooling
     [InlineData("xlmr-bge")] // XLM-RoBERTa: SentencePiece Unigram tokenizer.json, positions from pad + 1, RoBERTa head; int64 position_ids buffer
     public void Folder_loads_and_scores_as_the_reference_at_its_default_length(string name)
     {
@@ -97,7 +98,7 @@ public sealed class HfModelFolderTests
     {
         var e = Assert.Throws<InvalidInputException>(() => BertModelFolder.ReadConfig(Fixture("deberta-v2")));
         Assert.Equal(
-            $"Model config '{Path.Combine(Fixture("deberta-v2"), "config.json")}': architecture \"deberta-v2\" (DebertaV2ForSequenceClassification) is not supported; supported: bert (BertForSequenceClassification), xlm-roberta (XLMRobertaForSequenceClassification), electra (ElectraForSequenceClassification).",
+            $"Model config '{Path.Combine(Fixture("deberta-v2"), "config.json")}': architecture \"deberta-v2\" (DebertaV2ForSequenceClassification) is not supported; supported: bert (BertForSequenceClassification), xlm-roberta (XLMRobertaForSequenceClassification), electra (ElectraForSequenceClassification), modernbert (ModernBertForSequenceClassification).",
             e.Message);
     }
 

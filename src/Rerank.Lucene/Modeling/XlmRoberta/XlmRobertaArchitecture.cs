@@ -39,12 +39,7 @@ internal sealed class XlmRobertaArchitecture : IModelArchitecture
     {
         var configPath = Path.Combine(folder, BertTokenizerFolder.TokenizerConfigFile);
         var tokenizerConfig = BertTokenizerFolder.ReadObject(configPath) ?? new JsonObject();
-        var pad = tokenizerConfig["pad_token"] switch
-        {
-            JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-            JsonObject o when o["content"] is JsonValue c => c.GetValue<string>(),
-            _ => "<pad>",
-        };
+        var pad = PadToken(tokenizerConfig, "<pad>");
         var tokenizer = UnigramPairEncoder.Load(Path.Combine(folder, BertTokenizerFolder.TokenizerJsonFile), pad, UsablePositions(config));
         if (tokenizer.PadId != config.PadTokenId)
             throw new InvalidInputException(
@@ -54,9 +49,17 @@ internal sealed class XlmRobertaArchitecture : IModelArchitecture
     }
 
     /// <inheritdoc/>
-    public void Write(string staging, ISequenceClassifier model, IPairTokenizer tokenizer, string sourceFolder, int modelMaxLength, bool float16)
+    public void Write(string staging, ISequenceClassifier model, IPairTokenizer tokenizer, string sourceFolder, int modelMaxLength, bool float16) =>
+        WriteWithTokenizerFiles(staging, model, ClassName, ModelType, sourceFolder, modelMaxLength, float16);
+
+    /// <summary>
+    /// Writes config.json and model.safetensors, copies the tokenizer files of <paramref name="sourceFolder"/> unchanged
+    /// and its tokenizer_config.json with <c>model_max_length</c> set: the layout of architectures whose tokenizer lives
+    /// in tokenizer.json.
+    /// </summary>
+    internal static void WriteWithTokenizerFiles(string staging, ISequenceClassifier model, string className, string modelType, string sourceFolder, int modelMaxLength, bool float16)
     {
-        var config = model.Config with { Architectures = [ClassName], ModelType = ModelType };
+        var config = model.Config with { Architectures = [className], ModelType = modelType };
         config.Save(Path.Combine(staging, BertModelFolder.ConfigFile));
         SafeTensors.Write(Path.Combine(staging, BertModelFolder.SafetensorsFile), model.ExportWeights(), float16 ? SafeTensorsDType.F16 : SafeTensorsDType.F32);
         foreach (var file in TokenizerFiles)
@@ -69,4 +72,12 @@ internal sealed class XlmRobertaArchitecture : IModelArchitecture
         tokenizerConfig["model_max_length"] = modelMaxLength;
         File.WriteAllText(Path.Combine(staging, BertTokenizerFolder.TokenizerConfigFile), tokenizerConfig.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
+
+    /// <summary>The pad token named by tokenizer_config.json (a string or an AddedToken object), else <paramref name="fallback"/>.</summary>
+    internal static string PadToken(JsonObject tokenizerConfig, string fallback) => tokenizerConfig["pad_token"] switch
+    {
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        JsonObject o when o["content"] is JsonValue c => c.GetValue<string>(),
+        _ => fallback,
+    };
 }

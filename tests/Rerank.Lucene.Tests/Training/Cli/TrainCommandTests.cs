@@ -141,6 +141,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
     [InlineData("bert-msmarco", "bert", "vocab.txt")] // model.safetensors with the int64 bert.embeddings.position_ids buffer (ms-marco-MiniLM-L6-v2's layout)
     [InlineData("xlmr-bge", "xlm-roberta", "tokenizer.json")] // XLM-RoBERTa, the bge-reranker layout
     [InlineData("electra-msmarco", "electra", "vocab.txt")] // ELECTRA, pytorch_model.bin
+    [InlineData("modernbert-gte", "modernbert", "tokenizer.json")] // ModernBERT, byte-level BPE
     public async Task Train_HubLayoutBase_TrainsAndSavesInItsOwnLayout(string fixture, string modelType, string tokenizerFile)
     {
         var source = Path.Combine(TestPaths.RepoRoot, "tests", "fixtures", "hf-models", fixture);
