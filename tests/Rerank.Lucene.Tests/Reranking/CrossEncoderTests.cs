@@ -111,7 +111,7 @@ public sealed class CrossEncoderTests
         var e = Assert.Throws<InvalidInputException>(() => CrossEncoder.Load(folder, new CrossEncoderOptions { MaxLength = 65, Device = "cpu" }));
 
         Assert.Equal(
-            $"Max length 65 is out of range for '{folder}': expected 4 to 64 (the model's max_position_embeddings). Lower --max-length.",
+            $"Max length 65 is out of range for '{folder}': expected 4 to 64 (the positions the model reads). Lower --max-length.",
             e.Message);
     }
 

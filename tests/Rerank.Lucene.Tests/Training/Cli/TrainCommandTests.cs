@@ -478,7 +478,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         var result = await CliInvocation.RerankTrain(run.Args(output, maxLength: 65));
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal($"error: --max-length 65 is out of range for the base model '{run.Base}': expected 4 to 64 (its max_position_embeddings). Lower --max-length.\n", result.Error);
+        Assert.Equal($"error: --max-length 65 is out of range for the base model '{run.Base}': expected 4 to 64 (the positions it reads). Lower --max-length.\n", result.Error);
         Assert.False(Directory.Exists(output));
     }
 
