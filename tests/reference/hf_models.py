@@ -10,7 +10,7 @@ Run with Debian's PyTorch (apt-get install python3-torch python3-numpy python3-s
 the repository root, in two steps around the tokenizer reference:
 
     /usr/bin/python3 tests/reference/hf_models.py write  tests/fixtures/hf-models
-    (cd SCRATCH && npm install tokenizers@0.23.2) && NODE_PATH=SCRATCH/node_modules \\
+    (cd SCRATCH && npm install tokenizers@0.23.2 @huggingface/transformers) && NODE_PATH=SCRATCH/node_modules \\
         node tests/reference/tokenize.mjs tests/fixtures/hf-models
     /usr/bin/python3 tests/reference/hf_models.py score  tests/fixtures/hf-models
 
@@ -709,7 +709,7 @@ def score(out):
         dump(os.path.join(out, name, "expected.json"), {
             "reference": "tests/reference/hf_models.py (PyTorch " + torch.__version__ + " forward, float64) on ids from Hugging Face tokenizers "
                          + tokenized["tokenizers"] + " (tests/reference/tokenize.mjs)",
-            "max_length": tokenized["max_length"], "pairs": rows})
+            "cross_checks": tokenized.get("cross_checks", {}), "max_length": tokenized["max_length"], "pairs": rows})
         os.remove(os.path.join(ref, "weights.pt"))
         os.remove(os.path.join(ref, "ids.json"))
         os.remove(os.path.join(ref, "tokenizer.json"))
