@@ -75,7 +75,7 @@ def pairs():
         [long_doc, long_doc[::-1]],
         ["emoji 🙂 and symbols ± × ≥", "p≥0.05, 3×4=12, temperature ±2 °C 🙂"],
         ["", "an empty query"],
-        ["tabs\tand\nnewlines", "control\u0007chars and zero\u200bwidth spaces"],
+        ["tabs\tand\nnewlines", "control\u0007chars and zero\u200bwidth spaces,   three spaces, |||EMAIL_ADDRESS||| placeholder"],
     ]
     return result
 
@@ -564,7 +564,11 @@ def modernbert_tokenizer_json(vocab, merges):
     seq = lambda s, ty=0: {"Sequence": {"id": s, "type_id": ty}}
     return {
         "version": "1.0", "truncation": None, "padding": None,
-        "added_tokens": [{"id": ids[t], "content": t, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False, "special": True} for t in specials],
+        # As ModernBERT's: [MASK] absorbs the spaces before it; non-special added tokens (runs of spaces, placeholders)
+        # are matched in the normalized text.
+        "added_tokens": [{"id": ids[t], "content": t, "single_word": False, "lstrip": t == "[MASK]", "rstrip": False, "normalized": False, "special": True} for t in specials]
+                        + [{"id": len(ids) + k, "content": t, "single_word": False, "lstrip": False, "rstrip": False, "normalized": True, "special": False}
+                           for k, t in enumerate(["   ", "|||EMAIL_ADDRESS|||"])],
         "normalizer": {"type": "NFC"},
         "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
         "post_processor": {"type": "TemplateProcessing",
@@ -648,7 +652,7 @@ def write_modernbert(out, name, seed, model_max_length=88):
     vocab, merges = learn_bpe([d["title"] + " " + d["text"] for d in corpus] + queries, 500)
     tj, ids = modernbert_tokenizer_json(vocab, merges)
     cfg = {
-        "architectures": ["ModernBertForSequenceClassification"], "model_type": "modernbert", "vocab_size": len(ids),
+        "architectures": ["ModernBertForSequenceClassification"], "model_type": "modernbert", "vocab_size": len(ids) + 2,
         "hidden_size": 32, "intermediate_size": 48, "num_hidden_layers": 4, "num_attention_heads": 4,
         "hidden_activation": "gelu", "max_position_embeddings": 8192, "initializer_range": 0.02, "initializer_cutoff_factor": 2.0,
         "norm_eps": 1e-05, "norm_bias": False, "pad_token_id": ids["[PAD]"], "eos_token_id": ids["[SEP]"], "bos_token_id": ids["[CLS]"],

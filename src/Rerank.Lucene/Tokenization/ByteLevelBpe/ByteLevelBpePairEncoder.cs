@@ -9,7 +9,8 @@ namespace Rerank.Lucene.Tokenization.ByteLevelBpe;
 /// A byte-level BPE tokenizer (GPT-2 / GPT-NeoX style, as ModernBERT's <c>tokenizer.json</c> holds it), run as
 /// Hugging Face's Rust <c>tokenizers</c> runs it:
 /// <list type="number">
-/// <item>special added tokens written in the raw text are split off first (leftmost, then longest);</item>
+/// <item>added tokens are split off: special ones in the raw text, the others after normalization (leftmost, then
+/// longest; lstrip/rstrip absorb the whitespace beside them);</item>
 /// <item>the <c>NFC</c> normalizer when present;</item>
 /// <item><c>ByteLevel</c> pre-tokenization: GPT-2's split pattern, then every UTF-8 byte mapped to its printable
 /// stand-in character;</item>
@@ -27,20 +28,22 @@ public sealed class ByteLevelBpePairEncoder : IPairTokenizer
     private readonly Dictionary<(string, string), int> _ranks;
     private readonly bool _nfc;
     private readonly bool _addPrefixSpace;
-    private readonly (string Content, int Id)[] _specials;
+    private readonly AddedToken[] _raw;
+    private readonly AddedToken[] _normalized;
     private readonly int[] _prefix;
     private readonly int[] _middle;
     private readonly int[] _suffix;
     private readonly int[] _types;
 
     private ByteLevelBpePairEncoder(Dictionary<string, int> vocab, Dictionary<(string, string), int> ranks, bool nfc, bool addPrefixSpace,
-        (string, int)[] specials, int[] prefix, int[] middle, int[] suffix, int[] types, int padId, int maxPositions)
+        AddedToken[] raw, AddedToken[] normalized, int[] prefix, int[] middle, int[] suffix, int[] types, int padId, int maxPositions)
     {
         _vocab = vocab;
         _ranks = ranks;
         _nfc = nfc;
         _addPrefixSpace = addPrefixSpace;
-        _specials = specials;
+        _raw = raw;
+        _normalized = normalized;
         _prefix = prefix;
         _middle = middle;
         _suffix = suffix;
@@ -108,7 +111,7 @@ public sealed class ByteLevelBpePairEncoder : IPairTokenizer
         if (pre["use_regex"] is { } useRegex && useRegex.GetValueKind() == JsonValueKind.False) throw Bad("pre_tokenizer.use_regex false is not implemented");
         var addPrefixSpace = IsTrue(pre["add_prefix_space"]);
 
-        var specials = new List<(string, int)>();
+        var addedTokens = new List<AddedToken>();
         if (root["added_tokens"] is JsonArray added)
         {
             foreach (var node in added)
@@ -116,13 +119,15 @@ public sealed class ByteLevelBpePairEncoder : IPairTokenizer
                 if (node is not JsonObject token) throw Bad("added_tokens holds a non-object");
                 var content = Text(token["content"], "added token content");
                 var id = token["id"] is JsonValue iv && iv.TryGetValue<int>(out var tokenId) ? tokenId : throw Bad($"added token '{content}' has no id");
-                if (!IsTrue(token["special"]) || IsTrue(token["lstrip"]) || IsTrue(token["rstrip"]) || IsTrue(token["single_word"]))
-                    throw Bad($"added token '{content}' is not a plain special token (non-special added tokens and lstrip/rstrip/single_word are not implemented)");
-                specials.Add((content, id));
+                if (IsTrue(token["single_word"])) throw Bad($"added token '{content}' is single_word (not implemented)");
+                if (content.Length == 0) throw Bad("an added token is empty");
+                // Special tokens are never normalized; others follow their "normalized" flag (Hugging Face's default: true).
+                var normalized = !IsTrue(token["special"]) && token["normalized"]?.GetValueKind() != JsonValueKind.False;
+                addedTokens.Add(new AddedToken(content, id, IsTrue(token["lstrip"]), IsTrue(token["rstrip"]), normalized));
             }
         }
 
-        int Id(string token) => specials.FirstOrDefault(s => s.Item1 == token) is { Item1: not null } s ? s.Item2
+        int Id(string token) => addedTokens.FirstOrDefault(s => s.Content == token) is { } a ? a.Id
             : vocab.TryGetValue(token, out var id) ? id : throw Bad($"'{token}' is neither an added token nor in the vocabulary");
         if (root["post_processor"] is not JsonObject post || Text(post["type"], "post_processor.type") != "TemplateProcessing" || post["pair"] is not JsonArray pairTemplate)
             throw Bad("post_processor is not a TemplateProcessing with a pair template");
@@ -149,7 +154,8 @@ public sealed class ByteLevelBpePairEncoder : IPairTokenizer
         }
 
         if (part != 2) throw Bad("post_processor.pair does not hold $A and $B");
-        return new ByteLevelBpePairEncoder(vocab, ranks, nfc, addPrefixSpace, specials.ToArray(), parts[0].ToArray(), parts[1].ToArray(), parts[2].ToArray(),
+        return new ByteLevelBpePairEncoder(vocab, ranks, nfc, addPrefixSpace, addedTokens.Where(t => !t.Normalized).ToArray(),
+            addedTokens.Where(t => t.Normalized).ToArray(), parts[0].ToArray(), parts[1].ToArray(), parts[2].ToArray(),
             types.ToArray(), Id(padToken), maxPositions);
     }
 
@@ -221,36 +227,54 @@ public sealed class ByteLevelBpePairEncoder : IPairTokenizer
         return new EncodedBatch(encodings.Count, width, ids, types, mask);
     }
 
-    /// <summary>The ids of <paramref name="text"/> without the template's special tokens.</summary>
+    /// <summary>
+    /// The ids of <paramref name="text"/> without the template's special tokens. Added tokens are matched as Hugging
+    /// Face's added vocabulary matches them: those not normalized (the special ones) in the raw text, the others in
+    /// the normalized text of the pieces between; leftmost, then longest; lstrip/rstrip absorb the whitespace beside a match.
+    /// </summary>
     public List<int> Tokenize(string text)
     {
         var ids = new List<int>(text.Length / 3 + 4);
+        SplitOnAdded(text, _raw, ids, piece =>
+        {
+            var normalized = _nfc ? piece.Normalize(NormalizationForm.FormC) : piece;
+            SplitOnAdded(normalized, _normalized, ids, plain => TokenizePlain(plain, ids));
+        });
+        return ids;
+    }
+
+    private static void SplitOnAdded(string text, AddedToken[] tokens, List<int> ids, Action<string> between)
+    {
         var from = 0;
         while (true)
         {
-            var best = (At: -1, Length: 0, Id: 0);
-            foreach (var (content, id) in _specials)
+            AddedToken? best = null;
+            var bestAt = -1;
+            foreach (var token in tokens)
             {
-                var at = text.IndexOf(content, from, StringComparison.Ordinal);
-                if (at >= 0 && (best.At < 0 || at < best.At || (at == best.At && content.Length > best.Length))) best = (at, content.Length, id);
+                var at = text.IndexOf(token.Content, from, StringComparison.Ordinal);
+                if (at >= 0 && (bestAt < 0 || at < bestAt || (at == bestAt && token.Content.Length > best!.Content.Length))) (best, bestAt) = (token, at);
             }
 
-            if (best.At < 0)
+            if (best is null)
             {
-                TokenizePlain(text[from..], ids);
-                return ids;
+                if (from < text.Length) between(text[from..]);
+                return;
             }
 
-            TokenizePlain(text[from..best.At], ids);
+            var start = bestAt;
+            if (best.LeftStrip) while (start > from && char.IsWhiteSpace(text[start - 1])) start--;
+            var end = bestAt + best.Content.Length;
+            if (best.RightStrip) while (end < text.Length && char.IsWhiteSpace(text[end])) end++;
+            if (start > from) between(text[from..start]);
             ids.Add(best.Id);
-            from = best.At + best.Length;
+            from = end;
         }
     }
 
-    private void TokenizePlain(string piece, List<int> ids)
+    private void TokenizePlain(string text, List<int> ids)
     {
-        if (piece.Length == 0) return;
-        var text = _nfc ? piece.Normalize(NormalizationForm.FormC) : piece;
+        if (text.Length == 0) return;
         if (_addPrefixSpace && !text.StartsWith(' ')) text = " " + text;
         foreach (Match word in Gpt2Split.Matches(text))
         {
@@ -299,4 +323,6 @@ public sealed class ByteLevelBpePairEncoder : IPairTokenizer
 
         return map;
     }
+
+    private sealed record AddedToken(string Content, int Id, bool LeftStrip, bool RightStrip, bool Normalized);
 }
