@@ -101,7 +101,8 @@ def main():
         tok = AutoTokenizer.from_pretrained(model_dir)
         hf = AutoModelForSequenceClassification.from_pretrained(model_dir).to(device).eval()
         max_len = max(len(p["input_ids"]) for p in pairs)
-        enc = tok([p["query"] for p in pairs], [p["document"] for p in pairs], truncation=True, max_length=512, padding=True, return_tensors="pt").to(device)
+        # No max_length: the tokenizer's model_max_length, as CrossEncoder uses it (our `score` without --max-length agrees).
+        enc = tok([p["query"] for p in pairs], [p["document"] for p in pairs], truncation=True, padding=True, return_tensors="pt").to(device)
         same_ids = sum(1 for i, p in enumerate(pairs) if enc["input_ids"][i][enc["attention_mask"][i].bool()].tolist() == p["input_ids"])
         with torch.no_grad():
             hf_scores = act(hf(**enc).logits[:, 0]).double().cpu()

@@ -133,10 +133,7 @@ public sealed class BiEncoder : IDisposable
             throw new InvalidInputException(
                 $"'{Path.Combine(st.TransformerFolder, SentenceTransformersFolder.SentenceBertConfigFile)}' sets max_seq_length {maxLength}, above the model's max_position_embeddings {config.MaxPositionEmbeddings}. Lower it.",
                 st.TransformerFolder);
-        var vocab = Path.Combine(st.TransformerFolder, BertModelFolder.VocabFile);
-        if (!File.Exists(vocab))
-            throw new InvalidInputException($"'{st.TransformerFolder}' has no {BertModelFolder.VocabFile}; the WordPiece vocabulary is needed. Copy it from the original model.", vocab);
-        var tokenizer = new BertPairEncoder(vocab, new BertEncoderOptions { MaxPositions = config.MaxPositionEmbeddings });
+        var tokenizer = BertTokenizerFolder.Read(st.TransformerFolder, config.MaxPositionEmbeddings).Encoder;
         var (weights, source) = BertModelFolder.ReadWeights(st.TransformerFolder);
         return Create(config, weights, source, tokenizer, options, Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)), full,
             FingerprintOf(weights), st.Pooling, st.Normalize, maxLength);

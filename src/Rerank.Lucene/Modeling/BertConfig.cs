@@ -24,6 +24,12 @@ public sealed record BertConfig
     /// <summary>Width of every hidden state (<c>hidden_size</c>, default 768).</summary>
     public int HiddenSize { get; init; } = 768;
 
+    /// <summary>
+    /// Width of the token embeddings when it differs from <see cref="HiddenSize"/> (ELECTRA's <c>embedding_size</c>,
+    /// projected to the hidden size by <c>embeddings_project</c>); null when the file has none.
+    /// </summary>
+    public int? EmbeddingSize { get; init; }
+
     /// <summary>Number of transformer layers (<c>num_hidden_layers</c>, default 12).</summary>
     public int NumHiddenLayers { get; init; } = 12;
 
@@ -102,7 +108,7 @@ public sealed record BertConfig
         "hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout",
         "max_position_embeddings", "type_vocab_size", "layer_norm_eps", "pad_token_id",
         "initializer_range", "id2label", "label2id", "num_labels", "architectures", "model_type",
-        "sbert_ce_default_activation_function", "position_embedding_type",
+        "sbert_ce_default_activation_function", "position_embedding_type", "embedding_size",
     ];
 
     /// <summary>The <c>activation_fn</c> value sentence-transformers writes for each activation.</summary>
@@ -139,6 +145,10 @@ public sealed record BertConfig
         }
 
         var reader = new Reader(root, source);
+        // The family first: a config of another architecture would otherwise fail on a key BERT needs
+        // (DeBERTa-v2's type_vocab_size 0), which reads as a broken file rather than an unsupported model.
+        var modelType = reader.String("model_type", "bert");
+        if (!ModelArchitectures.IsSupported(modelType)) throw ModelArchitectures.Unsupported(source, modelType, reader.StringArray("architectures"));
         var unknown = new JsonObject();
         foreach (var (key, value) in root)
         {
@@ -175,6 +185,7 @@ public sealed record BertConfig
             Architectures = reader.StringArray("architectures"),
             ModelType = reader.String("model_type", "bert"),
             Activation = activation,
+            EmbeddingSize = root["embedding_size"] is null ? null : reader.Int("embedding_size", 0),
             UnknownKeys = unknown,
             SentenceTransformersExtra = stExtra,
         };
@@ -207,6 +218,7 @@ public sealed record BertConfig
         Positive("intermediate_size", IntermediateSize);
         Positive("max_position_embeddings", MaxPositionEmbeddings);
         Positive("type_vocab_size", TypeVocabSize);
+        if (EmbeddingSize is { } embeddingSize) Positive("embedding_size", embeddingSize);
         Positive("num_labels", NumLabels);
         if (HiddenSize % NumAttentionHeads != 0)
         {
@@ -229,10 +241,7 @@ public sealed record BertConfig
                 $"Model config '{source}': 'hidden_act' \"{HiddenAct}\" is not supported; use \"gelu\" (exact), \"gelu_new\" or \"gelu_pytorch_tanh\" (tanh approximation), or \"relu\".", source);
         }
 
-        if (ModelType != "bert")
-        {
-            throw new InvalidInputException($"Model config '{source}': 'model_type' is \"{ModelType}\"; only \"bert\" models are supported.", source);
-        }
+        if (!ModelArchitectures.IsSupported(ModelType)) throw ModelArchitectures.Unsupported(source, ModelType, Architectures);
     }
 
     internal static bool IsSupportedActivation(string name) => name is "gelu" or "gelu_new" or "gelu_pytorch_tanh" or "relu";
@@ -265,6 +274,7 @@ public sealed record BertConfig
             ["position_embedding_type"] = "absolute",
             ["num_labels"] = NumLabels,
         };
+        if (EmbeddingSize is { } embeddingSize) root["embedding_size"] = embeddingSize;
         var id2label = new JsonObject();
         var label2id = new JsonObject();
         for (var i = 0; i < Labels.Count; i++)

@@ -30,12 +30,15 @@ internal sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     [ComponentName(Name = "dropout")]
     private readonly Dropout _dropout;
 
-    public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
+    /// <param name="config">The model configuration.</param>
+    /// <param name="width">Embedding width; default the hidden size (ELECTRA passes its embedding_size).</param>
+    public BertEmbeddings(BertConfig config, int? width = null) : base(nameof(BertEmbeddings))
     {
-        _wordEmbeddings = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
-        _positionEmbeddings = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
-        _tokenTypeEmbeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
-        _layerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
+        var size = width ?? config.HiddenSize;
+        _wordEmbeddings = nn.Embedding(config.VocabSize, size, padding_idx: config.PadTokenId);
+        _positionEmbeddings = nn.Embedding(config.MaxPositionEmbeddings, size);
+        _tokenTypeEmbeddings = nn.Embedding(config.TypeVocabSize, size);
+        _layerNorm = nn.LayerNorm(size, eps: config.LayerNormEps);
         _dropout = nn.Dropout(config.HiddenDropoutProb);
         RegisterComponents();
     }

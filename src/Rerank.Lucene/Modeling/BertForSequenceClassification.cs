@@ -15,7 +15,7 @@ namespace Rerank.Lucene.Modeling;
 /// built by the constructor, or loaded from an encoder-only checkpoint with
 /// <see cref="ClassifierHeadPolicy.AllowFresh"/>, has a random head: fine to train, forbidden to rank with.
 /// </remarks>
-internal sealed class BertForSequenceClassification : nn.Module<Tensor, Tensor?, Tensor?, Tensor>
+internal sealed class BertForSequenceClassification : nn.Module<Tensor, Tensor?, Tensor?, Tensor>, ISequenceClassifier
 {
     /// <summary>The classifier head's state-dict keys.</summary>
     public static readonly IReadOnlySet<string> HeadKeys = new HashSet<string> { "classifier.weight", "classifier.bias" };
@@ -48,6 +48,12 @@ internal sealed class BertForSequenceClassification : nn.Module<Tensor, Tensor?,
 
     /// <summary>True when the classifier head was loaded from a checkpoint (or marked trained by a trainer).</summary>
     public bool HasTrainedHead { get; private set; }
+
+    /// <inheritdoc/>
+    public nn.Module Module => this;
+
+    /// <inheritdoc/>
+    public Tensor Logits(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask) => forward(inputIds, tokenTypeIds, attentionMask);
 
     /// <summary>
     /// Logits [B, num_labels] as float32 for token ids [B, L]; masks as in <see cref="BertModel.forward"/>.

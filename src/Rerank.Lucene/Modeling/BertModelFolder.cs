@@ -37,18 +37,15 @@ internal static class BertModelFolder
     }
 
     /// <summary>
-    /// Reads the weights of <paramref name="folder"/> as float32 host tensors: model.safetensors when
-    /// present (as Hugging Face prefers it), otherwise pytorch_model.bin through
-    /// <see cref="PyTorchCheckpoint"/>, which interprets the state dict without executing the pickle.
+    /// Reads the weights of <paramref name="folder"/> as float32 host tensors in any layout
+    /// <see cref="CheckpointFiles"/> reads (single or sharded, safetensors or pytorch_model.bin; pickles are
+    /// interpreted without executing them), with legacy LayerNorm names renamed.
     /// </summary>
     /// <returns>The weights and the file they came from.</returns>
     public static (Dictionary<string, TensorData> Weights, string Source) ReadWeights(string folder)
     {
         RequireFiles(folder, weights: true);
-        var safetensors = Path.Combine(folder, SafetensorsFile);
-        if (File.Exists(safetensors)) return (SafeTensors.Read(safetensors), safetensors);
-        var pickle = Path.Combine(folder, PickleFile);
-        return (PyTorchCheckpoint.Read(pickle), pickle);
+        return CheckpointFiles.Read(folder);
     }
 
     /// <summary>
@@ -95,23 +92,66 @@ internal static class BertModelFolder
 
     /// <summary>
     /// Writes <paramref name="model"/> as a Hugging Face <c>BertForSequenceClassification</c> folder,
-    /// atomically: everything goes to a hidden sibling folder that is then renamed into place.
+    /// atomically: everything goes to a hidden sibling folder that is then renamed into place. The tokenizer
+    /// files state the tokenizer's own settings (a cased base stays cased) and <c>model_max_length</c>
+    /// <see cref="BertFolderSaveOptions.ModelMaxLength"/>, the length sentence-transformers' CrossEncoder truncates to.
     /// </summary>
-    /// <exception cref="InvalidInputException">The target exists and <see cref="BertFolderSaveOptions.Overwrite"/> is false, or the vocabulary is missing.</exception>
+    /// <exception cref="InvalidInputException">The target exists and <see cref="BertFolderSaveOptions.Overwrite"/> is false.</exception>
     public static void Save(string folder, BertForSequenceClassification model, BertFolderSaveOptions options)
     {
         var target = Path.GetFullPath(folder);
         OutputTarget.CheckFolder(target, OutputKind.ModelFolder, options.Overwrite);
 
-        if (!File.Exists(options.VocabPath)) throw new InvalidInputException($"Vocabulary '{options.VocabPath}' does not exist.", options.VocabPath);
-        WriteAtomically(target, temp =>
+        WriteAtomically(target, temp => WriteContents(temp, model, options.Tokenizer, options.ModelMaxLength, options.Float16),
+            () => OutputTarget.CheckFolder(target, OutputKind.ModelFolder, options.Overwrite));
+    }
+
+    /// <summary>Writes the files of a BERT cross-encoder folder into <paramref name="temp"/> (see <see cref="Save"/>).</summary>
+    internal static void WriteContents(string temp, BertForSequenceClassification model, Tokenization.BertPairEncoder tokenizer, int modelMaxLength, bool float16)
+    {
+        var config = model.Config with { Architectures = ["BertForSequenceClassification"], ModelType = "bert" };
+        config.Save(Path.Combine(temp, ConfigFile));
+        SafeTensors.Write(Path.Combine(temp, SafetensorsFile), model.ExportWeights(), float16 ? SafeTensorsDType.F16 : SafeTensorsDType.F32);
+        File.WriteAllText(Path.Combine(temp, VocabFile), string.Concat(tokenizer.VocabularyTokens().Select(t => t + "\n")), new System.Text.UTF8Encoding(false));
+        WriteTokenizerFiles(temp, modelMaxLength, tokenizer.Options);
+    }
+
+    /// <summary>
+    /// Loads the classification model of a folder of any supported architecture (config.json's model_type), on the CPU.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Files are missing, the architecture is unsupported, or the weights do not match.</exception>
+    public static (IModelArchitecture Architecture, ISequenceClassifier Model) LoadClassifier(string folder, ClassifierHeadPolicy headPolicy)
+    {
+        var config = ReadConfig(folder);
+        var architecture = ModelArchitectures.For(config);
+        var (weights, source) = ReadWeights(folder);
+        var model = architecture.Create(config);
+        try
         {
-            var config = model.Config with { Architectures = ["BertForSequenceClassification"], ModelType = "bert" };
-            config.Save(Path.Combine(temp, ConfigFile));
-            SafeTensors.Write(Path.Combine(temp, SafetensorsFile), model.ExportWeights(), options.Float16 ? SafeTensorsDType.F16 : SafeTensorsDType.F32);
-            File.Copy(options.VocabPath, Path.Combine(temp, VocabFile));
-            WriteTokenizerFiles(temp, options.ModelMaxLength);
-        }, () => OutputTarget.CheckFolder(target, OutputKind.ModelFolder, options.Overwrite));
+            architecture.LoadWeights(model, weights, source, headPolicy);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+
+        return (architecture, model);
+    }
+
+    /// <summary>
+    /// Writes a model of any architecture as a Hugging Face folder in its own layout, atomically; the tokenizer
+    /// files come from <paramref name="sourceFolder"/> (the folder the model was loaded from) and
+    /// <c>model_max_length</c> is <paramref name="modelMaxLength"/>.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The target may not be replaced (see <see cref="OutputTarget"/>).</exception>
+    public static void SaveClassifier(string folder, IModelArchitecture architecture, ISequenceClassifier model, Tokenization.IPairTokenizer tokenizer,
+        string sourceFolder, int modelMaxLength, bool float16, bool overwrite)
+    {
+        var target = Path.GetFullPath(folder);
+        OutputTarget.CheckFolder(target, OutputKind.ModelFolder, overwrite);
+        WriteAtomically(target, temp => architecture.Write(temp, model, tokenizer, sourceFolder, modelMaxLength, float16),
+            () => OutputTarget.CheckFolder(target, OutputKind.ModelFolder, overwrite));
     }
 
     /// <summary>Writes a model folder atomically: see <see cref="AtomicFolder.Write"/>.</summary>
@@ -119,13 +159,14 @@ internal static class BertModelFolder
         AtomicFolder.Write(target, write, recheck);
 
     /// <summary>
-    /// Writes <c>tokenizer_config.json</c> (uncased BERT WordPiece, <paramref name="modelMaxLength"/>)
-    /// and <c>special_tokens_map.json</c> into <paramref name="directory"/>.
+    /// Writes <c>tokenizer_config.json</c> (BERT WordPiece with <paramref name="settings"/>, default uncased;
+    /// <paramref name="modelMaxLength"/>) and <c>special_tokens_map.json</c> into <paramref name="directory"/>.
     /// </summary>
-    internal static void WriteTokenizerFiles(string directory, int modelMaxLength)
+    internal static void WriteTokenizerFiles(string directory, int modelMaxLength, Tokenization.BertEncoderOptions? settings = null, string tokenizerClass = "BertTokenizer")
     {
-        WriteJson(Path.Combine(directory, TokenizerConfigFile), TokenizerConfig(modelMaxLength));
-        WriteJson(Path.Combine(directory, SpecialTokensMapFile), SpecialTokens());
+        settings ??= new Tokenization.BertEncoderOptions();
+        WriteJson(Path.Combine(directory, TokenizerConfigFile), TokenizerConfig(modelMaxLength, settings, tokenizerClass));
+        WriteJson(Path.Combine(directory, SpecialTokensMapFile), SpecialTokens(settings));
     }
 
     /// <summary>The special tokens every uncased BERT vocabulary must hold, by their tokenizer_config key.</summary>
@@ -139,34 +180,39 @@ internal static class BertModelFolder
         if (!Directory.Exists(folder)) throw new InvalidInputException($"Model folder '{folder}' does not exist.", folder);
         var missing = new List<string>();
         if (!File.Exists(Path.Combine(folder, ConfigFile))) missing.Add(ConfigFile);
-        if (weights && !File.Exists(Path.Combine(folder, SafetensorsFile)) && !File.Exists(Path.Combine(folder, PickleFile)))
+        if (weights && !CheckpointFiles.Exist(folder))
         {
-            missing.Add($"{SafetensorsFile} (or {PickleFile})");
+            missing.Add($"{SafetensorsFile} (or {CheckpointFiles.SafetensorsIndex} with its shards, {PickleFile}, {CheckpointFiles.PickleIndex})");
         }
 
         if (missing.Count > 0)
         {
             throw new InvalidInputException(
-                $"Model folder '{folder}' is missing {string.Join(" and ", missing)}; a Hugging Face BERT folder needs config.json and model.safetensors.",
+                $"Model folder '{folder}' is missing {string.Join(" and ", missing)}; a Hugging Face model folder needs config.json and its weights.",
                 folder);
         }
     }
 
-    private static JsonObject SpecialTokens()
+    private static JsonObject SpecialTokens(Tokenization.BertEncoderOptions settings)
     {
-        var tokens = new JsonObject();
-        foreach (var (key, token) in SpecialTokenNames) tokens[key] = token;
+        var tokens = new JsonObject
+        {
+            ["unk_token"] = settings.UnkToken, ["sep_token"] = settings.SepToken, ["pad_token"] = settings.PadToken,
+            ["cls_token"] = settings.ClsToken, ["mask_token"] = settings.MaskToken,
+        };
+        if (settings.AdditionalSpecialTokens.Count > 0)
+            tokens["additional_special_tokens"] = new JsonArray(settings.AdditionalSpecialTokens.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray());
         return tokens;
     }
 
-    private static JsonObject TokenizerConfig(int modelMaxLength)
+    private static JsonObject TokenizerConfig(int modelMaxLength, Tokenization.BertEncoderOptions settings, string tokenizerClass)
     {
-        var config = SpecialTokens();
-        config["do_lower_case"] = true;
-        config["strip_accents"] = null;
-        config["tokenize_chinese_chars"] = true;
+        var config = SpecialTokens(settings);
+        config["do_lower_case"] = settings.Lowercase;
+        config["strip_accents"] = settings.StripAccents;
+        config["tokenize_chinese_chars"] = settings.TokenizeChineseChars;
         config["model_max_length"] = modelMaxLength;
-        config["tokenizer_class"] = "BertTokenizer";
+        config["tokenizer_class"] = tokenizerClass;
         return config;
     }
 

@@ -62,12 +62,18 @@ internal static class SafeTensors
             if (name == "__metadata__") continue;
             if (node is not JsonObject entry) throw Bad($"entry '{name}' is not an object");
             var dtypeText = entry["dtype"]?.GetValueKind() == JsonValueKind.String ? entry["dtype"]!.GetValue<string>() : throw Bad($"entry '{name}' has no dtype");
+            if (dtypeText == "I64" && IsPositionIdsBuffer(name))
+            {
+                CheckPositionIds(stream, dataStart, dataLength, name, entry, Bad);
+                continue;
+            }
+
             var dtype = dtypeText switch
             {
                 "F32" => SafeTensorsDType.F32,
                 "F16" => SafeTensorsDType.F16,
                 "BF16" => SafeTensorsDType.BF16,
-                _ => throw Bad($"tensor '{name}' has dtype {dtypeText}; only F32, F16 and BF16 are supported"),
+                _ => throw Bad($"tensor '{name}' has dtype {dtypeText}; only F32, F16 and BF16 are supported (and the int64 buffer embeddings.position_ids, which is checked and skipped)"),
             };
             if (entry["shape"] is not JsonArray shapeNode) throw Bad($"entry '{name}' has no shape");
             var shape = new long[shapeNode.Count];
@@ -140,6 +146,51 @@ internal static class SafeTensors
         foreach (var name in names)
         {
             stream.Write(Encode(name, tensors[name].Values, dtype));
+        }
+    }
+
+    /// <summary>
+    /// True for the int64 buffer <c>embeddings.position_ids</c> (with any prefix, e.g. <c>bert.</c>) that
+    /// checkpoints converted from transformers before 4.31 keep (the ms-marco cross-encoders among them).
+    /// </summary>
+    internal static bool IsPositionIdsBuffer(string name) =>
+        name == PositionIdsKey || name.EndsWith("." + PositionIdsKey, StringComparison.Ordinal);
+
+    private const string PositionIdsKey = "embeddings.position_ids";
+
+    /// <summary>
+    /// Reads the int64 <c>position_ids</c> buffer and checks that it holds 0, 1, ..., n-1 (shape [n] or
+    /// [1, n]): the positions every supported model computes itself, so the buffer carries nothing and is
+    /// skipped. Any other content is refused, since a model that used it would score differently.
+    /// </summary>
+    private static void CheckPositionIds(FileStream stream, long dataStart, long dataLength, string name, JsonObject entry, Func<string, InvalidInputException> bad)
+    {
+        if (entry["shape"] is not JsonArray shapeNode || shapeNode.Count is < 1 or > 2
+            || shapeNode.Any(n => n is not JsonValue v || !v.TryGetValue<long>(out var d) || d < 0)
+            || (shapeNode.Count == 2 && shapeNode[0]!.GetValue<long>() != 1))
+        {
+            throw bad($"buffer '{name}' must have shape [n] or [1, n]");
+        }
+
+        var count = shapeNode[^1]!.GetValue<long>();
+        if (entry["data_offsets"] is not JsonArray { Count: 2 } offsets
+            || offsets[0] is not JsonValue b || !b.TryGetValue<long>(out var begin)
+            || offsets[1] is not JsonValue e || !e.TryGetValue<long>(out var end)
+            || begin < 0 || end < begin || end > dataLength || end - begin != count * 8 || count > 1 << 24)
+        {
+            throw bad($"buffer '{name}' has data_offsets that do not hold {count} int64 values inside the data");
+        }
+
+        var raw = new byte[end - begin];
+        stream.Position = dataStart + begin;
+        stream.ReadExactly(raw);
+        for (var i = 0; i < count; i++)
+        {
+            var value = BinaryPrimitives.ReadInt64LittleEndian(raw.AsSpan(8 * i));
+            if (value != i)
+            {
+                throw bad($"buffer '{name}' holds {value} at index {i}; only the positions 0, 1, ..., n-1 are accepted (the model computes them itself)");
+            }
         }
     }
 

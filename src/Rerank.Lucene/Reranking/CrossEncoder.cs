@@ -28,13 +28,14 @@ namespace Rerank.Lucene.Reranking;
 /// </example>
 public sealed class CrossEncoder : IDisposable
 {
-    private readonly BertForSequenceClassification _model;
-    private readonly BertPairEncoder _encoder;
+    private readonly ISequenceClassifier _model;
+    private readonly IPairTokenizer _encoder;
     private readonly Device _device;
     private readonly Lock _gate = new();
+    private int? _label;
     private bool _disposed;
 
-    private CrossEncoder(string modelPath, BertForSequenceClassification model, BertPairEncoder encoder, Device device,
+    private CrossEncoder(string modelPath, ISequenceClassifier model, IPairTokenizer encoder, Device device,
         CrossEncoderOptions options, int maxLength, RerankerSettings settings)
     {
         ModelPath = modelPath;
@@ -84,15 +85,17 @@ public sealed class CrossEncoder : IDisposable
         var device = TorchRuntime.SelectDevice(options.Device);
 
         // Weights first: an encoder without a trained head is refused for that reason, whatever its config says.
-        var model = BertModelFolder.LoadForSequenceClassification(modelPath, ClassifierHeadPolicy.RequireTrained);
+        var (architecture, model) = BertModelFolder.LoadClassifier(modelPath, ClassifierHeadPolicy.RequireTrained);
         try
         {
             var settings = RerankerSettings.Read(modelPath);
-            var (encoder, maxLength) = PrepareTokenizer(modelPath, model.Config, options with { MaxLength = options.MaxLength ?? settings.MaxLength });
+            var (encoder, modelMaxLength) = architecture.ReadTokenizer(modelPath, model.Config);
+            var maxLength = ScoringLength(modelPath, options.MaxLength, settings.MaxLength, modelMaxLength, architecture.UsablePositions(model.Config));
+            var label = ResolveLabel(modelPath, model.Config, options.Label);
             if (options.Precision == Precision.Bf16) model.UseBFloat16();
-            model.to(device);
-            model.eval();
-            return new CrossEncoder(modelPath, model, encoder, device, options, maxLength, settings);
+            model.Module.to(device);
+            model.Module.eval();
+            return new CrossEncoder(modelPath, model, encoder, device, options, maxLength, settings) { _label = label };
         }
         catch
         {
@@ -101,23 +104,55 @@ public sealed class CrossEncoder : IDisposable
         }
     }
 
-    private static (BertPairEncoder Encoder, int MaxLength) PrepareTokenizer(string modelPath, BertConfig config, CrossEncoderOptions options)
+    /// <summary>
+    /// The pair length scored at, decided as sentence-transformers' <c>CrossEncoder</c> decides it, so that a
+    /// folder scores the same here and in <c>CrossEncoder(path).predict</c>: an explicit length (the
+    /// <c>max_length</c> argument there, <see cref="CrossEncoderOptions.MaxLength"/> here) first; then
+    /// <c>max_length</c> of <c>searchrerank.json</c> (this library's record of the training length, which
+    /// rerank-train also writes as <c>model_max_length</c>); then <c>model_max_length</c> of
+    /// <c>tokenizer_config.json</c> (what CrossEncoder truncates to by default); then the model's positions.
+    /// Where Hugging Face has no limit (no model_max_length) or one beyond the positions, Python fails on a
+    /// longer pair; here it is truncated to the positions.
+    /// </summary>
+    internal static int ScoringLength(string modelPath, int? explicitLength, int? settingsLength, int? modelMaxLength, int maxPositions)
     {
-        if (config.NumLabels != 1)
+        if (explicitLength is { } chosen)
+        {
+            if (chosen < 4 || chosen > maxPositions)
+                throw new InvalidInputException(
+                    $"Max length {chosen} is out of range for '{modelPath}': expected 4 to {maxPositions} (the positions the model reads). Lower --max-length.",
+                    modelPath);
+            return chosen;
+        }
+
+        if (settingsLength is { } stored)
+        {
+            if (stored < 4 || stored > maxPositions)
+                throw new InvalidInputException(
+                    $"'{Path.Combine(modelPath, RerankerSettings.FileName)}': max_length {stored} is out of range: expected 4 to {maxPositions} (the positions the model reads). Fix the file.",
+                    modelPath);
+            return stored;
+        }
+
+        var fromTokenizer = Math.Min(modelMaxLength ?? maxPositions, maxPositions);
+        if (fromTokenizer < 4)
             throw new InvalidInputException(
-                $"'{Path.Combine(modelPath, BertModelFolder.ConfigFile)}' describes a classifier with {config.NumLabels} labels; a cross-encoder reranker has exactly 1 (num_labels: 1). Use a cross-encoder model folder.",
+                $"'{Path.Combine(modelPath, BertTokenizerFolder.TokenizerConfigFile)}': model_max_length {fromTokenizer} is below 4, too short for a pair. Pass --max-length or fix the file.",
                 modelPath);
-        var maxLength = options.MaxLength ?? Math.Min(512, config.MaxPositionEmbeddings);
-        if (maxLength < 4 || maxLength > config.MaxPositionEmbeddings)
+        return fromTokenizer;
+    }
+
+    /// <summary>The label column reranking uses: 0 for a one-label head; the chosen one of several; else none (refused when ranking).</summary>
+    private static int? ResolveLabel(string modelPath, BertConfig config, string? label)
+    {
+        if (label is null) return config.NumLabels == 1 ? 0 : null;
+        var index = config.Labels.ToList().IndexOf(label);
+        if (index < 0 && int.TryParse(label, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number < config.NumLabels) index = number;
+        if (index < 0)
             throw new InvalidInputException(
-                $"Max length {maxLength} is out of range for '{modelPath}': expected 4 to {config.MaxPositionEmbeddings} (the model's max_position_embeddings). Lower --max-length.",
+                $"Label '{label}' is not one of the {config.NumLabels} labels of '{modelPath}' ({string.Join(", ", config.Labels)}); give a label name or index from config.json's id2label.",
                 modelPath);
-        var vocab = Path.Combine(modelPath, BertModelFolder.VocabFile);
-        if (!File.Exists(vocab))
-            throw new InvalidInputException(
-                $"Model folder '{modelPath}' has no {BertModelFolder.VocabFile}: the tokenizer's vocabulary is needed to encode pairs. Copy the base model's vocab.txt into the folder.",
-                modelPath);
-        return (new BertPairEncoder(vocab, new BertEncoderOptions { MaxPositions = config.MaxPositionEmbeddings }), maxLength);
+        return index;
     }
 
     /// <summary>
@@ -140,29 +175,60 @@ public sealed class CrossEncoder : IDisposable
     /// <summary>Scores (query, document) pairs; result i belongs to pair i.</summary>
     /// <param name="pairs">The pairs.</param>
     /// <param name="ct">Cancels between batches (<see cref="OperationCanceledException"/>).</param>
+    /// <returns>One score per pair: the activated logit of the one label, or of <see cref="CrossEncoderOptions.Label"/>.</returns>
+    /// <exception cref="InvalidInputException">The model has several labels and <see cref="CrossEncoderOptions.Label"/> picks none.</exception>
     public float[] Predict(IReadOnlyList<(string Query, string Document)> pairs, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        if (_label is not { } label)
+            throw new InvalidInputException(
+                $"'{ModelPath}' has {Labels.Count} labels ({string.Join(", ", Labels)}); ranking needs one score per pair. "
+                + "Pick the label to rank by (CrossEncoderOptions.Label in the library) or use a one-label cross-encoder; 'search-host score' prints every label.",
+                ModelPath);
+        var all = PredictLabels(pairs, ct);
+        var scores = new float[all.Length];
+        for (var i = 0; i < all.Length; i++) scores[i] = all[i][label];
+        return scores;
+    }
+
+    /// <summary>
+    /// Scores pairs with every label of the head, as <c>CrossEncoder.predict</c> returns them: one row per pair of
+    /// <see cref="Labels"/>.Count activated logits (the identity for several labels unless config.json names an activation).
+    /// </summary>
+    /// <param name="pairs">The pairs.</param>
+    /// <param name="ct">Cancels between batches (<see cref="OperationCanceledException"/>).</param>
+    public float[][] PredictLabels(IReadOnlyList<(string Query, string Document)> pairs, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         if (pairs.Count == 0) return [];
 
         var encodings = new PairEncoding[pairs.Count];
         for (var i = 0; i < pairs.Count; i++) encodings[i] = _encoder.Encode(pairs[i].Query, pairs[i].Document, MaxLength);
+        var width = Labels.Count;
+        float[] flat;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return LengthSortedBatches.Run(encodings, Options.BatchSize, 1, _encoder.Pad, Forward, ct);
+            flat = LengthSortedBatches.Run(encodings, Options.BatchSize, width, _encoder.Pad, Forward, ct);
         }
+
+        var rows = new float[pairs.Count][];
+        for (var i = 0; i < rows.Length; i++) rows[i] = flat.AsSpan(i * width, width).ToArray();
+        return rows;
     }
 
-    /// <summary>One padded batch through the model; returns activated scores on the host.</summary>
+    /// <summary>The head's output labels in id order (config.json's id2label); ranking uses one.</summary>
+    public IReadOnlyList<string> Labels => _model.Config.Labels;
+
+    /// <summary>One padded batch through the model; returns activated logits [batch, labels] on the host.</summary>
     private float[] Forward(EncodedBatch batch)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (ids, types, mask) = LengthSortedBatches.ToTensors(batch, _device);
-        var logits = _model.forward(ids, types, mask).squeeze(1);
+        var logits = _model.Logits(ids, types, mask);
         var activated = Activation == ScoreActivation.Sigmoid ? logits.sigmoid() : logits;
-        return activated.cpu().data<float>().ToArray();
+        return activated.contiguous().cpu().data<float>().ToArray();
     }
 
     /// <inheritdoc/>

@@ -12,9 +12,16 @@ public sealed record CrossEncoderOptions
     /// <summary>
     /// Maximum tokens per pair, [CLS] and both [SEP] included; longer pairs are truncated longest-first.
     /// Default null: the length the model was trained with (<c>max_length</c> in <c>searchrerank.json</c>),
-    /// else min(512, the model's max_position_embeddings).
+    /// else <c>model_max_length</c> of its <c>tokenizer_config.json</c> (what sentence-transformers' CrossEncoder
+    /// truncates to), at most the model's max_position_embeddings.
     /// </summary>
     public int? MaxLength { get; init; }
+
+    /// <summary>
+    /// For a head with several labels (e.g. an NLI cross-encoder): the label whose score ranks, by name (config.json's
+    /// id2label) or index. Default null: a one-label head uses its label; ranking with several is refused.
+    /// </summary>
+    public string? Label { get; init; }
 
     /// <summary>auto (default: CUDA when available, else CPU), cpu, cuda or cuda:N.</summary>
     public string Device { get; init; } = "auto";

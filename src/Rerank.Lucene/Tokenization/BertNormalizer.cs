@@ -16,10 +16,21 @@ namespace Rerank.Lucene.Tokenization;
 /// </list>
 /// A lone UTF-16 surrogate is dropped like U+FFFD (what it becomes on its way to Rust).
 /// </summary>
-internal sealed class BertNormalizer(bool lowercase)
+internal sealed class BertNormalizer(bool lowercase, bool stripAccents, bool handleChineseChars)
 {
-    /// <summary>Whether text is lowercased and its accents stripped (the uncased models).</summary>
+    /// <summary>An uncased normalizer: lowercase, accents stripped, CJK spaced.</summary>
+    public BertNormalizer(bool lowercase) : this(lowercase, lowercase, true)
+    {
+    }
+
+    /// <summary>Whether text is lowercased (<c>do_lower_case</c>).</summary>
     public bool Lowercase { get; } = lowercase;
+
+    /// <summary>Whether accents are stripped (<c>strip_accents</c>, resolved).</summary>
+    public bool StripAccents { get; } = stripAccents;
+
+    /// <summary>Whether CJK ideographs are spaced out (<c>tokenize_chinese_chars</c>).</summary>
+    public bool HandleChineseChars { get; } = handleChineseChars;
 
     /// <summary>Normalizes one piece of text (special tokens already split off).</summary>
     public string Normalize(ReadOnlySpan<char> text)
@@ -73,11 +84,16 @@ internal sealed class BertNormalizer(bool lowercase)
             output.Append(' ');
             return;
         }
-        var chinese = IsChineseChar(rune.Value);
+        var chinese = HandleChineseChars && IsChineseChar(rune.Value);
         if (chinese) output.Append(' ');
-        if (!Lowercase)
+        if (!Lowercase && !StripAccents)
         {
             AppendRune(rune, output);
+        }
+        else if (!StripAccents)
+        {
+            Span<char> lowered = stackalloc char[UnicodeTables.MaxMappingLength];
+            output.Append(lowered[..UnicodeTables.ToLower(rune, lowered)]);
         }
         else
         {
@@ -89,7 +105,8 @@ internal sealed class BertNormalizer(bool lowercase)
                 Rune.DecodeFromUtf16(decomposed[k..length], out var part, out var used);
                 k += used;
                 if (UnicodeTables.IsNonSpacingMark(part.Value)) continue;
-                output.Append(lowered[..UnicodeTables.ToLower(part, lowered)]);
+                if (Lowercase) output.Append(lowered[..UnicodeTables.ToLower(part, lowered)]);
+                else AppendRune(part, output);
             }
         }
         if (chinese) output.Append(' ');

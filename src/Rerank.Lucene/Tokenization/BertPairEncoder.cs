@@ -20,7 +20,7 @@ namespace Rerank.Lucene.Tokenization;
 /// </code>
 /// </example>
 /// </remarks>
-public sealed class BertPairEncoder
+public sealed class BertPairEncoder : IPairTokenizer
 {
     private readonly BertTextTokenizer _tokenizer;
     private readonly BertVocabulary _vocabulary;
@@ -31,7 +31,7 @@ public sealed class BertPairEncoder
     /// <param name="options">Settings; null means the defaults (uncased, 512 positions).</param>
     /// <exception cref="InvalidInputException">The file is missing or lacks [PAD], [UNK], [CLS] or [SEP].</exception>
     public BertPairEncoder(string vocabPath, BertEncoderOptions? options = null)
-        : this(BertVocabulary.Load(vocabPath), options)
+        : this(BertVocabulary.Load(vocabPath, options), options)
     {
     }
 
@@ -45,7 +45,7 @@ public sealed class BertPairEncoder
                 "Use the model's max_position_embeddings (512 for BERT and MiniLM).");
         }
         _vocabulary = vocabulary;
-        _tokenizer = new BertTextTokenizer(vocabulary, Options.Lowercase);
+        _tokenizer = new BertTextTokenizer(vocabulary, Options);
     }
 
     /// <summary>Creates an encoder from vocabulary entries in id order (what the lines of a <c>vocab.txt</c> hold).</summary>
@@ -54,11 +54,14 @@ public sealed class BertPairEncoder
     public static BertPairEncoder FromTokens(IEnumerable<string> tokens, BertEncoderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(tokens);
-        return new BertPairEncoder(BertVocabulary.FromTokens(tokens, "(in-memory vocabulary)"), options);
+        return new BertPairEncoder(BertVocabulary.FromTokens(tokens, "(in-memory vocabulary)", options), options);
     }
 
     /// <summary>The settings this encoder was created with.</summary>
     public BertEncoderOptions Options { get; }
+
+    /// <inheritdoc/>
+    public int MaxPositions => Options.MaxPositions;
 
     /// <summary>Number of entries of the vocabulary (30522 for uncased BERT); ids are below it.</summary>
     public int VocabularySize => _vocabulary.Count;
@@ -147,6 +150,9 @@ public sealed class BertPairEncoder
         }
         return new EncodedBatch(encodings.Count, width, inputIds, tokenTypeIds, attentionMask);
     }
+
+    /// <summary>The vocabulary's tokens in id order (what a <c>vocab.txt</c> written from it holds, line by line).</summary>
+    public IReadOnlyList<string> VocabularyTokens() => _vocabulary.TokensById();
 
     /// <summary>The WordPiece ids of <paramref name="text"/> without special tokens around them.</summary>
     internal int[] Tokenize(string text) => _tokenizer.Tokenize(text);

@@ -22,10 +22,10 @@ internal sealed class BertTextTokenizer
     private readonly (string Token, int Id)[] _specials;
 
     /// <summary>Creates a tokenizer over <paramref name="vocabulary"/>.</summary>
-    public BertTextTokenizer(BertVocabulary vocabulary, bool lowercase)
+    public BertTextTokenizer(BertVocabulary vocabulary, BertEncoderOptions options)
     {
         _vocabulary = vocabulary;
-        _normalizer = new BertNormalizer(lowercase);
+        _normalizer = new BertNormalizer(options.Lowercase, options.StripsAccents, options.TokenizeChineseChars);
         _wordPiece = new WordPiece(vocabulary);
         _specials = vocabulary.SpecialTokens.Select(t => (t, vocabulary.SpecialId(t))).ToArray();
     }
@@ -63,19 +63,13 @@ internal sealed class BertTextTokenizer
     /// <summary>Leftmost special token in <paramref name="text"/>, longest at that place; at = -1 when none.</summary>
     private (int At, int Length, int Id) FindSpecial(ReadOnlySpan<char> text)
     {
-        for (var from = 0; from < text.Length;)
+        var best = (At: -1, Length: 0, Id: 0);
+        foreach (var (token, id) in _specials)
         {
-            var open = text[from..].IndexOf('[');
-            if (open < 0) break;
-            var at = from + open;
-            var best = (At: -1, Length: 0, Id: 0);
-            foreach (var (token, id) in _specials)
-            {
-                if (token.Length > best.Length && text[at..].StartsWith(token, StringComparison.Ordinal)) best = (at, token.Length, id);
-            }
-            if (best.At >= 0) return best;
-            from = at + 1;
+            var at = text.IndexOf(token, StringComparison.Ordinal);
+            if (at < 0) continue;
+            if (best.At < 0 || at < best.At || (at == best.At && token.Length > best.Length)) best = (at, token.Length, id);
         }
-        return (-1, 0, 0);
+        return best;
     }
 }

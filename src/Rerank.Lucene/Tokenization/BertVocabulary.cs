@@ -13,16 +13,19 @@ internal sealed class BertVocabulary
     private readonly Dictionary<string, int> _ids;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spanIds;
 
-    private BertVocabulary(Dictionary<string, int> ids, int count, string source)
+    private BertVocabulary(Dictionary<string, int> ids, int count, string source, BertEncoderOptions? names)
     {
+        names ??= new BertEncoderOptions();
         _ids = ids;
         _spanIds = ids.GetAlternateLookup<ReadOnlySpan<char>>();
         Count = count;
-        PadId = Required("[PAD]", source);
-        UnkId = Required("[UNK]", source);
-        ClsId = Required("[CLS]", source);
-        SepId = Required("[SEP]", source);
-        SpecialTokens = SpecialTokenNames.Where(ids.ContainsKey).ToArray();
+        PadId = Required(names.PadToken, "pad_token", source);
+        UnkId = Required(names.UnkToken, "unk_token", source);
+        ClsId = Required(names.ClsToken, "cls_token", source);
+        SepId = Required(names.SepToken, "sep_token", source);
+        foreach (var extra in names.AdditionalSpecialTokens) Required(extra, "additional special token", source);
+        SpecialTokens = new[] { names.PadToken, names.UnkToken, names.ClsToken, names.SepToken, names.MaskToken }
+            .Concat(names.AdditionalSpecialTokens).Where(ids.ContainsKey).Distinct(StringComparer.Ordinal).ToArray();
     }
 
     /// <summary>Number of lines (ids) in the vocabulary.</summary>
@@ -44,7 +47,7 @@ internal sealed class BertVocabulary
     public IReadOnlyList<string> SpecialTokens { get; }
 
     /// <summary>Reads a <c>vocab.txt</c> file (UTF-8).</summary>
-    public static BertVocabulary Load(string path)
+    public static BertVocabulary Load(string path, BertEncoderOptions? names = null)
     {
         if (!File.Exists(path))
         {
@@ -52,16 +55,16 @@ internal sealed class BertVocabulary
                 $"Vocabulary file '{path}' does not exist. Pass the path of a BERT vocab.txt (one WordPiece token per line).",
                 path);
         }
-        return FromTokens(Utf8LineReader.ReadLines(path, "Vocabulary file", "a BERT vocab.txt (one WordPiece token per line)").Select(l => l.Text), path);
+        return FromTokens(Utf8LineReader.ReadLines(path, "Vocabulary file", "a BERT vocab.txt (one WordPiece token per line)").Select(l => l.Text), path, names);
     }
 
     /// <summary>Builds a vocabulary from tokens in id order; <paramref name="source"/> names them in errors.</summary>
-    public static BertVocabulary FromTokens(IEnumerable<string> tokens, string source)
+    public static BertVocabulary FromTokens(IEnumerable<string> tokens, string source, BertEncoderOptions? names = null)
     {
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var count = 0;
         foreach (var line in tokens) ids[line.TrimEnd()] = count++;
-        return new BertVocabulary(ids, count, source);
+        return new BertVocabulary(ids, count, source, names);
     }
 
     /// <summary>The id of <paramref name="token"/>, or false when it is not in the vocabulary.</summary>
@@ -70,11 +73,20 @@ internal sealed class BertVocabulary
     /// <summary>The id of a special token such as <c>[SEP]</c>.</summary>
     public int SpecialId(string token) => _ids[token];
 
-    private int Required(string token, string source) =>
+    /// <summary>The tokens in id order (a token listed twice appears at its last id only; earlier ids hold it too).</summary>
+    public IReadOnlyList<string> TokensById()
+    {
+        var tokens = new string[Count];
+        foreach (var (token, id) in _ids) tokens[id] = token;
+        for (var i = 0; i < tokens.Length; i++) tokens[i] ??= "";
+        return tokens;
+    }
+
+    private int Required(string token, string setting, string source) =>
         _ids.TryGetValue(token, out var id)
             ? id
             : throw new InvalidInputException(
-                $"Vocabulary '{source}' has no '{token}' line; a BERT vocab.txt needs [PAD], [UNK], [CLS] and [SEP]. " +
-                "Use the vocab.txt that came with the model.",
+                $"Vocabulary '{source}' has no '{token}' entry ({setting}); the tokenizer's special tokens must be in its vocabulary. " +
+                "Use the vocabulary that came with the model, or fix the special tokens in tokenizer_config.json.",
                 source);
 }

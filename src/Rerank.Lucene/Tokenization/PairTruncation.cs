@@ -35,10 +35,15 @@ internal static class PairTruncation
     /// <summary>Special tokens of a BERT pair: [CLS], [SEP], [SEP].</summary>
     public const int PairSpecialTokens = 3;
 
-    /// <summary>How many leading tokens of each side to keep so that the pair fits <paramref name="maxLength"/> with its 3 special tokens.</summary>
-    public static (int Query, int Document) LongestFirst(int queryLength, int documentLength, int maxLength)
+    /// <summary>
+    /// How many leading tokens of each side to keep so that the pair fits <paramref name="maxLength"/> with its
+    /// <paramref name="specialTokens"/> special tokens (3 for BERT's [CLS] q [SEP] d [SEP], 4 for XLM-RoBERTa's
+    /// &lt;s&gt; q &lt;/s&gt;&lt;/s&gt; d &lt;/s&gt;; the rule with 4 was checked against the same Rust library on
+    /// every pair of lengths up to 18 and max_length 6 to 16).
+    /// </summary>
+    public static (int Query, int Document) LongestFirst(int queryLength, int documentLength, int maxLength, int specialTokens = PairSpecialTokens)
     {
-        var budget = maxLength - PairSpecialTokens;
+        var budget = maxLength - specialTokens;
         if (queryLength + documentLength <= budget) return (queryLength, documentLength);
         var half = budget / 2;
         var rest = budget - half;

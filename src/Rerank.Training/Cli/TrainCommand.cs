@@ -225,10 +225,11 @@ internal static class TrainCommand
         try
         {
             var config = Rerank.Lucene.Modeling.BertModelFolder.ReadConfig(baseFolder);
-            if (maxLength < 4 || maxLength > config.MaxPositionEmbeddings)
-                throw new InvalidInputException($"--max-length {maxLength} is out of range for the base model '{baseName}': expected 4 to {config.MaxPositionEmbeddings} (its max_position_embeddings). Lower --max-length.");
-            var vocab = Path.Combine(baseFolder, Rerank.Lucene.Modeling.BertModelFolder.VocabFile);
-            var encoder = new BertPairBatchEncoder(new BertPairEncoder(vocab, new BertEncoderOptions { MaxPositions = config.MaxPositionEmbeddings }));
+            var architecture = Rerank.Lucene.Modeling.ModelArchitectures.For(config);
+            var positions = architecture.UsablePositions(config);
+            if (maxLength < 4 || maxLength > positions)
+                throw new InvalidInputException($"--max-length {maxLength} is out of range for the base model '{baseName}': expected 4 to {positions} (the positions it reads). Lower --max-length.");
+            var encoder = new PairBatchEncoder(architecture.ReadTokenizer(baseFolder, config).Tokenizer);
 
             var options = new TrainingOptions
             {
@@ -266,7 +267,7 @@ internal static class TrainCommand
                 Evaluate: dev is null ? null : (scorer, token) => dev.Ndcg10(scorer, token),
                 Progress: TrainingProgressDisplay.Create(parse.InvocationConfiguration.Error),
                 ModelCard: card);
-            var trainer = new CrossEncoderTrainer(options, d => BertCrossEncoderAdapter.Load(baseFolder, d, seed), encoder)
+            var trainer = new CrossEncoderTrainer(options, d => SequenceClassifierAdapter.Load(baseFolder, d, seed, maxLength), encoder)
             {
                 Resume = parse.GetValue(Resume),
             };
@@ -302,8 +303,7 @@ internal static class TrainCommand
 
     private static StartPoint StartingPipeline(DevEvaluator dev, string baseFolder, string baseName, ParseResult parse, ILogger log, CancellationToken ct)
     {
-        var hasHead = Rerank.Lucene.Modeling.BertModelFolder.ReadWeights(baseFolder).Weights.ContainsKey("classifier.weight");
-        if (!hasHead)
+        if (!HasRankingHead(baseFolder))
             return new StartPoint(new DevPipeline($"{dev.FirstStageName} top {dev.Candidates} (the base has no ranking head)", dev.FirstStage!, "first-stage", null), null, new RerankerSettings());
         using var model = CrossEncoder.Load(baseFolder, new CrossEncoderOptions { Device = parse.GetValue(Device)!, MaxLength = parse.GetValue(MaxLength) });
         var (asStored, retuned) = StartComparison.Measure(dev, new CrossEncoderScorer(model), $"the starting model ({baseName})", model.Settings, ct);
@@ -333,7 +333,7 @@ internal static class TrainCommand
         {
             if (dev is null || dev.QueryCount == 0 || start is null)
             {
-                if (JudgesModelOnly(parse) && !parse.GetValue(KeepTrained) && Rerank.Lucene.Modeling.BertModelFolder.ReadWeights(baseFolder).Weights.ContainsKey("classifier.weight"))
+                if (JudgesModelOnly(parse) && !parse.GetValue(KeepTrained) && HasRankingHead(baseFolder))
                     KeepStart(output, baseFolder, RerankerSettings.Read(baseFolder),
                         "# Starting model kept\n\n`rerank-train --self-supervised` found no dev queries that could measure a change (every inverse-cloze sentence of the " +
                         "held-out documents was already ranked first by the first stage, or not retrieved), so these are the starting weights and settings, unchanged. " +
@@ -506,6 +506,13 @@ internal static class TrainCommand
         if (parse.GetValue(FilterModel) is not { } folder) return (null, null, null);
         var model = CrossEncoder.Load(folder, new CrossEncoderOptions { Device = parse.GetValue(Device)!, MaxLength = parse.GetValue(MaxLength) });
         return ((query, documents) => model.Predict(query, documents), model, folder);
+    }
+
+    /// <summary>Whether the base folder holds trained ranking-head weights (its architecture's head keys).</summary>
+    private static bool HasRankingHead(string baseFolder)
+    {
+        var headKeys = Rerank.Lucene.Modeling.ModelArchitectures.For(Rerank.Lucene.Modeling.BertModelFolder.ReadConfig(baseFolder)).HeadKeys;
+        return Rerank.Lucene.Modeling.BertModelFolder.ReadWeights(baseFolder).Weights.Keys.Any(headKeys.Contains);
     }
 
     /// <summary>

@@ -24,7 +24,7 @@ internal static class ScoreCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var command = new Command("score", "Score (query, document) pairs with a cross-encoder; prints one score per line, in input order, on standard output (like CrossEncoder.predict).\n\n" +
+        var command = new Command("score", "Score (query, document) pairs with a cross-encoder; prints one score per line, in input order, on standard output (like CrossEncoder.predict); a head with several labels prints one tab-separated score per label.\n\n" +
             "Example:\n  search-host score --reranker models/default-reranker --pairs pairs.tsv > scores.txt")
         {
             Pairs, Format,
@@ -47,10 +47,11 @@ internal static class ScoreCommand
         if (format is not ("text" or "jsonl")) throw new InvalidInputException($"Unknown --format '{format}'. Use text or jsonl.");
         var pairs = PairFileReader.Read(parse.GetRequiredValue(Pairs));
         using var encoder = CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
-        float[] scores;
+        float[][] scores;
         try
         {
-            scores = encoder.Predict(pairs, ct);
+            // Every label of the head, as CrossEncoder.predict returns them (one for a reranker).
+            scores = encoder.PredictLabels(pairs, ct);
         }
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)
         {
@@ -60,14 +61,20 @@ internal static class ScoreCommand
         {
             if (format == "text")
             {
-                console.Output.WriteLine(scores[i].ToString("R", CultureInfo.InvariantCulture));
+                console.Output.WriteLine(string.Join('\t', scores[i].Select(s => s.ToString("R", CultureInfo.InvariantCulture))));
                 continue;
             }
             var e = encoder.Encode(pairs[i].Query, pairs[i].Document);
-            console.Output.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
-            {
-                query = pairs[i].Query, document = pairs[i].Document, score = scores[i], input_ids = e.InputIds, token_type_ids = e.TokenTypeIds,
-            }));
+            console.Output.WriteLine(scores[i].Length == 1
+                ? System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    query = pairs[i].Query, document = pairs[i].Document, score = scores[i][0], input_ids = e.InputIds, token_type_ids = e.TokenTypeIds,
+                })
+                : System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    query = pairs[i].Query, document = pairs[i].Document, scores = encoder.Labels.Select((l, k) => new { label = l, score = scores[i][k] }),
+                    input_ids = e.InputIds, token_type_ids = e.TokenTypeIds,
+                }));
         }
         return 0;
     }

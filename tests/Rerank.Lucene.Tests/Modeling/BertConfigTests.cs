@@ -75,7 +75,7 @@ public sealed class BertConfigTests
     [InlineData("""{"hidden_dropout_prob": 1.5}""", "Model config 'config.json': 'hidden_dropout_prob' must be a probability in [0, 1); got 1.5.")]
     [InlineData("""{"id2label": {"0": "a"}, "num_labels": 2}""", "Model config 'config.json': 'num_labels' 2 disagrees with the 1 entries of 'id2label'.")]
     [InlineData("""{"sentence_transformers": {"activation_fn": "torch.nn.modules.activation.Tanh"}}""", "Model config 'config.json': 'sentence_transformers.activation_fn' \"torch.nn.modules.activation.Tanh\" is not supported; use torch.nn.modules.activation.Sigmoid or torch.nn.modules.linear.Identity.")]
-    [InlineData("""{"model_type": "roberta"}""", "Model config 'config.json': 'model_type' is \"roberta\"; only \"bert\" models are supported.")]
+    [InlineData("""{"model_type": "roberta"}""", "Model config 'config.json': architecture \"roberta\" is not supported; supported: bert (BertForSequenceClassification), xlm-roberta (XLMRobertaForSequenceClassification), electra (ElectraForSequenceClassification), modernbert (ModernBertForSequenceClassification).")]
     [InlineData("""{"position_embedding_type": "relative_key"}""", "Model config 'config.json': 'position_embedding_type' 'relative_key' is not supported; only \"absolute\" position embeddings are implemented.")]
     [InlineData("[1, 2]", "Model config 'config.json' must be a JSON object.")]
     public void Parse_InvalidValue_ThrowsNamingFileAndKey(string json, string expected)

@@ -22,7 +22,7 @@ public sealed class BertModelFolderTests : IDisposable
     private string SaveTiny(BertForSequenceClassification model, bool float16 = false)
     {
         var folder = Path.Combine(_dir, "model");
-        BertModelFolder.Save(folder, model, new BertFolderSaveOptions { VocabPath = TinyBert.WriteVocab(_dir), Float16 = float16, Overwrite = true });
+        BertModelFolder.Save(folder, model, new BertFolderSaveOptions { Tokenizer = new Rerank.Lucene.Tokenization.BertPairEncoder(TinyBert.WriteVocab(_dir)), Float16 = float16, Overwrite = true });
         return folder;
     }
 
@@ -83,7 +83,7 @@ public sealed class BertModelFolderTests : IDisposable
     {
         using var model = TinyBert.Classifier();
         var folder = Path.Combine(_dir, "taken");
-        var options = new BertFolderSaveOptions { VocabPath = TinyBert.WriteVocab(_dir) };
+        var options = new BertFolderSaveOptions { Tokenizer = new Rerank.Lucene.Tokenization.BertPairEncoder(TinyBert.WriteVocab(_dir)) };
         BertModelFolder.Save(folder, model, options);
 
         var e = Assert.Throws<InvalidInputException>(() => BertModelFolder.Save(folder, model, options));
@@ -99,7 +99,7 @@ public sealed class BertModelFolderTests : IDisposable
         var folder = Path.Combine(_dir, "empty");
         Directory.CreateDirectory(folder);
 
-        BertModelFolder.Save(folder, model, new BertFolderSaveOptions { VocabPath = TinyBert.WriteVocab(_dir) });
+        BertModelFolder.Save(folder, model, new BertFolderSaveOptions { Tokenizer = new Rerank.Lucene.Tokenization.BertPairEncoder(TinyBert.WriteVocab(_dir)) });
 
         Assert.True(File.Exists(Path.Combine(folder, "model.safetensors")));
     }
@@ -109,7 +109,7 @@ public sealed class BertModelFolderTests : IDisposable
     {
         using var model = TinyBert.Classifier();
         var folder = Path.Combine(_dir, "models");
-        var options = new BertFolderSaveOptions { VocabPath = TinyBert.WriteVocab(_dir), Overwrite = true };
+        var options = new BertFolderSaveOptions { Tokenizer = new Rerank.Lucene.Tokenization.BertPairEncoder(TinyBert.WriteVocab(_dir)), Overwrite = true };
         // Like `--output models`: a folder of model folders, not a model folder.
         BertModelFolder.Save(Path.Combine(folder, "default-reranker"), model, options);
         File.WriteAllText(Path.Combine(folder, "important.txt"), "keep me");
@@ -207,7 +207,7 @@ public sealed class BertModelFolderTests : IDisposable
         var e = Assert.Throws<InvalidInputException>(() => BertModelFolder.ReadWeights(_dir));
 
         Assert.Equal(
-            $"Model folder '{_dir}' is missing config.json and model.safetensors (or pytorch_model.bin); a Hugging Face BERT folder needs config.json and model.safetensors.",
+            $"Model folder '{_dir}' is missing config.json and model.safetensors (or model.safetensors.index.json with its shards, pytorch_model.bin, pytorch_model.bin.index.json); a Hugging Face model folder needs config.json and its weights.",
             e.Message);
     }
 

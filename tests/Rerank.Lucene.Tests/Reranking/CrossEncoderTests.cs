@@ -90,15 +90,17 @@ public sealed class CrossEncoderTests
     }
 
     [Fact]
-    public void Load_TwoLabelClassifier_Refused()
+    public void Predict_TwoLabelClassifier_RefusedForRankingButScoredPerLabel()
     {
         var folder = TinyCrossEncoder.Create(numLabels: 2);
+        using var encoder = CrossEncoder.Load(folder, new CrossEncoderOptions { Device = "cpu" });
 
-        var e = Assert.Throws<InvalidInputException>(() => CrossEncoder.Load(folder, new CrossEncoderOptions { Device = "cpu" }));
+        var e = Assert.Throws<InvalidInputException>(() => encoder.Predict([("q", "d")]));
 
         Assert.Equal(
-            $"'{Path.Combine(folder, "config.json")}' describes a classifier with 2 labels; a cross-encoder reranker has exactly 1 (num_labels: 1). Use a cross-encoder model folder.",
+            $"'{folder}' has 2 labels (LABEL_0, LABEL_1); ranking needs one score per pair. Pick the label to rank by (CrossEncoderOptions.Label in the library) or use a one-label cross-encoder; 'search-host score' prints every label.",
             e.Message);
+        Assert.Equal(2, encoder.PredictLabels([("q", "d")])[0].Length);
     }
 
     [Fact]
@@ -109,7 +111,7 @@ public sealed class CrossEncoderTests
         var e = Assert.Throws<InvalidInputException>(() => CrossEncoder.Load(folder, new CrossEncoderOptions { MaxLength = 65, Device = "cpu" }));
 
         Assert.Equal(
-            $"Max length 65 is out of range for '{folder}': expected 4 to 64 (the model's max_position_embeddings). Lower --max-length.",
+            $"Max length 65 is out of range for '{folder}': expected 4 to 64 (the positions the model reads). Lower --max-length.",
             e.Message);
     }
 

@@ -36,7 +36,7 @@ internal static class TinyCrossEncoder
         using var model = new BertForSequenceClassification(Config(numLabels));
         if (trainedHead) model.MarkHeadTrained();
         var folder = Path.Combine(dir, "model");
-        BertModelFolder.Save(folder, model, new BertFolderSaveOptions { VocabPath = vocab, ModelMaxLength = MaxPositions });
+        BertModelFolder.Save(folder, model, new BertFolderSaveOptions { Tokenizer = new Rerank.Lucene.Tokenization.BertPairEncoder(vocab), ModelMaxLength = MaxPositions });
         return folder;
     }
 

@@ -104,8 +104,8 @@ public sealed class BertPairEncoderTests
     {
         var e = Assert.Throws<InvalidInputException>(() => BertPairEncoder.FromTokens(["[PAD]", "[UNK]", "[CLS]", "a"]));
         Assert.Equal(
-            "Vocabulary '(in-memory vocabulary)' has no '[SEP]' line; a BERT vocab.txt needs [PAD], [UNK], [CLS] and [SEP]. " +
-            "Use the vocab.txt that came with the model.",
+            "Vocabulary '(in-memory vocabulary)' has no '[SEP]' entry (sep_token); the tokenizer's special tokens must be in its vocabulary. " +
+            "Use the vocabulary that came with the model, or fix the special tokens in tokenizer_config.json.",
             e.Message);
     }
 

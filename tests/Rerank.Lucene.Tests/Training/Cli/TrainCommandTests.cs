@@ -119,6 +119,57 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
     }
 
     [Fact]
+    public void Train_TinyRunOnSample_TokenizerConfigStatesTheTrainedLength()
+    {
+        // sentence-transformers' CrossEncoder truncates to model_max_length: it must be the length this library scores at.
+        Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
+        using var tokenizerConfig = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(run.Output, "tokenizer_config.json")));
+        Assert.Equal(48, tokenizerConfig.RootElement.GetProperty("model_max_length").GetInt32());
+        using var encoder = CrossEncoder.Load(run.Output, new CrossEncoderOptions { Device = "cpu" });
+        Assert.Equal(48, encoder.MaxLength);
+
+        // Without searchrerank.json (as Python sees the folder) the length is the same.
+        var copy = run.Temp.Combine("no-settings");
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(run.Output).Where(f => Path.GetFileName(f) != RerankerSettings.FileName))
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        using var bare = CrossEncoder.Load(copy, new CrossEncoderOptions { Device = "cpu" });
+        Assert.Equal(48, bare.MaxLength);
+    }
+
+    [Theory]
+    [InlineData("bert-msmarco", "bert", "vocab.txt")] // model.safetensors with the int64 bert.embeddings.position_ids buffer (ms-marco-MiniLM-L6-v2's layout)
+    [InlineData("xlmr-bge", "xlm-roberta", "tokenizer.json")] // XLM-RoBERTa, the bge-reranker layout
+    [InlineData("electra-msmarco", "electra", "vocab.txt")] // ELECTRA, pytorch_model.bin
+    [InlineData("modernbert-gte", "modernbert", "tokenizer.json")] // ModernBERT, byte-level BPE
+    public async Task Train_HubLayoutBase_TrainsAndSavesInItsOwnLayout(string fixture, string modelType, string tokenizerFile)
+    {
+        var source = Path.Combine(TestPaths.RepoRoot, "tests", "fixtures", "hf-models", fixture);
+        var output = run.Temp.Combine("from-" + fixture);
+        string[] args =
+        [
+            "--index", run.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--output", output,
+            "--base", source, "--max-steps", "3", "--batch-size", "2", "--max-length", "40", "--dev-fraction", "0.3",
+            "--range-min", "0", "--dev-candidates", "10", "--seed", "7", "--device", "cpu", "--keep-trained",
+        ];
+
+        var result = await CliInvocation.RerankTrain(args);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var config = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "config.json")));
+        Assert.Equal(modelType, config.RootElement.GetProperty("model_type").GetString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(source, tokenizerFile)), File.ReadAllBytes(Path.Combine(output, tokenizerFile)));
+        using var tokenizerConfig = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "tokenizer_config.json")));
+        Assert.Equal(40, tokenizerConfig.RootElement.GetProperty("model_max_length").GetInt32());
+        using var trained = CrossEncoder.Load(output, new CrossEncoderOptions { Device = "cpu" });
+        using var original = CrossEncoder.Load(source, new CrossEncoderOptions { Device = "cpu", MaxLength = 40 });
+        Assert.Equal(40, trained.MaxLength);
+        var pair = ("who made books cheap?", "The printing press made books cheap.");
+        Assert.Equal(original.Encode(pair.Item1, pair.Item2).InputIds, trained.Encode(pair.Item1, pair.Item2).InputIds);
+        Assert.NotEqual(original.Predict([pair])[0], trained.Predict([pair])[0]); // three updates moved the weights
+    }
+
+    [Fact]
     public void Train_TinyRunOnSample_RemovesCheckpointsAfterSuccess()
     {
         Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
@@ -427,7 +478,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         var result = await CliInvocation.RerankTrain(run.Args(output, maxLength: 65));
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal($"error: --max-length 65 is out of range for the base model '{run.Base}': expected 4 to 64 (its max_position_embeddings). Lower --max-length.\n", result.Error);
+        Assert.Equal($"error: --max-length 65 is out of range for the base model '{run.Base}': expected 4 to 64 (the positions it reads). Lower --max-length.\n", result.Error);
         Assert.False(Directory.Exists(output));
     }
 

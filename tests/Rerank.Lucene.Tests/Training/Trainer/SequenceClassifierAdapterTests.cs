@@ -10,22 +10,22 @@ using Rerank.Lucene.Tests.Native;
 namespace Rerank.Lucene.Tests.Training.Trainer;
 
 [Collection(TorchCollection.Name)]
-public sealed class BertCrossEncoderAdapterTests
+public sealed class SequenceClassifierAdapterTests
 {
     [Fact]
     public void Train_TinyBertWithPairEncoder_SavesHuggingFaceFolderThatReloadsToSameWeights()
     {
         var dir = TestPaths.NewTempDir();
         var vocabPath = TinyBert.WriteVocab(dir);
-        var encoder = new BertPairBatchEncoder(new BertPairEncoder(vocabPath));
+        var encoder = new PairBatchEncoder(new BertPairEncoder(vocabPath));
         var output = Path.Combine(dir, "model");
-        BertCrossEncoderAdapter? adapter = null;
+        SequenceClassifierAdapter? adapter = null;
         var options = TinyOptions(output) with { MaxLength = 16, Epochs = 1 };
         var result = new CrossEncoderTrainer(options, device =>
             {
                 var model = new BertForSequenceClassification(TinyBert.Config());
                 model.to(device);
-                return adapter = new BertCrossEncoderAdapter(model, vocabPath);
+                return adapter = new SequenceClassifierAdapter(model, new BertArchitecture(), new BertPairEncoder(vocabPath), dir, 16);
             }, encoder)
             .Train(Groups(4, negatives: 1), new TrainingHooks(ModelCard: new ModelCardInfo("tiny-bert", "rerank-train --test", [])));
 

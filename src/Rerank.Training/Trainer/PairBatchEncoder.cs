@@ -2,8 +2,8 @@ using Rerank.Lucene.Tokenization;
 
 namespace Rerank.Training.Trainer;
 
-/// <summary>The library's <see cref="BertPairEncoder"/> behind the trainer's encoder seam.</summary>
-internal sealed class BertPairBatchEncoder(BertPairEncoder encoder) : IPairBatchEncoder
+/// <summary>The library's pair tokenizer of any architecture (<see cref="IPairTokenizer"/>) behind the trainer's encoder seam.</summary>
+internal sealed class PairBatchEncoder(IPairTokenizer encoder) : IPairBatchEncoder
 {
     /// <inheritdoc />
     public EncodedPairBatch Encode(IReadOnlyList<(string Query, string Document)> pairs, int maxLength)
