@@ -65,7 +65,28 @@ public sealed class RerankingSearcher
     public IReadOnlyList<RerankedHit> Rerank(string query, IReadOnlyList<SearchHit> candidates, CancellationToken ct = default)
     {
         if (candidates.Count == 0) return [];
-        var ce = _encoder.Predict(query, candidates.Select(h => DocumentText.Join(h.Title, h.Text)).ToList(), ct);
+        var ce = _encoder.Predict(query, DocumentTexts(candidates), ct);
+        return Rank(candidates, ce);
+    }
+
+    /// <summary>What the cross-encoder reads of each candidate (title and text joined), in candidate order.</summary>
+    /// <param name="candidates">First-stage hits.</param>
+    public static IReadOnlyList<string> DocumentTexts(IReadOnlyList<SearchHit> candidates) =>
+        candidates.Select(h => DocumentText.Join(h.Title, h.Text)).ToList();
+
+    /// <summary>
+    /// Ranks first-stage hits by cross-encoder scores computed elsewhere (e.g. by a service that coalesces the pairs of
+    /// concurrent requests into shared batches), combined and tie-broken exactly as <see cref="Rerank(string, IReadOnlyList{SearchHit}, CancellationToken)"/> does.
+    /// </summary>
+    /// <param name="candidates">First-stage hits of one query.</param>
+    /// <param name="ce">The encoder's score of (query, <see cref="DocumentTexts"/>[i]) for each candidate i.</param>
+    /// <exception cref="ArgumentException">The counts differ.</exception>
+    public IReadOnlyList<RerankedHit> Rank(IReadOnlyList<SearchHit> candidates, IReadOnlyList<float> ce)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(ce);
+        if (ce.Count != candidates.Count) throw new ArgumentException($"{ce.Count} scores for {candidates.Count} candidates.", nameof(ce));
+        if (candidates.Count == 0) return [];
         var final = ScoreCombiner.Combine(
             candidates.Select(h => (double)h.Score).ToList(), ce.Select(s => (double)s).ToList(), ScoreMode, Weight);
         return Enumerable.Range(0, candidates.Count)
