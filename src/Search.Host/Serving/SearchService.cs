@@ -32,6 +32,9 @@ internal sealed class SearchService : IDisposable
         if (bm25 is not null) _analyzer = IndexAnalyzer.Create(bm25.Manifest.Analyzer, bm25.IndexDirectory);
     }
 
+    /// <summary>This service with another batcher (the current one is not disposed); the index and encoders are shared, so dispose only one of the two.</summary>
+    internal SearchService WithBatcher(DynamicBatcher batcher) => new(_bm25, _stages, Encoder, Reranker, batcher);
+
     /// <summary>The cross-encoder, or null when serving BM25 (or dense/hybrid) only.</summary>
     public CrossEncoder? Encoder { get; }
 

@@ -144,7 +144,7 @@ internal static class ServeApp
                 return await Search(service, serve, options, q, k, rerank, context.RequestAborted);
             })))
             .WithSummary("Search the index: {\"query\": \"...\", \"k\": 10, \"rerank\": true}.")
-            .Accepts<SearchRequest>("application/json")
+            .WithDescription("Body (application/json): query (string, required), k (hits; default SearchHost:Top, at most Serve:MaxTop), rerank (false for the first stage alone).")
             .Produces<SearchResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
         app.MapPost("/rerank", Handler(context => Answer(context, log, serve, async () =>
@@ -168,7 +168,8 @@ internal static class ServeApp
                 return Results.Json(results);
             })))
             .WithSummary("Score texts against a query, as text-embeddings-inference's /rerank: [{\"index\": 0, \"score\": 0.93}, ...] best first.")
-            .Accepts<RerankRequest>("application/json")
+            .WithDescription("Body (application/json): query (string), texts (strings, at most Serve:MaxTexts), raw_scores (false: sigmoid; true: logits), " +
+                "return_text (echo each text), truncate (false, as TEI: a pair over the model's max length is refused with 413; true: cut longest-first), truncation_direction (\"Right\" only).")
             .Produces<List<RerankResult>>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
         app.MapGet("/", () => Results.Content(SearchPage.Html, "text/html; charset=utf-8"))
@@ -180,8 +181,16 @@ internal static class ServeApp
                 context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
             await next(context);
         });
+        var methods = new Dictionary<string, string> { ["/search"] = "GET, POST", ["/rerank"] = "POST", ["/health"] = "GET", ["/ready"] = "GET", ["/metrics"] = "GET", ["/"] = "GET" };
         app.MapFallback((HttpContext context) =>
-            Problem(404, "Not found", $"No endpoint {context.Request.Method} {context.Request.Path}. See /openapi/v1.json for the endpoints."));
+        {
+            if (methods.TryGetValue(context.Request.Path.Value?.TrimEnd('/') is { Length: > 0 } p ? p : "/", out var allowed))
+            {
+                context.Response.Headers.Allow = allowed;
+                return Problem(405, "Method not allowed", $"{context.Request.Path} answers {allowed}, not {context.Request.Method}.");
+            }
+            return Problem(404, "Not found", $"No endpoint {context.Request.Method} {context.Request.Path}. See /openapi/v1.json for the endpoints.");
+        });
     }
 
     private static async Task<IResult> Search(SearchService service, ServeOptions serve, SearchHostOptions options, string q, int? k, bool? rerank, CancellationToken ct)
@@ -256,18 +265,3 @@ internal static class ServeApp
         return uri.Host == "localhost" || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
     });
 }
-
-/// <summary>The body of POST /search (for the OpenAPI description; parsed by <see cref="RequestReader"/>).</summary>
-/// <param name="query">The query (bag of words).</param>
-/// <param name="k">Hits to return; default SearchHost:Top (10), at most Serve:MaxTop.</param>
-/// <param name="rerank">false for the first stage alone; default true when a reranker is loaded.</param>
-internal sealed record SearchRequest(string query, int? k, bool? rerank);
-
-/// <summary>The body of POST /rerank, as text-embeddings-inference's.</summary>
-/// <param name="query">The query.</param>
-/// <param name="texts">Texts to score (at most Serve:MaxTexts).</param>
-/// <param name="raw_scores">true: logits; false (default): sigmoid probabilities.</param>
-/// <param name="return_text">Echo each text in its result.</param>
-/// <param name="truncate">true: cut pairs longer than the model's limit; false (default, as TEI): refuse them with 413.</param>
-/// <param name="truncation_direction">"Right" only.</param>
-internal sealed record RerankRequest(string query, string[] texts, bool? raw_scores, bool? return_text, bool? truncate, string? truncation_direction);

@@ -71,7 +71,7 @@ internal static class ServeCommand
         if (model is not null && options.Reranker.Model is null)
             await error.WriteLineAsync($"Reranking with the default model {model} (--no-rerank for the first stage only).");
 
-        var (app, service) = ServeApp.Build(settings, parse.GetValue(CliRunner.Verbose), serve, options, metrics => Open(parse, options, serve, model, hybridOptions, metrics));
+        var (app, service) = ServeApp.Build(settings, parse.GetValue(CliRunner.Verbose), serve, options, metrics => Open(options, serve, model, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder), hybridOptions, metrics));
         await using var _ = app;
         using var __ = service;
         try
@@ -101,7 +101,8 @@ internal static class ServeCommand
         return 0;
     }
 
-    private static SearchService Open(ParseResult parse, SearchHostOptions options, ServeOptions serve, string? model, HybridOptions hybridOptions, ServeMetrics metrics)
+    /// <summary>Opens the index (SearchHost:Index, when set) with its first stage, and the cross-encoder <paramref name="model"/> (when not null), as <c>search</c> does.</summary>
+    internal static SearchService Open(SearchHostOptions options, ServeOptions serve, string? model, string? retrieval, string? embedder, HybridOptions hybridOptions, ServeMetrics metrics)
     {
         Bm25Searcher? bm25 = null;
         FirstStages? stages = null;
@@ -112,8 +113,7 @@ internal static class ServeCommand
             if (options.Index is { } index)
             {
                 bm25 = Bm25Searcher.Open(index);
-                stages = FirstStageOptions.Open(bm25, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder), options,
-                    hybridOptions: hybridOptions);
+                stages = FirstStageOptions.Open(bm25, retrieval, embedder, options, hybridOptions: hybridOptions);
             }
             if (model is not null) encoder = DefaultRerankerLoader.Load(model, options);
             var reranker = encoder is null || stages is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
