@@ -112,6 +112,25 @@ internal static class RequestReader
         return list;
     }
 
+    /// <summary>A required array of documents: strings, or objects whose "text" is the string (Cohere's two forms).</summary>
+    public static List<string> Documents(JsonElement body, string name)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            throw new RequestProblem(422, "Missing field", $"Field '{name}' is required (an array of strings or of {{\"text\": ...}} objects).");
+        if (value.ValueKind != JsonValueKind.Array)
+            throw new RequestProblem(422, "Wrong type", $"Field '{name}' must be an array, found a {Kind(value)}.");
+        var list = new List<string>(value.GetArrayLength());
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.String) list.Add(item.GetString()!);
+            else if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String) list.Add(text.GetString()!);
+            else throw new RequestProblem(422, "Wrong type", $"{name}[{i}] must be a string or an object with a string \"text\", found a {Kind(item)}.");
+            i++;
+        }
+        return list;
+    }
+
     private static string Kind(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.Object => "object",

@@ -208,6 +208,34 @@ internal sealed record RerankedHitResponse(
     [property: JsonPropertyName("snippet_marks")] IReadOnlyList<int[]> SnippetMarks,
     [property: JsonPropertyName("title_marks")] IReadOnlyList<int[]> TitleMarks);
 
+/// <summary>The /v1/rerank answer, in the shape of Cohere's rerank API.</summary>
+internal sealed record CohereRerankResponse([property: JsonPropertyName("results")] IReadOnlyList<CohereRerankResult> Results);
+
+/// <summary>
+/// One /v1/rerank result. The score is always written with a decimal point (1.0, never 1): OpenSearch's
+/// connector.post_process.cohere.rerank reads it as a floating-point number and fails on an integer.
+/// </summary>
+internal sealed record CohereRerankResult(
+    [property: JsonPropertyName("index")] int Index,
+    [property: JsonPropertyName("relevance_score"), JsonConverter(typeof(DecimalPointDoubleConverter))] double RelevanceScore,
+    [property: JsonPropertyName("document"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CohereDocument? Document);
+
+/// <summary>A document echoed by /v1/rerank.</summary>
+internal sealed record CohereDocument([property: JsonPropertyName("text")] string Text);
+
+/// <summary>Writes a double in its shortest round-trip form, with ".0" added when that form has no decimal point or exponent.</summary>
+internal sealed class DecimalPointDoubleConverter : JsonConverter<double>
+{
+    public override double Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) => reader.GetDouble();
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, double value, System.Text.Json.JsonSerializerOptions options)
+    {
+        var text = value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        if (!double.IsFinite(value)) throw new InvalidOperationException($"score {text} is not a number JSON can carry");
+        writer.WriteRawValue(text.AsSpan().IndexOfAny(".eE") >= 0 ? text : text + ".0", skipInputValidation: true);
+    }
+}
+
 /// <summary>One /rerank result, as text-embeddings-inference writes it.</summary>
 internal sealed record RerankResult(
     [property: JsonPropertyName("index")] int Index,

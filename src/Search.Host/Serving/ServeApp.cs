@@ -149,28 +149,40 @@ internal static class ServeApp
 
         app.MapPost("/rerank", Handler(context => Answer(context, log, serve, async () =>
             {
-                if (service.Encoder is null)
-                    throw new RequestProblem(404, "No reranker", "This service was started without a cross-encoder (--no-rerank); start it with --reranker DIR.");
-                var body = await RequestReader.ReadObjectAsync(context.Request, serve, context.RequestAborted);
-                RequestReader.RefuseUnknown(body, "query", "texts", "raw_scores", "return_text", "truncate", "truncation_direction");
+                var body = await ReadRerankBody(context, service, serve, "query", "texts", "raw_scores", "return_text", "truncate", "truncation_direction", "top_n");
                 var query = RequestReader.String(body, "query");
                 CheckQuery(query, serve);
-                var texts = RequestReader.Strings(body, "texts");
-                if (texts.Count == 0) throw new RequestProblem(422, "No texts", "Field 'texts' is empty; send at least one text to score.");
-                if (texts.Count > serve.MaxTexts)
-                    throw new RequestProblem(413, "Too many texts", $"{texts.Count} texts; the limit (Serve:MaxTexts) is {serve.MaxTexts}. Split the request.");
+                var texts = Texts(RequestReader.Strings(body, "texts"), "texts", serve);
                 if (body.TryGetProperty("truncation_direction", out var direction) && direction.ValueKind != JsonValueKind.Null
-                    && !string.Equals(direction.GetString(), "right", StringComparison.OrdinalIgnoreCase))
+                    && !string.Equals(direction.ValueKind == JsonValueKind.String ? direction.GetString() : null, "right", StringComparison.OrdinalIgnoreCase))
                     throw new RequestProblem(422, "Unsupported truncation", "truncation_direction must be \"Right\": pairs are cut longest-first from the end.");
                 var results = await service.RerankAsync(query, texts,
-                    RequestReader.Bool(body, "raw_scores", false), RequestReader.Bool(body, "return_text", false), RequestReader.Bool(body, "truncate", false),
+                    RequestReader.Bool(body, "raw_scores", false), RequestReader.Bool(body, "return_text", false), RequestReader.Bool(body, "truncate", serve.Truncate),
                     context.RequestAborted);
-                return Results.Json(results);
+                return Results.Json(results.Take(TopN(body, texts.Count)).ToList());
             })))
             .WithSummary("Score texts against a query, as text-embeddings-inference's /rerank: [{\"index\": 0, \"score\": 0.93}, ...] best first.")
             .WithDescription("Body (application/json): query (string), texts (strings, at most Serve:MaxTexts), raw_scores (false: sigmoid; true: logits), " +
-                "return_text (echo each text), truncate (false, as TEI: a pair over the model's max length is refused with 413; true: cut longest-first), truncation_direction (\"Right\" only).")
+                "return_text (echo each text), truncate (default Serve:Truncate, true: pairs over the model's max length are cut longest-first; false, TEI's default: they are refused with 413), " +
+                "truncation_direction (\"Right\" only), top_n (only the best n; Elasticsearch's hugging_face service sends it).")
             .Produces<List<RerankResult>>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
+
+        app.MapPost("/v1/rerank", Handler(context => Answer(context, log, serve, async () =>
+            {
+                var body = await ReadRerankBody(context, service, serve, "query", "documents", "top_n", "return_documents");
+                var query = RequestReader.String(body, "query");
+                CheckQuery(query, serve);
+                var documents = Texts(RequestReader.Documents(body, "documents"), "documents", serve);
+                var results = await service.RerankAsync(query, documents, rawScores: false, returnText: false, truncate: true, context.RequestAborted);
+                var returnDocuments = RequestReader.Bool(body, "return_documents", false);
+                return Results.Json(new CohereRerankResponse(results.Take(TopN(body, documents.Count))
+                    .Select(r => new CohereRerankResult(r.Index, r.Score, returnDocuments ? new CohereDocument(documents[r.Index]) : null)).ToList()));
+            })))
+            .WithSummary("Score documents against a query in the shape Cohere's rerank API uses: {\"results\": [{\"index\": 0, \"relevance_score\": 0.93}, ...]} best first.")
+            .WithDescription("Body (application/json): query (string), documents (strings or {\"text\": ...} objects, at most Serve:MaxTexts), top_n (only the best n), " +
+                "return_documents (echo each document). Pairs over the model's max length are cut longest-first. OpenSearch's connector.pre_process.cohere.rerank and " +
+                "connector.post_process.cohere.rerank read and write this shape (docs/SCALING.md).")
+            .Produces<CohereRerankResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
         app.MapGet("/", () => Results.Content(SearchPage.Html, "text/html; charset=utf-8"))
             .WithSummary("The search page.").ExcludeFromDescription();
@@ -192,6 +204,30 @@ internal static class ServeApp
             return Problem(404, "Not found", $"No endpoint {context.Request.Method} {context.Request.Path}. See /openapi/v1.json for the endpoints.");
         });
     }
+
+    private static async Task<JsonElement> ReadRerankBody(HttpContext context, SearchService service, ServeOptions serve, params string[] fields)
+    {
+        if (service.Encoder is null)
+            throw new RequestProblem(404, "No reranker", "This service was started without a cross-encoder (--no-rerank); start it with --reranker DIR.");
+        var body = await RequestReader.ReadObjectAsync(context.Request, serve, context.RequestAborted);
+        RequestReader.RefuseUnknown(body, fields);
+        return body;
+    }
+
+    private static List<string> Texts(List<string> texts, string field, ServeOptions serve)
+    {
+        if (texts.Count == 0) throw new RequestProblem(422, "Nothing to score", $"Field '{field}' is empty; send at least one text to score.");
+        if (texts.Count > serve.MaxTexts)
+            throw new RequestProblem(413, "Too many texts", $"{texts.Count} {field}; the limit (Serve:MaxTexts) is {serve.MaxTexts}. Split the request.");
+        return texts;
+    }
+
+    private static int TopN(JsonElement body, int count) => RequestReader.Int(body, "top_n") switch
+    {
+        null => count,
+        < 1 and var n => throw new RequestProblem(422, "top_n out of range", $"top_n must be at least 1, found {n}."),
+        var n => Math.Min(n.Value, count),
+    };
 
     private static async Task<IResult> Search(SearchService service, ServeOptions serve, SearchHostOptions options, string q, int? k, bool? rerank, CancellationToken ct)
     {

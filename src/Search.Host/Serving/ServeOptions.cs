@@ -33,6 +33,13 @@ public sealed class ServeOptions
     [Range(1, 10_000_000)]
     public int MaxQueuedPairs { get; set; } = 2048;
 
+    /// <summary>
+    /// What /rerank does with a pair longer than the model's max length when the request has no "truncate": true (default)
+    /// cuts it longest-first, as search does; false refuses it with 413, text-embeddings-inference's default.
+    /// Elasticsearch's hugging_face service sends no "truncate", so the default keeps long documents working behind it.
+    /// </summary>
+    public bool Truncate { get; set; } = true;
+
     /// <summary>Most texts in one /rerank request (413 beyond). Default 256.</summary>
     [Range(1, 100_000)]
     public int MaxTexts { get; set; } = 256;

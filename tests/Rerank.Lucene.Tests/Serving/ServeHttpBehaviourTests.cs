@@ -117,6 +117,20 @@ public sealed class ServeHttpBehaviourTests(SampleIndexFixture sample) : IClassF
     }
 
     [Fact]
+    public async Task Ready_Answers503OnceTheServiceIsStopping_HealthStaysAlive()
+    {
+        await using var served = await ServedApp.StartAsync(new ServeOptions(), sample.Index, _model);
+        Assert.Equal(HttpStatusCode.OK, (await served.Client.GetAsync("/ready")).StatusCode);
+        // What SIGTERM sets off first: the stopping signal, before the listener closes.
+        served.App.Lifetime.StopApplication();
+        using var ready = await served.Client.GetAsync("/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("application/problem+json", ready.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("stopping", await ready.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await served.Client.GetAsync("/health")).StatusCode);
+    }
+
+    [Fact]
     public async Task WithAnApiKey_EveryEndpointButHealthAndReady_NeedsIt()
     {
         const string key = "a-key-of-sixteen-chars";

@@ -55,11 +55,15 @@ public sealed class ServeProblemTests(SampleIndexFixture sample) : IClassFixture
         { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"x\", 3]}", "application/json", 422, "texts[1] must be a string" },
         { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"1\", \"2\", \"3\", \"4\", \"5\"]}", "application/json", 413, "5 texts; the limit (Serve:MaxTexts) is 4" },
         { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"" + new string('x', 2100) + "\"]}", "application/json", 413, "the limit (Serve:MaxRequestBytes) is 2000" },
-        { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"x\"], \"top_n\": 1}", "application/json", 422, "Unknown field 'top_n'" },
+        { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"x\"], \"top_k\": 1}", "application/json", 422, "Unknown field 'top_k'" },
         { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"x\"], \"truncation_direction\": \"Left\"}", "application/json", 422, "truncation_direction must be \"Right\"" },
         { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"x\"], \"raw_scores\": 1}", "application/json", 422, "'raw_scores' must be true or false" },
         // The tiny model reads 64 tokens; one character is one token in its vocabulary.
-        { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"short\", \"" + string.Join(' ', Enumerable.Repeat("word", 40)) + "\"]}", "application/json", 413, "texts[1] with the query is at least 64 tokens" },
+        { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"short\", \"" + string.Join(' ', Enumerable.Repeat("word", 40)) + "\"], \"truncate\": false}", "application/json", 413, "texts[1] with the query is at least 64 tokens" },
+        { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"x\"], \"top_n\": 0}", "application/json", 422, "top_n must be at least 1, found 0" },
+        { "POST", "/v1/rerank", "{\"query\": \"a\", \"texts\": [\"x\"]}", "application/json", 422, "Unknown field 'texts'" },
+        { "POST", "/v1/rerank", "{\"query\": \"a\", \"documents\": [{\"title\": \"x\"}]}", "application/json", 422, "documents[0] must be a string or an object with a string \"text\"" },
+        { "POST", "/v1/rerank", "{\"query\": \"a\", \"documents\": [\"1\", \"2\", \"3\", \"4\", \"5\"]}", "application/json", 413, "5 documents; the limit (Serve:MaxTexts) is 4" },
         { "GET", "/rerank", null, null, 405, "/rerank answers POST, not GET" },
         { "GET", "/nowhere", null, null, 404, "No endpoint GET /nowhere" },
     };
@@ -82,11 +86,14 @@ public sealed class ServeProblemTests(SampleIndexFixture sample) : IClassFixture
     }
 
     [Fact]
-    public async Task LongTexts_AreCutWithTruncateTrue()
+    public async Task LongTexts_AreCut_WithTruncateTrue_AndWithoutTruncate_AsServeTruncateSays()
     {
-        var body = "{\"query\": \"a\", \"texts\": [\"" + string.Join(' ', Enumerable.Repeat("word", 40)) + "\"], \"truncate\": true}";
-        using var response = await _served.Client.PostAsync("/rerank", Json(body));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = string.Join(' ', Enumerable.Repeat("word", 40));
+        foreach (var body in new[] { $"{{\"query\": \"a\", \"texts\": [\"{text}\"], \"truncate\": true}}", $"{{\"query\": \"a\", \"texts\": [\"{text}\"]}}" })
+        {
+            using var response = await _served.Client.PostAsync("/rerank", Json(body));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
     }
 
     [Fact]
@@ -99,6 +106,6 @@ public sealed class ServeProblemTests(SampleIndexFixture sample) : IClassFixture
         Assert.Equal(_model, ready["reranker"]!.GetValue<string>());
         Assert.Equal("alive", JsonNode.Parse(await _served.Client.GetStringAsync("/health"))!["status"]!.GetValue<string>());
         var paths = JsonNode.Parse(await _served.Client.GetStringAsync("/openapi/v1.json"))!["paths"]!.AsObject().Select(p => p.Key).ToList();
-        Assert.Equal(["/health", "/ready", "/rerank", "/search"], paths.Order());
+        Assert.Equal(["/health", "/ready", "/rerank", "/search", "/v1/rerank"], paths.Order());
     }
 }

@@ -73,6 +73,26 @@ public sealed class ServeSearchTests(SampleIndexFixture sample) : IClassFixture<
     }
 
     [Fact]
+    public async Task Search_OverHttp_EqualsSearchJson_WithTheHybridFirstStage()
+    {
+        // An index with the bundled bi-encoder's vectors: the default first stage is then hybrid, on both sides.
+        using var temp = new TempFolder("serve-hybrid");
+        var index = temp.Combine("idx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index);
+        Assert.True(built.ExitCode == 0, built.ToString());
+        string[] flags = ["--index", index, "--reranker", _model, "--candidates", "10", "--max-length", "48", "--fusion", "rrf"];
+        await using var serve = await ServeProcess.StartAsync(flags);
+        foreach (var query in Queries().Take(6))
+        {
+            var cli = await CliInvocation.SearchHost(["search", .. flags, "--json", "--", query]);
+            Assert.True(cli.ExitCode == 0, cli.ToString());
+            var expected = JsonNode.Parse(cli.Output)!;
+            Assert.Equal("hybrid", expected["retrieval"]!.GetValue<string>());
+            AssertSameAsCli(expected, JsonNode.Parse(await serve.Client.GetStringAsync($"/search?q={Uri.EscapeDataString(query)}"))!, $"hybrid '{query}'");
+        }
+    }
+
+    [Fact]
     public async Task Rerank_ScoresAreTheEncodersOwn_SortedBestFirst_RawScoresAreLogits_TextReturnedOnRequest()
     {
         string[] texts =
