@@ -22,6 +22,7 @@ public sealed class CrossEncoderRescorer : Rescorer
     private readonly RerankOptions _options;
     private readonly ScoreMode _mode;
     private readonly double _weight;
+    private readonly PassageOptions _passages;
     private (double Min, double Max)? _bm25Range;
     private (double Min, double Max)? _ceRange;
 
@@ -36,6 +37,7 @@ public sealed class CrossEncoderRescorer : Rescorer
         _options = options ?? new RerankOptions();
         _mode = _options.ResolveMode(encoder);
         _weight = _options.ResolveWeight(encoder);
+        _passages = _options.ResolvePassages(encoder);
     }
 
     /// <inheritdoc/>
@@ -46,9 +48,8 @@ public sealed class CrossEncoderRescorer : Rescorer
         var hits = firstPassTopDocs.ScoreDocs;
         if (hits.Length == 0) return firstPassTopDocs;
         var docs = hits.Select(h => searcher.Doc(h.Doc)).ToArray();
-        var ce = _encoder.Predict(_query, docs.Select(d => DocumentText.Join(d.Get(IndexFields.Title), d.Get(IndexFields.Text) ?? "")).ToList());
+        var ceScores = PassageScorer.Score(_encoder, _query, docs.Select(d => ((string?)d.Get(IndexFields.Title), (string?)d.Get(IndexFields.Text))).ToList(), _passages);
         var bm25 = hits.Select(h => (double)h.Score).ToList();
-        var ceScores = ce.Select(s => (double)s).ToList();
         _bm25Range = (bm25.Min(), bm25.Max());
         _ceRange = (ceScores.Min(), ceScores.Max());
         var final = ScoreCombiner.Combine(bm25, ceScores, _mode, _weight);
@@ -72,9 +73,9 @@ public sealed class CrossEncoderRescorer : Rescorer
         ArgumentNullException.ThrowIfNull(searcher);
         ArgumentNullException.ThrowIfNull(firstPassExplanation);
         var doc = searcher.Doc(docID);
-        var ce = _encoder.Predict(_query, [DocumentText.Join(doc.Get(IndexFields.Title), doc.Get(IndexFields.Text) ?? "")])[0];
+        var ce = (float)PassageScorer.Score(_encoder, _query, [(doc.Get(IndexFields.Title), doc.Get(IndexFields.Text))], _passages)[0];
         var ceExplanation = new Explanation(ce,
-            $"cross-encoder score of (query, document {doc.Get(IndexFields.Id)}) by {Path.GetFileName(Path.TrimEndingDirectorySeparator(_encoder.ModelPath))} ({_encoder.Activation} activation)");
+            $"cross-encoder score ({_passages}) of (query, document {doc.Get(IndexFields.Id)}) by {Path.GetFileName(Path.TrimEndingDirectorySeparator(_encoder.ModelPath))} ({_encoder.Activation} activation)");
         if (_mode == ScoreMode.Replace)
         {
             var replaced = new Explanation(ce, "cross-encoder rescore, mode replace: final score = cross-encoder score");

@@ -19,6 +19,15 @@ public sealed record RerankOptions
     /// </summary>
     public double? InterpolationWeight { get; init; }
 
+    /// <summary>
+    /// How documents are split into passages and scored (BERT-FirstP/MaxP/SumP). Default null: the passages
+    /// stored with the model (<c>passages</c> in <c>searchrerank.json</c>), else whole documents.
+    /// </summary>
+    public PassageOptions? Passages { get; init; }
+
+    internal PassageOptions ResolvePassages(CrossEncoder encoder) =>
+        (Passages ?? encoder.Settings.Passages ?? PassageOptions.WholeDocument).Validated("passages");
+
     internal ScoreMode ResolveMode(CrossEncoder encoder) => ScoreMode ?? encoder.Settings.RecommendedMode ?? Reranking.ScoreMode.Replace;
 
     /// <summary>

@@ -14,17 +14,25 @@ namespace Rerank.Lucene.Reranking;
 /// <param name="FirstStageWeights">Interpolation weights tuned for a particular first stage ("bm25", "dense", "hybrid"):
 /// the fused scores of a hybrid stage are on another scale than BM25's, so a weight tuned with BM25 candidates
 /// need not suit them. <see cref="InterpolationWeight"/> serves stages not listed here.</param>
+/// <param name="Passages">How documents are split into passages and scored (first, max or sum; window and stride),
+/// chosen on dev; null means whole documents (<see cref="PassageOptions.WholeDocument"/>).</param>
 public sealed record RerankerSettings(
     [property: JsonPropertyName("interpolation_weight")] double? InterpolationWeight = null,
     [property: JsonPropertyName("tuned_on")] string? TunedOn = null,
     [property: JsonPropertyName("max_length")] int? MaxLength = null,
     [property: JsonPropertyName("score_mode")] string? ScoreMode = null,
-    [property: JsonPropertyName("first_stage_weights")] IReadOnlyDictionary<string, double>? FirstStageWeights = null)
+    [property: JsonPropertyName("first_stage_weights")] IReadOnlyDictionary<string, double>? FirstStageWeights = null,
+    [property: JsonPropertyName("passages")] PassageOptions? Passages = null)
 {
     /// <summary>The file name inside a model folder.</summary>
     public const string FileName = "searchrerank.json";
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter<PassageMode>(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+    };
 
     /// <summary>Reads the settings of a model folder; an absent file gives empty settings.</summary>
     /// <exception cref="InvalidInputException">The file exists but is not valid.</exception>
@@ -47,6 +55,7 @@ public sealed record RerankerSettings(
             throw new InvalidInputException($"{path}: score_mode must be \"replace\" or \"interpolate\", found \"{settings.ScoreMode}\". Fix or delete the file.", path);
         if (settings.ScoreMode == "interpolate" && settings.InterpolationWeight is null)
             throw new InvalidInputException($"{path}: score_mode \"interpolate\" needs an interpolation_weight. Add one or delete the file.", path);
+        settings.Passages?.Validated($"{path}: passages");
         return settings;
     }
 

@@ -32,7 +32,11 @@ public sealed class RerankingSearcher
             throw new InvalidInputException($"Candidates must be at least 1; got {Options.Candidates}. Use e.g. --candidates 100.");
         ScoreMode = Options.ResolveMode(encoder);
         Weight = Options.ResolveWeight(encoder, firstStage.Name);
+        Passages = Options.ResolvePassages(encoder);
     }
+
+    /// <summary>How documents are split into passages and scored (set in the options, else stored with the model, else whole documents).</summary>
+    public PassageOptions Passages { get; }
 
     /// <summary>The score mode in effect (set in the options, else recommended by the model, else replace).</summary>
     public ScoreMode ScoreMode { get; }
@@ -65,35 +69,41 @@ public sealed class RerankingSearcher
     public IReadOnlyList<RerankedHit> Rerank(string query, IReadOnlyList<SearchHit> candidates, CancellationToken ct = default)
     {
         if (candidates.Count == 0) return [];
-        var ce = _encoder.Predict(query, DocumentTexts(candidates), ct);
+        var ce = PassageScorer.Score(_encoder, query, Documents(candidates), Passages, ct);
         return Rank(candidates, ce);
     }
 
-    /// <summary>What the cross-encoder reads of each candidate (title and text joined), in candidate order.</summary>
-    /// <param name="candidates">First-stage hits.</param>
-    public static IReadOnlyList<string> DocumentTexts(IReadOnlyList<SearchHit> candidates) =>
-        candidates.Select(h => DocumentText.Join(h.Title, h.Text)).ToList();
+    /// <summary>
+    /// The (query, passage) pairs the cross-encoder scores for <paramref name="candidates"/> under <see cref="Passages"/>, for a
+    /// caller that computes the scores elsewhere (e.g. a service that coalesces the pairs of concurrent requests into shared
+    /// batches); <see cref="PassagePairs.Aggregate"/> turns their scores into the document scores <see cref="Rank"/> takes.
+    /// </summary>
+    /// <param name="query">The query.</param>
+    /// <param name="candidates">First-stage hits of the query.</param>
+    public PassagePairs Pairs(string query, IReadOnlyList<SearchHit> candidates) => PassageScorer.Pairs(query, Documents(candidates), Passages);
+
+    private static List<(string? Title, string? Text)> Documents(IReadOnlyList<SearchHit> candidates) =>
+        candidates.Select(h => ((string?)h.Title, (string?)h.Text)).ToList();
 
     /// <summary>
-    /// Ranks first-stage hits by cross-encoder scores computed elsewhere (e.g. by a service that coalesces the pairs of
-    /// concurrent requests into shared batches), combined and tie-broken exactly as <see cref="Rerank(string, IReadOnlyList{SearchHit}, CancellationToken)"/> does.
+    /// Ranks first-stage hits by cross-encoder document scores computed elsewhere, combined and tie-broken exactly as
+    /// <see cref="Rerank(string, IReadOnlyList{SearchHit}, CancellationToken)"/> does.
     /// </summary>
     /// <param name="candidates">First-stage hits of one query.</param>
-    /// <param name="ce">The encoder's score of (query, <see cref="DocumentTexts"/>[i]) for each candidate i.</param>
+    /// <param name="ce">Candidate i's cross-encoder score (<see cref="Pairs"/> scored, then aggregated).</param>
     /// <exception cref="ArgumentException">The counts differ.</exception>
-    public IReadOnlyList<RerankedHit> Rank(IReadOnlyList<SearchHit> candidates, IReadOnlyList<float> ce)
+    public IReadOnlyList<RerankedHit> Rank(IReadOnlyList<SearchHit> candidates, IReadOnlyList<double> ce)
     {
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(ce);
         if (ce.Count != candidates.Count) throw new ArgumentException($"{ce.Count} scores for {candidates.Count} candidates.", nameof(ce));
         if (candidates.Count == 0) return [];
-        var final = ScoreCombiner.Combine(
-            candidates.Select(h => (double)h.Score).ToList(), ce.Select(s => (double)s).ToList(), ScoreMode, Weight);
+        var final = ScoreCombiner.Combine(candidates.Select(h => (double)h.Score).ToList(), ce, ScoreMode, Weight);
         return Enumerable.Range(0, candidates.Count)
             .OrderByDescending(i => final[i])
             .ThenBy(i => candidates[i].DocId, RankingOrder.TieBreak)
             .Select((i, rank) => new RerankedHit(rank + 1, candidates[i].DocId, final[i], candidates[i].Rank,
-                candidates[i].Score, ce[i], candidates[i].Title, candidates[i].Text))
+                candidates[i].Score, (float)ce[i], candidates[i].Title, candidates[i].Text))
             .ToList();
     }
 }

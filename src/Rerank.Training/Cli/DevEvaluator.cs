@@ -7,8 +7,9 @@ using Rerank.Training.Trainer;
 namespace Rerank.Training.Cli;
 
 /// <summary>
-/// Validation while training: reranks each dev query's BM25 top-k with the model as it is now and
-/// returns nDCG@10. The BM25 candidates and their texts are fetched once, up front.
+/// Validation while training: reranks each dev query's top-k from a first stage (BM25, or hybrid when the
+/// index has document vectors: the candidates the model will serve) with the model as it is now and
+/// returns nDCG@10. The candidates and their texts are fetched once, up front.
 /// </summary>
 internal sealed class DevEvaluator
 {
@@ -16,9 +17,11 @@ internal sealed class DevEvaluator
     private readonly Dictionary<string, string> _queries;
     private readonly Dictionary<string, IReadOnlyList<SearchHit>> _candidates;
 
-    /// <summary>Prepares the dev queries' candidates from <paramref name="bm25"/>.</summary>
-    public DevEvaluator(Bm25Searcher bm25, IReadOnlyList<TrainingGroup> dev, int candidates)
+    /// <summary>Prepares the dev queries' candidates from <paramref name="firstStage"/>.</summary>
+    public DevEvaluator(ICandidateRetriever firstStage, IReadOnlyList<TrainingGroup> dev, int candidates)
     {
+        FirstStageName = firstStage.Name;
+        Candidates = candidates;
         var judgments = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
         _queries = new Dictionary<string, string>(StringComparer.Ordinal);
         _candidates = new Dictionary<string, IReadOnlyList<SearchHit>>(StringComparer.Ordinal);
@@ -28,17 +31,23 @@ internal sealed class DevEvaluator
             if (positives.Count == 0) continue; // text-only positives cannot be found among index candidates
             judgments[group.QueryId] = positives.ToDictionary(id => id, _ => 1, StringComparer.Ordinal);
             _queries[group.QueryId] = group.Query;
-            _candidates[group.QueryId] = bm25.Search(group.Query, candidates);
+            _candidates[group.QueryId] = firstStage.Search(group.Query, candidates);
         }
         _qrels = new Qrels(judgments);
-        Bm25 = _queries.Count == 0 ? null : Evaluate(id => _candidates[id].Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
+        FirstStage = _queries.Count == 0 ? null : Evaluate(id => _candidates[id].Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
     }
+
+    /// <summary>"bm25", "dense" or "hybrid": what ranked the candidates.</summary>
+    public string FirstStageName { get; }
+
+    /// <summary>Candidates reranked per dev query.</summary>
+    public int Candidates { get; }
 
     /// <summary>Dev queries that can be evaluated (those with index-id positives).</summary>
     public int QueryCount => _queries.Count;
 
-    /// <summary>BM25's own metrics on the dev queries, for comparison; null without dev queries.</summary>
-    public EvaluationResult? Bm25 { get; }
+    /// <summary>The first stage's own metrics on the dev queries (its top-k, unreranked), for comparison; null without dev queries.</summary>
+    public EvaluationResult? FirstStage { get; }
 
     /// <summary>nDCG@10 of the reranked candidates (score mode replace).</summary>
     public double Ndcg10(IPairScorer scorer, CancellationToken ct = default) => Score(scorer, ct).Replace.Mean.Ndcg10;
@@ -70,16 +79,19 @@ internal sealed class DevEvaluator
         for (var step = 20; step >= 0; step--)
         {
             var w = step / 20.0;
-            var result = Evaluate(id =>
-            {
-                var hits = _candidates[id];
-                var final = ScoreCombiner.Combine(hits.Select(h => (double)h.Score).ToList(), scores[id].Select(s => (double)s).ToList(), ScoreMode.Interpolate, w);
-                return hits.Select((h, i) => new ScoredDocument(h.DocId, final[i])).ToList();
-            });
+            var result = Interpolated(scores, w);
             if (result.Mean.Ndcg10 > best.Ndcg10 + 1e-12) best = (w, result.Mean.Ndcg10, result);
         }
         return best;
     }
+
+    /// <summary>The dev metrics of the candidates ranked by <see cref="ScoreCombiner"/>'s interpolation at <paramref name="weight"/>.</summary>
+    public EvaluationResult Interpolated(Dictionary<string, float[]> scores, double weight) => Evaluate(id =>
+    {
+        var hits = _candidates[id];
+        var final = ScoreCombiner.Combine(hits.Select(h => (double)h.Score).ToList(), scores[id].Select(s => (double)s).ToList(), ScoreMode.Interpolate, weight);
+        return hits.Select((h, i) => new ScoredDocument(h.DocId, final[i])).ToList();
+    });
 
     private EvaluationResult Evaluate(Func<string, IReadOnlyList<ScoredDocument>> rank) =>
         RunEvaluation.Evaluate(_qrels, _queries.Keys.ToDictionary(id => id, id => id, StringComparer.Ordinal), rank);

@@ -7,7 +7,7 @@ namespace Rerank.Training.Cli;
 /// <summary>A ranking pipeline measured on the dev queries: its per-query results and how it scores.</summary>
 /// <param name="Name">What it is, for messages and the model card.</param>
 /// <param name="Result">Per-query dev metrics.</param>
-/// <param name="Mode">"replace", "interpolate", or "bm25" (no cross-encoder).</param>
+/// <param name="Mode">"replace", "interpolate", or "first-stage" (no cross-encoder: the first stage's own ranking).</param>
 /// <param name="Weight">The cross-encoder's interpolation weight tuned on dev (null without a cross-encoder).</param>
 internal sealed record DevPipeline(string Name, EvaluationResult Result, string Mode, double? Weight)
 {
@@ -26,11 +26,12 @@ internal sealed record DevPipeline(string Name, EvaluationResult Result, string 
 }
 
 /// <summary>
-/// The rule that keeps <c>rerank-train</c> from shipping a model worse than where it started: the
-/// fine-tuned pipeline replaces the starting one only when its dev nDCG@10 is higher and the paired
-/// randomization test (<see cref="RandomizationTest"/>, two-sided) gives p &lt; <see cref="Alpha"/>.
-/// The starting pipeline is the base cross-encoder with its own weight tuned on the same dev queries,
-/// or BM25 when the base has no trained ranking head.
+/// The rule that keeps <c>rerank-train</c> from shipping a pipeline worse than where it started: a change
+/// (fine-tuned weights, or a weight re-tuned on these dev queries) replaces the starting pipeline only when
+/// its dev nDCG@10 is higher and the paired randomization test (<see cref="RandomizationTest"/>, two-sided)
+/// gives p &lt; <see cref="Alpha"/>. The starting pipeline is the base cross-encoder exactly as stored (its
+/// score mode and its weight for the first stage), or the first stage alone when the base has no trained
+/// ranking head.
 /// </summary>
 internal static class StartComparison
 {
@@ -38,13 +39,26 @@ internal static class StartComparison
     public const double Alpha = 0.05;
 
     /// <summary>The better on dev of a cross-encoder's two pipelines: replace, or interpolated with the weight tuned on dev.</summary>
-    public static DevPipeline Best(DevEvaluator dev, IPairScorer scorer, string name, CancellationToken ct)
+    public static DevPipeline Best(DevEvaluator dev, IPairScorer scorer, string name, CancellationToken ct) => Measure(dev, scorer, name, null, ct).Tuned;
+
+    /// <summary>
+    /// Scores the dev candidates once and returns the cross-encoder's best pipeline with mode and weight tuned
+    /// on dev, and, when <paramref name="stored"/> is given, its pipeline as those settings say (the score mode
+    /// they recommend, else replace; their weight for the dev first stage).
+    /// </summary>
+    public static (DevPipeline? AsStored, DevPipeline Tuned) Measure(DevEvaluator dev, IPairScorer scorer, string name, Rerank.Lucene.Reranking.RerankerSettings? stored, CancellationToken ct)
     {
         var (replace, scores) = dev.Score(scorer, ct);
         var (weight, interpolated, result) = dev.TuneInterpolation(scores);
-        return interpolated > replace.Mean.Ndcg10
+        var tuned = interpolated > replace.Mean.Ndcg10
             ? new DevPipeline(name, result, "interpolate", weight)
             : new DevPipeline(name, replace, "replace", weight);
+        if (stored is null) return (null, tuned);
+        var storedWeight = stored.WeightFor(dev.FirstStageName);
+        var asStored = stored.RecommendedMode == Rerank.Lucene.Reranking.ScoreMode.Interpolate && storedWeight is { } w
+            ? new DevPipeline(name, dev.Interpolated(scores, w), "interpolate", w)
+            : new DevPipeline(name, replace, "replace", storedWeight);
+        return (asStored, tuned);
     }
 
     /// <summary>Whether the trained pipeline beats the start beyond noise; the difference of means and the p-value.</summary>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Rerank.Lucene;
 using Rerank.Lucene.Modeling.Onnx;
+using Rerank.Lucene.Evaluation;
 using Rerank.Lucene.Native;
 using Rerank.Lucene.Output;
 using Rerank.Lucene.Reranking;
@@ -33,15 +34,17 @@ internal static class TrainCommand
     private static readonly Option<string> DevQrels = new("--dev-qrels") { Description = "Dev judgments (with --queries). Default: hold out --dev-fraction of the training queries." };
     private static readonly Option<double> DevFraction = new("--dev-fraction") { Description = "Share of training queries held out for validation when no --dev-qrels is given.", DefaultValueFactory = _ => ValidationSplit.DefaultFraction };
     private static readonly Option<int> MaxDevQueries = new Option<int>("--max-dev-queries") { Description = "Cap on dev queries evaluated (seeded choice), to keep validation fast.", DefaultValueFactory = _ => 50 }.AtLeast(1);
-    private static readonly Option<int> DevCandidates = new Option<int>("--dev-candidates") { Description = "BM25 candidates reranked per dev query during validation.", DefaultValueFactory = _ => 20 }.AtLeast(1);
+    private static readonly Option<int> DevCandidates = new Option<int>("--dev-candidates") { Description = "First-stage candidates reranked per dev query by the validations during training (which pick the best checkpoint).", DefaultValueFactory = _ => 20 }.AtLeast(1);
+    private static readonly Option<string> Retrieval = new Option<string>("--retrieval") { Description = "The first stage the model will rerank, used for mining negatives and for validation: bm25, dense or hybrid. Default: as search-host, hybrid when the index has document vectors, else bm25." }.OneOf("bm25", "dense", "hybrid");
+    private static readonly Option<int> Candidates = new Option<int>("--candidates") { Description = "Candidates the model will rerank per query (as search-host's --candidates): the depth of the final comparison with the starting model on dev and of the weight stored with the model.", DefaultValueFactory = _ => 100 }.AtLeast(1);
     private static readonly Option<string> Base = new("--base") { Description = "Starting model: a cross-encoder or BERT encoder folder, or `minilm` for the bundled MiniLM-L6 encoder (no ranking head). Default: the default reranker (models/default-reranker, or $SEARCHRERANK_MODELS/default-reranker). The result is kept only if it beats the starting model on dev beyond noise." };
     private static readonly Option<bool> Resume = new("--resume") { Description = "Continue from the last checkpoint in OUTPUT-checkpoints (same settings required), e.g. after Ctrl-C, which saves one." };
     private static readonly Option<bool> KeepCheckpoints = new("--keep-checkpoints") { Description = "Keep OUTPUT-checkpoints (resumable checkpoints and best-so-far weights, several hundred MB for MiniLM) after a successful run; by default it is deleted once the model folder is written." };
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed for everything random: split, mining, head, shuffling, dropout.", DefaultValueFactory = _ => 42 };
     private static readonly Option<string> Loss = new Option<string>("--loss") { Description = "bce (pointwise, pos_weight = negatives per positive), listwise (softmax over 1 positive + N negatives) or pairwise (RankNet).", DefaultValueFactory = _ => "bce" }.OneOf("bce", "listwise", "pairwise");
     private static readonly Option<int> Negatives = new Option<int>("--negatives") { Description = "Hard negatives per judged positive, each in its own training row with that positive (default 3: the measured recipe in docs/BENCHMARKS.md).", DefaultValueFactory = _ => 3 }.AtLeast(0);
-    private static readonly Option<int> RangeMin = new Option<int>("--range-min") { Description = "First BM25 rank (0-based) negatives may come from; skips the top, where unjudged relevant documents gather.", DefaultValueFactory = _ => new MiningOptions().RangeMin }.AtLeast(0);
-    private static readonly Option<int> RangeMax = new Option<int>("--range-max") { Description = "BM25 rank (0-based, exclusive) negatives are taken below.", DefaultValueFactory = _ => new MiningOptions().RangeMax }.AtLeast(1);
+    private static readonly Option<int> RangeMin = new Option<int>("--range-min") { Description = "First rank (0-based) of the first stage (see --retrieval) negatives may come from; skips the top, where unjudged relevant documents gather.", DefaultValueFactory = _ => new MiningOptions().RangeMin }.AtLeast(0);
+    private static readonly Option<int> RangeMax = new Option<int>("--range-max") { Description = "First-stage rank (0-based, exclusive) negatives are taken below.", DefaultValueFactory = _ => new MiningOptions().RangeMax }.AtLeast(1);
     private static readonly Option<string> Sampling = new Option<string>("--sampling") { Description = "random (seeded) or top: how negatives are picked from the range.", DefaultValueFactory = _ => "random" }.OneOf("random", "top");
     private static readonly Option<string> FilterModel = new("--filter-model") { Description = "Cross-encoder folder that drops likely false negatives while mining: a candidate it scores at or above the query's lowest-scoring positive minus --filter-margin is not used as a negative. Scores every candidate (slow on CPU); consider --range-min 0 with it." };
     private static readonly Option<float> FilterMargin = new Option<float>("--filter-margin") { Description = "Margin of --filter-model, in its score units.", DefaultValueFactory = _ => 0f }.AtLeast(0f);
@@ -78,7 +81,7 @@ internal static class TrainCommand
         Option[] all =
         [
             Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, Mined, WriteMined, MineOnly, SkipMissingDocuments, DevQrels, DevFraction, MaxDevQueries,
-            DevCandidates, Base, Resume, Seed, Loss, Negatives, RangeMin, RangeMax, Sampling, FilterModel, FilterMargin, CorpusNegatives, Epochs, MaxSteps,
+            DevCandidates, Retrieval, Candidates, Base, Resume, Seed, Loss, Negatives, RangeMin, RangeMax, Sampling, FilterModel, FilterMargin, CorpusNegatives, Epochs, MaxSteps,
             BatchSize, GradAccumulation, LearningRate, WarmupRatio, WeightDecay, MaxGradNorm, MaxLength, EvalEvery, Patience,
             CheckpointEvery, Device, Threads, Float16, Overwrite, KeepCheckpoints, KeepTrained, Verbose,
         ];
@@ -88,7 +91,7 @@ internal static class TrainCommand
             // Checked here, with the flags' names, so an empty mining range fails before the index is opened.
             var (min, max) = (result.GetValue(RangeMin), result.GetValue(RangeMax));
             if (min >= 0 && max >= 1 && max <= min)
-                result.AddError($"--range-max must be greater than --range-min, found --range-min {min} and --range-max {max}: negatives come from BM25 ranks [range-min, range-max).");
+                result.AddError($"--range-max must be greater than --range-min, found --range-min {min} and --range-max {max}: negatives come from first-stage ranks [range-min, range-max).");
         });
         root.SetAction((parse, ct) => Task.FromResult(RunSafely(parse, ct)));
         return root;
@@ -195,8 +198,12 @@ internal static class TrainCommand
 
         // One index throughout the run: mined negatives, document lookups and validation must agree.
         using var bm25 = Bm25Searcher.Open(parse.GetRequiredValue(Index), reopenWhenRebuilt: false);
+        // Mined and validated on the first stage the model will serve: hybrid when the index has vectors, as search-host does.
+        using var firstStage = FirstStages.Open(bm25, parse.GetValue(Retrieval),
+            encoderOptions: new Rerank.Lucene.Embedding.BiEncoderOptions { Device = parse.GetValue(Device)!, Threads = parse.GetValue(Threads) is > 0 and var t ? t : null });
+        log.LogInformation("First stage for mining and validation: {FirstStage}", firstStage.Describe());
         var store = new IndexDocumentStore(bm25);
-        var data = TrainingData.Load(parse, bm25, store, seed, log, ct);
+        var data = TrainingData.Load(parse, bm25, firstStage.Chosen, store, seed, log, ct);
         if (mineOnly)
         {
             parse.InvocationConfiguration.Output.WriteLine($"Wrote {Path.GetFullPath(parse.GetValue(WriteMined)!)}");
@@ -246,10 +253,13 @@ internal static class TrainCommand
                 Overwrite = overwrite,
             };
 
-            var dev = data.Dev.Count == 0 ? null : new DevEvaluator(bm25, data.Dev, parse.GetValue(DevCandidates));
-            if (dev is { Bm25: { } devBm25 })
-                log.LogInformation("Validation: {Count} dev queries, BM25 top {K} reranked; BM25 dev nDCG@10 {Ndcg:F4}", dev.QueryCount, parse.GetValue(DevCandidates), devBm25.Mean.Ndcg10);
-            var start = dev is { QueryCount: > 0 } ? StartingPipeline(dev, baseFolder, baseName, parse, log, ct) : null;
+            var dev = data.Dev.Count == 0 ? null : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(DevCandidates));
+            if (dev is { FirstStage: { } devFirst })
+                log.LogInformation("Validation during training: {Count} dev queries, {Stage} top {K} reranked; {Stage} dev nDCG@10 {Ndcg:F4}",
+                    dev.QueryCount, firstStage.Kind, dev.Candidates, firstStage.Kind, devFirst.Mean.Ndcg10);
+            // The final comparison runs at the depth the model will serve (usually deeper than the validations during training).
+            var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(Candidates));
+            var start = final is { QueryCount: > 0 } ? StartingPipeline(final, baseFolder, baseName, parse, log, ct) : null;
 
             var card = new ModelCardInfo(baseName, "rerank-train " + string.Join(' ', parse.Tokens.Select(t => t.Value.Any(char.IsWhiteSpace) ? $"\"{t.Value}\"" : t.Value)), data.Statistics);
             var hooks = new TrainingHooks(
@@ -265,7 +275,7 @@ internal static class TrainCommand
             log.LogInformation("Trained {Steps} updates{Early}; best dev nDCG@10 {Best} at step {Step}",
                 result.Steps, result.StoppedEarly ? " (stopped early)" : "", result.BestMetric?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a", result.BestStep);
 
-            FinishModelFolder(output, dev, start, baseFolder, parse, log, ct);
+            FinishModelFolder(output, final, start, baseFolder, parse, log, ct);
             if (!parse.GetValue(KeepCheckpoints))
             {
                 CrossEncoderTrainer.RemoveCheckpoints(options);
@@ -281,59 +291,122 @@ internal static class TrainCommand
     }
 
     /// <summary>
-    /// The pipeline training must beat: the base cross-encoder at its best on dev (replace, or interpolated
-    /// with a weight tuned on these dev queries), or BM25 when the base has no trained ranking head.
+    /// Where training starts, measured on dev at the serving depth: the base cross-encoder exactly as stored
+    /// (the pipeline a user has before training) and with its mode and weight re-tuned on these dev queries;
+    /// or the first stage alone when the base has no trained ranking head.
     /// </summary>
-    private static DevPipeline StartingPipeline(DevEvaluator dev, string baseFolder, string baseName, ParseResult parse, ILogger log, CancellationToken ct)
+    /// <param name="AsStored">The pipeline to beat.</param>
+    /// <param name="Retuned">The base with weight and mode tuned on dev; null without a ranking head.</param>
+    /// <param name="Settings">The base's searchrerank.json (empty when it has none).</param>
+    private sealed record StartPoint(DevPipeline AsStored, DevPipeline? Retuned, RerankerSettings Settings);
+
+    private static StartPoint StartingPipeline(DevEvaluator dev, string baseFolder, string baseName, ParseResult parse, ILogger log, CancellationToken ct)
     {
         var hasHead = Rerank.Lucene.Modeling.BertModelFolder.ReadWeights(baseFolder).Weights.ContainsKey("classifier.weight");
-        if (!hasHead) return new DevPipeline($"BM25 top {parse.GetValue(DevCandidates)} (the base has no ranking head)", dev.Bm25!, "bm25", null);
+        if (!hasHead)
+            return new StartPoint(new DevPipeline($"{dev.FirstStageName} top {dev.Candidates} (the base has no ranking head)", dev.FirstStage!, "first-stage", null), null, new RerankerSettings());
         using var model = CrossEncoder.Load(baseFolder, new CrossEncoderOptions { Device = parse.GetValue(Device)!, MaxLength = parse.GetValue(MaxLength) });
-        var start = StartComparison.Best(dev, new CrossEncoderScorer(model), $"the starting model ({baseName})", ct);
-        log.LogInformation("Starting point on dev: {Name}, {Mode}{Weight}, nDCG@10 {Ndcg}", start.Name, start.Mode,
-            start.Mode == "interpolate" ? $" (weight {start.Weight:F2})" : "", start.WithInterval());
-        return start;
+        var (asStored, retuned) = StartComparison.Measure(dev, new CrossEncoderScorer(model), $"the starting model ({baseName})", model.Settings, ct);
+        if (JudgesModelOnly(parse))
+        {
+            log.LogInformation("Starting point on dev ({Stage} top {K}): {Name} as stored, {Mode}, nDCG@10 {Ndcg}. The self-supervised dev set is chosen against the first stage, so no weight is tuned on it; only the model is judged.",
+                dev.FirstStageName, dev.Candidates, asStored!.Name, Describe(asStored), asStored.WithInterval());
+            return new StartPoint(asStored, null, model.Settings);
+        }
+        log.LogInformation("Starting point on dev ({Stage} top {K}): {Name} as stored, {Mode}, nDCG@10 {Ndcg}; with mode and weight re-tuned on dev: {RetunedMode}, nDCG@10 {RetunedNdcg}",
+            dev.FirstStageName, dev.Candidates, asStored!.Name, Describe(asStored), asStored.WithInterval(), Describe(retuned), retuned.WithInterval());
+        return new StartPoint(asStored, retuned, model.Settings);
     }
 
     /// <summary>
-    /// Reloads the saved folder exactly as the rescorer will (proving it loads), tunes the interpolation
-    /// weight on dev and compares the result with the starting pipeline (<see cref="StartComparison"/>).
-    /// A result that is not better beyond noise is replaced by the starting model (when that is a
-    /// cross-encoder), said plainly in the log and the model card; the run still succeeds.
+    /// Reloads the saved folder exactly as the rescorer will (proving it loads), tunes its interpolation weight
+    /// on dev, and keeps whichever of {fine-tuned model, starting model with a re-tuned weight} is best on dev,
+    /// but only if it beats the starting pipeline as stored beyond noise (<see cref="StartComparison"/>);
+    /// otherwise the folder holds the starting model with its settings unchanged. Said plainly in the log and
+    /// the model card; the run succeeds either way.
     /// </summary>
-    private static void FinishModelFolder(string output, DevEvaluator? dev, DevPipeline? start, string baseFolder, ParseResult parse, ILogger log, CancellationToken ct)
+    private static void FinishModelFolder(string output, DevEvaluator? dev, StartPoint? start, string baseFolder, ParseResult parse, ILogger log, CancellationToken ct)
     {
         new RerankerSettings(MaxLength: parse.GetValue(MaxLength)).Write(output);
         DevPipeline trained;
         using (var saved = CrossEncoder.Load(output, new CrossEncoderOptions { Device = parse.GetValue(Device)! }))
         {
-            if (dev is null || dev.QueryCount == 0 || start is null) return;
-            trained = StartComparison.Best(dev, new CrossEncoderScorer(saved), "the fine-tuned model", ct);
+            if (dev is null || dev.QueryCount == 0 || start is null)
+            {
+                if (JudgesModelOnly(parse) && !parse.GetValue(KeepTrained) && Rerank.Lucene.Modeling.BertModelFolder.ReadWeights(baseFolder).Weights.ContainsKey("classifier.weight"))
+                    KeepStart(output, baseFolder, RerankerSettings.Read(baseFolder),
+                        "# Starting model kept\n\n`rerank-train --self-supervised` found no dev queries that could measure a change (every inverse-cloze sentence of the " +
+                        "held-out documents was already ranked first by the first stage, or not retrieved), so these are the starting weights and settings, unchanged. " +
+                        "Pass --dev-qrels with real queries, or --keep-trained to save the fine-tuned weights anyway.\n", log,
+                        "No self-supervised dev query could measure the fine-tuned model: {Output} holds the starting model, unchanged (--keep-trained saves the fine-tuned weights).");
+                return;
+            }
+            var (trainedAsStart, trainedTuned) = StartComparison.Measure(dev, new CrossEncoderScorer(saved), "the fine-tuned model", start.Settings, ct);
+            // Self-supervised: the fine-tuned model is judged with the start's own mode and weight (none tuned on that dev set).
+            trained = JudgesModelOnly(parse) && start.AsStored.Mode != "first-stage" ? trainedAsStart! : trainedTuned;
         }
-        var (keepTrained, delta, p) = StartComparison.Decide(start, trained);
+        var best = start.Retuned is { } retuned && retuned.Ndcg10 >= trained.Ndcg10 ? retuned : trained;
+        var (keepBest, delta, p) = StartComparison.Decide(start.AsStored, best);
         var inv = CultureInfo.InvariantCulture;
-        var source = $"dev: {dev.QueryCount} queries, BM25 top {parse.GetValue(DevCandidates)}, nDCG@10";
+        var stage = dev.FirstStageName;
+        var source = $"dev: {dev.QueryCount} queries, {stage} top {dev.Candidates}, nDCG@10";
         var table =
             "| pipeline on dev | score mode | nDCG@10 (95% bootstrap CI) |\n| --- | --- | --- |\n" +
-            $"| BM25 top {parse.GetValue(DevCandidates)} | - | {new DevPipeline("BM25", dev.Bm25!, "bm25", null).WithInterval()} |\n" +
-            (start.Mode == "bm25" ? "" : $"| {start.Name} | {Describe(start)} | {start.WithInterval()} |\n") +
+            $"| {stage} top {dev.Candidates} | - | {new DevPipeline(stage, dev.FirstStage!, "first-stage", null).WithInterval()} |\n" +
+            (start.AsStored.Mode == "first-stage" ? "" : $"| {start.AsStored.Name}, as stored | {Describe(start.AsStored)} | {start.AsStored.WithInterval()} |\n") +
+            (start.Retuned is null ? "" : $"| {start.Retuned.Name}, re-tuned on dev | {Describe(start.Retuned)} | {start.Retuned.WithInterval()} |\n") +
             $"| {trained.Name} | {Describe(trained)} | {trained.WithInterval()} |\n\n" +
-            string.Create(inv, $"Difference fine-tuned - start: {delta:+0.0000;-0.0000;0.0000}, paired randomization test p = {p:0.000} ({dev.QueryCount} dev queries; kept when higher and p < {StartComparison.Alpha}). ");
-        if (keepTrained || start.Mode == "bm25" || parse.GetValue(KeepTrained))
+            string.Create(inv, $"Best change ({(ReferenceEquals(best, trained) ? "fine-tuned" : "weight re-tuned")}) - start as stored: {delta:+0.0000;-0.0000;0.0000}, paired randomization test p = {p:0.000} ({dev.QueryCount} dev queries; kept when higher and p < {StartComparison.Alpha}). ");
+        var trainedWins = keepBest && ReferenceEquals(best, trained);
+        if (trainedWins || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained))
         {
-            new RerankerSettings(trained.Weight, source, parse.GetValue(MaxLength), trained.Mode).Write(output);
-            var verdict = keepTrained
+            var trainedSettings = JudgesModelOnly(parse) && start.AsStored.Mode != "first-stage"
+                ? start.Settings with { MaxLength = parse.GetValue(MaxLength) }
+                : new RerankerSettings(trained.Weight, source, parse.GetValue(MaxLength), trained.Mode,
+                    trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null);
+            trainedSettings.Write(output);
+            var verdict = trainedWins
                 ? "The fine-tuned model beats the starting point on dev and is the one saved here."
-                : start.Mode != "bm25"
+                : start.AsStored.Mode != "first-stage"
                 ? "The fine-tuned model does not beat the starting model on dev beyond noise; it is saved because --keep-trained was given."
-                : "The fine-tuned model does not beat BM25 on dev beyond noise; it is saved because the base model had no ranking head to fall back on. The interpolation weight tuned on dev limits the harm; check it on your own queries.";
-            log.LogInformation("Dev nDCG@10: start {Start}, fine-tuned {Trained}; difference {Delta:+0.0000;-0.0000}, p = {P:0.000}. {Verdict}",
-                start.WithInterval(), trained.WithInterval(), delta, p, verdict);
+                : keepBest
+                ? $"The fine-tuned model beats {stage} alone on dev and is the one saved here."
+                : $"The fine-tuned model does not beat {stage} on dev beyond noise; it is saved because the base model had no ranking head to fall back on. The interpolation weight tuned on dev limits the harm; check it on your own queries.";
+            log.LogInformation("Dev nDCG@10 ({Stage} top {K}): start {Start}, fine-tuned {Trained}; difference {Delta:+0.0000;-0.0000}, p = {P:0.000}. {Verdict}",
+                stage, dev.Candidates, start.AsStored.WithInterval(), trained.WithInterval(), trained.Ndcg10 - start.AsStored.Ndcg10,
+                RandomizationTest.PValue(trained.PerQuery, start.AsStored.PerQuery), verdict);
             File.AppendAllText(Path.Combine(output, "README.md"), "\n## Reranking on dev (saved model, reloaded)\n\n" + table + verdict + "\n");
             return;
         }
 
-        // Not better beyond noise: ship the starting model, with its weight tuned on this dev set, and say why.
+        // Not better beyond noise: ship the starting model; its settings change only if a re-tuned weight won beyond noise.
+        var settings = keepBest
+            ? start.Settings with
+            {
+                ScoreMode = best.Mode,
+                InterpolationWeight = start.Settings.InterpolationWeight ?? best.Weight,
+                FirstStageWeights = new Dictionary<string, double>(start.Settings.FirstStageWeights ?? new Dictionary<string, double>()) { [stage] = best.Weight!.Value },
+                TunedOn = $"{start.Settings.TunedOn}; first_stage_weights.{stage} re-tuned by rerank-train on {source}",
+            }
+            : start.Settings;
+        var what = keepBest
+            ? $"only its score mode and its weight over {stage} candidates were re-tuned on these dev queries, which beat the stored ones beyond noise"
+            : "its score mode and weights are the stored ones too (re-tuning them on these dev queries did not beat them beyond noise)";
+        KeepStart(output, baseFolder, settings,
+            "# Starting model kept\n\n" +
+            $"`rerank-train` fine-tuned {start.AsStored.Name[4..].TrimEnd(')').Replace("(", "", StringComparison.Ordinal)} on this index, but the result did not beat it on the dev queries " +
+            $"beyond noise, so these are the starting weights, unchanged; {what}.\n\n" + table + "\n", log, null);
+        log.LogWarning("The fine-tuned model is not better than the starting model on dev beyond noise (start {Start}, fine-tuned {Trained}, p = {P:0.000}): {Output} holds the starting model's weights; {What}. Training more queries, or --dev-qrels with more dev queries, can change that.",
+            start.AsStored.WithInterval(), trained.WithInterval(), RandomizationTest.PValue(trained.PerQuery, start.AsStored.PerQuery), output, what);
+    }
+
+    /// <summary>
+    /// Replaces the fine-tuned folder at <paramref name="output"/> with the starting model's files and
+    /// <paramref name="settings"/>, atomically; the card starts with <paramref name="card"/> and keeps the
+    /// fine-tuning run's card below it. <paramref name="warning"/>, when given, is logged with the output path.
+    /// </summary>
+    private static void KeepStart(string output, string baseFolder, RerankerSettings settings, string card, ILogger log, string? warning)
+    {
         var trainedCard = File.ReadAllText(Path.Combine(output, "README.md"));
         Rerank.Lucene.Output.AtomicFolder.Write(output, staging =>
         {
@@ -343,15 +416,11 @@ internal static class TrainCommand
                 if (name is "README.md" or RerankerSettings.FileName || !Rerank.Lucene.Output.OutputTarget.ModelFolderFiles.Contains(name)) continue;
                 File.Copy(file, Path.Combine(staging, name));
             }
-            new RerankerSettings(start.Weight, source, parse.GetValue(MaxLength), start.Mode).Write(staging);
+            settings.Write(staging);
             File.WriteAllText(Path.Combine(staging, "README.md"),
-                "# Starting model kept\n\n" +
-                $"`rerank-train` fine-tuned {start.Name[4..].TrimEnd(')').Replace("(", "", StringComparison.Ordinal)} on this index, but the result did not beat it on the dev queries " +
-                "beyond noise, so these are the starting weights, unchanged; only the interpolation weight and score mode were tuned on dev.\n\n" +
-                table + "\n\n## The fine-tuning run that was not kept\n\n" + trainedCard.Replace("\n# ", "\n### ", StringComparison.Ordinal));
+                card + "\n## The fine-tuning run that was not kept\n\n" + trainedCard.Replace("\n# ", "\n### ", StringComparison.Ordinal));
         });
-        log.LogWarning("The fine-tuned model is not better than the starting model on dev beyond noise (start {Start}, fine-tuned {Trained}, p = {P:0.000}): {Output} holds the starting model's weights, with the weight tuned on dev. Training more queries, or --dev-qrels with more dev queries, can change that.",
-            start.WithInterval(), trained.WithInterval(), p, output);
+        if (warning is not null) log.LogWarning(warning, output);
     }
 
     private static string Describe(DevPipeline pipeline) => pipeline.Mode == "interpolate"
@@ -438,6 +507,15 @@ internal static class TrainCommand
         var model = CrossEncoder.Load(folder, new CrossEncoderOptions { Device = parse.GetValue(Device)!, MaxLength = parse.GetValue(MaxLength) });
         return ((query, documents) => model.Predict(query, documents), model, folder);
     }
+
+    /// <summary>
+    /// Whether only the model is judged on dev, never a weight: with --self-supervised and no --dev-qrels, the dev
+    /// set is chosen against the first stage (<see cref="SelfSupervisedDev"/>), so weights tuned on it would overrate the cross-encoder.
+    /// </summary>
+    private static bool JudgesModelOnly(ParseResult parse) => parse.GetValue(SelfSupervised) && parse.GetValue(DevQrels) is null;
+
+    /// <summary>The reranking depth the model is validated at (--candidates).</summary>
+    internal static int ServingDepth(ParseResult parse) => parse.GetValue(Candidates);
 
     internal static (string? Queries, string? Qrels, string? Triples, string? Pairs, bool SelfSupervised, string[]? Mined, string? WriteMined, string? DevQrels, double DevFraction, int MaxDevQueries, bool SkipMissing, bool MineOnly, bool Overwrite)
         DataOptions(ParseResult parse) =>

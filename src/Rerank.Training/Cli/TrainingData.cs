@@ -37,7 +37,7 @@ internal sealed class TrainingData
     public IReadOnlyList<KeyValuePair<string, string>> Statistics { get; }
 
     /// <summary>Reads, splits and mines as the flags say.</summary>
-    public static TrainingData Load(ParseResult parse, Bm25Searcher bm25, IDocumentStore store, int seed, ILogger log, CancellationToken ct = default)
+    public static TrainingData Load(ParseResult parse, Bm25Searcher bm25, ICandidateRetriever firstStage, IDocumentStore store, int seed, ILogger log, CancellationToken ct = default)
     {
         var o = TrainCommand.DataOptions(parse);
         var mined = o.Mined is { Length: > 0 } ? o.Mined : null;
@@ -103,7 +103,20 @@ internal sealed class TrainingData
             : o.DevQrels is not null
             ? ValidationSplit.Explicit(all, o.Qrels ?? o.Triples ?? (mined is null ? null : string.Join(", ", mined)) ?? "pseudo-queries", BeirTrainingReader.Read(o.Queries!, o.DevQrels, store, missing), o.DevQrels)
             : ValidationSplit.HoldOut(all, o.DevFraction, seed);
-        Stat("dev", o.MineOnly ? "none (--mine-only)" : o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries" : $"seeded hold-out of {o.DevFraction:P0} of the training queries: {split.Dev.Count} queries");
+        if (o.SelfSupervised && !o.MineOnly && o.DevQrels is null)
+        {
+            // Titles are solved by the first stage alone; validate on sentences of the held-out documents it does not solve.
+            var heldOut = split.Dev.SelectMany(g => g.Positives).Select(p => p.DocId).OfType<string>().Distinct().ToList();
+            var depth = TrainCommand.ServingDepth(parse);
+            var (dev, report) = SelfSupervisedDev.Build(heldOut, store, firstStage, depth, new PseudoQueryOptions { Seed = seed }, ct);
+            split = new TrainDevSplit(split.Train, dev);
+            Stat("dev", $"inverse-cloze sentences of {report.HeldOut} held-out documents ({o.DevFraction:P0}) that {firstStage.Name} ranks 2 to {depth}: {report.Kept} queries " +
+                $"(dropped: {report.AtTop} already at rank 1, {report.NotRetrieved} not retrieved, {report.NoSentence} without a usable sentence)");
+            log.LogInformation("Self-supervised dev set: {Kept} inverse-cloze sentences of held-out documents that {Stage} ranks 2 to {Depth} ({AtTop} at rank 1 and {NotRetrieved} not retrieved were dropped)",
+                report.Kept, firstStage.Name, depth, report.AtTop, report.NotRetrieved);
+        }
+        else
+            Stat("dev", o.MineOnly ? "none (--mine-only)" : o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries" : $"seeded hold-out of {o.DevFraction:P0} of the training queries: {split.Dev.Count} queries");
 
         if (missing is { Count: > 0 })
         {
@@ -119,14 +132,14 @@ internal sealed class TrainingData
             MiningResult result;
             using (filterModel)
             {
-                result = new HardNegativeMiner(new Bm25CandidateSource(bm25), store, miningOptions, filter).Mine(train, ct);
+                result = new HardNegativeMiner(new RetrieverCandidateSource(firstStage), store, miningOptions, filter).Mine(train, ct);
             }
             if (filter is not null) Stat("false-negative filter", $"{filterFolder}, margin {miningOptions.FalseNegativeMargin.ToString(CultureInfo.InvariantCulture)}: {result.Report.FalseNegativesDropped} candidates dropped");
             train = result.Groups;
             var text = result.Report.Format();
-            log.LogInformation("Hard-negative mining (BM25 ranks [{Min}, {Max}), {N} per positive, {Sampling}):\n{Report}",
-                miningOptions.RangeMin, miningOptions.RangeMax, miningOptions.NumNegatives, miningOptions.Sampling, text.TrimEnd());
-            Stat("mining", $"BM25 ranks [{miningOptions.RangeMin}, {miningOptions.RangeMax}), {miningOptions.NumNegatives} negatives per positive, {miningOptions.Sampling.ToString().ToLowerInvariant()} sampling, {miningOptions.CorpusNegatives} corpus negatives per positive, seed {seed}");
+            log.LogInformation("Hard-negative mining ({Stage} ranks [{Min}, {Max}), {N} per positive, {Sampling}):\n{Report}",
+                firstStage.Name, miningOptions.RangeMin, miningOptions.RangeMax, miningOptions.NumNegatives, miningOptions.Sampling, text.TrimEnd());
+            Stat("mining", $"{firstStage.Name} ranks [{miningOptions.RangeMin}, {miningOptions.RangeMax}), {miningOptions.NumNegatives} negatives per positive, {miningOptions.Sampling.ToString().ToLowerInvariant()} sampling, {miningOptions.CorpusNegatives} corpus negatives per positive, seed {seed}");
             Stat("mining report", text.Trim().Replace("\n", "; ", StringComparison.Ordinal));
         }
         if (o.WriteMined is not null)

@@ -41,8 +41,8 @@ public sealed record MiningReport(
             ? ""
             : " (" + string.Join(", ", ShortQueries.Take(10).Select(s => $"{s.QueryId}: {s.Got}/{s.Wanted}")) + (ShortQueries.Count > 10 ? ", ..." : "") + ")";
         sb.AppendLine(inv, $"queries short of negatives: {ShortQueries.Count}{shortList}");
-        sb.AppendLine(inv, $"positives retrieved by BM25: {PositivesRetrieved} (above range_min {PositivesAboveRange}), not retrieved {PositivesNotRetrieved}; positions {PositivePositions}");
-        sb.AppendLine(inv, $"BM25 scores: positives {PositiveBm25}; negatives {NegativeBm25}");
+        sb.AppendLine(inv, $"positives retrieved by the first stage: {PositivesRetrieved} (above range_min {PositivesAboveRange}), not retrieved {PositivesNotRetrieved}; positions {PositivePositions}");
+        sb.AppendLine(inv, $"first-stage scores: positives {PositiveBm25}; negatives {NegativeBm25}");
         return sb.ToString();
     }
 }

@@ -187,11 +187,13 @@ internal static class EvalCommand
 
             EvaluationResult? reranked = null;
             (double Weight, EvaluationResult Result)? interpolated = null;
+            PassageOptions? passages = null;
             if (encoder is not null)
             {
                 var reranker = new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
-                log.LogInformation("Reranking {Retrieval} top {Candidates} with {Model} on {Device}, max length {MaxLength}",
-                    stages.Kind, reranker.Options.Candidates, model, encoder.Device, encoder.MaxLength);
+                log.LogInformation("Reranking {Retrieval} top {Candidates} with {Model} on {Device}, max length {MaxLength}, documents scored {Passages}",
+                    stages.Kind, reranker.Options.Candidates, model, encoder.Device, encoder.MaxLength, reranker.Passages);
+                passages = reranker.Passages;
                 var rerankedOutput = Open(rerankedPath, RerankedRunFile.Name);
                 var judged = qrels.QueryIds.Count(queries.ContainsKey);
                 // Score each query's candidates once; the interpolated ranking reuses the same scores.
@@ -235,6 +237,7 @@ internal static class EvalCommand
                 };
                 foreach (var (name, r, _) in stageResults) result[name] = r.Mean;
                 if (reranked is not null) result["reranked"] = reranked.Mean;
+                if (passages is not null) result["passages"] = passages.ToString();
                 if (interpolated is { } ip)
                 {
                     result["interpolated"] = ip.Result.Mean;

@@ -62,67 +62,9 @@ internal static class FirstStageOptions
     /// <param name="options">Host settings (device, threads).</param>
     /// <param name="defaultToBm25">Default to bm25 even when the index has vectors (e.g. with --lucene-syntax).</param>
     /// <param name="hybridOptions">How hybrid fuses (<see cref="HybridFrom"/>); default weighted min-max.</param>
-    public static FirstStages Open(Bm25Searcher bm25, string? retrieval, string? embedder, SearchHostOptions options, bool defaultToBm25 = false, HybridOptions? hybridOptions = null)
-    {
-        var kind = retrieval?.Trim().ToLowerInvariant();
-        if (kind is not (null or "bm25" or "dense" or "hybrid"))
-            throw new InvalidInputException($"Unknown --retrieval '{retrieval}'. Use bm25, dense or hybrid.");
-        var info = bm25.Manifest.Embeddings;
-        kind ??= info is null || defaultToBm25 ? "bm25" : "hybrid";
-        if (kind == "bm25" && embedder is null) return new FirstStages(bm25, null, null, null, kind);
-        if (info is null && kind == "bm25")
-            throw new InvalidInputException("--embedder applies to --retrieval dense or hybrid, and this index has no document vectors; drop --embedder.");
-        if (info is null)
-            throw new InvalidInputException(
-                $"--retrieval {kind} needs document vectors, and index '{bm25.IndexDirectory}' has none (built with --embedder none, or before embeddings existed). "
-                + $"Rebuild it with `search-host index --corpus ... --index {bm25.IndexDirectory} --overwrite`, or use --retrieval bm25.",
-                bm25.IndexDirectory);
-        var encoderOptions = new BiEncoderOptions { Device = options.Reranker.Device, Threads = options.Reranker.Threads };
-        BiEncoder encoder;
-        if (embedder is not null) encoder = BiEncoder.Load(embedder, encoderOptions);
-        else if (info.Source == BiEncoder.BundledSource) encoder = BiEncoder.LoadBundled(encoderOptions);
-        else if (Directory.Exists(info.Source)) encoder = BiEncoder.Load(info.Source, encoderOptions);
-        else
-            throw new InvalidInputException(
-                $"Index '{bm25.IndexDirectory}' was embedded with '{info.Source}', which no longer exists. Pass --embedder DIR with that same model, or rebuild the index.",
-                bm25.IndexDirectory);
-        try
-        {
-            var dense = new DenseSearcher(bm25, encoder);
-            var hybrid = new HybridSearcher(bm25, dense, hybridOptions);
-            ICandidateRetriever chosen = kind switch { "dense" => dense, "hybrid" => hybrid, _ => bm25 };
-            return new FirstStages(chosen, encoder, dense, hybrid, kind);
-        }
-        catch
-        {
-            encoder.Dispose();
-            throw;
-        }
-    }
+    public static FirstStages Open(Bm25Searcher bm25, string? retrieval, string? embedder, SearchHostOptions options, bool defaultToBm25 = false, HybridOptions? hybridOptions = null) =>
+        FirstStages.Open(bm25, retrieval, embedder, new BiEncoderOptions { Device = options.Reranker.Device, Threads = options.Reranker.Threads }, hybridOptions, defaultToBm25);
 
     /// <summary>"hybrid (BM25 top 100 + dense top 100 by all-MiniLM-L6-v2, min-max fusion, dense weight 0.45)".</summary>
-    public static string Describe(FirstStages stages) => stages.Kind switch
-    {
-        "dense" => $"dense ({stages.Dense!.Encoder.ModelName}, exact inner product over {stages.Dense.Info.Count:N0} vectors)",
-        "hybrid" => $"hybrid (BM25 top {stages.Hybrid!.Options.Depth} + dense top {stages.Hybrid.Options.Depth} by {stages.Dense!.Encoder.ModelName}, " +
-            (stages.Hybrid.Options.Method == FusionMethod.ReciprocalRank
-                ? $"RRF k = {stages.Hybrid.Options.RrfK})"
-                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"min-max fusion, dense weight {stages.Hybrid.Options.DenseWeight:0.##})")),
-        _ => "bm25",
-    };
-}
-
-/// <summary>The first stages of one index: the chosen one, and dense/hybrid when the index has vectors. Owns the query encoder.</summary>
-internal sealed class FirstStages(ICandidateRetriever chosen, BiEncoder? encoder, DenseSearcher? dense, HybridSearcher? hybrid, string kind) : IDisposable
-{
-    public ICandidateRetriever Chosen { get; } = chosen;
-
-    public DenseSearcher? Dense { get; } = dense;
-
-    public HybridSearcher? Hybrid { get; } = hybrid;
-
-    /// <summary>bm25, dense or hybrid.</summary>
-    public string Kind { get; } = kind;
-
-    public void Dispose() => encoder?.Dispose();
+    public static string Describe(FirstStages stages) => stages.Describe();
 }

@@ -57,6 +57,21 @@ internal static class RerankingOptions
         Description = "Cross-encoder weight (0-1) for --score-mode interpolate. Default: the weight tuned on dev data and stored with the model.",
     }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.InterpolationWeight));
 
+    public static readonly Option<string> Passages = new Option<string>("--passages")
+    {
+        Description = "How long documents are scored: first (the whole document, truncated at the model's max length), max (the best of overlapping word windows, BERT-MaxP) or sum. Default: what is stored with the model, else first.",
+    }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.Passages));
+
+    public static readonly Option<int> PassageWords = new Option<int>("--passage-words")
+    {
+        Description = $"Words per passage window for --passages max|sum. Default {PassageOptions.DefaultWords}.",
+    }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.PassageWords));
+
+    public static readonly Option<int> PassageStride = new Option<int>("--passage-stride")
+    {
+        Description = "Words between passage window starts for --passages max|sum. Default half the window.",
+    }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.PassageStride));
+
     /// <summary>
     /// <c>--no-rerank</c>: BM25 only. A flag typed on the command line overrides configuration, so it also
     /// turns off a reranker set as SearchHost:Reranker:Model in appsettings.json or the environment.
@@ -83,7 +98,7 @@ internal static class RerankingOptions
     }
 
     /// <summary>All reranking flags, in help order.</summary>
-    public static Option[] All => [Reranker, Candidates, BatchSize, MaxLength, Device, Precision, Threads, ScoreMode, InterpolationWeight];
+    public static Option[] All => [Reranker, Candidates, BatchSize, MaxLength, Device, Precision, Threads, ScoreMode, InterpolationWeight, Passages, PassageWords, PassageStride];
 
     /// <summary>Flag to configuration key.</summary>
     public static IEnumerable<KeyValuePair<Option, string>> Bindings =>
@@ -97,6 +112,9 @@ internal static class RerankingOptions
         new(Threads, $"{Section}:Threads"),
         new(ScoreMode, $"{Section}:ScoreMode"),
         new(InterpolationWeight, $"{Section}:InterpolationWeight"),
+        new(Passages, $"{Section}:Passages"),
+        new(PassageWords, $"{Section}:PassageWords"),
+        new(PassageStride, $"{Section}:PassageStride"),
     ];
 
     /// <summary>Library options from validated settings.</summary>
@@ -136,5 +154,24 @@ internal static class RerankingOptions
             _ => Rerank.Lucene.Reranking.ScoreMode.Replace,
         },
         InterpolationWeight = o.InterpolationWeight,
+        Passages = ToPassageOptions(o),
     };
+
+    /// <summary>
+    /// The passages asked for, or null for the model's: --passages picks the mode; window and stride default to
+    /// 64 words and half the window. A window or stride without --passages max|sum would be ignored, so it is an error.
+    /// </summary>
+    private static PassageOptions? ToPassageOptions(RerankerHostOptions o)
+    {
+        if (o.Passages is null or "first")
+        {
+            if (o.PassageWords is not null || o.PassageStride is not null)
+                throw new Rerank.Lucene.InvalidInputException(
+                    "--passage-words and --passage-stride split documents for --passages max or sum; add --passages max (or sum), or drop them.");
+            return o.Passages is null ? null : PassageOptions.WholeDocument;
+        }
+        var words = o.PassageWords ?? PassageOptions.DefaultWords;
+        var stride = o.PassageStride ?? (o.PassageWords is null ? PassageOptions.DefaultStride : Math.Max(1, (words + 1) / 2));
+        return new PassageOptions(o.Passages == "sum" ? PassageMode.Sum : PassageMode.Max, words, stride).Validated("--passage-words/--passage-stride");
+    }
 }

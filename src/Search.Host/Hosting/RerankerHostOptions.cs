@@ -39,6 +39,18 @@ public sealed class RerankerHostOptions
     [RegularExpression("^(replace|interpolate)$", ErrorMessage = "{0} must be replace or interpolate.")]
     public string? ScoreMode { get; set; }
 
+    /// <summary>first, max or sum (BERT-FirstP/MaxP/SumP); null (default) = the passages stored with the model, else first.</summary>
+    [RegularExpression("^(first|max|sum)$", ErrorMessage = "{0} must be first, max or sum.")]
+    public string? Passages { get; set; }
+
+    /// <summary>Words per passage window with Passages max or sum; null = 64.</summary>
+    [Range(1, 100_000)]
+    public int? PassageWords { get; set; }
+
+    /// <summary>Words between passage window starts; null = half the window.</summary>
+    [Range(1, 100_000)]
+    public int? PassageStride { get; set; }
+
     /// <summary>Cross-encoder weight for interpolate; null = the weight stored with the model.</summary>
     [Range(0.0, 1.0)]
     public double? InterpolationWeight { get; set; }

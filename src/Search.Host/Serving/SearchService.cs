@@ -71,9 +71,10 @@ internal sealed class SearchService : IDisposable
         var reranker = Reranker;
         var shown = await RerankWindow.SearchAsync(FirstStage, reranker, async (q, window) =>
         {
-            var texts = RerankingSearcher.DocumentTexts(window);
-            var scores = await Batcher.ScoreAsync(texts.Select(t => (q, t)).ToList(), ct);
-            return reranker.Rank(window, scores);
+            // The pairs search would score (passages included), scored through the batcher, then combined as search does.
+            var pairs = reranker.Pairs(q, window);
+            var scores = await Batcher.ScoreAsync(pairs.Items, ct);
+            return reranker.Rank(window, pairs.Aggregate(scores));
         }, query, top);
         return new SearchResponse(query, stages.Kind, true, reranker.ScoreMode.ToString().ToLowerInvariant(), reranker.Weight,
             shown.Select(h => (object)RerankedHit(h, terms)).ToList());

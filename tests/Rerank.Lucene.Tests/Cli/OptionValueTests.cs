@@ -125,7 +125,7 @@ public sealed class TrainFlagCombinationTests(SampleIndexFixture sample) : IClas
             "--output", output, "--range-min", "50", "--range-max", "20");
 
         UnknownOptionTests.AssertBadInput(result, "error: --range-max must be greater than --range-min, found --range-min 50 and --range-max 20: " +
-            "negatives come from BM25 ranks [range-min, range-max). (see --help)");
+            "negatives come from first-stage ranks [range-min, range-max). (see --help)");
         Assert.False(Directory.Exists(output));
     }
 }

@@ -39,6 +39,49 @@ public sealed class RerankingCommandTests(SampleIndexFixture sample) : IClassFix
         result.OutputLines.Select(l => float.Parse(l, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
 
     [Fact]
+    public async Task Search_PassagesMax_ScoresEachDocumentAsItsBestWindowScoredAlone()
+    {
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--reranker", _model, "--device", "cpu", "--candidates", "3", "--top", "3",
+            "--score-mode", "replace", "--passages", "max", "--passage-words", "5", "--passage-stride", "3", "--json", "how do vaccines work");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(result.Output);
+        using var encoder = CrossEncoder.Load(_model);
+        var corpus = File.ReadLines(Path.Combine(SampleCorpus.Folder, "corpus.jsonl"))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .ToDictionary(d => d.GetProperty("_id").GetString()!, d => (Title: d.GetProperty("title").GetString()!, Text: d.GetProperty("text").GetString()!));
+        var hits = json.RootElement.GetProperty("hits").EnumerateArray().ToList();
+        Assert.Equal(3, hits.Count);
+        foreach (var hit in hits)
+        {
+            // Windows of 5 words every 3 words, each with the title, built here by hand from the corpus file.
+            var (title, text) = corpus[hit.GetProperty("id").GetString()!];
+            var words = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            var passages = new List<string>();
+            for (var start = 0; ; start += 3)
+            {
+                var end = Math.Min(words.Length, start + 5);
+                passages.Add((title + " " + string.Join(' ', words[start..end])).Trim());
+                if (end == words.Length) break;
+            }
+            Assert.True(passages.Count > 1, "the sample documents are longer than 5 words");
+            Assert.Equal(encoder.Predict("how do vaccines work", passages).Max(), hit.GetProperty("cross_encoder_score").GetSingle(), 1e-5f);
+        }
+    }
+
+    [Theory]
+    [InlineData("--passage-words", "add --passages max (or sum)")]
+    [InlineData("--passage-stride", "add --passages max (or sum)")]
+    public async Task Search_PassageWindowWithoutPassagesMode_ExitsTwoInsteadOfIgnoringIt(string option, string expected)
+    {
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--reranker", _model, "--device", "cpu", option, "10", "vaccines");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+    }
+
+    [Fact]
     public async Task Eval_Reranker_AddsRerankedMetricsOfTheRerankedRun()
     {
         var run = _temp.Combine("bm25.run");

@@ -93,6 +93,20 @@ public sealed class ServeSearchTests(SampleIndexFixture sample) : IClassFixture<
     }
 
     [Fact]
+    public async Task Search_OverHttp_EqualsSearchJson_WithPassages()
+    {
+        // Documents scored as their best 8-word window (BERT-MaxP): the service sends every window's pair through the batcher.
+        string[] flags = ["--index", sample.Index, "--reranker", _model, "--max-length", "48", "--passages", "max", "--passage-words", "8", "--passage-stride", "4"];
+        await using var serve = await ServeProcess.StartAsync(flags);
+        foreach (var query in Queries().Take(6))
+        {
+            var cli = await CliInvocation.SearchHost(["search", .. flags, "--json", "--", query]);
+            Assert.True(cli.ExitCode == 0, cli.ToString());
+            AssertSameAsCli(JsonNode.Parse(cli.Output)!, JsonNode.Parse(await serve.Client.GetStringAsync($"/search?q={Uri.EscapeDataString(query)}"))!, $"passages '{query}'");
+        }
+    }
+
+    [Fact]
     public async Task Rerank_ScoresAreTheEncodersOwn_SortedBestFirst_RawScoresAreLogits_TextReturnedOnRequest()
     {
         string[] texts =

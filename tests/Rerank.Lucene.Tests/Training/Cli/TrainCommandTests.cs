@@ -46,7 +46,7 @@ public sealed class TinyTrainingRunFixture : IDisposable
     [
         "--index", Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--output", output,
         "--base", Base, "--max-steps", $"{maxSteps}", "--batch-size", "2", "--max-length", $"{maxLength}", "--dev-fraction", "0.3",
-        "--range-min", "0", "--dev-candidates", "10", "--seed", $"{seed}", "--device", "cpu", "--keep-trained", .. extra,
+        "--range-min", "0", "--dev-candidates", "10", "--candidates", "10", "--seed", $"{seed}", "--device", "cpu", "--keep-trained", .. extra,
     ];
 
     public void Dispose()
@@ -86,7 +86,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.Contains("| max length | 48 |", card);
         Assert.Contains("## Command\n\n```\nrerank-train ", card);
         Assert.Contains("\n## Reranking on dev (saved model, reloaded)\n", card);
-        Assert.Contains("| BM25 top 10 | ", card);
+        Assert.Contains("| bm25 top 10 | ", card);
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.InRange(weight, 0.0, 1.0);
         Assert.Equal(0.0, weight * 20 - Math.Round(weight * 20), 9); // a step of the 0.05 grid
         // 30% of 12 queries held out, each with a judged document in the index.
-        Assert.Matches("^dev: [1-9][0-9]* queries, BM25 top 10, nDCG@10$", json.RootElement.GetProperty("tuned_on").GetString());
+        Assert.Matches("^dev: [1-9][0-9]* queries, bm25 top 10, nDCG@10$", json.RootElement.GetProperty("tuned_on").GetString());
     }
 
     [Fact]

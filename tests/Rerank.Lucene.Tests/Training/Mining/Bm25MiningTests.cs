@@ -29,7 +29,7 @@ public sealed class Bm25MiningTests : IDisposable
         ], indexDir, new IndexOptions());
         using var searcher = Bm25Searcher.Open(indexDir);
         var store = new IndexDocumentStore(searcher);
-        var source = new Bm25CandidateSource(searcher);
+        var source = new RetrieverCandidateSource(searcher);
         var queries = new[] { new TrainingGroup("q1", "aspirin clot", [TrainingDocument.FromIndex(store.Find("pos")!)], []) };
 
         var candidates = source.Search("aspirin clot", 10);

@@ -30,7 +30,7 @@ public sealed class SciFactMiningTests(ITestOutputHelper output) : IDisposable
         var judged = QrelsReader.Read(trainQrels);
         var options = new MiningOptions();
 
-        var result = new HardNegativeMiner(new Bm25CandidateSource(searcher), store, options).Mine(queries);
+        var result = new HardNegativeMiner(new RetrieverCandidateSource(searcher), store, options).Mine(queries);
         var report = result.Report;
         output.WriteLine(report.Format());
 

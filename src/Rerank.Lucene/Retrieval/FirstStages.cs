@@ -1,0 +1,104 @@
+using Rerank.Lucene.Embedding;
+
+namespace Rerank.Lucene.Retrieval;
+
+/// <summary>
+/// The first stages one index supports, and the one chosen: BM25 always; dense and hybrid when the index
+/// holds document vectors (<see cref="Indexing.IndexManifest"/> <c>embeddings</c>), with the query encoder that
+/// embedded them. <c>search-host</c> (search, eval, demo) and <c>rerank-train</c> (mining and validation)
+/// open their first stage here, so a reranker is trained and validated on the candidates it will serve.
+/// Owns the query encoder; the BM25 searcher stays the caller's.
+/// </summary>
+public sealed class FirstStages : IDisposable
+{
+    private readonly BiEncoder? _encoder;
+
+    private FirstStages(ICandidateRetriever chosen, BiEncoder? encoder, DenseSearcher? dense, HybridSearcher? hybrid, string kind)
+    {
+        Chosen = chosen;
+        _encoder = encoder;
+        Dense = dense;
+        Hybrid = hybrid;
+        Kind = kind;
+    }
+
+    /// <summary>The first stage asked for (or the index's default).</summary>
+    public ICandidateRetriever Chosen { get; }
+
+    /// <summary>Dense retrieval over the index's vectors; null when the index has none or only BM25 was opened.</summary>
+    public DenseSearcher? Dense { get; }
+
+    /// <summary>BM25 fused with dense; null when the index has no vectors or only BM25 was opened.</summary>
+    public HybridSearcher? Hybrid { get; }
+
+    /// <summary>"bm25", "dense" or "hybrid": the name of <see cref="Chosen"/>.</summary>
+    public string Kind { get; }
+
+    /// <summary>
+    /// Opens the first stage named <paramref name="kind"/> over <paramref name="bm25"/>'s index.
+    /// </summary>
+    /// <param name="bm25">The open index (not owned).</param>
+    /// <param name="kind">bm25, dense or hybrid (any case); null for the default: hybrid when the index has document vectors, else bm25.</param>
+    /// <param name="embedder">A sentence-transformers folder to embed queries with; null for the model the index records.</param>
+    /// <param name="encoderOptions">Device and threads of the query encoder.</param>
+    /// <param name="hybridOptions">How hybrid fuses; null for the default (weighted min-max, <see cref="HybridOptions.DefaultDenseWeight"/>).</param>
+    /// <param name="defaultToBm25">Make bm25 the default even when the index has vectors.</param>
+    /// <exception cref="InvalidInputException">An unknown kind; dense or hybrid on an index without vectors; an embedder
+    /// without vectors to search; the index's recorded embedder folder is gone.</exception>
+    public static FirstStages Open(Bm25Searcher bm25, string? kind = null, string? embedder = null, BiEncoderOptions? encoderOptions = null,
+        HybridOptions? hybridOptions = null, bool defaultToBm25 = false)
+    {
+        ArgumentNullException.ThrowIfNull(bm25);
+        var name = kind?.Trim().ToLowerInvariant();
+        if (name is not (null or "bm25" or "dense" or "hybrid"))
+            throw new InvalidInputException($"Unknown --retrieval '{kind}'. Use bm25, dense or hybrid.");
+        var info = bm25.Manifest.Embeddings;
+        name ??= info is null || defaultToBm25 ? "bm25" : "hybrid";
+        if (name == "bm25" && embedder is null) return new FirstStages(bm25, null, null, null, name);
+        if (info is null && name == "bm25")
+            throw new InvalidInputException("--embedder applies to --retrieval dense or hybrid, and this index has no document vectors; drop --embedder.");
+        if (info is null)
+            throw new InvalidInputException(
+                $"--retrieval {name} needs document vectors, and index '{bm25.IndexDirectory}' has none (built with --embedder none, or before embeddings existed). "
+                + $"Rebuild it with `search-host index --corpus ... --index {bm25.IndexDirectory} --overwrite`, or use --retrieval bm25.",
+                bm25.IndexDirectory);
+        encoderOptions ??= new BiEncoderOptions();
+        BiEncoder encoder;
+        if (embedder is not null) encoder = BiEncoder.Load(embedder, encoderOptions);
+        else if (info.Source == BiEncoder.BundledSource) encoder = BiEncoder.LoadBundled(encoderOptions);
+        else if (Directory.Exists(info.Source)) encoder = BiEncoder.Load(info.Source, encoderOptions);
+        else
+            throw new InvalidInputException(
+                $"Index '{bm25.IndexDirectory}' was embedded with '{info.Source}', which no longer exists. Pass --embedder DIR with that same model, or rebuild the index.",
+                bm25.IndexDirectory);
+        try
+        {
+            var dense = new DenseSearcher(bm25, encoder);
+            var hybrid = new HybridSearcher(bm25, dense, hybridOptions);
+            ICandidateRetriever chosen = name switch { "dense" => dense, "hybrid" => hybrid, _ => bm25 };
+            return new FirstStages(chosen, encoder, dense, hybrid, name);
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// "hybrid (BM25 top 100 + dense top 100 by all-MiniLM-L6-v2, min-max fusion, dense weight 0.45)", "dense (...)" or "bm25":
+    /// what ranked the candidates, for logs and model cards.
+    /// </summary>
+    public string Describe() => Kind switch
+    {
+        "dense" => $"dense ({Dense!.Encoder.ModelName}, exact inner product over {Dense.Info.Count:N0} vectors)",
+        "hybrid" => $"hybrid (BM25 top {Hybrid!.Options.Depth} + dense top {Hybrid.Options.Depth} by {Dense!.Encoder.ModelName}, " +
+            (Hybrid.Options.Method == FusionMethod.ReciprocalRank
+                ? $"RRF k = {Hybrid.Options.RrfK})"
+                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"min-max fusion, dense weight {Hybrid.Options.DenseWeight:0.##})")),
+        _ => "bm25",
+    };
+
+    /// <summary>Disposes the query encoder.</summary>
+    public void Dispose() => _encoder?.Dispose();
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Rerank.Lucene.Embedding;
+using Rerank.Lucene.Indexing;
+using Rerank.Lucene.Reranking;
+using Rerank.Lucene.Retrieval;
+using Rerank.Lucene.Tests.Cli;
+using Rerank.Lucene.Tests.Native;
+using Rerank.Lucene.Tests.Reranking;
+
+namespace Rerank.Lucene.Tests.Training.Cli;
+
+/// <summary>
+/// rerank-train mines and validates on the first stage the model will serve: hybrid (BM25 + the bundled
+/// bi-encoder) when the index has document vectors, as search-host does; and a run that does not beat the
+/// start leaves the starting model's settings exactly as they were.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class TrainFirstStageTests(TinyTrainingRunFixture run) : IClassFixture<TinyTrainingRunFixture>
+{
+    private static readonly Lazy<string> VectorIndex = new(() =>
+    {
+        var index = Path.Combine(TestPaths.NewTempDir("train-hybrid"), "idx");
+        using var encoder = BiEncoder.LoadBundled(new BiEncoderOptions { Device = "cpu" });
+        IndexBuilder.Build(CorpusReader.ReadJsonl(Path.Combine(SampleCorpus.Folder, "corpus.jsonl")), index, new IndexOptions(Embedder: encoder));
+        return index;
+    });
+
+    private string[] HybridArgs(string output, params string[] extra)
+    {
+        var args = run.Args(output, maxSteps: 2, extra: extra).ToList();
+        args[args.IndexOf("--index") + 1] = VectorIndex.Value;
+        return [.. args];
+    }
+
+    [Fact]
+    public async Task Train_IndexWithVectors_MinesFromHybridCandidates()
+    {
+        var mined = run.Temp.Combine("hybrid-mined.jsonl");
+
+        // A separate process: the log lines go to its standard error.
+        using var child = ChildProcess.RerankTrain(null, "--index", VectorIndex.Value, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels,
+            "--mine-only", "--write-mined", mined, "--sampling", "top", "--range-min", "0", "--range-max", "10", "--negatives", "2", "--device", "cpu", "--threads", "1");
+        var code = await child.WaitForExit(seconds: 180);
+
+        Assert.True(code == 0, child.ToString());
+        Assert.Contains("First stage for mining and validation: hybrid (BM25 top 100 + dense top 100 by all-MiniLM-L6-v2", child.Error);
+        Assert.Contains("Hard-negative mining (hybrid ranks [0, 10)", child.Error);
+        // Reference: the hybrid ranking as search-host ranks it; with --sampling top each positive's negatives are
+        // the best-ranked non-positives of that ranking.
+        using var bm25 = Bm25Searcher.Open(VectorIndex.Value);
+        using var stages = FirstStages.Open(bm25, "hybrid", encoderOptions: new BiEncoderOptions { Device = "cpu" });
+        var checkedGroups = 0;
+        foreach (var line in File.ReadLines(mined))
+        {
+            using var group = JsonDocument.Parse(line);
+            var positives = group.RootElement.GetProperty("positives").EnumerateArray().Select(p => p.GetProperty("id").GetString()!).ToHashSet();
+            var negatives = group.RootElement.GetProperty("negatives").EnumerateArray().Select(n => n.GetProperty("id").GetString()!).Distinct().ToList();
+            var ranking = stages.Chosen.Rank(group.RootElement.GetProperty("query").GetString()!, 10).Select(h => h.DocId).Where(id => !positives.Contains(id)).ToList();
+            Assert.Equal(ranking.Take(negatives.Count), negatives);
+            Assert.NotEmpty(negatives);
+            checkedGroups++;
+        }
+        Assert.True(checkedGroups >= 8, $"{checkedGroups} groups");
+    }
+
+    [Fact]
+    public async Task Train_IndexWithVectors_ValidatesOnHybridAndStoresTheWeightForHybrid()
+    {
+        var output = run.Temp.Combine("hybrid-trained");
+
+        var result = await CliInvocation.RerankTrain(HybridArgs(output));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, RerankerSettings.FileName)));
+        Assert.Matches("^dev: [1-9][0-9]* queries, hybrid top 10, nDCG@10$", json.RootElement.GetProperty("tuned_on").GetString());
+        Assert.Equal(json.RootElement.GetProperty("interpolation_weight").GetDouble(),
+            json.RootElement.GetProperty("first_stage_weights").GetProperty("hybrid").GetDouble());
+        Assert.Contains("| hybrid top 10 | ", File.ReadAllText(Path.Combine(output, "README.md")));
+    }
+
+    [Fact]
+    public async Task Train_NotBetterThanTheStart_KeepsTheStartingSettingsUnchanged()
+    {
+        // A start with settings of its own (weights per first stage, passages): a run on 4 dev queries can never
+        // beat it beyond noise (smallest exact p over 4 queries is 2/16), so the file must come back as it was.
+        var start = Path.Combine(TestPaths.NewTempDir("train-start-settings"), "start");
+        Directory.CreateDirectory(start);
+        foreach (var file in Directory.GetFiles(run.Base)) File.Copy(file, Path.Combine(start, Path.GetFileName(file)));
+        new RerankerSettings(0.35, "somewhere else", 48, "interpolate", new Dictionary<string, double> { ["hybrid"] = 0.15, ["bm25"] = 0.4 },
+            new PassageOptions(PassageMode.Max, 50, 25)).Write(start);
+        var output = run.Temp.Combine("start-settings-kept");
+        var args = HybridArgs(output).Where(a => a != "--keep-trained").ToList();
+        args[args.IndexOf("--base") + 1] = start;
+
+        var result = await CliInvocation.RerankTrain([.. args]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("# Starting model kept\n", File.ReadAllText(Path.Combine(output, "README.md")));
+        Assert.Equal(File.ReadAllText(Path.Combine(start, RerankerSettings.FileName)), File.ReadAllText(Path.Combine(output, RerankerSettings.FileName)));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(start, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+    }
+
+    [Fact]
+    public async Task Train_SelfSupervisedWhereTheFirstStageSolvesEverySentence_KeepsTheStartAndSaysWhy()
+    {
+        // The sample's documents are short: BM25 ranks every held-out document first for its own sentence, so no
+        // dev query can measure a change and the starting model must come back unchanged.
+        var output = run.Temp.Combine("self-supervised-kept");
+        using var child = ChildProcess.RerankTrain(null, "--index", run.Index, "--self-supervised", "--output", output, "--base", run.Base,
+            "--max-steps", "2", "--batch-size", "2", "--max-length", "48", "--dev-fraction", "0.5", "--device", "cpu", "--threads", "1", "--candidates", "20");
+        var code = await child.WaitForExit(seconds: 180);
+
+        Assert.True(code == 0, child.ToString());
+        Assert.Matches(@"Self-supervised dev set: 0 inverse-cloze sentences of held-out documents that bm25 ranks 2 to 20 \([1-9]\d* at rank 1", child.Error);
+        Assert.Contains("No self-supervised dev query could measure the fine-tuned model", child.Error);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        Assert.StartsWith("# Starting model kept\n", File.ReadAllText(Path.Combine(output, "README.md")));
+    }
+}
