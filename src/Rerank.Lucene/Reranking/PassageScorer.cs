@@ -21,6 +21,18 @@ public static class PassageScorer
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(passages);
+        var pairs = Pairs(query, documents, passages);
+        return pairs.Aggregate(encoder.Predict(pairs.Items, ct));
+    }
+
+    /// <summary>The (query, passage) pairs of every document, in document order, without scoring them.</summary>
+    /// <param name="query">The query text.</param>
+    /// <param name="documents">Title and body of each document.</param>
+    /// <param name="passages">How documents become passages and passage scores a document score.</param>
+    public static PassagePairs Pairs(string query, IReadOnlyList<(string? Title, string? Text)> documents, PassageOptions passages)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        ArgumentNullException.ThrowIfNull(passages);
         var pairs = new List<(string, string)>();
         var first = new int[documents.Count + 1];
         for (var i = 0; i < documents.Count; i++)
@@ -29,10 +41,36 @@ public static class PassageScorer
             foreach (var passage in passages.Split(documents[i].Title, documents[i].Text)) pairs.Add((query, passage));
         }
         first[documents.Count] = pairs.Count;
-        var scores = encoder.Predict(pairs, ct);
-        var result = new double[documents.Count];
-        for (var i = 0; i < documents.Count; i++)
-            result[i] = passages.Aggregate(scores.AsSpan(first[i], first[i + 1] - first[i]));
+        return new PassagePairs(pairs, first, passages);
+    }
+}
+
+/// <summary>The pairs <see cref="PassageScorer"/> scores for some documents, and how their scores become document scores.</summary>
+public sealed class PassagePairs
+{
+    private readonly int[] _first;
+    private readonly PassageOptions _passages;
+
+    internal PassagePairs(IReadOnlyList<(string Query, string Passage)> items, int[] first, PassageOptions passages)
+    {
+        Items = items;
+        _first = first;
+        _passages = passages;
+    }
+
+    /// <summary>(query, passage) pairs, document by document.</summary>
+    public IReadOnlyList<(string Query, string Passage)> Items { get; }
+
+    /// <summary>One score per document from the cross-encoder's score of each pair in <see cref="Items"/> (same order).</summary>
+    /// <exception cref="ArgumentException">The count differs from <see cref="Items"/>.</exception>
+    public double[] Aggregate(IReadOnlyList<float> scores)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        if (scores.Count != Items.Count) throw new ArgumentException($"{scores.Count} scores for {Items.Count} pairs.", nameof(scores));
+        var all = scores as float[] ?? scores.ToArray();
+        var result = new double[_first.Length - 1];
+        for (var i = 0; i < result.Length; i++)
+            result[i] = _passages.Aggregate(all.AsSpan(_first[i], _first[i + 1] - _first[i]));
         return result;
     }
 }

@@ -69,7 +69,35 @@ public sealed class RerankingSearcher
     public IReadOnlyList<RerankedHit> Rerank(string query, IReadOnlyList<SearchHit> candidates, CancellationToken ct = default)
     {
         if (candidates.Count == 0) return [];
-        var ce = PassageScorer.Score(_encoder, query, candidates.Select(h => ((string?)h.Title, (string?)h.Text)).ToList(), Passages, ct);
+        var ce = PassageScorer.Score(_encoder, query, Documents(candidates), Passages, ct);
+        return Rank(candidates, ce);
+    }
+
+    /// <summary>
+    /// The (query, passage) pairs the cross-encoder scores for <paramref name="candidates"/> under <see cref="Passages"/>, for a
+    /// caller that computes the scores elsewhere (e.g. a service that coalesces the pairs of concurrent requests into shared
+    /// batches); <see cref="PassagePairs.Aggregate"/> turns their scores into the document scores <see cref="Rank"/> takes.
+    /// </summary>
+    /// <param name="query">The query.</param>
+    /// <param name="candidates">First-stage hits of the query.</param>
+    public PassagePairs Pairs(string query, IReadOnlyList<SearchHit> candidates) => PassageScorer.Pairs(query, Documents(candidates), Passages);
+
+    private static List<(string? Title, string? Text)> Documents(IReadOnlyList<SearchHit> candidates) =>
+        candidates.Select(h => ((string?)h.Title, (string?)h.Text)).ToList();
+
+    /// <summary>
+    /// Ranks first-stage hits by cross-encoder document scores computed elsewhere, combined and tie-broken exactly as
+    /// <see cref="Rerank(string, IReadOnlyList{SearchHit}, CancellationToken)"/> does.
+    /// </summary>
+    /// <param name="candidates">First-stage hits of one query.</param>
+    /// <param name="ce">Candidate i's cross-encoder score (<see cref="Pairs"/> scored, then aggregated).</param>
+    /// <exception cref="ArgumentException">The counts differ.</exception>
+    public IReadOnlyList<RerankedHit> Rank(IReadOnlyList<SearchHit> candidates, IReadOnlyList<double> ce)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(ce);
+        if (ce.Count != candidates.Count) throw new ArgumentException($"{ce.Count} scores for {candidates.Count} candidates.", nameof(ce));
+        if (candidates.Count == 0) return [];
         var final = ScoreCombiner.Combine(candidates.Select(h => (double)h.Score).ToList(), ce, ScoreMode, Weight);
         return Enumerable.Range(0, candidates.Count)
             .OrderByDescending(i => final[i])

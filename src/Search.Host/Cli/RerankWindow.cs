@@ -19,11 +19,21 @@ internal static class RerankWindow
     /// <param name="query">The query.</param>
     /// <param name="top">Hits to return.</param>
     /// <param name="ct">Cancels between cross-encoder batches.</param>
-    public static List<ShownHit> Search(Func<string, int, IReadOnlyList<SearchHit>> firstStage, RerankingSearcher reranker, string query, int top, CancellationToken ct = default)
+    public static List<ShownHit> Search(Func<string, int, IReadOnlyList<SearchHit>> firstStage, RerankingSearcher reranker, string query, int top, CancellationToken ct = default) =>
+        SearchAsync(firstStage, reranker, (q, window) => Task.FromResult(reranker.Rerank(q, window, ct)), query, top).GetAwaiter().GetResult();
+
+    /// <summary>As <see cref="Search"/>, with the window reranked by <paramref name="rerank"/> (e.g. through the service's dynamic batcher).</summary>
+    /// <param name="firstStage">The first stage: (query, k) to its top k hits.</param>
+    /// <param name="reranker">Gives the window size.</param>
+    /// <param name="rerank">(query, window) to the window reranked, best first.</param>
+    /// <param name="query">The query.</param>
+    /// <param name="top">Hits to return.</param>
+    public static async Task<List<ShownHit>> SearchAsync(Func<string, int, IReadOnlyList<SearchHit>> firstStage, RerankingSearcher reranker,
+        Func<string, IReadOnlyList<SearchHit>, Task<IReadOnlyList<RerankedHit>>> rerank, string query, int top)
     {
         var window = reranker.Options.Candidates;
         var hits = firstStage(query, Math.Max(window, top));
-        var shown = reranker.Rerank(query, hits.Take(window).ToList(), ct).Take(top)
+        var shown = (await rerank(query, hits.Take(window).ToList())).Take(top)
             .Select(h => new ShownHit(h.Rank, h.DocId, h.Score, h.FirstStageRank, h.FirstStageScore, h.CrossEncoderScore, h.Title, h.Text))
             .ToList();
         foreach (var h in hits.Skip(window).Take(top - shown.Count))

@@ -25,6 +25,7 @@ internal static class SearchHostCli
             BatchCommand.Create(),
             ScoreCommand.Create(),
             ModelCommand.Create(),
+            Serving.ServeCommand.Create(),
         };
         return root;
     }

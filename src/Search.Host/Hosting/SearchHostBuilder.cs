@@ -27,30 +27,7 @@ internal static class SearchHostBuilder
         {
             ContentRootPath = AppContext.BaseDirectory,
         });
-
-        builder.Configuration
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
-            .AddEnvironmentVariables(EnvironmentPrefix)
-            .AddInMemoryCollection(commandLineSettings);
-
-        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        });
-        // Everything the logger writes goes to standard error: standard output is for results.
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
-            o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        if (verbose) builder.Logging.SetMinimumLevel(LogLevel.Debug);
-
-        builder.Services.AddOptions<SearchHostOptions>()
-            // A misspelt setting (SEARCHRERANK_SearchHost__Topp) is an error, never silently ignored.
-            .Bind(builder.Configuration.GetSection(SearchHostOptions.Section), o => o.ErrorOnUnknownConfiguration = true)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
+        Configure(builder, commandLineSettings, verbose);
         configureServices?.Invoke(builder.Services);
 
         var host = builder.Build();
@@ -76,5 +53,36 @@ internal static class SearchHostBuilder
             host.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The configuration sources, logging and validated <see cref="SearchHostOptions"/> every command's host has;
+    /// shared with <c>search-host serve</c>, whose web application builder is configured the same way.
+    /// </summary>
+    public static void Configure(IHostApplicationBuilder builder, IReadOnlyDictionary<string, string?> commandLineSettings, bool verbose)
+    {
+        builder.Configuration
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables(EnvironmentPrefix)
+            .AddInMemoryCollection(commandLineSettings);
+
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        // Everything the logger writes goes to standard error: standard output is for results.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
+            o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        if (verbose) builder.Logging.SetMinimumLevel(LogLevel.Debug);
+
+        builder.Services.AddOptions<SearchHostOptions>()
+            // A misspelt setting (SEARCHRERANK_SearchHost__Topp) is an error, never silently ignored.
+            .Bind(builder.Configuration.GetSection(SearchHostOptions.Section), o => o.ErrorOnUnknownConfiguration = true)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
     }
 }

@@ -1,0 +1,303 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using Rerank.Lucene;
+using Search.Host.Hosting;
+
+namespace Search.Host.Serving;
+
+/// <summary>
+/// The web application behind <c>search-host serve</c>: Kestrel on <see cref="ServeOptions.Urls"/>, configured like every other
+/// command's host (<see cref="SearchHostBuilder.Configure"/>), with the endpoints /search, /rerank, /health, /ready, /metrics,
+/// /openapi/v1.json and the search page at /. Every error is RFC 7807 problem+json; unexpected ones say no more than "internal error".
+/// </summary>
+internal static class ServeApp
+{
+    /// <summary>Builds the application; <paramref name="createService"/> opens the index and model once the metrics exist.</summary>
+    public static (WebApplication App, SearchService Service) Build(IReadOnlyDictionary<string, string?> settings, bool verbose,
+        ServeOptions serve, SearchHostOptions options, Func<ServeMetrics, SearchService> createService)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        SearchHostBuilder.Configure(builder, settings, verbose);
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = serve.MaxRequestBytes;
+        });
+        builder.WebHost.UseUrls(serve.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.Services.AddRouting();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddSingleton<ServeMetrics>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(serve.ShutdownSeconds));
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddAspNetCoreInstrumentation()
+            .AddMeter(ServeMetrics.MeterName)
+            .AddPrometheusExporter());
+
+        var app = builder.Build();
+        var service = createService(app.Services.GetRequiredService<ServeMetrics>());
+        try
+        {
+            Map(app, service, serve, options);
+        }
+        catch
+        {
+            service.Dispose();
+            throw;
+        }
+        return (app, service);
+    }
+
+    private static void Map(WebApplication app, SearchService service, ServeOptions serve, SearchHostOptions options)
+    {
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("search-host.serve");
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+
+        // Anything unexpected: 500 without details (the log has them), never a stack trace on the wire.
+        app.UseExceptionHandler(error => error.Run(context =>
+            Problem(500, "Internal error", "The server failed to answer; its log says why. This is a bug, not a problem with the request.").ExecuteAsync(context)));
+
+        if (serve.ApiKey is { } key)
+        {
+            var expected = Encoding.UTF8.GetBytes(key);
+            app.Use(async (context, next) =>
+            {
+                var path = context.Request.Path;
+                if (path.StartsWithSegments("/health") || path.StartsWithSegments("/ready") || Authorised(context.Request, expected))
+                {
+                    await next(context);
+                    return;
+                }
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                await Problem(401, "API key required",
+                    $"Send the service's API key in the {ServeOptions.ApiKeyHeader} header or as Authorization: Bearer KEY.").ExecuteAsync(context);
+            });
+        }
+
+        app.MapOpenApi();
+        app.MapPrometheusScrapingEndpoint("/metrics");
+
+        app.MapGet("/health", () => Results.Json(new { status = "alive" }))
+            .WithSummary("Liveness: the process answers.");
+        app.MapGet("/ready", () => lifetime.ApplicationStopping.IsCancellationRequested
+                ? Problem(503, "Shutting down", "The service is stopping; send requests to another replica.")
+                : Results.Json(new
+                {
+                    status = "ready",
+                    index = service.Index?.IndexDirectory,
+                    documents = service.Index?.DocumentCount,
+                    retrieval = service.RetrievalDescription,
+                    reranker = service.Encoder?.ModelPath,
+                    dynamic_batching = service.Batcher.Enabled,
+                }))
+            .WithSummary("Readiness: index and model are loaded and the service is not stopping (503 then).");
+
+        app.MapGet("/search", Handler(context => Answer(context, log, serve, async () =>
+            {
+                var query = context.Request.Query;
+                foreach (var name in query.Keys)
+                {
+                    if (name is not ("q" or "k" or "rerank"))
+                        throw new RequestProblem(422, "Unknown parameter", $"Unknown query parameter '{name}'. Known: q (the query), k (hits), rerank (true/false).");
+                }
+                var q = query["q"].ToString();
+                int? k = null;
+                if (query.ContainsKey("k"))
+                {
+                    if (!int.TryParse(query["k"], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+                        throw new RequestProblem(422, "Wrong type", $"Parameter 'k' must be a whole number, found '{query["k"]}'.");
+                    k = parsed;
+                }
+                bool? rerank = null;
+                if (query.ContainsKey("rerank"))
+                {
+                    rerank = query["rerank"].ToString() switch
+                    {
+                        "true" => true,
+                        "false" => false,
+                        var other => throw new RequestProblem(422, "Wrong type", $"Parameter 'rerank' must be true or false, found '{other}'."),
+                    };
+                }
+                return await Search(service, serve, options, q, k, rerank, context.RequestAborted);
+            })))
+            .WithSummary("Search the index: GET /search?q=QUERY&k=10&rerank=true. Hits as `search-host search --json` prints them.")
+            .Produces<SearchResponse>().ProducesProblem(422).ProducesProblem(503);
+
+        app.MapPost("/search", Handler(context => Answer(context, log, serve, async () =>
+            {
+                var body = await RequestReader.ReadObjectAsync(context.Request, serve, context.RequestAborted);
+                RequestReader.RefuseUnknown(body, "query", "k", "rerank");
+                var q = RequestReader.String(body, "query");
+                var k = RequestReader.Int(body, "k");
+                bool? rerank = body.TryGetProperty("rerank", out var r) && r.ValueKind != JsonValueKind.Null ? RequestReader.Bool(body, "rerank", true) : null;
+                return await Search(service, serve, options, q, k, rerank, context.RequestAborted);
+            })))
+            .WithSummary("Search the index: {\"query\": \"...\", \"k\": 10, \"rerank\": true}.")
+            .WithDescription("Body (application/json): query (string, required), k (hits; default SearchHost:Top, at most Serve:MaxTop), rerank (false for the first stage alone).")
+            .Produces<SearchResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
+
+        app.MapPost("/rerank", Handler(context => Answer(context, log, serve, async () =>
+            {
+                var body = await ReadRerankBody(context, service, serve, "query", "texts", "raw_scores", "return_text", "truncate", "truncation_direction", "top_n");
+                var query = RequestReader.String(body, "query");
+                CheckQuery(query, serve);
+                var texts = Texts(RequestReader.Strings(body, "texts"), "texts", serve);
+                if (body.TryGetProperty("truncation_direction", out var direction) && direction.ValueKind != JsonValueKind.Null
+                    && !string.Equals(direction.ValueKind == JsonValueKind.String ? direction.GetString() : null, "right", StringComparison.OrdinalIgnoreCase))
+                    throw new RequestProblem(422, "Unsupported truncation", "truncation_direction must be \"Right\": pairs are cut longest-first from the end.");
+                var results = await service.RerankAsync(query, texts,
+                    RequestReader.Bool(body, "raw_scores", false), RequestReader.Bool(body, "return_text", false), RequestReader.Bool(body, "truncate", serve.Truncate),
+                    context.RequestAborted);
+                return Results.Json(results.Take(TopN(body, texts.Count)).ToList());
+            })))
+            .WithSummary("Score texts against a query, as text-embeddings-inference's /rerank: [{\"index\": 0, \"score\": 0.93}, ...] best first.")
+            .WithDescription("Body (application/json): query (string), texts (strings, at most Serve:MaxTexts), raw_scores (false: sigmoid; true: logits), " +
+                "return_text (echo each text), truncate (default Serve:Truncate, true: pairs over the model's max length are cut longest-first; false, TEI's default: they are refused with 413), " +
+                "truncation_direction (\"Right\" only), top_n (only the best n; Elasticsearch's hugging_face service sends it).")
+            .Produces<List<RerankResult>>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
+
+        app.MapPost("/v1/rerank", Handler(context => Answer(context, log, serve, async () =>
+            {
+                var body = await ReadRerankBody(context, service, serve, "query", "documents", "top_n", "return_documents");
+                var query = RequestReader.String(body, "query");
+                CheckQuery(query, serve);
+                var documents = Texts(RequestReader.Documents(body, "documents"), "documents", serve);
+                var results = await service.RerankAsync(query, documents, rawScores: false, returnText: false, truncate: true, context.RequestAborted);
+                var returnDocuments = RequestReader.Bool(body, "return_documents", false);
+                return Results.Json(new CohereRerankResponse(results.Take(TopN(body, documents.Count))
+                    .Select(r => new CohereRerankResult(r.Index, r.Score, returnDocuments ? new CohereDocument(documents[r.Index]) : null)).ToList()));
+            })))
+            .WithSummary("Score documents against a query in the shape Cohere's rerank API uses: {\"results\": [{\"index\": 0, \"relevance_score\": 0.93}, ...]} best first.")
+            .WithDescription("Body (application/json): query (string), documents (strings or {\"text\": ...} objects, at most Serve:MaxTexts), top_n (only the best n), " +
+                "return_documents (echo each document). Pairs over the model's max length are cut longest-first. OpenSearch's connector.pre_process.cohere.rerank and " +
+                "connector.post_process.cohere.rerank read and write this shape (docs/SCALING.md).")
+            .Produces<CohereRerankResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
+
+        app.MapGet("/", () => Results.Content(SearchPage.Html, "text/html; charset=utf-8"))
+            .WithSummary("The search page.").ExcludeFromDescription();
+        app.Use(async (context, next) =>
+        {
+            // The page loads nothing from elsewhere: the policy forbids it, so the browser test proves it.
+            if (context.Request.Path == "/")
+                context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
+            await next(context);
+        });
+        var methods = new Dictionary<string, string> { ["/search"] = "GET, POST", ["/rerank"] = "POST", ["/health"] = "GET", ["/ready"] = "GET", ["/metrics"] = "GET", ["/"] = "GET" };
+        app.MapFallback((HttpContext context) =>
+        {
+            if (methods.TryGetValue(context.Request.Path.Value?.TrimEnd('/') is { Length: > 0 } p ? p : "/", out var allowed))
+            {
+                context.Response.Headers.Allow = allowed;
+                return Problem(405, "Method not allowed", $"{context.Request.Path} answers {allowed}, not {context.Request.Method}.");
+            }
+            return Problem(404, "Not found", $"No endpoint {context.Request.Method} {context.Request.Path}. See /openapi/v1.json for the endpoints.");
+        });
+    }
+
+    private static async Task<JsonElement> ReadRerankBody(HttpContext context, SearchService service, ServeOptions serve, params string[] fields)
+    {
+        if (service.Encoder is null)
+            throw new RequestProblem(404, "No reranker", "This service was started without a cross-encoder (--no-rerank); start it with --reranker DIR.");
+        var body = await RequestReader.ReadObjectAsync(context.Request, serve, context.RequestAborted);
+        RequestReader.RefuseUnknown(body, fields);
+        return body;
+    }
+
+    private static List<string> Texts(List<string> texts, string field, ServeOptions serve)
+    {
+        if (texts.Count == 0) throw new RequestProblem(422, "Nothing to score", $"Field '{field}' is empty; send at least one text to score.");
+        if (texts.Count > serve.MaxTexts)
+            throw new RequestProblem(413, "Too many texts", $"{texts.Count} {field}; the limit (Serve:MaxTexts) is {serve.MaxTexts}. Split the request.");
+        return texts;
+    }
+
+    private static int TopN(JsonElement body, int count) => RequestReader.Int(body, "top_n") switch
+    {
+        null => count,
+        < 1 and var n => throw new RequestProblem(422, "top_n out of range", $"top_n must be at least 1, found {n}."),
+        var n => Math.Min(n.Value, count),
+    };
+
+    private static async Task<IResult> Search(SearchService service, ServeOptions serve, SearchHostOptions options, string q, int? k, bool? rerank, CancellationToken ct)
+    {
+        if (service.Retrieval is null)
+            throw new RequestProblem(404, "No index", "This service was started without --index, so it answers /rerank only; start it with --index DIR to search.");
+        CheckQuery(q, serve);
+        var top = k ?? options.Top;
+        if (top < 1 || top > serve.MaxTop)
+            throw new RequestProblem(422, "k out of range", $"k must be between 1 and {serve.MaxTop} (Serve:MaxTop), found {top}.");
+        if (rerank == true && service.Reranker is null)
+            throw new RequestProblem(422, "No reranker", "rerank=true, but this service was started without a cross-encoder; drop rerank or start it with --reranker DIR.");
+        return Results.Json(await service.SearchAsync(q, top, rerank ?? true, ct));
+    }
+
+    private static void CheckQuery(string query, ServeOptions serve)
+    {
+        if (string.IsNullOrWhiteSpace(query))
+            throw new RequestProblem(422, "Empty query", "The query is empty; send some words (GET /search?q=... or \"query\" in the body).");
+        if (query.Length > serve.MaxQueryLength)
+            throw new RequestProblem(422, "Query too long", $"The query is {query.Length} characters; the limit (Serve:MaxQueryLength) is {serve.MaxQueryLength}. Shorten it.");
+    }
+
+    /// <summary>A route handler whose result is written (a bare HttpContext lambda would be a RequestDelegate, its result dropped).</summary>
+    private static Delegate Handler(Func<HttpContext, Task<IResult>> handler) => handler;
+
+    /// <summary>Runs a handler and turns known failures into problems.</summary>
+    private static async Task<IResult> Answer(HttpContext context, ILogger log, ServeOptions serve, Func<Task<IResult>> handler)
+    {
+        try
+        {
+            return await handler();
+        }
+        catch (RequestProblem p)
+        {
+            return Problem(p.Status, p.Title, p.Message);
+        }
+        catch (InvalidInputException e)
+        {
+            return Problem(422, "Invalid input", e.Message);
+        }
+        catch (QueueFullException e)
+        {
+            context.Response.Headers.RetryAfter = serve.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return Problem(503, "Busy", e.Message);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; its queued work was dropped. Nobody reads this answer.
+            log.LogDebug("{Method} {Path}: client disconnected; its work was cancelled", context.Request.Method, context.Request.Path);
+            return Results.StatusCode(499);
+        }
+    }
+
+    private static bool Authorised(HttpRequest request, byte[] expected)
+    {
+        string? given = request.Headers[ServeOptions.ApiKeyHeader];
+        if (given is null && request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            given = auth["Bearer ".Length..].Trim();
+        return given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), expected);
+    }
+
+    /// <summary>An RFC 7807 answer: application/problem+json with type, title, status and a detail that says what to fix.</summary>
+    public static IResult Problem(int status, string title, string detail) =>
+        Results.Problem(new ProblemDetails { Status = status, Title = title, Detail = detail, Type = $"https://httpstatuses.io/{status}" });
+
+    /// <summary>True when every URL binds a loopback address (127.0.0.0/8, ::1 or localhost).</summary>
+    public static bool LoopbackOnly(string urls) => urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).All(url =>
+    {
+        if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+            return false;
+        return uri.Host == "localhost" || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+    });
+}

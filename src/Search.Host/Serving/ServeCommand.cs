@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Rerank.Lucene;
+using Rerank.Lucene.Reranking;
+using Rerank.Lucene.Retrieval;
+using Search.Host.Cli;
+using Search.Host.Hosting;
+
+namespace Search.Host.Serving;
+
+/// <summary>
+/// <c>search-host serve</c>: the search pipeline of <c>search</c> (same flags and settings) behind HTTP,
+/// plus a TEI-shaped /rerank that needs no index. Runs until Ctrl-C or SIGTERM, then stops taking requests,
+/// lets in-flight ones finish (Serve:ShutdownSeconds) and exits 130.
+/// </summary>
+internal static class ServeCommand
+{
+    private static readonly Option<string> Urls = new("--urls")
+    {
+        Description = "Where to listen, separated by ';'. Default http://127.0.0.1:8080 (loopback only). Binding elsewhere: set an API key " +
+            "(Serve:ApiKey in appsettings.json or SEARCHRERANK_Serve__ApiKey; never on the command line, where ps shows it).",
+    };
+
+    private static readonly Option<bool> NoDynamicBatching = new("--no-dynamic-batching")
+    {
+        Description = "Score each request's pairs on its own instead of coalescing concurrent requests into shared model batches (for comparison; Serve:DynamicBatching).",
+    };
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("serve", "Serve search and reranking over HTTP: GET/POST /search, POST /rerank (text-embeddings-inference's shape), " +
+            "/health, /ready, /metrics (Prometheus), /openapi/v1.json and a search page at /.\n\n" +
+            "Examples:\n  search-host serve --index .idx/sample\n  search-host serve --index .idx/sample --reranker models/default-reranker --urls http://127.0.0.1:9000\n" +
+            "  search-host serve --reranker models/default-reranker      (/rerank only)")
+        {
+            CommonOptions.Index, CommonOptions.Top, Urls, NoDynamicBatching, RerankingOptions.NoRerank,
+            FirstStageOptions.Retrieval, FirstStageOptions.Embedder, FirstStageOptions.FusionOption, FirstStageOptions.DenseWeight,
+        };
+        foreach (var option in RerankingOptions.All) command.Options.Add(option);
+        var bound = new Dictionary<Option, string>
+        {
+            [CommonOptions.Index] = $"{SearchHostOptions.Section}:Index",
+            [CommonOptions.Top] = $"{SearchHostOptions.Section}:Top",
+            [Urls] = $"{ServeOptions.Section}:Urls",
+        };
+        foreach (var (option, key) in RerankingOptions.Bindings) bound[option] = key;
+        command.SetAction((parse, ct) => CliRunner.RunAsync(parse, bound, (services, token) => RunAsync(parse, bound, services, token), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, Dictionary<Option, string> bound, IServiceProvider services, CancellationToken ct)
+    {
+        var error = parse.InvocationConfiguration.Error;
+        var options = services.Options<SearchHostOptions>();
+        var settings = CliRunner.ExplicitSettings(parse, bound);
+        if (parse.GetValue(NoDynamicBatching)) settings[$"{ServeOptions.Section}:DynamicBatching"] = "false";
+        var serve = ReadServeOptions(services.GetRequiredService<IConfiguration>(), settings);
+        CheckUrls(serve.Urls);
+        if (serve.ApiKey is null && !ServeApp.LoopbackOnly(serve.Urls))
+            await error.WriteLineAsync($"warning: listening beyond loopback ({serve.Urls}) without an API key: anyone who can reach it can use it. Set Serve:ApiKey.");
+
+        var hybridOptions = FirstStageOptions.HybridFrom(parse);
+        var model = RerankingOptions.Model(parse, options, useDefault: true);
+        if (options.Index is null && model is null)
+            throw new InvalidInputException("Nothing to serve: pass --index DIR to search (build one with `search-host index`), --reranker DIR for /rerank, or both.");
+        if (model is not null && options.Reranker.Model is null)
+            await error.WriteLineAsync($"Reranking with the default model {model} (--no-rerank for the first stage only).");
+
+        var (app, service) = ServeApp.Build(settings, parse.GetValue(CliRunner.Verbose), serve, options, metrics => Open(options, serve, model, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder), hybridOptions, metrics));
+        await using var _ = app;
+        using var __ = service;
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidInputException($"Cannot listen on {serve.Urls}: {e.Message}. Pick another address with --urls.", inner: e);
+        }
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        await error.WriteLineAsync($"Listening on {string.Join(", ", addresses)}" +
+            (service.Index is null ? " (/rerank only)" : $": {service.Index.DocumentCount:N0} documents, {service.RetrievalDescription}") +
+            (service.Encoder is null ? ", no reranker" : $", reranker {service.Encoder.ModelPath}") +
+            $", dynamic batching {(serve.DynamicBatching ? "on" : "off")}. Ctrl-C or SIGTERM stops it.");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+        {
+            await error.WriteLineAsync($"stopping: no new requests; in-flight ones get up to {serve.ShutdownSeconds} s to finish.");
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(serve.ShutdownSeconds));
+            await app.StopAsync(grace.Token);
+            throw new CancelledException("the server stopped after finishing its in-flight requests.", e, ct);
+        }
+        return 0;
+    }
+
+    /// <summary>Opens the index (SearchHost:Index, when set) with its first stage, and the cross-encoder <paramref name="model"/> (when not null), as <c>search</c> does.</summary>
+    internal static SearchService Open(SearchHostOptions options, ServeOptions serve, string? model, string? retrieval, string? embedder, HybridOptions hybridOptions, ServeMetrics metrics)
+    {
+        Bm25Searcher? bm25 = null;
+        FirstStages? stages = null;
+        CrossEncoder? encoder = null;
+        DynamicBatcher? batcher = null;
+        try
+        {
+            if (options.Index is { } index)
+            {
+                bm25 = Bm25Searcher.Open(index);
+                stages = FirstStageOptions.Open(bm25, retrieval, embedder, options, hybridOptions: hybridOptions);
+            }
+            if (model is not null) encoder = DefaultRerankerLoader.Load(model, options);
+            var reranker = encoder is null || stages is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
+            PairScorer score = encoder is null ? (_, _) => throw new InvalidOperationException("no reranker") : encoder.Predict;
+            batcher = new DynamicBatcher(score, serve.DynamicBatching, serve.MaxBatchPairs, serve.MaxQueuedPairs, metrics);
+            return new SearchService(bm25, stages, encoder, reranker, batcher);
+        }
+        catch
+        {
+            batcher?.Dispose();
+            encoder?.Dispose();
+            stages?.Dispose();
+            bm25?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The Serve section, misspelt keys and out-of-range values refused with the setting named.</summary>
+    internal static ServeOptions ReadServeOptions(IConfiguration configuration, IReadOnlyDictionary<string, string?> typed)
+    {
+        var merged = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(typed).Build();
+        var serve = new ServeOptions();
+        try
+        {
+            merged.GetSection(ServeOptions.Section).Bind(serve, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidInputException($"invalid settings: {e.Message.TrimEnd('.')}. Check appsettings.json and the SEARCHRERANK_Serve__* environment variables.", inner: e);
+        }
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(serve, new ValidationContext(serve), results, validateAllProperties: true))
+            throw new InvalidInputException("invalid settings: " + string.Join(" ", results.Select(r => $"{ServeOptions.Section}:{r.ErrorMessage}")) +
+                " Check the flags, appsettings.json and SEARCHRERANK_Serve__* environment variables.");
+        return serve;
+    }
+
+    private static void CheckUrls(string urls)
+    {
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parsed = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+            if (!Uri.TryCreate(parsed, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/")
+                throw new InvalidInputException($"--urls '{url}' is not a listening address; write it as http://127.0.0.1:8080 (scheme, host, port; several separated by ';').");
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Rerank.Lucene.Reranking;
+using Rerank.Lucene.Tests.Cli;
+using Rerank.Lucene.Tests.Native;
+using Rerank.Lucene.Tests.Reranking;
+
+namespace Rerank.Lucene.Tests.Serving;
+
+/// <summary>
+/// <c>search-host serve</c> started as a command (in-process, on a free loopback port) against the sample index and a tiny
+/// seeded cross-encoder: its /search answers equal <c>search-host search --json</c>'s for the same query and flags, and its
+/// /rerank scores equal the encoder's own, computed here without the service.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class ServeSearchTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>, IDisposable
+{
+    private readonly string _model = TinyCrossEncoder.Create(seed: 7);
+
+    public void Dispose() => Directory.Delete(Path.GetDirectoryName(_model)!, recursive: true);
+
+    private static IEnumerable<string> Queries() =>
+        File.ReadLines(SampleCorpus.Queries).Select(l => JsonNode.Parse(l)!["text"]!.GetValue<string>())
+            .Concat(["-vaccine immune", "naïve café résumé", "the of and", "\"quoted\" AND (brackets)"]);
+
+    /// <summary>Every field <c>search --json</c> writes is present with the same value; the only extra fields are the marks.</summary>
+    private static void AssertSameAsCli(JsonNode expected, JsonNode actual, string what)
+    {
+        Assert.Equal(expected["query"]!.GetValue<string>(), actual["query"]!.GetValue<string>());
+        Assert.Equal(expected["retrieval"]!.GetValue<string>(), actual["retrieval"]!.GetValue<string>());
+        var want = expected["hits"]!.AsArray();
+        var got = actual["hits"]!.AsArray();
+        Assert.True(want.Count == got.Count, $"{what}: {got.Count} hits over HTTP, {want.Count} from the CLI");
+        for (var i = 0; i < want.Count; i++)
+        {
+            var w = want[i]!.AsObject();
+            var g = got[i]!.AsObject();
+            foreach (var (name, value) in w)
+                Assert.True(JsonNode.DeepEquals(value, g[name]) && g.ContainsKey(name), $"{what}, hit {i + 1}, '{name}': CLI {value?.ToJsonString() ?? "null"}, HTTP {g[name]?.ToJsonString() ?? "missing"}");
+            Assert.Empty(g.Select(p => p.Key).Except(w.Select(p => p.Key)).Except(["snippet_marks", "title_marks"]));
+        }
+    }
+
+    [Fact]
+    public async Task Search_OverHttp_EqualsSearchJson_GetAndPost_RerankedAndNot_WithTheWindowTail()
+    {
+        // --candidates 5 below k = 8: hits 6-8 come after the reranked window in BM25 order with no cross-encoder score, on both sides.
+        string[] flags = ["--index", sample.Index, "--reranker", _model, "--candidates", "5", "--max-length", "48"];
+        await using var serve = await ServeProcess.StartAsync(flags);
+        var checkedHits = 0;
+        foreach (var query in Queries())
+        {
+            var cli = await CliInvocation.SearchHost(["search", .. flags, "--top", "8", "--json", "--", query]);
+            Assert.True(cli.ExitCode == 0, cli.ToString());
+            var expected = JsonNode.Parse(cli.Output)!;
+            var get = JsonNode.Parse(await serve.Client.GetStringAsync($"/search?k=8&q={Uri.EscapeDataString(query)}"))!;
+            AssertSameAsCli(expected, get, $"GET '{query}'");
+            var post = await serve.Client.PostAsJsonAsync("/search", new { query, k = 8 });
+            Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+            AssertSameAsCli(expected, JsonNode.Parse(await post.Content.ReadAsStringAsync())!, $"POST '{query}'");
+            checkedHits += expected["hits"]!.AsArray().Count;
+
+            var bm25 = await CliInvocation.SearchHost(["search", "--index", sample.Index, "--no-rerank", "--top", "8", "--json", "--", query]);
+            Assert.True(bm25.ExitCode == 0, bm25.ToString());
+            var plain = JsonNode.Parse(await serve.Client.GetStringAsync($"/search?k=8&rerank=false&q={Uri.EscapeDataString(query)}"))!;
+            AssertSameAsCli(JsonNode.Parse(bm25.Output)!, plain, $"GET rerank=false '{query}'");
+            Assert.False(plain["reranked"]!.GetValue<bool>());
+        }
+        Assert.True(checkedHits > 50, $"only {checkedHits} hits compared");
+        Assert.Equal(130, await serve.StopAsync());
+        Assert.Contains("cancelled: the server stopped after finishing its in-flight requests.", serve.Error);
+    }
+
+    [Fact]
+    public async Task Search_OverHttp_EqualsSearchJson_WithTheHybridFirstStage()
+    {
+        // An index with the bundled bi-encoder's vectors: the default first stage is then hybrid, on both sides.
+        using var temp = new TempFolder("serve-hybrid");
+        var index = temp.Combine("idx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index);
+        Assert.True(built.ExitCode == 0, built.ToString());
+        string[] flags = ["--index", index, "--reranker", _model, "--candidates", "10", "--max-length", "48", "--fusion", "rrf"];
+        await using var serve = await ServeProcess.StartAsync(flags);
+        foreach (var query in Queries().Take(6))
+        {
+            var cli = await CliInvocation.SearchHost(["search", .. flags, "--json", "--", query]);
+            Assert.True(cli.ExitCode == 0, cli.ToString());
+            var expected = JsonNode.Parse(cli.Output)!;
+            Assert.Equal("hybrid", expected["retrieval"]!.GetValue<string>());
+            AssertSameAsCli(expected, JsonNode.Parse(await serve.Client.GetStringAsync($"/search?q={Uri.EscapeDataString(query)}"))!, $"hybrid '{query}'");
+        }
+    }
+
+    [Fact]
+    public async Task Search_OverHttp_EqualsSearchJson_WithPassages()
+    {
+        // Documents scored as their best 8-word window (BERT-MaxP): the service sends every window's pair through the batcher.
+        string[] flags = ["--index", sample.Index, "--reranker", _model, "--max-length", "48", "--passages", "max", "--passage-words", "8", "--passage-stride", "4"];
+        await using var serve = await ServeProcess.StartAsync(flags);
+        foreach (var query in Queries().Take(6))
+        {
+            var cli = await CliInvocation.SearchHost(["search", .. flags, "--json", "--", query]);
+            Assert.True(cli.ExitCode == 0, cli.ToString());
+            AssertSameAsCli(JsonNode.Parse(cli.Output)!, JsonNode.Parse(await serve.Client.GetStringAsync($"/search?q={Uri.EscapeDataString(query)}"))!, $"passages '{query}'");
+        }
+    }
+
+    [Fact]
+    public async Task Rerank_ScoresAreTheEncodersOwn_SortedBestFirst_RawScoresAreLogits_TextReturnedOnRequest()
+    {
+        string[] texts =
+        [
+            "Yeast ferments sugar; the gas makes dough rise.",
+            "The moon pulls the oceans.",
+            "A vaccine trains the immune system to recognise a pathogen.",
+            "Rayleigh scattering: shorter wavelengths scatter more strongly.",
+            "",
+        ];
+        const string query = "why does bread rise?";
+        float[] reference;
+        using (var encoder = CrossEncoder.Load(_model, new CrossEncoderOptions { MaxLength = 48 })) reference = encoder.Predict(query, texts);
+
+        // No index: /rerank alone.
+        await using var serve = await ServeProcess.StartAsync("--reranker", _model, "--max-length", "48");
+        var response = await serve.Client.PostAsJsonAsync("/rerank", new { query, texts, return_text = true, truncate = true });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray();
+        Assert.Equal(texts.Length, results.Count);
+        var expectedOrder = Enumerable.Range(0, texts.Length).OrderByDescending(i => reference[i]).ThenBy(i => i).ToArray();
+        Assert.Equal(expectedOrder, results.Select(r => r!["index"]!.GetValue<int>()));
+        foreach (var r in results)
+        {
+            var i = r!["index"]!.GetValue<int>();
+            Assert.Equal(reference[i], (float)r["score"]!.GetValue<double>());
+            Assert.Equal(texts[i], r["text"]!.GetValue<string>());
+        }
+
+        var raw = JsonNode.Parse(await (await serve.Client.PostAsJsonAsync("/rerank", new { query, texts, raw_scores = true, truncate = true })).Content.ReadAsStringAsync())!.AsArray();
+        foreach (var r in raw)
+        {
+            var i = r!["index"]!.GetValue<int>();
+            Assert.Null(r["text"]);
+            // sigmoid(logit) gives back the probability the model wrote.
+            Assert.Equal(reference[i], 1 / (1 + Math.Exp(-r["score"]!.GetValue<double>())), 6);
+        }
+
+        var search = await serve.Client.GetAsync("/search?q=bread");
+        Assert.Equal(HttpStatusCode.NotFound, search.StatusCode);
+        Assert.Contains("--index", await search.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Search_MarksTheSnippetWordsWhoseStemIsAQueryTerm()
+    {
+        await using var serve = await ServeProcess.StartAsync("--index", sample.Index, "--no-rerank");
+        var answer = JsonNode.Parse(await serve.Client.GetStringAsync("/search?q=baked+breads+rising&k=3"))!;
+        var hit = answer["hits"]!.AsArray().First(h => h!["id"]!.GetValue<string>() == "cook-01")!;
+        string[] Marked(string field) => hit[$"{field}_marks"]!.AsArray()
+            .Select(m => hit[field]!.GetValue<string>()[m![0]!.GetValue<int>()..m[1]!.GetValue<int>()]).ToArray();
+        // By hand: Porter stems bake, bread, rise; the title "Baking bread at home" and the snippet's "Bread dough rises ...".
+        Assert.Equal(["Baking", "bread"], Marked("title"));
+        Assert.Equal(["Bread", "rises"], Marked("snippet"));
+    }
+}
