@@ -26,19 +26,24 @@ namespace Rerank.Lucene.Reranking;
 /// float[] scores = encoder.Predict("what causes tides?", ["The moon's gravity ...", "Tidal power ..."]);
 /// </code>
 /// </example>
-public sealed class CrossEncoder : IDisposable
+public sealed partial class CrossEncoder : IDisposable
 {
     private readonly BertForSequenceClassification _model;
+    private readonly OnnxRuntimeScorer? _onnx; // set when the ONNX Runtime engine runs the forward (CrossEncoder.Onnx.cs)
     private readonly BertPairEncoder _encoder;
     private readonly Device _device;
     private readonly Lock _gate = new();
     private bool _disposed;
 
     private CrossEncoder(string modelPath, BertForSequenceClassification model, BertPairEncoder encoder, Device device,
-        CrossEncoderOptions options, int maxLength, RerankerSettings settings)
+        CrossEncoderOptions options, int maxLength, RerankerSettings settings, EngineChoice engine)
     {
         ModelPath = modelPath;
         _model = model;
+        _onnx = engine.Scorer;
+        Engine = engine.Engine;
+        Precision = engine.Precision;
+        EngineReason = engine.Reason;
         _encoder = encoder;
         _device = device;
         Options = options;
@@ -89,10 +94,11 @@ public sealed class CrossEncoder : IDisposable
         {
             var settings = RerankerSettings.Read(modelPath);
             var (encoder, maxLength) = PrepareTokenizer(modelPath, model.Config, options with { MaxLength = options.MaxLength ?? settings.MaxLength });
-            if (options.Precision == Precision.Bf16) model.UseBFloat16();
+            var engine = ChooseEngine(modelPath, model, device, options);
+            if (engine.Precision == Reranking.Precision.Bf16) model.UseBFloat16();
             model.to(device);
             model.eval();
-            return new CrossEncoder(modelPath, model, encoder, device, options, maxLength, settings);
+            return new CrossEncoder(modelPath, model, encoder, device, options, maxLength, settings, engine);
         }
         catch
         {
@@ -157,6 +163,7 @@ public sealed class CrossEncoder : IDisposable
     /// <summary>One padded batch through the model; returns activated scores on the host.</summary>
     private float[] Forward(EncodedBatch batch)
     {
+        if (_onnx is not null) return ForwardOnnx(batch);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (ids, types, mask) = LengthSortedBatches.ToTensors(batch, _device);
@@ -173,6 +180,7 @@ public sealed class CrossEncoder : IDisposable
             if (_disposed) return;
             _disposed = true;
             _model.Dispose();
+            _onnx?.Dispose();
         }
     }
 }
