@@ -37,7 +37,9 @@ internal sealed class OnnxRuntimeScorer : IDisposable
             IntraOpNumThreads = threads ?? 0,
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            // Basic only: the graph is fused by hand, and the extended level would fuse Add + LayerNormalization back into
+            // SkipLayerNormalization, measured slower (docs/BENCHMARKS.md).
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
         };
         try
         {

@@ -95,7 +95,7 @@ internal static class DemoCommand
         }
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
-        if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.Device}), {stages.Kind} top {reranker!.Options.Candidates} rescored.");
+        if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.EngineDescription}), {stages.Kind} top {reranker!.Options.Candidates} rescored.");
         if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, ShownPerQuery, $"the {ShownPerQuery} hits shown per query") is { } note)
             console.Error.WriteLine(note);
 

@@ -63,6 +63,7 @@ internal static class SearchCommand
         if (model is not null && options.Reranker.Model is null)
             console.Error.WriteLine($"Reranking with the default model {model} (--no-rerank for BM25 only).");
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
+        if (encoder is not null) console.Error.WriteLine($"Reranker engine: {encoder.EngineDescription}.");
         using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder),
             options, defaultToBm25: syntax == QuerySyntax.Lucene, hybridOptions);
         if (syntax == QuerySyntax.Lucene && stages.Kind != "bm25")
@@ -79,7 +80,7 @@ internal static class SearchCommand
         void Answer(string text)
         {
             if (reranker is null) Show(console, json, text, stages.Kind, FirstStage(text, options.Top));
-            else ShowReranked(console, json, text, stages.Kind, RerankWindow.Search(FirstStage, reranker, text, options.Top, ct));
+            else ShowReranked(console, json, text, stages.Kind, encoder!, RerankWindow.Search(FirstStage, reranker, text, options.Top, ct));
         }
 
         try
@@ -139,7 +140,7 @@ internal static class SearchCommand
         return read.Result;
     }
 
-    private static void ShowReranked(ConsoleOutput console, bool json, string query, string retrieval, IReadOnlyList<ShownHit> hits)
+    private static void ShowReranked(ConsoleOutput console, bool json, string query, string retrieval, CrossEncoder encoder, IReadOnlyList<ShownHit> hits)
     {
         if (json)
         {
@@ -147,6 +148,8 @@ internal static class SearchCommand
             {
                 query,
                 retrieval,
+                engine = InferenceEngineSelection.Name(encoder.Engine),
+                precision = InferenceEngineSelection.Name(encoder.Precision),
                 hits = hits.Select(h => new
                 {
                     rank = h.Rank, id = h.DocId, score = h.Score, first_stage_rank = h.FirstStageRank, first_stage_score = h.FirstStageScore,

@@ -15,6 +15,29 @@ internal enum OnnxLinearPrecision
     Int8,
 }
 
+/// <summary>Which encoder linears an int8 export quantizes (the others stay float32).</summary>
+[Flags]
+internal enum Int8Linears
+{
+    /// <summary>None: the float32 graph.</summary>
+    None = 0,
+
+    /// <summary>The Q, K, V projections (QAttention instead of Attention).</summary>
+    Qkv = 1,
+
+    /// <summary>The attention output projection.</summary>
+    AttentionOutput = 2,
+
+    /// <summary>The FFN up projection (H to intermediate).</summary>
+    FfnUp = 4,
+
+    /// <summary>The FFN down projection (intermediate to H), whose input is the GELU output.</summary>
+    FfnDown = 8,
+
+    /// <summary>Every encoder linear.</summary>
+    All = Qkv | AttentionOutput | FfnUp | FfnDown,
+}
+
 /// <summary>
 /// Builds an ONNX graph of a Hugging Face <c>BertForSequenceClassification</c> from its weights, for
 /// ONNX Runtime's CPU execution provider. Inputs are <c>input_ids</c>, <c>token_type_ids</c> and
@@ -27,8 +50,7 @@ internal enum OnnxLinearPrecision
 /// self-attention with a padding mask, output projection + residual + LayerNorm, FFN (H→I, activation,
 /// I→H) + residual + LayerNorm; pooler tanh(W·h[CLS] + b); classifier. It uses ONNX Runtime's fused
 /// <c>com.microsoft</c> operators where they exist on the CPU: Attention (QKV projection and masked
-/// softmax attention in one kernel, the padding given as each row's length), SkipLayerNormalization
-/// (bias + residual + LayerNorm), BiasGelu / FastGelu, and for int8 QAttention and
+/// softmax attention in one kernel, the padding given as each row's length), BiasGelu / FastGelu, and for int8 QAttention and
 /// DynamicQuantizeMatMul. The graph therefore needs ONNX Runtime; other runtimes lack these ops.
 /// Only BERT (<c>model_type</c> "bert") is supported.
 /// </remarks>
@@ -46,7 +68,17 @@ internal static class BertOnnxExporter
     /// <param name="precision">How the encoder's linear layers are computed.</param>
     /// <param name="source">Names the model in error messages.</param>
     /// <exception cref="InvalidInputException">The architecture is not BERT, or a weight is missing or has the wrong shape.</exception>
-    public static byte[] Export(BertConfig config, IReadOnlyDictionary<string, TensorData> weights, OnnxLinearPrecision precision, string source)
+    public static byte[] Export(BertConfig config, IReadOnlyDictionary<string, TensorData> weights, OnnxLinearPrecision precision, string source) =>
+        Export(config, weights, precision == OnnxLinearPrecision.Int8 ? Int8Linears.All : Int8Linears.None, source);
+
+    /// <summary>As <see cref="Export(BertConfig, IReadOnlyDictionary{string, TensorData}, OnnxLinearPrecision, string)"/>, quantizing only the linears named.</summary>
+    /// <param name="config">The model's configuration.</param>
+    /// <param name="weights">All weights by Hugging Face name (as in the other overload).</param>
+    /// <param name="int8">The encoder linears to quantize.</param>
+    /// <param name="source">Names the model in error messages.</param>
+    /// <param name="skipLayerNorm">Use com.microsoft SkipLayerNormalization for bias + residual + LayerNorm instead of
+    /// Add, Add, LayerNormalization (measured slower in ONNX Runtime 1.31 on the CPU: docs/BENCHMARKS.md).</param>
+    public static byte[] Export(BertConfig config, IReadOnlyDictionary<string, TensorData> weights, Int8Linears int8, string source, bool skipLayerNorm = false)
     {
         if (!string.Equals(config.ModelType, "bert", StringComparison.Ordinal))
             throw new InvalidInputException(
@@ -92,7 +124,7 @@ internal static class BertOnnxExporter
             var qkvBiasName = g.Constant(p + "attention.qkv.bias", [3 * h], qkvBias);
 
             string attention;
-            if (precision == OnnxLinearPrecision.Fp32)
+            if (!int8.HasFlag(Int8Linears.Qkv))
             {
                 attention = g.Node("Attention", [hidden, g.Constant(p + "attention.qkv.weight", [h, 3 * h], qkvWeight), qkvBiasName, lengths],
                     OnnxModelBuilder.MicrosoftDomain, attributes: [("num_heads", (long)heads)]);
@@ -107,13 +139,10 @@ internal static class BertOnnxExporter
                     OnnxModelBuilder.MicrosoftDomain, attributes: [("num_heads", (long)heads)]);
             }
 
-            var projected = Linear(g, w, precision, attention, p + "attention.output.dense.weight", h, h);
-            var afterAttention = g.Node("SkipLayerNormalization",
-                [projected, hidden, w.Float(g, p + "attention.output.LayerNorm.weight", h), w.Float(g, p + "attention.output.LayerNorm.bias", h),
-                    w.Float(g, p + "attention.output.dense.bias", h)],
-                OnnxModelBuilder.MicrosoftDomain, attributes: [("epsilon", eps)]);
+            var projected = Linear(g, w, int8.HasFlag(Int8Linears.AttentionOutput), attention, p + "attention.output.dense.weight", h, h);
+            var afterAttention = ResidualLayerNorm(g, w, projected, hidden, p + "attention.output.dense.bias", p + "attention.output.LayerNorm.", h, eps, skipLayerNorm);
 
-            var up = Linear(g, w, precision, afterAttention, p + "intermediate.dense.weight", inter, h);
+            var up = Linear(g, w, int8.HasFlag(Int8Linears.FfnUp), afterAttention, p + "intermediate.dense.weight", inter, h);
             var upBias = w.Float(g, p + "intermediate.dense.bias", inter);
             var activated = config.HiddenAct switch
             {
@@ -122,11 +151,8 @@ internal static class BertOnnxExporter
                 "relu" => g.Node("Relu", [g.Node("Add", [up, upBias])]),
                 _ => throw new InvalidInputException($"'{source}': hidden_act \"{config.HiddenAct}\" cannot be exported; supported: gelu, gelu_new, gelu_pytorch_tanh, relu.", source),
             };
-            var down = Linear(g, w, precision, activated, p + "output.dense.weight", h, inter);
-            hidden = g.Node("SkipLayerNormalization",
-                [down, afterAttention, w.Float(g, p + "output.LayerNorm.weight", h), w.Float(g, p + "output.LayerNorm.bias", h),
-                    w.Float(g, p + "output.dense.bias", h)],
-                OnnxModelBuilder.MicrosoftDomain, attributes: [("epsilon", eps)]);
+            var down = Linear(g, w, int8.HasFlag(Int8Linears.FfnDown), activated, p + "output.dense.weight", h, inter);
+            hidden = ResidualLayerNorm(g, w, down, afterAttention, p + "output.dense.bias", p + "output.LayerNorm.", h, eps, skipLayerNorm);
         }
 
         // Pooler on [CLS] and the classifier head, float32.
@@ -160,11 +186,23 @@ internal static class BertOnnxExporter
         return (quantized, scales);
     }
 
+    // LayerNorm(x + bias + residual), with the bias and LayerNorm weights of the layer named.
+    private static string ResidualLayerNorm(OnnxModelBuilder g, WeightSource w, string x, string residual, string bias, string layerNorm,
+        long h, float eps, bool fused)
+    {
+        var gamma = w.Float(g, layerNorm + "weight", h);
+        var beta = w.Float(g, layerNorm + "bias", h);
+        var b = w.Float(g, bias, h);
+        if (fused) return g.Node("SkipLayerNormalization", [x, residual, gamma, beta, b], OnnxModelBuilder.MicrosoftDomain, attributes: [("epsilon", eps)]);
+        var sum = g.Node("Add", [g.Node("Add", [x, b]), residual]);
+        return g.Node("LayerNormalization", [sum, gamma, beta], attributes: [("axis", -1L), ("epsilon", eps)]);
+    }
+
     // x [.., inFeatures] @ W^T for a torch Linear weight [outFeatures, inFeatures]; no bias (the fused op after it adds it).
-    private static string Linear(OnnxModelBuilder g, WeightSource w, OnnxLinearPrecision precision, string x, string name, long outFeatures, long inFeatures)
+    private static string Linear(OnnxModelBuilder g, WeightSource w, bool quantized, string x, string name, long outFeatures, long inFeatures)
     {
         var transposed = w.Transposed(name, outFeatures, inFeatures);
-        if (precision == OnnxLinearPrecision.Fp32) return g.Node("MatMul", [x, g.Constant(name + ".t", [inFeatures, outFeatures], transposed)]);
+        if (!quantized) return g.Node("MatMul", [x, g.Constant(name + ".t", [inFeatures, outFeatures], transposed)]);
         var (q, scale) = QuantizePerColumn(transposed, inFeatures, outFeatures);
         return g.Node("DynamicQuantizeMatMul",
             [x, g.Constant(name + ".t_int8", [inFeatures, outFeatures], q), g.Constant(name + ".t_scale", [outFeatures], scale)],
