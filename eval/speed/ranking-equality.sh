@@ -23,7 +23,9 @@ subset=${SCIFACT_QUERIES:-60}
 seed=${SEED:-15}
 mkdir -p "$out"
 dotnet build "$here/src/Search.Host" -c Release -v q -nologo >/dev/null
-host=(dotnet "$here/src/Search.Host/bin/Release/net10.0/search-host.dll")
+# Run a copy, so rebuilding the repository while this runs cannot change the program between runs.
+rm -rf "$out/host" && cp -r "$here/src/Search.Host/bin/Release/net10.0" "$out/host"
+host=(dotnet "$out/host/search-host.dll")
 
 for c in $collections; do
   if [ "$c" = scifact ]; then idx=$scifact_idx; else idx=$classic_idx/$c; fi

@@ -19,7 +19,7 @@ public static class InferenceEngineSelection
     /// The precision auto picks on a CPU with 8-bit dot-product instructions. fp32: int8 was faster but
     /// did not meet the ranking-equality bar (|Δ nDCG@10| ≤ 0.002) everywhere; see docs/BENCHMARKS.md.
     /// </summary>
-    public const Precision AutoCpuPrecision = Precision.Fp32;
+    public static Precision AutoCpuPrecision { get; } = Precision.Fp32;
 
     /// <summary>True when this CPU has 8-bit integer dot-product instructions (x86 AVX-512 VNNI or AVX-VNNI, Arm dot product).</summary>
     public static bool CpuHasInt8DotProduct { get; } = DetectInt8DotProduct();
@@ -44,15 +44,17 @@ public static class InferenceEngineSelection
                 precision = Precision.Fp32;
                 reason = isCuda ? "auto: fp32 on CUDA" : "auto: fp32 (TorchSharp requested)";
             }
-            else if (hasInt8DotProduct)
+            else if (hasInt8DotProduct && AutoCpuPrecision == Precision.Int8)
             {
-                precision = AutoCpuPrecision;
-                reason = $"auto: {Name(AutoCpuPrecision)} on a CPU with int8 dot-product instructions";
+                precision = Precision.Int8;
+                reason = "auto: int8 on a CPU with int8 dot-product instructions";
             }
             else
             {
                 precision = Precision.Fp32;
-                reason = "auto: fp32 (this CPU has no int8 dot-product instructions)";
+                reason = hasInt8DotProduct
+                    ? "auto: fp32 on the CPU; int8 is faster here but opt-in (--precision int8), as it changes rankings"
+                    : "auto: fp32 (this CPU has no int8 dot-product instructions)";
             }
         }
         else

@@ -52,7 +52,7 @@ internal static class DemoCommand
         var command = new Command("demo", "Index the sample corpus (once) and show BM25 vs reranked results side by side.\n\n" +
             "Example:\n  search-host demo\n  search-host demo --reranker models/my-reranker --queries 5")
         {
-            Corpus, Index, Queries, RerankingOptions.Reranker, RerankingOptions.NoRerank, RerankingOptions.Candidates, RerankingOptions.Device, RerankingOptions.Precision,
+            Corpus, Index, Queries, RerankingOptions.Reranker, RerankingOptions.NoRerank, RerankingOptions.Candidates, RerankingOptions.Device, RerankingOptions.Precision, RerankingOptions.Engine,
             FirstStageOptions.Retrieval, FirstStageOptions.FusionOption, FirstStageOptions.DenseWeight,
         };
         var bound = RerankingOptions.Bindings.ToDictionary(p => p.Key, p => p.Value);
