@@ -29,7 +29,8 @@ public sealed partial class CrossEncoder
     private static EngineChoice ChooseEngine(string modelPath, BertForSequenceClassification model, Device device, CrossEncoderOptions options)
     {
         var (engine, precision, reason) = InferenceEngineSelection.Resolve(
-            options.Engine, options.Precision, device.type == DeviceType.CUDA, InferenceEngineSelection.CpuHasInt8DotProduct);
+            options.Engine, options.Precision, device.type == DeviceType.CUDA, InferenceEngineSelection.CpuHasInt8DotProduct,
+            onnxExportable: BertOnnxExporter.Supports(model.Config));
         if (engine != InferenceEngine.OnnxRuntime) return new EngineChoice(engine, precision, reason, null);
         var linear = precision == Reranking.Precision.Int8 ? OnnxLinearPrecision.Int8 : OnnxLinearPrecision.Fp32;
         return new EngineChoice(engine, precision, reason, new OnnxRuntimeScorer(model, linear, options.Threads, modelPath));

@@ -14,7 +14,9 @@ namespace Rerank.Lucene.Reranking;
 /// </summary>
 /// <remarks>
 /// Pairs are sorted by length and each batch is padded only to its longest pair, which is 1.5-2x
-/// faster on real documents than padding everything to the maximum. Inference runs under
+/// faster on real documents than padding everything to the maximum. The forward runs on the engine
+/// <see cref="Engine"/> names (by default ONNX Runtime fp32 on the CPU, TorchSharp on CUDA; see
+/// <see cref="InferenceEngineSelection"/>); TorchSharp inference runs under
 /// <c>no_grad</c> in eval mode with a dispose scope per batch; no tensor leaves this class.
 /// Safe for concurrent callers: forward passes are serialised on the model.
 /// A folder without a trained classifier head (a bare encoder) is refused: ranking with random

@@ -31,12 +31,20 @@ public static class InferenceEngineSelection
     /// <param name="precision">The requested precision (auto allowed).</param>
     /// <param name="isCuda">Whether the selected device is CUDA.</param>
     /// <param name="hasInt8DotProduct">Whether the CPU has 8-bit dot-product instructions (<see cref="CpuHasInt8DotProduct"/>).</param>
+    /// <param name="onnxExportable">Whether the model can be exported for ONNX Runtime (BERT only); when it cannot,
+    /// auto picks TorchSharp and says so.</param>
     /// <returns>The resolved pair (never auto) and a short reason for the log.</returns>
     /// <exception cref="InvalidInputException">The combination cannot run.</exception>
     public static (InferenceEngine Engine, Precision Precision, string Reason) Resolve(
-        InferenceEngine engine, Precision precision, bool isCuda, bool hasInt8DotProduct)
+        InferenceEngine engine, Precision precision, bool isCuda, bool hasInt8DotProduct, bool onnxExportable = true)
     {
         string reason;
+        if (engine == InferenceEngine.Auto && !onnxExportable && !isCuda)
+        {
+            engine = InferenceEngine.TorchSharp;
+            if (precision == Precision.Auto)
+                return (engine, Precision.Fp32, "auto: torchsharp fp32, as the ONNX Runtime engine exports BERT models only");
+        }
         if (precision == Precision.Auto)
         {
             if (isCuda || engine == InferenceEngine.TorchSharp)

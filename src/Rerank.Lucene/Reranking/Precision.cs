@@ -4,10 +4,10 @@ namespace Rerank.Lucene.Reranking;
 public enum Precision
 {
     /// <summary>
-    /// Chosen when the model is loaded (the default): on the CPU, <see cref="Int8"/> where the processor
-    /// has 8-bit dot-product instructions (x86 AVX-512 VNNI or AVX-VNNI, Arm dot product) and that is
-    /// the documented default (see <see cref="InferenceEngineSelection"/>), else <see cref="Fp32"/>;
-    /// on CUDA, <see cref="Fp32"/>. <see cref="CrossEncoder.Precision"/> says what was chosen.
+    /// Chosen when the model is loaded (the default): <see cref="InferenceEngineSelection.AutoCpuPrecision"/> on a CPU
+    /// with 8-bit dot-product instructions (x86 AVX-512 VNNI or AVX-VNNI, Arm dot product), else <see cref="Fp32"/>;
+    /// on CUDA, <see cref="Fp32"/>. Today that is always fp32: int8 is faster but changes rankings (docs/BENCHMARKS.md).
+    /// <see cref="CrossEncoder.Precision"/> says what was chosen.
     /// </summary>
     Auto,
 

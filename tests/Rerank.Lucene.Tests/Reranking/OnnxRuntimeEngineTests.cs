@@ -158,6 +158,16 @@ public sealed class OnnxRuntimeEngineTests
         Assert.StartsWith("auto", reason);
     }
 
+    [Fact]
+    public void Resolve_AutoForAModelOnnxRuntimeCannotRun_PicksTorchSharpAndSaysWhy()
+    {
+        var (e, p, reason) = InferenceEngineSelection.Resolve(InferenceEngine.Auto, Precision.Auto, false, true, onnxExportable: false);
+        Assert.Equal((InferenceEngine.TorchSharp, Precision.Fp32), (e, p));
+        Assert.Contains("BERT", reason);
+        // Asked for explicitly, int8 needs ONNX Runtime: refused, not replaced.
+        Assert.Throws<InvalidInputException>(() => InferenceEngineSelection.Resolve(InferenceEngine.Auto, Precision.Int8, false, true, onnxExportable: false));
+    }
+
     [Theory]
     [InlineData(InferenceEngine.OnnxRuntime, Precision.Fp32, true, "CPU only")]
     [InlineData(InferenceEngine.OnnxRuntime, Precision.Bf16, false, "bf16")]

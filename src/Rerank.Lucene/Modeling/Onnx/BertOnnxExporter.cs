@@ -56,6 +56,9 @@ internal enum Int8Linears
 /// </remarks>
 internal static class BertOnnxExporter
 {
+    /// <summary>Whether a model of this configuration can be exported (model_type "bert").</summary>
+    public static bool Supports(BertConfig config) => string.Equals(config.ModelType, "bert", StringComparison.Ordinal);
+
     /// <summary>The producer name written into exported models.</summary>
     public const string Producer = "SearchRerank BertOnnxExporter";
 
@@ -80,9 +83,9 @@ internal static class BertOnnxExporter
     /// Add, Add, LayerNormalization (measured slower in ONNX Runtime 1.31 on the CPU: docs/BENCHMARKS.md).</param>
     public static byte[] Export(BertConfig config, IReadOnlyDictionary<string, TensorData> weights, Int8Linears int8, string source, bool skipLayerNorm = false)
     {
-        if (!string.Equals(config.ModelType, "bert", StringComparison.Ordinal))
+        if (!Supports(config))
             throw new InvalidInputException(
-                $"'{source}' is a {config.ModelType} model; the ONNX Runtime engine exports BERT cross-encoders only. Use --precision fp32 or bf16 (TorchSharp) for this model.",
+                $"'{source}' is a {config.ModelType} model; the ONNX Runtime engine exports BERT cross-encoders only. Use the TorchSharp engine (--engine torchsharp) for this model.",
                 source);
 
         var h = (long)config.HiddenSize;
