@@ -63,7 +63,8 @@ internal static class SearchCommand
         if (model is not null && options.Reranker.Model is null)
             console.Error.WriteLine($"Reranking with the default model {model} (--no-rerank for BM25 only).");
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
-        if (encoder is not null) console.Error.WriteLine($"Reranker engine: {encoder.EngineDescription}.");
+        // With --json the engine and precision are fields of every answer instead.
+        if (encoder is not null && !json) console.Error.WriteLine($"Reranker engine: {encoder.EngineDescription}.");
         using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder),
             options, defaultToBm25: syntax == QuerySyntax.Lucene, hybridOptions);
         if (syntax == QuerySyntax.Lucene && stages.Kind != "bm25")
