@@ -44,8 +44,11 @@ internal sealed record BenchmarkOptions
     /// <summary>A trained one-label cross-encoder folder for the bf16 agreement check instead of the random head.</summary>
     public string? Model { get; init; }
 
-    /// <summary>Sections to run: grid, profile, scifact. Default all three.</summary>
-    public IReadOnlySet<string> Sections { get; init; } = new HashSet<string> { "grid", "profile", "scifact" };
+    /// <summary>Sections to run: engines, grid, profile, scifact. Default all four.</summary>
+    public IReadOnlySet<string> Sections { get; init; } = new HashSet<string> { "engines", "grid", "profile", "scifact" };
+
+    /// <summary>Time TorchSharp bf16 in the engines section too (--engines-bf16). Default false.</summary>
+    public bool WithBf16 { get; init; }
 
     /// <summary>Also write the markdown report here.</summary>
     public string? Out { get; init; }
@@ -66,6 +69,7 @@ internal sealed record BenchmarkOptions
                 "--lengths" => options with { Lengths = Ints() },
                 "--batches" => options with { Batches = Ints() },
                 "--skip-512x64" => options with { Skip512x64 = true },
+                "--engines-bf16" => options with { WithBf16 = true },
                 "--rounds" => options with { Rounds = Int() },
                 "--min-sample" => options with { MinSampleSeconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--queries" => options with { Queries = Int() },
@@ -80,13 +84,13 @@ internal sealed record BenchmarkOptions
                 "--sections" => options with { Sections = Value().Split(',').ToHashSet(StringComparer.Ordinal) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick --lengths 128,256,512 --batches 1,16,64 "
                                                  + "--skip-512x64 --rounds N --min-sample S --queries N --docs N --scifact-max-length N "
-                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections grid,profile,scifact --out FILE"),
+                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact --engines-bf16 --out FILE"),
             };
         }
         if (options.Rounds < 1 || options.Queries < 1 || options.DocsPerQuery < 1 || options.Threads < 1)
             throw new ArgumentException("--rounds, --queries, --docs and --threads must be at least 1.");
-        var unknown = options.Sections.Except(["grid", "profile", "scifact"]).ToList();
-        if (unknown.Count > 0) throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected grid, profile, scifact.");
+        var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact"]).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact.");
         return options;
     }
 }

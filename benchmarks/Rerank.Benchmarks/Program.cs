@@ -30,15 +30,25 @@ try
     var tokenizer = new BertPairEncoder(Path.Combine(folder.Path, "vocab.txt"));
     using var onnx = new OnnxCrossEncoder(options.Threads, folder.ClassifierWeight, folder.ClassifierBias);
 
+    if (options.Sections.Contains("engines"))
+    {
+        EnginesBenchmark.Run(report, options, sample, tokenizer, folder, onnx);
+        Report.Progress($"Engines done after {clock.Elapsed.TotalMinutes:F1} min");
+    }
+
+    if (options.Sections.Contains("int8variants")) Int8VariantsSection.Run(report, options, sample, tokenizer, folder, onnx);
+    if (options.Sections.Contains("ortprofile")) OrtProfileSection.Run(report, options, sample, tokenizer, folder, workDir);
+
     var maxBatch = options.Batches.Max();
     CrossEncoder Load(Precision precision, int batchSize) => CrossEncoder.Load(folder.Path, new CrossEncoderOptions
     {
-        BatchSize = batchSize, MaxLength = 512, Device = "cpu", Precision = precision, Threads = options.Threads,
+        BatchSize = batchSize, MaxLength = 512, Device = "cpu", Engine = InferenceEngine.TorchSharp, Precision = precision, Threads = options.Threads,
     });
 
-    using (var fp32 = Load(Precision.Fp32, maxBatch))
-    using (var bf16 = Load(Precision.Bf16, maxBatch))
+    if (options.Sections.Overlaps(["grid", "profile"]))
     {
+        using var fp32 = Load(Precision.Fp32, maxBatch);
+        using var bf16 = Load(Precision.Bf16, maxBatch);
         if (options.Sections.Contains("grid"))
         {
             GridBenchmark.Run(report, options, sample, tokenizer, fp32, bf16, onnx);

@@ -30,7 +30,7 @@ internal static class ScifactBenchmark
         var modelPath = options.Model ?? folder.Path;
         var withOnnx = options.Model is null; // ONNX Runtime runs the bundled weights; a trained model has others
         CrossEncoder Load(Precision precision) =>
-            CrossEncoder.Load(modelPath, new CrossEncoderOptions { MaxLength = maxLength, Device = "cpu", Precision = precision, Threads = options.Threads });
+            CrossEncoder.Load(modelPath, new CrossEncoderOptions { MaxLength = maxLength, Device = "cpu", Engine = InferenceEngine.TorchSharp, Precision = precision, Threads = options.Threads });
         using var fp32 = Load(Precision.Fp32);
         using var bf16 = Load(Precision.Bf16);
         const int batchSize = 16;

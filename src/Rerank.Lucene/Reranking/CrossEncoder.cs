@@ -14,7 +14,9 @@ namespace Rerank.Lucene.Reranking;
 /// </summary>
 /// <remarks>
 /// Pairs are sorted by length and each batch is padded only to its longest pair, which is 1.5-2x
-/// faster on real documents than padding everything to the maximum. Inference runs under
+/// faster on real documents than padding everything to the maximum. The forward runs on the engine
+/// <see cref="Engine"/> names (by default ONNX Runtime fp32 on the CPU, TorchSharp on CUDA; see
+/// <see cref="InferenceEngineSelection"/>); TorchSharp inference runs under
 /// <c>no_grad</c> in eval mode with a dispose scope per batch; no tensor leaves this class.
 /// Safe for concurrent callers: forward passes are serialised on the model.
 /// A folder without a trained classifier head (a bare encoder) is refused: ranking with random
@@ -26,9 +28,10 @@ namespace Rerank.Lucene.Reranking;
 /// float[] scores = encoder.Predict("what causes tides?", ["The moon's gravity ...", "Tidal power ..."]);
 /// </code>
 /// </example>
-public sealed class CrossEncoder : IDisposable
+public sealed partial class CrossEncoder : IDisposable
 {
     private readonly ISequenceClassifier _model;
+    private readonly OnnxRuntimeScorer? _onnx; // set when the ONNX Runtime engine runs the forward (CrossEncoder.Onnx.cs)
     private readonly IPairTokenizer _encoder;
     private readonly Device _device;
     private readonly Lock _gate = new();
@@ -36,10 +39,14 @@ public sealed class CrossEncoder : IDisposable
     private bool _disposed;
 
     private CrossEncoder(string modelPath, ISequenceClassifier model, IPairTokenizer encoder, Device device,
-        CrossEncoderOptions options, int maxLength, RerankerSettings settings)
+        CrossEncoderOptions options, int maxLength, RerankerSettings settings, EngineChoice engine)
     {
         ModelPath = modelPath;
         _model = model;
+        _onnx = engine.Scorer;
+        Engine = engine.Engine;
+        Precision = engine.Precision;
+        EngineReason = engine.Reason;
         _encoder = encoder;
         _device = device;
         Options = options;
@@ -92,10 +99,11 @@ public sealed class CrossEncoder : IDisposable
             var (encoder, modelMaxLength) = architecture.ReadTokenizer(modelPath, model.Config);
             var maxLength = ScoringLength(modelPath, options.MaxLength, settings.MaxLength, modelMaxLength, architecture.UsablePositions(model.Config));
             var label = ResolveLabel(modelPath, model.Config, options.Label);
-            if (options.Precision == Precision.Bf16) model.UseBFloat16();
+            var engine = ChooseEngine(modelPath, model, device, options);
+            if (engine.Precision == Reranking.Precision.Bf16) model.UseBFloat16();
             model.Module.to(device);
             model.Module.eval();
-            return new CrossEncoder(modelPath, model, encoder, device, options, maxLength, settings) { _label = label };
+            return new CrossEncoder(modelPath, model, encoder, device, options, maxLength, settings, engine) { _label = label };
         }
         catch
         {
@@ -223,6 +231,7 @@ public sealed class CrossEncoder : IDisposable
     /// <summary>One padded batch through the model; returns activated logits [batch, labels] on the host.</summary>
     private float[] Forward(EncodedBatch batch)
     {
+        if (_onnx is not null) return ForwardOnnx(batch);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (ids, types, mask) = LengthSortedBatches.ToTensors(batch, _device);
@@ -239,6 +248,7 @@ public sealed class CrossEncoder : IDisposable
             if (_disposed) return;
             _disposed = true;
             _model.Dispose();
+            _onnx?.Dispose();
         }
     }
 }

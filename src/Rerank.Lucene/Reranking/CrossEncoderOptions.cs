@@ -26,9 +26,18 @@ public sealed record CrossEncoderOptions
     /// <summary>auto (default: CUDA when available, else CPU), cpu, cuda or cuda:N.</summary>
     public string Device { get; init; } = "auto";
 
-    /// <summary>Inference precision. Default <see cref="Reranking.Precision.Fp32"/>.</summary>
-    public Precision Precision { get; init; } = Precision.Fp32;
+    /// <summary>
+    /// Inference precision. Default <see cref="Reranking.Precision.Auto"/>: chosen per device and CPU when the
+    /// model is loaded (<see cref="InferenceEngineSelection"/>); <see cref="CrossEncoder.Precision"/> says which.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Auto;
 
-    /// <summary>CPU threads for libtorch; default null leaves libtorch's own choice (one per core).</summary>
+    /// <summary>
+    /// What runs the model. Default <see cref="InferenceEngine.Auto"/>: ONNX Runtime on the CPU (fp32, int8),
+    /// TorchSharp on CUDA and for bf16; <see cref="CrossEncoder.Engine"/> says which.
+    /// </summary>
+    public InferenceEngine Engine { get; init; } = InferenceEngine.Auto;
+
+    /// <summary>CPU threads for the engine (libtorch, or ONNX Runtime's intra-op pool); default null leaves the engine's own choice (one per core).</summary>
     public int? Threads { get; init; }
 }

@@ -52,7 +52,7 @@ internal static class DemoCommand
         var command = new Command("demo", "Index the sample corpus (once) and show BM25 vs reranked results side by side.\n\n" +
             "Example:\n  search-host demo\n  search-host demo --reranker models/my-reranker --queries 5")
         {
-            Corpus, Index, Queries, RerankingOptions.Reranker, RerankingOptions.NoRerank, RerankingOptions.Candidates, RerankingOptions.Device, RerankingOptions.Precision,
+            Corpus, Index, Queries, RerankingOptions.Reranker, RerankingOptions.NoRerank, RerankingOptions.Candidates, RerankingOptions.Device, RerankingOptions.Precision, RerankingOptions.Engine,
             FirstStageOptions.Retrieval, FirstStageOptions.FusionOption, FirstStageOptions.DenseWeight,
         };
         var bound = RerankingOptions.Bindings.ToDictionary(p => p.Key, p => p.Value);
@@ -95,7 +95,7 @@ internal static class DemoCommand
         }
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
-        if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.Device}), {stages.Kind} top {reranker!.Options.Candidates} rescored.");
+        if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.EngineDescription}), {stages.Kind} top {reranker!.Options.Candidates} rescored.");
         if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, ShownPerQuery, $"the {ShownPerQuery} hits shown per query") is { } note)
             console.Error.WriteLine(note);
 

@@ -191,8 +191,8 @@ internal static class EvalCommand
             if (encoder is not null)
             {
                 var reranker = new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
-                log.LogInformation("Reranking {Retrieval} top {Candidates} with {Model} on {Device}, max length {MaxLength}, documents scored {Passages}",
-                    stages.Kind, reranker.Options.Candidates, model, encoder.Device, encoder.MaxLength, reranker.Passages);
+                log.LogInformation("Reranking {Retrieval} top {Candidates} with {Model}: {Engine}, max length {MaxLength}, documents scored {Passages}",
+                    stages.Kind, reranker.Options.Candidates, model, encoder.EngineDescription, encoder.MaxLength, reranker.Passages);
                 passages = reranker.Passages;
                 var rerankedOutput = Open(rerankedPath, RerankedRunFile.Name);
                 var judged = qrels.QueryIds.Count(queries.ContainsKey);
@@ -237,6 +237,11 @@ internal static class EvalCommand
                 };
                 foreach (var (name, r, _) in stageResults) result[name] = r.Mean;
                 if (reranked is not null) result["reranked"] = reranked.Mean;
+                if (encoder is not null)
+                {
+                    result["engine"] = InferenceEngineSelection.Name(encoder.Engine);
+                    result["precision"] = InferenceEngineSelection.Name(encoder.Precision);
+                }
                 if (passages is not null) result["passages"] = passages.ToString();
                 if (interpolated is { } ip)
                 {

@@ -39,8 +39,14 @@ internal static class RerankingOptions
 
     public static readonly Option<string> Precision = new Option<string>("--precision")
     {
-        Description = "fp32 (default) or bf16 (faster on CPUs with AVX-512 bf16; see docs/BENCHMARKS.md).",
+        Description = "auto (default: chosen per device and CPU when the model loads; the choice is logged), fp32, bf16 (TorchSharp; faster on CPUs with AVX-512 bf16) "
+                      + "or int8 (ONNX Runtime, CPU; dynamic quantization). See README and docs/BENCHMARKS.md.",
     }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.Precision));
+
+    public static readonly Option<string> Engine = new Option<string>("--engine")
+    {
+        Description = "auto (default: onnxruntime on the CPU, torchsharp on CUDA and for bf16), onnxruntime or torchsharp.",
+    }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.Engine));
 
     public static readonly Option<int> Threads = new Option<int>("--threads")
     {
@@ -98,7 +104,7 @@ internal static class RerankingOptions
     }
 
     /// <summary>All reranking flags, in help order.</summary>
-    public static Option[] All => [Reranker, Candidates, BatchSize, MaxLength, Device, Precision, Threads, ScoreMode, InterpolationWeight, Passages, PassageWords, PassageStride];
+    public static Option[] All => [Reranker, Candidates, BatchSize, MaxLength, Device, Precision, Engine, Threads, ScoreMode, InterpolationWeight, Passages, PassageWords, PassageStride];
 
     /// <summary>Flag to configuration key.</summary>
     public static IEnumerable<KeyValuePair<Option, string>> Bindings =>
@@ -109,6 +115,7 @@ internal static class RerankingOptions
         new(MaxLength, $"{Section}:MaxLength"),
         new(Device, $"{Section}:Device"),
         new(Precision, $"{Section}:Precision"),
+        new(Engine, $"{Section}:Engine"),
         new(Threads, $"{Section}:Threads"),
         new(ScoreMode, $"{Section}:ScoreMode"),
         new(InterpolationWeight, $"{Section}:InterpolationWeight"),
@@ -123,7 +130,19 @@ internal static class RerankingOptions
         BatchSize = o.BatchSize,
         MaxLength = o.MaxLength,
         Device = o.Device,
-        Precision = o.Precision == "bf16" ? Rerank.Lucene.Reranking.Precision.Bf16 : Rerank.Lucene.Reranking.Precision.Fp32,
+        Precision = o.Precision switch
+        {
+            "fp32" => Rerank.Lucene.Reranking.Precision.Fp32,
+            "bf16" => Rerank.Lucene.Reranking.Precision.Bf16,
+            "int8" => Rerank.Lucene.Reranking.Precision.Int8,
+            _ => Rerank.Lucene.Reranking.Precision.Auto,
+        },
+        Engine = o.Engine switch
+        {
+            "onnxruntime" => InferenceEngine.OnnxRuntime,
+            "torchsharp" => InferenceEngine.TorchSharp,
+            _ => InferenceEngine.Auto,
+        },
         Threads = o.Threads,
     };
 

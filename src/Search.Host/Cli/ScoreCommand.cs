@@ -29,7 +29,7 @@ internal static class ScoreCommand
         {
             Pairs, Format,
         };
-        foreach (var option in new Option[] { RerankingOptions.Reranker, RerankingOptions.BatchSize, RerankingOptions.MaxLength, RerankingOptions.Device, RerankingOptions.Precision, RerankingOptions.Threads })
+        foreach (var option in new Option[] { RerankingOptions.Reranker, RerankingOptions.BatchSize, RerankingOptions.MaxLength, RerankingOptions.Device, RerankingOptions.Precision, RerankingOptions.Engine, RerankingOptions.Threads })
             command.Options.Add(option);
         var bound = RerankingOptions.Bindings.ToDictionary(p => p.Key, p => p.Value);
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, bound, (services, token) =>

@@ -82,6 +82,8 @@ internal static class SearchCommand
         if (model is not null && options.Reranker.Model is null)
             console.Error.WriteLine($"Reranking with the default model {model} (--no-rerank for BM25 only).");
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
+        // With --json the engine and precision are fields of every answer instead.
+        if (encoder is not null && !json) console.Error.WriteLine($"Reranker engine: {encoder.EngineDescription}.");
         using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder),
             options, defaultToBm25: syntax == QuerySyntax.Lucene, hybridOptions);
         if (syntax == QuerySyntax.Lucene && stages.Kind != "bm25")
@@ -105,7 +107,7 @@ internal static class SearchCommand
         {
             Func<string, IReadOnlyList<HighlightFragment>>? highlight = parse.GetValue(HighlightOption) ? t => searcher.Highlight(text, t, syntax: syntax) : null;
             if (reranker is null) Show(console, json, text, stages.Kind, FirstStage(text, depth).Skip(offset).ToList(), highlight);
-            else ShowReranked(console, json, text, stages.Kind, RerankWindow.Search(FirstStage, reranker, text, depth, ct).Skip(offset).ToList(), highlight);
+            else ShowReranked(console, json, text, stages.Kind, encoder!, RerankWindow.Search(FirstStage, reranker, text, depth, ct).Skip(offset).ToList(), highlight);
         }
 
         try
@@ -196,7 +198,7 @@ internal static class SearchCommand
         return (best.Start > 0 ? "…" : "") + cell.ToString().Trim() + (best.End < text.Length ? "…" : "");
     }
 
-    private static void ShowReranked(ConsoleOutput console, bool json, string query, string retrieval, IReadOnlyList<ShownHit> hits,
+    private static void ShowReranked(ConsoleOutput console, bool json, string query, string retrieval, CrossEncoder encoder, IReadOnlyList<ShownHit> hits,
         Func<string, IReadOnlyList<HighlightFragment>>? highlight)
     {
         if (json)
@@ -205,6 +207,8 @@ internal static class SearchCommand
             {
                 query,
                 retrieval,
+                engine = InferenceEngineSelection.Name(encoder.Engine),
+                precision = InferenceEngineSelection.Name(encoder.Precision),
                 hits = hits.Select(h => new
                 {
                     rank = h.Rank, id = h.DocId, score = h.Score, first_stage_rank = h.FirstStageRank, first_stage_score = h.FirstStageScore,

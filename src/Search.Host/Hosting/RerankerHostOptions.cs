@@ -27,9 +27,13 @@ public sealed class RerankerHostOptions
     [RegularExpression("^(auto|cpu|cuda(:[0-9]+)?)$", ErrorMessage = "{0} must be auto, cpu, cuda or cuda:N.")]
     public string Device { get; set; } = "auto";
 
-    /// <summary>fp32 or bf16. Default fp32.</summary>
-    [RegularExpression("^(fp32|bf16)$", ErrorMessage = "{0} must be fp32 or bf16.")]
-    public string Precision { get; set; } = "fp32";
+    /// <summary>auto, fp32, bf16 or int8. Default auto (chosen per device and CPU when the model loads).</summary>
+    [RegularExpression("^(auto|fp32|bf16|int8)$", ErrorMessage = "{0} must be auto, fp32, bf16 or int8.")]
+    public string Precision { get; set; } = "auto";
+
+    /// <summary>auto, onnxruntime or torchsharp. Default auto (ONNX Runtime on the CPU, TorchSharp on CUDA and for bf16).</summary>
+    [RegularExpression("^(auto|onnxruntime|torchsharp)$", ErrorMessage = "{0} must be auto, onnxruntime or torchsharp.")]
+    public string Engine { get; set; } = "auto";
 
     /// <summary>CPU threads for libtorch; null = libtorch's choice.</summary>
     [Range(1, 1024)]

@@ -17,7 +17,8 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
     [InlineData("--candidates", "0", "--candidates must be between 1 and 10000, found 0.")]
     [InlineData("--batch-size", "0", "--batch-size must be between 1 and 4096, found 0.")]
     [InlineData("--max-length", "2", "--max-length must be between 4 and 8192, found 2.")]
-    [InlineData("--precision", "fp16", "--precision must be fp32 or bf16, found 'fp16'.")]
+    [InlineData("--precision", "fp16", "--precision must be auto, fp32, bf16 or int8, found 'fp16'.")]
+    [InlineData("--engine", "tensorrt", "--engine must be auto, onnxruntime or torchsharp, found 'tensorrt'.")]
     [InlineData("--threads", "0", "--threads must be between 1 and 1024, found 0.")]
     [InlineData("--interpolation-weight", "1.5", "--interpolation-weight must be between 0 and 1, found 1.5.")]
     public async Task Search_BadFlagValue_ExitsTwoWithOneLine(string flag, string value, string message)

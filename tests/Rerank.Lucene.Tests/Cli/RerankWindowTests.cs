@@ -46,6 +46,8 @@ public sealed class RerankWindowTests(SampleIndexFixture sample) : IClassFixture
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Replace(result.Output, @"\s+", "").Split("notreranked").Length - 1);
+        // Without --json the engine the reranker runs on is said first (the CPU default: ONNX Runtime fp32).
+        Assert.StartsWith("Reranker engine: onnxruntime fp32 on cpu (auto: ", result.Error);
     }
 
     [Fact]

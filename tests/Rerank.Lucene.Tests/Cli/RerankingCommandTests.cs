@@ -119,6 +119,10 @@ public sealed class RerankingCommandTests(SampleIndexFixture sample) : IClassFix
         var hits = json.RootElement.GetProperty("hits").EnumerateArray().ToList();
         Assert.Equal(5, hits.Count);
         Assert.Equal("bm25", json.RootElement.GetProperty("retrieval").GetString()); // the sample index has no vectors
+        // The default on the CPU: ONNX Runtime, at the precision InferenceEngineSelection documents for this CPU.
+        Assert.Equal("onnxruntime", json.RootElement.GetProperty("engine").GetString());
+        var expectedPrecision = InferenceEngineSelection.CpuHasInt8DotProduct ? InferenceEngineSelection.AutoCpuPrecision : Precision.Fp32;
+        Assert.Equal(InferenceEngineSelection.Name(expectedPrecision), json.RootElement.GetProperty("precision").GetString());
         Assert.Equal(["rank", "id", "score", "first_stage_rank", "first_stage_score", "cross_encoder_score", "title", "snippet"],
             hits[0].EnumerateObject().Select(p => p.Name));
         Assert.Equal([1, 2, 3, 4, 5], hits.Select(h => h.GetProperty("rank").GetInt32()));

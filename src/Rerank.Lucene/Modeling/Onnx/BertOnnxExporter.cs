@@ -1,0 +1,263 @@
+namespace Rerank.Lucene.Modeling.Onnx;
+
+/// <summary>How the linear layers of an exported BERT are stored and computed.</summary>
+internal enum OnnxLinearPrecision
+{
+    /// <summary>float32 weights and arithmetic: the same function as the TorchSharp forward.</summary>
+    Fp32,
+
+    /// <summary>
+    /// Dynamic int8 quantization: every encoder linear (Q/K/V, attention output, FFN up and down) holds
+    /// int8 weights, symmetric per output channel (scale = max |w| / 127); activations are quantized to
+    /// uint8 per tensor at run time (DynamicQuantizeLinear: asymmetric, min/max of the whole batch) and
+    /// multiplied in integers. Embeddings, LayerNorms, softmax, pooler and head stay float32.
+    /// </summary>
+    Int8,
+}
+
+/// <summary>Which encoder linears an int8 export quantizes (the others stay float32).</summary>
+[Flags]
+internal enum Int8Linears
+{
+    /// <summary>None: the float32 graph.</summary>
+    None = 0,
+
+    /// <summary>The Q, K, V projections (QAttention instead of Attention).</summary>
+    Qkv = 1,
+
+    /// <summary>The attention output projection.</summary>
+    AttentionOutput = 2,
+
+    /// <summary>The FFN up projection (H to intermediate).</summary>
+    FfnUp = 4,
+
+    /// <summary>The FFN down projection (intermediate to H), whose input is the GELU output.</summary>
+    FfnDown = 8,
+
+    /// <summary>Every encoder linear.</summary>
+    All = Qkv | AttentionOutput | FfnUp | FfnDown,
+}
+
+/// <summary>
+/// Builds an ONNX graph of a Hugging Face <c>BertForSequenceClassification</c> from its weights, for
+/// ONNX Runtime's CPU execution provider. Inputs are <c>input_ids</c>, <c>token_type_ids</c> and
+/// <c>attention_mask</c>, int64 [batch, length], right-padded (1 = real token, as
+/// <see cref="Tokenization.BertPairEncoder.Pad"/> builds them); the output <c>logits</c> is float32
+/// [batch, num_labels], before any activation.
+/// </summary>
+/// <remarks>
+/// The forward is Hugging Face's: word + token-type + position embeddings and LayerNorm; per layer
+/// self-attention with a padding mask, output projection + residual + LayerNorm, FFN (H→I, activation,
+/// I→H) + residual + LayerNorm; pooler tanh(W·h[CLS] + b); classifier. It uses ONNX Runtime's fused
+/// <c>com.microsoft</c> operators where they exist on the CPU: Attention (QKV projection and masked
+/// softmax attention in one kernel, the padding given as each row's length), BiasGelu / FastGelu, and for int8 QAttention and
+/// DynamicQuantizeMatMul. The graph therefore needs ONNX Runtime; other runtimes lack these ops.
+/// Only BERT (<c>model_type</c> "bert") is supported.
+/// </remarks>
+internal static class BertOnnxExporter
+{
+    /// <summary>Whether a model of this configuration can be exported (model_type "bert").</summary>
+    public static bool Supports(BertConfig config) => string.Equals(config.ModelType, "bert", StringComparison.Ordinal);
+
+    /// <summary>The producer name written into exported models.</summary>
+    public const string Producer = "SearchRerank BertOnnxExporter";
+
+    /// <summary>
+    /// The serialised ONNX model of a BERT sequence classifier.
+    /// </summary>
+    /// <param name="config">The model's configuration.</param>
+    /// <param name="weights">All weights by Hugging Face name, <c>bert.</c>-prefixed, with <c>classifier.*</c>
+    /// (e.g. <see cref="BertForSequenceClassification.ExportWeights"/>).</param>
+    /// <param name="precision">How the encoder's linear layers are computed.</param>
+    /// <param name="source">Names the model in error messages.</param>
+    /// <exception cref="InvalidInputException">The architecture is not BERT, or a weight is missing or has the wrong shape.</exception>
+    public static byte[] Export(BertConfig config, IReadOnlyDictionary<string, TensorData> weights, OnnxLinearPrecision precision, string source) =>
+        Export(config, weights, precision == OnnxLinearPrecision.Int8 ? Int8Linears.All : Int8Linears.None, source);
+
+    /// <summary>As <see cref="Export(BertConfig, IReadOnlyDictionary{string, TensorData}, OnnxLinearPrecision, string)"/>, quantizing only the linears named.</summary>
+    /// <param name="config">The model's configuration.</param>
+    /// <param name="weights">All weights by Hugging Face name (as in the other overload).</param>
+    /// <param name="int8">The encoder linears to quantize.</param>
+    /// <param name="source">Names the model in error messages.</param>
+    /// <param name="skipLayerNorm">Use com.microsoft SkipLayerNormalization for bias + residual + LayerNorm instead of
+    /// Add, Add, LayerNormalization (measured slower in ONNX Runtime 1.31 on the CPU: docs/BENCHMARKS.md).</param>
+    public static byte[] Export(BertConfig config, IReadOnlyDictionary<string, TensorData> weights, Int8Linears int8, string source, bool skipLayerNorm = false)
+    {
+        if (!Supports(config))
+            throw new InvalidInputException(
+                $"'{source}' is a {config.ModelType} model; the ONNX Runtime engine exports BERT cross-encoders only. Use the TorchSharp engine (--engine torchsharp) for this model.",
+                source);
+
+        var h = (long)config.HiddenSize;
+        var inter = (long)config.IntermediateSize;
+        var heads = config.NumAttentionHeads;
+        var eps = (float)config.LayerNormEps;
+        var g = new OnnxModelBuilder();
+        var w = new WeightSource(weights, source);
+
+        var ids = g.Input("input_ids", OnnxElementType.Int64, "batch", "length");
+        var types = g.Input("token_type_ids", OnnxElementType.Int64, "batch", "length");
+        var mask = g.Input("attention_mask", OnnxElementType.Int64, "batch", "length");
+
+        // Embeddings: word + token type + positions 0..L-1, then LayerNorm.
+        var word = g.Node("Gather", [w.Float(g, "bert.embeddings.word_embeddings.weight", config.VocabSize, h), ids]);
+        var type = g.Node("Gather", [w.Float(g, "bert.embeddings.token_type_embeddings.weight", config.TypeVocabSize, h), types]);
+        var length = g.Node("Shape", [ids], attributes: [("start", 1L), ("end", 2L)]);
+        var zero = g.Constant("zero_1d", [1], [0L]);
+        var positions = g.Node("Slice", [w.Float(g, "bert.embeddings.position_embeddings.weight", config.MaxPositionEmbeddings, h), zero, length, zero]);
+        var sum = g.Node("Add", [g.Node("Add", [word, type]), positions]);
+        var hidden = g.Node("LayerNormalization",
+            [sum, w.Float(g, "bert.embeddings.LayerNorm.weight", h), w.Float(g, "bert.embeddings.LayerNorm.bias", h)],
+            attributes: [("axis", -1L), ("epsilon", eps)]);
+
+        // Each row's length (right padding): the mask_index form the fused attention kernels take.
+        var one = g.Constant("one_1d", [1], [1L]);
+        var lengths = g.Node("Cast", [g.Node("ReduceSum", [mask, one], attributes: [("keepdims", 0L)])], attributes: [("to", (long)OnnxElementType.Int32)]);
+
+        for (var layer = 0; layer < config.NumHiddenLayers; layer++)
+        {
+            var p = $"bert.encoder.layer.{layer}.";
+            var qkvWeight = ConcatColumns(
+                w.Transposed(p + "attention.self.query.weight", h, h),
+                w.Transposed(p + "attention.self.key.weight", h, h),
+                w.Transposed(p + "attention.self.value.weight", h, h), h);
+            var qkvBias = w.Values(p + "attention.self.query.bias", h)
+                .Concat(w.Values(p + "attention.self.key.bias", h))
+                .Concat(w.Values(p + "attention.self.value.bias", h)).ToArray();
+            var qkvBiasName = g.Constant(p + "attention.qkv.bias", [3 * h], qkvBias);
+
+            string attention;
+            if (!int8.HasFlag(Int8Linears.Qkv))
+            {
+                attention = g.Node("Attention", [hidden, g.Constant(p + "attention.qkv.weight", [h, 3 * h], qkvWeight), qkvBiasName, lengths],
+                    OnnxModelBuilder.MicrosoftDomain, attributes: [("num_heads", (long)heads)]);
+            }
+            else
+            {
+                var (q, scale) = QuantizePerColumn(qkvWeight, h, 3 * h);
+                var x = g.Nodes("DynamicQuantizeLinear", [hidden], 3);
+                attention = g.Node("QAttention",
+                    [x[0], g.Constant(p + "attention.qkv.weight_int8", [h, 3 * h], q), qkvBiasName, x[1],
+                        g.Constant(p + "attention.qkv.weight_scale", [3 * h], scale), lengths, x[2]],
+                    OnnxModelBuilder.MicrosoftDomain, attributes: [("num_heads", (long)heads)]);
+            }
+
+            var projected = Linear(g, w, int8.HasFlag(Int8Linears.AttentionOutput), attention, p + "attention.output.dense.weight", h, h);
+            var afterAttention = ResidualLayerNorm(g, w, projected, hidden, p + "attention.output.dense.bias", p + "attention.output.LayerNorm.", h, eps, skipLayerNorm);
+
+            var up = Linear(g, w, int8.HasFlag(Int8Linears.FfnUp), afterAttention, p + "intermediate.dense.weight", inter, h);
+            var upBias = w.Float(g, p + "intermediate.dense.bias", inter);
+            var activated = config.HiddenAct switch
+            {
+                "gelu" => g.Node("BiasGelu", [up, upBias], OnnxModelBuilder.MicrosoftDomain),
+                "gelu_new" or "gelu_pytorch_tanh" => g.Node("FastGelu", [up, upBias], OnnxModelBuilder.MicrosoftDomain),
+                "relu" => g.Node("Relu", [g.Node("Add", [up, upBias])]),
+                _ => throw new InvalidInputException($"'{source}': hidden_act \"{config.HiddenAct}\" cannot be exported; supported: gelu, gelu_new, gelu_pytorch_tanh, relu.", source),
+            };
+            var down = Linear(g, w, int8.HasFlag(Int8Linears.FfnDown), activated, p + "output.dense.weight", h, inter);
+            hidden = ResidualLayerNorm(g, w, down, afterAttention, p + "output.dense.bias", p + "output.LayerNorm.", h, eps, skipLayerNorm);
+        }
+
+        // Pooler on [CLS] and the classifier head, float32.
+        var cls = g.Node("Gather", [hidden, g.Constant("cls_index", [], [0L])], attributes: [("axis", 1L)]);
+        var pooled = g.Node("Tanh", [g.Node("Gemm",
+            [cls, w.Float(g, "bert.pooler.dense.weight", h, h), w.Float(g, "bert.pooler.dense.bias", h)], attributes: [("transB", 1L)])]);
+        var labels = (long)config.NumLabels;
+        g.Node("Gemm", [pooled, w.Float(g, "classifier.weight", labels, h), w.Float(g, "classifier.bias", labels)],
+            output: "logits", attributes: [("transB", 1L)]);
+        g.Output("logits", OnnxElementType.Float, "batch", labels);
+        w.RequireAllUsed();
+        return g.Build("bert_cross_encoder", Producer);
+    }
+
+    /// <summary>
+    /// Symmetric per-column int8 quantization of a row-major [rows, cols] matrix: column j gets
+    /// scale_j = max_i |w_ij| / 127 (1 when the column is all zeros) and q_ij = round(w_ij / scale_j),
+    /// ties to even, in [-127, 127].
+    /// </summary>
+    internal static (sbyte[] Quantized, float[] Scales) QuantizePerColumn(float[] values, long rows, long cols)
+    {
+        var scales = new float[cols];
+        for (long i = 0; i < rows; i++)
+        for (long j = 0; j < cols; j++)
+            scales[j] = MathF.Max(scales[j], MathF.Abs(values[i * cols + j]));
+        for (var j = 0; j < cols; j++) scales[j] = scales[j] > 0 ? scales[j] / 127f : 1f;
+        var quantized = new sbyte[values.Length];
+        for (long i = 0; i < rows; i++)
+        for (long j = 0; j < cols; j++)
+            quantized[i * cols + j] = (sbyte)Math.Clamp(MathF.Round(values[i * cols + j] / scales[j], MidpointRounding.ToEven), -127f, 127f);
+        return (quantized, scales);
+    }
+
+    // LayerNorm(x + bias + residual), with the bias and LayerNorm weights of the layer named.
+    private static string ResidualLayerNorm(OnnxModelBuilder g, WeightSource w, string x, string residual, string bias, string layerNorm,
+        long h, float eps, bool fused)
+    {
+        var gamma = w.Float(g, layerNorm + "weight", h);
+        var beta = w.Float(g, layerNorm + "bias", h);
+        var b = w.Float(g, bias, h);
+        if (fused) return g.Node("SkipLayerNormalization", [x, residual, gamma, beta, b], OnnxModelBuilder.MicrosoftDomain, attributes: [("epsilon", eps)]);
+        var sum = g.Node("Add", [g.Node("Add", [x, b]), residual]);
+        return g.Node("LayerNormalization", [sum, gamma, beta], attributes: [("axis", -1L), ("epsilon", eps)]);
+    }
+
+    // x [.., inFeatures] @ W^T for a torch Linear weight [outFeatures, inFeatures]; no bias (the fused op after it adds it).
+    private static string Linear(OnnxModelBuilder g, WeightSource w, bool quantized, string x, string name, long outFeatures, long inFeatures)
+    {
+        var transposed = w.Transposed(name, outFeatures, inFeatures);
+        if (!quantized) return g.Node("MatMul", [x, g.Constant(name + ".t", [inFeatures, outFeatures], transposed)]);
+        var (q, scale) = QuantizePerColumn(transposed, inFeatures, outFeatures);
+        return g.Node("DynamicQuantizeMatMul",
+            [x, g.Constant(name + ".t_int8", [inFeatures, outFeatures], q), g.Constant(name + ".t_scale", [outFeatures], scale)],
+            OnnxModelBuilder.MicrosoftDomain);
+    }
+
+    private static float[] ConcatColumns(float[] a, float[] b, float[] c, long rows)
+    {
+        var cols = a.Length / rows;
+        var result = new float[a.Length * 3];
+        for (long i = 0; i < rows; i++)
+        {
+            Array.Copy(a, i * cols, result, i * 3 * cols, cols);
+            Array.Copy(b, i * cols, result, i * 3 * cols + cols, cols);
+            Array.Copy(c, i * cols, result, i * 3 * cols + 2 * cols, cols);
+        }
+        return result;
+    }
+
+    /// <summary>Checked access to the weights: every one must be used exactly as its shape says, and all must be used.</summary>
+    private sealed class WeightSource(IReadOnlyDictionary<string, TensorData> weights, string source)
+    {
+        private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+        public float[] Values(string name, params long[] shape)
+        {
+            if (!weights.TryGetValue(name, out var tensor))
+                throw new InvalidInputException($"'{source}' has no weight '{name}'; the ONNX Runtime engine needs a complete BertForSequenceClassification.", source);
+            if (!tensor.Shape.SequenceEqual(shape))
+                throw new InvalidInputException($"'{source}': weight '{name}' has shape [{string.Join(", ", tensor.Shape)}]; expected [{string.Join(", ", shape)}].", source);
+            _used.Add(name);
+            return tensor.Values;
+        }
+
+        public string Float(OnnxModelBuilder g, string name, params long[] shape) => g.Constant(name, shape, Values(name, shape));
+
+        // A torch Linear weight [out, in] as the row-major [in, out] matrix MatMul multiplies by.
+        public float[] Transposed(string name, long outFeatures, long inFeatures)
+        {
+            var values = Values(name, outFeatures, inFeatures);
+            var result = new float[values.Length];
+            for (long o = 0; o < outFeatures; o++)
+            for (long i = 0; i < inFeatures; i++)
+                result[i * outFeatures + o] = values[o * inFeatures + i];
+            return result;
+        }
+
+        public void RequireAllUsed()
+        {
+            var unused = weights.Keys.Where(k => !_used.Contains(k)).Order(StringComparer.Ordinal).ToList();
+            if (unused.Count > 0)
+                throw new InvalidInputException($"'{source}' has weights the BERT ONNX export does not use: {string.Join(", ", unused.Take(5))}{(unused.Count > 5 ? ", ..." : "")}.", source);
+        }
+    }
+}
