@@ -191,4 +191,33 @@ public sealed class SafeTensorsTests : IDisposable
         Assert.Equal([1f], tensors["z"].Values);
         Assert.Equal([2f], tensors["a"].Values);
     }
+    [Fact]
+    public void FolderWeights_NonFinite_RefusedNamingTensorAndIndex()
+    {
+        // a = [1.0, NaN] (0x7FC00000), b = [-Infinity] (0xFF800000), bytes written by hand.
+        var folder = Path.Combine(_dir, "nan");
+        Directory.CreateDirectory(folder);
+        File.Move(HandBuilt("x.safetensors",
+            """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}""",
+            [0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0xC0, 0x7F, 0x00, 0x00, 0x80, 0xFF]), Path.Combine(folder, "model.safetensors"));
+        var path = Path.Combine(folder, "model.safetensors");
+
+        var e = Assert.Throws<InvalidInputException>(() => CheckpointFiles.Read(folder));
+
+        Assert.StartsWith($"Weights in '{path}': tensor 'a' holds NaN at flat index 1; weights must be finite", e.Message);
+    }
+
+    [Fact]
+    public void ShardedWeights_Infinity_RefusedNamingTheShard()
+    {
+        var folder = Path.Combine(_dir, "inf");
+        Directory.CreateDirectory(folder);
+        File.Move(HandBuilt("s1.safetensors", """{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}""", [0x00, 0x3C, 0x00, 0x7C]), // 1.0, +inf
+            Path.Combine(folder, "model-00001-of-00001.safetensors"));
+        File.WriteAllText(Path.Combine(folder, "model.safetensors.index.json"), """{"weight_map":{"w":"model-00001-of-00001.safetensors"}}""");
+
+        var e = Assert.Throws<InvalidInputException>(() => CheckpointFiles.Read(folder));
+
+        Assert.StartsWith($"Weights in '{Path.Combine(folder, "model-00001-of-00001.safetensors")}': tensor 'w' holds +Infinity at flat index 1", e.Message);
+    }
 }
