@@ -12,6 +12,9 @@ internal sealed class BertArchitecture : IModelArchitecture
     public string ClassName => "BertForSequenceClassification";
 
     /// <inheritdoc/>
+    public string WeightPrefix => "bert.";
+
+    /// <inheritdoc/>
     public IReadOnlySet<string> HeadKeys => BertForSequenceClassification.HeadKeys;
 
     /// <inheritdoc/>

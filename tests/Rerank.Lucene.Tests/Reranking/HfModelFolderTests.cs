@@ -145,6 +145,47 @@ public sealed class HfModelFolderTests
         }
     }
 
+    /// <summary>A copy of fixture <paramref name="name"/> in a new temporary folder, with config.json keys replaced.</summary>
+    private static string CopyFixture(string name, Action<System.Text.Json.Nodes.JsonObject>? editConfig = null, Action<System.Text.Json.Nodes.JsonObject>? editTokenizerConfig = null)
+    {
+        var dir = TestPaths.NewTempDir("hfcopy");
+        foreach (var file in Directory.GetFiles(Fixture(name))) File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        foreach (var (file, edit) in new[] { ("config.json", editConfig), ("tokenizer_config.json", editTokenizerConfig) })
+        {
+            if (edit is null) continue;
+            var path = Path.Combine(dir, file);
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            edit(json);
+            File.WriteAllText(path, json.ToJsonString());
+        }
+
+        return dir;
+    }
+
+    [Theory]
+    [InlineData("bert-msmarco", "electra", "ElectraForSequenceClassification", "bert", "bert.", "BertForSequenceClassification")]
+    [InlineData("bert-msmarco", "xlm-roberta", "XLMRobertaForSequenceClassification", "bert", "bert.", "BertForSequenceClassification")]
+    [InlineData("electra-msmarco", "bert", "BertForSequenceClassification", "electra", "electra.", "ElectraForSequenceClassification")]
+    [InlineData("xlmr-bge", "bert", "BertForSequenceClassification", "xlm-roberta", "roberta.", "XLMRobertaForSequenceClassification")]
+    [InlineData("modernbert-gte", "bert", "BertForSequenceClassification", "modernbert", "model.", "ModernBertForSequenceClassification")]
+    public void Config_model_type_disagreeing_with_the_weights_is_named_both_ways(string fixture, string claimed, string claimedClass, string actual, string prefix, string actualClass)
+    {
+        var dir = CopyFixture(fixture, c => { c["model_type"] = claimed; c["architectures"] = new System.Text.Json.Nodes.JsonArray(claimedClass); });
+        try
+        {
+            var (weights, source) = BertModelFolder.ReadWeights(dir);
+            var e = Assert.Throws<InvalidInputException>(() => BertModelFolder.LoadClassifier(dir, ClassifierHeadPolicy.AllowFresh));
+            Assert.Equal(
+                $"'{Path.Combine(dir, "config.json")}' says model_type \"{claimed}\" but the weights '{source}' are a {actual} checkpoint (keys start with \"{prefix}\"): set \"model_type\": \"{actual}\" and \"architectures\": [\"{actualClass}\"] with that model's own settings in config.json, or use the config.json that came with these weights.",
+                e.Message);
+            Assert.DoesNotContain("fine-tune", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>One int64 tensor in the safetensors layout (header length, JSON header, little-endian data).</summary>
     private static void WriteI64(string path, string name, long[] shape, long[] values)
     {

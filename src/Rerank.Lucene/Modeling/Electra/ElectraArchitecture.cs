@@ -12,6 +12,9 @@ internal sealed class ElectraArchitecture : IModelArchitecture
     public string ClassName => "ElectraForSequenceClassification";
 
     /// <inheritdoc/>
+    public string WeightPrefix => "electra.";
+
+    /// <inheritdoc/>
     public IReadOnlySet<string> HeadKeys => ElectraForSequenceClassification.HeadKeys;
 
     /// <inheritdoc/>

@@ -15,6 +15,9 @@ internal sealed class ModernBertArchitecture : IModelArchitecture
     public string ClassName => "ModernBertForSequenceClassification";
 
     /// <inheritdoc/>
+    public string WeightPrefix => "model.";
+
+    /// <inheritdoc/>
     public IReadOnlySet<string> HeadKeys => ModernBertForSequenceClassification.HeadKeys;
 
     /// <inheritdoc/>

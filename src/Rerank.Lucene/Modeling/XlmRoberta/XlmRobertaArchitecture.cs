@@ -22,6 +22,9 @@ internal sealed class XlmRobertaArchitecture : IModelArchitecture
     public string ClassName => "XLMRobertaForSequenceClassification";
 
     /// <inheritdoc/>
+    public string WeightPrefix => "roberta.";
+
+    /// <inheritdoc/>
     public IReadOnlySet<string> HeadKeys => XlmRobertaForSequenceClassification.HeadKeys;
 
     /// <inheritdoc/>
