@@ -162,6 +162,129 @@ public sealed class HfModelFolderTests
         return dir;
     }
 
+    private static (IPairTokenizer Tokenizer, int? ModelMaxLength) ReadTokenizer(string dir)
+    {
+        var config = BertModelFolder.ReadConfig(dir);
+        return ModelArchitectures.For(config).ReadTokenizer(dir, config);
+    }
+
+    [Fact]
+    public void Tokenizer_json_template_wins_over_tokenizer_config_cls_token_as_in_the_fast_tokenizer()
+    {
+        // The reference ids were produced by Hugging Face's fast tokenizer from this tokenizer.json, whose pair template
+        // starts with [CLS] (id 2); a cls_token in tokenizer_config.json does not change that template.
+        var expected = ReadExpected("bert-tokjson-sharded");
+        var dir = CopyFixture("bert-tokjson-sharded", editTokenizerConfig: t => t["cls_token"] = "[MASK]");
+        try
+        {
+            var (tokenizer, _) = ReadTokenizer(dir);
+            var pairs = Pairs();
+            for (var i = 0; i < pairs.Length; i++)
+            {
+                var ids = tokenizer.Encode(pairs[i].Query, pairs[i].Document, expected.MaxLength).InputIds;
+                Assert.True(expected.Pairs[i].InputIds.SequenceEqual(ids), $"pair {i}: {string.Join(' ', ids)}");
+            }
+
+            Assert.Equal(2, expected.Pairs[0].InputIds[0]);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void PreTrainedTokenizerFast_takes_the_normalizer_of_tokenizer_json_not_do_lower_case()
+    {
+        // tokenizer.json's BertNormalizer says lowercase false (the reference ids keep capitals);
+        // PreTrainedTokenizerFast ignores do_lower_case, so the ids stay the reference's.
+        var expected = ReadExpected("bert-tokjson-sharded");
+        var dir = CopyFixture("bert-tokjson-sharded", editTokenizerConfig: t =>
+        {
+            t["tokenizer_class"] = "PreTrainedTokenizerFast";
+            t["do_lower_case"] = true;
+            t["strip_accents"] = false;
+            t["tokenize_chinese_chars"] = true;
+        });
+        try
+        {
+            var (tokenizer, _) = ReadTokenizer(dir);
+            var pairs = Pairs();
+            for (var i = 0; i < pairs.Length; i++)
+            {
+                var ids = tokenizer.Encode(pairs[i].Query, pairs[i].Document, expected.MaxLength).InputIds;
+                Assert.True(expected.Pairs[i].InputIds.SequenceEqual(ids), $"pair {i}: {string.Join(' ', ids)}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void BertTokenizerFast_rewrites_the_normalizer_to_do_lower_case()
+    {
+        // BertTokenizerFast (the class AutoTokenizer builds for BertTokenizer) sets tokenizer.json's normalizer from
+        // tokenizer_config.json: do_lower_case true lower-cases "Who" although tokenizer.json says lowercase false.
+        var dir = CopyFixture("bert-tokjson-sharded", editTokenizerConfig: t => { t["tokenizer_class"] = "BertTokenizerFast"; t["do_lower_case"] = true; });
+        try
+        {
+            var (tokenizer, _) = ReadTokenizer(dir);
+            var vocabulary = BertTokenizerFolder.ReadTokenizerJsonVocabulary(Path.Combine(dir, "tokenizer.json"));
+            var ids = tokenizer.Encode("Who", "x", 16).InputIds;
+            Assert.DoesNotContain(ids, id => vocabulary[(int)id].Any(char.IsUpper) && !vocabulary[(int)id].StartsWith('['));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("bert-msmarco", "DebertaV2Tokenizer", "bert", "BertTokenizer, BertTokenizerFast (PreTrainedTokenizerFast too where tokenizer.json is present)")]
+    [InlineData("bert-msmarco", "XLMRobertaTokenizer", "bert", "BertTokenizer, BertTokenizerFast (PreTrainedTokenizerFast too where tokenizer.json is present)")]
+    [InlineData("bert-msmarco", "PreTrainedTokenizerFast", "bert", "BertTokenizer, BertTokenizerFast (PreTrainedTokenizerFast too where tokenizer.json is present)")]
+    [InlineData("bert-tokjson-sharded", "ElectraTokenizer", "bert", "BertTokenizer, BertTokenizerFast, PreTrainedTokenizerFast")]
+    [InlineData("electra-msmarco", "BertTokenizer", "electra", "ElectraTokenizer, ElectraTokenizerFast (PreTrainedTokenizerFast too where tokenizer.json is present)")]
+    [InlineData("xlmr-bge", "BertTokenizer", "xlm-roberta", "XLMRobertaTokenizer, XLMRobertaTokenizerFast, PreTrainedTokenizerFast")]
+    [InlineData("modernbert-gte", "BertTokenizerFast", "modernbert", "PreTrainedTokenizerFast")]
+    public void Tokenizer_class_the_architecture_does_not_use_is_refused(string fixture, string tokenizerClass, string modelType, string accepted)
+    {
+        var dir = CopyFixture(fixture, editTokenizerConfig: t => t["tokenizer_class"] = tokenizerClass);
+        try
+        {
+            var e = Assert.Throws<InvalidInputException>(() => ReadTokenizer(dir));
+            Assert.Equal(
+                $"'{Path.Combine(dir, "tokenizer_config.json")}': \"tokenizer_class\" is \"{tokenizerClass}\", which a {modelType} model does not use; accepted: {accepted}. Use the tokenizer files that came with the model.",
+                e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("bert-msmarco", "BertTokenizerFast")]
+    [InlineData("bert-tokjson-sharded", "PreTrainedTokenizerFast")]
+    [InlineData("electra-msmarco", "ElectraTokenizerFast")]
+    [InlineData("xlmr-bge", "XLMRobertaTokenizerFast")]
+    public void Tokenizer_class_of_the_architecture_is_accepted(string fixture, string tokenizerClass)
+    {
+        var dir = CopyFixture(fixture, editTokenizerConfig: t => t["tokenizer_class"] = tokenizerClass);
+        try
+        {
+            var expected = ReadExpected(fixture);
+            var pair = Pairs()[0];
+            Assert.Equal(expected.Pairs[0].InputIds, ReadTokenizer(dir).Tokenizer.Encode(pair.Query, pair.Document, expected.MaxLength).InputIds);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("bert-msmarco", "electra", "ElectraForSequenceClassification", "bert", "bert.", "BertForSequenceClassification")]
     [InlineData("bert-msmarco", "xlm-roberta", "XLMRobertaForSequenceClassification", "bert", "bert.", "BertForSequenceClassification")]
