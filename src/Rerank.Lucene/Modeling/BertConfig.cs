@@ -124,14 +124,17 @@ public sealed record BertConfig
     public static BertConfig Load(string path)
     {
         if (!File.Exists(path)) throw new InvalidInputException($"Model config '{path}' does not exist.", path);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(File.ReadAllText(path), path, requireModelType: true);
     }
 
     /// <summary>Parses and validates the text of a <c>config.json</c>.</summary>
     /// <param name="json">The JSON text.</param>
     /// <param name="source">The file name used in error messages.</param>
+    /// <param name="requireModelType">Refuse a config without <c>model_type</c> (a model folder's config.json: Hugging
+    /// Face's AutoConfig, which CrossEncoder loads through, refuses it too unless the folder's name happens to contain
+    /// a model type, a guess this library does not make); false reads a missing key as "bert", as BertConfig does.</param>
     /// <exception cref="InvalidInputException">The text is not a JSON object or a key is invalid.</exception>
-    public static BertConfig Parse(string json, string source)
+    public static BertConfig Parse(string json, string source, bool requireModelType = false)
     {
         JsonObject root;
         try
@@ -145,6 +148,14 @@ public sealed record BertConfig
         }
 
         var reader = new Reader(root, source);
+        if (requireModelType && root["model_type"] is null)
+        {
+            throw new InvalidInputException(
+                $"Model config '{source}' has no \"model_type\"; Hugging Face's AutoConfig refuses such a config too. Add the model's family, e.g. \"model_type\": \"bert\" "
+                + $"(supported: {string.Join(", ", ModelArchitectures.Supported.Select(s => s.ModelType))}), or use the config.json that came with the model.",
+                source);
+        }
+
         // The family first: a config of another architecture would otherwise fail on a key BERT needs
         // (DeBERTa-v2's type_vocab_size 0), which reads as a broken file rather than an unsupported model.
         var modelType = reader.String("model_type", "bert");

@@ -309,6 +309,23 @@ public sealed class HfModelFolderTests
         }
     }
 
+    [Fact]
+    public void Config_without_model_type_is_refused_naming_the_key()
+    {
+        var dir = CopyFixture("bert-msmarco", c => c.Remove("model_type"));
+        try
+        {
+            var e = Assert.Throws<InvalidInputException>(() => CrossEncoder.Load(dir, new CrossEncoderOptions { Device = "cpu" }));
+            Assert.Equal(
+                $"Model config '{Path.Combine(dir, "config.json")}' has no \"model_type\"; Hugging Face's AutoConfig refuses such a config too. Add the model's family, e.g. \"model_type\": \"bert\" (supported: bert, xlm-roberta, electra, modernbert), or use the config.json that came with the model.",
+                e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>One int64 tensor in the safetensors layout (header length, JSON header, little-endian data).</summary>
     private static void WriteI64(string path, string name, long[] shape, long[] values)
     {
