@@ -201,6 +201,8 @@ public sealed record BertConfig
             SentenceTransformersExtra = stExtra,
         };
         config.Validate(source);
+        // ModernBERT's own keys are checked here too, so that their errors name this file rather than the model class.
+        if (config.ModelType == "modernbert") ModernBert.ModernBertSettings.From(config, source);
         return config;
     }
 

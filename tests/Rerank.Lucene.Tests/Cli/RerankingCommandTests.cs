@@ -225,6 +225,18 @@ public sealed class RerankingCommandTests(SampleIndexFixture sample) : IClassFix
         var result = await CliInvocation.SearchHost("score", "--reranker", missing, "--pairs", pairs);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal($"error: Model folder '{missing}' does not exist. Pass a folder with config.json, model.safetensors and vocab.txt (e.g. one written by rerank-train).\n", result.Error);
+        Assert.Equal($"error: Model folder '{missing}' does not exist. Pass a Hugging Face cross-encoder folder: config.json, the weights (model.safetensors, sharded safetensors or pytorch_model.bin) and the tokenizer (vocab.txt or tokenizer.json), e.g. one downloaded from the Hub or written by rerank-train.\n", result.Error);
+    }
+    [Theory]
+    [InlineData("score")]
+    [InlineData("search")]
+    public async Task Help_MaxLength_StatesTheModelMaxLengthRule(string command)
+    {
+        var result = await CliInvocation.SearchHost(command, "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        var text = System.Text.RegularExpressions.Regex.Replace(result.Output, @"\s+", " "); // help wraps long descriptions
+        Assert.Contains("else model_max_length of its tokenizer_config.json, capped at the model's positions", text);
+        Assert.DoesNotContain("min(512", text);
     }
 }

@@ -310,6 +310,21 @@ public sealed class HfModelFolderTests
     }
 
     [Fact]
+    public void ModernBert_setting_error_names_the_config_file()
+    {
+        var dir = CopyFixture("modernbert-gte", c => c["classifier_pooling"] = "max");
+        try
+        {
+            var e = Assert.Throws<InvalidInputException>(() => BertModelFolder.LoadClassifier(dir, ClassifierHeadPolicy.RequireTrained));
+            Assert.Equal($"Model config '{Path.Combine(dir, "config.json")}': 'classifier_pooling' is \"max\"; use \"cls\" or \"mean\".", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Config_without_model_type_is_refused_naming_the_key()
     {
         var dir = CopyFixture("bert-msmarco", c => c.Remove("model_type"));
