@@ -170,6 +170,23 @@ public sealed class RerankingCommandTests(SampleIndexFixture sample) : IClassFix
     }
 
     [Fact]
+    public async Task Score_EmptyQueryOrDocument_ScoredBothAsCrossEncoderPredictDoes()
+    {
+        (string Query, string Document)[] pairs = [("", "The moon pulls the oceans."), ("tides", ""), ("", "")];
+        var tsv = _temp.WriteFile("empty.tsv", "\tThe moon pulls the oceans.", "tides\t");
+        var jsonl = _temp.WriteFile("empty.jsonl", """{"query": "", "document": ""}""");
+
+        var fromTsv = await CliInvocation.SearchHost("score", "--reranker", _model, "--pairs", tsv);
+        var fromJsonl = await CliInvocation.SearchHost("score", "--reranker", _model, "--pairs", jsonl);
+
+        Assert.True(fromTsv.ExitCode == 0, fromTsv.ToString());
+        Assert.True(fromJsonl.ExitCode == 0, fromJsonl.ToString());
+        using var encoder = CrossEncoder.Load(_model);
+        Assert.Equal(encoder.Predict(pairs), ParseScores(fromTsv).Concat(ParseScores(fromJsonl)).ToArray());
+        Assert.All(encoder.Predict(pairs), s => Assert.True(float.IsFinite(s)));
+    }
+
+    [Fact]
     public async Task Score_InvalidUtf8_ExitsTwoNamingFileLineAndByte()
     {
         var pairs = _temp.Combine("latin1.tsv");

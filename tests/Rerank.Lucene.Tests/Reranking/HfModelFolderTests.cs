@@ -341,6 +341,21 @@ public sealed class HfModelFolderTests
         }
     }
 
+    [Fact]
+    public void Empty_query_or_document_encodes_as_the_bert_pair_template()
+    {
+        // Ids are vocab.txt line numbers minus one: [CLS] 2, [SEP] 3, "the" 215, "moon" 656.
+        using var encoder = CrossEncoder.Load(Fixture("bert-msmarco"), new CrossEncoderOptions { Device = "cpu" });
+        var emptyQuery = encoder.Encode("", "the moon");
+        var emptyDocument = encoder.Encode("the moon", "");
+
+        Assert.Equal([2L, 3, 215, 656, 3], emptyQuery.InputIds);
+        Assert.Equal([0L, 0, 1, 1, 1], emptyQuery.TokenTypeIds);
+        Assert.Equal([2L, 215, 656, 3, 3], emptyDocument.InputIds);
+        Assert.Equal([0L, 0, 0, 0, 1], emptyDocument.TokenTypeIds);
+        Assert.All(encoder.PredictLabels([("", "the moon"), ("the moon", "")]), s => Assert.True(float.IsFinite(s[0])));
+    }
+
     /// <summary>One int64 tensor in the safetensors layout (header length, JSON header, little-endian data).</summary>
     private static void WriteI64(string path, string name, long[] shape, long[] values)
     {
