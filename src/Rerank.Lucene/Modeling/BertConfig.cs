@@ -85,6 +85,19 @@ public sealed record BertConfig
     /// <summary>Model classes the checkpoint was saved from (<c>architectures</c>).</summary>
     public IReadOnlyList<string> Architectures { get; init; } = [];
 
+    /// <summary>The top-level keys of the config.json this was read from (empty for a config built in code).</summary>
+    public IReadOnlySet<string> SourceKeys { get; init; } = new HashSet<string>();
+
+    /// <summary>
+    /// Keys this class reads with BERT's defaults that a family's own Hugging Face config does not have (ModernBertConfig
+    /// has no token types, dropout probabilities or LayerNorm eps of BERT's names, and takes classifier_dropout as a
+    /// number): <see cref="ToJson"/> writes them for that family only when its source file had them.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> KeysOutsideFamily = new(StringComparer.Ordinal)
+    {
+        ["modernbert"] = ["hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob", "type_vocab_size", "layer_norm_eps", "position_embedding_type", "classifier_dropout"],
+    };
+
     /// <summary>Model family (<c>model_type</c>, default "bert").</summary>
     public string ModelType { get; init; } = "bert";
 
@@ -199,6 +212,7 @@ public sealed record BertConfig
             EmbeddingSize = root["embedding_size"] is null ? null : reader.Int("embedding_size", 0),
             UnknownKeys = unknown,
             SentenceTransformersExtra = stExtra,
+            SourceKeys = root.Select(p => p.Key).ToHashSet(StringComparer.Ordinal),
         };
         config.Validate(source);
         // ModernBERT's own keys are checked here too, so that their errors name this file rather than the model class.
@@ -260,7 +274,7 @@ public sealed record BertConfig
     internal static bool IsSupportedActivation(string name) => name is "gelu" or "gelu_new" or "gelu_pytorch_tanh" or "relu";
 
     /// <summary>
-    /// The config as Hugging Face writes it, with <c>id2label</c>/<c>label2id</c>,
+    /// The config as Hugging Face writes it (for each family only its own keys, see <see cref="KeysOutsideFamily"/>), with <c>id2label</c>/<c>label2id</c>,
     /// <c>num_labels</c>, <c>architectures</c> and the sentence-transformers
     /// <c>activation_fn</c> entry, plus every unknown key of the source file.
     /// </summary>
@@ -288,6 +302,11 @@ public sealed record BertConfig
             ["num_labels"] = NumLabels,
         };
         if (EmbeddingSize is { } embeddingSize) root["embedding_size"] = embeddingSize;
+        if (KeysOutsideFamily.TryGetValue(ModelType, out var outside))
+        {
+            foreach (var key in outside.Where(k => !SourceKeys.Contains(k))) root.Remove(key);
+        }
+
         var id2label = new JsonObject();
         var label2id = new JsonObject();
         for (var i = 0; i < Labels.Count; i++)
