@@ -188,6 +188,24 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
     }
 
     [Fact]
+    public async Task Train_HubMultiLabelBase_SaysWhatTheTrainerAccepts()
+    {
+        var source = Path.Combine(TestPaths.RepoRoot, "tests", "fixtures", "hf-models", "bert-nli-bin");
+        string[] args =
+        [
+            "--index", run.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--output", run.Temp.Combine("from-nli"),
+            "--base", source, "--max-steps", "1", "--batch-size", "2", "--max-length", "40", "--dev-fraction", "0.3",
+            "--range-min", "0", "--dev-candidates", "10", "--seed", "7", "--device", "cpu",
+        ];
+
+        var result = await CliInvocation.RerankTrain(args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"'{source}' is a classifier with 3 labels (contradiction, entailment, neutral); rerank-train fine-tunes a cross-encoder with one label (num_labels: 1) or an encoder without a head (it adds a fresh one-label head). Pass a one-label cross-encoder or an encoder to --base.", result.Error);
+        Assert.DoesNotContain("CrossEncoderOptions", result.Error);
+    }
+
+    [Fact]
     public void Train_TinyRunOnSample_RemovesCheckpointsAfterSuccess()
     {
         Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
