@@ -12,6 +12,9 @@ internal sealed class BertArchitecture : IModelArchitecture
     public string ClassName => "BertForSequenceClassification";
 
     /// <inheritdoc/>
+    public string WeightPrefix => "bert.";
+
+    /// <inheritdoc/>
     public IReadOnlySet<string> HeadKeys => BertForSequenceClassification.HeadKeys;
 
     /// <inheritdoc/>
@@ -26,7 +29,7 @@ internal sealed class BertArchitecture : IModelArchitecture
 
     /// <inheritdoc/>
     public (IPairTokenizer Tokenizer, int? ModelMaxLength) ReadTokenizer(string folder, BertConfig config) =>
-        BertTokenizerFolder.Read(folder, config.MaxPositionEmbeddings);
+        BertTokenizerFolder.Read(folder, config.MaxPositionEmbeddings, ModelType, BertTokenizerFolder.BertTokenizerClasses);
 
     /// <inheritdoc/>
     public void Write(string staging, ISequenceClassifier model, IPairTokenizer tokenizer, string sourceFolder, int modelMaxLength, bool float16) =>

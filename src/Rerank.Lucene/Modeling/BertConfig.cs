@@ -85,6 +85,19 @@ public sealed record BertConfig
     /// <summary>Model classes the checkpoint was saved from (<c>architectures</c>).</summary>
     public IReadOnlyList<string> Architectures { get; init; } = [];
 
+    /// <summary>The top-level keys of the config.json this was read from (empty for a config built in code).</summary>
+    public IReadOnlySet<string> SourceKeys { get; init; } = new HashSet<string>();
+
+    /// <summary>
+    /// Keys this class reads with BERT's defaults that a family's own Hugging Face config does not have (ModernBertConfig
+    /// has no token types, dropout probabilities or LayerNorm eps of BERT's names, and takes classifier_dropout as a
+    /// number): <see cref="ToJson"/> writes them for that family only when its source file had them.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> KeysOutsideFamily = new(StringComparer.Ordinal)
+    {
+        ["modernbert"] = ["hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob", "type_vocab_size", "layer_norm_eps", "position_embedding_type", "classifier_dropout"],
+    };
+
     /// <summary>Model family (<c>model_type</c>, default "bert").</summary>
     public string ModelType { get; init; } = "bert";
 
@@ -124,14 +137,17 @@ public sealed record BertConfig
     public static BertConfig Load(string path)
     {
         if (!File.Exists(path)) throw new InvalidInputException($"Model config '{path}' does not exist.", path);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(File.ReadAllText(path), path, requireModelType: true);
     }
 
     /// <summary>Parses and validates the text of a <c>config.json</c>.</summary>
     /// <param name="json">The JSON text.</param>
     /// <param name="source">The file name used in error messages.</param>
+    /// <param name="requireModelType">Refuse a config without <c>model_type</c> (a model folder's config.json: Hugging
+    /// Face's AutoConfig, which CrossEncoder loads through, refuses it too unless the folder's name happens to contain
+    /// a model type, a guess this library does not make); false reads a missing key as "bert", as BertConfig does.</param>
     /// <exception cref="InvalidInputException">The text is not a JSON object or a key is invalid.</exception>
-    public static BertConfig Parse(string json, string source)
+    public static BertConfig Parse(string json, string source, bool requireModelType = false)
     {
         JsonObject root;
         try
@@ -145,6 +161,14 @@ public sealed record BertConfig
         }
 
         var reader = new Reader(root, source);
+        if (requireModelType && root["model_type"] is null)
+        {
+            throw new InvalidInputException(
+                $"Model config '{source}' has no \"model_type\"; Hugging Face's AutoConfig refuses such a config too. Add the model's family, e.g. \"model_type\": \"bert\" "
+                + $"(supported: {string.Join(", ", ModelArchitectures.Supported.Select(s => s.ModelType))}), or use the config.json that came with the model.",
+                source);
+        }
+
         // The family first: a config of another architecture would otherwise fail on a key BERT needs
         // (DeBERTa-v2's type_vocab_size 0), which reads as a broken file rather than an unsupported model.
         var modelType = reader.String("model_type", "bert");
@@ -188,8 +212,11 @@ public sealed record BertConfig
             EmbeddingSize = root["embedding_size"] is null ? null : reader.Int("embedding_size", 0),
             UnknownKeys = unknown,
             SentenceTransformersExtra = stExtra,
+            SourceKeys = root.Select(p => p.Key).ToHashSet(StringComparer.Ordinal),
         };
         config.Validate(source);
+        // ModernBERT's own keys are checked here too, so that their errors name this file rather than the model class.
+        if (config.ModelType == "modernbert") ModernBert.ModernBertSettings.From(config, source);
         return config;
     }
 
@@ -247,7 +274,7 @@ public sealed record BertConfig
     internal static bool IsSupportedActivation(string name) => name is "gelu" or "gelu_new" or "gelu_pytorch_tanh" or "relu";
 
     /// <summary>
-    /// The config as Hugging Face writes it, with <c>id2label</c>/<c>label2id</c>,
+    /// The config as Hugging Face writes it (for each family only its own keys, see <see cref="KeysOutsideFamily"/>), with <c>id2label</c>/<c>label2id</c>,
     /// <c>num_labels</c>, <c>architectures</c> and the sentence-transformers
     /// <c>activation_fn</c> entry, plus every unknown key of the source file.
     /// </summary>
@@ -275,6 +302,11 @@ public sealed record BertConfig
             ["num_labels"] = NumLabels,
         };
         if (EmbeddingSize is { } embeddingSize) root["embedding_size"] = embeddingSize;
+        if (KeysOutsideFamily.TryGetValue(ModelType, out var outside))
+        {
+            foreach (var key in outside.Where(k => !SourceKeys.Contains(k))) root.Remove(key);
+        }
+
         var id2label = new JsonObject();
         var label2id = new JsonObject();
         for (var i = 0; i < Labels.Count; i++)

@@ -76,6 +76,7 @@ internal sealed class BertForSequenceClassification : nn.Module<Tensor, Tensor?,
     /// <exception cref="InvalidInputException">Keys or shapes do not match, or the head is required and absent.</exception>
     public void LoadWeights(IReadOnlyDictionary<string, TensorData> weights, string source, ClassifierHeadPolicy headPolicy)
     {
+        ModelArchitectures.CheckWeightsFamily("bert", weights.Keys.ToList(), source);
         var prefixed = weights.Keys.Any(k => k.StartsWith("bert.", StringComparison.Ordinal));
         var mapped = prefixed
             ? weights

@@ -50,12 +50,34 @@ internal static class CheckpointFiles
                 SafetensorsIndex => ReadSharded(path, SafeTensors.Read),
                 _ => ReadSharded(path, PyTorchCheckpoint.Read),
             };
+            if (name is Safetensors or Pickle) RequireFinite(weights, path);
             return (RenameLegacyLayerNorm(weights, path), path);
         }
 
         throw new InvalidInputException(
             $"Model folder '{folder}' has no weights: expected {string.Join(", ", Candidates.Take(Candidates.Count - 1))} or {Candidates[^1]}.",
             folder);
+    }
+
+    /// <summary>
+    /// Refuses a weight holding NaN or ±Infinity: no trained model has them, and one would turn every score into
+    /// NaN with no error. One pass over the values (vectorised by <see cref="float.IsFinite"/>'s bit test), small
+    /// next to reading the file.
+    /// </summary>
+    /// <exception cref="InvalidInputException">A tensor holds a non-finite value; names the tensor, the index and the file.</exception>
+    internal static void RequireFinite(IReadOnlyDictionary<string, TensorData> weights, string source)
+    {
+        foreach (var (key, tensor) in weights.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var values = tensor.Values;
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (float.IsFinite(values[i])) continue;
+                throw new InvalidInputException(
+                    $"Weights in '{source}': tensor '{key}' holds {(float.IsNaN(values[i]) ? "NaN" : values[i] > 0 ? "+Infinity" : "-Infinity")} at flat index {i}; weights must be finite (the file is damaged or the model diverged in training). Use an undamaged copy of the model.",
+                    source);
+            }
+        }
     }
 
     /// <summary>
@@ -100,6 +122,7 @@ internal static class CheckpointFiles
         {
             var shardPath = Path.Combine(folder, shard);
             var tensors = readShard(shardPath);
+            RequireFinite(tensors, shardPath);
             var absent = keys.Where(k => !tensors.ContainsKey(k) && !SafeTensors.IsPositionIdsBuffer(k)).ToList();
             if (absent.Count > 0) throw Bad($"lists {absent.Count} tensors that shard '{shard}' does not hold: {string.Join(", ", absent.Take(10))}");
             var listed = keys.ToHashSet(StringComparer.Ordinal);

@@ -16,6 +16,10 @@ internal interface IModelArchitecture
     /// <summary>The Hugging Face class a cross-encoder of this family is (e.g. "XLMRobertaForSequenceClassification").</summary>
     string ClassName { get; }
 
+    /// <summary>The prefix of the encoder's state-dict keys in a checkpoint of this family's ForSequenceClassification class
+    /// (Hugging Face's <c>base_model_prefix</c> plus "."; e.g. "bert.", "roberta.").</summary>
+    string WeightPrefix { get; }
+
     /// <summary>The classification head's state-dict keys.</summary>
     IReadOnlySet<string> HeadKeys { get; }
 
@@ -56,6 +60,28 @@ internal static class ModelArchitectures
     /// <summary>The architecture of <paramref name="config"/>.</summary>
     public static IModelArchitecture For(BertConfig config) =>
         All.FirstOrDefault(a => a.ModelType == config.ModelType) ?? throw Unsupported("config.json", config.ModelType, config.Architectures);
+
+    /// <summary>
+    /// Refuses weights of another family than config.json's <c>model_type</c>: when no key carries
+    /// <paramref name="modelType"/>'s <see cref="IModelArchitecture.WeightPrefix"/> but keys carry another supported
+    /// family's, config.json and the weights disagree (e.g. a BERT checkpoint under <c>model_type: electra</c>), which
+    /// would otherwise read as a checkpoint without its head. Un-prefixed (bare encoder) weights are not judged here.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The weights are another family's checkpoint; names both and the fix.</exception>
+    public static void CheckWeightsFamily(string modelType, IReadOnlyCollection<string> keys, string source)
+    {
+        var own = All.First(a => a.ModelType == modelType);
+        if (keys.Any(k => k.StartsWith(own.WeightPrefix, StringComparison.Ordinal))) return;
+        var other = All.Where(a => a != own)
+            .Select(a => (Architecture: a, Count: keys.Count(k => k.StartsWith(a.WeightPrefix, StringComparison.Ordinal))))
+            .Where(x => x.Count > 0).OrderByDescending(x => x.Count).Select(x => x.Architecture).FirstOrDefault();
+        if (other is null) return;
+        var configPath = Path.Combine(Path.GetDirectoryName(source) ?? ".", "config.json");
+        throw new InvalidInputException(
+            $"'{configPath}' says model_type \"{modelType}\" but the weights '{source}' are a {other.ModelType} checkpoint (keys start with \"{other.WeightPrefix}\"): "
+            + $"set \"model_type\": \"{other.ModelType}\" and \"architectures\": [\"{other.ClassName}\"] with that model's own settings in config.json, or use the config.json that came with these weights.",
+            configPath);
+    }
 
     /// <summary>The refusal for an unsupported model family, naming what is supported.</summary>
     /// <param name="source">The config.json read.</param>

@@ -36,6 +36,24 @@ internal static class PyTorchCheckpoint
         "torch.IntStorage",
     };
 
+    /// <summary>
+    /// Why a file the zip reader refused is unreadable, told by its first bytes: a zip local header ("PK\x03\x04") means
+    /// a torch.save archive whose end record is missing or damaged (a cut-off download); a pickle protocol marker
+    /// (0x80) means the legacy pre-1.6 format; anything else is not a PyTorch file.
+    /// </summary>
+    internal static string DescribeUnreadableZip(string path)
+    {
+        Span<byte> start = stackalloc byte[4];
+        int read;
+        using (var stream = File.OpenRead(path)) read = stream.ReadAtLeast(start, 4, throwOnEndOfStream: false);
+        if (read == 4 && start[0] == (byte)'P' && start[1] == (byte)'K' && start[2] == 3 && start[3] == 4)
+            return "it is truncated or damaged: it starts as a zip archive (as torch.save writes) but its end record is missing or unreadable. Download the file again";
+        if (read >= 1 && start[0] == 0x80)
+            return "it is not a zip archive. Files written by torch.save before PyTorch 1.6 (the legacy format) are not supported; "
+                + "re-save with a newer PyTorch, or convert to model.safetensors";
+        return "it is neither a zip archive written by torch.save nor a legacy PyTorch file (it may be empty or another kind of file). Download the model's weights again";
+    }
+
     /// <summary>Every tensor of the state dict in <paramref name="path"/>, by key, as float32.</summary>
     /// <exception cref="InvalidInputException">The file is not a zip-format <c>torch.save</c> state dict, uses a global outside <see cref="AllowedGlobals"/>, or is damaged.</exception>
     public static Dictionary<string, TensorData> Read(string path)
@@ -50,8 +68,7 @@ internal static class PyTorchCheckpoint
         }
         catch (InvalidDataException)
         {
-            throw Bad("it is not a zip archive. Files written by torch.save before PyTorch 1.6 (the legacy format) are not supported; "
-                + "re-save with a newer PyTorch, or convert to model.safetensors");
+            throw Bad(DescribeUnreadableZip(path));
         }
 
         using (zip)

@@ -56,6 +56,7 @@ internal static class SafeTensors
             throw Bad($"header is not JSON ({e.Message})");
         }
 
+        CheckByteRanges(header, dataLength, Bad);
         var result = new Dictionary<string, TensorData>(StringComparer.Ordinal);
         foreach (var (name, node) in header)
         {
@@ -102,6 +103,47 @@ internal static class SafeTensors
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Enforces the format's rule that the data buffer is entirely indexed without holes: the tensors' byte ranges,
+    /// sorted by offset, start at 0, each begins where the previous one ends (no overlap, no gap), and the last ends
+    /// at the end of the file. A header whose offsets overlap would read one tensor's bytes as another's, and unused
+    /// bytes mean the file is not what its header says (Hugging Face's reader refuses both).
+    /// </summary>
+    private static void CheckByteRanges(JsonObject header, long dataLength, Func<string, InvalidInputException> bad)
+    {
+        var ranges = new List<(long Begin, long End, string Name)>();
+        foreach (var (name, node) in header)
+        {
+            if (name == "__metadata__") continue;
+            if (node is not JsonObject entry
+                || entry["data_offsets"] is not JsonArray { Count: 2 } offsets
+                || offsets[0] is not JsonValue b || !b.TryGetValue<long>(out var begin)
+                || offsets[1] is not JsonValue e || !e.TryGetValue<long>(out var end))
+            {
+                throw bad($"entry '{name}' has no [begin, end] data_offsets");
+            }
+
+            if (begin < 0 || end < begin || end > dataLength) throw bad($"tensor '{name}' data_offsets [{begin}, {end}] lie outside the {dataLength} data bytes");
+            ranges.Add((begin, end, name));
+        }
+
+        ranges.Sort((x, y) => x.Begin != y.Begin ? x.Begin.CompareTo(y.Begin) : x.End.CompareTo(y.End));
+        long expected = 0;
+        string? previous = null;
+        foreach (var (begin, end, name) in ranges)
+        {
+            if (begin < expected)
+                throw bad($"tensor '{name}' data_offsets [{begin}, {end}] overlap the bytes of tensor '{previous}' (which end at {expected}); each tensor must have its own bytes");
+            if (begin > expected)
+                throw bad($"tensor '{name}' data_offsets [{begin}, {end}] leave bytes {expected}..{begin} unused{(previous is null ? " at the start of the data" : $" after tensor '{previous}'")}; the data must be covered without holes");
+            expected = end;
+            previous = name;
+        }
+
+        if (expected != dataLength)
+            throw bad($"{dataLength - expected} bytes after {(previous is null ? "the header" : $"tensor '{previous}'")} (data bytes {expected}..{dataLength}) belong to no tensor; the file is damaged or its header does not describe it");
     }
 
     /// <summary>

@@ -84,7 +84,7 @@ public sealed partial class CrossEncoder : IDisposable
             throw new InvalidInputException($"Batch size must be at least 1; got {options.BatchSize}. Use e.g. --batch-size 16.");
         if (!Directory.Exists(modelPath))
             throw new InvalidInputException(
-                $"Model folder '{modelPath}' does not exist. Pass a folder with config.json, model.safetensors and vocab.txt (e.g. one written by rerank-train).",
+                $"Model folder '{modelPath}' does not exist. Pass a Hugging Face cross-encoder folder: config.json, the weights (model.safetensors, sharded safetensors or pytorch_model.bin) and the tokenizer (vocab.txt or tokenizer.json), e.g. one downloaded from the Hub or written by rerank-train.",
                 modelPath);
 
         TorchRuntime.EnsureLoaded();

@@ -61,7 +61,7 @@ public static class DefaultReranker
         {
             if (Directory.Exists(explicitPath)) return explicitPath;
             throw new InvalidInputException(
-                $"Model folder '{explicitPath}' does not exist. Pass a folder with config.json, model.safetensors and vocab.txt (e.g. one written by rerank-train).",
+                $"Model folder '{explicitPath}' does not exist. Pass a Hugging Face cross-encoder folder: config.json, the weights (model.safetensors, sharded safetensors or pytorch_model.bin) and the tokenizer (vocab.txt or tokenizer.json), e.g. one downloaded from the Hub or written by rerank-train.",
                 explicitPath);
         }
 

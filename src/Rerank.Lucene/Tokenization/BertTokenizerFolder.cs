@@ -7,14 +7,19 @@ namespace Rerank.Lucene.Tokenization;
 /// The WordPiece tokenizer of a Hugging Face BERT folder, read as <c>AutoTokenizer</c> (the fast
 /// <c>BertTokenizerFast</c> that sentence-transformers' CrossEncoder runs) reads it:
 /// <list type="bullet">
-/// <item>the vocabulary from <c>vocab.txt</c>, or, without it, from the WordPiece model inside <c>tokenizer.json</c>;</item>
-/// <item>the settings from <c>tokenizer_config.json</c>, with Hugging Face's defaults for absent keys
+/// <item>with <c>tokenizer.json</c> (the file the fast tokenizer is built from): the vocabulary, the WordPiece unk token
+/// and the pair's [CLS]/[SEP] (its post_processor template) from it, whatever tokenizer_config.json says; without it,
+/// the vocabulary from <c>vocab.txt</c> and the special tokens from <c>tokenizer_config.json</c>, overridden by
+/// <c>special_tokens_map.json</c>;</item>
+/// <item>the normalizer settings from <c>tokenizer_config.json</c>, with Hugging Face's defaults for absent keys
 /// (<c>do_lower_case</c> true, <c>strip_accents</c> null = follows lower-casing, <c>tokenize_chinese_chars</c> true):
-/// <c>BertTokenizerFast</c> rewrites the normalizer of <c>tokenizer.json</c> to these values, so they win over it;</item>
-/// <item>the special tokens from <c>tokenizer_config.json</c>, overridden by <c>special_tokens_map.json</c>.</item>
+/// <c>BertTokenizerFast</c> rewrites the normalizer of <c>tokenizer.json</c> to these values, so they win over it;
+/// except with <c>tokenizer_class</c> <c>PreTrainedTokenizerFast</c>, which takes tokenizer.json's normalizer as it is
+/// and ignores those keys;</item>
+/// <item><c>tokenizer_class</c>, when given, must be the family's own (slow or fast) or PreTrainedTokenizerFast with tokenizer.json.</item>
 /// </list>
 /// Settings that would change tokenization in a way this library does not implement are refused by name
-/// (<see cref="Read"/>); keys that only affect decoding or Python class selection are accepted.
+/// (<see cref="Read(string, int, string, IReadOnlyList{string})"/>); keys that only affect decoding or Python class selection are accepted.
 /// </summary>
 internal static class BertTokenizerFolder
 {
@@ -46,10 +51,24 @@ internal static class BertTokenizerFolder
     /// <param name="maxPositions">The model's usable positions (max_position_embeddings).</param>
     /// <returns>The encoder and the folder's <c>model_max_length</c> (null when absent or beyond 1e9, Hugging Face's "no limit").</returns>
     /// <exception cref="InvalidInputException">No vocabulary; a setting is malformed or asks for behaviour not implemented (named with its file and key).</exception>
-    public static (BertPairEncoder Encoder, int? ModelMaxLength) Read(string folder, int maxPositions)
+    public static (BertPairEncoder Encoder, int? ModelMaxLength) Read(string folder, int maxPositions) =>
+        Read(folder, maxPositions, "bert", BertTokenizerClasses);
+
+    /// <summary>The tokenizer classes of BERT folders (slow and fast).</summary>
+    public static IReadOnlyList<string> BertTokenizerClasses { get; } = ["BertTokenizer", "BertTokenizerFast"];
+
+    /// <summary>
+    /// Reads the WordPiece tokenizer of a folder of <paramref name="modelType"/>, whose tokenizer_config.json may name
+    /// one of <paramref name="tokenizerClasses"/> (or PreTrainedTokenizerFast where tokenizer.json is present).
+    /// </summary>
+    /// <exception cref="InvalidInputException">As <see cref="Read(string, int)"/>, or another tokenizer_class.</exception>
+    public static (BertPairEncoder Encoder, int? ModelMaxLength) Read(string folder, int maxPositions, string modelType, IReadOnlyList<string> tokenizerClasses)
     {
         var configPath = Path.Combine(folder, TokenizerConfigFile);
         var config = ReadObject(configPath) ?? new JsonObject();
+        var jsonPath = Path.Combine(folder, TokenizerJsonFile);
+        var hasJson = File.Exists(jsonPath);
+        var tokenizerClass = CheckTokenizerClass(config, configPath, modelType, tokenizerClasses, hasJson);
         var specialsPath = Path.Combine(folder, SpecialTokensMapFile);
         var specials = ReadObject(specialsPath) ?? new JsonObject();
 
@@ -144,18 +163,29 @@ internal static class BertTokenizerFolder
         var modelMaxLength = ReadModelMaxLength(config, configPath);
         var vocabPath = Path.Combine(folder, VocabFile);
         BertPairEncoder encoder;
-        if (File.Exists(vocabPath))
+        if (hasJson)
         {
+            // The fast tokenizer (what CrossEncoder runs) is built from tokenizer.json: its vocabulary, its WordPiece
+            // unk token and its pair template (the [CLS]/[SEP] tokens) are used as they are there, whatever
+            // tokenizer_config.json says. Its normalizer too for PreTrainedTokenizerFast; Bert/ElectraTokenizerFast
+            // instead rewrite the normalizer to tokenizer_config.json's do_lower_case, strip_accents, tokenize_chinese_chars.
+            var json = ReadTokenizerJson(jsonPath, tokenizerClass == PreTrainedTokenizerFast);
+            options = options with { UnkToken = json.UnkToken, ClsToken = json.ClsToken, SepToken = json.SepToken };
+            if (json.Normalizer is { } n) options = options with { Lowercase = n.Lowercase, StripAccents = n.StripAccents, TokenizeChineseChars = n.HandleChineseChars };
+            encoder = BertPairEncoder.FromTokens(json.Tokens, options);
+            CheckTemplateIds(jsonPath, json, encoder);
+        }
+        else if (File.Exists(vocabPath))
+        {
+            if (tokenizerClass == PreTrainedTokenizerFast)
+                throw Bad(configPath, "tokenizer_class", $"is \"{PreTrainedTokenizerFast}\" but the folder has no {TokenizerJsonFile}, which that class is built from; copy the model's tokenizer.json into the folder or name the model's own tokenizer class");
             encoder = new BertPairEncoder(vocabPath, options);
         }
         else
         {
-            var jsonPath = Path.Combine(folder, TokenizerJsonFile);
-            if (!File.Exists(jsonPath))
-                throw new InvalidInputException(
-                    $"Model folder '{folder}' has neither {VocabFile} nor {TokenizerJsonFile}: the tokenizer's vocabulary is needed to encode pairs. Copy the base model's vocab.txt or tokenizer.json into the folder.",
-                    folder);
-            encoder = BertPairEncoder.FromTokens(ReadTokenizerJsonVocabulary(jsonPath), options);
+            throw new InvalidInputException(
+                $"Model folder '{folder}' has neither {VocabFile} nor {TokenizerJsonFile}: the tokenizer's vocabulary is needed to encode pairs. Copy the base model's vocab.txt or tokenizer.json into the folder.",
+                folder);
         }
 
         CheckAddedTokens(config, configPath, encoder, options);
@@ -174,6 +204,111 @@ internal static class BertTokenizerFolder
         if (node.GetValueKind() != JsonValueKind.Number || !(node.GetValue<double>() is var value && value >= 1 && value == Math.Floor(value)))
             throw new InvalidInputException($"'{path}': \"{key}\" must be a positive integer; got {node.ToJsonString()}.", path);
         return value >= 1e9 ? null : (int)value;
+    }
+
+    /// <summary>The tokenizer class Hugging Face builds from tokenizer.json alone, whatever the model.</summary>
+    public const string PreTrainedTokenizerFast = "PreTrainedTokenizerFast";
+
+    /// <summary>
+    /// Refuses a <c>tokenizer_class</c> the model family does not use: AutoTokenizer would build that class (another
+    /// tokenizer altogether, e.g. DebertaV2Tokenizer in a BERT folder), so the ids here could not be Hugging Face's.
+    /// </summary>
+    /// <returns>The class named, or null when tokenizer_config.json names none.</returns>
+    internal static string? CheckTokenizerClass(JsonObject config, string configPath, string modelType, IReadOnlyList<string> accepted, bool hasTokenizerJson)
+    {
+        var node = config["tokenizer_class"];
+        if (node is null || node.GetValueKind() == JsonValueKind.Null) return null;
+        List<string> allowed = hasTokenizerJson ? [.. accepted, PreTrainedTokenizerFast] : [.. accepted];
+        var name = node.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
+        if (name is not null && allowed.Contains(name)) return name;
+        throw new InvalidInputException(
+            $"'{configPath}': \"tokenizer_class\" is {node.ToJsonString()}, which a {modelType} model does not use; accepted: {string.Join(", ", allowed)}"
+            + $"{(hasTokenizerJson ? "" : $" ({PreTrainedTokenizerFast} too where {TokenizerJsonFile} is present)")}. Use the tokenizer files that came with the model.",
+            configPath);
+    }
+
+    /// <summary>What a WordPiece tokenizer.json fixes for the fast tokenizer.</summary>
+    internal sealed record TokenizerJson(IReadOnlyList<string> Tokens, string UnkToken, string ClsToken, int ClsId, string SepToken, int SepId, TokenizerJsonNormalizer? Normalizer);
+
+    /// <summary>The settings of a tokenizer.json BertNormalizer.</summary>
+    internal sealed record TokenizerJsonNormalizer(bool Lowercase, bool? StripAccents, bool HandleChineseChars);
+
+    /// <summary>
+    /// Reads a WordPiece tokenizer.json: the vocabulary, the model's unk token, the pair template's [CLS] and [SEP]
+    /// (TemplateProcessing <c>$CLS A $SEP B:1 $SEP:1</c> or BertProcessing) and, when <paramref name="withNormalizer"/>,
+    /// the BertNormalizer settings.
+    /// </summary>
+    internal static TokenizerJson ReadTokenizerJson(string path, bool withNormalizer)
+    {
+        var tokens = ReadTokenizerJsonVocabulary(path);
+        var root = ReadObject(path)!;
+        InvalidInputException Bad(string problem) =>
+            new($"'{path}': {problem}. Only BERT's pair template ([CLS] A [SEP] B [SEP], token types 0 then 1) is implemented for BERT-like models.", path);
+        var model = (JsonObject)root["model"]!;
+        var unk = model["unk_token"] is JsonValue u && u.GetValueKind() == JsonValueKind.String ? u.GetValue<string>() : "[UNK]";
+
+        static string? Str(JsonNode? n) => n is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+        string cls, sep;
+        int clsId, sepId;
+        switch (root["post_processor"])
+        {
+            case JsonObject p when Str(p["type"]) == "BertProcessing":
+                if (p["cls"] is not JsonArray { Count: 2 } c || Str(c[0]) is not { } cText || c[1] is not JsonValue ci || !ci.TryGetValue(out clsId)
+                    || p["sep"] is not JsonArray { Count: 2 } se || Str(se[0]) is not { } sText || se[1] is not JsonValue si || !si.TryGetValue(out sepId))
+                    throw Bad("post_processor BertProcessing needs \"cls\" and \"sep\" as [token, id]");
+                (cls, sep) = (cText, sText);
+                break;
+            case JsonObject p when Str(p["type"]) == "TemplateProcessing":
+                var pair = p["pair"] as JsonArray;
+                string? Special(int i, int type) =>
+                    pair![i] is JsonObject o && o["SpecialToken"] is JsonObject t && t["type_id"]?.GetValueKind() == JsonValueKind.Number && t["type_id"]!.GetValue<int>() == type ? Str(t["id"]) : null;
+                bool Sequence(int i, string id, int type) =>
+                    pair![i] is JsonObject o && o["Sequence"] is JsonObject t && Str(t["id"]) == id && t["type_id"]?.GetValueKind() == JsonValueKind.Number && t["type_id"]!.GetValue<int>() == type;
+                if (pair is not { Count: 5 } || Special(0, 0) is not { } first || !Sequence(1, "A", 0) || Special(2, 0) is not { } middle
+                    || !Sequence(3, "B", 1) || Special(4, 1) is not { } last || middle != last)
+                    throw Bad($"post_processor's pair template is {pair?.ToJsonString() ?? "absent"}");
+                int Id(string token) =>
+                    p["special_tokens"]?[token]?["ids"] is JsonArray { Count: 1 } ids && ids[0] is JsonValue v && v.TryGetValue<int>(out var id)
+                        ? id : throw Bad($"post_processor.special_tokens has no single id for '{token}'");
+                (cls, sep, clsId, sepId) = (first, middle, Id(first), Id(middle));
+                break;
+            case var other:
+                throw Bad($"post_processor is {other?.ToJsonString() ?? "null"} (the fast tokenizer would add no [CLS]/[SEP] or other ones)");
+        }
+
+        TokenizerJsonNormalizer? normalizer = null;
+        if (withNormalizer)
+        {
+            if (root["normalizer"] is not JsonObject n)
+                throw new InvalidInputException($"'{path}': has no normalizer; PreTrainedTokenizerFast would then not clean, lower-case or split Chinese characters, which is not implemented for BERT-like models.", path);
+            bool Flag(string key, bool fallback) => n[key] switch
+            {
+                null => fallback,
+                JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
+                var o => throw new InvalidInputException($"'{path}': normalizer.{key} must be true or false; got {o.ToJsonString()}.", path),
+            };
+            bool? strip = n["strip_accents"] switch
+            {
+                null => null,
+                JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
+                JsonValue v when v.GetValueKind() == JsonValueKind.Null => null,
+                var o => throw new InvalidInputException($"'{path}': normalizer.strip_accents must be true, false or null; got {o.ToJsonString()}.", path),
+            };
+            normalizer = new TokenizerJsonNormalizer(Flag("lowercase", true), strip, Flag("handle_chinese_chars", true));
+        }
+
+        return new TokenizerJson(tokens, unk, cls, clsId, sep, sepId, normalizer);
+    }
+
+    /// <summary>The template's [CLS]/[SEP] ids must be those tokens' vocabulary ids (the fast tokenizer emits the template's ids).</summary>
+    private static void CheckTemplateIds(string path, TokenizerJson json, BertPairEncoder encoder)
+    {
+        var tokens = encoder.VocabularyTokens();
+        foreach (var (token, id) in new[] { (json.ClsToken, json.ClsId), (json.SepToken, json.SepId) })
+        {
+            if (id < 0 || id >= tokens.Count || tokens[id] != token)
+                throw new InvalidInputException($"'{path}': the pair template gives '{token}' the id {id}, but the vocabulary has {(id >= 0 && id < tokens.Count ? $"'{tokens[id]}'" : "no token")} there; restore the model's tokenizer.json.", path);
+        }
     }
 
     /// <summary>The tokens of the WordPiece model in a tokenizer.json, in id order.</summary>

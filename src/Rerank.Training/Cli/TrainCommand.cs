@@ -511,8 +511,12 @@ internal static class TrainCommand
     /// <summary>Whether the base folder holds trained ranking-head weights (its architecture's head keys).</summary>
     private static bool HasRankingHead(string baseFolder)
     {
-        var headKeys = Rerank.Lucene.Modeling.ModelArchitectures.For(Rerank.Lucene.Modeling.BertModelFolder.ReadConfig(baseFolder)).HeadKeys;
-        return Rerank.Lucene.Modeling.BertModelFolder.ReadWeights(baseFolder).Weights.Keys.Any(headKeys.Contains);
+        var config = Rerank.Lucene.Modeling.BertModelFolder.ReadConfig(baseFolder);
+        var headKeys = Rerank.Lucene.Modeling.ModelArchitectures.For(config).HeadKeys;
+        var hasHead = Rerank.Lucene.Modeling.BertModelFolder.ReadWeights(baseFolder).Weights.Keys.Any(headKeys.Contains);
+        // A head of several labels cannot be fine-tuned here: say so before scoring the base would refuse it for ranking.
+        if (hasHead && config.NumLabels != 1) throw SequenceClassifierAdapter.MultiLabelBase(baseFolder, config);
+        return hasHead;
     }
 
     /// <summary>

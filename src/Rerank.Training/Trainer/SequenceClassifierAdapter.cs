@@ -40,6 +40,14 @@ internal sealed class SequenceClassifierAdapter : ITrainableCrossEncoder
     }
 
     /// <summary>
+    /// The refusal of a base whose head has several labels (an NLI model, say): what the trainer accepts instead.
+    /// </summary>
+    internal static InvalidInputException MultiLabelBase(string folder, BertConfig config) =>
+        new($"'{folder}' is a classifier with {config.NumLabels} labels ({string.Join(", ", config.Labels)}); rerank-train fine-tunes a cross-encoder with one label "
+            + "(num_labels: 1) or an encoder without a head (it adds a fresh one-label head). Pass a one-label cross-encoder or an encoder to --base.",
+            folder);
+
+    /// <summary>
     /// Loads a model folder of any supported architecture for fine-tuning on <paramref name="device"/>. An
     /// encoder-only checkpoint gets a fresh head initialised from <paramref name="seed"/>.
     /// </summary>
@@ -57,9 +65,7 @@ internal sealed class SequenceClassifierAdapter : ITrainableCrossEncoder
         }
         else if (config.NumLabels != 1)
         {
-            throw new InvalidInputException(
-                $"'{folder}' is a classifier with {config.NumLabels} labels; a cross-encoder to fine-tune must have 1 (num_labels: 1), or no head at all. Pass an encoder or a one-label cross-encoder to --base.",
-                folder);
+            throw MultiLabelBase(folder, config);
         }
         var model = architecture.Create(config);
         try

@@ -6,6 +6,8 @@ namespace Search.Host.Cli;
 /// <summary>
 /// Reads (query, document) pairs for <c>score</c>: TSV lines <c>query&lt;TAB&gt;document</c>, or JSONL
 /// objects with "query" and "document" (chosen by the .jsonl/.json extension or a leading '{').
+/// An empty query or document is scored like any other text, as sentence-transformers' <c>CrossEncoder.predict</c>
+/// scores it (the pair is then <c>[CLS] [SEP] document [SEP]</c> or <c>[CLS] query [SEP] [SEP]</c>).
 /// </summary>
 internal static class PairFileReader
 {
@@ -34,8 +36,6 @@ internal static class PairFileReader
             throw new InvalidInputException($"{path} line {n}: expected query<TAB>document, found no tab. Separate query and document with one tab, or use JSONL.", path, n);
         var query = line[..tab].Trim();
         var document = line[(tab + 1)..].Trim();
-        if (query.Length == 0)
-            throw new InvalidInputException($"{path} line {n}: the query is empty. Give every pair a query.", path, n);
         return (query, document);
     }
 
@@ -55,8 +55,6 @@ internal static class PairFileReader
             var document = JsonKinds.TryGetString(d);
             if (query is null || document is null)
                 throw new InvalidInputException($"{path} line {n}: field \"{(query is null ? "query" : "document")}\" {JsonKinds.LoneSurrogate} on that line.", path, n);
-            if (query.Length == 0)
-                throw new InvalidInputException($"{path} line {n}: the query is empty. Give every pair a query.", path, n);
             return (query, document);
         }
         catch (JsonException e)

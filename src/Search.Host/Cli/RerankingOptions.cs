@@ -29,7 +29,7 @@ internal static class RerankingOptions
 
     public static readonly Option<int> MaxLength = new Option<int>("--max-length")
     {
-        Description = "Max tokens per (query, document) pair; longer pairs are truncated longest-first. Default min(512, model positions).",
+        Description = "Max tokens per (query, document) pair; longer pairs are truncated longest-first. Default: max_length of the folder's searchrerank.json, else model_max_length of its tokenizer_config.json, capped at the model's positions (the positions when neither is set).",
     }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.MaxLength));
 
     public static readonly Option<string> Device = new Option<string>("--device")

@@ -19,7 +19,7 @@ public sealed class RerankerHostOptions
     [Range(1, 4096)]
     public int BatchSize { get; set; } = 16;
 
-    /// <summary>Max tokens per pair; null = min(512, the model's positions).</summary>
+    /// <summary>Max tokens per pair; null = searchrerank.json's max_length, else tokenizer_config.json's model_max_length capped at the model's positions (the positions when neither is set).</summary>
     [Range(4, 8192)]
     public int? MaxLength { get; set; }
 

@@ -158,7 +158,7 @@ public sealed class CorpusInputTests : IDisposable
         var result = await CliInvocation.SearchHost("eval", "--index", index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels,
             "--run", run, "--reranker", missing);
 
-        UnknownOptionTests.AssertBadInput(result, $"error: Model folder '{missing}' does not exist. Pass a folder with config.json, model.safetensors and vocab.txt (e.g. one written by rerank-train).");
+        UnknownOptionTests.AssertBadInput(result, $"error: Model folder '{missing}' does not exist. Pass a Hugging Face cross-encoder folder: config.json, the weights (model.safetensors, sharded safetensors or pytorch_model.bin) and the tokenizer (vocab.txt or tokenizer.json), e.g. one downloaded from the Hub or written by rerank-train.");
         Assert.Empty(Directory.Exists(_temp.Combine("out")) ? Directory.GetFileSystemEntries(_temp.Combine("out")) : []);
     }
 

@@ -174,6 +174,23 @@ public sealed class RerankingCommandTests(SampleIndexFixture sample) : IClassFix
     }
 
     [Fact]
+    public async Task Score_EmptyQueryOrDocument_ScoredBothAsCrossEncoderPredictDoes()
+    {
+        (string Query, string Document)[] pairs = [("", "The moon pulls the oceans."), ("tides", ""), ("", "")];
+        var tsv = _temp.WriteFile("empty.tsv", "\tThe moon pulls the oceans.", "tides\t");
+        var jsonl = _temp.WriteFile("empty.jsonl", """{"query": "", "document": ""}""");
+
+        var fromTsv = await CliInvocation.SearchHost("score", "--reranker", _model, "--pairs", tsv);
+        var fromJsonl = await CliInvocation.SearchHost("score", "--reranker", _model, "--pairs", jsonl);
+
+        Assert.True(fromTsv.ExitCode == 0, fromTsv.ToString());
+        Assert.True(fromJsonl.ExitCode == 0, fromJsonl.ToString());
+        using var encoder = CrossEncoder.Load(_model);
+        Assert.Equal(encoder.Predict(pairs), ParseScores(fromTsv).Concat(ParseScores(fromJsonl)).ToArray());
+        Assert.All(encoder.Predict(pairs), s => Assert.True(float.IsFinite(s)));
+    }
+
+    [Fact]
     public async Task Score_InvalidUtf8_ExitsTwoNamingFileLineAndByte()
     {
         var pairs = _temp.Combine("latin1.tsv");
@@ -229,6 +246,18 @@ public sealed class RerankingCommandTests(SampleIndexFixture sample) : IClassFix
         var result = await CliInvocation.SearchHost("score", "--reranker", missing, "--pairs", pairs);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal($"error: Model folder '{missing}' does not exist. Pass a folder with config.json, model.safetensors and vocab.txt (e.g. one written by rerank-train).\n", result.Error);
+        Assert.Equal($"error: Model folder '{missing}' does not exist. Pass a Hugging Face cross-encoder folder: config.json, the weights (model.safetensors, sharded safetensors or pytorch_model.bin) and the tokenizer (vocab.txt or tokenizer.json), e.g. one downloaded from the Hub or written by rerank-train.\n", result.Error);
+    }
+    [Theory]
+    [InlineData("score")]
+    [InlineData("search")]
+    public async Task Help_MaxLength_StatesTheModelMaxLengthRule(string command)
+    {
+        var result = await CliInvocation.SearchHost(command, "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        var text = System.Text.RegularExpressions.Regex.Replace(result.Output, @"\s+", " "); // help wraps long descriptions
+        Assert.Contains("else model_max_length of its tokenizer_config.json, capped at the model's positions", text);
+        Assert.DoesNotContain("min(512", text);
     }
 }

@@ -87,6 +87,33 @@ public sealed class PyTorchCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Read_TruncatedZip_SaysTruncatedNotLegacy()
+    {
+        // A cut-off download: the first half of a real torch.save archive keeps its "PK\x03\x04" start but loses the end record.
+        var source = Directory.GetFiles(Fixture, "*.bin").First();
+        var bytes = File.ReadAllBytes(source);
+        Assert.Equal((byte)'P', bytes[0]);
+        var path = Path.Combine(_dir, "cut.bin");
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+
+        var e = Assert.Throws<InvalidInputException>(() => PyTorchCheckpoint.Read(path));
+
+        Assert.Equal($"'{path}' is not a readable PyTorch state dict: it is truncated or damaged: it starts as a zip archive (as torch.save writes) but its end record is missing or unreadable. Download the file again.", e.Message);
+        Assert.DoesNotContain("legacy", e.Message);
+    }
+
+    [Fact]
+    public void Read_EmptyFile_IsNotCalledLegacy()
+    {
+        var path = Path.Combine(_dir, "empty.bin");
+        File.WriteAllBytes(path, []);
+
+        var e = Assert.Throws<InvalidInputException>(() => PyTorchCheckpoint.Read(path));
+
+        Assert.Contains("it is neither a zip archive written by torch.save nor a legacy PyTorch file", e.Message);
+    }
+
+    [Fact]
     public void Read_LegacyNonZipPickle_NamesTheFormatAndTheFix()
     {
         var path = Path.Combine(_dir, "legacy.bin");

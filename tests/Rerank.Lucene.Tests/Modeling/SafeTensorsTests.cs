@@ -122,4 +122,102 @@ public sealed class SafeTensorsTests : IDisposable
 
         Assert.Equal($"'{path}' is not a valid safetensors file: tensor 'ids' has dtype I64; only F32, F16 and BF16 are supported (and the int64 buffer embeddings.position_ids, which is checked and skipped).", e.Message);
     }
+    /// <summary>A file with the given header and data bytes, built by hand (8-byte length, JSON, data).</summary>
+    private string HandBuilt(string name, string header, byte[] data)
+    {
+        var json = Encoding.UTF8.GetBytes(header);
+        var path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. data]);
+        return path;
+    }
+
+    [Fact]
+    public void Read_OverlappingOffsets_RefusedNamingBothTensors()
+    {
+        // b's bytes [4, 12) reuse the second half of a's [0, 8): a damaged header that would alias weights.
+        var path = HandBuilt("overlap.safetensors",
+            """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}""", new byte[12]);
+
+        var e = Assert.Throws<InvalidInputException>(() => SafeTensors.Read(path));
+
+        Assert.Equal($"'{path}' is not a valid safetensors file: tensor 'b' data_offsets [4, 12] overlap the bytes of tensor 'a' (which end at 8); each tensor must have its own bytes.", e.Message);
+    }
+
+    [Fact]
+    public void Read_SameOffsetsForTwoTensors_Refused()
+    {
+        var path = HandBuilt("alias.safetensors",
+            """{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"y":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", new byte[4]);
+
+        var e = Assert.Throws<InvalidInputException>(() => SafeTensors.Read(path));
+
+        Assert.Contains("tensor 'y' data_offsets [0, 4] overlap the bytes of tensor 'x'", e.Message);
+    }
+
+    [Fact]
+    public void Read_TrailingUnusedBytes_RefusedNamingLastTensor()
+    {
+        var path = HandBuilt("tail.safetensors", """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", new byte[7]);
+
+        var e = Assert.Throws<InvalidInputException>(() => SafeTensors.Read(path));
+
+        Assert.Equal($"'{path}' is not a valid safetensors file: 3 bytes after tensor 'a' (data bytes 4..7) belong to no tensor; the file is damaged or its header does not describe it.", e.Message);
+    }
+
+    [Fact]
+    public void Read_HoleBetweenOrBeforeTensors_Refused()
+    {
+        var gap = HandBuilt("gap.safetensors",
+            """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}""", new byte[12]);
+        var start = HandBuilt("start.safetensors", """{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", new byte[8]);
+
+        var e1 = Assert.Throws<InvalidInputException>(() => SafeTensors.Read(gap));
+        var e2 = Assert.Throws<InvalidInputException>(() => SafeTensors.Read(start));
+
+        Assert.Contains("tensor 'b' data_offsets [8, 12] leave bytes 4..8 unused after tensor 'a'", e1.Message);
+        Assert.Contains("tensor 'a' data_offsets [4, 8] leave bytes 0..4 unused at the start of the data", e2.Message);
+    }
+
+    [Fact]
+    public void Read_OffsetsOutOfNameOrder_AcceptedWhenContiguous()
+    {
+        // The format orders by offset, not by name: z first, a second is valid.
+        var path = HandBuilt("order.safetensors",
+            """{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"z":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""",
+            [0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x00, 0x40]);
+
+        var tensors = SafeTensors.Read(path);
+
+        Assert.Equal([1f], tensors["z"].Values);
+        Assert.Equal([2f], tensors["a"].Values);
+    }
+    [Fact]
+    public void FolderWeights_NonFinite_RefusedNamingTensorAndIndex()
+    {
+        // a = [1.0, NaN] (0x7FC00000), b = [-Infinity] (0xFF800000), bytes written by hand.
+        var folder = Path.Combine(_dir, "nan");
+        Directory.CreateDirectory(folder);
+        File.Move(HandBuilt("x.safetensors",
+            """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}""",
+            [0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0xC0, 0x7F, 0x00, 0x00, 0x80, 0xFF]), Path.Combine(folder, "model.safetensors"));
+        var path = Path.Combine(folder, "model.safetensors");
+
+        var e = Assert.Throws<InvalidInputException>(() => CheckpointFiles.Read(folder));
+
+        Assert.StartsWith($"Weights in '{path}': tensor 'a' holds NaN at flat index 1; weights must be finite", e.Message);
+    }
+
+    [Fact]
+    public void ShardedWeights_Infinity_RefusedNamingTheShard()
+    {
+        var folder = Path.Combine(_dir, "inf");
+        Directory.CreateDirectory(folder);
+        File.Move(HandBuilt("s1.safetensors", """{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}""", [0x00, 0x3C, 0x00, 0x7C]), // 1.0, +inf
+            Path.Combine(folder, "model-00001-of-00001.safetensors"));
+        File.WriteAllText(Path.Combine(folder, "model.safetensors.index.json"), """{"weight_map":{"w":"model-00001-of-00001.safetensors"}}""");
+
+        var e = Assert.Throws<InvalidInputException>(() => CheckpointFiles.Read(folder));
+
+        Assert.StartsWith($"Weights in '{Path.Combine(folder, "model-00001-of-00001.safetensors")}': tensor 'w' holds +Infinity at flat index 1", e.Message);
+    }
 }

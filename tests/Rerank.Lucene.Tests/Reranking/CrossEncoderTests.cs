@@ -121,7 +121,7 @@ public sealed class CrossEncoderTests
         var e = Assert.Throws<InvalidInputException>(() => CrossEncoder.Load("/nonexistent/model"));
 
         Assert.Equal(
-            "Model folder '/nonexistent/model' does not exist. Pass a folder with config.json, model.safetensors and vocab.txt (e.g. one written by rerank-train).",
+            "Model folder '/nonexistent/model' does not exist. Pass a Hugging Face cross-encoder folder: config.json, the weights (model.safetensors, sharded safetensors or pytorch_model.bin) and the tokenizer (vocab.txt or tokenizer.json), e.g. one downloaded from the Hub or written by rerank-train.",
             e.Message);
     }
 

@@ -145,6 +145,217 @@ public sealed class HfModelFolderTests
         }
     }
 
+    /// <summary>A copy of fixture <paramref name="name"/> in a new temporary folder, with config.json keys replaced.</summary>
+    private static string CopyFixture(string name, Action<System.Text.Json.Nodes.JsonObject>? editConfig = null, Action<System.Text.Json.Nodes.JsonObject>? editTokenizerConfig = null)
+    {
+        var dir = TestPaths.NewTempDir("hfcopy");
+        foreach (var file in Directory.GetFiles(Fixture(name))) File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        foreach (var (file, edit) in new[] { ("config.json", editConfig), ("tokenizer_config.json", editTokenizerConfig) })
+        {
+            if (edit is null) continue;
+            var path = Path.Combine(dir, file);
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            edit(json);
+            File.WriteAllText(path, json.ToJsonString());
+        }
+
+        return dir;
+    }
+
+    private static (IPairTokenizer Tokenizer, int? ModelMaxLength) ReadTokenizer(string dir)
+    {
+        var config = BertModelFolder.ReadConfig(dir);
+        return ModelArchitectures.For(config).ReadTokenizer(dir, config);
+    }
+
+    [Fact]
+    public void Tokenizer_json_template_wins_over_tokenizer_config_cls_token_as_in_the_fast_tokenizer()
+    {
+        // The reference ids were produced by Hugging Face's fast tokenizer from this tokenizer.json, whose pair template
+        // starts with [CLS] (id 2); a cls_token in tokenizer_config.json does not change that template.
+        var expected = ReadExpected("bert-tokjson-sharded");
+        var dir = CopyFixture("bert-tokjson-sharded", editTokenizerConfig: t => t["cls_token"] = "[MASK]");
+        try
+        {
+            var (tokenizer, _) = ReadTokenizer(dir);
+            var pairs = Pairs();
+            for (var i = 0; i < pairs.Length; i++)
+            {
+                var ids = tokenizer.Encode(pairs[i].Query, pairs[i].Document, expected.MaxLength).InputIds;
+                Assert.True(expected.Pairs[i].InputIds.SequenceEqual(ids), $"pair {i}: {string.Join(' ', ids)}");
+            }
+
+            Assert.Equal(2, expected.Pairs[0].InputIds[0]);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void PreTrainedTokenizerFast_takes_the_normalizer_of_tokenizer_json_not_do_lower_case()
+    {
+        // tokenizer.json's BertNormalizer says lowercase false (the reference ids keep capitals);
+        // PreTrainedTokenizerFast ignores do_lower_case, so the ids stay the reference's.
+        var expected = ReadExpected("bert-tokjson-sharded");
+        var dir = CopyFixture("bert-tokjson-sharded", editTokenizerConfig: t =>
+        {
+            t["tokenizer_class"] = "PreTrainedTokenizerFast";
+            t["do_lower_case"] = true;
+            t["strip_accents"] = false;
+            t["tokenize_chinese_chars"] = true;
+        });
+        try
+        {
+            var (tokenizer, _) = ReadTokenizer(dir);
+            var pairs = Pairs();
+            for (var i = 0; i < pairs.Length; i++)
+            {
+                var ids = tokenizer.Encode(pairs[i].Query, pairs[i].Document, expected.MaxLength).InputIds;
+                Assert.True(expected.Pairs[i].InputIds.SequenceEqual(ids), $"pair {i}: {string.Join(' ', ids)}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void BertTokenizerFast_rewrites_the_normalizer_to_do_lower_case()
+    {
+        // BertTokenizerFast (the class AutoTokenizer builds for BertTokenizer) sets tokenizer.json's normalizer from
+        // tokenizer_config.json: do_lower_case true lower-cases "Who" although tokenizer.json says lowercase false.
+        var dir = CopyFixture("bert-tokjson-sharded", editTokenizerConfig: t => { t["tokenizer_class"] = "BertTokenizerFast"; t["do_lower_case"] = true; });
+        try
+        {
+            var (tokenizer, _) = ReadTokenizer(dir);
+            var vocabulary = BertTokenizerFolder.ReadTokenizerJsonVocabulary(Path.Combine(dir, "tokenizer.json"));
+            var ids = tokenizer.Encode("Who", "x", 16).InputIds;
+            Assert.DoesNotContain(ids, id => vocabulary[(int)id].Any(char.IsUpper) && !vocabulary[(int)id].StartsWith('['));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("bert-msmarco", "DebertaV2Tokenizer", "bert", "BertTokenizer, BertTokenizerFast (PreTrainedTokenizerFast too where tokenizer.json is present)")]
+    [InlineData("bert-msmarco", "XLMRobertaTokenizer", "bert", "BertTokenizer, BertTokenizerFast (PreTrainedTokenizerFast too where tokenizer.json is present)")]
+    [InlineData("bert-msmarco", "PreTrainedTokenizerFast", "bert", "BertTokenizer, BertTokenizerFast (PreTrainedTokenizerFast too where tokenizer.json is present)")]
+    [InlineData("bert-tokjson-sharded", "ElectraTokenizer", "bert", "BertTokenizer, BertTokenizerFast, PreTrainedTokenizerFast")]
+    [InlineData("electra-msmarco", "BertTokenizer", "electra", "ElectraTokenizer, ElectraTokenizerFast (PreTrainedTokenizerFast too where tokenizer.json is present)")]
+    [InlineData("xlmr-bge", "BertTokenizer", "xlm-roberta", "XLMRobertaTokenizer, XLMRobertaTokenizerFast, PreTrainedTokenizerFast")]
+    [InlineData("modernbert-gte", "BertTokenizerFast", "modernbert", "PreTrainedTokenizerFast")]
+    public void Tokenizer_class_the_architecture_does_not_use_is_refused(string fixture, string tokenizerClass, string modelType, string accepted)
+    {
+        var dir = CopyFixture(fixture, editTokenizerConfig: t => t["tokenizer_class"] = tokenizerClass);
+        try
+        {
+            var e = Assert.Throws<InvalidInputException>(() => ReadTokenizer(dir));
+            Assert.Equal(
+                $"'{Path.Combine(dir, "tokenizer_config.json")}': \"tokenizer_class\" is \"{tokenizerClass}\", which a {modelType} model does not use; accepted: {accepted}. Use the tokenizer files that came with the model.",
+                e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("bert-msmarco", "BertTokenizerFast")]
+    [InlineData("bert-tokjson-sharded", "PreTrainedTokenizerFast")]
+    [InlineData("electra-msmarco", "ElectraTokenizerFast")]
+    [InlineData("xlmr-bge", "XLMRobertaTokenizerFast")]
+    public void Tokenizer_class_of_the_architecture_is_accepted(string fixture, string tokenizerClass)
+    {
+        var dir = CopyFixture(fixture, editTokenizerConfig: t => t["tokenizer_class"] = tokenizerClass);
+        try
+        {
+            var expected = ReadExpected(fixture);
+            var pair = Pairs()[0];
+            Assert.Equal(expected.Pairs[0].InputIds, ReadTokenizer(dir).Tokenizer.Encode(pair.Query, pair.Document, expected.MaxLength).InputIds);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("bert-msmarco", "electra", "ElectraForSequenceClassification", "bert", "bert.", "BertForSequenceClassification")]
+    [InlineData("bert-msmarco", "xlm-roberta", "XLMRobertaForSequenceClassification", "bert", "bert.", "BertForSequenceClassification")]
+    [InlineData("electra-msmarco", "bert", "BertForSequenceClassification", "electra", "electra.", "ElectraForSequenceClassification")]
+    [InlineData("xlmr-bge", "bert", "BertForSequenceClassification", "xlm-roberta", "roberta.", "XLMRobertaForSequenceClassification")]
+    [InlineData("modernbert-gte", "bert", "BertForSequenceClassification", "modernbert", "model.", "ModernBertForSequenceClassification")]
+    public void Config_model_type_disagreeing_with_the_weights_is_named_both_ways(string fixture, string claimed, string claimedClass, string actual, string prefix, string actualClass)
+    {
+        var dir = CopyFixture(fixture, c => { c["model_type"] = claimed; c["architectures"] = new System.Text.Json.Nodes.JsonArray(claimedClass); });
+        try
+        {
+            var (weights, source) = BertModelFolder.ReadWeights(dir);
+            var e = Assert.Throws<InvalidInputException>(() => BertModelFolder.LoadClassifier(dir, ClassifierHeadPolicy.AllowFresh));
+            Assert.Equal(
+                $"'{Path.Combine(dir, "config.json")}' says model_type \"{claimed}\" but the weights '{source}' are a {actual} checkpoint (keys start with \"{prefix}\"): set \"model_type\": \"{actual}\" and \"architectures\": [\"{actualClass}\"] with that model's own settings in config.json, or use the config.json that came with these weights.",
+                e.Message);
+            Assert.DoesNotContain("fine-tune", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ModernBert_setting_error_names_the_config_file()
+    {
+        var dir = CopyFixture("modernbert-gte", c => c["classifier_pooling"] = "max");
+        try
+        {
+            var e = Assert.Throws<InvalidInputException>(() => BertModelFolder.LoadClassifier(dir, ClassifierHeadPolicy.RequireTrained));
+            Assert.Equal($"Model config '{Path.Combine(dir, "config.json")}': 'classifier_pooling' is \"max\"; use \"cls\" or \"mean\".", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Config_without_model_type_is_refused_naming_the_key()
+    {
+        var dir = CopyFixture("bert-msmarco", c => c.Remove("model_type"));
+        try
+        {
+            var e = Assert.Throws<InvalidInputException>(() => CrossEncoder.Load(dir, new CrossEncoderOptions { Device = "cpu" }));
+            Assert.Equal(
+                $"Model config '{Path.Combine(dir, "config.json")}' has no \"model_type\"; Hugging Face's AutoConfig refuses such a config too. Add the model's family, e.g. \"model_type\": \"bert\" (supported: bert, xlm-roberta, electra, modernbert), or use the config.json that came with the model.",
+                e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Empty_query_or_document_encodes_as_the_bert_pair_template()
+    {
+        // Ids are vocab.txt line numbers minus one: [CLS] 2, [SEP] 3, "the" 215, "moon" 656.
+        using var encoder = CrossEncoder.Load(Fixture("bert-msmarco"), new CrossEncoderOptions { Device = "cpu" });
+        var emptyQuery = encoder.Encode("", "the moon");
+        var emptyDocument = encoder.Encode("the moon", "");
+
+        Assert.Equal([2L, 3, 215, 656, 3], emptyQuery.InputIds);
+        Assert.Equal([0L, 0, 1, 1, 1], emptyQuery.TokenTypeIds);
+        Assert.Equal([2L, 215, 656, 3, 3], emptyDocument.InputIds);
+        Assert.Equal([0L, 0, 0, 0, 1], emptyDocument.TokenTypeIds);
+        Assert.All(encoder.PredictLabels([("", "the moon"), ("the moon", "")]), s => Assert.True(float.IsFinite(s[0])));
+    }
+
     /// <summary>One int64 tensor in the safetensors layout (header length, JSON header, little-endian data).</summary>
     private static void WriteI64(string path, string name, long[] shape, long[] values)
     {

@@ -12,6 +12,9 @@ internal sealed class ElectraArchitecture : IModelArchitecture
     public string ClassName => "ElectraForSequenceClassification";
 
     /// <inheritdoc/>
+    public string WeightPrefix => "electra.";
+
+    /// <inheritdoc/>
     public IReadOnlySet<string> HeadKeys => ElectraForSequenceClassification.HeadKeys;
 
     /// <inheritdoc/>
@@ -26,7 +29,7 @@ internal sealed class ElectraArchitecture : IModelArchitecture
 
     /// <inheritdoc/>
     public (IPairTokenizer Tokenizer, int? ModelMaxLength) ReadTokenizer(string folder, BertConfig config) =>
-        BertTokenizerFolder.Read(folder, config.MaxPositionEmbeddings);
+        BertTokenizerFolder.Read(folder, config.MaxPositionEmbeddings, ModelType, ["ElectraTokenizer", "ElectraTokenizerFast"]);
 
     /// <inheritdoc/>
     public void Write(string staging, ISequenceClassifier model, IPairTokenizer tokenizer, string sourceFolder, int modelMaxLength, bool float16)

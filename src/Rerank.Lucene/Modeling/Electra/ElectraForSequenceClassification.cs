@@ -63,6 +63,7 @@ internal sealed class ElectraForSequenceClassification : nn.Module<Tensor, Tenso
     /// <exception cref="InvalidInputException">Keys or shapes do not match, or the head is required and absent.</exception>
     public void LoadWeights(IReadOnlyDictionary<string, TensorData> weights, string source, ClassifierHeadPolicy headPolicy)
     {
+        ModelArchitectures.CheckWeightsFamily("electra", weights.Keys.ToList(), source);
         var prefixed = weights.Keys.Any(k => k.StartsWith("electra.", StringComparison.Ordinal));
         var mapped = prefixed
             ? weights

@@ -15,6 +15,9 @@ internal sealed class ModernBertArchitecture : IModelArchitecture
     public string ClassName => "ModernBertForSequenceClassification";
 
     /// <inheritdoc/>
+    public string WeightPrefix => "model.";
+
+    /// <inheritdoc/>
     public IReadOnlySet<string> HeadKeys => ModernBertForSequenceClassification.HeadKeys;
 
     /// <inheritdoc/>
@@ -32,6 +35,7 @@ internal sealed class ModernBertArchitecture : IModelArchitecture
     {
         var configPath = Path.Combine(folder, BertTokenizerFolder.TokenizerConfigFile);
         var tokenizerConfig = BertTokenizerFolder.ReadObject(configPath) ?? new JsonObject();
+        BertTokenizerFolder.CheckTokenizerClass(tokenizerConfig, configPath, ModelType, [], hasTokenizerJson: true);
         var pad = XlmRobertaArchitecture.PadToken(tokenizerConfig, "[PAD]");
         var tokenizer = ByteLevelBpePairEncoder.Load(Path.Combine(folder, BertTokenizerFolder.TokenizerJsonFile), pad, UsablePositions(config));
         if (tokenizer.PadId != config.PadTokenId)

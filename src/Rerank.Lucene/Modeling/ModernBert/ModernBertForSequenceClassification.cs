@@ -77,6 +77,7 @@ internal sealed class ModernBertForSequenceClassification : nn.Module<Tensor, Te
     /// <exception cref="InvalidInputException">Keys or shapes do not match, or the head is required and absent.</exception>
     public void LoadWeights(IReadOnlyDictionary<string, TensorData> weights, string source, ClassifierHeadPolicy headPolicy)
     {
+        ModelArchitectures.CheckWeightsFamily("modernbert", weights.Keys.ToList(), source);
         var prefixed = weights.Keys.Any(k => k.StartsWith("model.", StringComparison.Ordinal));
         var mapped = prefixed
             ? weights

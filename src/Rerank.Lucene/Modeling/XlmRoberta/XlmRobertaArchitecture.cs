@@ -22,6 +22,9 @@ internal sealed class XlmRobertaArchitecture : IModelArchitecture
     public string ClassName => "XLMRobertaForSequenceClassification";
 
     /// <inheritdoc/>
+    public string WeightPrefix => "roberta.";
+
+    /// <inheritdoc/>
     public IReadOnlySet<string> HeadKeys => XlmRobertaForSequenceClassification.HeadKeys;
 
     /// <inheritdoc/>
@@ -39,6 +42,7 @@ internal sealed class XlmRobertaArchitecture : IModelArchitecture
     {
         var configPath = Path.Combine(folder, BertTokenizerFolder.TokenizerConfigFile);
         var tokenizerConfig = BertTokenizerFolder.ReadObject(configPath) ?? new JsonObject();
+        BertTokenizerFolder.CheckTokenizerClass(tokenizerConfig, configPath, ModelType, ["XLMRobertaTokenizer", "XLMRobertaTokenizerFast"], hasTokenizerJson: true);
         var pad = PadToken(tokenizerConfig, "<pad>");
         var tokenizer = UnigramPairEncoder.Load(Path.Combine(folder, BertTokenizerFolder.TokenizerJsonFile), pad, UsablePositions(config));
         if (tokenizer.PadId != config.PadTokenId)

@@ -72,6 +72,7 @@ internal sealed class XlmRobertaForSequenceClassification : nn.Module<Tensor, Te
     /// <exception cref="InvalidInputException">Keys or shapes do not match, or the head is required and absent.</exception>
     public void LoadWeights(IReadOnlyDictionary<string, TensorData> weights, string source, ClassifierHeadPolicy headPolicy)
     {
+        ModelArchitectures.CheckWeightsFamily("xlm-roberta", weights.Keys.ToList(), source);
         var prefixed = weights.Keys.Any(k => k.StartsWith("roberta.", StringComparison.Ordinal));
         var mapped = prefixed
             ? weights

@@ -158,6 +158,24 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.True(result.ExitCode == 0, result.ToString());
         using var config = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "config.json")));
         Assert.Equal(modelType, config.RootElement.GetProperty("model_type").GetString());
+        // The saved config has the base's keys with the base's values, and no key of another family (ModernBERT has no
+        // type_vocab_size, layer_norm_eps, ...); only the label maps and sentence-transformers' entry may be added.
+        using var baseConfig = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(source, "config.json")));
+        var baseKeys = baseConfig.RootElement.EnumerateObject().Select(p => p.Name).ToHashSet();
+        var added = config.RootElement.EnumerateObject().Select(p => p.Name).Where(k => !baseKeys.Contains(k)).ToList();
+        // classifier_dropout (null) is a key of BertConfig, XLMRobertaConfig and ElectraConfig that Hugging Face writes too.
+        Assert.Empty(added.Except(modelType == "modernbert" ? ["id2label", "label2id", "sentence_transformers"] : ["id2label", "label2id", "sentence_transformers", "classifier_dropout"]));
+        if (modelType == "modernbert")
+        {
+            foreach (var bertOnly in new[] { "type_vocab_size", "layer_norm_eps", "hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob", "position_embedding_type" })
+                Assert.False(config.RootElement.TryGetProperty(bertOnly, out _), $"'{bertOnly}' is not a ModernBERT key");
+        }
+        foreach (var property in baseConfig.RootElement.EnumerateObject())
+        {
+            Assert.True(config.RootElement.TryGetProperty(property.Name, out var saved), $"'{property.Name}' was dropped");
+            Assert.True(JsonElement.DeepEquals(property.Value, saved), $"'{property.Name}': {property.Value} became {saved}");
+        }
+
         Assert.Equal(File.ReadAllBytes(Path.Combine(source, tokenizerFile)), File.ReadAllBytes(Path.Combine(output, tokenizerFile)));
         using var tokenizerConfig = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "tokenizer_config.json")));
         Assert.Equal(40, tokenizerConfig.RootElement.GetProperty("model_max_length").GetInt32());
@@ -167,6 +185,24 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         var pair = ("who made books cheap?", "The printing press made books cheap.");
         Assert.Equal(original.Encode(pair.Item1, pair.Item2).InputIds, trained.Encode(pair.Item1, pair.Item2).InputIds);
         Assert.NotEqual(original.Predict([pair])[0], trained.Predict([pair])[0]); // three updates moved the weights
+    }
+
+    [Fact]
+    public async Task Train_HubMultiLabelBase_SaysWhatTheTrainerAccepts()
+    {
+        var source = Path.Combine(TestPaths.RepoRoot, "tests", "fixtures", "hf-models", "bert-nli-bin");
+        string[] args =
+        [
+            "--index", run.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--output", run.Temp.Combine("from-nli"),
+            "--base", source, "--max-steps", "1", "--batch-size", "2", "--max-length", "40", "--dev-fraction", "0.3",
+            "--range-min", "0", "--dev-candidates", "10", "--seed", "7", "--device", "cpu",
+        ];
+
+        var result = await CliInvocation.RerankTrain(args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"'{source}' is a classifier with 3 labels (contradiction, entailment, neutral); rerank-train fine-tunes a cross-encoder with one label (num_labels: 1) or an encoder without a head (it adds a fresh one-label head). Pass a one-label cross-encoder or an encoder to --base.", result.Error);
+        Assert.DoesNotContain("CrossEncoderOptions", result.Error);
     }
 
     [Fact]
