@@ -304,6 +304,8 @@ public static class IndexUpdater
     /// <summary>Every document id in Lucene document order, from the id column.</summary>
     internal static string[] IdsInOrder(IndexReader reader)
     {
+        // An index without documents (every one deleted) has no id column at all: that is not an old index, just an empty one.
+        if (reader.MaxDoc == 0) return [];
         var column = MultiDocValues.GetBinaryValues(reader, IndexFields.Id)
             ?? throw new InvalidInputException(
                 "This index has no id column (doc values): it was built by an older development version. Rebuild it with `search-host index ... --overwrite`.");

@@ -76,21 +76,7 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
     IReadOnlyList<RankedDocument> ICandidateRetriever.Rank(string query, int k) => Rank(query, k);
 
     /// <summary>Every document id in Lucene document (= corpus) order, read from the id column.</summary>
-    internal string[] DocumentIdsInOrder() => WithSearcher((_, searcher) =>
-    {
-        var reader = searcher.IndexReader;
-        var ids = MultiDocValues.GetBinaryValues(reader, IndexFields.Id)
-            ?? throw new InvalidInputException(
-                "This index has no id column (doc values): it was built by an older development version. Rebuild it with `search-host index ... --overwrite`.");
-        var result = new string[reader.MaxDoc];
-        var bytes = new BytesRef();
-        for (var doc = 0; doc < result.Length; doc++)
-        {
-            ids.Get(doc, bytes);
-            result[doc] = bytes.Utf8ToString();
-        }
-        return result;
-    });
+    internal string[] DocumentIdsInOrder() => WithSearcher((_, searcher) => IndexUpdater.IdsInOrder(searcher.IndexReader));
 
     /// <summary>Opens the index in <paramref name="indexDir"/>.</summary>
     /// <param name="indexDir">A folder written by <see cref="IndexBuilder.Build"/>.</param>
@@ -308,6 +294,8 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
                 n = (int)Math.Min((long)n * 2, int.MaxValue - 1);
                 continue;
             }
+            // An index whose documents were all deleted has no id column, and no hits.
+            if (fetched.Length == 0) return [];
             var ids = MultiDocValues.GetBinaryValues(searcher.IndexReader, IndexFields.Id)
                 ?? throw new InvalidInputException(
                     "This index has no id column (doc values): it was built by an older development version. Rebuild it with `search-host index ... --overwrite`.");

@@ -139,7 +139,7 @@ internal static class IndexCommand
         }
 
         console.Output.WriteLine(
-            $"Indexed {manifest.DocumentCount} documents into {indexDir} " +
+            $"Indexed {Words.Count(manifest.DocumentCount, "document")} into {indexDir} " +
             $"(fields {manifest.FieldsMode.ToString().ToLowerInvariant()}, k1 {manifest.K1}, b {manifest.B}, fingerprint {manifest.CorpusFingerprint[..12]}).");
         if (manifest.KeptFields is { Count: > 0 } kept)
             console.Output.WriteLine($"Kept fields (stored, filterable): {string.Join(", ", kept.Select(f => $"{f.Key} ({f.Value.ToString().ToLowerInvariant()})"))}.");
@@ -189,7 +189,7 @@ internal static class IndexCommand
                 cancelled, ct);
         }
         console.Output.WriteLine(
-            $"Updated {indexDir}: {result.Added} added, {result.Replaced} replaced; now {result.Manifest.DocumentCount} documents (generation {result.Manifest.Generation}).");
+            $"Updated {indexDir}: {result.Added} added, {result.Replaced} replaced; now {Words.Count(result.Manifest.DocumentCount, "document")} (generation {result.Manifest.Generation}).");
         return 0;
     }
 

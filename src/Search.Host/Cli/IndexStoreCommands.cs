@@ -98,7 +98,7 @@ internal static class IndexStoreCommands
         var notFound = result.NotFound.Count == 0 ? ""
             : $"; {result.NotFound.Count} {(result.NotFound.Count == 1 ? "id was" : "ids were")} not in the index: {string.Join(", ", result.NotFound.Take(20))}{(result.NotFound.Count > 20 ? ", ..." : "")}";
         console.Output.WriteLine(
-            $"Deleted {result.Deleted} {(result.Deleted == 1 ? "document" : "documents")} from {indexDir}{notFound}; now {result.Manifest.DocumentCount} documents (generation {result.Manifest.Generation}).");
+            $"Deleted {Words.Count(result.Deleted, "document")} from {indexDir}{notFound}; now {Words.Count(result.Manifest.DocumentCount, "document")} (generation {result.Manifest.Generation}).");
         return 0;
     }
 

@@ -101,11 +101,27 @@ internal static class SearchCommand
         var depth = (int)Math.Min((long)options.Top + offset, int.MaxValue - 1);
         if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, depth) is { } note) console.Error.WriteLine(note);
 
+        // Why a page is empty, in words: an empty index, an offset past the last hit, filters that exclude every match, or no match at all.
+        string Empty(string text, int found) =>
+            searcher.DocumentCount == 0 ? $"No documents: index '{indexDir}' is empty (0 documents)."
+            : found > 0 ? $"No hits on this page: --offset {offset} is past the last of {found} {(found == 1 ? "hit" : "hits")}."
+            : filter is not null && (stages.Kind == "bm25" ? searcher.Search(text, 1, syntax) : stages.Chosen.Search(text, 1)).Count > 0
+                ? $"No matching document meets the filters ({filter})."
+            : NoMatches;
+
         void Answer(string text)
         {
             Func<string, IReadOnlyList<HighlightFragment>>? highlight = parse.GetValue(HighlightOption) ? t => searcher.Highlight(text, t, syntax: syntax) : null;
-            if (reranker is null) Show(console, json, text, stages.Kind, FirstStage(text, depth).Skip(offset).ToList(), highlight);
-            else ShowReranked(console, json, text, stages.Kind, RerankWindow.Search(FirstStage, reranker, text, depth, ct).Skip(offset).ToList(), highlight);
+            if (reranker is null)
+            {
+                var all = FirstStage(text, depth);
+                Show(console, json, text, stages.Kind, all.Skip(offset).ToList(), highlight, () => Empty(text, all.Count));
+            }
+            else
+            {
+                var all = RerankWindow.Search(FirstStage, reranker, text, depth, ct);
+                ShowReranked(console, json, text, stages.Kind, all.Skip(offset).ToList(), highlight, () => Empty(text, all.Count));
+            }
         }
 
         try
@@ -197,7 +213,7 @@ internal static class SearchCommand
     }
 
     private static void ShowReranked(ConsoleOutput console, bool json, string query, string retrieval, IReadOnlyList<ShownHit> hits,
-        Func<string, IReadOnlyList<HighlightFragment>>? highlight)
+        Func<string, IReadOnlyList<HighlightFragment>>? highlight, Func<string> empty)
     {
         if (json)
         {
@@ -215,7 +231,7 @@ internal static class SearchCommand
         }
         if (hits.Count == 0)
         {
-            console.Output.WriteLine(NoMatches);
+            console.Output.WriteLine(empty());
             return;
         }
         var table = new Table().Border(TableBorder.Simple)
@@ -241,7 +257,7 @@ internal static class SearchCommand
     }
 
     private static void Show(ConsoleOutput console, bool json, string query, string retrieval, IReadOnlyList<SearchHit> hits,
-        Func<string, IReadOnlyList<HighlightFragment>>? highlight)
+        Func<string, IReadOnlyList<HighlightFragment>>? highlight, Func<string> empty)
     {
         if (json)
         {
@@ -255,7 +271,7 @@ internal static class SearchCommand
         }
         if (hits.Count == 0)
         {
-            console.Output.WriteLine(NoMatches);
+            console.Output.WriteLine(empty());
             return;
         }
         var table = new Table().Border(TableBorder.Simple)

@@ -161,6 +161,28 @@ public sealed class IndexUpdateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Delete_TheLastDocuments_CommitsAnEmptyIndexThatSearchSaysIsEmpty()
+    {
+        var index = await IndexSample();
+        var ids = _temp.Combine("all.txt");
+        File.WriteAllLines(ids, CorpusReader.ReadJsonl(SampleCorpus.Corpus).Select(d => d.Id).Skip(1));
+        var first = CorpusReader.ReadJsonl(SampleCorpus.Corpus).First().Id;
+
+        var most = await CliInvocation.SearchHost("delete", "--index", index, "--ids", ids);
+        var last = await CliInvocation.SearchHost("delete", "--index", index, first);
+        var search = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "why is the sky blue");
+        var stats = await CliInvocation.SearchHost("stats", "--index", index);
+
+        Assert.True(most.ExitCode == 0, most.ToString());
+        Assert.Equal($"Deleted {SampleCorpus.DocumentCount - 1} documents from {index}; now 1 document (generation 1).\n", most.Output);
+        Assert.True(last.ExitCode == 0, last.ToString());
+        Assert.Equal($"Deleted 1 document from {index}; now 0 documents (generation 2).\n", last.Output);
+        Assert.True(search.ExitCode == 0, search.ToString());
+        Assert.Equal($"No documents: index '{index}' is empty (0 documents).\n", search.Output);
+        Assert.Contains("documents:   0\n", stats.Output);
+    }
+
+    [Fact]
     public async Task KeptFields_SearchFilterGetAndStats_ThroughSearchHost()
     {
         var corpus = _temp.Combine("fields.jsonl");

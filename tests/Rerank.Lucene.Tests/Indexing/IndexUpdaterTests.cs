@@ -118,6 +118,32 @@ public sealed class IndexUpdaterTests : IDisposable
     }
 
     [Fact]
+    public void Delete_EveryDocument_CommitsAnEmptyIndexThatSearchesAndTakesNewDocuments()
+    {
+        var index = BuildSample();
+        var ids = SampleDocuments().Select(d => d.Id).ToArray();
+
+        var result = IndexUpdater.Delete(index, ids, new IndexUpdateOptions());
+
+        Assert.Equal(SampleCorpus.DocumentCount, result.Deleted);
+        Assert.Equal((0L, 1), (result.Manifest.DocumentCount, result.Manifest.Generation));
+        Assert.Equal(0L, IndexManifest.Read(index).DocumentCount);
+        using (var searcher = Bm25Searcher.Open(index))
+        {
+            Assert.Equal(0, searcher.DocumentCount);
+            Assert.Empty(searcher.Search("why is the sky blue", 10));
+            Assert.Null(searcher.GetDocument(ids[0]));
+        }
+
+        // The empty index takes documents again, and then ranks exactly like a fresh build of them.
+        var again = IndexUpdater.AddOrReplace(index, Added, new IndexUpdateOptions());
+        var scratch = Path.Combine(_root, "scratch");
+        IndexBuilder.Build(Added, scratch, new IndexOptions());
+        Assert.Equal((3L, 0L, 3L), (again.Added, again.Replaced, again.Manifest.DocumentCount));
+        foreach (var query in ExtraQueries) Assert.Equal(Ranking(scratch, query), Ranking(index, query));
+    }
+
+    [Fact]
     public void Update_OtherFieldsModeOrBm25_RefusedNamingEachDifference_IndexUntouched()
     {
         var index = BuildSample();
