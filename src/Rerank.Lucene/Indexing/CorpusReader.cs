@@ -50,7 +50,10 @@ public static class CorpusReader
         return new CorpusSequence(
             $"JSONL corpus {Path.GetFullPath(path)} (id '{options.IdField}', title '{options.TitleField ?? "(none)"}', text '{options.TextField}')",
             () => ReadJsonlCore(path, options),
-            ct => CountNonBlankLines(path, ct));
+            ct => CountNonBlankLines(path, ct))
+        {
+            KeepFields = options.KeepFields,
+        };
     }
 
     /// <summary>
@@ -342,6 +345,9 @@ public static class CorpusReader
         : IEnumerable<CorpusDocument>
     {
         public string Description { get; } = description;
+
+        /// <summary>The <see cref="CorpusReaderOptions.KeepFields"/> the documents were read with (null: all).</summary>
+        public IReadOnlyList<string>? KeepFields { get; init; }
 
         /// <summary>Counts documents without parsing them (non-blank lines, or files); one extra pass over the input.</summary>
         public long CountDocuments(CancellationToken ct = default) => count(ct);

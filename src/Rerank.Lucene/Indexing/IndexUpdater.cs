@@ -23,13 +23,16 @@ namespace Rerank.Lucene.Indexing;
 /// <param name="B">BM25 b the caller expects; null: no check.</param>
 /// <param name="FieldsMode">Fields mode the caller expects; null: no check.</param>
 /// <param name="Analyzer">Analyzer name the caller expects (<c>lucene-english-porter-48</c>); null: no check.</param>
+/// <param name="KeepFields">The kept-field selection the caller expects (<see cref="IndexManifest.KeepFields"/>: empty for none,
+/// names for those); null: no check. Whatever is given, an update keeps the fields the index records and leaves out the others.</param>
 public sealed record IndexUpdateOptions(
     string? Source = null,
     BiEncoder? Embedder = null,
     float? K1 = null,
     float? B = null,
     FieldsMode? FieldsMode = null,
-    string? Analyzer = null);
+    string? Analyzer = null,
+    IReadOnlyList<string>? KeepFields = null);
 
 /// <summary>What one committed update did.</summary>
 /// <param name="Manifest">The index's manifest after the update (its <see cref="IndexManifest.Generation"/> is one higher).</param>
@@ -81,7 +84,7 @@ public static class IndexUpdater
     /// <param name="ct">Cancels the update; the index stays at its last commit.</param>
     /// <returns>What was done and the new manifest.</returns>
     /// <exception cref="InvalidInputException">The folder is not an index; an expected setting differs from the recorded one
-    /// (the message names both values); the embedder is missing, extra or not the model of the vectors; two documents share an id;
+    /// (the message names both values: analyzer, fields mode, k1, b, kept-field selection); the embedder is missing, extra or not the model of the vectors; two documents share an id;
     /// an id is both added and deleted; the documents are invalid (from <see cref="CorpusReader"/>); or another build or update of
     /// the index is running.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled before the swap; the index is unchanged.</exception>
@@ -144,6 +147,8 @@ public static class IndexUpdater
             differences.Add($"fields {mode.ToString().ToLowerInvariant()} vs {manifest.FieldsMode.ToString().ToLowerInvariant()}");
         if (options.K1 is { } k1 && k1 != manifest.K1) differences.Add(FormattableString.Invariant($"k1 {k1} vs {manifest.K1}"));
         if (options.B is { } b && b != manifest.B) differences.Add(FormattableString.Invariant($"b {b} vs {manifest.B}"));
+        if (options.KeepFields is { } keep && IndexManifest.DescribeKeepFields(keep) != IndexManifest.DescribeKeepFields(manifest.KeepFields))
+            differences.Add($"keep-fields {IndexManifest.DescribeKeepFields(keep)} vs {IndexManifest.DescribeKeepFields(manifest.KeepFields)}");
         if (differences.Count > 0)
         {
             throw new InvalidInputException(
@@ -179,7 +184,7 @@ public static class IndexUpdater
         var order = new Dictionary<string, long>(StringComparer.Ordinal);
         long added = 0, replaced = 0, deleted = 0;
         var notFound = new List<string>();
-        var schema = new KeptFieldSchema(manifest.KeptFields);
+        var schema = new KeptFieldSchema(manifest.KeptFields, manifest.KeepFields);
 
         using (var analyzer = IndexAnalyzer.Create(manifest.Analyzer, indexDir))
         using (LuceneDirectory dir = FSDirectory.Open(temp))
@@ -222,6 +227,7 @@ public static class IndexUpdater
                 count++;
                 if (count % ProgressEvery == 0) progress?.Report(new IndexingProgress(count, null, clock.Elapsed, "adding"));
             }
+            schema.CheckEveryKeptFieldOccurs(source);
             var asked = new HashSet<string>(StringComparer.Ordinal);
             foreach (var id in deleteIds)
             {
@@ -280,6 +286,7 @@ public static class IndexUpdater
             Generation = generation,
             History = history,
             KeptFields = schema.Types,
+            KeepFields = schema.Keep,
         };
         updated.Write(temp);
         progress?.Report(new IndexingProgress(order.Count, order.Count, clock.Elapsed, "done"));

@@ -28,11 +28,32 @@ internal sealed class KeptFieldSchema
 {
     private readonly Dictionary<string, KeptFieldType> _types;
     private readonly Dictionary<string, string> _decidedBy = new(StringComparer.Ordinal);
+    private readonly HashSet<string>? _keep;
 
-    public KeptFieldSchema(IReadOnlyDictionary<string, KeptFieldType>? existing)
+    /// <param name="existing">The types the index records (an update), or null (a build).</param>
+    /// <param name="keep">The fields to keep (<see cref="IndexManifest.KeepFields"/>): null for all, empty for none; the other
+    /// fields of a document are left out.</param>
+    public KeptFieldSchema(IReadOnlyDictionary<string, KeptFieldType>? existing, IReadOnlyList<string>? keep)
     {
         _types = existing is null ? new(StringComparer.Ordinal) : new(existing, StringComparer.Ordinal);
         foreach (var name in _types.Keys) _decidedBy[name] = "the index's recorded fields";
+        _keep = keep is null ? null : new HashSet<string>(keep, StringComparer.Ordinal);
+    }
+
+    /// <summary>The selection as recorded in the manifest: null (all) or the distinct names, sorted.</summary>
+    public IReadOnlyList<string>? Keep => _keep?.Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Refuses a kept field name that no document had (nor the index, for an update): most likely a typo.</summary>
+    /// <param name="source">Where the documents came from, for the message.</param>
+    public void CheckEveryKeptFieldOccurs(string source)
+    {
+        if (_keep is null) return;
+        var missing = _keep.Where(n => !_types.ContainsKey(n)).Order(StringComparer.Ordinal).ToList();
+        if (missing.Count == 0) return;
+        var found = _types.Count == 0 ? "none" : string.Join(", ", _types.Keys.Order(StringComparer.Ordinal));
+        throw new InvalidInputException(
+            $"--keep-fields names {string.Join(", ", missing.Select(n => $"'{n}'"))}, which no document of {source} has (as a string, number, boolean or array of those); "
+            + $"the kept fields found are: {found}. Check the spelling (names are case-sensitive), or drop {(missing.Count == 1 ? "it" : "them")} from --keep-fields.");
     }
 
     /// <summary>The types so far, by field name; null when there are none.</summary>
@@ -45,7 +66,9 @@ internal sealed class KeptFieldSchema
     /// <param name="where">The document for messages, e.g. "document 'd7' (document 7 of corpus.jsonl)".</param>
     public void AddTo(Document lucene, CorpusDocument doc, string where)
     {
-        if (doc.Fields is not { Count: > 0 } fields) return;
+        if (doc.Fields is not { Count: > 0 } all) return;
+        var fields = _keep is null ? all : all.Where(f => _keep.Contains(f.Key)).ToDictionary(StringComparer.Ordinal);
+        if (fields.Count == 0) return;
         foreach (var (name, value) in fields)
         {
             if (name.Length == 0)

@@ -183,6 +183,34 @@ public sealed class IndexUpdateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Update_KeepFields_DefaultKeepsTheRecordedFields_AnotherOrUnknownRefused()
+    {
+        var corpus = _temp.Combine("fields.jsonl");
+        File.WriteAllText(corpus, """{"_id": "a1", "title": "Solar", "text": "Solar panels.", "lang": "en", "year": 2019}""" + "\n");
+        var more = _temp.Combine("more.jsonl");
+        File.WriteAllText(more, """{"_id": "a1", "title": "Solar", "text": "Solar power.", "lang": "fr", "year": 2024}""" + "\n");
+        var index = _temp.Combine("fidx");
+
+        var built = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+        var onlyLang = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--keep-fields", "lang");
+        var none = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--keep-fields", "none");
+        var typo = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", _temp.Combine("typo"), "--embedder", "none", "--keep-fields", "lang,yaer");
+        var update = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update");
+        var get = await CliInvocation.SearchHost("get", "--index", index, "a1");
+
+        Assert.True(built.ExitCode == 0, built.ToString());
+        Assert.Equal(2, onlyLang.ExitCode);
+        Assert.Contains("keep-fields lang vs all (asked for vs recorded)", onlyLang.Error);
+        Assert.Equal(2, none.ExitCode);
+        Assert.Contains("keep-fields none vs all (asked for vs recorded)", none.Error);
+        Assert.Equal(2, typo.ExitCode);
+        Assert.StartsWith("error: --keep-fields names 'yaer', which no document of ", typo.Error);
+        Assert.False(Directory.Exists(_temp.Combine("typo")));
+        Assert.True(update.ExitCode == 0, update.ToString());
+        Assert.Equal("""{"id":"a1","title":"Solar","text":"Solar power.","fields":{"lang":"fr","year":2024}}""" + "\n", get.Output);
+    }
+
+    [Fact]
     public async Task KeptFields_SearchFilterGetAndStats_ThroughSearchHost()
     {
         var corpus = _temp.Combine("fields.jsonl");

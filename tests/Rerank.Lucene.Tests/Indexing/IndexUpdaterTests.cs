@@ -143,6 +143,54 @@ public sealed class IndexUpdaterTests : IDisposable
         foreach (var query in ExtraQueries) Assert.Equal(Ranking(scratch, query), Ranking(index, query));
     }
 
+    private static CorpusDocument WithFields(string id, string text, string fieldsJson) =>
+        new(id, "", text, JsonDocument.Parse(fieldsJson).RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone()));
+
+    [Fact]
+    public void Update_KeepsTheRecordedFieldSelection_AndRefusesAnother()
+    {
+        var index = Path.Combine(_root, "fields");
+        IndexBuilder.Build(
+            [WithFields("a", "solar panels", """{"lang": "en", "year": 2020, "note": "x"}"""), WithFields("b", "wind turbines", """{"lang": "de", "year": 2021}""")],
+            index, new IndexOptions(KeepFields: ["year", "lang"]));
+        Assert.Equal(["lang", "year"], IndexManifest.Read(index).KeepFields);
+
+        // Without a selection, the update keeps exactly the recorded fields (lang, year), leaving out the others (note).
+        IndexUpdater.AddOrReplace(index, [WithFields("a", "solar power", """{"lang": "fr", "year": 2022, "note": "y"}""")], new IndexUpdateOptions());
+        // The same selection, in another order, is not a difference.
+        IndexUpdater.AddOrReplace(index, [WithFields("c", "heat pumps", """{"lang": "en", "year": 2019}""")], new IndexUpdateOptions(KeepFields: ["lang", "year"]));
+        var manifestBefore = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
+        var other = Assert.Throws<InvalidInputException>(() => IndexUpdater.AddOrReplace(index, [WithFields("b", "x", """{"lang": "en"}""")],
+            new IndexUpdateOptions(KeepFields: ["lang"])));
+        var none = Assert.Throws<InvalidInputException>(() => IndexUpdater.AddOrReplace(index, [WithFields("b", "x", """{"lang": "en"}""")],
+            new IndexUpdateOptions(KeepFields: [])));
+
+        using (var searcher = Bm25Searcher.Open(index))
+        {
+            var a = searcher.GetDocument("a")!;
+            Assert.Equal(["lang", "year"], a.Fields!.Keys.Order());
+            Assert.Equal(("fr", 2022), (a.Fields["lang"].GetString(), a.Fields["year"].GetInt32()));
+            Assert.Equal(["a"], searcher.Search("solar", 10, filter: DocumentFilter.Parse(["year>2021"])).Select(h => h.DocId));
+        }
+        Assert.Equal(["lang", "year"], IndexManifest.Read(index).KeepFields);
+        Assert.Contains("keep-fields lang vs lang,year (asked for vs recorded)", other.Message);
+        Assert.Contains("keep-fields none vs lang,year (asked for vs recorded)", none.Message);
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
+    }
+
+    [Fact]
+    public void Build_KeepFieldsNamingAFieldNoDocumentHas_RefusedAndNothingWritten()
+    {
+        var index = Path.Combine(_root, "typo");
+
+        var e = Assert.Throws<InvalidInputException>(() => IndexBuilder.Build(
+            [WithFields("a", "solar panels", """{"lang": "en", "year": 2020}""")], index, new IndexOptions(KeepFields: ["lang", "yaer", "Lang"])));
+
+        Assert.Equal("--keep-fields names 'Lang', 'yaer', which no document of in-memory documents has (as a string, number, boolean or array of those); "
+            + "the kept fields found are: lang. Check the spelling (names are case-sensitive), or drop them from --keep-fields.", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(_root));
+    }
+
     [Fact]
     public void Update_OtherFieldsModeOrBm25_RefusedNamingEachDifference_IndexUntouched()
     {
