@@ -135,6 +135,8 @@ public static class CorpusReader
                     $"{path} line {n}: expected a non-empty id in field '{options.IdField}', found an empty string. Give the document an id or remove the line.",
                     path, n);
             }
+            if (IndexFields.TooLongTerm(id) is { } idBytes)
+                throw new InvalidInputException($"{path} line {n}: " + IndexFields.TooLongMessage($"the document id in field '{options.IdField}'", idBytes, keyword: false), path, n);
             if (IdRules.Problem(id) is { } problem)
             {
                 throw new InvalidInputException(
@@ -155,12 +157,12 @@ public static class CorpusReader
                     $"{path} line {n}: document '{id}' is empty: expected a title or text, found neither. Remove the line, give the document some text, or pass --skip-empty to leave empty documents out.",
                     path, n);
             }
-            return new CorpusDocument(id, title, text, KeptFields(path, n, root, options));
+            return new CorpusDocument(id, title, text, KeptFields(path, n, id, root, options));
         }
     }
 
     /// <summary>The fields of <paramref name="root"/> that <see cref="CorpusReaderOptions.KeepFields"/> keeps; null when none.</summary>
-    private static Dictionary<string, JsonElement>? KeptFields(string path, int n, JsonElement root, CorpusReaderOptions options)
+    private static Dictionary<string, JsonElement>? KeptFields(string path, int n, string id, JsonElement root, CorpusReaderOptions options)
     {
         if (options.KeepFields is { Count: 0 }) return null;
         Dictionary<string, JsonElement>? kept = null;
@@ -180,6 +182,12 @@ public static class CorpusReader
                         + "or an array of those. Leave it out of --keep-fields, or flatten it in the corpus.", path, n);
                 }
                 continue;
+            }
+            // A string is indexed whole as one keyword term: Lucene refuses one over its term limit (checked here, with the line).
+            foreach (var item in value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().ToArray() : [value])
+            {
+                if (JsonKinds.TryGetString(item) is { } s && IndexFields.TooLongTerm(s) is { } bytes)
+                    throw new InvalidInputException($"{path} line {n}: " + IndexFields.TooLongMessage($"field '{name}' of document '{id}'", bytes, keyword: true), path, n);
             }
             (kept ??= new Dictionary<string, JsonElement>(StringComparer.Ordinal))[name] = value.Clone();
         }

@@ -167,6 +167,8 @@ public static class IndexBuilder
                     throw new InvalidInputException(
                         $"Expected unique document ids, found '{doc.Id}' as document {ids[doc.Id]} and document {count + 1}. Remove or rename one of them.");
                 }
+                if (IndexFields.TooLongTerm(doc.Id) is { } idBytes)
+                    throw new InvalidInputException(IndexFields.TooLongMessage($"The id of document {count + 1} of {source}", idBytes, keyword: false));
                 var lucene = ToLucene(doc, multifield);
                 schema.AddTo(lucene, doc, $"document '{doc.Id}' (document {count + 1} of {source})");
                 writer.AddDocument(lucene);

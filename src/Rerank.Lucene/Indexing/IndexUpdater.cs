@@ -217,6 +217,8 @@ public static class IndexUpdater
                         $"Index '{indexDir}' keeps document vectors ({kept.Model}), so added and replaced documents must be embedded, but no embedder was given. "
                         + "Omit --embedder to use the one the index records, or pass that same model.", indexDir);
                 }
+                if (IndexFields.TooLongTerm(doc.Id) is { } idBytes)
+                    throw new InvalidInputException(IndexFields.TooLongMessage($"The id of document {count + 1} of {source}", idBytes, keyword: false));
                 var term = new Term(IndexFields.Id, doc.Id);
                 if (before.DocFreq(term) > 0) replaced++;
                 else added++;

@@ -76,6 +76,8 @@ internal sealed class KeptFieldSchema
             foreach (var item in value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().ToArray() : [value])
             {
                 var (type, indexed) = Classify(name, item, where);
+                if (indexed is string keyword && IndexFields.TooLongTerm(keyword) is { } bytes)
+                    throw new InvalidInputException(IndexFields.TooLongMessage($"Field '{name}' of {where}", bytes, keyword: true));
                 if (_types.TryGetValue(name, out var known))
                 {
                     if (known == KeptFieldType.Keyword && type == KeptFieldType.Date) type = KeptFieldType.Keyword; // a date-like string in a keyword field is a keyword

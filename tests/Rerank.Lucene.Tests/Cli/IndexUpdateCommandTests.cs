@@ -211,6 +211,42 @@ public sealed class IndexUpdateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task KeywordOrIdOverLucenesTermLimit_ExitsTwoNamingFileLineDocumentAndField_OnBuildAndUpdate()
+    {
+        // 20,000 x "é" is 40,000 UTF-8 bytes (2 each): over Lucene's 32,766. Exactly 32,766 ASCII bytes is accepted.
+        var longValue = new string('é', 20_000);
+        var limit = new string('k', 32_766);
+        var corpus = _temp.Combine("long.jsonl");
+        File.WriteAllText(corpus, string.Join("\n",
+            JsonSerializer.Serialize(new Dictionary<string, string> { ["_id"] = "a1", ["text"] = "solar", ["abstract"] = limit }),
+            JsonSerializer.Serialize(new Dictionary<string, string> { ["_id"] = "a2", ["text"] = "wind", ["abstract"] = longValue })) + "\n");
+        var okCorpus = _temp.Combine("ok.jsonl");
+        File.WriteAllText(okCorpus, JsonSerializer.Serialize(new Dictionary<string, string> { ["_id"] = "a1", ["text"] = "solar", ["abstract"] = limit }) + "\n");
+        var longId = _temp.Combine("longid.jsonl");
+        File.WriteAllText(longId, JsonSerializer.Serialize(new Dictionary<string, string> { ["_id"] = new string('i', 32_767), ["text"] = "x" }) + "\n");
+        var index = _temp.Combine("lidx");
+
+        var build = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", _temp.Combine("never"), "--embedder", "none");
+        var ok = await CliInvocation.SearchHost("index", "--corpus", okCorpus, "--index", index, "--embedder", "none");
+        var manifestBefore = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
+        var update = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--update");
+        var id = await CliInvocation.SearchHost("index", "--corpus", longId, "--index", index, "--update");
+        var filter = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "--filter", "abstract=" + limit, "solar");
+
+        var expected = $"error: {corpus} line 2: field 'abstract' of document 'a2' is 40,000 bytes long (UTF-8), but Lucene indexes a keyword field's value "
+            + "as one term of at most 32,766 bytes. Shorten the value, or leave the field out with --keep-fields (name the fields to keep).\n";
+        Assert.Equal((2, expected), (build.ExitCode, build.Error));
+        Assert.False(Directory.Exists(_temp.Combine("never")));
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        Assert.Equal((2, expected), (update.ExitCode, update.Error));
+        Assert.Equal(2, id.ExitCode);
+        Assert.Equal($"error: {longId} line 1: the document id in field '_id' is 32,767 bytes long (UTF-8), but Lucene indexes an id as one term of at most 32,766 bytes. Shorten the id.\n", id.Error);
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
+        Assert.True(filter.ExitCode == 0, filter.ToString());
+        Assert.Equal(["a1"], SearchCommandTests.ParseJsonLine(filter.OutputLines.Single()).Hits.Select(h => h.Id));
+    }
+
+    [Fact]
     public async Task KeptFields_SearchFilterGetAndStats_ThroughSearchHost()
     {
         var corpus = _temp.Combine("fields.jsonl");

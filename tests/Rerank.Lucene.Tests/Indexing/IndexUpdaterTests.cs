@@ -179,6 +179,23 @@ public sealed class IndexUpdaterTests : IDisposable
     }
 
     [Fact]
+    public void InMemoryKeywordOverTheTermLimit_RefusedNamingDocumentAndField_IndexUntouched()
+    {
+        var index = BuildSample();
+        var manifestBefore = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
+        // 32,767 ASCII characters: one byte over Lucene's limit; in an array, as the second value.
+        var tooLong = JsonSerializer.Serialize(new[] { "ok", new string('x', 32_767) });
+
+        var e = Assert.Throws<InvalidInputException>(() => IndexUpdater.AddOrReplace(index,
+            [WithFields("n1", "solar", $$"""{"tags": {{tooLong}}}""")], new IndexUpdateOptions()));
+
+        Assert.Equal("Field 'tags' of document 'n1' (document 1 of in-memory documents) is 32,767 bytes long (UTF-8), but Lucene indexes a keyword field's value "
+            + "as one term of at most 32,766 bytes. Shorten the value, or leave the field out with --keep-fields (name the fields to keep).", e.Message);
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
+        Assert.Equal(["idx"], Directory.GetFileSystemEntries(_root).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void Build_KeepFieldsNamingAFieldNoDocumentHas_RefusedAndNothingWritten()
     {
         var index = Path.Combine(_root, "typo");
