@@ -40,7 +40,7 @@ internal static class SearchCommand
     private static readonly Option<bool> HighlightOption = new("--highlight")
     {
         Description = "Show each hit's best passages with the query terms marked (Lucene's highlighter), instead of the start of its text; "
-            + "with --json each hit gets \"highlights\": [{fragment (terms in <b></b>), start, end, score, terms: [[start, end], ...]}], offsets into the hit's text.",
+            + "with --json each hit gets \"highlights\": [{fragment (terms in <b></b>, the text HTML-escaped), start, end, score, terms: [[start, end], ...]}], offsets into the hit's raw text.",
     };
 
     private const string NoMatches = "No documents match (after analysis the query may contain only stop words).";
