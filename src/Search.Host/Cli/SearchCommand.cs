@@ -32,7 +32,7 @@ internal static class SearchCommand
     private static readonly Option<string[]> Filter = new("--filter")
     {
         Description = "Only documents whose kept field meets this condition (repeat for several; all must hold): FIELD=VALUE for keyword, number and date fields, "
-            + "FIELD>=VALUE, >, <= or < for numbers and dates (ISO 8601: 2021-03-04). Quote it in the shell: --filter 'year>=2020'. Applied before the top k "
+            + "FIELD>=VALUE, >, <= or < for numbers and dates (ISO 8601: 2021-03-04); no == or !=. A value in double quotes is a JSON string (lang=\"\" for the empty value). Quote it in the shell: --filter 'year>=2020'. Applied before the top k "
             + "is taken, in every first stage, so reranking sees only matching documents. `search-host stats` lists an index's fields.",
         AllowMultipleArgumentsPerToken = false,
     };

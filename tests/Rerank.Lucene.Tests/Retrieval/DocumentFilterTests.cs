@@ -128,11 +128,38 @@ public sealed class DocumentFilterTests(FieldsCorpusFixture fixture) : IClassFix
 
     [Theory]
     [InlineData("lang", "Filter 'lang' has no comparison: write FIELD=VALUE, FIELD>=VALUE, FIELD>VALUE, FIELD<=VALUE or FIELD<VALUE (e.g. lang=en, year>=2020).")]
-    [InlineData("=en", "Filter '=en' needs a field name before '=' and a value after it (e.g. lang=en, year>=2020).")]
-    [InlineData("year>=", "Filter 'year>=' needs a field name before '>=' and a value after it (e.g. lang=en, year>=2020).")]
+    [InlineData("=en", "Filter '=en' needs a field name before '=' and a value after it (e.g. lang=en, year>=2020; lang=\"\" for the empty value).")]
+    [InlineData("year>=", "Filter 'year>=' needs a field name before '>=' and a value after it (e.g. lang=en, year>=2020; lang=\"\" for the empty value).")]
     public void Parse_Malformed_SaysHowToWriteIt(string condition, string message)
     {
         Assert.Equal(message, Assert.Throws<InvalidInputException>(() => DocumentFilter.ParseCondition(condition)).Message);
+    }
+
+    [Theory]
+    [InlineData("lang==en", "==")]
+    [InlineData("year!=2020", "!=")]
+    [InlineData("year => 2020", "=>")]
+    [InlineData("year=<2020", "=<")]
+    [InlineData("year<>2020", "<>")]
+    [InlineData("year>>2020", ">>")]
+    [InlineData("lang!en", "!")]
+    public void Parse_UnsupportedOperator_RefusedNamingItAndTheSupportedOnes(string condition, string symbol)
+    {
+        var e = Assert.Throws<InvalidInputException>(() => DocumentFilter.ParseCondition(condition));
+
+        Assert.Equal($"Filter '{condition}' uses the operator '{symbol}', which filters do not have. The supported ones are =, >, >=, <, <= "
+            + "(e.g. lang=en, year>=2020; there is no == or !=). A value that itself starts with =, <, > or ! goes in double quotes: lang=\"=en\".", e.Message);
+    }
+
+    [Fact]
+    public void Parse_QuotedValues_AreJsonStrings()
+    {
+        Assert.Equal(
+            [new("a", FilterOperator.Equal, ""), new("b", FilterOperator.Equal, "=en"), new("c", FilterOperator.Equal, " x \"y\""), new FieldCondition("d", FilterOperator.Less, "2")],
+            DocumentFilter.Parse(["a=\"\"", "b=\"=en\"", "c = \" x \\\"y\\\"\"", "d<\"2\""]).Conditions);
+        Assert.Equal("a=\"\" AND b=\"=en\" AND d<2", DocumentFilter.Parse(["a=\"\"", "b=\"=en\"", "d<\"2\""]).ToString());
+        var e = Assert.Throws<InvalidInputException>(() => DocumentFilter.ParseCondition("a=\"x\" y"));
+        Assert.StartsWith("Filter 'a=\"x\" y': the value \"x\" y starts with a double quote but is not one quoted string.", e.Message);
     }
 
     [Fact]
