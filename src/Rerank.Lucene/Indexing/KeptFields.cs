@@ -15,7 +15,8 @@ public enum KeptFieldType
     Number,
 
     /// <summary>Strings in ISO 8601 form: a date <c>2021-03-04</c> (midnight UTC) or a date and time <c>2021-03-04T10:00:00Z</c>
-    /// (no offset = UTC), compared as instants: <c>published&gt;=2021-01-01</c>.</summary>
+    /// (no offset = UTC), compared as instants to the millisecond (finer digits of a stored value are cut off; a filter value with
+    /// finer digits is refused): <c>published&gt;=2021-01-01</c>.</summary>
     Date,
 }
 
@@ -127,15 +128,22 @@ internal sealed class KeptFieldSchema
         "yyyy'-'MM'-'dd'T'HH':'mmK", "yyyy'-'MM'-'dd'T'HH':'mm':'ssK", "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'FFFFFFFK",
     ];
 
-    /// <summary>Parses an ISO 8601 date or date-time (no offset: UTC) to milliseconds since 1970-01-01T00:00Z.</summary>
-    internal static bool TryParseDate(string text, out long millis)
+    /// <summary>Parses an ISO 8601 date or date-time (no offset: UTC) to milliseconds since 1970-01-01T00:00Z (the precision a
+    /// date field is indexed with: finer digits are cut off).</summary>
+    internal static bool TryParseDate(string text, out long millis) => TryParseDate(text, out millis, out _);
+
+    /// <summary>As <see cref="TryParseDate(string, out long)"/>; <paramref name="finerThanMillisecond"/> says whether the text had
+    /// digits below the millisecond that are not zero (cut off in <paramref name="millis"/>).</summary>
+    internal static bool TryParseDate(string text, out long millis, out bool finerThanMillisecond)
     {
         if (DateTimeOffset.TryParseExact(text, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
         {
             millis = value.ToUnixTimeMilliseconds();
+            finerThanMillisecond = value.UtcTicks % TimeSpan.TicksPerMillisecond != 0;
             return true;
         }
         millis = 0;
+        finerThanMillisecond = false;
         return false;
     }
 

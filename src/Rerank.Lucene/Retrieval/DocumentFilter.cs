@@ -184,8 +184,15 @@ public sealed class DocumentFilter
                 var (lo, hi, loIn, hiIn) = Bounds(c.Operator, number);
                 return NumericRangeQuery.NewDoubleRange(name, lo, hi, loIn, hiIn);
             default:
-                if (!KeptFieldSchema.TryParseDate(c.Value, out var millis))
+                if (!KeptFieldSchema.TryParseDate(c.Value, out var millis, out var finer))
                     throw new InvalidInputException($"Filter '{c}': '{c.Field}' is a date field, and '{c.Value}' is not an ISO 8601 date. Write e.g. {c.Field}{FieldCondition.Symbol(c.Operator)}2021-03-04 or 2021-03-04T10:00:00Z.", indexDir);
+                // Dates are indexed to the millisecond: a finer value would be compared as if cut off, matching documents it should not.
+                if (finer)
+                {
+                    throw new InvalidInputException(
+                        $"Filter '{c}': '{c.Field}' is a date field, indexed to the millisecond, and '{c.Value}' is more precise than that. "
+                        + $"Give at most 3 digits after the seconds' decimal point (e.g. {c.Field}{FieldCondition.Symbol(c.Operator)}{DateTimeOffset.FromUnixTimeMilliseconds(millis).UtcDateTime:yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff}Z).", indexDir);
+                }
                 var (from, to, fromIn, toIn) = Bounds(c.Operator, millis);
                 return NumericRangeQuery.NewInt64Range(name, from, to, fromIn, toIn);
         }
