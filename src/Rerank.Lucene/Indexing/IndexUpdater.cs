@@ -40,7 +40,9 @@ public sealed record IndexUpdateOptions(
 /// <param name="Replaced">Documents that replaced a stored one with the same id.</param>
 /// <param name="Deleted">Stored documents deleted.</param>
 /// <param name="NotFound">Ids asked to be deleted that the index did not have, in the order given (each once).</param>
-public sealed record IndexUpdateResult(IndexManifest Manifest, long Added, long Replaced, long Deleted, IReadOnlyList<string> NotFound);
+/// <param name="Committed">False when the update changed nothing (no documents given, and no id to delete was in the index):
+/// then nothing was written, and <paramref name="Manifest"/> is the index's unchanged manifest (same generation).</param>
+public sealed record IndexUpdateResult(IndexManifest Manifest, long Added, long Replaced, long Deleted, IReadOnlyList<string> NotFound, bool Committed = true);
 
 /// <summary>
 /// Changes an existing index in place of a rebuild: adds documents, replaces documents by id, deletes documents by id,
@@ -82,7 +84,8 @@ public static class IndexUpdater
     /// <param name="options">Expected settings (checked against the manifest), the embedder, the source description.</param>
     /// <param name="progress">Receives progress every 5,000 documents and per stage ("adding", "merging", "embedding", "done").</param>
     /// <param name="ct">Cancels the update; the index stays at its last commit.</param>
-    /// <returns>What was done and the new manifest.</returns>
+    /// <returns>What was done and the new manifest; when nothing changes (no documents, and none of the ids to delete in the
+    /// index), nothing is committed: <see cref="IndexUpdateResult.Committed"/> is false and the manifest is the old one.</returns>
     /// <exception cref="InvalidInputException">The folder is not an index; an expected setting differs from the recorded one
     /// (the message names both values: analyzer, fields mode, k1, b, kept-field selection); the embedder is missing, extra or not the model of the vectors; two documents share an id;
     /// an id is both added and deleted; the documents are invalid (from <see cref="CorpusReader"/>); or another build or update of
@@ -123,6 +126,12 @@ public static class IndexUpdater
         {
             IndexBuilder.TryDelete(temp);
             throw;
+        }
+        if (!result.Committed)
+        {
+            // Nothing changed: no new generation, the index files stay as they are.
+            IndexBuilder.TryDelete(temp);
+            return result;
         }
         IndexBuilder.Swap(temp, target, exists: true, parent, name);
         return result;
@@ -253,6 +262,12 @@ public static class IndexUpdater
                 }
             }
             ct.ThrowIfCancellationRequested();
+            if (count == 0 && deleted == 0)
+            {
+                writer.Rollback();
+                progress?.Report(new IndexingProgress(0, 0, clock.Elapsed, "done"));
+                return new IndexUpdateResult(manifest, 0, 0, 0, notFound, Committed: false);
+            }
             progress?.Report(new IndexingProgress(count, count, clock.Elapsed, "merging"));
             // Drop deleted documents now, so term statistics and max doc equal those of a fresh build on the final documents.
             writer.ForceMergeDeletes(doWait: true);

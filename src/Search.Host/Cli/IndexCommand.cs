@@ -191,6 +191,14 @@ internal static class IndexCommand
                 $"the index '{indexDir}' is untouched (generation {manifest.Generation}, {manifest.DocumentCount} documents) and searches as before; the partial update was removed.",
                 cancelled, ct);
         }
+        if (!result.Committed)
+        {
+            // An update without documents changes nothing: no new generation is committed.
+            console.Error.WriteLine($"warning: {corpusPath} has no documents (it is empty or has only blank lines).");
+            console.Output.WriteLine(
+                $"Nothing to update in {indexDir}; it is unchanged: {Words.Count(result.Manifest.DocumentCount, "document")} (generation {result.Manifest.Generation}).");
+            return 0;
+        }
         console.Output.WriteLine(
             $"Updated {indexDir}: {result.Added} added, {result.Replaced} replaced; now {Words.Count(result.Manifest.DocumentCount, "document")} (generation {result.Manifest.Generation}).");
         return 0;

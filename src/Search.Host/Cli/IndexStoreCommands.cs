@@ -97,6 +97,12 @@ internal static class IndexStoreCommands
         }
         var notFound = result.NotFound.Count == 0 ? ""
             : $"; {result.NotFound.Count} {(result.NotFound.Count == 1 ? "id was" : "ids were")} not in the index: {string.Join(", ", result.NotFound.Take(20))}{(result.NotFound.Count > 20 ? ", ..." : "")}";
+        if (!result.Committed)
+        {
+            console.Output.WriteLine(
+                $"Deleted 0 documents from {indexDir}{notFound}; nothing changed: still {Words.Count(result.Manifest.DocumentCount, "document")} (generation {result.Manifest.Generation}).");
+            return 0;
+        }
         console.Output.WriteLine(
             $"Deleted {Words.Count(result.Deleted, "document")} from {indexDir}{notFound}; now {Words.Count(result.Manifest.DocumentCount, "document")} (generation {result.Manifest.Generation}).");
         return 0;

@@ -247,6 +247,31 @@ public sealed class IndexUpdateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Update_FileWithoutDocuments_AndDeleteOfUnknownIds_CommitNothingAndSaySo()
+    {
+        var index = await IndexSample();
+        var manifestBefore = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
+        var empty = _temp.Combine("empty.jsonl");
+        File.WriteAllText(empty, "");
+        var blank = _temp.Combine("blank.jsonl");
+        File.WriteAllText(blank, "\n  \n\t\n");
+
+        var fromEmpty = await CliInvocation.SearchHost("index", "--corpus", empty, "--index", index, "--update");
+        var fromBlank = await CliInvocation.SearchHost("index", "--corpus", blank, "--index", index, "--update");
+        var unknown = await CliInvocation.SearchHost("delete", "--index", index, "ghost-1", "ghost-2");
+
+        foreach (var (result, file) in new[] { (fromEmpty, empty), (fromBlank, blank) })
+        {
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal($"warning: {file} has no documents (it is empty or has only blank lines).\n", result.Error);
+            Assert.Equal($"Nothing to update in {index}; it is unchanged: 41 documents (generation 0).\n", result.Output);
+        }
+        Assert.True(unknown.ExitCode == 0, unknown.ToString());
+        Assert.Equal($"Deleted 0 documents from {index}; 2 ids were not in the index: ghost-1, ghost-2; nothing changed: still 41 documents (generation 0).\n", unknown.Output);
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
+    }
+
+    [Fact]
     public async Task KeptFields_SearchFilterGetAndStats_ThroughSearchHost()
     {
         var corpus = _temp.Combine("fields.jsonl");

@@ -108,12 +108,23 @@ public sealed class IndexUpdaterTests : IDisposable
     {
         var index = BuildSample();
         var before = Ranking(index, "why is the sky blue");
+        var files = Directory.GetFiles(index).Order().Select(f => (Path.GetFileName(f), File.GetLastWriteTimeUtc(f), File.ReadAllBytes(f).Length)).ToArray();
+        var manifestBefore = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
 
         var result = IndexUpdater.Delete(index, ["x1", "x2"], new IndexUpdateOptions());
+        var none = IndexUpdater.AddOrReplace(index, [], new IndexUpdateOptions());
 
         Assert.Equal(0, result.Deleted);
         Assert.Equal(["x1", "x2"], result.NotFound);
         Assert.Equal(SampleCorpus.DocumentCount, result.Manifest.DocumentCount);
+        // Nothing changed, so nothing was committed: same generation, the very same files, no leftover folder.
+        Assert.False(result.Committed);
+        Assert.False(none.Committed);
+        Assert.Equal((0L, 0L, 0L, 0), (none.Added, none.Replaced, none.Deleted, none.NotFound.Count));
+        Assert.Equal((0L, 0L), (result.Manifest.Generation, none.Manifest.Generation));
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
+        Assert.Equal(files, Directory.GetFiles(index).Order().Select(f => (Path.GetFileName(f), File.GetLastWriteTimeUtc(f), File.ReadAllBytes(f).Length)).ToArray());
+        Assert.Equal(["idx"], Directory.GetFileSystemEntries(_root).Select(Path.GetFileName));
         Assert.Equal(before, Ranking(index, "why is the sky blue"));
     }
 
