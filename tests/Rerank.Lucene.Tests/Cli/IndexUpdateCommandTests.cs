@@ -272,6 +272,37 @@ public sealed class IndexUpdateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Search_EmptyPage_SaysWhy_OffsetPastTheLastHitOrFiltersExcludeEveryMatch()
+    {
+        var corpus = _temp.Combine("fields.jsonl");
+        File.WriteAllText(corpus, string.Join("\n",
+            """{"_id": "a1", "title": "Solar panels", "text": "Solar panels turn sunlight into electricity.", "lang": "en", "year": 2019}""",
+            """{"_id": "a2", "title": "Solar power", "text": "Solar power plants use mirrors and sunlight.", "lang": "en", "year": 2021}""",
+            """{"_id": "a3", "title": "Energía solar", "text": "Solar panels and sunlight, en español.", "lang": "es", "year": 2022}""",
+            """{"_id": "a4", "title": "Wind", "text": "Wind turbines make electricity.", "lang": "en", "year": 2023}""") + "\n");
+        var index = _temp.Combine("pidx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+        Assert.True(built.ExitCode == 0, built.ToString());
+        async Task<string> Search(params string[] args)
+        {
+            var result = await CliInvocation.SearchHost(["search", "--index", index, "--no-rerank", .. args]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            return result.Output;
+        }
+
+        // Every document has "solar", "sunlight" or "electricity": 4 hits.
+        Assert.Equal("No hits on this page: --offset 4 is past the last of 4 hits.\n", await Search("--offset", "4", "solar sunlight electricity"));
+        Assert.Equal("No hits on this page: --offset 5 is past the last of 1 hit.\n", await Search("--offset", "5", "turbines"));
+        Assert.Equal("No matching document meets the filters (lang=es AND year>=2023).\n",
+            await Search("--filter", "lang=es", "--filter", "year>=2023", "solar sunlight electricity"));
+        Assert.Equal("No documents match (after analysis the query may contain only stop words).\n", await Search("--filter", "lang=en", "zebra"));
+        Assert.Equal("No documents match (after analysis the query may contain only stop words).\n", await Search("the of"));
+        var wrongOperator = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--filter", "lang==en", "solar");
+        Assert.Equal(2, wrongOperator.ExitCode);
+        Assert.StartsWith("error: Filter 'lang==en' uses the operator '==', which filters do not have.", wrongOperator.Error);
+    }
+
+    [Fact]
     public async Task KeptFields_SearchFilterGetAndStats_ThroughSearchHost()
     {
         var corpus = _temp.Combine("fields.jsonl");
