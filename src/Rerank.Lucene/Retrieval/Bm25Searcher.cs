@@ -122,7 +122,7 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
             }
             Volatile.Write(ref _view, fresh);
             current.Release();
-            args = new IndexReopenedEventArgs(_indexDir, current.DocumentCount, fresh.Manifest);
+            args = new IndexReopenedEventArgs(_indexDir, current.DocumentCount, fresh.Manifest, current.Manifest);
         }
         Reopened?.Invoke(this, args);
         return true;
@@ -573,4 +573,12 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
 /// <param name="IndexDir">The index folder.</param>
 /// <param name="PreviousDocumentCount">Documents in the build that was open before.</param>
 /// <param name="Manifest">The manifest of the build now open.</param>
-public sealed record IndexReopenedEventArgs(string IndexDir, int PreviousDocumentCount, IndexManifest Manifest);
+/// <param name="PreviousManifest">The manifest of the index that was open before; null when not known.</param>
+public sealed record IndexReopenedEventArgs(string IndexDir, int PreviousDocumentCount, IndexManifest Manifest, IndexManifest? PreviousManifest = null)
+{
+    /// <summary>True when the index now open is the one open before, updated (<see cref="IndexUpdater"/>: the same first build,
+    /// a later <see cref="IndexManifest.Generation"/>); false when it was rebuilt (or the previous manifest is not known).</summary>
+    public bool Updated => PreviousManifest is { } before
+        && Manifest.CorpusFingerprint == before.CorpusFingerprint && Manifest.CreatedUtc == before.CreatedUtc
+        && Manifest.Generation > before.Generation;
+}

@@ -71,10 +71,11 @@ internal static class SearchCommand
         var hybridOptions = FirstStageOptions.HybridFrom(parse);
         var indexDir = CommonOptions.RequireIndex(options);
         using var searcher = Bm25Searcher.Open(indexDir);
-        // Another process may rebuild the index (index --overwrite) while the prompt is open: the
-        // searcher then switches to the new build before the next query, and says so.
-        searcher.Reopened += (_, e) => console.Error.WriteLine(
-            $"index was rebuilt; reopened '{indexDir}' ({e.Manifest.DocumentCount:N0} documents, was {e.PreviousDocumentCount:N0}).");
+        // Another process may rebuild the index (index --overwrite) or update it (index --update, delete) while the prompt is
+        // open: the searcher then switches to the new commit before the next query, and says which.
+        searcher.Reopened += (_, e) => console.Error.WriteLine(e.Updated
+            ? $"index was updated (generation {e.Manifest.Generation}); reopened '{indexDir}' ({Words.Count(e.Manifest.DocumentCount, "document")}, was {e.PreviousDocumentCount:N0})."
+            : $"index was rebuilt; reopened '{indexDir}' ({Words.Count(e.Manifest.DocumentCount, "document")}, was {e.PreviousDocumentCount:N0}).");
         var syntax = parse.GetValue(LuceneSyntax) ? QuerySyntax.Lucene : QuerySyntax.BagOfWords;
         var json = parse.GetValue(Json);
         var query = parse.GetValue(Query);
