@@ -126,8 +126,8 @@ internal static class IndexStoreCommands
             $"Index '{indexDir}' has no document with id '{id}' ({searcher.DocumentCount} documents, generation {searcher.Manifest.Generation}). " +
             "Check the id (ids are case-sensitive); `search-host search` shows the ids of matching documents.", indexDir);
         console.Output.WriteLine(doc.Fields is null
-            ? JsonSerializer.Serialize(new { id = doc.Id, title = doc.Title, text = doc.Text })
-            : JsonSerializer.Serialize(new { id = doc.Id, title = doc.Title, text = doc.Text, fields = doc.Fields }));
+            ? CliJson.Serialize(new { id = doc.Id, title = doc.Title, text = doc.Text })
+            : CliJson.Serialize(new { id = doc.Id, title = doc.Title, text = doc.Text, fields = doc.Fields }));
         return 0;
     }
 
@@ -146,7 +146,7 @@ internal static class IndexStoreCommands
         if (parse.GetValue(Json))
         {
             using var manifestJson = JsonDocument.Parse(manifest.ToJson());
-            console.Output.WriteLine(JsonSerializer.Serialize(new
+            console.Output.WriteLine(CliJson.Serialize(new
             {
                 index = Path.GetFullPath(indexDir),
                 documents = luceneCount,

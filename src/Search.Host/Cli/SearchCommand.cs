@@ -185,17 +185,17 @@ internal static class SearchCommand
     /// <summary>The hits' JSON line; with highlights, each hit object gets "highlights" after its other members.</summary>
     private static string JsonLine(object value, IReadOnlyList<string> texts, Func<string, IReadOnlyList<HighlightFragment>>? highlight)
     {
-        if (highlight is null) return JsonSerializer.Serialize(value);
-        var root = JsonSerializer.SerializeToNode(value)!;
+        if (highlight is null) return CliJson.Serialize(value);
+        var root = JsonSerializer.SerializeToNode(value, CliJson.Options)!;
         var hits = root["hits"]!.AsArray();
         for (var i = 0; i < hits.Count; i++)
         {
             hits[i]!["highlights"] = JsonSerializer.SerializeToNode(highlight(texts[i]).Select(f => new
             {
                 fragment = f.Marked, start = f.Start, end = f.End, score = f.Score, terms = f.Terms.Select(t => new[] { t.Start, t.End }),
-            }));
+            }), CliJson.Options);
         }
-        return root.ToJsonString();
+        return root.ToJsonString(CliJson.Options);
     }
 
     /// <summary>The table cell under the title: the best highlighted passage (terms in bold), else the start of the text.</summary>

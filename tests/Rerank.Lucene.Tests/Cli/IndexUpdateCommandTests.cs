@@ -303,6 +303,24 @@ public sealed class IndexUpdateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task GetAndSearchJson_PrintNonAsciiAndPlusAsThemselves_QuotesStillEscaped()
+    {
+        var corpus = _temp.Combine("intl.jsonl");
+        File.WriteAllText(corpus, """{"_id": "é1", "title": "Energía solar", "text": "C++ & <solar> \"panels\" 中文", "lang": "es+"}""" + "\n", new UTF8Encoding(false));
+        var index = _temp.Combine("iidx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+
+        var get = await CliInvocation.SearchHost("get", "--index", index, "é1");
+        var search = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "solar");
+
+        Assert.True(built.ExitCode == 0, built.ToString());
+        Assert.Equal("""{"id":"é1","title":"Energía solar","text":"C++ & <solar> \"panels\" 中文","fields":{"lang":"es+"}}""" + "\n", get.Output);
+        Assert.True(search.ExitCode == 0, search.ToString());
+        Assert.Contains("\"id\":\"é1\",\"score\":", search.Output);
+        Assert.Contains("\"title\":\"Energía solar\",\"snippet\":\"C++ & <solar> \\\"panels\\\" 中文\"}", search.Output);
+    }
+
+    [Fact]
     public async Task KeptFields_SearchFilterGetAndStats_ThroughSearchHost()
     {
         var corpus = _temp.Combine("fields.jsonl");
