@@ -73,7 +73,7 @@ public sealed record IndexManifest(
         var path = Path.Combine(indexDir, FileName);
         if (!Directory.Exists(indexDir) || !File.Exists(path))
         {
-            throw NotAnIndex(indexDir, Directory.Exists(indexDir) ? $"it has no {FileName}" : "the folder does not exist");
+            throw NotAnIndex(indexDir, Directory.Exists(indexDir) ? $"it has no {FileName}" : File.Exists(indexDir) ? "it is a file, not a folder" : "the folder does not exist");
         }
         IndexManifest? manifest;
         try

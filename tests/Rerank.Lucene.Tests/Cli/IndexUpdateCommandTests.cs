@@ -321,6 +321,22 @@ public sealed class IndexUpdateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Stats_OnAFile_SaysItIsAFile_OnAMissingPath_ThatItDoesNotExist()
+    {
+        var file = _temp.Combine("notes.txt");
+        File.WriteAllText(file, "x");
+        var missing = _temp.Combine("nowhere");
+
+        var onFile = await CliInvocation.SearchHost("stats", "--index", file);
+        var onMissing = await CliInvocation.SearchHost("stats", "--index", missing);
+
+        Assert.Equal(2, onFile.ExitCode);
+        Assert.StartsWith($"error: '{file}' is not a SearchRerank index: expected a folder with searchrerank-index.json and a Lucene index, but it is a file, not a folder.", onFile.Error);
+        Assert.Equal(2, onMissing.ExitCode);
+        Assert.StartsWith($"error: '{missing}' is not a SearchRerank index: expected a folder with searchrerank-index.json and a Lucene index, but the folder does not exist.", onMissing.Error);
+    }
+
+    [Fact]
     public async Task KeptFields_SearchFilterGetAndStats_ThroughSearchHost()
     {
         var corpus = _temp.Combine("fields.jsonl");
