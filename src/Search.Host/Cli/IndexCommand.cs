@@ -145,6 +145,7 @@ internal static class IndexCommand
             $"(fields {manifest.FieldsMode.ToString().ToLowerInvariant()}, k1 {manifest.K1}, b {manifest.B}, fingerprint {manifest.CorpusFingerprint[..12]}).");
         if (manifest.KeptFields is { Count: > 0 } kept)
             console.Output.WriteLine($"Kept fields (stored, filterable): {string.Join(", ", kept.Select(f => $"{f.Key} ({f.Value.ToString().ToLowerInvariant()})"))}.");
+        ReportLeftOut(console, docs);
         if (manifest.Embeddings is { } e)
         {
             console.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -201,7 +202,15 @@ internal static class IndexCommand
         }
         console.Output.WriteLine(
             $"Updated {indexDir}: {result.Added} added, {result.Replaced} replaced; now {Words.Count(result.Manifest.DocumentCount, "document")} (generation {result.Manifest.Generation}).");
+        ReportLeftOut(console, docs);
         return 0;
+    }
+
+    /// <summary>Says which field values were not kept because they are not a string, number, boolean or array of those.</summary>
+    private static void ReportLeftOut(ConsoleOutput console, IEnumerable<CorpusDocument> docs)
+    {
+        if (docs is CorpusReader.CorpusSequence { LeftOut.IsEmpty: false } read)
+            console.Output.WriteLine($"Not kept (not a string, number, boolean or array of those): {read.LeftOut.Describe()}.");
     }
 
     private static BiEncoder? OpenEmbedder(string? value, BiEncoderOptions options) => value?.Trim() switch

@@ -337,6 +337,28 @@ public sealed class IndexUpdateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Index_ValuesNotKept_AreCountedInTheSummary_AndTheEmptyKeywordIsFilterable()
+    {
+        var corpus = _temp.Combine("odd.jsonl");
+        File.WriteAllText(corpus, string.Join("\n",
+            """{"_id": "a1", "text": "solar one", "lang": "en", "tags": ["green"], "meta": {"x": 1}}""",
+            """{"_id": "a2", "text": "solar two", "lang": "", "tags": []}""",
+            """{"_id": "a3", "text": "solar three", "lang": "de", "tags": [["x"]], "meta": null}""",
+            """{"_id": "a4", "text": "solar four", "lang": "", "tags": [{"y": 2}]}""") + "\n");
+        var index = _temp.Combine("oidx");
+
+        var built = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+        var empty = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "--filter", "lang=\"\"", "solar");
+
+        Assert.True(built.ExitCode == 0, built.ToString());
+        // meta: an object in a1 (a3's null is a missing value); tags: empty in a2, nested in a3 and a4.
+        Assert.Equal("Not kept (not a string, number, boolean or array of those): meta (an object) in 1 document, "
+            + "tags (an array with objects, arrays or nulls in it) in 2 documents, tags (an empty array) in 1 document.", built.OutputLines[^1]);
+        Assert.True(empty.ExitCode == 0, empty.ToString());
+        Assert.Equal(["a2", "a4"], SearchCommandTests.ParseJsonLine(empty.OutputLines.Single()).Hits.Select(h => h.Id).Order());
+    }
+
+    [Fact]
     public async Task KeptFields_SearchFilterGetAndStats_ThroughSearchHost()
     {
         var corpus = _temp.Combine("fields.jsonl");
