@@ -40,7 +40,8 @@ internal static class SearchCommand
     private static readonly Option<bool> HighlightOption = new("--highlight")
     {
         Description = "Show each hit's best passages with the query terms marked (Lucene's highlighter), instead of the start of its text; "
-            + "with --json each hit gets \"highlights\": [{fragment (terms in <b></b>, the text HTML-escaped), start, end, score, terms: [[start, end], ...]}], offsets into the hit's raw text.",
+            + "with --json each hit gets \"highlights\": [{fragment (terms in <b></b>, the text HTML-escaped), start, end, score, terms: [[start, end], ...]}], offsets into the hit's raw text, "
+            + "and \"title_highlights\" the same for its title (a hit that matches only in its title has title highlights and no text highlights).",
     };
 
     private const string NoMatches = "No documents match (after analysis the query may contain only stop words).";
@@ -183,19 +184,37 @@ internal static class SearchCommand
     }
 
     /// <summary>The hits' JSON line; with highlights, each hit object gets "highlights" after its other members.</summary>
-    private static string JsonLine(object value, IReadOnlyList<string> texts, Func<string, IReadOnlyList<HighlightFragment>>? highlight)
+    private static string JsonLine(object value, IReadOnlyList<(string Title, string Text)> docs, Func<string, IReadOnlyList<HighlightFragment>>? highlight)
     {
         if (highlight is null) return CliJson.Serialize(value);
         var root = JsonSerializer.SerializeToNode(value, CliJson.Options)!;
         var hits = root["hits"]!.AsArray();
+        System.Text.Json.Nodes.JsonNode? Fragments(string text) => JsonSerializer.SerializeToNode(highlight(text).Select(f => new
+        {
+            fragment = f.Marked, start = f.Start, end = f.End, score = f.Score, terms = f.Terms.Select(t => new[] { t.Start, t.End }),
+        }), CliJson.Options);
         for (var i = 0; i < hits.Count; i++)
         {
-            hits[i]!["highlights"] = JsonSerializer.SerializeToNode(highlight(texts[i]).Select(f => new
-            {
-                fragment = f.Marked, start = f.Start, end = f.End, score = f.Score, terms = f.Terms.Select(t => new[] { t.Start, t.End }),
-            }), CliJson.Options);
+            // The text's passages, and the title's (offsets into the title): a hit that matches only in its title has the latter.
+            hits[i]!["highlights"] = Fragments(docs[i].Text);
+            hits[i]!["title_highlights"] = docs[i].Title.Length == 0 ? new System.Text.Json.Nodes.JsonArray() : Fragments(docs[i].Title);
         }
         return root.ToJsonString(CliJson.Options);
+    }
+
+    /// <summary>The title cell: bold, with the query terms in it marked when highlighting.</summary>
+    private static string TitleCell(string title, Func<string, IReadOnlyList<HighlightFragment>>? highlight)
+    {
+        if (title.Length == 0 || highlight?.Invoke(title) is not { Count: > 0 } fragments) return $"[bold]{Markup.Escape(title)}[/]";
+        var cell = new System.Text.StringBuilder("[bold]");
+        var at = 0;
+        foreach (var term in fragments.SelectMany(f => f.Terms).OrderBy(t => t.Start))
+        {
+            if (term.Start < at) continue;
+            cell.Append(Markup.Escape(title[at..term.Start])).Append("[yellow]").Append(Markup.Escape(title[term.Start..term.End])).Append("[/]");
+            at = term.End;
+        }
+        return cell.Append(Markup.Escape(title[at..])).Append("[/]").ToString();
     }
 
     /// <summary>The table cell under the title: the best highlighted passage (terms in bold), else the start of the text.</summary>
@@ -227,7 +246,7 @@ internal static class SearchCommand
                     rank = h.Rank, id = h.DocId, score = h.Score, first_stage_rank = h.FirstStageRank, first_stage_score = h.FirstStageScore,
                     cross_encoder_score = h.CrossEncoderScore, title = h.Title, snippet = Snippet.Of(h.Text),
                 }),
-            }, hits.Select(h => h.Text).ToList(), highlight));
+            }, hits.Select(h => (h.Title, h.Text)).ToList(), highlight));
             return;
         }
         if (hits.Count == 0)
@@ -252,7 +271,7 @@ internal static class SearchCommand
                 new Text(h.DocId),
                 new Text(h.CrossEncoderScore?.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture) ?? "not reranked"),
                 new Text(h.FirstStageScore.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
-                new Markup($"[bold]{Markup.Escape(h.Title)}[/]\n{Passage(h.Text, highlight)}"));
+                new Markup($"{TitleCell(h.Title, highlight)}\n{Passage(h.Text, highlight)}"));
         }
         console.Out.Write(table);
     }
@@ -267,7 +286,7 @@ internal static class SearchCommand
                 query,
                 retrieval,
                 hits = hits.Select(h => new { rank = h.Rank, id = h.DocId, score = h.Score, title = h.Title, snippet = Snippet.Of(h.Text) }),
-            }, hits.Select(h => h.Text).ToList(), highlight));
+            }, hits.Select(h => (h.Title, h.Text)).ToList(), highlight));
             return;
         }
         if (hits.Count == 0)
@@ -286,7 +305,7 @@ internal static class SearchCommand
                 new Text(h.Rank.ToString()),
                 new Text(h.DocId),
                 new Text(h.Score.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
-                new Markup($"[bold]{Markup.Escape(h.Title)}[/]\n{Passage(h.Text, highlight)}"));
+                new Markup($"{TitleCell(h.Title, highlight)}\n{Passage(h.Text, highlight)}"));
         }
         console.Out.Write(table);
     }

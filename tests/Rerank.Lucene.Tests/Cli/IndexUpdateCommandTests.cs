@@ -359,6 +359,25 @@ public sealed class IndexUpdateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Search_Highlight_HitMatchingOnlyInItsTitle_GetsTitleHighlights()
+    {
+        var corpus = _temp.Combine("titles.jsonl");
+        File.WriteAllText(corpus, """{"_id": "n1", "title": "Arctic narwhals", "text": "Whales with a long tusk."}""" + "\n");
+        var index = _temp.Combine("tidx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+
+        var search = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "--highlight", "narwhal");
+
+        Assert.True(built.ExitCode == 0 && search.ExitCode == 0, built + "\n" + search);
+        var hit = JsonDocument.Parse(search.OutputLines.Single()).RootElement.GetProperty("hits")[0];
+        Assert.Equal(0, hit.GetProperty("highlights").GetArrayLength());
+        var title = hit.GetProperty("title_highlights").EnumerateArray().Single();
+        // Hand-counted: "narwhals" is title[7..15] (the stem narwhal matches it).
+        Assert.Equal(("Arctic <b>narwhals</b>", 0, 15), (title.GetProperty("fragment").GetString(), title.GetProperty("start").GetInt32(), title.GetProperty("end").GetInt32()));
+        Assert.Equal("[[7,15]]", title.GetProperty("terms").GetRawText());
+    }
+
+    [Fact]
     public async Task KeptFields_SearchFilterGetAndStats_ThroughSearchHost()
     {
         var corpus = _temp.Combine("fields.jsonl");
