@@ -87,7 +87,7 @@ public sealed class HighlightTests(Cli.SampleIndexFixture sample) : IClassFixtur
         using var searcher = Bm25Searcher.Open(sample.Index);
         var hits = json.RootElement.GetProperty("hits").EnumerateArray().ToList();
         Assert.Equal(3, hits.Count);
-        Assert.Equal(["rank", "id", "score", "title", "snippet", "highlights"], hits[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["rank", "id", "score", "title", "snippet", "highlights", "title_highlights"], hits[0].EnumerateObject().Select(p => p.Name));
         foreach (var hit in hits)
         {
             var text = searcher.GetDocument(hit.GetProperty("id").GetString()!)!.Text;
