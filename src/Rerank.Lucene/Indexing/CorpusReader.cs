@@ -47,10 +47,15 @@ public static class CorpusReader
                 path);
         }
         options ??= new CorpusReaderOptions();
+        var leftOut = new LeftOutFields();
         return new CorpusSequence(
             $"JSONL corpus {Path.GetFullPath(path)} (id '{options.IdField}', title '{options.TitleField ?? "(none)"}', text '{options.TextField}')",
-            () => ReadJsonlCore(path, options),
-            ct => CountNonBlankLines(path, ct));
+            () => ReadJsonlCore(path, options, leftOut),
+            ct => CountNonBlankLines(path, ct))
+        {
+            KeepFields = options.KeepFields,
+            LeftOut = leftOut,
+        };
     }
 
     /// <summary>
@@ -80,13 +85,14 @@ public static class CorpusReader
             _ => ListFolder(folder).Count);
     }
 
-    private static IEnumerable<CorpusDocument> ReadJsonlCore(string path, CorpusReaderOptions options)
+    private static IEnumerable<CorpusDocument> ReadJsonlCore(string path, CorpusReaderOptions options, LeftOutFields leftOut)
     {
+        leftOut.Clear();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (n, line) in Utf8LineReader.ReadLines(path, "Corpus file", "a JSON-lines corpus, one document per line"))
         {
             if (string.IsNullOrWhiteSpace(line)) continue;
-            var doc = ParseLine(path, n, line, options);
+            var doc = ParseLine(path, n, line, options, leftOut);
             if (doc is null) continue; // empty, and the caller chose SkipEmpty
             if (seen.TryGetValue(doc.Id, out var first))
             {
@@ -99,7 +105,7 @@ public static class CorpusReader
         }
     }
 
-    private static CorpusDocument? ParseLine(string path, int n, string line, CorpusReaderOptions options)
+    private static CorpusDocument? ParseLine(string path, int n, string line, CorpusReaderOptions options, LeftOutFields leftOut)
     {
         JsonDocument json;
         try
@@ -132,6 +138,8 @@ public static class CorpusReader
                     $"{path} line {n}: expected a non-empty id in field '{options.IdField}', found an empty string. Give the document an id or remove the line.",
                     path, n);
             }
+            if (IndexFields.TooLongTerm(id) is { } idBytes)
+                throw new InvalidInputException($"{path} line {n}: " + IndexFields.TooLongMessage($"the document id in field '{options.IdField}'", idBytes, keyword: false), path, n);
             if (IdRules.Problem(id) is { } problem)
             {
                 throw new InvalidInputException(
@@ -152,12 +160,12 @@ public static class CorpusReader
                     $"{path} line {n}: document '{id}' is empty: expected a title or text, found neither. Remove the line, give the document some text, or pass --skip-empty to leave empty documents out.",
                     path, n);
             }
-            return new CorpusDocument(id, title, text, KeptFields(path, n, root, options));
+            return new CorpusDocument(id, title, text, KeptFields(path, n, id, root, options, leftOut));
         }
     }
 
     /// <summary>The fields of <paramref name="root"/> that <see cref="CorpusReaderOptions.KeepFields"/> keeps; null when none.</summary>
-    private static Dictionary<string, JsonElement>? KeptFields(string path, int n, JsonElement root, CorpusReaderOptions options)
+    private static Dictionary<string, JsonElement>? KeptFields(string path, int n, string id, JsonElement root, CorpusReaderOptions options, LeftOutFields leftOut)
     {
         if (options.KeepFields is { Count: 0 }) return null;
         Dictionary<string, JsonElement>? kept = null;
@@ -176,7 +184,19 @@ public static class CorpusReader
                         $"{path} line {n}: field '{name}' (in --keep-fields) is {JsonKinds.Describe(value.ValueKind)}; a kept field must be a string, number, boolean "
                         + "or an array of those. Leave it out of --keep-fields, or flatten it in the corpus.", path, n);
                 }
+                // Left out, and counted so the caller can say so (a null is a missing value, not counted).
+                if (value.ValueKind != JsonValueKind.Null)
+                {
+                    leftOut.Add(name, value.ValueKind != JsonValueKind.Array ? JsonKinds.Describe(value.ValueKind)
+                        : value.GetArrayLength() == 0 ? "an empty array" : "an array with objects, arrays or nulls in it");
+                }
                 continue;
+            }
+            // A string is indexed whole as one keyword term: Lucene refuses one over its term limit (checked here, with the line).
+            foreach (var item in value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().ToArray() : [value])
+            {
+                if (JsonKinds.TryGetString(item) is { } s && IndexFields.TooLongTerm(s) is { } bytes)
+                    throw new InvalidInputException($"{path} line {n}: " + IndexFields.TooLongMessage($"field '{name}' of document '{id}'", bytes, keyword: true), path, n);
             }
             (kept ??= new Dictionary<string, JsonElement>(StringComparer.Ordinal))[name] = value.Clone();
         }
@@ -343,11 +363,33 @@ public static class CorpusReader
     {
         public string Description { get; } = description;
 
+        /// <summary>The values left out of the kept fields in the last enumeration (objects, empty or nested arrays).</summary>
+        public LeftOutFields LeftOut { get; init; } = new();
+
+        /// <summary>The <see cref="CorpusReaderOptions.KeepFields"/> the documents were read with (null: all).</summary>
+        public IReadOnlyList<string>? KeepFields { get; init; }
+
         /// <summary>Counts documents without parsing them (non-blank lines, or files); one extra pass over the input.</summary>
         public long CountDocuments(CancellationToken ct = default) => count(ct);
 
         public IEnumerator<CorpusDocument> GetEnumerator() => open().GetEnumerator();
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>Counts of the field values a read left out of the kept fields, by field and kind of value.</summary>
+    internal sealed class LeftOutFields
+    {
+        private readonly SortedDictionary<(string Field, string Kind), long> _counts = new();
+
+        public bool IsEmpty => _counts.Count == 0;
+
+        public void Clear() => _counts.Clear();
+
+        public void Add(string field, string kind) => _counts[(field, kind)] = _counts.GetValueOrDefault((field, kind)) + 1;
+
+        /// <summary>E.g. "metadata (an object) in 20 documents, tags (an empty array) in 1 document".</summary>
+        public string Describe() => string.Join(", ", _counts.Select(c =>
+            FormattableString.Invariant($"{c.Key.Field} ({c.Key.Kind}) in {c.Value:N0} document{(c.Value == 1 ? "" : "s")}")));
     }
 }

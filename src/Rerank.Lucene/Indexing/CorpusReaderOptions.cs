@@ -14,7 +14,8 @@ namespace Rerank.Lucene.Indexing;
 /// Cranfield's document 471.</param>
 /// <param name="KeepFields">Which other fields of each line to keep (stored and filterable, <see cref="CorpusDocument.Fields"/>).
 /// Null (the default): every other top-level field whose value is a string, number, boolean or an array of those; objects
-/// (e.g. BEIR's <c>metadata</c>), nulls and empty arrays are left out. Empty: none. Named fields: only those, and a named field
+/// (e.g. BEIR's <c>metadata</c>), nulls, empty arrays and arrays holding anything else are left out (counted, except nulls, by the
+/// sequence <see cref="CorpusReader.ReadJsonl"/> returns, for search-host's summary). Empty: none. Named fields: only those, and a named field
 /// whose value is an object is an error; a line without one of them simply lacks it.</param>
 public sealed record CorpusReaderOptions(string IdField = "_id", string? TitleField = "title", string TextField = "text", bool SkipEmpty = false,
     IReadOnlyList<string>? KeepFields = null);

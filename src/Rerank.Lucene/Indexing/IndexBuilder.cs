@@ -143,7 +143,7 @@ public static class IndexBuilder
         System.IO.Directory.CreateDirectory(temp);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long count = 0;
-        var schema = new KeptFieldSchema(null);
+        var schema = new KeptFieldSchema(null, options.KeepFields ?? (docs as CorpusReader.CorpusSequence)?.KeepFields);
         using (var analyzer = IndexAnalyzer.Create(IndexAnalyzer.Name, temp))
         using (LuceneDirectory dir = FSDirectory.Open(temp))
         {
@@ -167,6 +167,8 @@ public static class IndexBuilder
                     throw new InvalidInputException(
                         $"Expected unique document ids, found '{doc.Id}' as document {ids[doc.Id]} and document {count + 1}. Remove or rename one of them.");
                 }
+                if (IndexFields.TooLongTerm(doc.Id) is { } idBytes)
+                    throw new InvalidInputException(IndexFields.TooLongMessage($"The id of document {count + 1} of {source}", idBytes, keyword: false));
                 var lucene = ToLucene(doc, multifield);
                 schema.AddTo(lucene, doc, $"document '{doc.Id}' (document {count + 1} of {source})");
                 writer.AddDocument(lucene);
@@ -175,6 +177,7 @@ public static class IndexBuilder
                 if (count % ProgressEvery == 0) progress?.Report(new IndexingProgress(count, total, clock.Elapsed, "adding"));
             }
             ct.ThrowIfCancellationRequested();
+            schema.CheckEveryKeptFieldOccurs(source);
             progress?.Report(new IndexingProgress(count, total, clock.Elapsed, "merging"));
             // One segment: Lucene doc ids are then 0..N-1 in corpus order, which Bm25Searcher.GetDocumentAt relies on.
             writer.ForceMerge(1);
@@ -196,7 +199,7 @@ public static class IndexBuilder
         var manifest = new IndexManifest(
             IndexManifest.CurrentFormatVersion, IndexAnalyzer.Name, options.K1, options.B, options.FieldsMode, count,
             "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()), source, now, stats, embeddings,
-            Generation: 0, History: [new IndexChange(0, "build", source, count, 0, 0, 0, count, now)], KeptFields: schema.Types);
+            Generation: 0, History: [new IndexChange(0, "build", source, count, 0, 0, 0, count, now)], KeptFields: schema.Types, KeepFields: schema.Keep);
         manifest.Write(temp);
         progress?.Report(new IndexingProgress(count, total, clock.Elapsed, "done"));
         return manifest;

@@ -27,6 +27,9 @@ namespace Rerank.Lucene.Indexing;
 /// <param name="History">One entry per generation, oldest first: the build, then every update with what it added, replaced and
 /// deleted. Null in manifests written before updates existed (their only generation is the build).</param>
 /// <param name="KeptFields">The corpus fields kept with the documents (stored, filterable) and their types, by name; null when none.</param>
+/// <param name="KeepFields">The selection of kept fields the index was built with (<c>--keep-fields</c>), which every update
+/// applies too: null for every field (the default, and manifests written before it was recorded), empty for none, else the
+/// names, sorted.</param>
 public sealed record IndexManifest(
     int FormatVersion,
     string Analyzer,
@@ -41,8 +44,13 @@ public sealed record IndexManifest(
     Embedding.EmbeddingInfo? Embeddings = null,
     long Generation = 0,
     IReadOnlyList<IndexChange>? History = null,
-    IReadOnlyDictionary<string, KeptFieldType>? KeptFields = null)
+    IReadOnlyDictionary<string, KeptFieldType>? KeptFields = null,
+    IReadOnlyList<string>? KeepFields = null)
 {
+    /// <summary>A <see cref="KeepFields"/> selection in words: "all", "none" or the names joined by commas.</summary>
+    public static string DescribeKeepFields(IReadOnlyList<string>? keep) =>
+        keep is null ? "all" : keep.Count == 0 ? "none" : string.Join(",", keep.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+
     /// <summary>The manifest file name inside an index folder.</summary>
     public const string FileName = "searchrerank-index.json";
 
@@ -65,7 +73,7 @@ public sealed record IndexManifest(
         var path = Path.Combine(indexDir, FileName);
         if (!Directory.Exists(indexDir) || !File.Exists(path))
         {
-            throw NotAnIndex(indexDir, Directory.Exists(indexDir) ? $"it has no {FileName}" : "the folder does not exist");
+            throw NotAnIndex(indexDir, Directory.Exists(indexDir) ? $"it has no {FileName}" : File.Exists(indexDir) ? "it is a file, not a folder" : "the folder does not exist");
         }
         IndexManifest? manifest;
         try

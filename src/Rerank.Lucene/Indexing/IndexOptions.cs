@@ -19,10 +19,16 @@ namespace Rerank.Lucene.Indexing;
 /// Default null: no vectors (BM25 only; fast). The caller owns and disposes it. The forward pass dominates: SciFact (most documents cut at 256 tokens)
 /// embedded at 2.6 documents per second on 2 shared, heavily loaded CPU cores (see docs/BENCHMARKS.md; the same
 /// model runs about 28 sequences of 256 tokens per second on 2 idle cores).</param>
+/// <param name="KeepFields">Which kept fields (<see cref="CorpusDocument.Fields"/>) the index keeps, recorded in
+/// <see cref="IndexManifest.KeepFields"/> so that updates keep the same ones. Null (the default): the selection the documents
+/// were read with when they come from <see cref="CorpusReader.ReadJsonl"/> (its <see cref="CorpusReaderOptions.KeepFields"/>),
+/// else every field. Empty: none. Names: only those, and each must occur in at least one document (a name no document has is
+/// refused as a likely typo).</param>
 public sealed record IndexOptions(
     float K1 = 0.9f,
     float B = 0.4f,
     FieldsMode FieldsMode = FieldsMode.Flat,
     bool Overwrite = false,
     string? Source = null,
-    Embedding.BiEncoder? Embedder = null);
+    Embedding.BiEncoder? Embedder = null,
+    IReadOnlyList<string>? KeepFields = null);

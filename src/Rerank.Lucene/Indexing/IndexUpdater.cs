@@ -23,13 +23,16 @@ namespace Rerank.Lucene.Indexing;
 /// <param name="B">BM25 b the caller expects; null: no check.</param>
 /// <param name="FieldsMode">Fields mode the caller expects; null: no check.</param>
 /// <param name="Analyzer">Analyzer name the caller expects (<c>lucene-english-porter-48</c>); null: no check.</param>
+/// <param name="KeepFields">The kept-field selection the caller expects (<see cref="IndexManifest.KeepFields"/>: empty for none,
+/// names for those); null: no check. Whatever is given, an update keeps the fields the index records and leaves out the others.</param>
 public sealed record IndexUpdateOptions(
     string? Source = null,
     BiEncoder? Embedder = null,
     float? K1 = null,
     float? B = null,
     FieldsMode? FieldsMode = null,
-    string? Analyzer = null);
+    string? Analyzer = null,
+    IReadOnlyList<string>? KeepFields = null);
 
 /// <summary>What one committed update did.</summary>
 /// <param name="Manifest">The index's manifest after the update (its <see cref="IndexManifest.Generation"/> is one higher).</param>
@@ -37,7 +40,9 @@ public sealed record IndexUpdateOptions(
 /// <param name="Replaced">Documents that replaced a stored one with the same id.</param>
 /// <param name="Deleted">Stored documents deleted.</param>
 /// <param name="NotFound">Ids asked to be deleted that the index did not have, in the order given (each once).</param>
-public sealed record IndexUpdateResult(IndexManifest Manifest, long Added, long Replaced, long Deleted, IReadOnlyList<string> NotFound);
+/// <param name="Committed">False when the update changed nothing (no documents given, and no id to delete was in the index):
+/// then nothing was written, and <paramref name="Manifest"/> is the index's unchanged manifest (same generation).</param>
+public sealed record IndexUpdateResult(IndexManifest Manifest, long Added, long Replaced, long Deleted, IReadOnlyList<string> NotFound, bool Committed = true);
 
 /// <summary>
 /// Changes an existing index in place of a rebuild: adds documents, replaces documents by id, deletes documents by id,
@@ -79,9 +84,10 @@ public static class IndexUpdater
     /// <param name="options">Expected settings (checked against the manifest), the embedder, the source description.</param>
     /// <param name="progress">Receives progress every 5,000 documents and per stage ("adding", "merging", "embedding", "done").</param>
     /// <param name="ct">Cancels the update; the index stays at its last commit.</param>
-    /// <returns>What was done and the new manifest.</returns>
+    /// <returns>What was done and the new manifest; when nothing changes (no documents, and none of the ids to delete in the
+    /// index), nothing is committed: <see cref="IndexUpdateResult.Committed"/> is false and the manifest is the old one.</returns>
     /// <exception cref="InvalidInputException">The folder is not an index; an expected setting differs from the recorded one
-    /// (the message names both values); the embedder is missing, extra or not the model of the vectors; two documents share an id;
+    /// (the message names both values: analyzer, fields mode, k1, b, kept-field selection); the embedder is missing, extra or not the model of the vectors; two documents share an id;
     /// an id is both added and deleted; the documents are invalid (from <see cref="CorpusReader"/>); or another build or update of
     /// the index is running.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled before the swap; the index is unchanged.</exception>
@@ -121,6 +127,12 @@ public static class IndexUpdater
             IndexBuilder.TryDelete(temp);
             throw;
         }
+        if (!result.Committed)
+        {
+            // Nothing changed: no new generation, the index files stay as they are.
+            IndexBuilder.TryDelete(temp);
+            return result;
+        }
         IndexBuilder.Swap(temp, target, exists: true, parent, name);
         return result;
     }
@@ -144,6 +156,8 @@ public static class IndexUpdater
             differences.Add($"fields {mode.ToString().ToLowerInvariant()} vs {manifest.FieldsMode.ToString().ToLowerInvariant()}");
         if (options.K1 is { } k1 && k1 != manifest.K1) differences.Add(FormattableString.Invariant($"k1 {k1} vs {manifest.K1}"));
         if (options.B is { } b && b != manifest.B) differences.Add(FormattableString.Invariant($"b {b} vs {manifest.B}"));
+        if (options.KeepFields is { } keep && IndexManifest.DescribeKeepFields(keep) != IndexManifest.DescribeKeepFields(manifest.KeepFields))
+            differences.Add($"keep-fields {IndexManifest.DescribeKeepFields(keep)} vs {IndexManifest.DescribeKeepFields(manifest.KeepFields)}");
         if (differences.Count > 0)
         {
             throw new InvalidInputException(
@@ -179,7 +193,7 @@ public static class IndexUpdater
         var order = new Dictionary<string, long>(StringComparer.Ordinal);
         long added = 0, replaced = 0, deleted = 0;
         var notFound = new List<string>();
-        var schema = new KeptFieldSchema(manifest.KeptFields);
+        var schema = new KeptFieldSchema(manifest.KeptFields, manifest.KeepFields);
 
         using (var analyzer = IndexAnalyzer.Create(manifest.Analyzer, indexDir))
         using (LuceneDirectory dir = FSDirectory.Open(temp))
@@ -212,6 +226,8 @@ public static class IndexUpdater
                         $"Index '{indexDir}' keeps document vectors ({kept.Model}), so added and replaced documents must be embedded, but no embedder was given. "
                         + "Omit --embedder to use the one the index records, or pass that same model.", indexDir);
                 }
+                if (IndexFields.TooLongTerm(doc.Id) is { } idBytes)
+                    throw new InvalidInputException(IndexFields.TooLongMessage($"The id of document {count + 1} of {source}", idBytes, keyword: false));
                 var term = new Term(IndexFields.Id, doc.Id);
                 if (before.DocFreq(term) > 0) replaced++;
                 else added++;
@@ -222,6 +238,7 @@ public static class IndexUpdater
                 count++;
                 if (count % ProgressEvery == 0) progress?.Report(new IndexingProgress(count, null, clock.Elapsed, "adding"));
             }
+            schema.CheckEveryKeptFieldOccurs(source);
             var asked = new HashSet<string>(StringComparer.Ordinal);
             foreach (var id in deleteIds)
             {
@@ -245,6 +262,12 @@ public static class IndexUpdater
                 }
             }
             ct.ThrowIfCancellationRequested();
+            if (count == 0 && deleted == 0)
+            {
+                writer.Rollback();
+                progress?.Report(new IndexingProgress(0, 0, clock.Elapsed, "done"));
+                return new IndexUpdateResult(manifest, 0, 0, 0, notFound, Committed: false);
+            }
             progress?.Report(new IndexingProgress(count, count, clock.Elapsed, "merging"));
             // Drop deleted documents now, so term statistics and max doc equal those of a fresh build on the final documents.
             writer.ForceMergeDeletes(doWait: true);
@@ -280,6 +303,7 @@ public static class IndexUpdater
             Generation = generation,
             History = history,
             KeptFields = schema.Types,
+            KeepFields = schema.Keep,
         };
         updated.Write(temp);
         progress?.Report(new IndexingProgress(order.Count, order.Count, clock.Elapsed, "done"));
@@ -304,6 +328,8 @@ public static class IndexUpdater
     /// <summary>Every document id in Lucene document order, from the id column.</summary>
     internal static string[] IdsInOrder(IndexReader reader)
     {
+        // An index without documents (every one deleted) has no id column at all: that is not an old index, just an empty one.
+        if (reader.MaxDoc == 0) return [];
         var column = MultiDocValues.GetBinaryValues(reader, IndexFields.Id)
             ?? throw new InvalidInputException(
                 "This index has no id column (doc values): it was built by an older development version. Rebuild it with `search-host index ... --overwrite`.");

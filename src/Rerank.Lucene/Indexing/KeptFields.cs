@@ -15,7 +15,8 @@ public enum KeptFieldType
     Number,
 
     /// <summary>Strings in ISO 8601 form: a date <c>2021-03-04</c> (midnight UTC) or a date and time <c>2021-03-04T10:00:00Z</c>
-    /// (no offset = UTC), compared as instants: <c>published&gt;=2021-01-01</c>.</summary>
+    /// (no offset = UTC), compared as instants to the millisecond (finer digits of a stored value are cut off; a filter value with
+    /// finer digits is refused): <c>published&gt;=2021-01-01</c>.</summary>
     Date,
 }
 
@@ -28,11 +29,32 @@ internal sealed class KeptFieldSchema
 {
     private readonly Dictionary<string, KeptFieldType> _types;
     private readonly Dictionary<string, string> _decidedBy = new(StringComparer.Ordinal);
+    private readonly HashSet<string>? _keep;
 
-    public KeptFieldSchema(IReadOnlyDictionary<string, KeptFieldType>? existing)
+    /// <param name="existing">The types the index records (an update), or null (a build).</param>
+    /// <param name="keep">The fields to keep (<see cref="IndexManifest.KeepFields"/>): null for all, empty for none; the other
+    /// fields of a document are left out.</param>
+    public KeptFieldSchema(IReadOnlyDictionary<string, KeptFieldType>? existing, IReadOnlyList<string>? keep)
     {
         _types = existing is null ? new(StringComparer.Ordinal) : new(existing, StringComparer.Ordinal);
         foreach (var name in _types.Keys) _decidedBy[name] = "the index's recorded fields";
+        _keep = keep is null ? null : new HashSet<string>(keep, StringComparer.Ordinal);
+    }
+
+    /// <summary>The selection as recorded in the manifest: null (all) or the distinct names, sorted.</summary>
+    public IReadOnlyList<string>? Keep => _keep?.Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Refuses a kept field name that no document had (nor the index, for an update): most likely a typo.</summary>
+    /// <param name="source">Where the documents came from, for the message.</param>
+    public void CheckEveryKeptFieldOccurs(string source)
+    {
+        if (_keep is null) return;
+        var missing = _keep.Where(n => !_types.ContainsKey(n)).Order(StringComparer.Ordinal).ToList();
+        if (missing.Count == 0) return;
+        var found = _types.Count == 0 ? "none" : string.Join(", ", _types.Keys.Order(StringComparer.Ordinal));
+        throw new InvalidInputException(
+            $"--keep-fields names {string.Join(", ", missing.Select(n => $"'{n}'"))}, which no document of {source} has (as a string, number, boolean or array of those); "
+            + $"the kept fields found are: {found}. Check the spelling (names are case-sensitive), or drop {(missing.Count == 1 ? "it" : "them")} from --keep-fields.");
     }
 
     /// <summary>The types so far, by field name; null when there are none.</summary>
@@ -45,7 +67,9 @@ internal sealed class KeptFieldSchema
     /// <param name="where">The document for messages, e.g. "document 'd7' (document 7 of corpus.jsonl)".</param>
     public void AddTo(Document lucene, CorpusDocument doc, string where)
     {
-        if (doc.Fields is not { Count: > 0 } fields) return;
+        if (doc.Fields is not { Count: > 0 } all) return;
+        var fields = _keep is null ? all : all.Where(f => _keep.Contains(f.Key)).ToDictionary(StringComparer.Ordinal);
+        if (fields.Count == 0) return;
         foreach (var (name, value) in fields)
         {
             if (name.Length == 0)
@@ -53,6 +77,8 @@ internal sealed class KeptFieldSchema
             foreach (var item in value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().ToArray() : [value])
             {
                 var (type, indexed) = Classify(name, item, where);
+                if (indexed is string keyword && IndexFields.TooLongTerm(keyword) is { } bytes)
+                    throw new InvalidInputException(IndexFields.TooLongMessage($"Field '{name}' of {where}", bytes, keyword: true));
                 if (_types.TryGetValue(name, out var known))
                 {
                     if (known == KeptFieldType.Keyword && type == KeptFieldType.Date) type = KeptFieldType.Keyword; // a date-like string in a keyword field is a keyword
@@ -102,15 +128,22 @@ internal sealed class KeptFieldSchema
         "yyyy'-'MM'-'dd'T'HH':'mmK", "yyyy'-'MM'-'dd'T'HH':'mm':'ssK", "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'FFFFFFFK",
     ];
 
-    /// <summary>Parses an ISO 8601 date or date-time (no offset: UTC) to milliseconds since 1970-01-01T00:00Z.</summary>
-    internal static bool TryParseDate(string text, out long millis)
+    /// <summary>Parses an ISO 8601 date or date-time (no offset: UTC) to milliseconds since 1970-01-01T00:00Z (the precision a
+    /// date field is indexed with: finer digits are cut off).</summary>
+    internal static bool TryParseDate(string text, out long millis) => TryParseDate(text, out millis, out _);
+
+    /// <summary>As <see cref="TryParseDate(string, out long)"/>; <paramref name="finerThanMillisecond"/> says whether the text had
+    /// digits below the millisecond that are not zero (cut off in <paramref name="millis"/>).</summary>
+    internal static bool TryParseDate(string text, out long millis, out bool finerThanMillisecond)
     {
         if (DateTimeOffset.TryParseExact(text, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
         {
             millis = value.ToUnixTimeMilliseconds();
+            finerThanMillisecond = value.UtcTicks % TimeSpan.TicksPerMillisecond != 0;
             return true;
         }
         millis = 0;
+        finerThanMillisecond = false;
         return false;
     }
 

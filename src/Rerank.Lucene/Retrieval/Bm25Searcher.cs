@@ -76,21 +76,7 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
     IReadOnlyList<RankedDocument> ICandidateRetriever.Rank(string query, int k) => Rank(query, k);
 
     /// <summary>Every document id in Lucene document (= corpus) order, read from the id column.</summary>
-    internal string[] DocumentIdsInOrder() => WithSearcher((_, searcher) =>
-    {
-        var reader = searcher.IndexReader;
-        var ids = MultiDocValues.GetBinaryValues(reader, IndexFields.Id)
-            ?? throw new InvalidInputException(
-                "This index has no id column (doc values): it was built by an older development version. Rebuild it with `search-host index ... --overwrite`.");
-        var result = new string[reader.MaxDoc];
-        var bytes = new BytesRef();
-        for (var doc = 0; doc < result.Length; doc++)
-        {
-            ids.Get(doc, bytes);
-            result[doc] = bytes.Utf8ToString();
-        }
-        return result;
-    });
+    internal string[] DocumentIdsInOrder() => WithSearcher((_, searcher) => IndexUpdater.IdsInOrder(searcher.IndexReader));
 
     /// <summary>Opens the index in <paramref name="indexDir"/>.</summary>
     /// <param name="indexDir">A folder written by <see cref="IndexBuilder.Build"/>.</param>
@@ -136,7 +122,7 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
             }
             Volatile.Write(ref _view, fresh);
             current.Release();
-            args = new IndexReopenedEventArgs(_indexDir, current.DocumentCount, fresh.Manifest);
+            args = new IndexReopenedEventArgs(_indexDir, current.DocumentCount, fresh.Manifest, current.Manifest);
         }
         Reopened?.Invoke(this, args);
         return true;
@@ -308,6 +294,8 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
                 n = (int)Math.Min((long)n * 2, int.MaxValue - 1);
                 continue;
             }
+            // An index whose documents were all deleted has no id column, and no hits.
+            if (fetched.Length == 0) return [];
             var ids = MultiDocValues.GetBinaryValues(searcher.IndexReader, IndexFields.Id)
                 ?? throw new InvalidInputException(
                     "This index has no id column (doc values): it was built by an older development version. Rebuild it with `search-host index ... --overwrite`.");
@@ -585,4 +573,12 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
 /// <param name="IndexDir">The index folder.</param>
 /// <param name="PreviousDocumentCount">Documents in the build that was open before.</param>
 /// <param name="Manifest">The manifest of the build now open.</param>
-public sealed record IndexReopenedEventArgs(string IndexDir, int PreviousDocumentCount, IndexManifest Manifest);
+/// <param name="PreviousManifest">The manifest of the index that was open before; null when not known.</param>
+public sealed record IndexReopenedEventArgs(string IndexDir, int PreviousDocumentCount, IndexManifest Manifest, IndexManifest? PreviousManifest = null)
+{
+    /// <summary>True when the index now open is the one open before, updated (<see cref="IndexUpdater"/>: the same first build,
+    /// a later <see cref="IndexManifest.Generation"/>); false when it was rebuilt (or the previous manifest is not known).</summary>
+    public bool Updated => PreviousManifest is { } before
+        && Manifest.CorpusFingerprint == before.CorpusFingerprint && Manifest.CreatedUtc == before.CreatedUtc
+        && Manifest.Generation > before.Generation;
+}

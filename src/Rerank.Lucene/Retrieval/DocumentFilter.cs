@@ -30,8 +30,14 @@ public enum FilterOperator
 /// <param name="Value">The value as typed; read as the field's type when the filter is applied.</param>
 public sealed record FieldCondition(string Field, FilterOperator Operator, string Value)
 {
-    /// <summary>The condition as typed, e.g. <c>year&gt;=2020</c>.</summary>
-    public override string ToString() => Field + Symbol(Operator) + Value;
+    /// <summary>The condition as it can be typed, e.g. <c>year&gt;=2020</c>; a value that is empty, starts with an operator
+    /// character or a quote, or has spaces at either end in double quotes (<c>lang=""</c>).</summary>
+    public override string ToString() => Field + Symbol(Operator) + (NeedsQuotes(Value)
+        ? System.Text.Json.JsonSerializer.Serialize(Value, new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })
+        : Value);
+
+    private static bool NeedsQuotes(string value) =>
+        value.Length == 0 || value[0] is '=' or '<' or '>' or '!' or '"' || char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1]);
 
     internal static string Symbol(FilterOperator op) => op switch
     {
@@ -70,8 +76,11 @@ public sealed class DocumentFilter
     public IReadOnlyList<FieldCondition> Conditions { get; }
 
     /// <summary>Parses conditions written <c>FIELD=VALUE</c>, <c>FIELD&gt;=VALUE</c>, <c>FIELD&gt;VALUE</c>, <c>FIELD&lt;=VALUE</c> or
-    /// <c>FIELD&lt;VALUE</c> (the first operator in the text splits it; spaces around field and value are trimmed).</summary>
-    /// <exception cref="InvalidInputException">A condition has no operator, no field name or no value.</exception>
+    /// <c>FIELD&lt;VALUE</c> (the first operator in the text splits it; spaces around field and value are trimmed). A value in
+    /// double quotes is read as a JSON string: <c>lang=""</c> (the empty keyword), <c>note="=x"</c> (a value starting with an
+    /// operator character).</summary>
+    /// <exception cref="InvalidInputException">A condition has no operator, an operator filters do not have (<c>==</c>,
+    /// <c>!=</c>, <c>=&gt;</c>, <c>&lt;&gt;</c>, ...), no field name, no value, or a quoted value that is not one JSON string.</exception>
     public static DocumentFilter Parse(IEnumerable<string> conditions)
     {
         ArgumentNullException.ThrowIfNull(conditions);
@@ -83,21 +92,41 @@ public sealed class DocumentFilter
     public static FieldCondition ParseCondition(string condition)
     {
         ArgumentNullException.ThrowIfNull(condition);
-        var at = condition.IndexOfAny(['=', '<', '>']);
+        var at = condition.IndexOfAny(['=', '<', '>', '!']);
         if (at < 0)
             throw new InvalidInputException($"Filter '{condition}' has no comparison: write FIELD=VALUE, FIELD>=VALUE, FIELD>VALUE, FIELD<=VALUE or FIELD<VALUE (e.g. lang=en, year>=2020).");
-        var (op, length) = condition[at] switch
+        // The whole run of operator characters is the operator: "==" or "!=" is refused, never read as "=" and a value "=en".
+        var end = at;
+        while (end < condition.Length && condition[end] is '=' or '<' or '>' or '!') end++;
+        var symbol = condition[at..end];
+        var op = symbol switch
         {
-            '=' => (FilterOperator.Equal, 1),
-            '>' when at + 1 < condition.Length && condition[at + 1] == '=' => (FilterOperator.GreaterOrEqual, 2),
-            '>' => (FilterOperator.Greater, 1),
-            '<' when at + 1 < condition.Length && condition[at + 1] == '=' => (FilterOperator.LessOrEqual, 2),
-            _ => (FilterOperator.Less, 1),
+            "=" => FilterOperator.Equal,
+            ">" => FilterOperator.Greater,
+            ">=" => FilterOperator.GreaterOrEqual,
+            "<" => FilterOperator.Less,
+            "<=" => FilterOperator.LessOrEqual,
+            _ => throw new InvalidInputException(
+                $"Filter '{condition}' uses the operator '{symbol}', which filters do not have. The supported ones are =, >, >=, <, <= (e.g. lang=en, year>=2020; "
+                + "there is no == or !=). A value that itself starts with =, <, > or ! goes in double quotes: lang=\"=en\"."),
         };
         var field = condition[..at].Trim();
-        var value = condition[(at + length)..].Trim();
-        if (field.Length == 0 || value.Length == 0)
-            throw new InvalidInputException($"Filter '{condition}' needs a field name before '{FieldCondition.Symbol(op)}' and a value after it (e.g. lang=en, year>=2020).");
+        var value = condition[end..].Trim();
+        var quoted = value.StartsWith('"');
+        if (quoted)
+        {
+            try
+            {
+                value = System.Text.Json.JsonSerializer.Deserialize<string>(value)!;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                throw new InvalidInputException(
+                    $"Filter '{condition}': the value {value} starts with a double quote but is not one quoted string. Write it as a JSON string, e.g. lang=\"\" or note=\"=x\" (\\\" for a quote inside).");
+            }
+        }
+        if (field.Length == 0 || (value.Length == 0 && !quoted))
+            throw new InvalidInputException($"Filter '{condition}' needs a field name before '{FieldCondition.Symbol(op)}' and a value after it (e.g. lang=en, year>=2020; lang=\"\" for the empty value).");
         return new FieldCondition(field, op, value);
     }
 
@@ -155,8 +184,15 @@ public sealed class DocumentFilter
                 var (lo, hi, loIn, hiIn) = Bounds(c.Operator, number);
                 return NumericRangeQuery.NewDoubleRange(name, lo, hi, loIn, hiIn);
             default:
-                if (!KeptFieldSchema.TryParseDate(c.Value, out var millis))
+                if (!KeptFieldSchema.TryParseDate(c.Value, out var millis, out var finer))
                     throw new InvalidInputException($"Filter '{c}': '{c.Field}' is a date field, and '{c.Value}' is not an ISO 8601 date. Write e.g. {c.Field}{FieldCondition.Symbol(c.Operator)}2021-03-04 or 2021-03-04T10:00:00Z.", indexDir);
+                // Dates are indexed to the millisecond: a finer value would be compared as if cut off, matching documents it should not.
+                if (finer)
+                {
+                    throw new InvalidInputException(
+                        $"Filter '{c}': '{c.Field}' is a date field, indexed to the millisecond, and '{c.Value}' is more precise than that. "
+                        + $"Give at most 3 digits after the seconds' decimal point (e.g. {c.Field}{FieldCondition.Symbol(c.Operator)}{DateTimeOffset.FromUnixTimeMilliseconds(millis).UtcDateTime:yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff}Z).", indexDir);
+                }
                 var (from, to, fromIn, toIn) = Bounds(c.Operator, millis);
                 return NumericRangeQuery.NewInt64Range(name, from, to, fromIn, toIn);
         }

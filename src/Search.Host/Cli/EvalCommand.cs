@@ -249,7 +249,7 @@ internal static class EvalCommand
                     result["interpolation_weight"] = ip.Weight;
                 }
                 result["ms_per_query"] = stageResults.ToDictionary(s => s.Name, s => Math.Round(s.MsPerQuery, 2));
-                console.Output.WriteLine(JsonSerializer.Serialize(result));
+                console.Output.WriteLine(CliJson.Serialize(result));
                 return 0;
             }
             var table = new Table().Border(TableBorder.Simple).AddColumn("metric");

@@ -54,7 +54,8 @@ internal static class IndexCommand
     {
         Description = "JSONL corpora: which other fields of each line to keep with the documents (stored, shown by `get`, filterable with `search --filter`): "
             + "a comma-separated list (lang,year), or none. Default: all top-level fields whose values are strings, numbers, booleans or arrays of those "
-            + "(objects such as BEIR's metadata are left out). A field's type (keyword, number or ISO date) is taken from its first value.",
+            + "(objects such as BEIR's metadata are left out). A field's type (keyword, number or ISO date) is taken from its first value. "
+            + "A name no document has is refused. The index records the choice and --update keeps the same fields (a different --keep-fields is refused).",
     };
 
     private static readonly Option<bool> SkipEmpty = new("--skip-empty")
@@ -76,7 +77,7 @@ internal static class IndexCommand
     private static readonly Option<bool> Update = new("--update")
     {
         Description = "Add the corpus's documents to an existing index, replacing documents with the same id, with the settings the index records "
-            + "(its fields mode, BM25 k1/b and embedder; giving other values is refused). A killed or failed update leaves the index as it was.",
+            + "(its fields mode, BM25 k1/b, kept fields and embedder; giving other values is refused). A killed or failed update leaves the index as it was.",
     };
 
     private static readonly Option<string> Embedder = new("--embedder")
@@ -120,7 +121,8 @@ internal static class IndexCommand
             FieldsMode: ParseFields(parse.GetValue(Fields)),
             Overwrite: parse.GetValue(Overwrite),
             Source: Path.GetFullPath(corpusPath),
-            Embedder: embedder);
+            Embedder: embedder,
+            KeepFields: ParseKeepFields(parse));
 
         log.LogInformation("Indexing {Corpus} into {Index} ({Mode}, k1={K1}, b={B}, embedder {Embedder})", corpusPath, indexDir, options.FieldsMode, options.K1, options.B,
             embedder?.ToString() ?? "none");
@@ -139,10 +141,11 @@ internal static class IndexCommand
         }
 
         console.Output.WriteLine(
-            $"Indexed {manifest.DocumentCount} documents into {indexDir} " +
+            $"Indexed {Words.Count(manifest.DocumentCount, "document")} into {indexDir} " +
             $"(fields {manifest.FieldsMode.ToString().ToLowerInvariant()}, k1 {manifest.K1}, b {manifest.B}, fingerprint {manifest.CorpusFingerprint[..12]}).");
         if (manifest.KeptFields is { Count: > 0 } kept)
             console.Output.WriteLine($"Kept fields (stored, filterable): {string.Join(", ", kept.Select(f => $"{f.Key} ({f.Value.ToString().ToLowerInvariant()})"))}.");
+        ReportLeftOut(console, docs);
         if (manifest.Embeddings is { } e)
         {
             console.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -157,7 +160,7 @@ internal static class IndexCommand
         if (parse.GetValue(Overwrite))
             throw new InvalidInputException("--update changes an existing index and --overwrite replaces it with a new build; use one of them.");
         var manifest = IndexManifest.Read(indexDir);
-        var docs = OpenCorpus(corpusPath, parse, console);
+        var docs = OpenCorpus(corpusPath, parse, console, manifest.KeepFields);
         bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
         var encoderOptions = new BiEncoderOptions { Threads = parse.GetValue(Threads) };
         // Refused before a model is loaded for nothing.
@@ -174,7 +177,8 @@ internal static class IndexCommand
             Embedder: embedder,
             K1: Given(K1) ? parse.GetValue(K1) : null,
             B: Given(B) ? parse.GetValue(B) : null,
-            FieldsMode: Given(Fields) ? ParseFields(parse.GetValue(Fields)) : null);
+            FieldsMode: Given(Fields) ? ParseFields(parse.GetValue(Fields)) : null,
+            KeepFields: ParseKeepFields(parse));
         log.LogInformation("Updating {Index} from {Corpus} (generation {Generation}, {Count} documents)", indexDir, corpusPath, manifest.Generation, manifest.DocumentCount);
         IndexUpdateResult result;
         try
@@ -188,9 +192,25 @@ internal static class IndexCommand
                 $"the index '{indexDir}' is untouched (generation {manifest.Generation}, {manifest.DocumentCount} documents) and searches as before; the partial update was removed.",
                 cancelled, ct);
         }
+        if (!result.Committed)
+        {
+            // An update without documents changes nothing: no new generation is committed.
+            console.Error.WriteLine($"warning: {corpusPath} has no documents (it is empty or has only blank lines).");
+            console.Output.WriteLine(
+                $"Nothing to update in {indexDir}; it is unchanged: {Words.Count(result.Manifest.DocumentCount, "document")} (generation {result.Manifest.Generation}).");
+            return 0;
+        }
         console.Output.WriteLine(
-            $"Updated {indexDir}: {result.Added} added, {result.Replaced} replaced; now {result.Manifest.DocumentCount} documents (generation {result.Manifest.Generation}).");
+            $"Updated {indexDir}: {result.Added} added, {result.Replaced} replaced; now {Words.Count(result.Manifest.DocumentCount, "document")} (generation {result.Manifest.Generation}).");
+        ReportLeftOut(console, docs);
         return 0;
+    }
+
+    /// <summary>Says which field values were not kept because they are not a string, number, boolean or array of those.</summary>
+    private static void ReportLeftOut(ConsoleOutput console, IEnumerable<CorpusDocument> docs)
+    {
+        if (docs is CorpusReader.CorpusSequence { LeftOut.IsEmpty: false } read)
+            console.Output.WriteLine($"Not kept (not a string, number, boolean or array of those): {read.LeftOut.Describe()}.");
     }
 
     private static BiEncoder? OpenEmbedder(string? value, BiEncoderOptions options) => value?.Trim() switch
@@ -200,20 +220,25 @@ internal static class IndexCommand
         var folder => BiEncoder.Load(folder, options),
     };
 
-    private static IEnumerable<CorpusDocument> OpenCorpus(string path, ParseResult parse, ConsoleOutput console)
+    /// <summary>--keep-fields: null when not given (all), empty for none, else the names.</summary>
+    private static IReadOnlyList<string>? ParseKeepFields(ParseResult parse) => parse.GetValue(KeepFields)?.Trim() switch
+    {
+        null => null,
+        "none" => (IReadOnlyList<string>)[],
+        var list => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } names ? names
+            : throw new InvalidInputException("--keep-fields needs field names separated by commas (e.g. lang,year), or none."),
+    };
+
+    /// <summary>The corpus's documents; <paramref name="recordedKeep"/> (an update's recorded selection) applies when --keep-fields is not given.</summary>
+    private static IEnumerable<CorpusDocument> OpenCorpus(string path, ParseResult parse, ConsoleOutput console, IReadOnlyList<string>? recordedKeep = null)
     {
         var format = parse.GetValue(Format)?.ToLowerInvariant() ?? (Directory.Exists(path) ? "text" : "beir");
         var fieldsGiven = parse.GetValue(IdField) is not null || parse.GetValue(TitleField) is not null || parse.GetValue(TextField) is not null;
         var skipInvalid = parse.GetValue(SkipInvalid);
-        var keep = parse.GetValue(KeepFields)?.Trim() switch
-        {
-            null => null,
-            "none" => (IReadOnlyList<string>)[],
-            var list => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } names ? names
-                : throw new InvalidInputException("--keep-fields needs field names separated by commas (e.g. lang,year), or none."),
-        };
-        if (keep is not null && format == "text")
+        var given = ParseKeepFields(parse);
+        if (given is not null && format == "text")
             throw new InvalidInputException("--keep-fields applies to JSONL corpora; a folder of .txt/.md files has no other fields. Drop --keep-fields.");
+        var keep = given ?? (format == "text" ? null : recordedKeep);
         if (skipInvalid && format != "text")
         {
             throw new InvalidInputException("--skip-invalid applies to a folder of .txt/.md files. A JSONL corpus stops at its first bad line, " +

@@ -97,8 +97,14 @@ internal static class IndexStoreCommands
         }
         var notFound = result.NotFound.Count == 0 ? ""
             : $"; {result.NotFound.Count} {(result.NotFound.Count == 1 ? "id was" : "ids were")} not in the index: {string.Join(", ", result.NotFound.Take(20))}{(result.NotFound.Count > 20 ? ", ..." : "")}";
+        if (!result.Committed)
+        {
+            console.Output.WriteLine(
+                $"Deleted 0 documents from {indexDir}{notFound}; nothing changed: still {Words.Count(result.Manifest.DocumentCount, "document")} (generation {result.Manifest.Generation}).");
+            return 0;
+        }
         console.Output.WriteLine(
-            $"Deleted {result.Deleted} {(result.Deleted == 1 ? "document" : "documents")} from {indexDir}{notFound}; now {result.Manifest.DocumentCount} documents (generation {result.Manifest.Generation}).");
+            $"Deleted {Words.Count(result.Deleted, "document")} from {indexDir}{notFound}; now {Words.Count(result.Manifest.DocumentCount, "document")} (generation {result.Manifest.Generation}).");
         return 0;
     }
 
@@ -120,8 +126,8 @@ internal static class IndexStoreCommands
             $"Index '{indexDir}' has no document with id '{id}' ({searcher.DocumentCount} documents, generation {searcher.Manifest.Generation}). " +
             "Check the id (ids are case-sensitive); `search-host search` shows the ids of matching documents.", indexDir);
         console.Output.WriteLine(doc.Fields is null
-            ? JsonSerializer.Serialize(new { id = doc.Id, title = doc.Title, text = doc.Text })
-            : JsonSerializer.Serialize(new { id = doc.Id, title = doc.Title, text = doc.Text, fields = doc.Fields }));
+            ? CliJson.Serialize(new { id = doc.Id, title = doc.Title, text = doc.Text })
+            : CliJson.Serialize(new { id = doc.Id, title = doc.Title, text = doc.Text, fields = doc.Fields }));
         return 0;
     }
 
@@ -140,7 +146,7 @@ internal static class IndexStoreCommands
         if (parse.GetValue(Json))
         {
             using var manifestJson = JsonDocument.Parse(manifest.ToJson());
-            console.Output.WriteLine(JsonSerializer.Serialize(new
+            console.Output.WriteLine(CliJson.Serialize(new
             {
                 index = Path.GetFullPath(indexDir),
                 documents = luceneCount,

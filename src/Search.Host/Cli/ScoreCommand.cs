@@ -66,11 +66,11 @@ internal static class ScoreCommand
             }
             var e = encoder.Encode(pairs[i].Query, pairs[i].Document);
             console.Output.WriteLine(scores[i].Length == 1
-                ? System.Text.Json.JsonSerializer.Serialize(new
+                ? CliJson.Serialize(new
                 {
                     query = pairs[i].Query, document = pairs[i].Document, score = scores[i][0], input_ids = e.InputIds, token_type_ids = e.TokenTypeIds,
                 })
-                : System.Text.Json.JsonSerializer.Serialize(new
+                : CliJson.Serialize(new
                 {
                     query = pairs[i].Query, document = pairs[i].Document, scores = encoder.Labels.Select((l, k) => new { label = l, score = scores[i][k] }),
                     input_ids = e.InputIds, token_type_ids = e.TokenTypeIds,

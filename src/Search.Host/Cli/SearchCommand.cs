@@ -32,7 +32,7 @@ internal static class SearchCommand
     private static readonly Option<string[]> Filter = new("--filter")
     {
         Description = "Only documents whose kept field meets this condition (repeat for several; all must hold): FIELD=VALUE for keyword, number and date fields, "
-            + "FIELD>=VALUE, >, <= or < for numbers and dates (ISO 8601: 2021-03-04). Quote it in the shell: --filter 'year>=2020'. Applied before the top k "
+            + "FIELD>=VALUE, >, <= or < for numbers and dates (ISO 8601: 2021-03-04); no == or !=. A value in double quotes is a JSON string (lang=\"\" for the empty value). Quote it in the shell: --filter 'year>=2020'. Applied before the top k "
             + "is taken, in every first stage, so reranking sees only matching documents. `search-host stats` lists an index's fields.",
         AllowMultipleArgumentsPerToken = false,
     };
@@ -40,7 +40,8 @@ internal static class SearchCommand
     private static readonly Option<bool> HighlightOption = new("--highlight")
     {
         Description = "Show each hit's best passages with the query terms marked (Lucene's highlighter), instead of the start of its text; "
-            + "with --json each hit gets \"highlights\": [{fragment (terms in <b></b>), start, end, score, terms: [[start, end], ...]}], offsets into the hit's text.",
+            + "with --json each hit gets \"highlights\": [{fragment (terms in <b></b>, the text HTML-escaped), start, end, score, terms: [[start, end], ...]}], offsets into the hit's raw text, "
+            + "and \"title_highlights\" the same for its title (a hit that matches only in its title has title highlights and no text highlights).",
     };
 
     private const string NoMatches = "No documents match (after analysis the query may contain only stop words).";
@@ -71,10 +72,11 @@ internal static class SearchCommand
         var hybridOptions = FirstStageOptions.HybridFrom(parse);
         var indexDir = CommonOptions.RequireIndex(options);
         using var searcher = Bm25Searcher.Open(indexDir);
-        // Another process may rebuild the index (index --overwrite) while the prompt is open: the
-        // searcher then switches to the new build before the next query, and says so.
-        searcher.Reopened += (_, e) => console.Error.WriteLine(
-            $"index was rebuilt; reopened '{indexDir}' ({e.Manifest.DocumentCount:N0} documents, was {e.PreviousDocumentCount:N0}).");
+        // Another process may rebuild the index (index --overwrite) or update it (index --update, delete) while the prompt is
+        // open: the searcher then switches to the new commit before the next query, and says which.
+        searcher.Reopened += (_, e) => console.Error.WriteLine(e.Updated
+            ? $"index was updated (generation {e.Manifest.Generation}); reopened '{indexDir}' ({Words.Count(e.Manifest.DocumentCount, "document")}, was {e.PreviousDocumentCount:N0})."
+            : $"index was rebuilt; reopened '{indexDir}' ({Words.Count(e.Manifest.DocumentCount, "document")}, was {e.PreviousDocumentCount:N0}).");
         var syntax = parse.GetValue(LuceneSyntax) ? QuerySyntax.Lucene : QuerySyntax.BagOfWords;
         var json = parse.GetValue(Json);
         var query = parse.GetValue(Query);
@@ -103,11 +105,27 @@ internal static class SearchCommand
         var depth = (int)Math.Min((long)options.Top + offset, int.MaxValue - 1);
         if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, depth) is { } note) console.Error.WriteLine(note);
 
+        // Why a page is empty, in words: an empty index, an offset past the last hit, filters that exclude every match, or no match at all.
+        string Empty(string text, int found) =>
+            searcher.DocumentCount == 0 ? $"No documents: index '{indexDir}' is empty (0 documents)."
+            : found > 0 ? $"No hits on this page: --offset {offset} is past the last of {found} {(found == 1 ? "hit" : "hits")}."
+            : filter is not null && (stages.Kind == "bm25" ? searcher.Search(text, 1, syntax) : stages.Chosen.Search(text, 1)).Count > 0
+                ? $"No matching document meets the filters ({filter})."
+            : NoMatches;
+
         void Answer(string text)
         {
             Func<string, IReadOnlyList<HighlightFragment>>? highlight = parse.GetValue(HighlightOption) ? t => searcher.Highlight(text, t, syntax: syntax) : null;
-            if (reranker is null) Show(console, json, text, stages.Kind, FirstStage(text, depth).Skip(offset).ToList(), highlight);
-            else ShowReranked(console, json, text, stages.Kind, encoder!, RerankWindow.Search(FirstStage, reranker, text, depth, ct).Skip(offset).ToList(), highlight);
+            if (reranker is null)
+            {
+                var all = FirstStage(text, depth);
+                Show(console, json, text, stages.Kind, all.Skip(offset).ToList(), highlight, () => Empty(text, all.Count));
+            }
+            else
+            {
+                var all = RerankWindow.Search(FirstStage, reranker, text, depth, ct);
+                ShowReranked(console, json, text, stages.Kind, encoder!, all.Skip(offset).ToList(), highlight, () => Empty(text, all.Count));
+            }
         }
 
         try
@@ -168,19 +186,37 @@ internal static class SearchCommand
     }
 
     /// <summary>The hits' JSON line; with highlights, each hit object gets "highlights" after its other members.</summary>
-    private static string JsonLine(object value, IReadOnlyList<string> texts, Func<string, IReadOnlyList<HighlightFragment>>? highlight)
+    private static string JsonLine(object value, IReadOnlyList<(string Title, string Text)> docs, Func<string, IReadOnlyList<HighlightFragment>>? highlight)
     {
-        if (highlight is null) return JsonSerializer.Serialize(value);
-        var root = JsonSerializer.SerializeToNode(value)!;
+        if (highlight is null) return CliJson.Serialize(value);
+        var root = JsonSerializer.SerializeToNode(value, CliJson.Options)!;
         var hits = root["hits"]!.AsArray();
+        System.Text.Json.Nodes.JsonNode? Fragments(string text) => JsonSerializer.SerializeToNode(highlight(text).Select(f => new
+        {
+            fragment = f.Marked, start = f.Start, end = f.End, score = f.Score, terms = f.Terms.Select(t => new[] { t.Start, t.End }),
+        }), CliJson.Options);
         for (var i = 0; i < hits.Count; i++)
         {
-            hits[i]!["highlights"] = JsonSerializer.SerializeToNode(highlight(texts[i]).Select(f => new
-            {
-                fragment = f.Marked, start = f.Start, end = f.End, score = f.Score, terms = f.Terms.Select(t => new[] { t.Start, t.End }),
-            }));
+            // The text's passages, and the title's (offsets into the title): a hit that matches only in its title has the latter.
+            hits[i]!["highlights"] = Fragments(docs[i].Text);
+            hits[i]!["title_highlights"] = docs[i].Title.Length == 0 ? new System.Text.Json.Nodes.JsonArray() : Fragments(docs[i].Title);
         }
-        return root.ToJsonString();
+        return root.ToJsonString(CliJson.Options);
+    }
+
+    /// <summary>The title cell: bold, with the query terms in it marked when highlighting.</summary>
+    private static string TitleCell(string title, Func<string, IReadOnlyList<HighlightFragment>>? highlight)
+    {
+        if (title.Length == 0 || highlight?.Invoke(title) is not { Count: > 0 } fragments) return $"[bold]{Markup.Escape(title)}[/]";
+        var cell = new System.Text.StringBuilder("[bold]");
+        var at = 0;
+        foreach (var term in fragments.SelectMany(f => f.Terms).OrderBy(t => t.Start))
+        {
+            if (term.Start < at) continue;
+            cell.Append(Markup.Escape(title[at..term.Start])).Append("[yellow]").Append(Markup.Escape(title[term.Start..term.End])).Append("[/]");
+            at = term.End;
+        }
+        return cell.Append(Markup.Escape(title[at..])).Append("[/]").ToString();
     }
 
     /// <summary>The table cell under the title: the best highlighted passage (terms in bold), else the start of the text.</summary>
@@ -199,7 +235,7 @@ internal static class SearchCommand
     }
 
     private static void ShowReranked(ConsoleOutput console, bool json, string query, string retrieval, CrossEncoder encoder, IReadOnlyList<ShownHit> hits,
-        Func<string, IReadOnlyList<HighlightFragment>>? highlight)
+        Func<string, IReadOnlyList<HighlightFragment>>? highlight, Func<string> empty)
     {
         if (json)
         {
@@ -214,12 +250,12 @@ internal static class SearchCommand
                     rank = h.Rank, id = h.DocId, score = h.Score, first_stage_rank = h.FirstStageRank, first_stage_score = h.FirstStageScore,
                     cross_encoder_score = h.CrossEncoderScore, title = h.Title, snippet = Snippet.Of(h.Text),
                 }),
-            }, hits.Select(h => h.Text).ToList(), highlight));
+            }, hits.Select(h => (h.Title, h.Text)).ToList(), highlight));
             return;
         }
         if (hits.Count == 0)
         {
-            console.Output.WriteLine(NoMatches);
+            console.Output.WriteLine(empty());
             return;
         }
         var table = new Table().Border(TableBorder.Simple)
@@ -239,13 +275,13 @@ internal static class SearchCommand
                 new Text(h.DocId),
                 new Text(h.CrossEncoderScore?.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture) ?? "not reranked"),
                 new Text(h.FirstStageScore.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
-                new Markup($"[bold]{Markup.Escape(h.Title)}[/]\n{Passage(h.Text, highlight)}"));
+                new Markup($"{TitleCell(h.Title, highlight)}\n{Passage(h.Text, highlight)}"));
         }
         console.Out.Write(table);
     }
 
     private static void Show(ConsoleOutput console, bool json, string query, string retrieval, IReadOnlyList<SearchHit> hits,
-        Func<string, IReadOnlyList<HighlightFragment>>? highlight)
+        Func<string, IReadOnlyList<HighlightFragment>>? highlight, Func<string> empty)
     {
         if (json)
         {
@@ -254,12 +290,12 @@ internal static class SearchCommand
                 query,
                 retrieval,
                 hits = hits.Select(h => new { rank = h.Rank, id = h.DocId, score = h.Score, title = h.Title, snippet = Snippet.Of(h.Text) }),
-            }, hits.Select(h => h.Text).ToList(), highlight));
+            }, hits.Select(h => (h.Title, h.Text)).ToList(), highlight));
             return;
         }
         if (hits.Count == 0)
         {
-            console.Output.WriteLine(NoMatches);
+            console.Output.WriteLine(empty());
             return;
         }
         var table = new Table().Border(TableBorder.Simple)
@@ -273,7 +309,7 @@ internal static class SearchCommand
                 new Text(h.Rank.ToString()),
                 new Text(h.DocId),
                 new Text(h.Score.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
-                new Markup($"[bold]{Markup.Escape(h.Title)}[/]\n{Passage(h.Text, highlight)}"));
+                new Markup($"{TitleCell(h.Title, highlight)}\n{Passage(h.Text, highlight)}"));
         }
         console.Out.Write(table);
     }

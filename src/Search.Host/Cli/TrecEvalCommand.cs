@@ -75,7 +75,7 @@ internal static class TrecEvalCommand
                 if (pValues[i] is { } p) entry["p_values"] = p;
                 runs[files[i]] = entry;
             }
-            console.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            console.Output.WriteLine(CliJson.Serialize(new Dictionary<string, object>
             {
                 ["queries"] = baseline.QueryCount,
                 ["queries_without_relevant"] = baseline.NoRelevantQueryIds.Count,

@@ -55,7 +55,7 @@ public sealed class CorpusInputTests : IDisposable
         var result = await CliInvocation.SearchHost("index", "--corpus", folder, "--index", index, "--skip-invalid");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.StartsWith($"Indexed 1 documents into {index} ", result.Output);
+        Assert.StartsWith($"Indexed 1 document into {index} ", result.Output);
         var skipped = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, skipped.Length);
         Assert.All(skipped, line => Assert.StartsWith("skipped: ", line));

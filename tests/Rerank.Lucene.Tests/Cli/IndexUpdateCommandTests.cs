@@ -161,6 +161,223 @@ public sealed class IndexUpdateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Delete_TheLastDocuments_CommitsAnEmptyIndexThatSearchSaysIsEmpty()
+    {
+        var index = await IndexSample();
+        var ids = _temp.Combine("all.txt");
+        File.WriteAllLines(ids, CorpusReader.ReadJsonl(SampleCorpus.Corpus).Select(d => d.Id).Skip(1));
+        var first = CorpusReader.ReadJsonl(SampleCorpus.Corpus).First().Id;
+
+        var most = await CliInvocation.SearchHost("delete", "--index", index, "--ids", ids);
+        var last = await CliInvocation.SearchHost("delete", "--index", index, first);
+        var search = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "why is the sky blue");
+        var stats = await CliInvocation.SearchHost("stats", "--index", index);
+
+        Assert.True(most.ExitCode == 0, most.ToString());
+        Assert.Equal($"Deleted {SampleCorpus.DocumentCount - 1} documents from {index}; now 1 document (generation 1).\n", most.Output);
+        Assert.True(last.ExitCode == 0, last.ToString());
+        Assert.Equal($"Deleted 1 document from {index}; now 0 documents (generation 2).\n", last.Output);
+        Assert.True(search.ExitCode == 0, search.ToString());
+        Assert.Equal($"No documents: index '{index}' is empty (0 documents).\n", search.Output);
+        Assert.Contains("documents:   0\n", stats.Output);
+    }
+
+    [Fact]
+    public async Task Update_KeepFields_DefaultKeepsTheRecordedFields_AnotherOrUnknownRefused()
+    {
+        var corpus = _temp.Combine("fields.jsonl");
+        File.WriteAllText(corpus, """{"_id": "a1", "title": "Solar", "text": "Solar panels.", "lang": "en", "year": 2019}""" + "\n");
+        var more = _temp.Combine("more.jsonl");
+        File.WriteAllText(more, """{"_id": "a1", "title": "Solar", "text": "Solar power.", "lang": "fr", "year": 2024}""" + "\n");
+        var index = _temp.Combine("fidx");
+
+        var built = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+        var onlyLang = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--keep-fields", "lang");
+        var none = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--keep-fields", "none");
+        var typo = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", _temp.Combine("typo"), "--embedder", "none", "--keep-fields", "lang,yaer");
+        var update = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update");
+        var get = await CliInvocation.SearchHost("get", "--index", index, "a1");
+
+        Assert.True(built.ExitCode == 0, built.ToString());
+        Assert.Equal(2, onlyLang.ExitCode);
+        Assert.Contains("keep-fields lang vs all (asked for vs recorded)", onlyLang.Error);
+        Assert.Equal(2, none.ExitCode);
+        Assert.Contains("keep-fields none vs all (asked for vs recorded)", none.Error);
+        Assert.Equal(2, typo.ExitCode);
+        Assert.StartsWith("error: --keep-fields names 'yaer', which no document of ", typo.Error);
+        Assert.False(Directory.Exists(_temp.Combine("typo")));
+        Assert.True(update.ExitCode == 0, update.ToString());
+        Assert.Equal("""{"id":"a1","title":"Solar","text":"Solar power.","fields":{"lang":"fr","year":2024}}""" + "\n", get.Output);
+    }
+
+    [Fact]
+    public async Task KeywordOrIdOverLucenesTermLimit_ExitsTwoNamingFileLineDocumentAndField_OnBuildAndUpdate()
+    {
+        // 20,000 x "é" is 40,000 UTF-8 bytes (2 each): over Lucene's 32,766. Exactly 32,766 ASCII bytes is accepted.
+        var longValue = new string('é', 20_000);
+        var limit = new string('k', 32_766);
+        var corpus = _temp.Combine("long.jsonl");
+        File.WriteAllText(corpus, string.Join("\n",
+            JsonSerializer.Serialize(new Dictionary<string, string> { ["_id"] = "a1", ["text"] = "solar", ["abstract"] = limit }),
+            JsonSerializer.Serialize(new Dictionary<string, string> { ["_id"] = "a2", ["text"] = "wind", ["abstract"] = longValue })) + "\n");
+        var okCorpus = _temp.Combine("ok.jsonl");
+        File.WriteAllText(okCorpus, JsonSerializer.Serialize(new Dictionary<string, string> { ["_id"] = "a1", ["text"] = "solar", ["abstract"] = limit }) + "\n");
+        var longId = _temp.Combine("longid.jsonl");
+        File.WriteAllText(longId, JsonSerializer.Serialize(new Dictionary<string, string> { ["_id"] = new string('i', 32_767), ["text"] = "x" }) + "\n");
+        var index = _temp.Combine("lidx");
+
+        var build = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", _temp.Combine("never"), "--embedder", "none");
+        var ok = await CliInvocation.SearchHost("index", "--corpus", okCorpus, "--index", index, "--embedder", "none");
+        var manifestBefore = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
+        var update = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--update");
+        var id = await CliInvocation.SearchHost("index", "--corpus", longId, "--index", index, "--update");
+        var filter = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "--filter", "abstract=" + limit, "solar");
+
+        var expected = $"error: {corpus} line 2: field 'abstract' of document 'a2' is 40,000 bytes long (UTF-8), but Lucene indexes a keyword field's value "
+            + "as one term of at most 32,766 bytes. Shorten the value, or leave the field out with --keep-fields (name the fields to keep).\n";
+        Assert.Equal((2, expected), (build.ExitCode, build.Error));
+        Assert.False(Directory.Exists(_temp.Combine("never")));
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        Assert.Equal((2, expected), (update.ExitCode, update.Error));
+        Assert.Equal(2, id.ExitCode);
+        Assert.Equal($"error: {longId} line 1: the document id in field '_id' is 32,767 bytes long (UTF-8), but Lucene indexes an id as one term of at most 32,766 bytes. Shorten the id.\n", id.Error);
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
+        Assert.True(filter.ExitCode == 0, filter.ToString());
+        Assert.Equal(["a1"], SearchCommandTests.ParseJsonLine(filter.OutputLines.Single()).Hits.Select(h => h.Id));
+    }
+
+    [Fact]
+    public async Task Update_FileWithoutDocuments_AndDeleteOfUnknownIds_CommitNothingAndSaySo()
+    {
+        var index = await IndexSample();
+        var manifestBefore = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
+        var empty = _temp.Combine("empty.jsonl");
+        File.WriteAllText(empty, "");
+        var blank = _temp.Combine("blank.jsonl");
+        File.WriteAllText(blank, "\n  \n\t\n");
+
+        var fromEmpty = await CliInvocation.SearchHost("index", "--corpus", empty, "--index", index, "--update");
+        var fromBlank = await CliInvocation.SearchHost("index", "--corpus", blank, "--index", index, "--update");
+        var unknown = await CliInvocation.SearchHost("delete", "--index", index, "ghost-1", "ghost-2");
+
+        foreach (var (result, file) in new[] { (fromEmpty, empty), (fromBlank, blank) })
+        {
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Equal($"warning: {file} has no documents (it is empty or has only blank lines).\n", result.Error);
+            Assert.Equal($"Nothing to update in {index}; it is unchanged: 41 documents (generation 0).\n", result.Output);
+        }
+        Assert.True(unknown.ExitCode == 0, unknown.ToString());
+        Assert.Equal($"Deleted 0 documents from {index}; 2 ids were not in the index: ghost-1, ghost-2; nothing changed: still 41 documents (generation 0).\n", unknown.Output);
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
+    }
+
+    [Fact]
+    public async Task Search_EmptyPage_SaysWhy_OffsetPastTheLastHitOrFiltersExcludeEveryMatch()
+    {
+        var corpus = _temp.Combine("fields.jsonl");
+        File.WriteAllText(corpus, string.Join("\n",
+            """{"_id": "a1", "title": "Solar panels", "text": "Solar panels turn sunlight into electricity.", "lang": "en", "year": 2019}""",
+            """{"_id": "a2", "title": "Solar power", "text": "Solar power plants use mirrors and sunlight.", "lang": "en", "year": 2021}""",
+            """{"_id": "a3", "title": "Energía solar", "text": "Solar panels and sunlight, en español.", "lang": "es", "year": 2022}""",
+            """{"_id": "a4", "title": "Wind", "text": "Wind turbines make electricity.", "lang": "en", "year": 2023}""") + "\n");
+        var index = _temp.Combine("pidx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+        Assert.True(built.ExitCode == 0, built.ToString());
+        async Task<string> Search(params string[] args)
+        {
+            var result = await CliInvocation.SearchHost(["search", "--index", index, "--no-rerank", .. args]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            return result.Output;
+        }
+
+        // Every document has "solar", "sunlight" or "electricity": 4 hits.
+        Assert.Equal("No hits on this page: --offset 4 is past the last of 4 hits.\n", await Search("--offset", "4", "solar sunlight electricity"));
+        Assert.Equal("No hits on this page: --offset 5 is past the last of 1 hit.\n", await Search("--offset", "5", "turbines"));
+        Assert.Equal("No matching document meets the filters (lang=es AND year>=2023).\n",
+            await Search("--filter", "lang=es", "--filter", "year>=2023", "solar sunlight electricity"));
+        Assert.Equal("No documents match (after analysis the query may contain only stop words).\n", await Search("--filter", "lang=en", "zebra"));
+        Assert.Equal("No documents match (after analysis the query may contain only stop words).\n", await Search("the of"));
+        var wrongOperator = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--filter", "lang==en", "solar");
+        Assert.Equal(2, wrongOperator.ExitCode);
+        Assert.StartsWith("error: Filter 'lang==en' uses the operator '==', which filters do not have.", wrongOperator.Error);
+    }
+
+    [Fact]
+    public async Task GetAndSearchJson_PrintNonAsciiAndPlusAsThemselves_QuotesStillEscaped()
+    {
+        var corpus = _temp.Combine("intl.jsonl");
+        File.WriteAllText(corpus, """{"_id": "é1", "title": "Energía solar", "text": "C++ & <solar> \"panels\" 中文", "lang": "es+"}""" + "\n", new UTF8Encoding(false));
+        var index = _temp.Combine("iidx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+
+        var get = await CliInvocation.SearchHost("get", "--index", index, "é1");
+        var search = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "solar");
+
+        Assert.True(built.ExitCode == 0, built.ToString());
+        Assert.Equal("""{"id":"é1","title":"Energía solar","text":"C++ & <solar> \"panels\" 中文","fields":{"lang":"es+"}}""" + "\n", get.Output);
+        Assert.True(search.ExitCode == 0, search.ToString());
+        Assert.Contains("\"id\":\"é1\",\"score\":", search.Output);
+        Assert.Contains("\"title\":\"Energía solar\",\"snippet\":\"C++ & <solar> \\\"panels\\\" 中文\"}", search.Output);
+    }
+
+    [Fact]
+    public async Task Stats_OnAFile_SaysItIsAFile_OnAMissingPath_ThatItDoesNotExist()
+    {
+        var file = _temp.Combine("notes.txt");
+        File.WriteAllText(file, "x");
+        var missing = _temp.Combine("nowhere");
+
+        var onFile = await CliInvocation.SearchHost("stats", "--index", file);
+        var onMissing = await CliInvocation.SearchHost("stats", "--index", missing);
+
+        Assert.Equal(2, onFile.ExitCode);
+        Assert.StartsWith($"error: '{file}' is not a SearchRerank index: expected a folder with searchrerank-index.json and a Lucene index, but it is a file, not a folder.", onFile.Error);
+        Assert.Equal(2, onMissing.ExitCode);
+        Assert.StartsWith($"error: '{missing}' is not a SearchRerank index: expected a folder with searchrerank-index.json and a Lucene index, but the folder does not exist.", onMissing.Error);
+    }
+
+    [Fact]
+    public async Task Index_ValuesNotKept_AreCountedInTheSummary_AndTheEmptyKeywordIsFilterable()
+    {
+        var corpus = _temp.Combine("odd.jsonl");
+        File.WriteAllText(corpus, string.Join("\n",
+            """{"_id": "a1", "text": "solar one", "lang": "en", "tags": ["green"], "meta": {"x": 1}}""",
+            """{"_id": "a2", "text": "solar two", "lang": "", "tags": []}""",
+            """{"_id": "a3", "text": "solar three", "lang": "de", "tags": [["x"]], "meta": null}""",
+            """{"_id": "a4", "text": "solar four", "lang": "", "tags": [{"y": 2}]}""") + "\n");
+        var index = _temp.Combine("oidx");
+
+        var built = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+        var empty = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "--filter", "lang=\"\"", "solar");
+
+        Assert.True(built.ExitCode == 0, built.ToString());
+        // meta: an object in a1 (a3's null is a missing value); tags: empty in a2, nested in a3 and a4.
+        Assert.Equal("Not kept (not a string, number, boolean or array of those): meta (an object) in 1 document, "
+            + "tags (an array with objects, arrays or nulls in it) in 2 documents, tags (an empty array) in 1 document.", built.OutputLines[^1]);
+        Assert.True(empty.ExitCode == 0, empty.ToString());
+        Assert.Equal(["a2", "a4"], SearchCommandTests.ParseJsonLine(empty.OutputLines.Single()).Hits.Select(h => h.Id).Order());
+    }
+
+    [Fact]
+    public async Task Search_Highlight_HitMatchingOnlyInItsTitle_GetsTitleHighlights()
+    {
+        var corpus = _temp.Combine("titles.jsonl");
+        File.WriteAllText(corpus, """{"_id": "n1", "title": "Arctic narwhals", "text": "Whales with a long tusk."}""" + "\n");
+        var index = _temp.Combine("tidx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+
+        var search = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--json", "--highlight", "narwhal");
+
+        Assert.True(built.ExitCode == 0 && search.ExitCode == 0, built + "\n" + search);
+        var hit = JsonDocument.Parse(search.OutputLines.Single()).RootElement.GetProperty("hits")[0];
+        Assert.Equal(0, hit.GetProperty("highlights").GetArrayLength());
+        var title = hit.GetProperty("title_highlights").EnumerateArray().Single();
+        // Hand-counted: "narwhals" is title[7..15] (the stem narwhal matches it).
+        Assert.Equal(("Arctic <b>narwhals</b>", 0, 15), (title.GetProperty("fragment").GetString(), title.GetProperty("start").GetInt32(), title.GetProperty("end").GetInt32()));
+        Assert.Equal("[[7,15]]", title.GetProperty("terms").GetRawText());
+    }
+
+    [Fact]
     public async Task KeptFields_SearchFilterGetAndStats_ThroughSearchHost()
     {
         var corpus = _temp.Combine("fields.jsonl");

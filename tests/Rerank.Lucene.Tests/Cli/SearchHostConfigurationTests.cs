@@ -137,6 +137,39 @@ public sealed class SearchHostConfigurationTests(SampleIndexFixture sample) : IC
             "query> ", result.Error);
     }
 
+    [Fact]
+    public async Task Search_InteractiveIndexUpdatedBetweenQueries_SaysUpdatedWithTheGeneration()
+    {
+        using var temp = new TempFolder("cli-reopen-update");
+        var index = temp.Combine("idx");
+        Rerank.Lucene.Indexing.IndexBuilder.Build(Rerank.Lucene.Indexing.CorpusReader.ReadJsonl(SampleCorpus.Corpus), index, new Rerank.Lucene.Indexing.IndexOptions());
+        var narwhals = temp.WriteFile("narwhals.jsonl",
+            """{"_id": "n1", "title": "Narwhals", "text": "Narwhals are whales with a long tusk."}""",
+            """{"_id": "n2", "title": "Walruses", "text": "Walruses haul out on sea ice."}""");
+        // Between the reads: an update (41 + 2 = 43 documents, generation 1), then a delete (42, generation 2).
+        using var input = new ConsoleInScope(new ScriptedReader(
+            "whales",
+            () =>
+            {
+                Rerank.Lucene.Indexing.IndexUpdater.AddOrReplace(index, Rerank.Lucene.Indexing.CorpusReader.ReadJsonl(narwhals), new Rerank.Lucene.Indexing.IndexUpdateOptions());
+                return "whales";
+            },
+            () =>
+            {
+                Rerank.Lucene.Indexing.IndexUpdater.Delete(index, ["n2"], new Rerank.Lucene.Indexing.IndexUpdateOptions());
+                return "whales";
+            }));
+
+        var result = await CliInvocation.SearchHost("search", "--index", index, "--json", "--no-rerank");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(3, result.OutputLines.Length);
+        Assert.Equal("Searching 41 documents. Type a query; an empty line, Ctrl-D or Ctrl-C quits.\n" +
+            $"query> query> index was updated (generation 1); reopened '{index}' (43 documents, was 41).\n" +
+            $"query> index was updated (generation 2); reopened '{index}' (42 documents, was 43).\n" +
+            "query> ", result.Error);
+    }
+
     /// <summary>Console input whose lines come from functions, so a test can act between two reads; then end of input.</summary>
     private sealed class ScriptedReader(params object[] lines) : TextReader
     {

@@ -108,13 +108,115 @@ public sealed class IndexUpdaterTests : IDisposable
     {
         var index = BuildSample();
         var before = Ranking(index, "why is the sky blue");
+        var files = Directory.GetFiles(index).Order().Select(f => (Path.GetFileName(f), File.GetLastWriteTimeUtc(f), File.ReadAllBytes(f).Length)).ToArray();
+        var manifestBefore = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
 
         var result = IndexUpdater.Delete(index, ["x1", "x2"], new IndexUpdateOptions());
+        var none = IndexUpdater.AddOrReplace(index, [], new IndexUpdateOptions());
 
         Assert.Equal(0, result.Deleted);
         Assert.Equal(["x1", "x2"], result.NotFound);
         Assert.Equal(SampleCorpus.DocumentCount, result.Manifest.DocumentCount);
+        // Nothing changed, so nothing was committed: same generation, the very same files, no leftover folder.
+        Assert.False(result.Committed);
+        Assert.False(none.Committed);
+        Assert.Equal((0L, 0L, 0L, 0), (none.Added, none.Replaced, none.Deleted, none.NotFound.Count));
+        Assert.Equal((0L, 0L), (result.Manifest.Generation, none.Manifest.Generation));
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
+        Assert.Equal(files, Directory.GetFiles(index).Order().Select(f => (Path.GetFileName(f), File.GetLastWriteTimeUtc(f), File.ReadAllBytes(f).Length)).ToArray());
+        Assert.Equal(["idx"], Directory.GetFileSystemEntries(_root).Select(Path.GetFileName));
         Assert.Equal(before, Ranking(index, "why is the sky blue"));
+    }
+
+    [Fact]
+    public void Delete_EveryDocument_CommitsAnEmptyIndexThatSearchesAndTakesNewDocuments()
+    {
+        var index = BuildSample();
+        var ids = SampleDocuments().Select(d => d.Id).ToArray();
+
+        var result = IndexUpdater.Delete(index, ids, new IndexUpdateOptions());
+
+        Assert.Equal(SampleCorpus.DocumentCount, result.Deleted);
+        Assert.Equal((0L, 1), (result.Manifest.DocumentCount, result.Manifest.Generation));
+        Assert.Equal(0L, IndexManifest.Read(index).DocumentCount);
+        using (var searcher = Bm25Searcher.Open(index))
+        {
+            Assert.Equal(0, searcher.DocumentCount);
+            Assert.Empty(searcher.Search("why is the sky blue", 10));
+            Assert.Null(searcher.GetDocument(ids[0]));
+        }
+
+        // The empty index takes documents again, and then ranks exactly like a fresh build of them.
+        var again = IndexUpdater.AddOrReplace(index, Added, new IndexUpdateOptions());
+        var scratch = Path.Combine(_root, "scratch");
+        IndexBuilder.Build(Added, scratch, new IndexOptions());
+        Assert.Equal((3L, 0L, 3L), (again.Added, again.Replaced, again.Manifest.DocumentCount));
+        foreach (var query in ExtraQueries) Assert.Equal(Ranking(scratch, query), Ranking(index, query));
+    }
+
+    private static CorpusDocument WithFields(string id, string text, string fieldsJson) =>
+        new(id, "", text, JsonDocument.Parse(fieldsJson).RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone()));
+
+    [Fact]
+    public void Update_KeepsTheRecordedFieldSelection_AndRefusesAnother()
+    {
+        var index = Path.Combine(_root, "fields");
+        IndexBuilder.Build(
+            [WithFields("a", "solar panels", """{"lang": "en", "year": 2020, "note": "x"}"""), WithFields("b", "wind turbines", """{"lang": "de", "year": 2021}""")],
+            index, new IndexOptions(KeepFields: ["year", "lang"]));
+        Assert.Equal(["lang", "year"], IndexManifest.Read(index).KeepFields);
+
+        // Without a selection, the update keeps exactly the recorded fields (lang, year), leaving out the others (note).
+        IndexUpdater.AddOrReplace(index, [WithFields("a", "solar power", """{"lang": "fr", "year": 2022, "note": "y"}""")], new IndexUpdateOptions());
+        // The same selection, in another order, is not a difference.
+        IndexUpdater.AddOrReplace(index, [WithFields("c", "heat pumps", """{"lang": "en", "year": 2019}""")], new IndexUpdateOptions(KeepFields: ["lang", "year"]));
+        var manifestBefore = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
+        var other = Assert.Throws<InvalidInputException>(() => IndexUpdater.AddOrReplace(index, [WithFields("b", "x", """{"lang": "en"}""")],
+            new IndexUpdateOptions(KeepFields: ["lang"])));
+        var none = Assert.Throws<InvalidInputException>(() => IndexUpdater.AddOrReplace(index, [WithFields("b", "x", """{"lang": "en"}""")],
+            new IndexUpdateOptions(KeepFields: [])));
+
+        using (var searcher = Bm25Searcher.Open(index))
+        {
+            var a = searcher.GetDocument("a")!;
+            Assert.Equal(["lang", "year"], a.Fields!.Keys.Order());
+            Assert.Equal(("fr", 2022), (a.Fields["lang"].GetString(), a.Fields["year"].GetInt32()));
+            Assert.Equal(["a"], searcher.Search("solar", 10, filter: DocumentFilter.Parse(["year>2021"])).Select(h => h.DocId));
+        }
+        Assert.Equal(["lang", "year"], IndexManifest.Read(index).KeepFields);
+        Assert.Contains("keep-fields lang vs lang,year (asked for vs recorded)", other.Message);
+        Assert.Contains("keep-fields none vs lang,year (asked for vs recorded)", none.Message);
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
+    }
+
+    [Fact]
+    public void InMemoryKeywordOverTheTermLimit_RefusedNamingDocumentAndField_IndexUntouched()
+    {
+        var index = BuildSample();
+        var manifestBefore = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
+        // 32,767 ASCII characters: one byte over Lucene's limit; in an array, as the second value.
+        var tooLong = JsonSerializer.Serialize(new[] { "ok", new string('x', 32_767) });
+
+        var e = Assert.Throws<InvalidInputException>(() => IndexUpdater.AddOrReplace(index,
+            [WithFields("n1", "solar", $$"""{"tags": {{tooLong}}}""")], new IndexUpdateOptions()));
+
+        Assert.Equal("Field 'tags' of document 'n1' (document 1 of in-memory documents) is 32,767 bytes long (UTF-8), but Lucene indexes a keyword field's value "
+            + "as one term of at most 32,766 bytes. Shorten the value, or leave the field out with --keep-fields (name the fields to keep).", e.Message);
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
+        Assert.Equal(["idx"], Directory.GetFileSystemEntries(_root).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Build_KeepFieldsNamingAFieldNoDocumentHas_RefusedAndNothingWritten()
+    {
+        var index = Path.Combine(_root, "typo");
+
+        var e = Assert.Throws<InvalidInputException>(() => IndexBuilder.Build(
+            [WithFields("a", "solar panels", """{"lang": "en", "year": 2020}""")], index, new IndexOptions(KeepFields: ["lang", "yaer", "Lang"])));
+
+        Assert.Equal("--keep-fields names 'Lang', 'yaer', which no document of in-memory documents has (as a string, number, boolean or array of those); "
+            + "the kept fields found are: lang. Check the spelling (names are case-sensitive), or drop them from --keep-fields.", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(_root));
     }
 
     [Fact]

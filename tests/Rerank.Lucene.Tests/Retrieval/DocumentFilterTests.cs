@@ -115,6 +115,8 @@ public sealed class DocumentFilterTests(FieldsCorpusFixture fixture) : IClassFix
     [InlineData("year=abc", "Filter 'year=abc': 'year' is a number field, and 'abc' is not a number. Write e.g. year=2020 or 9.5.")]
     [InlineData("lang>=de", "Filter 'lang>=de': 'lang' is a keyword field, matched by its whole value; write lang=VALUE.")]
     [InlineData("published>2020-02-30", "Filter 'published>2020-02-30': 'published' is a date field, and '2020-02-30' is not an ISO 8601 date. Write e.g. published>2021-03-04 or 2021-03-04T10:00:00Z.")]
+    [InlineData("published<=2020-01-29T10:00:00.1234567Z", "Filter 'published<=2020-01-29T10:00:00.1234567Z': 'published' is a date field, indexed to the millisecond, and '2020-01-29T10:00:00.1234567Z' is more precise than that. Give at most 3 digits after the seconds' decimal point (e.g. published<=2020-01-29T10:00:00.123Z).")]
+    [InlineData("published=2020-01-29T00:00:00.0001", "Filter 'published=2020-01-29T00:00:00.0001': 'published' is a date field, indexed to the millisecond, and '2020-01-29T00:00:00.0001' is more precise than that. Give at most 3 digits after the seconds' decimal point (e.g. published=2020-01-29T00:00:00.000Z).")]
     public void Search_BadFilter_NamesTheFieldAndItsType(string condition, string message)
     {
         using var searcher = Bm25Searcher.Open(fixture.Index);
@@ -128,11 +130,49 @@ public sealed class DocumentFilterTests(FieldsCorpusFixture fixture) : IClassFix
 
     [Theory]
     [InlineData("lang", "Filter 'lang' has no comparison: write FIELD=VALUE, FIELD>=VALUE, FIELD>VALUE, FIELD<=VALUE or FIELD<VALUE (e.g. lang=en, year>=2020).")]
-    [InlineData("=en", "Filter '=en' needs a field name before '=' and a value after it (e.g. lang=en, year>=2020).")]
-    [InlineData("year>=", "Filter 'year>=' needs a field name before '>=' and a value after it (e.g. lang=en, year>=2020).")]
+    [InlineData("=en", "Filter '=en' needs a field name before '=' and a value after it (e.g. lang=en, year>=2020; lang=\"\" for the empty value).")]
+    [InlineData("year>=", "Filter 'year>=' needs a field name before '>=' and a value after it (e.g. lang=en, year>=2020; lang=\"\" for the empty value).")]
     public void Parse_Malformed_SaysHowToWriteIt(string condition, string message)
     {
         Assert.Equal(message, Assert.Throws<InvalidInputException>(() => DocumentFilter.ParseCondition(condition)).Message);
+    }
+
+    [Fact]
+    public void Search_DateFilterToTheMillisecond_TrailingZerosAreNotFinerPrecision()
+    {
+        // d04 was published 2020-01-29 (2020-01-01 + 7 x 4 days), midnight UTC.
+        var hits = Filtered(100, "published=2020-01-29T00:00:00.0000000Z");
+        var reference = Reference(r => r.Published == new DateOnly(2020, 1, 29), 100);
+
+        Assert.Equal(reference, hits);
+        Assert.Equal(["d04"], hits.Select(h => h.Item1));
+    }
+
+    [Theory]
+    [InlineData("lang==en", "==")]
+    [InlineData("year!=2020", "!=")]
+    [InlineData("year => 2020", "=>")]
+    [InlineData("year=<2020", "=<")]
+    [InlineData("year<>2020", "<>")]
+    [InlineData("year>>2020", ">>")]
+    [InlineData("lang!en", "!")]
+    public void Parse_UnsupportedOperator_RefusedNamingItAndTheSupportedOnes(string condition, string symbol)
+    {
+        var e = Assert.Throws<InvalidInputException>(() => DocumentFilter.ParseCondition(condition));
+
+        Assert.Equal($"Filter '{condition}' uses the operator '{symbol}', which filters do not have. The supported ones are =, >, >=, <, <= "
+            + "(e.g. lang=en, year>=2020; there is no == or !=). A value that itself starts with =, <, > or ! goes in double quotes: lang=\"=en\".", e.Message);
+    }
+
+    [Fact]
+    public void Parse_QuotedValues_AreJsonStrings()
+    {
+        Assert.Equal(
+            [new("a", FilterOperator.Equal, ""), new("b", FilterOperator.Equal, "=en"), new("c", FilterOperator.Equal, " x \"y\""), new FieldCondition("d", FilterOperator.Less, "2")],
+            DocumentFilter.Parse(["a=\"\"", "b=\"=en\"", "c = \" x \\\"y\\\"\"", "d<\"2\""]).Conditions);
+        Assert.Equal("a=\"\" AND b=\"=en\" AND d<2", DocumentFilter.Parse(["a=\"\"", "b=\"=en\"", "d<\"2\""]).ToString());
+        var e = Assert.Throws<InvalidInputException>(() => DocumentFilter.ParseCondition("a=\"x\" y"));
+        Assert.StartsWith("Filter 'a=\"x\" y': the value \"x\" y starts with a double quote but is not one quoted string.", e.Message);
     }
 
     [Fact]

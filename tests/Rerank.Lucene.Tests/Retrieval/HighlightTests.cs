@@ -51,6 +51,23 @@ public sealed class HighlightTests(Cli.SampleIndexFixture sample) : IClassFixtur
     }
 
     [Fact]
+    public void Highlight_TextWithHtml_IsEscapedInTheFragment_OffsetsCountTheRawText()
+    {
+        using var searcher = Bm25Searcher.Open(sample.Index);
+        const string text = "Fish & <b>chips</b> \"bread\" isn't <i>yeast</i>";
+
+        var f = Assert.Single(searcher.Highlight("bread yeast", text));
+        var raw = Assert.Single(searcher.Highlight("bread yeast", text, new HighlightOptions { EscapeHtml = false }));
+
+        // Hand-counted in the raw text: "bread" 21-26, "yeast" 37-42.
+        Assert.Equal([new HighlightSpan(21, 26), new HighlightSpan(37, 42)], f.Terms);
+        Assert.Equal((0, text.Length), (f.Start, f.End));
+        Assert.Equal("Fish &amp; &lt;b&gt;chips&lt;/b&gt; &quot;<b>bread</b>&quot; isn&#39;t &lt;i&gt;<b>yeast</b>&lt;/i&gt;", f.Marked);
+        Assert.Equal(f.Terms, raw.Terms);
+        Assert.Equal("Fish & <b>chips</b> \"<b>bread</b>\" isn't <i><b>yeast</b></i>", raw.Marked);
+    }
+
+    [Fact]
     public void Highlight_NoQueryTermInText_IsEmpty_AndTextWithTheMarkerCharactersKeepsOffsets()
     {
         using var searcher = Bm25Searcher.Open(sample.Index);
@@ -70,7 +87,7 @@ public sealed class HighlightTests(Cli.SampleIndexFixture sample) : IClassFixtur
         using var searcher = Bm25Searcher.Open(sample.Index);
         var hits = json.RootElement.GetProperty("hits").EnumerateArray().ToList();
         Assert.Equal(3, hits.Count);
-        Assert.Equal(["rank", "id", "score", "title", "snippet", "highlights"], hits[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["rank", "id", "score", "title", "snippet", "highlights", "title_highlights"], hits[0].EnumerateObject().Select(p => p.Name));
         foreach (var hit in hits)
         {
             var text = searcher.GetDocument(hit.GetProperty("id").GetString()!)!.Text;
