@@ -61,6 +61,9 @@ internal static class ServeCommand
         if (parse.GetValue(NoDynamicBatching)) settings[$"{ServeOptions.Section}:DynamicBatching"] = "false";
         var serve = ReadServeOptions(services.GetRequiredService<IConfiguration>(), settings);
         CheckUrls(serve.Urls);
+        if (options.Top > serve.MaxTop)
+            throw new InvalidInputException($"--top (SearchHost:Top) is {options.Top}, above Serve:MaxTop ({serve.MaxTop}), the most hits a request may ask for: " +
+                "every request without k would be refused. Lower --top or raise Serve:MaxTop.");
         if (serve.ApiKey is null && !ServeApp.LoopbackOnly(serve.Urls))
             await error.WriteLineAsync($"warning: listening beyond loopback ({serve.Urls}) without an API key: anyone who can reach it can use it. Set Serve:ApiKey.");
 
@@ -94,9 +97,10 @@ internal static class ServeCommand
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)
         {
             await error.WriteLineAsync($"stopping: no new requests; in-flight ones get up to {serve.ShutdownSeconds} s to finish.");
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(serve.ShutdownSeconds));
-            await app.StopAsync(grace.Token);
-            throw new CancelledException("the server stopped after finishing its in-flight requests.", e, ct);
+            var unfinished = await ServeApp.StopAsync(app, serve);
+            throw new CancelledException(unfinished == 0
+                ? "the server stopped after finishing its in-flight requests."
+                : $"the server stopped; {unfinished} in-flight request{(unfinished == 1 ? " was" : "s were")} still running after Serve:ShutdownSeconds ({serve.ShutdownSeconds} s) and {(unfinished == 1 ? "was" : "were")} aborted (answered 503 where the connection still allowed).", e, ct);
         }
         return 0;
     }
