@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -139,18 +140,44 @@ internal static class ServeCommand
     internal static ServeOptions ReadServeOptions(IConfiguration configuration, IReadOnlyDictionary<string, string?> typed)
     {
         var merged = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(typed).Build();
+        var section = merged.GetSection(ServeOptions.Section);
+        var properties = typeof(ServeOptions).GetProperties().Where(p => p.CanWrite).ToList();
+        foreach (var child in section.GetChildren())
+        {
+            if (!properties.Any(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase)))
+                throw new InvalidInputException($"invalid settings: {ServeOptions.Section}:{child.Key} is not a setting; the {ServeOptions.Section} settings are " +
+                    $"{string.Join(", ", properties.Select(p => p.Name))}. Check appsettings.json and the SEARCHRERANK_Serve__* environment variables.");
+        }
         var serve = new ServeOptions();
-        try
+        foreach (var property in properties)
         {
-            merged.GetSection(ServeOptions.Section).Bind(serve, o => o.ErrorOnUnknownConfiguration = true);
+            var child = section.GetSection(property.Name);
+            if (child.Value is null) continue;
+            try
+            {
+                property.SetValue(serve, section.GetValue(property.PropertyType, property.Name));
+            }
+            catch (InvalidOperationException e)
+            {
+                var kind = property.PropertyType == typeof(bool) ? "true or false" : property.PropertyType == typeof(string) ? "text" : "a whole number";
+                throw new InvalidInputException($"invalid settings: {ServeOptions.Section}:{property.Name} must be {kind}, found '{child.Value}'. " +
+                    "Check the flags, appsettings.json and the SEARCHRERANK_Serve__* environment variables.", inner: e);
+            }
         }
-        catch (InvalidOperationException e)
+        var problems = new List<string>();
+        foreach (var property in properties)
         {
-            throw new InvalidInputException($"invalid settings: {e.Message.TrimEnd('.')}. Check appsettings.json and the SEARCHRERANK_Serve__* environment variables.", inner: e);
+            var value = property.GetValue(serve);
+            var name = $"{ServeOptions.Section}:{property.Name}";
+            if (property.GetCustomAttribute<RangeAttribute>() is { } range && !range.IsValid(value))
+                problems.Add($"{name} must be between {range.Minimum} and {range.Maximum}, found {value}.");
+            if (property.GetCustomAttribute<MinLengthAttribute>() is { } min && value is string text && text.Length < min.Length)
+                problems.Add($"{name} must be at least {min.Length} characters, found {text.Length}."); // the key itself is never printed
+            if (property.GetCustomAttribute<RequiredAttribute>() is not null && string.IsNullOrWhiteSpace(value as string))
+                problems.Add($"{name} is required.");
         }
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(serve, new ValidationContext(serve), results, validateAllProperties: true))
-            throw new InvalidInputException("invalid settings: " + string.Join(" ", results.Select(r => $"{ServeOptions.Section}:{r.ErrorMessage}")) +
+        if (problems.Count > 0)
+            throw new InvalidInputException("invalid settings: " + string.Join(" ", problems) +
                 " Check the flags, appsettings.json and SEARCHRERANK_Serve__* environment variables.");
         return serve;
     }
