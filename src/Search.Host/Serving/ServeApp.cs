@@ -29,6 +29,9 @@ internal static class ServeApp
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         SearchHostBuilder.Configure(builder, settings, verbose);
+        // A failed start (port in use, no certificate) is reported by the command in one line; the host's own error log of it
+        // carries the framework's stack trace, so it is shown only with --verbose.
+        if (!verbose) builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.UseKestrel(k =>
         {
             k.AddServerHeader = false;

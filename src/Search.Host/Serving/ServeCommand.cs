@@ -86,6 +86,11 @@ internal static class ServeCommand
         {
             throw new InvalidInputException($"Cannot listen on {serve.Urls}: {e.Message}. Pick another address with --urls.", inner: e);
         }
+        catch (InvalidOperationException e) when (e.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidInputException($"Cannot listen on {serve.Urls}: HTTPS needs a server certificate and serve configures none. " +
+                "Listen on http:// behind a proxy or load balancer that terminates TLS.", inner: e);
+        }
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         await error.WriteLineAsync($"Listening on {string.Join(", ", addresses)}" +
             (service.Index is null ? " (/rerank only)" : $": {service.Index.DocumentCount:N0} documents, {service.RetrievalDescription}") +

@@ -58,6 +58,22 @@ public sealed class ServeStartStopTests(SampleIndexFixture sample) : IClassFixtu
     }
 
     [Fact]
+    public async Task PortInUse_AndHttpsWithoutACertificate_Exit2_WithOneLine()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var busy = await CliInvocation.SearchHost("serve", "--index", sample.Index, "--no-rerank", "--urls", $"http://127.0.0.1:{port}");
+        Assert.True(busy.ExitCode == 2, busy.ToString());
+        Assert.StartsWith($"error: Cannot listen on http://127.0.0.1:{port}: ", busy.Error);
+        Assert.DoesNotContain("   at ", busy.Error);
+
+        var https = await CliInvocation.SearchHost("serve", "--index", sample.Index, "--no-rerank", "--urls", "https://127.0.0.1:0");
+        Assert.True(https.ExitCode == 2, https.ToString());
+        Assert.Contains("error: Cannot listen on https://127.0.0.1:0: HTTPS needs a server certificate", https.Error);
+    }
+
+    [Fact]
     public async Task TopAboveMaxTop_IsRefusedAtStart_WithExit2_NamingBothSettings()
     {
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ServeProcess.StartAsync("--index", sample.Index, "--no-rerank", "--top", "101"));
