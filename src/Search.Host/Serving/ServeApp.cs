@@ -120,7 +120,7 @@ internal static class ServeApp
                 }))
             .WithSummary("Readiness: index and model are loaded and the service is not stopping (503 then).");
 
-        app.MapGet("/search", Handler(context => Answer(context, log, serve, async () =>
+        app.MapGet("/search", Handler(context => Answer(context, log, serve, service.Batcher, async () =>
             {
                 var query = context.Request.Query;
                 CheckQueryString(context.Request.QueryString.Value);
@@ -154,7 +154,7 @@ internal static class ServeApp
             .WithSummary("Search the index: GET /search?q=QUERY&k=10&rerank=true. Hits as `search-host search --json` prints them.")
             .Produces<SearchResponse>().ProducesProblem(422).ProducesProblem(503);
 
-        app.MapPost("/search", Handler(context => Answer(context, log, serve, async () =>
+        app.MapPost("/search", Handler(context => Answer(context, log, serve, service.Batcher, async () =>
             {
                 var body = await RequestReader.ReadObjectAsync(context.Request, serve, context.RequestAborted);
                 RequestReader.RefuseUnknown(body, "query", "k", "rerank");
@@ -167,7 +167,7 @@ internal static class ServeApp
             .WithDescription("Body (application/json): query (string, required), k (hits; default SearchHost:Top, at most Serve:MaxTop), rerank (false for the first stage alone).")
             .Produces<SearchResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
-        app.MapPost("/rerank", Handler(context => Answer(context, log, serve, async () =>
+        app.MapPost("/rerank", Handler(context => Answer(context, log, serve, service.Batcher, async () =>
             {
                 var body = await ReadRerankBody(context, service, serve, "query", "texts", "raw_scores", "return_text", "truncate", "truncation_direction", "top_n");
                 var query = RequestReader.String(body, "query");
@@ -187,7 +187,7 @@ internal static class ServeApp
                 "truncation_direction (\"Right\" only), top_n (only the best n; Elasticsearch's hugging_face service sends it).")
             .Produces<List<RerankResult>>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
-        app.MapPost("/v1/rerank", Handler(context => Answer(context, log, serve, async () =>
+        app.MapPost("/v1/rerank", Handler(context => Answer(context, log, serve, service.Batcher, async () =>
             {
                 var body = await ReadRerankBody(context, service, serve, "query", "documents", "top_n", "return_documents", "model", "max_chunks_per_doc");
                 // Cohere's clients always send "model"; this service serves the one model it was started with, so the name is read and not used.
@@ -329,7 +329,7 @@ internal static class ServeApp
     private static Delegate Handler(Func<HttpContext, Task<IResult>> handler) => handler;
 
     /// <summary>Runs a handler and turns known failures into problems.</summary>
-    private static async Task<IResult> Answer(HttpContext context, ILogger log, ServeOptions serve, Func<Task<IResult>> handler)
+    private static async Task<IResult> Answer(HttpContext context, ILogger log, ServeOptions serve, DynamicBatcher batcher, Func<Task<IResult>> handler)
     {
         try
         {
@@ -345,7 +345,7 @@ internal static class ServeApp
         }
         catch (QueueFullException e)
         {
-            context.Response.Headers.RetryAfter = serve.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = batcher.RetryAfterSeconds(serve.RetryAfterSeconds, serve.MaxRetryAfterSeconds).ToString(CultureInfo.InvariantCulture);
             return Problem(503, "Busy", e.Message);
         }
         catch (OperationCanceledException) when (context.RequestServices.GetRequiredService<InFlightRequests>().Abandoned.IsCancellationRequested)
