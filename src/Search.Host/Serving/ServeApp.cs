@@ -103,9 +103,9 @@ internal static class ServeApp
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
 
-        app.MapGet("/health", () => Results.Json(new { status = "alive" }))
+        app.MapMethods("/health", GetOrHead, () => Results.Json(new { status = "alive" }))
             .WithSummary("Liveness: the process answers.");
-        app.MapGet("/ready", () => lifetime.ApplicationStopping.IsCancellationRequested
+        app.MapMethods("/ready", GetOrHead, () => lifetime.ApplicationStopping.IsCancellationRequested
                 ? Problem(503, "Shutting down", "The service is stopping; send requests to another replica.")
                 : Results.Json(new
                 {
@@ -120,7 +120,7 @@ internal static class ServeApp
                 }))
             .WithSummary("Readiness: index and model are loaded and the service is not stopping (503 then).");
 
-        app.MapGet("/search", Handler(context => Answer(context, log, serve, service.Batcher, async () =>
+        app.MapMethods("/search", GetOrHead, Handler(context => Answer(context, log, serve, service.Batcher, async () =>
             {
                 var query = context.Request.Query;
                 CheckQueryString(context.Request.QueryString.Value);
@@ -210,7 +210,7 @@ internal static class ServeApp
                 "connector.post_process.cohere.rerank read and write this shape (docs/SCALING.md).")
             .Produces<CohereRerankResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
-        app.MapGet("/", () => Results.Content(SearchPage.Html, "text/html; charset=utf-8"))
+        app.MapMethods("/", GetOrHead, () => Results.Content(SearchPage.Html, "text/html; charset=utf-8"))
             .WithSummary("The search page.").ExcludeFromDescription();
         app.Use(async (context, next) =>
         {
@@ -219,7 +219,7 @@ internal static class ServeApp
                 context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
             await next(context);
         });
-        var methods = new Dictionary<string, string> { ["/search"] = "GET, POST", ["/rerank"] = "POST", ["/health"] = "GET", ["/ready"] = "GET", ["/metrics"] = "GET", ["/"] = "GET" };
+        var methods = new Dictionary<string, string> { ["/search"] = "GET, HEAD, POST", ["/rerank"] = "POST", ["/v1/rerank"] = "POST", ["/health"] = "GET, HEAD", ["/ready"] = "GET, HEAD", ["/metrics"] = "GET", ["/"] = "GET, HEAD" };
         app.MapFallback((HttpContext context) =>
         {
             if (methods.TryGetValue(context.Request.Path.Value?.TrimEnd('/') is { Length: > 0 } p ? p : "/", out var allowed))
@@ -230,6 +230,9 @@ internal static class ServeApp
             return Problem(404, "Not found", $"No endpoint {context.Request.Method} {context.Request.Path}. See /openapi/v1.json for the endpoints.");
         });
     }
+
+    /// <summary>GET endpoints answer HEAD too (load-balancer probes); Kestrel sends the headers without the body.</summary>
+    private static readonly string[] GetOrHead = ["GET", "HEAD"];
 
     private static async Task<JsonElement> ReadRerankBody(HttpContext context, SearchService service, ServeOptions serve, params string[] fields)
     {

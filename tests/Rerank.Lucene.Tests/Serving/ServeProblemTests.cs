@@ -154,6 +154,20 @@ public sealed class ServeProblemTests(SampleIndexFixture sample) : IClassFixture
     }
 
     [Fact]
+    public async Task Head_OnHealthReadyAndSearch_AnswersTheGetStatusWithoutABody_DeleteGets405NamingHead()
+    {
+        foreach (var path in new[] { "/health", "/ready", "/search?q=bread&rerank=false", "/" })
+        {
+            using var response = await _served.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"HEAD {path}: {(int)response.StatusCode}");
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        }
+        using var delete = await _served.Client.DeleteAsync("/health");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, delete.StatusCode);
+        Assert.Equal(["GET", "HEAD"], delete.Content.Headers.Allow.Order());
+    }
+
+    [Fact]
     public async Task Ready_GivesTheDefaultAndMostHits_ForThePage()
     {
         var ready = JsonNode.Parse(await _served.Client.GetStringAsync("/ready"))!;
