@@ -182,7 +182,7 @@ public sealed class BertPairEncoder : IPairTokenizer
         for (var i = 0; i < keptDocument; i++) inputIds[at++] = document[i];
         inputIds[at] = _vocabulary.SepId;
         tokenTypeIds.AsSpan(documentStart).Fill(1L);
-        return new PairEncoding(inputIds, tokenTypeIds, attentionMask);
+        return new PairEncoding(inputIds, tokenTypeIds, attentionMask, query.Length + document.Length + 3);
     }
 
     private void CheckMaxLength(int maxLength, int minimum, string why)

@@ -7,8 +7,9 @@ namespace Rerank.Lucene.Tokenization;
 /// </summary>
 public sealed class PairEncoding
 {
-    internal PairEncoding(long[] inputIds, long[] tokenTypeIds, long[] attentionMask)
+    internal PairEncoding(long[] inputIds, long[] tokenTypeIds, long[] attentionMask, int? fullLength = null)
     {
+        FullLength = fullLength ?? inputIds.Length;
         InputIds = inputIds;
         TokenTypeIds = tokenTypeIds;
         AttentionMask = attentionMask;
@@ -25,4 +26,10 @@ public sealed class PairEncoding
 
     /// <summary>Number of tokens, special tokens included.</summary>
     public int Length => InputIds.Length;
+
+    /// <summary>
+    /// Number of tokens the input would have had without truncation, special tokens included: equal to
+    /// <see cref="Length"/> when nothing was cut, greater when the max length cut it.
+    /// </summary>
+    public int FullLength { get; }
 }

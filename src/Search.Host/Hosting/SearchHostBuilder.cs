@@ -56,14 +56,38 @@ internal static class SearchHostBuilder
     }
 
     /// <summary>
+    /// Adds <paramref name="path"/> (when it exists) as a JSON settings file. A file that does not parse is refused
+    /// with its path, line and position (the framework's own message names neither line nor position).
+    /// </summary>
+    /// <exception cref="Rerank.Lucene.InvalidInputException">The file is not valid JSON.</exception>
+    internal static void AddSettingsFile(IConfigurationBuilder configuration, string path)
+    {
+        try
+        {
+            configuration.AddJsonFile(path, optional: true);
+            if (configuration is not IConfigurationRoot) configuration.Build();
+        }
+        catch (InvalidDataException e)
+        {
+            // The provider wraps the parser's JsonException (which has the line and position) in a FormatException.
+            System.Text.Json.JsonException? json = null;
+            for (var inner = e.InnerException; inner is not null && json is null; inner = inner.InnerException) json = inner as System.Text.Json.JsonException;
+            var place = json is { LineNumber: { } line, BytePositionInLine: { } column } ? $", line {line + 1}, position {column + 1}" : "";
+            var why = (json?.Message ?? e.InnerException?.Message ?? e.Message).Split(" LineNumber:", 2)[0].TrimEnd('.', ' ');
+            throw new Rerank.Lucene.InvalidInputException($"settings file {path}{place}: not valid JSON ({why}). Fix or remove the file.", path,
+                json?.LineNumber is { } at ? (int)at + 1 : null, e);
+        }
+    }
+
+    /// <summary>
     /// The configuration sources, logging and validated <see cref="SearchHostOptions"/> every command's host has;
     /// shared with <c>search-host serve</c>, whose web application builder is configured the same way.
     /// </summary>
     public static void Configure(IHostApplicationBuilder builder, IReadOnlyDictionary<string, string?> commandLineSettings, bool verbose)
     {
+        AddSettingsFile(builder.Configuration, Path.Combine(AppContext.BaseDirectory, "appsettings.json"));
+        AddSettingsFile(builder.Configuration, Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"));
         builder.Configuration
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
             .AddEnvironmentVariables(EnvironmentPrefix)
             .AddInMemoryCollection(commandLineSettings);
 

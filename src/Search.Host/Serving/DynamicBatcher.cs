@@ -59,6 +59,40 @@ internal sealed class DynamicBatcher : IDisposable
     /// <summary>Pairs admitted and not yet answered.</summary>
     public int Pending => Volatile.Read(ref _pending);
 
+    private readonly Lock _rateLock = new();
+    private double _pairsPerSecond; // 0 until a model call has finished
+
+    /// <summary>
+    /// Recent model throughput in pairs per second: an exponentially weighted average (weight 0.3 on the newest call)
+    /// of each model call's pairs divided by its seconds; null before the first call finishes.
+    /// </summary>
+    public double? PairsPerSecond
+    {
+        get
+        {
+            lock (_rateLock) return _pairsPerSecond > 0 ? _pairsPerSecond : null;
+        }
+    }
+
+    /// <summary>Adds one finished model call of <paramref name="pairs"/> pairs that took <paramref name="elapsed"/> to <see cref="PairsPerSecond"/>.</summary>
+    internal void RecordThroughput(int pairs, TimeSpan elapsed)
+    {
+        if (pairs <= 0 || elapsed <= TimeSpan.Zero) return;
+        var rate = pairs / elapsed.TotalSeconds;
+        lock (_rateLock) _pairsPerSecond = _pairsPerSecond > 0 ? 0.7 * _pairsPerSecond + 0.3 * rate : rate;
+    }
+
+    /// <summary>
+    /// Seconds a refused client should wait: the queued pairs divided by <see cref="PairsPerSecond"/>, rounded up, within
+    /// [<paramref name="least"/>, <paramref name="most"/>]; <paramref name="least"/> before any model call has finished.
+    /// </summary>
+    public int RetryAfterSeconds(int least, int most)
+    {
+        if (PairsPerSecond is not { } rate) return least;
+        var seconds = Math.Ceiling(Pending / rate);
+        return (int)Math.Clamp(seconds, least, Math.Max(least, most));
+    }
+
     /// <summary>Scores <paramref name="pairs"/> (one request's).</summary>
     /// <exception cref="QueueFullException">Admitting them would exceed <see cref="Capacity"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled before the scores came.</exception>
@@ -72,7 +106,13 @@ internal sealed class DynamicBatcher : IDisposable
             {
                 // Batching off: this request's pairs alone, on a pool thread (the model serialises calls).
                 _metrics.RecordBatch(pairs.Count, 1);
-                return await Task.Run(() => _score(pairs, ct), ct);
+                return await Task.Run(() =>
+                {
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var scores = _score(pairs, ct);
+                    RecordThroughput(pairs.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                    return scores;
+                }, ct);
             }
             var work = new Work(pairs, ct);
             _queue.Enqueue(work);
@@ -149,7 +189,9 @@ internal sealed class DynamicBatcher : IDisposable
         try
         {
             _metrics.RecordBatch(pairCount, batch.Count);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var scores = _score(all, allGone.Token);
+            RecordThroughput(all.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             var offset = 0;
             foreach (var w in batch)
             {

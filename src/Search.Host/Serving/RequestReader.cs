@@ -5,8 +5,8 @@ namespace Search.Host.Serving;
 
 /// <summary>
 /// Reads request bodies and fields by hand, so that every mistake is answered with a problem that names the field
-/// and the fix (the framework's binder answers a bare 400): 415 for a body that is not JSON, 413 for one over
-/// Serve:MaxRequestBytes, 400 for JSON that does not parse, 422 for a missing, mistyped or unknown field.
+/// and the fix (the framework's binder answers a bare 400): 415 for a body that is not JSON, not UTF-8 or compressed,
+/// 413 for one over Serve:MaxRequestBytes, 400 for JSON that does not parse, text that is not valid Unicode or a field given twice, 422 for a missing, mistyped or unknown field.
 /// </summary>
 internal static class RequestReader
 {
@@ -17,6 +17,14 @@ internal static class RequestReader
         if (type is null || !(type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) || type.Contains("+json", StringComparison.OrdinalIgnoreCase)))
             throw new RequestProblem(415, "Unsupported media type",
                 $"The body must be JSON sent with Content-Type: application/json (got {(type is null ? "no Content-Type" : $"'{type}'")}).");
+        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(type, out var media) && media.Charset.HasValue
+            && !(media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || media.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)))
+            throw new RequestProblem(415, "Unsupported charset",
+                $"The body must be UTF-8 (Content-Type: application/json; charset=utf-8, or no charset), got charset={media.Charset}.");
+        var encoding = request.Headers.ContentEncoding.ToString();
+        if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+            throw new RequestProblem(415, "Unsupported content encoding",
+                $"Content-Encoding '{encoding}' is not supported; send the body uncompressed (no Content-Encoding, or identity).");
         if (request.ContentLength is { } length && length > limits.MaxRequestBytes)
             throw TooLarge(length.ToString(System.Globalization.CultureInfo.InvariantCulture), limits);
         var buffer = new MemoryStream();
@@ -36,16 +44,66 @@ internal static class RequestReader
             throw TooLarge("more than " + limits.MaxRequestBytes, limits);
         }
         if (buffer.Length == 0) throw new RequestProblem(400, "Empty body", "The request has no body; send a JSON object.");
+        // A UTF-8 byte order mark is accepted and skipped (RFC 8259 lets a parser ignore it).
+        var bytes = new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
+        if (bytes.Span.StartsWith(Utf8Bom)) bytes = bytes[Utf8Bom.Length..];
         try
         {
-            using var document = JsonDocument.Parse(buffer.ToArray());
+            using var document = JsonDocument.Parse(bytes);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new RequestProblem(422, "Body is not an object", $"The body must be a JSON object, found a {Kind(document.RootElement)}.");
+            CheckTexts(document.RootElement, "");
             return document.RootElement.Clone();
         }
         catch (JsonException e)
         {
             throw new RequestProblem(400, "Invalid JSON", $"The body is not valid JSON: {e.Message}");
+        }
+    }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>
+    /// Refuses, with 400 naming the place, every string or field name that is not valid Unicode (invalid UTF-8, or a
+    /// \u escape that leaves a lone surrogate) and every object that repeats a field name: the parser lets both through.
+    /// </summary>
+    private static void CheckTexts(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        throw new RequestProblem(400, "Invalid text", $"A field name{(path.Length == 0 ? "" : $" in '{path}'")} is not valid Unicode (invalid UTF-8 or a lone surrogate escape such as \\ud800). Send UTF-8 text.");
+                    }
+                    var at = path.Length == 0 ? name : $"{path}.{name}";
+                    if (!seen.Add(name))
+                        throw new RequestProblem(400, "Duplicate field", $"Field '{at}' appears more than once; send it once.");
+                    CheckTexts(property.Value, at);
+                }
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray()) CheckTexts(item, $"{path}[{i++}]");
+                break;
+            case JsonValueKind.String:
+                try
+                {
+                    element.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    throw new RequestProblem(400, "Invalid text", $"Field '{path}' is not valid Unicode (invalid UTF-8 or a lone surrogate escape such as \\ud800). Send UTF-8 text; escape characters outside the BMP as surrogate pairs.");
+                }
+                break;
         }
     }
 
@@ -70,6 +128,15 @@ internal static class RequestReader
         if (value.ValueKind != JsonValueKind.String)
             throw new RequestProblem(422, "Wrong type", $"Field '{name}' must be a string, found a {Kind(value)}.");
         return value.GetString()!;
+    }
+
+    /// <summary>An optional string field: null when absent or null, 422 when not a string.</summary>
+    public static string? OptionalString(JsonElement body, string name)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.String)
+            throw new RequestProblem(422, "Wrong type", $"Field '{name}' must be a string, found a {Kind(value)}.");
+        return value.GetString();
     }
 
     /// <summary>An optional boolean field.</summary>

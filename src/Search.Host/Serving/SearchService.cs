@@ -131,10 +131,11 @@ internal sealed class SearchService : IDisposable
         {
             for (var i = 0; i < texts.Count; i++)
             {
-                // Encode truncates to MaxLength: a pair that fills it may have been cut, so it is refused (TEI answers 413 too).
-                if (encoder.Encode(query, texts[i]).Length >= encoder.MaxLength)
+                // Only a pair longer than the model's max length is refused; one of exactly MaxLength tokens fits as it is.
+                var length = encoder.Encode(query, texts[i]).FullLength;
+                if (length > encoder.MaxLength)
                     throw new RequestProblem(413, "Input too long",
-                        $"texts[{i}] with the query is at least {encoder.MaxLength} tokens, the model's limit (--max-length {encoder.MaxLength}). " +
+                        $"texts[{i}] with the query is {length} tokens, more than the model's limit of {encoder.MaxLength} (--max-length {encoder.MaxLength}). " +
                         "Send \"truncate\": true to cut it longest-first, or shorten it.");
             }
         }

@@ -29,6 +29,9 @@ internal static class ServeApp
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         SearchHostBuilder.Configure(builder, settings, verbose);
+        // A failed start (port in use, no certificate) is reported by the command in one line; the host's own error log of it
+        // carries the framework's stack trace, so it is shown only with --verbose.
+        if (!verbose) builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.UseKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -39,7 +42,9 @@ internal static class ServeApp
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton<ServeMetrics>();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(serve.ShutdownSeconds));
+        builder.Services.AddSingleton<InFlightRequests>();
+        // The host's own limit leaves room after Serve:ShutdownSeconds for the abandoned requests' 503s (StopAsync below).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(serve.ShutdownSeconds) + AbandonGrace);
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddAspNetCoreInstrumentation()
             .AddMeter(ServeMetrics.MeterName)
@@ -68,6 +73,16 @@ internal static class ServeApp
         app.UseExceptionHandler(error => error.Run(context =>
             Problem(500, "Internal error", "The server failed to answer; its log says why. This is a bug, not a problem with the request.").ExecuteAsync(context)));
 
+        // Every request is counted while it runs, and its RequestAborted also fires when shutdown gives up on it.
+        var inFlight = app.Services.GetRequiredService<InFlightRequests>();
+        app.Use(async (context, next) =>
+        {
+            using var _ = inFlight.Enter();
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, inFlight.Abandoned);
+            context.RequestAborted = linked.Token;
+            await next(context);
+        });
+
         if (serve.ApiKey is { } key)
         {
             var expected = Encoding.UTF8.GetBytes(key);
@@ -88,9 +103,9 @@ internal static class ServeApp
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
 
-        app.MapGet("/health", () => Results.Json(new { status = "alive" }))
+        app.MapMethods("/health", GetOrHead, () => Results.Json(new { status = "alive" }))
             .WithSummary("Liveness: the process answers.");
-        app.MapGet("/ready", () => lifetime.ApplicationStopping.IsCancellationRequested
+        app.MapMethods("/ready", GetOrHead, () => lifetime.ApplicationStopping.IsCancellationRequested
                 ? Problem(503, "Shutting down", "The service is stopping; send requests to another replica.")
                 : Results.Json(new
                 {
@@ -100,22 +115,27 @@ internal static class ServeApp
                     retrieval = service.RetrievalDescription,
                     reranker = service.Encoder?.ModelPath,
                     dynamic_batching = service.Batcher.Enabled,
+                    top = options.Top,
+                    max_top = serve.MaxTop,
                 }))
             .WithSummary("Readiness: index and model are loaded and the service is not stopping (503 then).");
 
-        app.MapGet("/search", Handler(context => Answer(context, log, serve, async () =>
+        app.MapMethods("/search", GetOrHead, Handler(context => Answer(context, log, serve, service.Batcher, async () =>
             {
                 var query = context.Request.Query;
+                CheckQueryString(context.Request.QueryString.Value);
                 foreach (var name in query.Keys)
                 {
                     if (name is not ("q" or "k" or "rerank"))
                         throw new RequestProblem(422, "Unknown parameter", $"Unknown query parameter '{name}'. Known: q (the query), k (hits), rerank (true/false).");
+                    if (query[name].Count > 1)
+                        throw new RequestProblem(400, "Repeated parameter", $"Query parameter '{name}' is given {query[name].Count} times; give it once.");
                 }
                 var q = query["q"].ToString();
                 int? k = null;
                 if (query.ContainsKey("k"))
                 {
-                    if (!int.TryParse(query["k"], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+                    if (!int.TryParse(query["k"], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed))
                         throw new RequestProblem(422, "Wrong type", $"Parameter 'k' must be a whole number, found '{query["k"]}'.");
                     k = parsed;
                 }
@@ -134,7 +154,7 @@ internal static class ServeApp
             .WithSummary("Search the index: GET /search?q=QUERY&k=10&rerank=true. Hits as `search-host search --json` prints them.")
             .Produces<SearchResponse>().ProducesProblem(422).ProducesProblem(503);
 
-        app.MapPost("/search", Handler(context => Answer(context, log, serve, async () =>
+        app.MapPost("/search", Handler(context => Answer(context, log, serve, service.Batcher, async () =>
             {
                 var body = await RequestReader.ReadObjectAsync(context.Request, serve, context.RequestAborted);
                 RequestReader.RefuseUnknown(body, "query", "k", "rerank");
@@ -147,11 +167,11 @@ internal static class ServeApp
             .WithDescription("Body (application/json): query (string, required), k (hits; default SearchHost:Top, at most Serve:MaxTop), rerank (false for the first stage alone).")
             .Produces<SearchResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
-        app.MapPost("/rerank", Handler(context => Answer(context, log, serve, async () =>
+        app.MapPost("/rerank", Handler(context => Answer(context, log, serve, service.Batcher, async () =>
             {
                 var body = await ReadRerankBody(context, service, serve, "query", "texts", "raw_scores", "return_text", "truncate", "truncation_direction", "top_n");
                 var query = RequestReader.String(body, "query");
-                CheckQuery(query, serve);
+                CheckQuery(query, serve, RerankQueryHint);
                 var texts = Texts(RequestReader.Strings(body, "texts"), "texts", serve);
                 if (body.TryGetProperty("truncation_direction", out var direction) && direction.ValueKind != JsonValueKind.Null
                     && !string.Equals(direction.ValueKind == JsonValueKind.String ? direction.GetString() : null, "right", StringComparison.OrdinalIgnoreCase))
@@ -167,11 +187,16 @@ internal static class ServeApp
                 "truncation_direction (\"Right\" only), top_n (only the best n; Elasticsearch's hugging_face service sends it).")
             .Produces<List<RerankResult>>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
-        app.MapPost("/v1/rerank", Handler(context => Answer(context, log, serve, async () =>
+        app.MapPost("/v1/rerank", Handler(context => Answer(context, log, serve, service.Batcher, async () =>
             {
-                var body = await ReadRerankBody(context, service, serve, "query", "documents", "top_n", "return_documents");
+                var body = await ReadRerankBody(context, service, serve, "query", "documents", "top_n", "return_documents", "model", "max_chunks_per_doc");
+                // Cohere's clients always send "model"; this service serves the one model it was started with, so the name is read and not used.
+                RequestReader.OptionalString(body, "model");
+                if (body.TryGetProperty("max_chunks_per_doc", out var chunks) && chunks.ValueKind != JsonValueKind.Null)
+                    throw new RequestProblem(422, "Unsupported field",
+                        "max_chunks_per_doc is not supported: each document is scored as one pair, cut longest-first to the model's max length. Drop the field.");
                 var query = RequestReader.String(body, "query");
-                CheckQuery(query, serve);
+                CheckQuery(query, serve, RerankQueryHint);
                 var documents = Texts(RequestReader.Documents(body, "documents"), "documents", serve);
                 var results = await service.RerankAsync(query, documents, rawScores: false, returnText: false, truncate: true, context.RequestAborted);
                 var returnDocuments = RequestReader.Bool(body, "return_documents", false);
@@ -180,11 +205,12 @@ internal static class ServeApp
             })))
             .WithSummary("Score documents against a query in the shape Cohere's rerank API uses: {\"results\": [{\"index\": 0, \"relevance_score\": 0.93}, ...]} best first.")
             .WithDescription("Body (application/json): query (string), documents (strings or {\"text\": ...} objects, at most Serve:MaxTexts), top_n (only the best n), " +
-                "return_documents (echo each document). Pairs over the model's max length are cut longest-first. OpenSearch's connector.pre_process.cohere.rerank and " +
+                "return_documents (echo each document), model (accepted and not used: the service scores with the model it was started with; a string when given), " +
+                "max_chunks_per_doc (refused with 422: documents are not chunked). Pairs over the model's max length are cut longest-first. OpenSearch's connector.pre_process.cohere.rerank and " +
                 "connector.post_process.cohere.rerank read and write this shape (docs/SCALING.md).")
             .Produces<CohereRerankResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
-        app.MapGet("/", () => Results.Content(SearchPage.Html, "text/html; charset=utf-8"))
+        app.MapMethods("/", GetOrHead, () => Results.Content(SearchPage.Html, "text/html; charset=utf-8"))
             .WithSummary("The search page.").ExcludeFromDescription();
         app.Use(async (context, next) =>
         {
@@ -193,7 +219,7 @@ internal static class ServeApp
                 context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
             await next(context);
         });
-        var methods = new Dictionary<string, string> { ["/search"] = "GET, POST", ["/rerank"] = "POST", ["/health"] = "GET", ["/ready"] = "GET", ["/metrics"] = "GET", ["/"] = "GET" };
+        var methods = new Dictionary<string, string> { ["/search"] = "GET, HEAD, POST", ["/rerank"] = "POST", ["/v1/rerank"] = "POST", ["/health"] = "GET, HEAD", ["/ready"] = "GET, HEAD", ["/metrics"] = "GET", ["/"] = "GET, HEAD" };
         app.MapFallback((HttpContext context) =>
         {
             if (methods.TryGetValue(context.Request.Path.Value?.TrimEnd('/') is { Length: > 0 } p ? p : "/", out var allowed))
@@ -204,6 +230,9 @@ internal static class ServeApp
             return Problem(404, "Not found", $"No endpoint {context.Request.Method} {context.Request.Path}. See /openapi/v1.json for the endpoints.");
         });
     }
+
+    /// <summary>GET endpoints answer HEAD too (load-balancer probes); Kestrel sends the headers without the body.</summary>
+    private static readonly string[] GetOrHead = ["GET", "HEAD"];
 
     private static async Task<JsonElement> ReadRerankBody(HttpContext context, SearchService service, ServeOptions serve, params string[] fields)
     {
@@ -233,7 +262,7 @@ internal static class ServeApp
     {
         if (service.Retrieval is null)
             throw new RequestProblem(404, "No index", "This service was started without --index, so it answers /rerank only; start it with --index DIR to search.");
-        CheckQuery(q, serve);
+        CheckQuery(q, serve, "GET /search?q=... or \"query\" in the body");
         var top = k ?? options.Top;
         if (top < 1 || top > serve.MaxTop)
             throw new RequestProblem(422, "k out of range", $"k must be between 1 and {serve.MaxTop} (Serve:MaxTop), found {top}.");
@@ -242,19 +271,68 @@ internal static class ServeApp
         return Results.Json(await service.SearchAsync(q, top, rerank ?? true, ct));
     }
 
-    private static void CheckQuery(string query, ServeOptions serve)
+    private const string RerankQueryHint = "\"query\" in the body, the text the texts are scored against";
+
+    private static void CheckQuery(string query, ServeOptions serve, string where)
     {
         if (string.IsNullOrWhiteSpace(query))
-            throw new RequestProblem(422, "Empty query", "The query is empty; send some words (GET /search?q=... or \"query\" in the body).");
+            throw new RequestProblem(422, "Empty query", $"The query is empty; send some words ({where}).");
         if (query.Length > serve.MaxQueryLength)
             throw new RequestProblem(422, "Query too long", $"The query is {query.Length} characters; the limit (Serve:MaxQueryLength) is {serve.MaxQueryLength}. Shorten it.");
+    }
+
+    /// <summary>
+    /// Refuses a query string whose percent-encoding is broken (a '%' not followed by two hex digits) or decodes to bytes that are
+    /// not UTF-8 (the framework would search U+FFFD or the raw characters instead): 400 naming the parameter.
+    /// </summary>
+    internal static void CheckQueryString(string? raw)
+    {
+        if (string.IsNullOrEmpty(raw)) return;
+        var strict = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        foreach (var part in raw.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            var rawName = equals < 0 ? part : part[..equals];
+            var name = Decode(rawName, strict) ?? rawName;
+            foreach (var piece in equals < 0 ? [rawName] : new[] { rawName, part[(equals + 1)..] })
+            {
+                if (Decode(piece, strict) is null)
+                    throw new RequestProblem(400, "Invalid percent-encoding",
+                        $"Query parameter '{name}' is not valid percent-encoded UTF-8 ('{piece}'). Encode the text as UTF-8, then percent-encode it (encodeURIComponent does both).");
+            }
+        }
+    }
+
+    private static string? Decode(string piece, UTF8Encoding strict)
+    {
+        var bytes = new List<byte>(piece.Length);
+        for (var i = 0; i < piece.Length; i++)
+        {
+            var c = piece[i];
+            if (c == '%')
+            {
+                if (i + 2 >= piece.Length || !Uri.IsHexDigit(piece[i + 1]) || !Uri.IsHexDigit(piece[i + 2])) return null;
+                bytes.Add((byte)Convert.ToInt32(piece.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            else if (c == '+') bytes.Add((byte)' ');
+            else bytes.AddRange(Encoding.UTF8.GetBytes(c.ToString()));
+        }
+        try
+        {
+            return strict.GetString(bytes.ToArray());
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A route handler whose result is written (a bare HttpContext lambda would be a RequestDelegate, its result dropped).</summary>
     private static Delegate Handler(Func<HttpContext, Task<IResult>> handler) => handler;
 
     /// <summary>Runs a handler and turns known failures into problems.</summary>
-    private static async Task<IResult> Answer(HttpContext context, ILogger log, ServeOptions serve, Func<Task<IResult>> handler)
+    private static async Task<IResult> Answer(HttpContext context, ILogger log, ServeOptions serve, DynamicBatcher batcher, Func<Task<IResult>> handler)
     {
         try
         {
@@ -270,8 +348,12 @@ internal static class ServeApp
         }
         catch (QueueFullException e)
         {
-            context.Response.Headers.RetryAfter = serve.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = batcher.RetryAfterSeconds(serve.RetryAfterSeconds, serve.MaxRetryAfterSeconds).ToString(CultureInfo.InvariantCulture);
             return Problem(503, "Busy", e.Message);
+        }
+        catch (OperationCanceledException) when (context.RequestServices.GetRequiredService<InFlightRequests>().Abandoned.IsCancellationRequested)
+        {
+            return Problem(503, "Shutting down", "The service stopped before this request finished (Serve:ShutdownSeconds ran out); send it to another replica.");
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -292,6 +374,25 @@ internal static class ServeApp
     /// <summary>An RFC 7807 answer: application/problem+json with type, title, status and a detail that says what to fix.</summary>
     public static IResult Problem(int status, string title, string detail) =>
         Results.Problem(new ProblemDetails { Status = status, Title = title, Detail = detail, Type = $"https://httpstatuses.io/{status}" });
+
+    /// <summary>How long abandoned requests get, after Serve:ShutdownSeconds, to write their 503 before connections are cut.</summary>
+    internal static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Stops taking requests, gives the in-flight ones Serve:ShutdownSeconds to finish, then cancels those still running
+    /// (they answer 503 where the connection allows; Kestrel cuts what is left <see cref="AbandonGrace"/> later).
+    /// Returns how many requests did not finish in time.
+    /// </summary>
+    public static async Task<int> StopAsync(WebApplication app, ServeOptions serve)
+    {
+        var inFlight = app.Services.GetRequiredService<InFlightRequests>();
+        using var hard = new CancellationTokenSource(TimeSpan.FromSeconds(serve.ShutdownSeconds) + AbandonGrace);
+        var stopping = app.StopAsync(hard.Token);
+        var unfinished = await inFlight.DrainAsync(TimeSpan.FromSeconds(serve.ShutdownSeconds));
+        if (unfinished > 0) inFlight.Abandon();
+        await stopping;
+        return unfinished;
+    }
 
     /// <summary>True when every URL binds a loopback address (127.0.0.0/8, ::1 or localhost).</summary>
     public static bool LoopbackOnly(string urls) => urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).All(url =>

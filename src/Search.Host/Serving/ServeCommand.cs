@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -61,6 +62,9 @@ internal static class ServeCommand
         if (parse.GetValue(NoDynamicBatching)) settings[$"{ServeOptions.Section}:DynamicBatching"] = "false";
         var serve = ReadServeOptions(services.GetRequiredService<IConfiguration>(), settings);
         CheckUrls(serve.Urls);
+        if (options.Top > serve.MaxTop)
+            throw new InvalidInputException($"--top (SearchHost:Top) is {options.Top}, above Serve:MaxTop ({serve.MaxTop}), the most hits a request may ask for: " +
+                "every request without k would be refused. Lower --top or raise Serve:MaxTop.");
         if (serve.ApiKey is null && !ServeApp.LoopbackOnly(serve.Urls))
             await error.WriteLineAsync($"warning: listening beyond loopback ({serve.Urls}) without an API key: anyone who can reach it can use it. Set Serve:ApiKey.");
 
@@ -82,6 +86,11 @@ internal static class ServeCommand
         {
             throw new InvalidInputException($"Cannot listen on {serve.Urls}: {e.Message}. Pick another address with --urls.", inner: e);
         }
+        catch (InvalidOperationException e) when (e.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidInputException($"Cannot listen on {serve.Urls}: HTTPS needs a server certificate and serve configures none. " +
+                "Listen on http:// behind a proxy or load balancer that terminates TLS.", inner: e);
+        }
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         await error.WriteLineAsync($"Listening on {string.Join(", ", addresses)}" +
             (service.Index is null ? " (/rerank only)" : $": {service.Index.DocumentCount:N0} documents, {service.RetrievalDescription}") +
@@ -94,9 +103,10 @@ internal static class ServeCommand
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)
         {
             await error.WriteLineAsync($"stopping: no new requests; in-flight ones get up to {serve.ShutdownSeconds} s to finish.");
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(serve.ShutdownSeconds));
-            await app.StopAsync(grace.Token);
-            throw new CancelledException("the server stopped after finishing its in-flight requests.", e, ct);
+            var unfinished = await ServeApp.StopAsync(app, serve);
+            throw new CancelledException(unfinished == 0
+                ? "the server stopped after finishing its in-flight requests."
+                : $"the server stopped; {unfinished} in-flight request{(unfinished == 1 ? " was" : "s were")} still running after Serve:ShutdownSeconds ({serve.ShutdownSeconds} s) and {(unfinished == 1 ? "was" : "were")} aborted (answered 503 where the connection still allowed).", e, ct);
         }
         return 0;
     }
@@ -135,18 +145,44 @@ internal static class ServeCommand
     internal static ServeOptions ReadServeOptions(IConfiguration configuration, IReadOnlyDictionary<string, string?> typed)
     {
         var merged = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(typed).Build();
+        var section = merged.GetSection(ServeOptions.Section);
+        var properties = typeof(ServeOptions).GetProperties().Where(p => p.CanWrite).ToList();
+        foreach (var child in section.GetChildren())
+        {
+            if (!properties.Any(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase)))
+                throw new InvalidInputException($"invalid settings: {ServeOptions.Section}:{child.Key} is not a setting; the {ServeOptions.Section} settings are " +
+                    $"{string.Join(", ", properties.Select(p => p.Name))}. Check appsettings.json and the SEARCHRERANK_Serve__* environment variables.");
+        }
         var serve = new ServeOptions();
-        try
+        foreach (var property in properties)
         {
-            merged.GetSection(ServeOptions.Section).Bind(serve, o => o.ErrorOnUnknownConfiguration = true);
+            var child = section.GetSection(property.Name);
+            if (child.Value is null) continue;
+            try
+            {
+                property.SetValue(serve, section.GetValue(property.PropertyType, property.Name));
+            }
+            catch (InvalidOperationException e)
+            {
+                var kind = property.PropertyType == typeof(bool) ? "true or false" : property.PropertyType == typeof(string) ? "text" : "a whole number";
+                throw new InvalidInputException($"invalid settings: {ServeOptions.Section}:{property.Name} must be {kind}, found '{child.Value}'. " +
+                    "Check the flags, appsettings.json and the SEARCHRERANK_Serve__* environment variables.", inner: e);
+            }
         }
-        catch (InvalidOperationException e)
+        var problems = new List<string>();
+        foreach (var property in properties)
         {
-            throw new InvalidInputException($"invalid settings: {e.Message.TrimEnd('.')}. Check appsettings.json and the SEARCHRERANK_Serve__* environment variables.", inner: e);
+            var value = property.GetValue(serve);
+            var name = $"{ServeOptions.Section}:{property.Name}";
+            if (property.GetCustomAttribute<RangeAttribute>() is { } range && !range.IsValid(value))
+                problems.Add($"{name} must be between {range.Minimum} and {range.Maximum}, found {value}.");
+            if (property.GetCustomAttribute<MinLengthAttribute>() is { } min && value is string text && text.Length < min.Length)
+                problems.Add($"{name} must be at least {min.Length} characters, found {text.Length}."); // the key itself is never printed
+            if (property.GetCustomAttribute<RequiredAttribute>() is not null && string.IsNullOrWhiteSpace(value as string))
+                problems.Add($"{name} is required.");
         }
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(serve, new ValidationContext(serve), results, validateAllProperties: true))
-            throw new InvalidInputException("invalid settings: " + string.Join(" ", results.Select(r => $"{ServeOptions.Section}:{r.ErrorMessage}")) +
+        if (problems.Count > 0)
+            throw new InvalidInputException("invalid settings: " + string.Join(" ", problems) +
                 " Check the flags, appsettings.json and SEARCHRERANK_Serve__* environment variables.");
         return serve;
     }

@@ -56,9 +56,17 @@ public sealed class ServeOptions
     [Range(1, 10_000)]
     public int MaxTop { get; set; } = 100;
 
-    /// <summary>Seconds a client is told to wait (Retry-After) when the queue is full. Default 1.</summary>
+    /// <summary>
+    /// Fewest seconds a client is told to wait (Retry-After) when the queue is full; the wait given is the queued pairs divided by
+    /// the recent pairs per second of the model, rounded up, at least this and at most <see cref="MaxRetryAfterSeconds"/>
+    /// (this alone before the first model call has finished). Default 1.
+    /// </summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>Most seconds a client is told to wait (Retry-After) when the queue is full. Default 60.</summary>
+    [Range(1, 3600)]
+    public int MaxRetryAfterSeconds { get; set; } = 60;
 
     /// <summary>Seconds in-flight requests get to finish after SIGTERM before they are cut. Default 30.</summary>
     [Range(0, 3600)]

@@ -43,6 +43,30 @@ public sealed class ServeHttpBehaviourTests(SampleIndexFixture sample) : IClassF
     }
 
     [Fact]
+    public async Task FullQueue_RetryAfter_IsTheQueuedPairsOverTheRecentRate_WithinTheBounds()
+    {
+        await using var served = await ServedApp.StartAsync(new ServeOptions { MaxQueuedPairs = 5, RetryAfterSeconds = 2, MaxRetryAfterSeconds = 30 }, sample.Index, _model, Gated);
+        // One model call of 1 pair in 2 s: 0.5 pairs per second.
+        served.Service.Batcher.RecordThroughput(1, TimeSpan.FromSeconds(2));
+        _gate.Reset();
+        var held = served.Client.PostAsJsonAsync("/rerank", Rerank("held", 4));
+        await _entered.WaitAsync();
+        using (var refused = await served.Client.PostAsJsonAsync("/rerank", Rerank("refused", 3)))
+        {
+            // 4 pairs queued / 0.5 pairs per second = 8 s, within [2, 30].
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(8), refused.Headers.RetryAfter?.Delta);
+        }
+        // Ten calls of 1 pair in 100 s pull the average to about 0.5 * 0.7^10 + 0.01 * (1 - 0.7^10) = 0.0237 pairs/s: 4 / 0.0237 = 169 s, capped at 30.
+        for (var i = 0; i < 10; i++) served.Service.Batcher.RecordThroughput(1, TimeSpan.FromSeconds(100));
+        using (var refused = await served.Client.PostAsJsonAsync("/rerank", Rerank("refused", 3)))
+            Assert.Equal(TimeSpan.FromSeconds(30), refused.Headers.RetryAfter?.Delta);
+        _gate.Set();
+        using var ok = await held;
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
+
+    [Fact]
     public async Task FullQueue_Is503WithRetryAfter_ThenTheHeldRequestStillSucceeds_AndMetricsCountIt()
     {
         await using var served = await ServedApp.StartAsync(new ServeOptions { MaxQueuedPairs = 5, RetryAfterSeconds = 2 }, sample.Index, _model, Gated);

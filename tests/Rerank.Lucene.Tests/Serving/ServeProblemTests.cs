@@ -59,7 +59,22 @@ public sealed class ServeProblemTests(SampleIndexFixture sample) : IClassFixture
         { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"x\"], \"truncation_direction\": \"Left\"}", "application/json", 422, "truncation_direction must be \"Right\"" },
         { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"x\"], \"raw_scores\": 1}", "application/json", 422, "'raw_scores' must be true or false" },
         // The tiny model reads 64 tokens; one character is one token in its vocabulary.
-        { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"short\", \"" + string.Join(' ', Enumerable.Repeat("word", 40)) + "\"], \"truncate\": false}", "application/json", 413, "texts[1] with the query is at least 64 tokens" },
+        { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"short\", \"" + string.Join(' ', Enumerable.Repeat("word", 40)) + "\"], \"truncate\": false}", "application/json", 413, "texts[1] with the query is 164 tokens, more than the model's limit of 64" },
+        // "a" is 1 token, 61 single letters 61, and [CLS] [SEP] [SEP] 3: 65, one more than the limit.
+        { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"" + string.Join(' ', Enumerable.Repeat("x", 61)) + "\"], \"truncate\": false}", "application/json", 413, "texts[0] with the query is 65 tokens, more than the model's limit of 64" },
+        // Text that is not Unicode (a lone surrogate escape) is named, wherever it is.
+        { "POST", "/search", "{\"query\": \"\\ud800\"}", "application/json", 400, "Field 'query' is not valid Unicode" },
+        { "POST", "/rerank", "{\"query\": \"bread\", \"texts\": [\"ok\", \"\\ud800\"]}", "application/json", 400, "Field 'texts[1]' is not valid Unicode" },
+        { "POST", "/v1/rerank", "{\"query\": \"bread\", \"documents\": [{\"text\": \"x\\udc00\"}]}", "application/json", 400, "Field 'documents[0].text' is not valid Unicode" },
+        { "POST", "/search", "{\"query\": \"a\", \"query\": \"b\"}", "application/json", 400, "Field 'query' appears more than once" },
+        { "POST", "/rerank", "{\"query\": \"\", \"texts\": [\"x\"]}", "application/json", 422, "send some words (\"query\" in the body, the text the texts are scored against)" },
+        { "POST", "/v1/rerank", "{\"query\": \"a\", \"documents\": [\"x\"], \"max_chunks_per_doc\": 10}", "application/json", 422, "max_chunks_per_doc is not supported" },
+        { "POST", "/v1/rerank", "{\"query\": \"a\", \"documents\": [\"x\"], \"model\": 3}", "application/json", 422, "Field 'model' must be a string, found a number" },
+        { "GET", "/search?q=a&q=b", null, null, 400, "Query parameter 'q' is given 2 times; give it once" },
+        { "GET", "/search?q=bread&k=1&k=2", null, null, 400, "Query parameter 'k' is given 2 times" },
+        { "GET", "/search?q=bread&k=-1", null, null, 422, "k must be between 1 and 20 (Serve:MaxTop), found -1" },
+        { "GET", "/search?q=%ED%A0%80bread", null, null, 400, "Query parameter 'q' is not valid percent-encoded UTF-8 ('%ED%A0%80bread')" },
+        { "GET", "/search?q=%C3%28", null, null, 400, "Query parameter 'q' is not valid percent-encoded UTF-8 ('%C3%28')" },
         { "POST", "/rerank", "{\"query\": \"a\", \"texts\": [\"x\"], \"top_n\": 0}", "application/json", 422, "top_n must be at least 1, found 0" },
         { "POST", "/v1/rerank", "{\"query\": \"a\", \"texts\": [\"x\"]}", "application/json", 422, "Unknown field 'texts'" },
         { "POST", "/v1/rerank", "{\"query\": \"a\", \"documents\": [{\"title\": \"x\"}]}", "application/json", 422, "documents[0] must be a string or an object with a string \"text\"" },
@@ -83,6 +98,81 @@ public sealed class ServeProblemTests(SampleIndexFixture sample) : IClassFixture
         Assert.False(string.IsNullOrEmpty(problem["title"]?.GetValue<string>()));
         Assert.Contains(detail, problem["detail"]!.GetValue<string>());
         Assert.DoesNotContain("   at ", text); // no stack trace
+    }
+
+    [Fact]
+    public async Task APairOfExactlyTheMaxLength_IsScored_WithTruncateFalse()
+    {
+        // "a" (1 token) + 60 single letters (60) + [CLS] [SEP] [SEP] (3) = 64, the tiny model's limit: it fits uncut.
+        var text = string.Join(' ', Enumerable.Repeat("x", 60));
+        using var response = await _served.Client.PostAsync("/rerank", Json($"{{\"query\": \"a\", \"texts\": [\"{text}\"], \"truncate\": false}}"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private async Task<(int Status, string? Type, string Text)> PostBytes(string path, byte[] body, string contentType, string? encoding = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        if (encoding is not null) request.Content.Headers.TryAddWithoutValidation("Content-Encoding", encoding);
+        using var response = await _served.Client.SendAsync(request);
+        return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task BodiesThatAreNotUtf8_Get400Or415_NamingTheFieldOrTheCharset_ABomIsSkipped()
+    {
+        // {"query": "<0xFF>"}: 0xFF is never a UTF-8 byte.
+        var invalid = Encoding.ASCII.GetBytes("{\"query\": \"\"}");
+        invalid = [.. invalid[..11], 0xFF, .. invalid[11..]];
+        var (status, type, text) = await PostBytes("/search", invalid, "application/json");
+        Assert.Equal(400, status);
+        Assert.Equal("application/problem+json", type);
+        Assert.Contains("Field 'query' is not valid Unicode", text);
+
+        foreach (var charset in new[] { "iso-8859-1", "utf-16" })
+        {
+            (status, _, text) = await PostBytes("/search", Encoding.UTF8.GetBytes("{\"query\": \"bread\"}"), $"application/json; charset={charset}");
+            Assert.Equal(415, status);
+            Assert.Contains($"must be UTF-8 (Content-Type: application/json; charset=utf-8, or no charset), got charset={charset}", text);
+        }
+        (status, _, text) = await PostBytes("/search", Encoding.UTF8.GetBytes("{\"query\": \"bread\"}"), "application/json", encoding: "gzip");
+        Assert.Equal(415, status);
+        Assert.Contains("Content-Encoding 'gzip' is not supported", text);
+
+        (status, _, text) = await PostBytes("/search", [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("{\"query\": \"bread\", \"rerank\": false}")], "application/json; charset=UTF-8");
+        Assert.True(status == 200, text);
+        Assert.Equal("bread", JsonNode.Parse(text)!["query"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task CohereRerank_AcceptsCoheresModelField()
+    {
+        using var response = await _served.Client.PostAsync("/v1/rerank", Json("{\"model\": \"rerank-english-v3.0\", \"query\": \"a\", \"documents\": [\"x\", \"y\"], \"top_n\": 1}"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        Assert.Single(JsonNode.Parse(text)!["results"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Head_OnHealthReadyAndSearch_AnswersTheGetStatusWithoutABody_DeleteGets405NamingHead()
+    {
+        foreach (var path in new[] { "/health", "/ready", "/search?q=bread&rerank=false", "/" })
+        {
+            using var response = await _served.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"HEAD {path}: {(int)response.StatusCode}");
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        }
+        using var delete = await _served.Client.DeleteAsync("/health");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, delete.StatusCode);
+        Assert.Equal(["GET", "HEAD"], delete.Content.Headers.Allow.Order());
+    }
+
+    [Fact]
+    public async Task Ready_GivesTheDefaultAndMostHits_ForThePage()
+    {
+        var ready = JsonNode.Parse(await _served.Client.GetStringAsync("/ready"))!;
+        Assert.Equal(10, ready["top"]!.GetValue<int>()); // SearchHostOptions' default
+        Assert.Equal(20, ready["max_top"]!.GetValue<int>()); // set above
     }
 
     [Fact]

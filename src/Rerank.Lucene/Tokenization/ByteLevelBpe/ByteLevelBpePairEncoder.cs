@@ -198,7 +198,7 @@ public sealed class ByteLevelBpePairEncoder : IPairTokenizer
         foreach (var id in _suffix) Special(id);
         var mask = new long[ids.Length];
         Array.Fill(mask, 1L);
-        return new PairEncoding(ids, typeIds, mask);
+        return new PairEncoding(ids, typeIds, mask, specials + q.Count + d.Count);
     }
 
     /// <inheritdoc/>

@@ -215,7 +215,7 @@ public sealed class UnigramPairEncoder : IPairTokenizer
         foreach (var id in _suffix) ids[at++] = id;
         var mask = new long[ids.Length];
         Array.Fill(mask, 1L);
-        return new PairEncoding(ids, new long[ids.Length], mask);
+        return new PairEncoding(ids, new long[ids.Length], mask, specials + q.Count + d.Count);
     }
 
     /// <inheritdoc/>
