@@ -40,7 +40,7 @@ internal static class ServeApp
         builder.WebHost.UseUrls(serve.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.Services.AddRouting();
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(OpenApiBodies.Add);
         builder.Services.AddSingleton<ServeMetrics>();
         builder.Services.AddSingleton<InFlightRequests>();
         // The host's own limit leaves room after Serve:ShutdownSeconds for the abandoned requests' 503s (StopAsync below).
@@ -118,7 +118,8 @@ internal static class ServeApp
                     top = options.Top,
                     max_top = serve.MaxTop,
                 }))
-            .WithSummary("Readiness: index and model are loaded and the service is not stopping (503 then).");
+            .WithSummary("Readiness: index and model are loaded and the service is not stopping (503 then).")
+            .ProducesProblem(503);
 
         app.MapMethods("/search", GetOrHead, Handler(context => Answer(context, log, serve, service.Batcher, async () =>
             {

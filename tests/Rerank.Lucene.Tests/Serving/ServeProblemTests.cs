@@ -198,4 +198,34 @@ public sealed class ServeProblemTests(SampleIndexFixture sample) : IClassFixture
         var paths = JsonNode.Parse(await _served.Client.GetStringAsync("/openapi/v1.json"))!["paths"]!.AsObject().Select(p => p.Key).ToList();
         Assert.Equal(["/health", "/ready", "/rerank", "/search", "/v1/rerank"], paths.Order());
     }
+
+    [Fact]
+    public async Task OpenApi_DescribesTheQueryParametersAndRequestBodiesTheHandlersAccept()
+    {
+        var doc = JsonNode.Parse(await _served.Client.GetStringAsync("/openapi/v1.json"))!["paths"]!;
+
+        var parameters = doc["/search"]!["get"]!["parameters"]!.AsArray().ToDictionary(p => p!["name"]!.GetValue<string>(), p => p!);
+        Assert.Equal(["k", "q", "rerank"], parameters.Keys.Order());
+        Assert.True(parameters["q"]["required"]!.GetValue<bool>());
+        Assert.Equal("integer", parameters["k"]["schema"]!["type"]!.ToString());
+        (string Path, string[] Required, string[] Fields)[] bodies =
+        [
+            ("/search", ["query"], ["k", "query", "rerank"]),
+            ("/rerank", ["query", "texts"], ["query", "raw_scores", "return_text", "texts", "top_n", "truncate", "truncation_direction"]),
+            ("/v1/rerank", ["documents", "query"], ["documents", "model", "query", "return_documents", "top_n"]),
+        ];
+        foreach (var (path, required, fields) in bodies)
+        {
+            var schema = doc[path]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!;
+            Assert.Equal(required, schema["required"]!.AsArray().Select(r => r!.GetValue<string>()).Order());
+            Assert.Equal(fields, schema["properties"]!.AsObject().Select(p => p.Key).Order());
+            Assert.False(schema["additionalProperties"]!.GetValue<bool>()); // unknown fields are refused with 422
+        }
+        Assert.NotNull(doc["/ready"]!["get"]!["responses"]!["503"]);
+        var response = JsonNode.Parse(await _served.Client.GetStringAsync("/openapi/v1.json"))!["components"]!["schemas"]!["SearchResponse"]!;
+        var requiredFields = response["required"]!.AsArray().Select(r => r!.GetValue<string>()).ToList();
+        Assert.DoesNotContain("score_mode", requiredFields); // omitted when the first stage alone answers
+        Assert.DoesNotContain("interpolation_weight", requiredFields);
+        Assert.Contains("query", requiredFields);
+    }
 }
