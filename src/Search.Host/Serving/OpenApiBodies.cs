@@ -38,12 +38,14 @@ internal static class OpenApiBodies
                 operation.Parameters.Add(Query("q", JsonSchemaType.String, "The query (required; at most Serve:MaxQueryLength characters).", required: true));
                 operation.Parameters.Add(Query("k", JsonSchemaType.Integer, "Hits to return (default SearchHost:Top, at most Serve:MaxTop).", required: false));
                 operation.Parameters.Add(Query("rerank", JsonSchemaType.Boolean, "false for the first stage alone (default true when a reranker is loaded).", required: false));
+                operation.Parameters.Add(Query("filter", JsonSchemaType.String, "A condition on a kept field as search --filter takes it (FIELD=VALUE, FIELD>=VALUE, ...); repeat for several, all must hold.", required: false));
                 break;
             case ("POST", "/search"):
                 operation.RequestBody = Body(Object(["query"],
                     ("query", Scalar(JsonSchemaType.String, "The query.")),
                     ("k", Scalar(JsonSchemaType.Integer, "Hits to return (default SearchHost:Top, at most Serve:MaxTop).")),
-                    ("rerank", Scalar(JsonSchemaType.Boolean, "false for the first stage alone."))));
+                    ("rerank", Scalar(JsonSchemaType.Boolean, "false for the first stage alone.")),
+                    ("filter", Array(Scalar(JsonSchemaType.String, "A condition as search --filter takes it."), "Conditions on kept fields, all of which must hold."))));
                 break;
             case ("POST", "/rerank"):
                 operation.RequestBody = Body(Object(["query", "texts"],

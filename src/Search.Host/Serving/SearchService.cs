@@ -55,11 +55,17 @@ internal sealed class SearchService : IDisposable
 
     /// <summary>Answers one query: the shape of <c>search --json</c>, plus the score mode and the query terms' places in each snippet.</summary>
     /// <exception cref="InvalidInputException">The query is empty after analysis or otherwise unusable.</exception>
-    public async Task<SearchResponse> SearchAsync(string query, int top, bool rerank, CancellationToken ct)
+    /// <param name="query">The query text.</param>
+    /// <param name="top">Hits to return.</param>
+    /// <param name="rerank">False for the first stage alone.</param>
+    /// <param name="filter">Conditions on kept fields, applied before the top k as <c>search --filter</c> applies them (the reranker sees only matching candidates); null for none.</param>
+    /// <param name="ct">Cancels the request's work.</param>
+    public async Task<SearchResponse> SearchAsync(string query, int top, bool rerank, DocumentFilter? filter, CancellationToken ct)
     {
         var stages = _stages ?? throw new InvalidOperationException("no index");
+        var filtered = DocumentFilter.Filtered(stages.Chosen, filter);
         IReadOnlyList<SearchHit> FirstStage(string text, int k) =>
-            stages.Kind == "bm25" ? _bm25!.Search(text, k, QuerySyntax.BagOfWords) : stages.Chosen.Search(text, k);
+            stages.Kind == "bm25" ? _bm25!.Search(text, k, QuerySyntax.BagOfWords, filter) : filtered.Search(text, k);
 
         var terms = QueryTerms(query);
         if (!rerank || Reranker is null)

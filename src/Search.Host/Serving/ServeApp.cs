@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Rerank.Lucene;
+using Rerank.Lucene.Retrieval;
 using Search.Host.Hosting;
 
 namespace Search.Host.Serving;
@@ -127,9 +128,9 @@ internal static class ServeApp
                 CheckQueryString(context.Request.QueryString.Value);
                 foreach (var name in query.Keys)
                 {
-                    if (name is not ("q" or "k" or "rerank"))
-                        throw new RequestProblem(422, "Unknown parameter", $"Unknown query parameter '{name}'. Known: q (the query), k (hits), rerank (true/false).");
-                    if (query[name].Count > 1)
+                    if (name is not ("q" or "k" or "rerank" or "filter"))
+                        throw new RequestProblem(422, "Unknown parameter", $"Unknown query parameter '{name}'. Known: q (the query), k (hits), rerank (true/false), filter (repeatable, as search --filter).");
+                    if (query[name].Count > 1 && name != "filter")
                         throw new RequestProblem(400, "Repeated parameter", $"Query parameter '{name}' is given {query[name].Count} times; give it once.");
                 }
                 var q = query["q"].ToString();
@@ -150,7 +151,7 @@ internal static class ServeApp
                         var other => throw new RequestProblem(422, "Wrong type", $"Parameter 'rerank' must be true or false, found '{other}'."),
                     };
                 }
-                return await Search(service, serve, options, q, k, rerank, context.RequestAborted);
+                return await Search(service, serve, options, q, k, rerank, Filter(query["filter"].Select(f => f ?? "")), context.RequestAborted);
             })))
             .WithSummary("Search the index: GET /search?q=QUERY&k=10&rerank=true. Hits as `search-host search --json` prints them.")
             .Produces<SearchResponse>().ProducesProblem(422).ProducesProblem(503);
@@ -158,11 +159,12 @@ internal static class ServeApp
         app.MapPost("/search", Handler(context => Answer(context, log, serve, service.Batcher, async () =>
             {
                 var body = await RequestReader.ReadObjectAsync(context.Request, serve, context.RequestAborted);
-                RequestReader.RefuseUnknown(body, "query", "k", "rerank");
+                RequestReader.RefuseUnknown(body, "query", "k", "rerank", "filter");
                 var q = RequestReader.String(body, "query");
                 var k = RequestReader.Int(body, "k");
                 bool? rerank = body.TryGetProperty("rerank", out var r) && r.ValueKind != JsonValueKind.Null ? RequestReader.Bool(body, "rerank", true) : null;
-                return await Search(service, serve, options, q, k, rerank, context.RequestAborted);
+                var conditions = body.TryGetProperty("filter", out var f) && f.ValueKind != JsonValueKind.Null ? RequestReader.Strings(body, "filter") : [];
+                return await Search(service, serve, options, q, k, rerank, Filter(conditions), context.RequestAborted);
             })))
             .WithSummary("Search the index: {\"query\": \"...\", \"k\": 10, \"rerank\": true}.")
             .WithDescription("Body (application/json): query (string, required), k (hits; default SearchHost:Top, at most Serve:MaxTop), rerank (false for the first stage alone).")
@@ -259,7 +261,25 @@ internal static class ServeApp
         var n => Math.Min(n.Value, count),
     };
 
-    private static async Task<IResult> Search(SearchService service, ServeOptions serve, SearchHostOptions options, string q, int? k, bool? rerank, CancellationToken ct)
+    /// <summary>
+    /// The filter of a request (conditions as <c>search --filter</c> takes them, all of which must hold), or null for none;
+    /// a condition that does not parse is a 422 naming it and the supported operators.
+    /// </summary>
+    private static DocumentFilter? Filter(IEnumerable<string> conditions)
+    {
+        var list = conditions.ToList();
+        if (list.Count == 0) return null;
+        try
+        {
+            return DocumentFilter.Parse(list);
+        }
+        catch (InvalidInputException e)
+        {
+            throw new RequestProblem(422, "Bad filter", e.Message);
+        }
+    }
+
+    private static async Task<IResult> Search(SearchService service, ServeOptions serve, SearchHostOptions options, string q, int? k, bool? rerank, DocumentFilter? filter, CancellationToken ct)
     {
         if (service.Retrieval is null)
             throw new RequestProblem(404, "No index", "This service was started without --index, so it answers /rerank only; start it with --index DIR to search.");
@@ -269,7 +289,8 @@ internal static class ServeApp
             throw new RequestProblem(422, "k out of range", $"k must be between 1 and {serve.MaxTop} (Serve:MaxTop), found {top}.");
         if (rerank == true && service.Reranker is null)
             throw new RequestProblem(422, "No reranker", "rerank=true, but this service was started without a cross-encoder; drop rerank or start it with --reranker DIR.");
-        return Results.Json(await service.SearchAsync(q, top, rerank ?? true, ct));
+        // A filter on a field the index does not keep, or a value of the wrong type for it, is an InvalidInputException: 422 naming the field.
+        return Results.Json(await service.SearchAsync(q, top, rerank ?? true, filter, ct));
     }
 
     private const string RerankQueryHint = "\"query\" in the body, the text the texts are scored against";

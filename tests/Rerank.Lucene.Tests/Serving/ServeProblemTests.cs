@@ -205,12 +205,12 @@ public sealed class ServeProblemTests(SampleIndexFixture sample) : IClassFixture
         var doc = JsonNode.Parse(await _served.Client.GetStringAsync("/openapi/v1.json"))!["paths"]!;
 
         var parameters = doc["/search"]!["get"]!["parameters"]!.AsArray().ToDictionary(p => p!["name"]!.GetValue<string>(), p => p!);
-        Assert.Equal(["k", "q", "rerank"], parameters.Keys.Order());
+        Assert.Equal(["filter", "k", "q", "rerank"], parameters.Keys.Order());
         Assert.True(parameters["q"]["required"]!.GetValue<bool>());
         Assert.Equal("integer", parameters["k"]["schema"]!["type"]!.ToString());
         (string Path, string[] Required, string[] Fields)[] bodies =
         [
-            ("/search", ["query"], ["k", "query", "rerank"]),
+            ("/search", ["query"], ["filter", "k", "query", "rerank"]),
             ("/rerank", ["query", "texts"], ["query", "raw_scores", "return_text", "texts", "top_n", "truncate", "truncation_direction"]),
             ("/v1/rerank", ["documents", "query"], ["documents", "model", "query", "return_documents", "top_n"]),
         ];

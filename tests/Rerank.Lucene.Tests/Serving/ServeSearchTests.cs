@@ -107,6 +107,47 @@ public sealed class ServeSearchTests(SampleIndexFixture sample) : IClassFixture<
     }
 
     [Fact]
+    public async Task Search_WithFilters_EqualsSearchJsonWithTheSameFilters_BadFilterIs422()
+    {
+        // The sample corpus with two kept fields; every third document is German, years run 2015-2024.
+        using var temp = new TempFolder("serve-filter");
+        var corpus = temp.Combine("corpus.jsonl");
+        File.WriteAllLines(corpus, File.ReadLines(SampleCorpus.Corpus).Select((line, i) =>
+        {
+            var doc = JsonNode.Parse(line)!.AsObject();
+            doc["lang"] = i % 3 == 0 ? "de" : "en";
+            doc["year"] = 2015 + i % 10;
+            return doc.ToJsonString();
+        }));
+        var index = temp.Combine("idx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+        Assert.True(built.ExitCode == 0, built.ToString());
+        string[] flags = ["--index", index, "--reranker", _model, "--candidates", "5", "--max-length", "48"];
+        await using var serve = await ServeProcess.StartAsync(flags);
+        var compared = 0;
+        foreach (var query in Queries().Take(8))
+        {
+            var cli = await CliInvocation.SearchHost(["search", .. flags, "--filter", "lang=en", "--filter", "year>=2018", "--top", "6", "--json", "--", query]);
+            Assert.True(cli.ExitCode == 0, cli.ToString());
+            var expected = JsonNode.Parse(cli.Output)!;
+            var get = JsonNode.Parse(await serve.Client.GetStringAsync($"/search?k=6&filter=lang%3Den&filter=year%3E%3D2018&q={Uri.EscapeDataString(query)}"))!;
+            AssertSameAsCli(expected, get, $"GET filtered '{query}'");
+            var post = await serve.Client.PostAsJsonAsync("/search", new { query, k = 6, filter = new[] { "lang=en", "year>=2018" } });
+            Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+            AssertSameAsCli(expected, JsonNode.Parse(await post.Content.ReadAsStringAsync())!, $"POST filtered '{query}'");
+            compared += expected["hits"]!.AsArray().Count;
+        }
+        Assert.True(compared > 10, $"only {compared} filtered hits compared");
+
+        foreach (var bad in new[] { "lang==en", "colour=red", "year>=soon" })
+        {
+            var answer = await serve.Client.GetAsync($"/search?q=vaccines&filter={Uri.EscapeDataString(bad)}");
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, answer.StatusCode);
+            Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    [Fact]
     public async Task Rerank_ScoresAreTheEncodersOwn_SortedBestFirst_RawScoresAreLogits_TextReturnedOnRequest()
     {
         string[] texts =
