@@ -76,22 +76,7 @@ internal sealed class BertForSequenceClassification : nn.Module<Tensor, Tensor?,
     /// <exception cref="InvalidInputException">Keys or shapes do not match, or the head is required and absent.</exception>
     public void LoadWeights(IReadOnlyDictionary<string, TensorData> weights, string source, ClassifierHeadPolicy headPolicy)
     {
-        ModelArchitectures.CheckWeightsFamily("bert", weights.Keys.ToList(), source);
-        var prefixed = weights.Keys.Any(k => k.StartsWith("bert.", StringComparison.Ordinal));
-        var mapped = prefixed
-            ? weights
-            : weights.ToDictionary(p => HeadKeys.Contains(p.Key) ? p.Key : "bert." + p.Key, p => p.Value, StringComparer.Ordinal);
-        var hasHead = HeadKeys.Any(mapped.ContainsKey);
-        if (!hasHead && headPolicy == ClassifierHeadPolicy.RequireTrained)
-        {
-            throw new InvalidInputException(
-                $"'{source}' has no classifier head (classifier.weight, classifier.bias): it is an encoder-only checkpoint. "
-                + "Ranking needs a trained cross-encoder; fine-tune this encoder first (rerank-train) or point to a cross-encoder model folder.",
-                source);
-        }
-
-        StrictWeightLoader.Load(this, mapped, source, hasHead ? null : HeadKeys);
-        HasTrainedHead = hasHead;
+        HasTrainedHead = SequenceClassifierWeights.Load(this, weights, source, "bert", "bert.", HeadKeys, "classifier head", headPolicy);
     }
 
     /// <summary>
@@ -100,16 +85,7 @@ internal sealed class BertForSequenceClassification : nn.Module<Tensor, Tensor?,
     /// </summary>
     public void InitializeFreshHead(long seed)
     {
-        using var generator = new Generator();
-        generator.manual_seed(seed);
-        using (no_grad())
-        {
-            // Drawn on the CPU from the dedicated generator, so the head depends on the seed alone.
-            using var weight = randn(_classifier.weight!.shape, generator: generator).mul_(Config.InitializerRange);
-            _classifier.weight.copy_(weight);
-            _classifier.bias!.zero_();
-        }
-
+        SequenceClassifierWeights.InitializeLinear(_classifier, seed, Config.InitializerRange);
         HasTrainedHead = false;
     }
 

@@ -77,34 +77,13 @@ internal sealed class ModernBertForSequenceClassification : nn.Module<Tensor, Te
     /// <exception cref="InvalidInputException">Keys or shapes do not match, or the head is required and absent.</exception>
     public void LoadWeights(IReadOnlyDictionary<string, TensorData> weights, string source, ClassifierHeadPolicy headPolicy)
     {
-        ModelArchitectures.CheckWeightsFamily("modernbert", weights.Keys.ToList(), source);
-        var prefixed = weights.Keys.Any(k => k.StartsWith("model.", StringComparison.Ordinal));
-        var mapped = prefixed
-            ? weights
-            : weights.ToDictionary(p => HeadKeys.Contains(p.Key) ? p.Key : "model." + p.Key, p => p.Value, StringComparer.Ordinal);
-        var expectedHead = state_dict().Keys.Where(HeadKeys.Contains).ToHashSet();
-        var hasHead = expectedHead.Any(mapped.ContainsKey);
-        if (!hasHead && headPolicy == ClassifierHeadPolicy.RequireTrained)
-            throw new InvalidInputException(
-                $"'{source}' has no classification head ({string.Join(", ", expectedHead.Order(StringComparer.Ordinal))}): it is an encoder-only checkpoint. "
-                + "Ranking needs a trained cross-encoder; fine-tune this encoder first (rerank-train) or point to a cross-encoder model folder.",
-                source);
-        StrictWeightLoader.Load(this, mapped, source, hasHead ? null : expectedHead);
-        HasTrainedHead = hasHead;
+        HasTrainedHead = SequenceClassifierWeights.Load(this, weights, source, "modernbert", "model.", HeadKeys, "classification head", headPolicy);
     }
 
     /// <inheritdoc/>
     public void InitializeFreshHead(long seed)
     {
-        using var generator = new Generator();
-        generator.manual_seed(seed);
-        using (no_grad())
-        {
-            using var weight = randn(_classifier.weight!.shape, generator: generator).mul_(Config.InitializerRange);
-            _classifier.weight.copy_(weight);
-            _classifier.bias!.zero_();
-        }
-
+        SequenceClassifierWeights.InitializeLinear(_classifier, seed, Config.InitializerRange);
         HasTrainedHead = false;
     }
 

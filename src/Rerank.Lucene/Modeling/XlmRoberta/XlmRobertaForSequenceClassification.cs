@@ -72,36 +72,13 @@ internal sealed class XlmRobertaForSequenceClassification : nn.Module<Tensor, Te
     /// <exception cref="InvalidInputException">Keys or shapes do not match, or the head is required and absent.</exception>
     public void LoadWeights(IReadOnlyDictionary<string, TensorData> weights, string source, ClassifierHeadPolicy headPolicy)
     {
-        ModelArchitectures.CheckWeightsFamily("xlm-roberta", weights.Keys.ToList(), source);
-        var prefixed = weights.Keys.Any(k => k.StartsWith("roberta.", StringComparison.Ordinal));
-        var mapped = prefixed
-            ? weights
-            : weights.ToDictionary(p => HeadKeys.Contains(p.Key) ? p.Key : "roberta." + p.Key, p => p.Value, StringComparer.Ordinal);
-        var hasHead = HeadKeys.Any(mapped.ContainsKey);
-        if (!hasHead && headPolicy == ClassifierHeadPolicy.RequireTrained)
-            throw new InvalidInputException(
-                $"'{source}' has no classification head ({string.Join(", ", HeadKeys)}): it is an encoder-only checkpoint. "
-                + "Ranking needs a trained cross-encoder; fine-tune this encoder first (rerank-train) or point to a cross-encoder model folder.",
-                source);
-        StrictWeightLoader.Load(this, mapped, source, hasHead ? null : HeadKeys);
-        HasTrainedHead = hasHead;
+        HasTrainedHead = SequenceClassifierWeights.Load(this, weights, source, "xlm-roberta", "roberta.", HeadKeys, "classification head", headPolicy);
     }
 
     /// <inheritdoc/>
     public void InitializeFreshHead(long seed)
     {
-        using var generator = new Generator();
-        generator.manual_seed(seed);
-        using (no_grad())
-        {
-            foreach (var linear in new[] { _classifier.OutProj })
-            {
-                using var weight = randn(linear.weight!.shape, generator: generator).mul_(Config.InitializerRange);
-                linear.weight.copy_(weight);
-                linear.bias!.zero_();
-            }
-        }
-
+        SequenceClassifierWeights.InitializeLinear(_classifier.OutProj, seed, Config.InitializerRange);
         HasTrainedHead = false;
     }
 
