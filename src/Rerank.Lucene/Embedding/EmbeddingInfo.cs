@@ -1,3 +1,5 @@
+using Rerank.Lucene.Reranking;
+
 namespace Rerank.Lucene.Embedding;
 
 /// <summary>
@@ -16,6 +18,10 @@ namespace Rerank.Lucene.Embedding;
 /// <param name="File">The data file inside the index folder: <see cref="DocumentVectors.DataFile"/>.</param>
 /// <param name="DType">"float32-le": little-endian IEEE float32, row-major [Count, Dimension], no header bytes.</param>
 /// <param name="Seconds">Wall-clock seconds the embedding took at index time (for throughput records; Count / Seconds = docs/s).</param>
+/// <param name="Engine">The engine(s) that made the vectors: "onnxruntime", "torchsharp", or both joined by "+" after an
+/// update with another engine; null in indexes written before engines were recorded (TorchSharp).</param>
+/// <param name="Precision">"fp32" or "int8"; null in indexes written before precisions were recorded (fp32). Queries
+/// must be embedded at the same precision: see <see cref="RequireCompatible"/>.</param>
 public sealed record EmbeddingInfo(
     string Model,
     string Source,
@@ -27,7 +33,9 @@ public sealed record EmbeddingInfo(
     long Count,
     string File,
     string DType,
-    double Seconds)
+    double Seconds,
+    string? Engine = null,
+    string? Precision = null)
 {
     /// <summary>The only <see cref="DType"/> written and read.</summary>
     public const string Float32LittleEndian = "float32-le";
@@ -35,12 +43,41 @@ public sealed record EmbeddingInfo(
     /// <summary>The record for vectors made by <paramref name="encoder"/>.</summary>
     internal static EmbeddingInfo For(BiEncoder encoder, long count, double seconds) => new(
         encoder.ModelName, encoder.Source, encoder.Fingerprint, encoder.Dimension, PoolingModes.Name(encoder.Pooling),
-        encoder.Normalized, encoder.MaxLength, count, DocumentVectors.DataFile, Float32LittleEndian, seconds);
+        encoder.Normalized, encoder.MaxLength, count, DocumentVectors.DataFile, Float32LittleEndian, seconds,
+        InferenceEngineSelection.Name(encoder.Engine), InferenceEngineSelection.Name(encoder.Precision));
+
+    /// <summary>The precision the vectors were made at: <see cref="Precision"/>, or fp32 for indexes that predate the record.</summary>
+    public Reranking.Precision RecordedPrecision =>
+        string.Equals(Precision, "int8", StringComparison.Ordinal) ? Reranking.Precision.Int8 : Reranking.Precision.Fp32;
+
+    /// <summary>
+    /// The options to embed queries (or added documents) for these vectors: <paramref name="options"/> with an auto
+    /// precision replaced by <see cref="RecordedPrecision"/>; an explicit precision is kept (and checked by <see cref="RequireCompatible"/>).
+    /// </summary>
+    public BiEncoderOptions ForQueries(BiEncoderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Precision == Reranking.Precision.Auto ? options with { Precision = RecordedPrecision } : options;
+    }
+
+    /// <summary>This record after <paramref name="encoder"/> added vectors to it: its engine joined to <see cref="Engine"/> when it differs.</summary>
+    internal EmbeddingInfo AddedBy(BiEncoder encoder)
+    {
+        var engine = InferenceEngineSelection.Name(encoder.Engine);
+        var engines = (Engine ?? "torchsharp").Split('+').ToList();
+        if (!engines.Contains(engine)) engines.Add(engine);
+        return this with { Engine = string.Join('+', engines), Precision = Precision ?? "fp32" };
+    }
 
     /// <summary>
     /// Fails unless <paramref name="encoder"/> makes vectors comparable to these: same weights
-    /// (fingerprint), pooling, normalisation, dimension and max length. Never falls back.
+    /// (fingerprint), pooling, normalisation, dimension, max length and precision. Never falls back.
     /// </summary>
+    /// <remarks>
+    /// The engine does not matter at fp32: ONNX Runtime and TorchSharp fp32 vectors agree to cosine ≥ 0.99999
+    /// (BiEncoderOnnxRuntimeTests), so vectors of either are searched with queries of either. int8 vectors (cosine
+    /// about 0.99 to fp32) are neither searched with fp32 queries nor mixed with fp32 vectors in an update, and the reverse.
+    /// </remarks>
     /// <exception cref="InvalidInputException">They differ; the message names the index and what to do.</exception>
     public void RequireCompatible(BiEncoder encoder, string indexDir)
     {
@@ -51,6 +88,8 @@ public sealed record EmbeddingInfo(
         if (encoder.Normalized != Normalized) differences.Add($"normalised {encoder.Normalized} vs {Normalized}");
         if (encoder.Dimension != Dimension) differences.Add($"dimension {encoder.Dimension} vs {Dimension}");
         if (encoder.MaxLength != MaxLength) differences.Add($"max length {encoder.MaxLength} vs {MaxLength}");
+        if (encoder.Precision != RecordedPrecision)
+            differences.Add($"precision {InferenceEngineSelection.Name(encoder.Precision)} vs {InferenceEngineSelection.Name(RecordedPrecision)} (int8 and fp32 vectors are not mixed; omit --precision to use the index's)");
         if (differences.Count == 0) return;
         throw new InvalidInputException(
             $"The document vectors of index '{indexDir}' were made with {Model} ({Source}), but the query embedder is {encoder.ModelName} ({encoder.Source}): "

@@ -375,7 +375,7 @@ public static class IndexUpdater
             progress?.Report(new IndexingProgress(fresh.Count, upserted.Count, clock.Elapsed, "embedding"));
         }
         var seconds = info.Seconds + embedClock.Elapsed.TotalSeconds;
-        var written = DocumentVectors.WriteRows(temp, info with { Seconds = seconds }, newIds.Length, row =>
+        var written = DocumentVectors.WriteRows(temp, (upserted.Count > 0 ? info.AddedBy(encoder) : info) with { Seconds = seconds }, newIds.Length, row =>
         {
             var id = newIds[row];
             if (fresh.TryGetValue(id, out var vector)) return vector;

@@ -24,7 +24,7 @@ public sealed partial class CrossEncoder
     public string EngineDescription =>
         $"{InferenceEngineSelection.Name(Engine)} {InferenceEngineSelection.Name(Precision)} on {Device} ({EngineReason})";
 
-    private sealed record EngineChoice(InferenceEngine Engine, Precision Precision, string Reason, OnnxRuntimeScorer? Scorer);
+    private sealed record EngineChoice(InferenceEngine Engine, Precision Precision, string Reason, OnnxRuntimeSession? Scorer);
 
     private static EngineChoice ChooseEngine(string modelPath, ISequenceClassifier model, Device device, CrossEncoderOptions options)
     {
@@ -35,7 +35,7 @@ public sealed partial class CrossEncoder
             onnxExportable: bert is not null && model.Config.NumLabels == 1 && BertOnnxExporter.Supports(model.Config));
         if (engine != InferenceEngine.OnnxRuntime) return new EngineChoice(engine, precision, reason, null);
         var linear = precision == Reranking.Precision.Int8 ? OnnxLinearPrecision.Int8 : OnnxLinearPrecision.Fp32;
-        return new EngineChoice(engine, precision, reason, new OnnxRuntimeScorer(bert!, linear, options.Threads, modelPath));
+        return new EngineChoice(engine, precision, reason, new OnnxRuntimeSession(bert!, linear, options.Threads, modelPath));
     }
 
     private float[] ForwardOnnx(EncodedBatch batch)

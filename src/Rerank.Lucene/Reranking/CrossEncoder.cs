@@ -1,4 +1,5 @@
 using Rerank.Lucene.Modeling;
+using Rerank.Lucene.Modeling.Onnx;
 using Rerank.Lucene.Native;
 using Rerank.Lucene.Tokenization;
 using TorchSharp;
@@ -31,7 +32,7 @@ namespace Rerank.Lucene.Reranking;
 public sealed partial class CrossEncoder : IDisposable
 {
     private readonly ISequenceClassifier _model;
-    private readonly OnnxRuntimeScorer? _onnx; // set when the ONNX Runtime engine runs the forward (CrossEncoder.Onnx.cs)
+    private readonly OnnxRuntimeSession? _onnx; // set when the ONNX Runtime engine runs the forward (CrossEncoder.Onnx.cs)
     private readonly IPairTokenizer _encoder;
     private readonly Device _device;
     private readonly Lock _gate = new();

@@ -40,7 +40,8 @@ public sealed class FirstStages : IDisposable
     /// <param name="bm25">The open index (not owned).</param>
     /// <param name="kind">bm25, dense or hybrid (any case); null for the default: hybrid when the index has document vectors, else bm25.</param>
     /// <param name="embedder">A sentence-transformers folder to embed queries with; null for the model the index records.</param>
-    /// <param name="encoderOptions">Device and threads of the query encoder.</param>
+    /// <param name="encoderOptions">Device, threads, engine and precision of the query encoder; an auto precision becomes
+    /// the one the index records (<see cref="EmbeddingInfo.ForQueries"/>).</param>
     /// <param name="hybridOptions">How hybrid fuses; null for the default (weighted min-max, <see cref="HybridOptions.DefaultDenseWeight"/>).</param>
     /// <param name="defaultToBm25">Make bm25 the default even when the index has vectors.</param>
     /// <exception cref="InvalidInputException">An unknown kind; dense or hybrid on an index without vectors; an embedder
@@ -62,7 +63,8 @@ public sealed class FirstStages : IDisposable
                 $"--retrieval {name} needs document vectors, and index '{bm25.IndexDirectory}' has none (built with --embedder none, or before embeddings existed). "
                 + $"Rebuild it with `search-host index --corpus ... --index {bm25.IndexDirectory} --overwrite`, or use --retrieval bm25.",
                 bm25.IndexDirectory);
-        encoderOptions ??= new BiEncoderOptions();
+        // Queries are embedded at the precision of the document vectors unless one is asked for (then it must match).
+        encoderOptions = info.ForQueries(encoderOptions ?? new BiEncoderOptions());
         BiEncoder encoder;
         if (embedder is not null) encoder = BiEncoder.Load(embedder, encoderOptions);
         else if (info.Source == BiEncoder.BundledSource) encoder = BiEncoder.LoadBundled(encoderOptions);
@@ -86,18 +88,22 @@ public sealed class FirstStages : IDisposable
     }
 
     /// <summary>
-    /// "hybrid (BM25 top 100 + dense top 100 by all-MiniLM-L6-v2, min-max fusion, dense weight 0.45)", "dense (...)" or "bm25":
+    /// "hybrid (BM25 top 100 + dense top 100 by all-MiniLM-L6-v2 (...) on onnxruntime fp32, min-max fusion, dense weight 0.45)", "dense (...)" or "bm25":
     /// what ranked the candidates, for logs and model cards.
     /// </summary>
     public string Describe() => Kind switch
     {
-        "dense" => $"dense ({Dense!.Encoder.ModelName}, exact inner product over {Dense.Info.Count:N0} vectors)",
-        "hybrid" => $"hybrid (BM25 top {Hybrid!.Options.Depth} + dense top {Hybrid.Options.Depth} by {Dense!.Encoder.ModelName}, " +
+        "dense" => $"dense ({Embedder(Dense!.Encoder)}, exact inner product over {Dense.Info.Count:N0} vectors)",
+        "hybrid" => $"hybrid (BM25 top {Hybrid!.Options.Depth} + dense top {Hybrid.Options.Depth} by {Embedder(Dense!.Encoder)}, " +
             (Hybrid.Options.Method == FusionMethod.ReciprocalRank
                 ? $"RRF k = {Hybrid.Options.RrfK})"
                 : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"min-max fusion, dense weight {Hybrid.Options.DenseWeight:0.##})")),
         _ => "bm25",
     };
+
+    // "all-MiniLM-L6-v2 (...) on onnxruntime fp32": the query embedder and what runs it.
+    private static string Embedder(BiEncoder encoder) =>
+        $"{encoder.ModelName} on {Reranking.InferenceEngineSelection.Name(encoder.Engine)} {Reranking.InferenceEngineSelection.Name(encoder.Precision)}";
 
     /// <summary>Disposes the query encoder.</summary>
     public void Dispose() => _encoder?.Dispose();

@@ -59,11 +59,22 @@ internal static class FirstStageOptions
     /// <param name="bm25">The open index.</param>
     /// <param name="retrieval">The --retrieval value, or null for the default.</param>
     /// <param name="embedder">The --embedder value, or null for the index's own.</param>
-    /// <param name="options">Host settings (device, threads).</param>
+    /// <param name="options">Host settings (device, threads, engine: <see cref="QueryEncoderOptions"/>).</param>
     /// <param name="defaultToBm25">Default to bm25 even when the index has vectors (e.g. with --lucene-syntax).</param>
     /// <param name="hybridOptions">How hybrid fuses (<see cref="HybridFrom"/>); default weighted min-max.</param>
     public static FirstStages Open(Bm25Searcher bm25, string? retrieval, string? embedder, SearchHostOptions options, bool defaultToBm25 = false, HybridOptions? hybridOptions = null) =>
-        FirstStages.Open(bm25, retrieval, embedder, new BiEncoderOptions { Device = options.Reranker.Device, Threads = options.Reranker.Threads }, hybridOptions, defaultToBm25);
+        FirstStages.Open(bm25, retrieval, embedder, QueryEncoderOptions(options), hybridOptions, defaultToBm25);
+
+    /// <summary>
+    /// The query embedder's settings: the reranker's device, threads and engine (--device, --threads, --engine apply to both
+    /// models); its precision stays auto, which is the precision the index's vectors were made at.
+    /// </summary>
+    public static BiEncoderOptions QueryEncoderOptions(SearchHostOptions options) => new()
+    {
+        Device = options.Reranker.Device,
+        Threads = options.Reranker.Threads,
+        Engine = RerankingOptions.ToEncoderOptions(options.Reranker).Engine,
+    };
 
     /// <summary>"hybrid (BM25 top 100 + dense top 100 by all-MiniLM-L6-v2, min-max fusion, dense weight 0.45)".</summary>
     public static string Describe(FirstStages stages) => stages.Describe();

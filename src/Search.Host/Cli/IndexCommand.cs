@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Rerank.Lucene;
 using Rerank.Lucene.Embedding;
 using Rerank.Lucene.Indexing;
+using Rerank.Lucene.Reranking;
 using Spectre.Console;
 
 namespace Search.Host.Cli;
@@ -92,6 +93,18 @@ internal static class IndexCommand
         Description = "CPU threads for embedding. Default: libtorch's choice (one per core). On a machine busy with other work, 1 can be faster (see docs/BENCHMARKS.md).",
     };
 
+    private static readonly Option<string> Engine = new("--engine")
+    {
+        Description = "Embedding engine: auto (default: onnxruntime on the CPU, torchsharp on CUDA), onnxruntime or torchsharp. "
+            + "fp32 vectors of either engine are interchangeable (cosine >= 0.99999); the index records which made them.",
+    };
+
+    private static readonly Option<string> Precision = new("--precision")
+    {
+        Description = "Embedding precision: auto (default: fp32; with --update, the index's), fp32, or int8 (ONNX Runtime, CPU; faster, "
+            + "vectors at cosine ~0.99 to fp32). The index records it; queries and updates then embed at the same precision.",
+    };
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -99,7 +112,7 @@ internal static class IndexCommand
             "Examples:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample\n  search-host index --corpus big.jsonl --index .idx/big --embedder none\n" +
             "  search-host index --corpus more.jsonl --index .idx/sample --update      (add new ids, replace existing ones)")
         {
-            Corpus, Index, Format, IdField, TitleField, TextField, KeepFields, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite, Update, Embedder, Threads,
+            Corpus, Index, Format, IdField, TitleField, TextField, KeepFields, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite, Update, Embedder, Threads, Engine, Precision,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, new Dictionary<Option, string>(), (services, token) =>
             Task.FromResult(Run(parse, services, token)), ct));
@@ -114,7 +127,7 @@ internal static class IndexCommand
         var indexDir = parse.GetRequiredValue(Index);
         if (parse.GetValue(Update)) return RunUpdate(parse, console, log, corpusPath, indexDir, ct);
         var docs = OpenCorpus(corpusPath, parse, console);
-        using var embedder = OpenEmbedder(parse.GetValue(Embedder), new BiEncoderOptions { Threads = parse.GetValue(Threads) });
+        using var embedder = OpenEmbedder(parse.GetValue(Embedder), EncoderOptions(parse));
         var options = new IndexOptions(
             K1: parse.GetValue(K1),
             B: parse.GetValue(B),
@@ -124,8 +137,8 @@ internal static class IndexCommand
             Embedder: embedder,
             KeepFields: ParseKeepFields(parse));
 
-        log.LogInformation("Indexing {Corpus} into {Index} ({Mode}, k1={K1}, b={B}, embedder {Embedder})", corpusPath, indexDir, options.FieldsMode, options.K1, options.B,
-            embedder?.ToString() ?? "none");
+        log.LogInformation("Indexing {Corpus} into {Index} ({Mode}, k1={K1}, b={B}, embedder {Embedder}: {Engine})", corpusPath, indexDir, options.FieldsMode, options.K1, options.B,
+            embedder?.ToString() ?? "none", embedder?.EngineDescription ?? "-");
         var existed = File.Exists(Path.Combine(indexDir, IndexManifest.FileName));
         IndexManifest manifest;
         try
@@ -150,6 +163,7 @@ internal static class IndexCommand
         {
             console.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"Embedded {e.Count} documents with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({(e.Seconds > 0 ? e.Count / e.Seconds : 0):F1} docs/s)."));
+            console.Output.WriteLine($"Embedder engine: {embedder!.EngineDescription}.");
         }
         return 0;
     }
@@ -162,7 +176,8 @@ internal static class IndexCommand
         var manifest = IndexManifest.Read(indexDir);
         var docs = OpenCorpus(corpusPath, parse, console, manifest.KeepFields);
         bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
-        var encoderOptions = new BiEncoderOptions { Threads = parse.GetValue(Threads) };
+        // Added documents are embedded at the index's precision unless one is asked for (then it must match).
+        var encoderOptions = manifest.Embeddings?.ForQueries(EncoderOptions(parse)) ?? EncoderOptions(parse);
         // Refused before a model is loaded for nothing.
         if (manifest.Embeddings is null && Given(Embedder) && parse.GetValue(Embedder)?.Trim() != "none") throw IndexUpdater.NoVectors(indexDir);
         // The embedder the index records unless one is named; a named one must be that model (the library checks).
@@ -212,6 +227,27 @@ internal static class IndexCommand
         if (docs is CorpusReader.CorpusSequence { LeftOut.IsEmpty: false } read)
             console.Output.WriteLine($"Not kept (not a string, number, boolean or array of those): {read.LeftOut.Describe()}.");
     }
+
+    /// <summary>--threads, --engine and --precision as embedder options.</summary>
+    private static BiEncoderOptions EncoderOptions(ParseResult parse) => new()
+    {
+        Threads = parse.GetValue(Threads),
+        Engine = parse.GetValue(Engine)?.Trim().ToLowerInvariant() switch
+        {
+            null or "auto" => InferenceEngine.Auto,
+            "onnxruntime" => InferenceEngine.OnnxRuntime,
+            "torchsharp" => InferenceEngine.TorchSharp,
+            var other => throw new InvalidInputException($"Unknown --engine '{other}'. Use auto, onnxruntime or torchsharp."),
+        },
+        Precision = parse.GetValue(Precision)?.Trim().ToLowerInvariant() switch
+        {
+            null or "auto" => Rerank.Lucene.Reranking.Precision.Auto,
+            "fp32" => Rerank.Lucene.Reranking.Precision.Fp32,
+            "int8" => Rerank.Lucene.Reranking.Precision.Int8,
+            "bf16" => throw new InvalidInputException("--precision bf16 is not offered for the embedder; use fp32 (the default) or int8."),
+            var other => throw new InvalidInputException($"Unknown --precision '{other}'. Use auto, fp32 or int8."),
+        },
+    };
 
     private static BiEncoder? OpenEmbedder(string? value, BiEncoderOptions options) => value?.Trim() switch
     {

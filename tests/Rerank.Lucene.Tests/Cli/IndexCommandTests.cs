@@ -1,3 +1,4 @@
+using Rerank.Lucene.Embedding;
 using Rerank.Lucene.Retrieval;
 
 namespace Rerank.Lucene.Tests.Cli;
@@ -23,17 +24,80 @@ public sealed class IndexCommandTests : IDisposable
         var result = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index);
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal(2, result.OutputLines.Length);
+        Assert.Equal(3, result.OutputLines.Length);
         // "fingerprint" shows the first 12 characters of "sha256:<hex>": the prefix and 5 hex digits.
         Assert.Matches($"^Indexed 41 documents into {System.Text.RegularExpressions.Regex.Escape(index)} \\(fields flat, k1 0\\.9, b 0\\.4, fingerprint sha256:[0-9a-f]{{5}}\\)\\.$", result.OutputLines[0]);
         // By default every document is embedded with the bundled MiniLM, and the rate is reported.
         Assert.Matches(@"^Embedded 41 documents with all-MiniLM-L6-v2 \(bundled, SentenceTransformers\.MiniLM 24\.9\.52193\) \(384 dims, mean pooling, max 256 tokens\) in \d+\.\d s \(\d+\.\d docs/s\)\.$", result.OutputLines[1]);
+        // On the CPU the embedder runs on ONNX Runtime fp32 by default, as the cross-encoder does, and says so.
+        Assert.StartsWith("Embedder engine: onnxruntime fp32 on cpu (auto: ", result.OutputLines[2]);
         // Standard error holds at most progress lines (one every 5 s when redirected; embedding may take that long).
         Assert.All(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.StartsWith("Indexing (", l));
         using var searcher = Bm25Searcher.Open(index);
         Assert.Equal(SampleCorpus.DocumentCount, searcher.DocumentCount);
         Assert.Equal(41, searcher.Manifest.Embeddings!.Count);
         Assert.Equal(41L * 384 * 4, new FileInfo(Path.Combine(index, "embeddings.f32")).Length);
+    }
+
+    /// <summary>
+    /// The manifest records the embedder's engine and precision. fp32 vectors of either engine are interchangeable (TorchSharp-built
+    /// vectors equal ONNX Runtime-built ones to cosine 0.99999 and are searched with ONNX Runtime queries); int8 is opt-in, and an
+    /// int8 index is queried and updated at int8 by default, while an explicit fp32 update of it is refused.
+    /// </summary>
+    [Fact]
+    public async Task Index_EngineAndPrecision_RecordedFp32EnginesInterchangeable_Int8NotMixed()
+    {
+        var byOrt = _temp.Combine("ort");
+        var byTorch = _temp.Combine("torch");
+        var byInt8 = _temp.Combine("int8");
+        var more = IndexUpdateCommandTests.WriteMore(_temp.Combine("more.jsonl"));
+
+        var ort = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", byOrt);
+        var torch = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", byTorch, "--engine", "torchsharp");
+        var int8 = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", byInt8, "--precision", "int8");
+        var denseOnTorch = await CliInvocation.SearchHost("search", "--index", byTorch, "--retrieval", "dense", "--no-rerank", "vaccines and the immune system");
+        var denseOnInt8 = await CliInvocation.SearchHost("search", "--index", byInt8, "--retrieval", "dense", "--no-rerank", "vaccines and the immune system");
+        var fp32Update = await CliInvocation.SearchHost("index", "--corpus", more, "--index", byInt8, "--update", "--precision", "fp32");
+        var int8Update = await CliInvocation.SearchHost("index", "--corpus", more, "--index", byInt8, "--update");
+        var badPrecision = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", _temp.Combine("never"), "--precision", "fp8");
+
+        foreach (var r in new[] { ort, torch, int8, denseOnTorch, denseOnInt8, int8Update }) Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("Embedder engine: torchsharp fp32 on cpu (requested).", torch.OutputLines[2]);
+        Assert.Equal("Embedder engine: onnxruntime int8 on cpu (requested).", int8.OutputLines[2]);
+        EmbeddingInfo Info(string index)
+        {
+            using var searcher = Bm25Searcher.Open(index);
+            return searcher.Manifest.Embeddings!;
+        }
+        Assert.Equal(("onnxruntime", "fp32"), (Info(byOrt).Engine, Info(byOrt).Precision));
+        Assert.Equal(("torchsharp", "fp32"), (Info(byTorch).Engine, Info(byTorch).Precision));
+        Assert.Equal(("onnxruntime", "int8"), (Info(byInt8).Engine, Info(byInt8).Precision));
+        Assert.Equal(SampleCorpus.DocumentCount + 3, (int)Info(byInt8).Count);
+
+        // The same documents' vectors from the two fp32 engines, row by row.
+        var a = ReadVectors(byOrt);
+        var b = ReadVectors(byTorch);
+        Assert.Equal(a.Length, b.Length);
+        for (var row = 0; row < a.Length / 384; row++)
+        {
+            double dot = 0;
+            for (var d = 0; d < 384; d++) dot += (double)a[row * 384 + d] * b[row * 384 + d];
+            Assert.True(dot >= 0.99999, $"document {row}: cosine {dot:F9} between ONNX Runtime and TorchSharp fp32 vectors");
+        }
+        // Queries: ONNX Runtime fp32 on the TorchSharp-built index; int8 on the int8 index (its recorded precision).
+        Assert.Contains("on onnxruntime fp32, exact inner product", denseOnTorch.Error);
+        Assert.Contains("on onnxruntime int8, exact inner product", denseOnInt8.Error);
+        Assert.Equal(2, fp32Update.ExitCode);
+        Assert.Contains("precision fp32 vs int8", fp32Update.Error);
+        Assert.Equal(2, badPrecision.ExitCode);
+        Assert.Equal("error: Unknown --precision 'fp8'. Use auto, fp32 or int8.\n", badPrecision.Error);
+        Assert.False(Directory.Exists(_temp.Combine("never")));
+    }
+
+    private static float[] ReadVectors(string index)
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(index, "embeddings.f32"));
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
     }
 
     [Fact]

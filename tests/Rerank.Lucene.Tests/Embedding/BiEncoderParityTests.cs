@@ -11,7 +11,8 @@ using Xunit.Abstractions;
 namespace Rerank.Lucene.Tests.Embedding;
 
 /// <summary>
-/// <see cref="BiEncoder"/> (TorchSharp BERT, length-sorted padded batches, our pooling) against an
+/// <see cref="BiEncoder"/> on both engines (TorchSharp BERT with our pooling, and the default: ONNX Runtime on
+/// our exported graph with pooling in the graph; length-sorted padded batches either way) against an
 /// independent reference: ONNX Runtime running the package's own ONNX file one text at a time
 /// (no padding), mean-pooled and L2-normalised here in plain loops, as sentence-transformers'
 /// all-MiniLM-L6-v2 pipeline does. The token ids are the encoder's own (the tokenizer has its own
@@ -32,12 +33,14 @@ public class BiEncoderParityTests(ITestOutputHelper output)
         Assert.StartsWith("sha256:", encoder.Fingerprint);
     }
 
-    [Fact]
-    public void EmbedMany_SampleCorpus_MatchesOnnxRuntime()
+    [Theory]
+    [InlineData(InferenceEngine.Auto)] // the default on the CPU: ONNX Runtime fp32
+    [InlineData(InferenceEngine.TorchSharp)]
+    public void EmbedMany_SampleCorpus_MatchesOnnxRuntime(InferenceEngine engine)
     {
         var texts = CorpusReader.ReadJsonl(SampleCorpus.Corpus).Take(12).Select(d => DocumentText.Join(d.Title, d.Text))
             .Append("What is photosynthesis?").Append("x").Append("Ünïcödé ≥ ± 3×10⁵ cells/mL; naïve café").ToList();
-        CheckAgainstOnnx(texts);
+        CheckAgainstOnnx(texts, engine);
     }
 
     [DatasetFact("scifact")]
@@ -45,14 +48,19 @@ public class BiEncoderParityTests(ITestOutputHelper output)
     {
         var corpus = Path.Combine(TestPaths.DatasetOrNull("scifact")!, "corpus.jsonl");
         var texts = CorpusReader.ReadJsonl(corpus).Take(100).Select(d => DocumentText.Join(d.Title, d.Text)).ToList();
-        var truncated = CheckAgainstOnnx(texts);
-        Assert.True(truncated > 10, $"only {truncated} of 100 texts reach 256 tokens; the truncation path is not exercised");
+        foreach (var engine in new[] { InferenceEngine.Auto, InferenceEngine.TorchSharp })
+        {
+            var truncated = CheckAgainstOnnx(texts, engine);
+            Assert.True(truncated > 10, $"only {truncated} of 100 texts reach 256 tokens; the truncation path is not exercised");
+        }
     }
 
-    [Fact]
-    public void EmbedMany_BatchedWithALongText_EqualsEachTextAlone()
+    [Theory]
+    [InlineData(InferenceEngine.OnnxRuntime)]
+    [InlineData(InferenceEngine.TorchSharp)]
+    public void EmbedMany_BatchedWithALongText_EqualsEachTextAlone(InferenceEngine engine)
     {
-        using var encoder = BiEncoder.LoadBundled(new BiEncoderOptions { Device = "cpu", BatchSize = 8 });
+        using var encoder = BiEncoder.LoadBundled(new BiEncoderOptions { Device = "cpu", BatchSize = 8, Engine = engine });
         var longText = string.Join(' ', Enumerable.Repeat("Vaccines train the immune system to recognise pathogens.", 30));
         string[] texts = ["short text", "a somewhat longer text about bridges and wind", longText];
 
@@ -66,12 +74,14 @@ public class BiEncoderParityTests(ITestOutputHelper output)
     }
 
     /// <summary>Returns how many texts were cut to 256 tokens.</summary>
-    private int CheckAgainstOnnx(IReadOnlyList<string> texts)
+    private int CheckAgainstOnnx(IReadOnlyList<string> texts, InferenceEngine engine)
     {
-        using var encoder = BiEncoder.LoadBundled(new BiEncoderOptions { Device = "cpu", BatchSize = 16 });
+        using var encoder = BiEncoder.LoadBundled(new BiEncoderOptions { Device = "cpu", BatchSize = 16, Engine = engine });
+        Assert.Equal(engine == InferenceEngine.Auto ? InferenceEngine.OnnxRuntime : engine, encoder.Engine);
+        Assert.Equal(Precision.Fp32, encoder.Precision);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var ours = encoder.EmbedMany(texts);
-        output.WriteLine($"ours: {texts.Count} texts in {clock.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"ours ({encoder.EngineDescription}): {texts.Count} texts in {clock.Elapsed.TotalSeconds:F1} s");
 
         using var options = new SessionOptions { IntraOpNumThreads = 2 };
         using var session = new InferenceSession(MiniLmPackage.Locate().ReadModelOnnx(), options);

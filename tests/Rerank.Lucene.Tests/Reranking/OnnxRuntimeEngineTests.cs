@@ -100,7 +100,7 @@ public sealed class OnnxRuntimeEngineTests
         using var model = new BertForSequenceClassification(config);
         model.eval();
         var bytes = BertOnnxExporter.Export(config, model.ExportWeights(), OnnxLinearPrecision.Fp32, "tiny");
-        using var scorer = new OnnxRuntimeScorer(bytes, threads: 1);
+        using var scorer = new OnnxRuntimeSession(bytes, threads: 1);
 
         // Two rows, the second padded: ids drawn from the vocabulary, token types 0 then 1.
         long[] ids = [2, 10, 11, 12, 3, 20, 21, 22, 23, 3, 2, 30, 31, 3, 40, 3, 0, 0, 0, 0];

@@ -39,11 +39,21 @@ internal enum Int8Linears
 }
 
 /// <summary>
-/// Builds an ONNX graph of a Hugging Face <c>BertForSequenceClassification</c> from its weights, for
+/// The sentence-embedding head of an exported bi-encoder: sentence-transformers' <c>Pooling</c> (and
+/// <c>Normalize</c>) modules on the last hidden state, in the graph.
+/// </summary>
+/// <param name="Pooling">Mean over the attention mask, sum_t(h_t m_t) / max(sum_t m_t, 1e-9), or the [CLS] vector.</param>
+/// <param name="Normalize">Divide each vector by max(||v||_2, 1e-12), as <c>torch.nn.functional.normalize</c>.</param>
+internal sealed record SentenceEmbeddingHead(Embedding.PoolingMode Pooling, bool Normalize);
+
+/// <summary>
+/// Builds an ONNX graph of a Hugging Face <c>BertForSequenceClassification</c> (or, with a
+/// <see cref="SentenceEmbeddingHead"/>, of a sentence-transformers BERT bi-encoder) from its weights, for
 /// ONNX Runtime's CPU execution provider. Inputs are <c>input_ids</c>, <c>token_type_ids</c> and
 /// <c>attention_mask</c>, int64 [batch, length], right-padded (1 = real token, as
 /// <see cref="Tokenization.BertPairEncoder.Pad"/> builds them); the output <c>logits</c> is float32
-/// [batch, num_labels], before any activation.
+/// [batch, num_labels], before any activation. A bi-encoder export outputs <c>sentence_embedding</c>, float32
+/// [batch, hidden]: pooled (and normalised) in the graph, without the pooler and classifier.
 /// </summary>
 /// <remarks>
 /// The forward is Hugging Face's: word + token-type + position embeddings and LayerNorm; per layer
@@ -58,6 +68,12 @@ internal static class BertOnnxExporter
 {
     /// <summary>Whether a model of this configuration can be exported (model_type "bert").</summary>
     public static bool Supports(BertConfig config) => string.Equals(config.ModelType, "bert", StringComparison.Ordinal);
+
+    /// <summary>The output of a bi-encoder export (<see cref="ExportSentenceEmbedding"/>).</summary>
+    public const string SentenceEmbeddingOutput = "sentence_embedding";
+
+    /// <summary>The output of a cross-encoder export.</summary>
+    public const string LogitsOutput = "logits";
 
     /// <summary>The producer name written into exported models.</summary>
     public const string Producer = "SearchRerank BertOnnxExporter";
@@ -81,11 +97,34 @@ internal static class BertOnnxExporter
     /// <param name="source">Names the model in error messages.</param>
     /// <param name="skipLayerNorm">Use com.microsoft SkipLayerNormalization for bias + residual + LayerNorm instead of
     /// Add, Add, LayerNormalization (measured slower in ONNX Runtime 1.31 on the CPU: docs/BENCHMARKS.md).</param>
-    public static byte[] Export(BertConfig config, IReadOnlyDictionary<string, TensorData> weights, Int8Linears int8, string source, bool skipLayerNorm = false)
+    public static byte[] Export(BertConfig config, IReadOnlyDictionary<string, TensorData> weights, Int8Linears int8, string source, bool skipLayerNorm = false) =>
+        Export(config, weights, int8, source, skipLayerNorm, embedding: null);
+
+    /// <summary>
+    /// The serialised ONNX model of a BERT bi-encoder: the encoder (no pooler, no classifier) and
+    /// <paramref name="head"/>, with the output <see cref="SentenceEmbeddingOutput"/> float32 [batch, hidden].
+    /// </summary>
+    /// <param name="config">The model's configuration.</param>
+    /// <param name="weights">The un-prefixed Hugging Face <c>BertModel</c> weights (<c>embeddings.*</c>, <c>encoder.layer.N.*</c>;
+    /// <c>pooler.*</c>, unused, may be present), e.g. <see cref="BertModel.ExportWeights"/>.</param>
+    /// <param name="precision">How the encoder's linear layers are computed.</param>
+    /// <param name="head">Pooling and normalisation.</param>
+    /// <param name="source">Names the model in error messages.</param>
+    /// <exception cref="InvalidInputException">The architecture is not BERT, or a weight is missing or has the wrong shape.</exception>
+    public static byte[] ExportSentenceEmbedding(BertConfig config, IReadOnlyDictionary<string, TensorData> weights, OnnxLinearPrecision precision,
+        SentenceEmbeddingHead head, string source)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        var prefixed = weights.ToDictionary(kv => "bert." + kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        return Export(config, prefixed, precision == OnnxLinearPrecision.Int8 ? Int8Linears.All : Int8Linears.None, source, skipLayerNorm: false, head);
+    }
+
+    private static byte[] Export(BertConfig config, IReadOnlyDictionary<string, TensorData> weights, Int8Linears int8, string source, bool skipLayerNorm,
+        SentenceEmbeddingHead? embedding)
     {
         if (!Supports(config))
             throw new InvalidInputException(
-                $"'{source}' is a {config.ModelType} model; the ONNX Runtime engine exports BERT cross-encoders only. Use the TorchSharp engine (--engine torchsharp) for this model.",
+                $"'{source}' is a {config.ModelType} model; the ONNX Runtime engine exports BERT models only. Use the TorchSharp engine (--engine torchsharp) for this model.",
                 source);
 
         var h = (long)config.HiddenSize;
@@ -158,16 +197,46 @@ internal static class BertOnnxExporter
             hidden = ResidualLayerNorm(g, w, down, afterAttention, p + "output.dense.bias", p + "output.LayerNorm.", h, eps, skipLayerNorm);
         }
 
-        // Pooler on [CLS] and the classifier head, float32.
         var cls = g.Node("Gather", [hidden, g.Constant("cls_index", [], [0L])], attributes: [("axis", 1L)]);
+        if (embedding is not null)
+        {
+            SentenceEmbedding(g, hidden, cls, mask, embedding);
+            g.Output(SentenceEmbeddingOutput, OnnxElementType.Float, "batch", h);
+            w.Ignore("bert.pooler.dense.weight", "bert.pooler.dense.bias");
+            w.RequireAllUsed();
+            return g.Build("bert_bi_encoder", Producer);
+        }
+
+        // Pooler on [CLS] and the classifier head, float32.
         var pooled = g.Node("Tanh", [g.Node("Gemm",
             [cls, w.Float(g, "bert.pooler.dense.weight", h, h), w.Float(g, "bert.pooler.dense.bias", h)], attributes: [("transB", 1L)])]);
         var labels = (long)config.NumLabels;
         g.Node("Gemm", [pooled, w.Float(g, "classifier.weight", labels, h), w.Float(g, "classifier.bias", labels)],
-            output: "logits", attributes: [("transB", 1L)]);
-        g.Output("logits", OnnxElementType.Float, "batch", labels);
+            output: LogitsOutput, attributes: [("transB", 1L)]);
+        g.Output(LogitsOutput, OnnxElementType.Float, "batch", labels);
         w.RequireAllUsed();
         return g.Build("bert_cross_encoder", Producer);
+    }
+
+    // sentence-transformers' Pooling and Normalize on the last hidden state [B, L, H]: the output sentence_embedding [B, H].
+    private static void SentenceEmbedding(OnnxModelBuilder g, string hidden, string cls, string mask, SentenceEmbeddingHead head)
+    {
+        var pooled = cls;
+        if (head.Pooling == Embedding.PoolingMode.Mean)
+        {
+            var axis1 = g.Constant("pool_axis", [1], [1L]);
+            var weights = g.Node("Unsqueeze", [g.Node("Cast", [mask], attributes: [("to", (long)OnnxElementType.Float)]), g.Constant("pool_unsqueeze_axis", [1], [-1L])]); // [B, L, 1]
+            var sum = g.Node("ReduceSum", [g.Node("Mul", [hidden, weights]), axis1], attributes: [("keepdims", 0L)]);            // [B, H]
+            var count = g.Node("Max", [g.Node("ReduceSum", [weights, axis1], attributes: [("keepdims", 0L)]), g.Constant("pool_min_count", [], [1e-9f])]); // [B, 1]
+            pooled = g.Node("Div", [sum, count]);
+        }
+        if (!head.Normalize)
+        {
+            g.Node("Identity", [pooled], output: SentenceEmbeddingOutput);
+            return;
+        }
+        var norm = g.Node("Max", [g.Node("ReduceL2", [pooled], attributes: [("axes", new[] { -1L }), ("keepdims", 1L)]), g.Constant("norm_min", [], [1e-12f])]);
+        g.Node("Div", [pooled, norm], output: SentenceEmbeddingOutput);
     }
 
     /// <summary>
@@ -233,7 +302,7 @@ internal static class BertOnnxExporter
         public float[] Values(string name, params long[] shape)
         {
             if (!weights.TryGetValue(name, out var tensor))
-                throw new InvalidInputException($"'{source}' has no weight '{name}'; the ONNX Runtime engine needs a complete BertForSequenceClassification.", source);
+                throw new InvalidInputException($"'{source}' has no weight '{name}'; the ONNX Runtime engine needs every weight of the BERT model.", source);
             if (!tensor.Shape.SequenceEqual(shape))
                 throw new InvalidInputException($"'{source}': weight '{name}' has shape [{string.Join(", ", tensor.Shape)}]; expected [{string.Join(", ", shape)}].", source);
             _used.Add(name);
@@ -251,6 +320,12 @@ internal static class BertOnnxExporter
             for (long i = 0; i < inFeatures; i++)
                 result[i * outFeatures + o] = values[o * inFeatures + i];
             return result;
+        }
+
+        // Weights a graph has no use for (a bi-encoder's pooler), accepted when present.
+        public void Ignore(params string[] names)
+        {
+            foreach (var name in names) _used.Add(name);
         }
 
         public void RequireAllUsed()
