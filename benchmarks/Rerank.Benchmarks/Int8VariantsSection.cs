@@ -32,16 +32,16 @@ internal static class Int8VariantsSection
         var pairs = sample.Pairs();
         var encodings = pairs.Select(p => trainedEncoder.Encode(p.Query, p.Document, 128)).ToList();
 
-        using var reference = new OnnxRuntimeScorer(BertOnnxExporter.Export(trained.Config, trainedWeights, Int8Linears.None, trainedPath), options.Threads);
+        using var reference = new OnnxRuntimeSession(BertOnnxExporter.Export(trained.Config, trainedWeights, Int8Linears.None, trainedPath), options.Threads);
         var referenceLogits = Score(reference, trainedEncoder, encodings);
 
         var agreementRows = new List<IReadOnlyList<string>>();
-        var scorers = new List<(string Name, OnnxRuntimeScorer Scorer)>();
+        var scorers = new List<(string Name, OnnxRuntimeSession Scorer)>();
         try
         {
             foreach (var (name, linears, skipLayerNorm) in Variants)
             {
-                using var trainedScorer = new OnnxRuntimeScorer(BertOnnxExporter.Export(trained.Config, trainedWeights, linears, trainedPath, skipLayerNorm), options.Threads);
+                using var trainedScorer = new OnnxRuntimeSession(BertOnnxExporter.Export(trained.Config, trainedWeights, linears, trainedPath, skipLayerNorm), options.Threads);
                 var logits = Score(trainedScorer, trainedEncoder, encodings);
                 var diffs = logits.Zip(referenceLogits, (a, b) => Math.Abs((double)a - b)).ToArray();
                 var top10 = 0;
@@ -55,7 +55,7 @@ internal static class Int8VariantsSection
                     offset += n;
                 }
                 agreementRows.Add([name, Report.E(diffs.Max()), Report.E(diffs.Average()), $"{top10}/{sample.Queries.Count}"]);
-                scorers.Add((name, new OnnxRuntimeScorer(BertOnnxExporter.Export(bench.Config, benchWeights, linears, folder.Path, skipLayerNorm), options.Threads)));
+                scorers.Add((name, new OnnxRuntimeSession(BertOnnxExporter.Export(bench.Config, benchWeights, linears, folder.Path, skipLayerNorm), options.Threads)));
             }
 
             report.Line($"### int8 variants: agreement with fp32 (trained reranker, logits, {pairs.Count} SciFact pairs, max length 128, sorted batches of 16)");
@@ -85,10 +85,10 @@ internal static class Int8VariantsSection
         }
     }
 
-    private static float[] Score(OnnxRuntimeScorer scorer, BertPairEncoder encoder, IReadOnlyList<PairEncoding> encodings) =>
+    private static float[] Score(OnnxRuntimeSession scorer, BertPairEncoder encoder, IReadOnlyList<PairEncoding> encodings) =>
         LengthSortedBatchesRun(encodings, 16, encoder, scorer);
 
-    private static float[] LengthSortedBatchesRun(IReadOnlyList<PairEncoding> encodings, int batchSize, BertPairEncoder encoder, OnnxRuntimeScorer scorer)
+    private static float[] LengthSortedBatchesRun(IReadOnlyList<PairEncoding> encodings, int batchSize, BertPairEncoder encoder, OnnxRuntimeSession scorer)
     {
         var order = Enumerable.Range(0, encodings.Count).OrderByDescending(i => encodings[i].Length).ThenBy(i => i).ToArray();
         var result = new float[encodings.Count];
