@@ -44,7 +44,13 @@ internal sealed record BenchmarkOptions
     /// <summary>A trained one-label cross-encoder folder for the bf16 agreement check instead of the random head.</summary>
     public string? Model { get; init; }
 
-    /// <summary>Sections to run: engines, grid, profile, scifact. Default all four.</summary>
+    /// <summary>SciFact documents the embedder section embeds (the first of corpus.jsonl). Default 300.</summary>
+    public int EmbedDocs { get; init; } = 300;
+
+    /// <summary>SciFact queries the embedder section embeds one at a time (the first of queries.jsonl). Default 100.</summary>
+    public int EmbedQueries { get; init; } = 100;
+
+    /// <summary>Sections to run: engines, grid, profile, scifact (default: these four), and on request int8variants, ortprofile, embedder.</summary>
     public IReadOnlySet<string> Sections { get; init; } = new HashSet<string> { "engines", "grid", "profile", "scifact" };
 
     /// <summary>Time TorchSharp bf16 in the engines section too (--engines-bf16). Default false.</summary>
@@ -81,16 +87,18 @@ internal sealed record BenchmarkOptions
                 "--work" => options with { WorkDir = Value() },
                 "--model" => options with { Model = Value() },
                 "--out" => options with { Out = Value() },
+                "--embed-docs" => options with { EmbedDocs = Int() },
+                "--embed-queries" => options with { EmbedQueries = Int() },
                 "--sections" => options with { Sections = Value().Split(',').ToHashSet(StringComparer.Ordinal) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick --lengths 128,256,512 --batches 1,16,64 "
                                                  + "--skip-512x64 --rounds N --min-sample S --queries N --docs N --scifact-max-length N "
-                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact --engines-bf16 --out FILE"),
+                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact,embedder --embed-docs N --embed-queries N --engines-bf16 --out FILE"),
             };
         }
-        if (options.Rounds < 1 || options.Queries < 1 || options.DocsPerQuery < 1 || options.Threads < 1)
-            throw new ArgumentException("--rounds, --queries, --docs and --threads must be at least 1.");
-        var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact"]).ToList();
-        if (unknown.Count > 0) throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact.");
+        if (options.Rounds < 1 || options.Queries < 1 || options.DocsPerQuery < 1 || options.Threads < 1 || options.EmbedDocs < 1 || options.EmbedQueries < 1)
+            throw new ArgumentException("--rounds, --queries, --docs, --threads, --embed-docs and --embed-queries must be at least 1.");
+        var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact", "embedder"]).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact, embedder.");
         return options;
     }
 }
