@@ -69,8 +69,8 @@ internal static class EmbedderSection
                         Report.F(indexing.Spread(e.Name) * 100, 0) + "%",
                         Report.F(1000 / querying.Median(e.Name), 2),
                         Report.F(querying.MedianRatio(e.Name, Engines[0].Name), 2) + "x",
-                        Report.F(cos.Min(), 6),
-                        Report.F(cos.Average(), 6),
+                        Report.F(cos.Min(), 8),
+                        Report.F(cos.Average(), 8),
                         Report.F(TopOverlap(queryVectors[i], docVectors[i], queryVectors[reference], docVectors[reference], dim, 10), 3),
                     ];
                 }));
