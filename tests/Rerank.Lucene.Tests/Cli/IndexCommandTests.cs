@@ -62,7 +62,7 @@ public sealed class IndexCommandTests : IDisposable
         var badPrecision = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", _temp.Combine("never"), "--precision", "fp8");
 
         foreach (var r in new[] { ort, torch, int8, denseOnTorch, denseOnInt8, int8Update }) Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Equal("Embedder engine: torchsharp fp32 on cpu (requested).", torch.OutputLines[2]);
+        Assert.Equal("Embedder engine: torchsharp fp32 on cpu (auto: fp32 (TorchSharp requested)).", torch.OutputLines[2]);
         Assert.Equal("Embedder engine: onnxruntime int8 on cpu (requested).", int8.OutputLines[2]);
         EmbeddingInfo Info(string index)
         {
