@@ -45,7 +45,8 @@ internal static class RerankingOptions
 
     public static readonly Option<string> Engine = new Option<string>("--engine")
     {
-        Description = "auto (default: onnxruntime on the CPU, torchsharp on CUDA and for bf16), onnxruntime or torchsharp.",
+        Description = "auto (default: onnxruntime on the CPU, torchsharp on CUDA and for bf16), onnxruntime or torchsharp. "
+                      + "The query embedder of dense and hybrid search follows it too (at the precision its index records).",
     }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.Engine));
 
     public static readonly Option<int> Threads = new Option<int>("--threads")
