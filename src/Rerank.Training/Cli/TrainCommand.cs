@@ -389,16 +389,26 @@ internal static class TrainCommand
                 TunedOn = $"{start.Settings.TunedOn}; first_stage_weights.{stage} re-tuned by rerank-train on {source}",
             }
             : start.Settings;
-        var what = keepBest
-            ? $"only its score mode and its weight over {stage} candidates were re-tuned on these dev queries, which beat the stored ones beyond noise"
-            : "its score mode and weights are the stored ones too (re-tuning them on these dev queries did not beat them beyond noise)";
+        var what = KeptSettingsReason(keepBest, JudgesModelOnly(parse), stage);
         KeepStart(output, baseFolder, settings,
             "# Starting model kept\n\n" +
-            $"`rerank-train` fine-tuned {start.AsStored.Name[4..].TrimEnd(')').Replace("(", "", StringComparison.Ordinal)} on this index, but the result did not beat it on the dev queries " +
+            $"`rerank-train` fine-tuned {start.AsStored.Name} on this index, but the result did not beat it on the dev queries " +
             $"beyond noise, so these are the starting weights, unchanged; {what}.\n\n" + table + "\n", log, null);
         log.LogWarning("The fine-tuned model is not better than the starting model on dev beyond noise (start {Start}, fine-tuned {Trained}, p = {P:0.000}): {Output} holds the starting model's weights; {What}. Training more queries, or --dev-qrels with more dev queries, can change that.",
             start.AsStored.WithInterval(), trained.WithInterval(), RandomizationTest.PValue(trained.PerQuery, start.AsStored.PerQuery), output, what);
     }
+
+    /// <summary>
+    /// Why the kept starting model has the settings it has, for the log and the model card: a weight re-tuned on dev
+    /// that beat the stored one; or the stored settings, either because re-tuning did not beat them or, for a
+    /// self-supervised dev set (chosen against the first stage), because nothing is tuned on it.
+    /// </summary>
+    internal static string KeptSettingsReason(bool retunedWon, bool selfSupervisedDev, string stage) =>
+        retunedWon
+            ? $"only its score mode and its weight over {stage} candidates were re-tuned on these dev queries, which beat the stored ones beyond noise"
+            : selfSupervisedDev
+            ? "its score mode and weights are the stored ones too (nothing is tuned on a self-supervised dev set: it is chosen against the first stage)"
+            : "its score mode and weights are the stored ones too (re-tuning them on these dev queries did not beat them beyond noise)";
 
     /// <summary>
     /// Replaces the fine-tuned folder at <paramref name="output"/> with the starting model's files and

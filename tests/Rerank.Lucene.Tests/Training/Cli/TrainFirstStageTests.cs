@@ -116,4 +116,45 @@ public sealed class TrainFirstStageTests(TinyTrainingRunFixture run) : IClassFix
         Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
         Assert.StartsWith("# Starting model kept\n", File.ReadAllText(Path.Combine(output, "README.md")));
     }
+
+    [Fact]
+    public async Task Train_SelfSupervisedNotBetterOnItsDevSet_KeepsTheStartAndDoesNotClaimARetuning()
+    {
+        // Each document twice, with identical title and text: for a sentence of the second copy BM25 scores both copies
+        // the same and ranks the first copy first (ties go to the lower Lucene document number), so held-out second
+        // copies give dev queries the first stage ranks 2. At most 5 dev queries (half of 10 documents): the smallest
+        // exact p over 5 queries is 2/32 > 0.05, so the start must be kept. Nothing is tuned on a self-supervised dev
+        // set, and the message must not say a re-tuning was tried.
+        string[] texts =
+        [
+            "Coral reefs grow slowly in warm shallow seas. Their builders are tiny animals that secrete limestone skeletons. Rising water temperatures bleach the corals and starve them. Reefs shelter a quarter of all marine species despite covering little of the ocean floor.",
+            "Glaciers carve deep valleys as they move downhill. The ice drags rocks that scrape the bedrock beneath it. When a glacier melts it leaves moraines of gravel and boulders behind. Many lakes in northern countries fill basins that glaciers dug.",
+            "Vaccines train the immune system with a harmless piece of a pathogen. The body then makes antibodies and memory cells against it. A later infection is cleared before it can cause serious disease. Booster doses refresh the memory when protection wanes.",
+            "Steam engines turned heat into motion by expanding water vapour in a cylinder. The piston pushed a crank that drove wheels or pumps. Early engines wasted most of their fuel as heat. Separate condensers made them far more efficient.",
+            "Honeybees communicate the location of flowers with a waggle dance. The angle of the dance points toward the food relative to the sun. Its duration tells the other bees how far they must fly. Colonies collapse when pesticides impair this navigation.",
+        ];
+        string[] titles = ["Coral reefs", "Glaciers", "Vaccines", "Steam engines", "Honeybees"];
+        var folder = TestPaths.NewTempDir("train-selfsup-dev");
+        var corpus = Path.Combine(folder, "corpus.jsonl");
+        File.WriteAllLines(corpus, Enumerable.Range(0, texts.Length).SelectMany(i => new[] { $"d{i}a", $"d{i}b" }
+            .Select(id => JsonSerializer.Serialize(new Dictionary<string, string> { ["_id"] = id, ["title"] = titles[i], ["text"] = texts[i] }))));
+        var index = Path.Combine(folder, "idx");
+        IndexBuilder.Build(CorpusReader.ReadJsonl(corpus), index, new IndexOptions());
+        var output = Path.Combine(folder, "model");
+
+        using var child = ChildProcess.RerankTrain(null, "--index", index, "--self-supervised", "--output", output, "--base", run.Base,
+            "--max-steps", "2", "--batch-size", "2", "--max-length", "48", "--dev-fraction", "0.5", "--range-min", "0",
+            "--device", "cpu", "--threads", "1", "--candidates", "10", "--dev-candidates", "10");
+        var code = await child.WaitForExit(seconds: 180);
+
+        Assert.True(code == 0, child.ToString());
+        Assert.Matches(@"Self-supervised dev set: [1-5] inverse-cloze sentences of held-out documents that bm25 ranks 2 to 10", child.Error);
+        Assert.Contains("nothing is tuned on a self-supervised dev set", child.Error);
+        Assert.DoesNotContain("re-tun", child.Error);
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.StartsWith($"# Starting model kept\n\n`rerank-train` fine-tuned the starting model ({run.Base}) on this index, but", card);
+        Assert.Contains("nothing is tuned on a self-supervised dev set", card);
+        Assert.DoesNotContain("re-tun", card);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+    }
 }
