@@ -48,9 +48,10 @@ for c in scifact cacm cisi cranfield lisa med; do
     --run "$WORK/$c.bm25.run" --overwrite --json > "$WORK/$c.bm25.json" 2>/dev/null
   compare "$c BM25" "$DATA/$c/qrels/test.tsv" "$WORK/$c.bm25.run" "$WORK/$c.bm25.json" bm25
 done
-# One reranked run: med with the default reranker over BM25's top 100.
+# One reranked run: med with the default reranker over the default first stage's top 100 (hybrid:
+# the index holds document vectors, which `index` computes by default), and BM25 at the same depth.
 $HOST eval --index "$WORK/idx-med" --queries "$DATA/med/queries.jsonl" --qrels "$DATA/med/qrels/test.tsv" \
   --reranker models/default-reranker --candidates 100 --score-mode replace \
   --run "$WORK/med.bm25-100.run" --reranked-run "$WORK/med.rerank.run" --overwrite --json > "$WORK/med.rerank.json" 2>/dev/null
 compare "med BM25 top 100" "$DATA/med/qrels/test.tsv" "$WORK/med.bm25-100.run" "$WORK/med.rerank.json" bm25
-compare "med reranked" "$DATA/med/qrels/test.tsv" "$WORK/med.rerank.run" "$WORK/med.rerank.json" reranked
+compare "med reranked (hybrid top 100)" "$DATA/med/qrels/test.tsv" "$WORK/med.rerank.run" "$WORK/med.rerank.json" reranked
