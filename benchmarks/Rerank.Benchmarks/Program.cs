@@ -6,7 +6,8 @@ using Rerank.Lucene.Tokenization;
 using static TorchSharp.torch;
 
 // Cross-encoder inference speed on the CPU: TorchSharp fp32 and bf16 against ONNX Runtime fp32 on
-// the same weights and inputs, the matmul ceiling, dynamic padding on SciFact and bf16 agreement.
+// the same weights and inputs, the matmul ceiling, dynamic padding on SciFact and bf16 agreement; and the
+// cost-against-size sections (scale-*) that eval/speed/scale.sh runs.
 // See docs/BENCHMARKS.md for the command and the recorded results.
 var options = BenchmarkOptions.Parse(args);
 var clock = Stopwatch.StartNew();
@@ -23,6 +24,15 @@ try
     report.Line($"Threads: libtorch {get_num_threads()} (TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}), "
                 + $"ONNX Runtime {OnnxCrossEncoder.RuntimeVersion} intra-op {options.Threads}, inter-op 1");
     report.Line();
+
+    // The cost-against-size sections (eval/speed/scale.sh) need neither the benchmark model nor the SciFact sample.
+    if (options.Sections.Overlaps(ScaleBenchmark.Sections)) ScaleBenchmark.Run(report, options);
+    if (options.Sections.IsSubsetOf(ScaleBenchmark.Sections))
+    {
+        report.Line($"Total wall time {clock.Elapsed.TotalMinutes:F1} min; load average at end {Report.F(MachineInfo.LoadAverage(), 2)}.");
+        if (options.Out is not null) report.Save(options.Out);
+        return 0;
+    }
 
     Report.Progress("Building the benchmark model folder (bundled MiniLM-L6 + seeded random head)");
     var folder = BenchmarkModelFolder.Create(workDir, options.Seed);

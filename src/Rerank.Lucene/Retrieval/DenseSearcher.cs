@@ -136,7 +136,24 @@ public sealed class DenseSearcher : ICandidateRetriever
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         if (string.IsNullOrWhiteSpace(query))
             throw new InvalidInputException("Expected a query with at least one word, found an empty query. Type some words to search for.");
-        var scores = ScoreAll(store, _encoder.Embed(query));
+        return TopOf(store, ScoreAll(store, _encoder.Embed(query)), k, allowed);
+    }
+
+    /// <summary>
+    /// The best <paramref name="k"/> documents for an already embedded query (made by <see cref="Encoder"/>), in the order of
+    /// <see cref="Rank(string, int)"/>: the scan and top-k selection without the query embedding, for the cost-against-size
+    /// benchmark (rerank-bench --sections scale-dense).
+    /// </summary>
+    internal IReadOnlyList<RankedDocument> RankVector(float[] queryVector, int k)
+    {
+        ArgumentNullException.ThrowIfNull(queryVector);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var store = Current();
+        return TopOf(store, ScoreAll(store, queryVector), k, null).Select((t, i) => new RankedDocument(i + 1, store.Ids[t.Doc], t.Score)).ToList();
+    }
+
+    private static List<(int Doc, float Score)> TopOf(Store store, float[] scores, int k, HashSet<string>? allowed)
+    {
         var ids = store.Ids;
         // Bounded min-heap of the best k: the root is the worst kept (lowest score, then highest id).
         var heap = new PriorityQueue<int, (float Score, string Id)>(k + 1, WorstFirst.Instance);
