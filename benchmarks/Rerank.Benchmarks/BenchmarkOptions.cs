@@ -56,6 +56,18 @@ internal sealed record BenchmarkOptions
     /// <summary>Time TorchSharp bf16 in the engines section too (--engines-bf16). Default false.</summary>
     public bool WithBf16 { get; init; }
 
+    /// <summary>The index the scale sections read (and scale-vectors writes vectors into): --index DIR.</summary>
+    public string? ScaleIndex { get; init; }
+
+    /// <summary>SciFact test queries timed by scale-bm25 and scale-dense (the first N of qrels/test.tsv). Default 300 (all).</summary>
+    public int ScaleQueries { get; init; } = 300;
+
+    /// <summary>Candidate counts of scale-rerank. Default 20, 50, 100, 200.</summary>
+    public IReadOnlyList<int> ScaleCandidates { get; init; } = [20, 50, 100, 200];
+
+    /// <summary>A TSV file the scale sections append "size, cell, statistic, value" rows to (eval/speed/scale.sh's table).</summary>
+    public string? ScaleResults { get; init; }
+
     /// <summary>Also write the markdown report here.</summary>
     public string? Out { get; init; }
 
@@ -89,16 +101,26 @@ internal sealed record BenchmarkOptions
                 "--out" => options with { Out = Value() },
                 "--embed-docs" => options with { EmbedDocs = Int() },
                 "--embed-queries" => options with { EmbedQueries = Int() },
+                "--index" => options with { ScaleIndex = Value() },
+                "--scale-queries" => options with { ScaleQueries = Int() },
+                "--candidates" => options with { ScaleCandidates = Ints() },
+                "--scale-results" => options with { ScaleResults = Value() },
                 "--sections" => options with { Sections = Value().Split(',').ToHashSet(StringComparer.Ordinal) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick --lengths 128,256,512 --batches 1,16,64 "
                                                  + "--skip-512x64 --rounds N --min-sample S --queries N --docs N --scifact-max-length N "
-                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact,embedder --embed-docs N --embed-queries N --engines-bf16 --out FILE"),
+                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact,embedder,scale-bm25,scale-vectors,scale-dense,scale-rerank "
+                                                 + "--embed-docs N --embed-queries N --engines-bf16 --out FILE "
+                                                 + "--index DIR --scale-queries N --candidates 20,50,100,200 --scale-results FILE"),
             };
         }
-        if (options.Rounds < 1 || options.Queries < 1 || options.DocsPerQuery < 1 || options.Threads < 1 || options.EmbedDocs < 1 || options.EmbedQueries < 1)
-            throw new ArgumentException("--rounds, --queries, --docs, --threads, --embed-docs and --embed-queries must be at least 1.");
-        var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact", "embedder"]).ToList();
-        if (unknown.Count > 0) throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact, embedder.");
+        if (options.Rounds < 1 || options.Queries < 1 || options.DocsPerQuery < 1 || options.Threads < 1 || options.EmbedDocs < 1
+            || options.EmbedQueries < 1 || options.ScaleQueries < 1)
+            throw new ArgumentException("--rounds, --queries, --docs, --threads, --embed-docs, --embed-queries and --scale-queries must be at least 1.");
+        if (options.ScaleCandidates.Count == 0 || options.ScaleCandidates.Any(n => n < 1))
+            throw new ArgumentException("--candidates takes positive counts, e.g. 20,50,100,200.");
+        var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact", "embedder", .. ScaleBenchmark.Sections]).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact, embedder, {string.Join(", ", ScaleBenchmark.Sections)}.");
         return options;
     }
 }

@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 
 // Cross-encoder inference speed on the CPU: TorchSharp fp32 and bf16 against ONNX Runtime fp32 on
 // the same weights and inputs, the matmul ceiling, dynamic padding on SciFact and bf16 agreement;
-// and (section embedder) the bi-encoder's engines at index and query time.
+// (section embedder) the bi-encoder's engines at index and query time; and the cost-against-size
+// sections (scale-*) that eval/speed/scale.sh runs.
 // See docs/BENCHMARKS.md for the command and the recorded results.
 var options = BenchmarkOptions.Parse(args);
 var clock = Stopwatch.StartNew();
@@ -30,7 +31,9 @@ try
         EmbedderSection.Run(report, options);
         Report.Progress($"Embedder done after {clock.Elapsed.TotalMinutes:F1} min");
     }
-    if (options.Sections.SetEquals(["embedder"]))
+    // The cost-against-size sections (eval/speed/scale.sh) need neither the benchmark model nor the SciFact sample.
+    if (options.Sections.Overlaps(ScaleBenchmark.Sections)) ScaleBenchmark.Run(report, options);
+    if (options.Sections.IsSubsetOf(["embedder", .. ScaleBenchmark.Sections]))
     {
         // The cross-encoder sections' model folder and sample are not needed.
         report.Line($"Total wall time {clock.Elapsed.TotalMinutes:F1} min; load average at end {Report.F(MachineInfo.LoadAverage(), 2)}.");

@@ -30,5 +30,5 @@ internal sealed class Report
 
     public void Save(string path) => File.WriteAllText(path, _text.ToString());
 
-    private static bool IsNumericHeader(string header) => header is not ("L" or "part" or "arm" or "measure");
+    private static bool IsNumericHeader(string header) => header is not ("L" or "part" or "arm" or "measure" or "cell");
 }

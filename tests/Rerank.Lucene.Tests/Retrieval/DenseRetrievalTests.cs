@@ -313,4 +313,44 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
         var reranked = reranker.Search(query, 8);
         Assert.Equal(english.Order(StringComparer.Ordinal), reranked.Select(h => h.DocId).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void RankVector_ManyDocumentsWithManyTies_EqualsAFullSortForEveryDepth()
+    {
+        // 3,000 documents whose vectors are small integers on one of 11 axes, so every inner product is an exact integer and
+        // hundreds of documents tie; ids in no particular order. The top k must be a full sort's first k: higher score first,
+        // equal scores by id descending in byte order (trec_eval's strcmp rule; the ids are ASCII, so ordinal order).
+        using var folder = new TempFolder("dense-ties");
+        const int count = 3000;
+        var dim = fixture.Encoder.Dimension;
+        var ids = Enumerable.Range(0, count).Select(i => $"d{(i * 7919) % 4001:x}-{i % 13}").ToArray();
+        var index = folder.Combine("idx");
+        IndexBuilder.Build(ids.Select(id => new CorpusDocument(id, "", "text of " + id)), index, new IndexOptions());
+        var rows = new float[count][];
+        for (var i = 0; i < count; i++)
+        {
+            rows[i] = new float[dim];
+            rows[i][i % 11] = i % 4;
+        }
+        var manifest = IndexManifest.Read(index);
+        var info = DocumentVectors.WriteRows(index, EmbeddingInfo.For(fixture.Encoder, count, 0), count, i => rows[i]);
+        (manifest with { Embeddings = info }).Write(index);
+        using var bm25 = Bm25Searcher.Open(index);
+        var dense = new DenseSearcher(bm25, fixture.Encoder);
+        var query = new float[dim];
+        for (var d = 0; d < 11; d++) query[d] = d % 3;
+
+        var expected = Enumerable.Range(0, count)
+            .Select(i => (Id: ids[i], Score: (i % 4) * (double)((i % 11) % 3)))
+            .OrderByDescending(e => e.Score)
+            .ThenBy(e => e.Id, Comparer<string>.Create((a, b) => string.CompareOrdinal(b, a)))
+            .ToList();
+        foreach (var k in new[] { 1, 7, 100, 999, count, count + 5 })
+        {
+            var ranked = dense.RankVector(query, k);
+            Assert.Equal(expected.Take(k).Select(e => e.Id), ranked.Select(r => r.DocId));
+            Assert.Equal(expected.Take(k).Select(e => e.Score), ranked.Select(r => (double)r.Score));
+            Assert.Equal(Enumerable.Range(1, Math.Min(k, count)), ranked.Select(r => r.Rank));
+        }
+    }
 }
