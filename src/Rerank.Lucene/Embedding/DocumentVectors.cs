@@ -91,6 +91,30 @@ public sealed class DocumentVectors
         return new DocumentVectors(info, values);
     }
 
+    /// <summary>
+    /// The most documents whose vectors of <paramref name="dimension"/> floats one index can hold: exact dense search
+    /// keeps them all in one float array, at most <see cref="Array.MaxLength"/> values (about 5.59 million documents at
+    /// 384 dimensions, 8.4 GB).
+    /// </summary>
+    public static long MaxDocuments(int dimension) => Array.MaxLength / Math.Max(1, dimension);
+
+    /// <summary>
+    /// Refuses, before any embedding work starts, an index of <paramref name="count"/> documents whose vectors would
+    /// not fit in <see cref="MaxDocuments"/>.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Too many documents for exact dense search; the message names the fix.</exception>
+    /// <param name="count">Documents the index would hold.</param>
+    /// <param name="dimension">Floats per vector.</param>
+    /// <param name="subject">What holds them, for the message, e.g. "JSONL corpus /data/docs.jsonl".</param>
+    internal static void RequireCapacity(long count, int dimension, string subject)
+    {
+        if (count <= MaxDocuments(dimension)) return;
+        throw new InvalidInputException(
+            $"{subject} has {count} documents; exact dense search keeps every {dimension}-float vector in memory and "
+            + $"holds at most {MaxDocuments(dimension)} documents at this dimension. Build it with --embedder none (BM25 only), "
+            + "or split the corpus into several indexes (docs/BENCHMARKS.md, cost against corpus size).");
+    }
+
     /// <summary>One row of vectors to write: <see cref="WriteRows"/> asks for rows 0, 1, ... in order.</summary>
     internal delegate ReadOnlySpan<float> RowSource(int row);
 

@@ -139,6 +139,9 @@ public static class IndexBuilder
             : docs is CorpusReader.CorpusSequence seq ? seq.CountDocuments(ct) : null;
         var source = options.Source ?? (docs as CorpusReader.CorpusSequence)?.Description ?? "in-memory documents";
         var multifield = options.FieldsMode == FieldsMode.Multifield;
+        // Before any work: an embedded index whose vectors could not be held is refused now, not after hours of embedding.
+        if (options.Embedder is { } planned && total is long plannedCount)
+            DocumentVectors.RequireCapacity(plannedCount, planned.Dimension, char.ToUpperInvariant(source[0]) + source[1..]);
 
         System.IO.Directory.CreateDirectory(temp);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

@@ -361,6 +361,7 @@ public static class IndexUpdater
         if (oldIds.Length != old.Count)
             throw new InvalidInputException(
                 $"Index '{indexDir}' has {oldIds.Length} documents but {old.Count} vectors. Rebuild it with `search-host index ... --overwrite`.", indexDir);
+        DocumentVectors.RequireCapacity(newIds.Length, info.Dimension, $"Index '{indexDir}' after this update");
         var oldRow = new Dictionary<string, int>(oldIds.Length, StringComparer.Ordinal);
         for (var i = 0; i < oldIds.Length; i++) oldRow[oldIds[i]] = i;
 

@@ -56,6 +56,18 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void RequireCapacity_RefusesMoreDocumentsThanOneFloatArrayHolds_BeforeAnyWork()
+    {
+        // Array.MaxLength = 0x7FFFFFC7 = 2,147,483,591 floats; / 384 = 5,592,405.18 -> 5,592,405 documents (by hand).
+        Assert.Equal(5_592_405L, DocumentVectors.MaxDocuments(384));
+        DocumentVectors.RequireCapacity(5_592_405, 384, "JSONL corpus big.jsonl");
+        var e = Assert.Throws<InvalidInputException>(() => DocumentVectors.RequireCapacity(5_592_406, 384, "JSONL corpus big.jsonl"));
+        Assert.StartsWith("JSONL corpus big.jsonl has 5592406 documents;", e.Message);
+        Assert.Contains("at most 5592405 documents", e.Message);
+        Assert.Contains("--embedder none", e.Message);
+    }
+
+    [Fact]
     public void Build_WithEmbedder_StoresOneVectorPerDocumentInCorpusOrder()
     {
         var dim = fixture.Encoder.Dimension;
