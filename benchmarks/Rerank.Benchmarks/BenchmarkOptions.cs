@@ -44,7 +44,10 @@ internal sealed record BenchmarkOptions
     /// <summary>A trained one-label cross-encoder folder for the bf16 agreement check instead of the random head.</summary>
     public string? Model { get; init; }
 
-    /// <summary>Sections to run: engines, grid, profile, scifact. Default all four.</summary>
+    /// <summary>Training rows per update in the training section (each row: 1 positive + 3 negatives at L = 128). Default 8 (the rerank-train recipe).</summary>
+    public IReadOnlyList<int> TrainBatches { get; init; } = [8];
+
+    /// <summary>Sections to run: engines, int8variants, ortprofile, grid, profile, scifact, training. Default engines, grid, profile, scifact.</summary>
     public IReadOnlySet<string> Sections { get; init; } = new HashSet<string> { "engines", "grid", "profile", "scifact" };
 
     /// <summary>Time TorchSharp bf16 in the engines section too (--engines-bf16). Default false.</summary>
@@ -68,6 +71,7 @@ internal sealed record BenchmarkOptions
                 "--quick" => options,
                 "--lengths" => options with { Lengths = Ints() },
                 "--batches" => options with { Batches = Ints() },
+                "--train-batches" => options with { TrainBatches = Ints() },
                 "--skip-512x64" => options with { Skip512x64 = true },
                 "--engines-bf16" => options with { WithBf16 = true },
                 "--rounds" => options with { Rounds = Int() },
@@ -82,15 +86,16 @@ internal sealed record BenchmarkOptions
                 "--model" => options with { Model = Value() },
                 "--out" => options with { Out = Value() },
                 "--sections" => options with { Sections = Value().Split(',').ToHashSet(StringComparer.Ordinal) },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick --lengths 128,256,512 --batches 1,16,64 "
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick --lengths 128,256,512 --batches 1,16,64 --train-batches 8 "
                                                  + "--skip-512x64 --rounds N --min-sample S --queries N --docs N --scifact-max-length N "
-                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact --engines-bf16 --out FILE"),
+                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact,training --engines-bf16 --out FILE"),
             };
         }
+        if (options.TrainBatches.Count == 0 || options.TrainBatches.Any(b => b < 1)) throw new ArgumentException("--train-batches needs row counts of at least 1.");
         if (options.Rounds < 1 || options.Queries < 1 || options.DocsPerQuery < 1 || options.Threads < 1)
             throw new ArgumentException("--rounds, --queries, --docs and --threads must be at least 1.");
-        var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact"]).ToList();
-        if (unknown.Count > 0) throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact.");
+        var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact", "training"]).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact, training.");
         return options;
     }
 }
