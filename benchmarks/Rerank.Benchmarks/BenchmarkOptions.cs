@@ -50,7 +50,10 @@ internal sealed record BenchmarkOptions
     /// <summary>SciFact queries the embedder section embeds one at a time (the first of queries.jsonl). Default 100.</summary>
     public int EmbedQueries { get; init; } = 100;
 
-    /// <summary>Sections to run: engines, grid, profile, scifact (default: these four), and on request int8variants, ortprofile, embedder.</summary>
+    /// <summary>Training rows per update in the training section (each row: 1 positive + 3 negatives at L = 128). Default 8 (the rerank-train recipe).</summary>
+    public IReadOnlyList<int> TrainBatches { get; init; } = [8];
+
+    /// <summary>Sections to run: engines, grid, profile, scifact (default: these four), and on request int8variants, ortprofile, embedder, training, scale-*.</summary>
     public IReadOnlySet<string> Sections { get; init; } = new HashSet<string> { "engines", "grid", "profile", "scifact" };
 
     /// <summary>Time TorchSharp bf16 in the engines section too (--engines-bf16). Default false.</summary>
@@ -86,6 +89,7 @@ internal sealed record BenchmarkOptions
                 "--quick" => options,
                 "--lengths" => options with { Lengths = Ints() },
                 "--batches" => options with { Batches = Ints() },
+                "--train-batches" => options with { TrainBatches = Ints() },
                 "--skip-512x64" => options with { Skip512x64 = true },
                 "--engines-bf16" => options with { WithBf16 = true },
                 "--rounds" => options with { Rounds = Int() },
@@ -106,21 +110,22 @@ internal sealed record BenchmarkOptions
                 "--candidates" => options with { ScaleCandidates = Ints() },
                 "--scale-results" => options with { ScaleResults = Value() },
                 "--sections" => options with { Sections = Value().Split(',').ToHashSet(StringComparer.Ordinal) },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick --lengths 128,256,512 --batches 1,16,64 "
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick --lengths 128,256,512 --batches 1,16,64 --train-batches 8 "
                                                  + "--skip-512x64 --rounds N --min-sample S --queries N --docs N --scifact-max-length N "
-                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact,embedder,scale-bm25,scale-vectors,scale-dense,scale-rerank "
+                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact,training,embedder,scale-bm25,scale-vectors,scale-dense,scale-rerank "
                                                  + "--embed-docs N --embed-queries N --engines-bf16 --out FILE "
                                                  + "--index DIR --scale-queries N --candidates 20,50,100,200 --scale-results FILE"),
             };
         }
+        if (options.TrainBatches.Count == 0 || options.TrainBatches.Any(b => b < 1)) throw new ArgumentException("--train-batches needs row counts of at least 1.");
         if (options.Rounds < 1 || options.Queries < 1 || options.DocsPerQuery < 1 || options.Threads < 1 || options.EmbedDocs < 1
             || options.EmbedQueries < 1 || options.ScaleQueries < 1)
             throw new ArgumentException("--rounds, --queries, --docs, --threads, --embed-docs, --embed-queries and --scale-queries must be at least 1.");
         if (options.ScaleCandidates.Count == 0 || options.ScaleCandidates.Any(n => n < 1))
             throw new ArgumentException("--candidates takes positive counts, e.g. 20,50,100,200.");
-        var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact", "embedder", .. ScaleBenchmark.Sections]).ToList();
+        var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact", "training", "embedder", .. ScaleBenchmark.Sections]).ToList();
         if (unknown.Count > 0)
-            throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact, embedder, {string.Join(", ", ScaleBenchmark.Sections)}.");
+            throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact, training, embedder, {string.Join(", ", ScaleBenchmark.Sections)}.");
         return options;
     }
 }

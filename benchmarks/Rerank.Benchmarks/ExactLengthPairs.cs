@@ -22,46 +22,79 @@ internal static class ExactLengthPairs
     /// </remarks>
     public static List<(string Query, string Document)> Build(BertPairEncoder encoder, ScifactSample sample, int length, int count)
     {
+        var counter = new WordCounter(encoder);
         var pairs = new List<(string, string)>(count);
-        var wordTokens = new Dictionary<string, int>(StringComparer.Ordinal);
-        int Tokens(string word)
-        {
-            if (!wordTokens.TryGetValue(word, out var n)) wordTokens[word] = n = encoder.EncodeText(word, encoder.Options.MaxPositions).Length - 2;
-            return n;
-        }
-
         for (var i = 0; i < count; i++)
         {
             var query = sample.Queries[i % sample.Queries.Count].Text;
-            var queryTokens = encoder.Encode(query, "a", encoder.Options.MaxPositions).Length - 4;
-            var room = length - 3 - queryTokens;
-            if (room < 1) throw new InvalidOperationException($"Query '{query}' leaves no room in {length} tokens.");
-
-            var words = new List<string>();
-            var used = 0;
-            for (var doc = i * 7; used < room; doc++)
-            {
-                foreach (var word in sample.CorpusTexts[doc % sample.CorpusTexts.Count].Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    var n = Tokens(word);
-                    if (used + n > room) continue;
-                    words.Add(word);
-                    used += n;
-                    if (used == room) break;
-                }
-                while (used < room && used > room - 3)
-                {
-                    words.Add("a");
-                    used++;
-                }
-            }
-
-            var document = string.Join(' ', words);
-            var actual = encoder.Encode(query, document, encoder.Options.MaxPositions).Length;
-            if (actual != length) throw new InvalidOperationException($"Pair {i} encodes to {actual} tokens, expected {length}.");
-            pairs.Add((query, document));
+            pairs.Add((query, Document(encoder, counter, sample, query, length, i * 7, $"Pair {i}")));
         }
         return pairs;
+    }
+
+    /// <summary>
+    /// <paramref name="rows"/> training rows of one query (claim r of <paramref name="sample"/>) and
+    /// <paramref name="documentsPerRow"/> documents, each pair exactly <paramref name="length"/> tokens,
+    /// documents built as in <see cref="Build"/>.
+    /// </summary>
+    public static List<(string Query, List<string> Documents)> Rows(BertPairEncoder encoder, ScifactSample sample, int length, int rows, int documentsPerRow)
+    {
+        var counter = new WordCounter(encoder);
+        var result = new List<(string, List<string>)>(rows);
+        for (var r = 0; r < rows; r++)
+        {
+            var query = sample.Queries[r % sample.Queries.Count].Text;
+            var documents = new List<string>(documentsPerRow);
+            for (var d = 0; d < documentsPerRow; d++)
+            {
+                var i = r * documentsPerRow + d;
+                documents.Add(Document(encoder, counter, sample, query, length, i * 7, $"Row {r} document {d}"));
+            }
+            result.Add((query, documents));
+        }
+        return result;
+    }
+
+    private sealed class WordCounter(BertPairEncoder encoder)
+    {
+        private readonly Dictionary<string, int> _tokens = new(StringComparer.Ordinal);
+
+        public int Tokens(string word)
+        {
+            if (!_tokens.TryGetValue(word, out var n)) _tokens[word] = n = encoder.EncodeText(word, encoder.Options.MaxPositions).Length - 2;
+            return n;
+        }
+    }
+
+    private static string Document(BertPairEncoder encoder, WordCounter counter, ScifactSample sample, string query, int length, int firstDocument, string what)
+    {
+        var queryTokens = encoder.Encode(query, "a", encoder.Options.MaxPositions).Length - 4;
+        var room = length - 3 - queryTokens;
+        if (room < 1) throw new InvalidOperationException($"Query '{query}' leaves no room in {length} tokens.");
+
+        var words = new List<string>();
+        var used = 0;
+        for (var doc = firstDocument; used < room; doc++)
+        {
+            foreach (var word in sample.CorpusTexts[doc % sample.CorpusTexts.Count].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var n = counter.Tokens(word);
+                if (used + n > room) continue;
+                words.Add(word);
+                used += n;
+                if (used == room) break;
+            }
+            while (used < room && used > room - 3)
+            {
+                words.Add("a");
+                used++;
+            }
+        }
+
+        var document = string.Join(' ', words);
+        var actual = encoder.Encode(query, document, encoder.Options.MaxPositions).Length;
+        if (actual != length) throw new InvalidOperationException($"{what} encodes to {actual} tokens, expected {length}.");
+        return document;
     }
 
     /// <summary>

@@ -21,5 +21,15 @@ internal static class MachineInfo
     public static double LoadAverage() =>
         double.TryParse(ReadLines("/proc/loadavg").FirstOrDefault()?.Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
 
+    /// <summary>Minor page faults of this process so far (field 10 of /proc/self/stat); 0 where there is no /proc.</summary>
+    public static long MinorFaults()
+    {
+        var stat = ReadLines("/proc/self/stat").FirstOrDefault();
+        if (stat is null) return 0;
+        // Fields after the command name (which is in parentheses and may hold spaces) start at field 3.
+        var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(rest[7], CultureInfo.InvariantCulture);
+    }
+
     private static IEnumerable<string> ReadLines(string path) => File.Exists(path) ? File.ReadLines(path) : [];
 }

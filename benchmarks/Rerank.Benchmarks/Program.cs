@@ -79,6 +79,11 @@ try
     }
 
     if (options.Sections.Contains("scifact")) ScifactBenchmark.Run(report, options, sample, tokenizer, folder, onnx);
+    if (options.Sections.Contains("training"))
+    {
+        TrainingSection.Run(report, options, sample, tokenizer, folder);
+        Report.Progress($"Training done after {clock.Elapsed.TotalMinutes:F1} min");
+    }
     report.Line($"Total wall time {clock.Elapsed.TotalMinutes:F1} min; load average at end {Report.F(MachineInfo.LoadAverage(), 2)}.");
     if (options.Out is not null) report.Save(options.Out);
     return 0;

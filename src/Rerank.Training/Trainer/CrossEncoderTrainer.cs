@@ -126,6 +126,7 @@ internal sealed class CrossEncoderTrainer
             state = new TrainerState { Fingerprint = fingerprint, ShuffleSeed = BatchPlanner.EpochSeed(o.Seed, 0) };
         }
 
+        var step = new TrainingStep(model, loss, _encoder, parameters, optimizer, o, device);
         var scorer = new ModuleScorer(model, _encoder, device, o);
         var clock = Stopwatch.StartNew();
         var startStep = state.Step;
@@ -147,23 +148,10 @@ internal sealed class CrossEncoderTrainer
                 // update: the random stream of an update does not depend on what ran before it
                 // (evaluations, a resume, or a CUDA generator whose state TorchSharp cannot read).
                 torch.manual_seed(StepSeed(o.Seed, state.Step));
-                double stepLoss;
-                var stepPairs = 0;
-                using (var scope = NewDisposeScope())
-                {
-                    var lossSum = zeros(1, device: device);
-                    for (var k = 0; k < count; k++)
-                    {
-                        var batchRows = order[first + k].Select(i => rows[i]).ToList();
-                        stepPairs += batchRows.Sum(r => r.Documents.Count);
-                        lossSum += ForwardBackward(model, loss, batchRows, device, 1.0 / count);
-                    }
-                    if (o.MaxGradNorm > 0) nn.utils.clip_grad_norm_(parameters, o.MaxGradNorm);
-                    AdamWFactory.SetLearningRate(optimizer, learningRate);
-                    optimizer.step();
-                    optimizer.zero_grad();
-                    stepLoss = lossSum.item<float>() / count;
-                }
+                var microBatches = new List<IReadOnlyList<TrainingRow>>(count);
+                for (var k = 0; k < count; k++) microBatches.Add(order[first + k].Select(i => rows[i]).ToList());
+                var stepPairs = microBatches.Sum(b => b.Sum(r => r.Documents.Count));
+                var stepLoss = step.Run(microBatches, learningRate);
                 state.NextBatchIndex += count;
                 state.Step++;
                 state.LossSinceEval += stepLoss;
@@ -241,36 +229,6 @@ internal sealed class CrossEncoderTrainer
         TrainingDevice.Cuda => throw new InvalidInputException("--device cuda was asked for, but TorchSharp sees no CUDA device. Install the CUDA libtorch package (libtorch-cuda-12.8-linux-x64) in place of libtorch-cpu-linux-x64, or use --device cpu."),
         _ => cuda.is_available() ? CUDA : CPU,
     };
-
-    private Tensor ForwardBackward(ITrainableCrossEncoder model, IRankingLoss loss, List<TrainingRow> batchRows, Device device, double scale)
-    {
-        var width = batchRows.Max(r => r.Documents.Count);
-        var pairs = new List<(string, string)>();
-        var positions = new List<long>();
-        var labels = new float[batchRows.Count * width];
-        var valid = new bool[batchRows.Count * width];
-        for (var r = 0; r < batchRows.Count; r++)
-        {
-            var row = batchRows[r];
-            for (var c = 0; c < row.Documents.Count; c++)
-            {
-                pairs.Add((row.Query, row.Documents[c]));
-                positions.Add((long)r * width + c);
-                labels[r * width + c] = row.Labels[c];
-                valid[r * width + c] = true;
-            }
-        }
-        var batch = _encoder.Encode(pairs, _options.MaxLength);
-        var logits = model.Logits(batch, device, _options.Precision).to_type(ScalarType.Float32).reshape(-1);
-        var shape = new long[] { batchRows.Count, width };
-        // Scatter the valid pairs' logits into the [rows, width] matrix; padding cells stay 0 and are masked.
-        var scores = zeros(batchRows.Count * width, device: device)
-            .index_copy(0, tensor(positions.ToArray(), device: device), logits)
-            .reshape(shape);
-        var value = loss.Forward(scores, tensor(labels, shape, device: device), tensor(valid, shape, device: device));
-        (value * scale).backward();
-        return value.detach();
-    }
 
     private double Evaluate(Func<IPairScorer, CancellationToken, double> evaluate, IPairScorer scorer, nn.Module module,
         TrainerState state, CheckpointStore store, CancellationToken ct)
