@@ -6,7 +6,7 @@ namespace Rerank.Lucene;
 /// and how to fix it. Command-line programs print the message without a stack trace and
 /// exit with a non-zero code.
 /// </summary>
-public sealed class InvalidInputException : Exception
+public class InvalidInputException : Exception
 {
     /// <summary>Creates the exception; <paramref name="message"/> should already name the fix.</summary>
     /// <param name="message">The full, user-facing message.</param>

@@ -81,6 +81,21 @@ public sealed record EmbeddingInfo(
     /// <exception cref="InvalidInputException">They differ; the message names the index and what to do.</exception>
     public void RequireCompatible(BiEncoder encoder, string indexDir)
     {
+        var differences = Differences(encoder);
+        if (differences.Count == 0) return;
+        throw new InvalidInputException(
+            $"The document vectors of index '{indexDir}' were made with {Model} ({Source}), but the query embedder is {encoder.ModelName} ({encoder.Source}): "
+            + $"{string.Join(", ", differences)}. Query with the same embedder (omit --embedder to use the one recorded in the index), "
+            + "or rebuild the index with this one (`search-host index ... --embedder DIR --overwrite`).",
+            Path.Combine(indexDir, Indexing.IndexManifest.FileName));
+    }
+
+    /// <summary>Whether <paramref name="encoder"/> makes vectors comparable to these (what <see cref="RequireCompatible"/> checks).</summary>
+    public bool IsCompatible(BiEncoder encoder) => Differences(encoder).Count == 0;
+
+    /// <summary>How <paramref name="encoder"/>'s vectors would differ from these, in words; empty when they are comparable.</summary>
+    internal List<string> Differences(BiEncoder encoder)
+    {
         ArgumentNullException.ThrowIfNull(encoder);
         var differences = new List<string>();
         if (encoder.Fingerprint != Fingerprint) differences.Add($"weights {encoder.Fingerprint[..Math.Min(19, encoder.Fingerprint.Length)]} vs {Fingerprint[..Math.Min(19, Fingerprint.Length)]}");
@@ -90,11 +105,6 @@ public sealed record EmbeddingInfo(
         if (encoder.MaxLength != MaxLength) differences.Add($"max length {encoder.MaxLength} vs {MaxLength}");
         if (encoder.Precision != RecordedPrecision)
             differences.Add($"precision {InferenceEngineSelection.Name(encoder.Precision)} vs {InferenceEngineSelection.Name(RecordedPrecision)} (int8 and fp32 vectors are not mixed; omit --precision to use the index's)");
-        if (differences.Count == 0) return;
-        throw new InvalidInputException(
-            $"The document vectors of index '{indexDir}' were made with {Model} ({Source}), but the query embedder is {encoder.ModelName} ({encoder.Source}): "
-            + $"{string.Join(", ", differences)}. Query with the same embedder (omit --embedder to use the one recorded in the index), "
-            + "or rebuild the index with this one (`search-host index ... --embedder DIR --overwrite`).",
-            Path.Combine(indexDir, Indexing.IndexManifest.FileName));
+        return differences;
     }
 }

@@ -31,34 +31,67 @@ namespace Rerank.Lucene.Retrieval;
 public sealed class DenseSearcher : ICandidateRetriever
 {
     private readonly Bm25Searcher _index;
-    private readonly BiEncoder _encoder;
+    private readonly Func<EmbeddingInfo, BiEncoder>? _reloadEncoder;
     private readonly System.Threading.Lock _reloadGate = new();
     private Store _store;
 
     /// <summary>Loads the vectors of <paramref name="index"/> for querying with <paramref name="encoder"/>.</summary>
+    /// <param name="index">The open index (not owned).</param>
+    /// <param name="encoder">The query encoder (not owned); it must be the model, and precision, that made the vectors.</param>
+    /// <param name="reloadEncoder">
+    /// Loads a query encoder for the vectors an index rebuilt in place records (another precision, or another model), called
+    /// when the open encoder no longer makes comparable vectors; the caller owns (and disposes) what it returns. Null: such
+    /// a rebuilt index is refused (<see cref="InvalidInputException"/> from <see cref="EmbeddingInfo.RequireCompatible"/>).
+    /// </param>
     /// <exception cref="InvalidInputException">The index has no vectors, they are damaged, or <paramref name="encoder"/> is not the model that made them.</exception>
-    public DenseSearcher(Bm25Searcher index, BiEncoder encoder)
+    public DenseSearcher(Bm25Searcher index, BiEncoder encoder, Func<EmbeddingInfo, BiEncoder>? reloadEncoder = null)
     {
         _index = index ?? throw new ArgumentNullException(nameof(index));
-        _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
-        _store = Load(index, encoder);
+        ArgumentNullException.ThrowIfNull(encoder);
+        _reloadEncoder = reloadEncoder;
+        _store = Load(index, encoder, null, out _);
     }
 
-    /// <summary>The vectors and ids of one build or update of the index, loaded together.</summary>
-    private sealed record Store(IndexManifest Manifest, DocumentVectors Vectors, string[] Ids);
+    /// <summary>
+    /// Raised when the index was rebuilt with vectors the query encoder in use cannot query (another precision or model) and
+    /// another encoder was loaded for them (only with a <c>reloadEncoder</c>); queries from then on use <see cref="EmbedderReloadedEventArgs.Encoder"/>.
+    /// </summary>
+    public event EventHandler<EmbedderReloadedEventArgs>? EncoderReloaded;
 
-    private static Store Load(Bm25Searcher index, BiEncoder encoder)
+    /// <summary>The vectors and ids of one build or update of the index, loaded together, and the encoder that queries them.</summary>
+    private sealed record Store(IndexManifest Manifest, DocumentVectors Vectors, string[] Ids, BiEncoder Encoder);
+
+    private static Store Load(Bm25Searcher index, BiEncoder encoder, Func<EmbeddingInfo, BiEncoder>? reloadEncoder, out bool reloaded)
     {
         // The ids first: if the index changes in between, the manifest read after them no longer matches and the next call reloads.
         var ids = index.DocumentIdsInOrder();
         var manifest = index.Manifest;
         var vectors = DocumentVectors.Open(index.IndexDirectory, manifest);
+        reloaded = false;
+        if (reloadEncoder is not null && !vectors.Info.IsCompatible(encoder))
+        {
+            // The index was rebuilt in place with another embedder (e.g. --precision int8): load the one its vectors need.
+            try
+            {
+                var fresh = reloadEncoder(vectors.Info);
+                vectors.Info.RequireCompatible(fresh, index.IndexDirectory);
+                encoder = fresh;
+                reloaded = true;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new EmbedderReloadException(
+                    $"Index '{index.IndexDirectory}' was rebuilt with vectors by {vectors.Info.Model} at {vectors.Info.Precision ?? "fp32"}, and the query embedder "
+                    + $"could not be reloaded to match them: {e.Message} Restart search-host to open the rebuilt index with the options it needs.",
+                    Path.Combine(index.IndexDirectory, IndexManifest.FileName), e);
+            }
+        }
         vectors.Info.RequireCompatible(encoder, index.IndexDirectory);
         if (ids.Length != vectors.Count)
             throw new InvalidInputException(
                 $"Index '{index.IndexDirectory}' has {ids.Length} documents but {vectors.Count} vectors. Rebuild it with `search-host index ... --overwrite`.",
                 index.IndexDirectory);
-        return new Store(manifest, vectors, ids);
+        return new Store(manifest, vectors, ids, encoder);
     }
 
     /// <summary>The store of the index as the BM25 searcher now sees it: reloaded after the index was rebuilt or updated and refreshed.</summary>
@@ -68,21 +101,25 @@ public sealed class DenseSearcher : ICandidateRetriever
         var store = Volatile.Read(ref _store);
         var manifest = _index.Manifest;
         if (ReferenceEquals(store.Manifest, manifest)) return store;
+        BiEncoder previous;
+        bool reloaded;
         lock (_reloadGate)
         {
             store = Volatile.Read(ref _store);
             if (ReferenceEquals(store.Manifest, _index.Manifest)) return store;
-            store = Load(_index, _encoder);
+            previous = store.Encoder;
+            store = Load(_index, previous, _reloadEncoder, out reloaded);
             Volatile.Write(ref _store, store);
-            return store;
         }
+        if (reloaded) EncoderReloaded?.Invoke(this, new EmbedderReloadedEventArgs(_index.IndexDirectory, store.Vectors.Info, store.Encoder, previous));
+        return store;
     }
 
     /// <inheritdoc/>
     public string Name => "dense";
 
-    /// <summary>The query encoder.</summary>
-    public BiEncoder Encoder => _encoder;
+    /// <summary>The query encoder: the one given, or the one loaded for the vectors of a rebuilt index (<see cref="EncoderReloaded"/>).</summary>
+    public BiEncoder Encoder => Current().Encoder;
 
     /// <summary>What the stored vectors were made with.</summary>
     public EmbeddingInfo Info => Current().Vectors.Info;
@@ -145,7 +182,7 @@ public sealed class DenseSearcher : ICandidateRetriever
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         if (string.IsNullOrWhiteSpace(query))
             throw new InvalidInputException("Expected a query with at least one word, found an empty query. Type some words to search for.");
-        return TopOf(store, _encoder.Embed(query), k, allowed);
+        return TopOf(store, store.Encoder.Embed(query), k, allowed);
     }
 
     /// <summary>
@@ -223,3 +260,17 @@ public sealed class DenseSearcher : ICandidateRetriever
         }
     }
 }
+
+/// <summary>What <see cref="DenseSearcher.EncoderReloaded"/> reports.</summary>
+/// <param name="IndexDir">The index folder.</param>
+/// <param name="Info">What the rebuilt index's vectors were made with.</param>
+/// <param name="Encoder">The query encoder loaded for them, used from now on.</param>
+/// <param name="Previous">The encoder used before (not disposed by the searcher).</param>
+public sealed record EmbedderReloadedEventArgs(string IndexDir, EmbeddingInfo Info, BiEncoder Encoder, BiEncoder Previous);
+
+/// <summary>
+/// An index was rebuilt in place with vectors that need another query embedder, and it could not be loaded (a model folder
+/// that is gone, an engine that cannot run the new precision): the running process cannot search the index until restarted.
+/// <c>serve</c> answers 503 and is not ready; the interactive prompt reports it for each query.
+/// </summary>
+public sealed class EmbedderReloadException(string message, string? path, Exception inner) : InvalidInputException(message, path, inner: inner);

@@ -7,16 +7,17 @@ namespace Rerank.Lucene.Retrieval;
 /// holds document vectors (<see cref="Indexing.IndexManifest"/> <c>embeddings</c>), with the query encoder that
 /// embedded them. <c>search-host</c> (search, eval, demo) and <c>rerank-train</c> (mining and validation)
 /// open their first stage here, so a reranker is trained and validated on the candidates it will serve.
-/// Owns the query encoder; the BM25 searcher stays the caller's.
+/// Owns the query encoder (and any loaded for the index after it was rebuilt at another precision or with another model);
+/// the BM25 searcher stays the caller's.
 /// </summary>
 public sealed class FirstStages : IDisposable
 {
-    private readonly BiEncoder? _encoder;
+    private readonly List<BiEncoder> _encoders;
 
-    private FirstStages(ICandidateRetriever chosen, BiEncoder? encoder, DenseSearcher? dense, HybridSearcher? hybrid, string kind)
+    private FirstStages(ICandidateRetriever chosen, List<BiEncoder> encoders, DenseSearcher? dense, HybridSearcher? hybrid, string kind)
     {
         Chosen = chosen;
-        _encoder = encoder;
+        _encoders = encoders;
         Dense = dense;
         Hybrid = hybrid;
         Kind = kind;
@@ -55,7 +56,7 @@ public sealed class FirstStages : IDisposable
             throw new InvalidInputException($"Unknown --retrieval '{kind}'. Use bm25, dense or hybrid.");
         var info = bm25.Manifest.Embeddings;
         name ??= info is null || defaultToBm25 ? "bm25" : "hybrid";
-        if (name == "bm25" && embedder is null) return new FirstStages(bm25, null, null, null, name);
+        if (name == "bm25" && embedder is null) return new FirstStages(bm25, [], null, null, name);
         if (info is null && name == "bm25")
             throw new InvalidInputException("--embedder applies to --retrieval dense or hybrid, and this index has no document vectors; drop --embedder.");
         if (info is null)
@@ -63,26 +64,35 @@ public sealed class FirstStages : IDisposable
                 $"--retrieval {name} needs document vectors, and index '{bm25.IndexDirectory}' has none (built with --embedder none, or before embeddings existed). "
                 + $"Rebuild it with `search-host index --corpus ... --index {bm25.IndexDirectory} --overwrite`, or use --retrieval bm25.",
                 bm25.IndexDirectory);
-        // Queries are embedded at the precision of the document vectors unless one is asked for (then it must match).
-        encoderOptions = info.ForQueries(encoderOptions ?? new BiEncoderOptions());
-        BiEncoder encoder;
-        if (embedder is not null) encoder = BiEncoder.Load(embedder, encoderOptions);
-        else if (info.Source == BiEncoder.BundledSource) encoder = BiEncoder.LoadBundled(encoderOptions);
-        else if (Directory.Exists(info.Source)) encoder = BiEncoder.Load(info.Source, encoderOptions);
-        else
-            throw new InvalidInputException(
-                $"Index '{bm25.IndexDirectory}' was embedded with '{info.Source}', which no longer exists. Pass --embedder DIR with that same model, or rebuild the index.",
-                bm25.IndexDirectory);
+        var requested = encoderOptions ?? new BiEncoderOptions();
+        var encoders = new List<BiEncoder>();
+        // Queries are embedded at the precision of the document vectors unless one is asked for (then it must match). An index
+        // rebuilt in place later is queried with an encoder loaded by the same rule for what it then records.
+        BiEncoder For(EmbeddingInfo vectors)
+        {
+            var options = vectors.ForQueries(requested);
+            BiEncoder encoder;
+            if (embedder is not null) encoder = BiEncoder.Load(embedder, options);
+            else if (vectors.Source == BiEncoder.BundledSource) encoder = BiEncoder.LoadBundled(options);
+            else if (Directory.Exists(vectors.Source)) encoder = BiEncoder.Load(vectors.Source, options);
+            else
+                throw new InvalidInputException(
+                    $"Index '{bm25.IndexDirectory}' was embedded with '{vectors.Source}', which no longer exists. Pass --embedder DIR with that same model, or rebuild the index.",
+                    bm25.IndexDirectory);
+            lock (encoders) encoders.Add(encoder);
+            return encoder;
+        }
+        var first = For(info);
         try
         {
-            var dense = new DenseSearcher(bm25, encoder);
+            var dense = new DenseSearcher(bm25, first, For);
             var hybrid = new HybridSearcher(bm25, dense, hybridOptions);
             ICandidateRetriever chosen = name switch { "dense" => dense, "hybrid" => hybrid, _ => bm25 };
-            return new FirstStages(chosen, encoder, dense, hybrid, name);
+            return new FirstStages(chosen, encoders, dense, hybrid, name);
         }
         catch
         {
-            encoder.Dispose();
+            first.Dispose();
             throw;
         }
     }
@@ -105,6 +115,13 @@ public sealed class FirstStages : IDisposable
     private static string Embedder(BiEncoder encoder) =>
         $"{encoder.ModelName} on {Reranking.InferenceEngineSelection.Name(encoder.Engine)} {Reranking.InferenceEngineSelection.Name(encoder.Precision)}";
 
-    /// <summary>Disposes the query encoder.</summary>
-    public void Dispose() => _encoder?.Dispose();
+    /// <summary>Disposes the query encoder, and those loaded for the index after it was rebuilt (<see cref="DenseSearcher.EncoderReloaded"/>).</summary>
+    public void Dispose()
+    {
+        lock (_encoders)
+        {
+            foreach (var encoder in _encoders) encoder.Dispose();
+            _encoders.Clear();
+        }
+    }
 }

@@ -88,6 +88,11 @@ internal static class SearchCommand
         if (encoder is not null && !json) console.Error.WriteLine($"Reranker engine: {encoder.EngineDescription}.");
         using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder),
             options, defaultToBm25: syntax == QuerySyntax.Lucene, hybridOptions);
+        // An index rebuilt at another precision (or with another model) is queried with the embedder its vectors need, loaded then.
+        if (stages.Dense is { } reloading)
+            reloading.EncoderReloaded += (_, e) => console.Error.WriteLine(
+                $"query embedder reloaded for the rebuilt index's vectors: {e.Encoder.ModelName} on {InferenceEngineSelection.Name(e.Encoder.Engine)} {InferenceEngineSelection.Name(e.Encoder.Precision)} "
+                + $"(was {InferenceEngineSelection.Name(e.Previous.Engine)} {InferenceEngineSelection.Name(e.Previous.Precision)}).");
         if (syntax == QuerySyntax.Lucene && stages.Kind != "bm25")
             throw new InvalidInputException($"--lucene-syntax applies to BM25 only; drop it or use --retrieval bm25 (asked for --retrieval {stages.Kind}).");
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));

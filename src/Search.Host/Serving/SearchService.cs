@@ -50,6 +50,24 @@ internal sealed class SearchService : IDisposable
     /// <summary>bm25, dense or hybrid; null without an index.</summary>
     public string? Retrieval => _stages?.Kind;
 
+    /// <summary>
+    /// Null when queries can be answered; otherwise why not: the index was rebuilt in place with vectors whose query embedder
+    /// could not be loaded (<see cref="EmbedderReloadException"/>), and only a restart helps. Checks for a rebuild first, as a query would.
+    /// </summary>
+    public string? Unusable()
+    {
+        if (_stages?.Dense is not { } dense) return null;
+        try
+        {
+            _ = dense.Encoder;
+            return null;
+        }
+        catch (EmbedderReloadException e)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>The first stage in words, as <c>search</c> prints it.</summary>
     public string? RetrievalDescription => _stages is null ? null : FirstStageOptions.Describe(_stages);
 

@@ -108,6 +108,8 @@ internal static class ServeApp
             .WithSummary("Liveness: the process answers.");
         app.MapMethods("/ready", GetOrHead, () => lifetime.ApplicationStopping.IsCancellationRequested
                 ? Problem(503, "Shutting down", "The service is stopping; send requests to another replica.")
+                : service.Unusable() is { } unusable
+                ? Problem(503, "Restart needed", unusable)
                 : Results.Json(new
                 {
                     status = "ready",
@@ -363,6 +365,11 @@ internal static class ServeApp
         catch (RequestProblem p)
         {
             return Problem(p.Status, p.Title, p.Message);
+        }
+        catch (EmbedderReloadException e)
+        {
+            // The index was rebuilt with vectors this process cannot embed queries for: nothing the client can fix.
+            return Problem(503, "Restart needed", e.Message);
         }
         catch (InvalidInputException e)
         {

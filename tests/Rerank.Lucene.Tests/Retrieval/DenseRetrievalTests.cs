@@ -261,6 +261,45 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void FirstStages_IndexRebuiltAtInt8_QueriesWithAnInt8EmbedderLoadedForIt()
+    {
+        using var folder = new TempFolder("dense-reprecision");
+        var index = folder.Combine("idx");
+        IndexBuilder.Build(DenseIndexFixture.Documents, index, new IndexOptions(Embedder: fixture.Encoder));
+        using var bm25 = Bm25Searcher.Open(index);
+        using var stages = FirstStages.Open(bm25, "dense");
+        Assert.Equal(Precision.Fp32, stages.Dense!.Encoder.Precision);
+        Assert.Equal("sea-1", stages.Chosen.Rank("the moon pulls the oceans", 1)[0].DocId);
+        EmbedderReloadedEventArgs? reloaded = null;
+        stages.Dense.EncoderReloaded += (_, e) => reloaded = e;
+        using (var int8 = BiEncoder.LoadBundled(new BiEncoderOptions { Device = "cpu", Precision = Precision.Int8 }))
+            IndexBuilder.Build(DenseIndexFixture.Documents, index, new IndexOptions(Embedder: int8, Overwrite: true));
+
+        // The moon document is still the one about the moon; before, every query failed with "precision fp32 vs int8".
+        Assert.Equal("sea-1", stages.Chosen.Rank("the moon pulls the oceans", 1)[0].DocId);
+        Assert.Equal("cook-1", stages.Chosen.Rank("why does dough rise", 1)[0].DocId);
+        Assert.Equal(Precision.Int8, stages.Dense.Encoder.Precision);
+        Assert.Equal((Precision.Fp32, Precision.Int8), (reloaded!.Previous.Precision, reloaded.Encoder.Precision));
+    }
+
+    [Fact]
+    public void FirstStages_IndexRebuiltAtInt8_OnTheTorchSharpEngine_SaysToRestart()
+    {
+        using var folder = new TempFolder("dense-reprecision-torch");
+        var index = folder.Combine("idx");
+        IndexBuilder.Build(DenseIndexFixture.Documents, index, new IndexOptions(Embedder: fixture.Encoder));
+        using var bm25 = Bm25Searcher.Open(index);
+        using var stages = FirstStages.Open(bm25, "dense", encoderOptions: new BiEncoderOptions { Device = "cpu", Engine = InferenceEngine.TorchSharp });
+        Assert.Equal("sea-1", stages.Chosen.Rank("the moon pulls the oceans", 1)[0].DocId);
+        using (var int8 = BiEncoder.LoadBundled(new BiEncoderOptions { Device = "cpu", Precision = Precision.Int8 }))
+            IndexBuilder.Build(DenseIndexFixture.Documents, index, new IndexOptions(Embedder: int8, Overwrite: true));
+
+        var e = Assert.Throws<EmbedderReloadException>(() => stages.Chosen.Rank("the moon pulls the oceans", 1));
+        Assert.Contains("int8", e.Message);
+        Assert.Contains("Restart search-host", e.Message);
+    }
+
+    [Fact]
     public void Delete_IndexWithVectors_NeedsNoEmbedderAndDropsTheVector()
     {
         using var folder = new TempFolder("dense-delete");

@@ -92,6 +92,48 @@ public sealed class ServeSearchTests(SampleIndexFixture sample) : IClassFixture<
         }
     }
 
+    /// <summary>
+    /// An index rebuilt in place (index --overwrite) at another embedder precision while serve runs: the next query reloads the
+    /// query embedder at the new precision, answers as a freshly started search does, and /ready names it; when it cannot be
+    /// reloaded (int8 vectors on the TorchSharp engine), /ready and /search answer 503 saying to restart, not 422.
+    /// </summary>
+    [Fact]
+    public async Task Search_IndexRebuiltAtAnotherPrecision_ReloadsTheEmbedder_Or503WhenItCannot()
+    {
+        using var temp = new TempFolder("serve-reprecision");
+        var index = temp.Combine("idx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index);
+        Assert.True(built.ExitCode == 0, built.ToString());
+        string[] flags = ["--index", index, "--no-rerank", "--retrieval", "dense"];
+        await using var serve = await ServeProcess.StartAsync(flags);
+        await using var torch = await ServeProcess.StartAsync([.. flags, "--engine", "torchsharp"]);
+        const string query = "vaccines and the immune system";
+        Assert.Contains("onnxruntime fp32", (await serve.Client.GetStringAsync("/ready")));
+        Assert.Equal(HttpStatusCode.OK, (await torch.Client.GetAsync($"/search?q={Uri.EscapeDataString(query)}")).StatusCode);
+
+        var rebuilt = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index, "--overwrite", "--precision", "int8");
+        Assert.True(rebuilt.ExitCode == 0, rebuilt.ToString());
+
+        // Reference: a search started after the rebuild, which loads the int8 embedder from the start.
+        var cli = await CliInvocation.SearchHost(["search", .. flags, "--json", "--", query]);
+        Assert.True(cli.ExitCode == 0, cli.ToString());
+        var answer = await serve.Client.GetAsync($"/search?q={Uri.EscapeDataString(query)}");
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, await answer.Content.ReadAsStringAsync());
+        AssertSameAsCli(JsonNode.Parse(cli.Output)!, JsonNode.Parse(await answer.Content.ReadAsStringAsync())!, "after the int8 rebuild");
+        var ready = JsonNode.Parse(await serve.Client.GetStringAsync("/ready"))!;
+        Assert.Equal("ready", ready["status"]!.GetValue<string>());
+        Assert.Contains("on onnxruntime int8", ready["retrieval"]!.GetValue<string>());
+
+        var notReady = await torch.Client.GetAsync("/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        var detail = JsonNode.Parse(await notReady.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>();
+        Assert.Contains("Restart search-host", detail);
+        Assert.Contains("int8", detail);
+        var refused = await torch.Client.GetAsync($"/search?q={Uri.EscapeDataString(query)}");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Contains("Restart search-host", await refused.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task Search_OverHttp_EqualsSearchJson_WithPassages()
     {
