@@ -65,6 +65,7 @@ public sealed class FirstStages : IDisposable
                 + $"Rebuild it with `search-host index --corpus ... --index {bm25.IndexDirectory} --overwrite`, or use --retrieval bm25.",
                 bm25.IndexDirectory);
         var requested = encoderOptions ?? new BiEncoderOptions();
+        RequireRunnable(info, requested, bm25.IndexDirectory);
         var encoders = new List<BiEncoder>();
         // Queries are embedded at the precision of the document vectors unless one is asked for (then it must match). An index
         // rebuilt in place later is queried with an encoder loaded by the same rule for what it then records.
@@ -95,6 +96,26 @@ public sealed class FirstStages : IDisposable
             first.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Refuses, before any model loads, query-embedder settings that cannot embed queries for <paramref name="info"/>'s vectors,
+    /// naming what does: int8 vectors are embedded by ONNX Runtime on the CPU only (at query time --precision is the reranker's,
+    /// so the way out is the engine or device, or an fp32 rebuild).
+    /// </summary>
+    private static void RequireRunnable(EmbeddingInfo info, BiEncoderOptions requested, string indexDir)
+    {
+        if (info.RecordedPrecision != Reranking.Precision.Int8 || requested.Precision is not (Reranking.Precision.Auto or Reranking.Precision.Int8)) return;
+        var cuda = requested.Device is { } device && device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase);
+        var rebuild = $"or rebuild the index at fp32 (`search-host index --corpus ... --index {indexDir} --overwrite --precision fp32`).";
+        if (requested.Engine == Reranking.InferenceEngine.TorchSharp)
+            throw new InvalidInputException(
+                $"Index '{indexDir}' holds int8 vectors, which only ONNX Runtime embeds queries for: drop --engine torchsharp, {rebuild}",
+                Path.Combine(indexDir, Indexing.IndexManifest.FileName));
+        if (cuda)
+            throw new InvalidInputException(
+                $"Index '{indexDir}' holds int8 vectors, which only ONNX Runtime on the CPU embeds queries for: drop --device {requested.Device}, {rebuild}",
+                Path.Combine(indexDir, Indexing.IndexManifest.FileName));
     }
 
     /// <summary>

@@ -126,6 +126,7 @@ internal static class IndexCommand
         var corpusPath = parse.GetRequiredValue(Corpus);
         var indexDir = parse.GetRequiredValue(Index);
         if (parse.GetValue(Update)) return RunUpdate(parse, console, log, corpusPath, indexDir, ct);
+        RequireNoEmbedderSettings(parse, parse.GetValue(Embedder)?.Trim() == "none" ? "--embedder none builds no document vectors" : null);
         var docs = OpenCorpus(corpusPath, parse, console);
         using var embedder = OpenEmbedder(parse.GetValue(Embedder), EncoderOptions(parse));
         var options = new IndexOptions(
@@ -176,8 +177,17 @@ internal static class IndexCommand
         var manifest = IndexManifest.Read(indexDir);
         var docs = OpenCorpus(corpusPath, parse, console, manifest.KeepFields);
         bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
+        RequireNoEmbedderSettings(parse, manifest.Embeddings is null ? $"index '{indexDir}' has no document vectors (built with --embedder none), so an update embeds nothing" : null);
         // Added documents are embedded at the index's precision unless one is asked for (then it must match).
         var encoderOptions = manifest.Embeddings?.ForQueries(EncoderOptions(parse)) ?? EncoderOptions(parse);
+        if (manifest.Embeddings is { } recorded && encoderOptions.Precision != recorded.RecordedPrecision)
+        {
+            var asked = InferenceEngineSelection.Name(encoderOptions.Precision);
+            throw new InvalidInputException(
+                $"Index '{indexDir}' holds {InferenceEngineSelection.Name(recorded.RecordedPrecision)} vectors, and an update embeds its documents at the index's recorded precision "
+                + $"(int8 and fp32 vectors are not mixed): omit --precision, or rebuild the index at {asked} with `search-host index --corpus ... --index {indexDir} --overwrite --precision {asked}`.",
+                Path.Combine(indexDir, IndexManifest.FileName));
+        }
         // Refused before a model is loaded for nothing.
         if (manifest.Embeddings is null && Given(Embedder) && parse.GetValue(Embedder)?.Trim() != "none") throw IndexUpdater.NoVectors(indexDir);
         // The embedder the index records unless one is named; a named one must be that model (the library checks).
@@ -226,6 +236,18 @@ internal static class IndexCommand
     {
         if (docs is CorpusReader.CorpusSequence { LeftOut.IsEmpty: false } read)
             console.Output.WriteLine($"Not kept (not a string, number, boolean or array of those): {read.LeftOut.Describe()}.");
+    }
+
+    /// <summary>
+    /// Refuses --engine, --precision and --threads when nothing is embedded (<paramref name="why"/>, null when something is):
+    /// a setting is never ignored.
+    /// </summary>
+    private static void RequireNoEmbedderSettings(ParseResult parse, string? why)
+    {
+        if (why is null) return;
+        var given = new Option[] { Engine, Precision, Threads }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        if (given.Count > 0)
+            throw new InvalidInputException($"{string.Join(" and ", given)} {(given.Count == 1 ? "sets" : "set")} the embedder, and {why}: drop {string.Join(" and ", given)}.");
     }
 
     /// <summary>--threads, --engine and --precision as embedder options.</summary>

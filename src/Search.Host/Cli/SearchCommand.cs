@@ -83,11 +83,12 @@ internal static class SearchCommand
         var model = RerankingOptions.Model(parse, options, useDefault: true);
         if (model is not null && options.Reranker.Model is null)
             console.Error.WriteLine($"Reranking with the default model {model} (--no-rerank for BM25 only).");
+        // The first stage opens first: settings its embedder cannot run are refused before the reranker loads.
+        using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder),
+            options, defaultToBm25: syntax == QuerySyntax.Lucene, hybridOptions);
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
         // With --json the engine and precision are fields of every answer instead.
         if (encoder is not null && !json) console.Error.WriteLine($"Reranker engine: {encoder.EngineDescription}.");
-        using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder),
-            options, defaultToBm25: syntax == QuerySyntax.Lucene, hybridOptions);
         // An index rebuilt at another precision (or with another model) is queried with the embedder its vectors need, loaded then.
         if (stages.Dense is { } reloading)
             reloading.EncoderReloaded += (_, e) => console.Error.WriteLine(

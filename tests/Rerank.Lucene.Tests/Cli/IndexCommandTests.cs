@@ -60,6 +60,10 @@ public sealed class IndexCommandTests : IDisposable
         var fp32Update = await CliInvocation.SearchHost("index", "--corpus", more, "--index", byInt8, "--update", "--precision", "fp32");
         var int8Update = await CliInvocation.SearchHost("index", "--corpus", more, "--index", byInt8, "--update");
         var badPrecision = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", _temp.Combine("never"), "--precision", "fp8");
+        // int8 vectors with the TorchSharp engine at query time: the way out is the engine or an fp32 rebuild (at query time
+        // --precision is the reranker's), refused before the (default) reranker loads.
+        var torchOnInt8 = await CliInvocation.SearchHost("search", "--index", byInt8, "--engine", "torchsharp", "vaccines and the immune system");
+        var int8UpdateOfFp32 = await CliInvocation.SearchHost("index", "--corpus", more, "--index", byOrt, "--update", "--precision", "int8");
 
         foreach (var r in new[] { ort, torch, int8, denseOnTorch, denseOnInt8, int8Update }) Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal("Embedder engine: torchsharp fp32 on cpu (auto: fp32 (TorchSharp requested)).", torch.OutputLines[2]);
@@ -88,10 +92,40 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Contains("on onnxruntime fp32, exact inner product", denseOnTorch.Error);
         Assert.Contains("on onnxruntime int8, exact inner product", denseOnInt8.Error);
         Assert.Equal(2, fp32Update.ExitCode);
-        Assert.Contains("precision fp32 vs int8", fp32Update.Error);
+        Assert.Equal($"error: Index '{byInt8}' holds int8 vectors, and an update embeds its documents at the index's recorded precision (int8 and fp32 vectors are not mixed): "
+            + $"omit --precision, or rebuild the index at fp32 with `search-host index --corpus ... --index {byInt8} --overwrite --precision fp32`.\n", fp32Update.Error);
+        Assert.Equal(2, int8UpdateOfFp32.ExitCode);
+        Assert.Equal($"error: Index '{byOrt}' holds fp32 vectors, and an update embeds its documents at the index's recorded precision (int8 and fp32 vectors are not mixed): "
+            + $"omit --precision, or rebuild the index at int8 with `search-host index --corpus ... --index {byOrt} --overwrite --precision int8`.\n", int8UpdateOfFp32.Error);
+        Assert.Equal(2, torchOnInt8.ExitCode);
+        Assert.EndsWith($"error: Index '{byInt8}' holds int8 vectors, which only ONNX Runtime embeds queries for: drop --engine torchsharp, "
+            + $"or rebuild the index at fp32 (`search-host index --corpus ... --index {byInt8} --overwrite --precision fp32`).\n", torchOnInt8.Error);
+        Assert.DoesNotContain("Reranker engine", torchOnInt8.ToString());
         Assert.Equal(2, badPrecision.ExitCode);
         Assert.Equal("error: Unknown --precision 'fp8'. Use auto, fp32 or int8.\n", badPrecision.Error);
         Assert.False(Directory.Exists(_temp.Combine("never")));
+    }
+
+    /// <summary>--engine, --precision and --threads where nothing is embedded are refused (exit 2, one line), never ignored.</summary>
+    [Fact]
+    public async Task Index_EmbedderSettingsWithoutAnEmbedder_AreRefused()
+    {
+        var bm25Only = _temp.Combine("bm25-only");
+        var more = IndexUpdateCommandTests.WriteMore(_temp.Combine("more.jsonl"));
+        var noneTorch = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", bm25Only, "--embedder", "none", "--engine", "torchsharp");
+        var noneInt8 = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", bm25Only, "--embedder", "none", "--precision", "int8", "--threads", "1");
+        Assert.False(Directory.Exists(bm25Only));
+        var built = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", bm25Only, "--embedder", "none");
+        Assert.True(built.ExitCode == 0, built.ToString());
+        var updateInt8 = await CliInvocation.SearchHost("index", "--corpus", more, "--index", bm25Only, "--update", "--precision", "int8");
+
+        Assert.Equal((2, "error: --engine sets the embedder, and --embedder none builds no document vectors: drop --engine.\n"), (noneTorch.ExitCode, noneTorch.Error));
+        Assert.Equal((2, "error: --precision and --threads set the embedder, and --embedder none builds no document vectors: drop --precision and --threads.\n"),
+            (noneInt8.ExitCode, noneInt8.Error));
+        Assert.Equal((2, $"error: --precision sets the embedder, and index '{bm25Only}' has no document vectors (built with --embedder none), so an update embeds nothing: drop --precision.\n"),
+            (updateInt8.ExitCode, updateInt8.Error));
+        using var searcher = Bm25Searcher.Open(bm25Only);
+        Assert.Equal(SampleCorpus.DocumentCount, searcher.DocumentCount);
     }
 
     private static float[] ReadVectors(string index)
