@@ -23,7 +23,13 @@ public sealed class DocumentVectors
     /// <summary>Documents embedded per call of the encoder while indexing (each call sorts its texts by length).</summary>
     internal const int Chunk = 256;
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        // Plain UTF-8: "torchsharp+onnxruntime", not "torchsharp\u002Bonnxruntime" (the file is data, never pasted into HTML).
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private DocumentVectors(EmbeddingInfo info, float[] values)
     {

@@ -17,11 +17,14 @@ namespace Rerank.Lucene.Embedding;
 /// <param name="Count">Number of vectors: one per document, in Lucene document (= corpus) order.</param>
 /// <param name="File">The data file inside the index folder: <see cref="DocumentVectors.DataFile"/>.</param>
 /// <param name="DType">"float32-le": little-endian IEEE float32, row-major [Count, Dimension], no header bytes.</param>
-/// <param name="Seconds">Wall-clock seconds the embedding took at index time (for throughput records; Count / Seconds = docs/s).</param>
+/// <param name="Seconds">Wall-clock seconds the last build or update spent embedding its <see cref="Embedded"/> documents (for
+/// throughput records: Embedded / Seconds = docs/s). Before <see cref="Embedded"/> was recorded, updates added their time to the build's.</param>
 /// <param name="Engine">The engine(s) that made the vectors: "onnxruntime", "torchsharp", or both joined by "+" after an
 /// update with another engine; null in indexes written before engines were recorded (TorchSharp).</param>
 /// <param name="Precision">"fp32" or "int8"; null in indexes written before precisions were recorded (fp32). Queries
-/// must be embedded at the same precision: see <see cref="RequireCompatible"/>.</param>
+/// must be embedded at the same precision: see <see cref="RequireCompatible"/>. Any other value is refused when the manifest is read.</param>
+/// <param name="Embedded">Documents the last build (all of them) or update (those added or replaced) embedded, in <see cref="Seconds"/>;
+/// null in indexes written before it was recorded.</param>
 public sealed record EmbeddingInfo(
     string Model,
     string Source,
@@ -35,7 +38,8 @@ public sealed record EmbeddingInfo(
     string DType,
     double Seconds,
     string? Engine = null,
-    string? Precision = null)
+    string? Precision = null,
+    long? Embedded = null)
 {
     /// <summary>The only <see cref="DType"/> written and read.</summary>
     public const string Float32LittleEndian = "float32-le";
@@ -44,9 +48,17 @@ public sealed record EmbeddingInfo(
     internal static EmbeddingInfo For(BiEncoder encoder, long count, double seconds) => new(
         encoder.ModelName, encoder.Source, encoder.Fingerprint, encoder.Dimension, PoolingModes.Name(encoder.Pooling),
         encoder.Normalized, encoder.MaxLength, count, DocumentVectors.DataFile, Float32LittleEndian, seconds,
-        InferenceEngineSelection.Name(encoder.Engine), InferenceEngineSelection.Name(encoder.Precision));
+        InferenceEngineSelection.Name(encoder.Engine), InferenceEngineSelection.Name(encoder.Precision), count);
+
+    /// <summary>The precisions a manifest may record (<see cref="Precision"/>).</summary>
+    internal static readonly string[] KnownPrecisions = ["fp32", "int8"];
+
+    /// <summary>Documents per second of the last build or update's embedding (<see cref="Embedded"/> / <see cref="Seconds"/>); 0 when no time was recorded.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double DocumentsPerSecond => Seconds > 0 ? (Embedded ?? Count) / Seconds : 0;
 
     /// <summary>The precision the vectors were made at: <see cref="Precision"/>, or fp32 for indexes that predate the record.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public Reranking.Precision RecordedPrecision =>
         string.Equals(Precision, "int8", StringComparison.Ordinal) ? Reranking.Precision.Int8 : Reranking.Precision.Fp32;
 

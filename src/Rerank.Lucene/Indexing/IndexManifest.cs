@@ -62,6 +62,8 @@ public sealed record IndexManifest(
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter() },
+        // Plain UTF-8: "torchsharp+onnxruntime" and non-ASCII paths as themselves (the file is data, never pasted into HTML).
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>Reads the manifest of the index in <paramref name="indexDir"/>.</summary>
@@ -98,6 +100,12 @@ public sealed record IndexManifest(
             throw new InvalidInputException(
                 $"Index '{indexDir}' has format version {manifest.FormatVersion}; this version of SearchRerank reads format {CurrentFormatVersion}. "
                 + $"Rebuild the index with `search-host index --corpus ... --index {indexDir} --overwrite`.", path);
+        }
+        if (manifest.Embeddings is { Precision: { } precision } && !Embedding.EmbeddingInfo.KnownPrecisions.Contains(precision))
+        {
+            throw new InvalidInputException(
+                $"'{path}' records embeddings.precision \"{precision}\", which this version does not know; it writes \"fp32\" or \"int8\". "
+                + $"Restore the value the index was built with, or rebuild the index with `search-host index --corpus ... --index {indexDir} --overwrite`.", path);
         }
         return manifest;
     }

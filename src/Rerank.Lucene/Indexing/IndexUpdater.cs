@@ -375,8 +375,10 @@ public static class IndexUpdater
             for (var i = 0; i < chunk.Length; i++) fresh[chunk[i].Id] = values.AsSpan(i * info.Dimension, info.Dimension).ToArray();
             progress?.Report(new IndexingProgress(fresh.Count, upserted.Count, clock.Elapsed, "embedding"));
         }
-        var seconds = info.Seconds + embedClock.Elapsed.TotalSeconds;
-        var written = DocumentVectors.WriteRows(temp, (upserted.Count > 0 ? info.AddedBy(encoder) : info) with { Seconds = seconds }, newIds.Length, row =>
+        // The record's seconds are this update's embedding time, with the number it embedded (docs/s = Embedded / Seconds);
+        // an update that embeds nothing (deletions only) keeps the last one's.
+        var record = upserted.Count > 0 ? info.AddedBy(encoder) with { Seconds = embedClock.Elapsed.TotalSeconds, Embedded = upserted.Count } : info;
+        var written = DocumentVectors.WriteRows(temp, record, newIds.Length, row =>
         {
             var id = newIds[row];
             if (fresh.TryGetValue(id, out var vector)) return vector;

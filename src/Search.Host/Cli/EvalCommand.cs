@@ -235,6 +235,7 @@ internal static class EvalCommand
                     ["depth"] = depth,
                     ["retrieval"] = stages.Kind,
                 };
+                if (FirstStageOptions.EmbedderOf(stages) is { } embedder) result["embedder"] = embedder;
                 foreach (var (name, r, _) in stageResults) result[name] = r.Mean;
                 if (reranked is not null) result["reranked"] = reranked.Mean;
                 if (encoder is not null)

@@ -76,6 +76,19 @@ internal static class FirstStageOptions
         Engine = RerankingOptions.ToEncoderOptions(options.Reranker).Engine,
     };
 
+    /// <summary>
+    /// The query embedder of a dense or hybrid first stage as JSON writes it (<c>search --json</c>, <c>eval --json</c>, serve's
+    /// /search: <c>"embedder": {"engine", "precision"}</c>, beside the reranker's <c>engine</c> and <c>precision</c>);
+    /// null for BM25, which embeds nothing. After the index was rebuilt at another precision, the embedder reloaded for it.
+    /// </summary>
+    public static EmbedderJson? EmbedderOf(FirstStages stages) => stages.Kind == "bm25" || stages.Dense is not { } dense ? null
+        : dense.Encoder is var e ? new EmbedderJson(Rerank.Lucene.Reranking.InferenceEngineSelection.Name(e.Engine), Rerank.Lucene.Reranking.InferenceEngineSelection.Name(e.Precision)) : null;
+
     /// <summary>"hybrid (BM25 top 100 + dense top 100 by all-MiniLM-L6-v2, min-max fusion, dense weight 0.45)".</summary>
     public static string Describe(FirstStages stages) => stages.Describe();
 }
+
+/// <summary>The query embedder in JSON answers: its engine (onnxruntime, torchsharp) and precision (fp32, int8).</summary>
+internal sealed record EmbedderJson(
+    [property: System.Text.Json.Serialization.JsonPropertyName("engine")] string Engine,
+    [property: System.Text.Json.Serialization.JsonPropertyName("precision")] string Precision);

@@ -102,7 +102,7 @@ internal static class IndexCommand
     private static readonly Option<string> Precision = new("--precision")
     {
         Description = "Embedding precision: auto (default: fp32; with --update, the index's), fp32, or int8 (ONNX Runtime, CPU; faster, "
-            + "vectors at cosine ~0.99 to fp32). The index records it; queries and updates then embed at the same precision.",
+            + "vectors at cosine ~0.995 to fp32: mean 0.9949, min 0.9904 on the bundled model). The index records it; queries and updates then embed at the same precision.",
     };
 
     /// <summary>Builds the command.</summary>
@@ -163,7 +163,7 @@ internal static class IndexCommand
         if (manifest.Embeddings is { } e)
         {
             console.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Embedded {e.Count} documents with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({(e.Seconds > 0 ? e.Count / e.Seconds : 0):F1} docs/s)."));
+                $"Embedded {e.Count} documents with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({e.DocumentsPerSecond:F1} docs/s)."));
             console.Output.WriteLine($"Embedder engine: {embedder!.EngineDescription}.");
         }
         return 0;
@@ -228,6 +228,12 @@ internal static class IndexCommand
         console.Output.WriteLine(
             $"Updated {indexDir}: {result.Added} added, {result.Replaced} replaced; now {Words.Count(result.Manifest.DocumentCount, "document")} (generation {result.Manifest.Generation}).");
         ReportLeftOut(console, docs);
+        if (embedder is not null && result.Manifest.Embeddings is { Embedded: > 0 } e)
+        {
+            console.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Embedded {e.Embedded} documents with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({e.DocumentsPerSecond:F1} docs/s)."));
+            console.Output.WriteLine($"Embedder engine: {embedder.EngineDescription}.");
+        }
         return 0;
     }
 

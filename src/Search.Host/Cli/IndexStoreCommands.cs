@@ -171,7 +171,7 @@ internal static class IndexStoreCommands
             ? $"kept:        {string.Join(", ", kept.Select(f => $"{f.Key} ({f.Value.ToString().ToLowerInvariant()})"))} (stored, filterable)"
             : "kept:        none");
         o.WriteLine(manifest.Embeddings is { } e
-            ? string.Create(c, $"vectors:     {e.Count:N0} x {e.Dimension} ({e.Model}, {e.Pooling} pooling, max {e.MaxLength} tokens)")
+            ? string.Create(c, $"vectors:     {e.Count:N0} x {e.Dimension} ({e.Model}, {e.Pooling} pooling, max {e.MaxLength} tokens; {e.Engine ?? "torchsharp"} {e.Precision ?? "fp32"})")
             : "vectors:     none (BM25 only)");
         o.WriteLine(string.Create(c, $"size:        {size:N0} bytes"));
         o.WriteLine("history:");

@@ -1,4 +1,5 @@
 using Rerank.Lucene.Embedding;
+using Rerank.Lucene.Indexing;
 using Rerank.Lucene.Retrieval;
 
 namespace Rerank.Lucene.Tests.Cli;
@@ -64,8 +65,13 @@ public sealed class IndexCommandTests : IDisposable
         // --precision is the reranker's), refused before the (default) reranker loads.
         var torchOnInt8 = await CliInvocation.SearchHost("search", "--index", byInt8, "--engine", "torchsharp", "vaccines and the immune system");
         var int8UpdateOfFp32 = await CliInvocation.SearchHost("index", "--corpus", more, "--index", byOrt, "--update", "--precision", "int8");
+        var searchJsonInt8 = await CliInvocation.SearchHost("search", "--index", byInt8, "--no-rerank", "--json", "vaccines and the immune system");
+        var searchJsonBm25 = await CliInvocation.SearchHost("search", "--index", byInt8, "--no-rerank", "--retrieval", "bm25", "--json", "vaccines");
+        var evalJsonInt8 = await CliInvocation.SearchHost("eval", "--index", byInt8, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--no-rerank", "--json");
+        var statsInt8 = await CliInvocation.SearchHost("stats", "--index", byInt8);
 
-        foreach (var r in new[] { ort, torch, int8, denseOnTorch, denseOnInt8, int8Update }) Assert.True(r.ExitCode == 0, r.ToString());
+        foreach (var r in new[] { ort, torch, int8, denseOnTorch, denseOnInt8, int8Update, searchJsonInt8, searchJsonBm25, evalJsonInt8, statsInt8 })
+            Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal("Embedder engine: torchsharp fp32 on cpu (auto: fp32 (TorchSharp requested)).", torch.OutputLines[2]);
         Assert.Equal("Embedder engine: onnxruntime int8 on cpu (requested).", int8.OutputLines[2]);
         EmbeddingInfo Info(string index)
@@ -74,9 +80,24 @@ public sealed class IndexCommandTests : IDisposable
             return searcher.Manifest.Embeddings!;
         }
         Assert.Equal(("onnxruntime", "fp32"), (Info(byOrt).Engine, Info(byOrt).Precision));
-        Assert.Equal(("torchsharp", "fp32"), (Info(byTorch).Engine, Info(byTorch).Precision));
         Assert.Equal(("onnxruntime", "int8"), (Info(byInt8).Engine, Info(byInt8).Precision));
         Assert.Equal(SampleCorpus.DocumentCount + 3, (int)Info(byInt8).Count);
+        // An update reports and records its own embedding: 3 added + 1 replaced documents, at the index's precision.
+        Assert.Contains(int8Update.OutputLines, l => l.StartsWith("Embedded 4 documents with all-MiniLM-L6-v2", StringComparison.Ordinal) && l.Contains("(384 dims, mean pooling, max 256 tokens) in ", StringComparison.Ordinal) && l.EndsWith(" docs/s).", StringComparison.Ordinal));
+        Assert.Contains(int8Update.OutputLines, l => l.StartsWith("Embedder engine: onnxruntime int8 on cpu", StringComparison.Ordinal));
+        Assert.Equal(4L, Info(byInt8).Embedded);
+        Assert.Equal(SampleCorpus.DocumentCount, Info(byOrt).Embedded);
+        // The manifest records the precision once, as a name; engines joined by an update are written as plain text.
+        var int8Manifest = File.ReadAllText(Path.Combine(byInt8, IndexManifest.FileName));
+        Assert.DoesNotContain("recordedPrecision", int8Manifest);
+        Assert.DoesNotContain("documentsPerSecond", int8Manifest);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(int8Manifest, "\"precision\": \"int8\""));
+        // JSON answers name the query embedder beside the reranker's keys; BM25 embeds nothing and has none.
+        Assert.Equal("""{"engine":"onnxruntime","precision":"int8"}""", System.Text.Json.Nodes.JsonNode.Parse(searchJsonInt8.Output)!["embedder"]!.ToJsonString());
+        Assert.False(System.Text.Json.Nodes.JsonNode.Parse(searchJsonBm25.Output)!.AsObject().ContainsKey("embedder"));
+        Assert.Equal("""{"engine":"onnxruntime","precision":"int8"}""", System.Text.Json.Nodes.JsonNode.Parse(evalJsonInt8.Output)!["embedder"]!.ToJsonString());
+        Assert.Contains(statsInt8.OutputLines, l => l.StartsWith($"vectors:     {SampleCorpus.DocumentCount + 3} x 384 (all-MiniLM-L6-v2", StringComparison.Ordinal)
+            && l.EndsWith("mean pooling, max 256 tokens; onnxruntime int8)", StringComparison.Ordinal));
 
         // The same documents' vectors from the two fp32 engines, row by row.
         var a = ReadVectors(byOrt);
@@ -88,6 +109,13 @@ public sealed class IndexCommandTests : IDisposable
             for (var d = 0; d < 384; d++) dot += (double)a[row * 384 + d] * b[row * 384 + d];
             Assert.True(dot >= 0.99999, $"document {row}: cosine {dot:F9} between ONNX Runtime and TorchSharp fp32 vectors");
         }
+        Assert.Equal(("torchsharp", "fp32"), (Info(byTorch).Engine, Info(byTorch).Precision));
+        // Built by TorchSharp, then updated by ONNX Runtime (the default engine): both recorded, written as plain text.
+        var ortUpdateOfTorch = await CliInvocation.SearchHost("index", "--corpus", more, "--index", byTorch, "--update");
+        Assert.True(ortUpdateOfTorch.ExitCode == 0, ortUpdateOfTorch.ToString());
+        Assert.Equal(("torchsharp+onnxruntime", "fp32"), (Info(byTorch).Engine, Info(byTorch).Precision));
+        Assert.Contains("\"engine\": \"torchsharp+onnxruntime\"", File.ReadAllText(Path.Combine(byTorch, IndexManifest.FileName)));
+        Assert.Contains("\"engine\": \"torchsharp+onnxruntime\"", File.ReadAllText(Path.Combine(byTorch, DocumentVectors.HeaderFile)));
         // Queries: ONNX Runtime fp32 on the TorchSharp-built index; int8 on the int8 index (its recorded precision).
         Assert.Contains("on onnxruntime fp32, exact inner product", denseOnTorch.Error);
         Assert.Contains("on onnxruntime int8, exact inner product", denseOnInt8.Error);
@@ -104,6 +132,14 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Equal(2, badPrecision.ExitCode);
         Assert.Equal("error: Unknown --precision 'fp8'. Use auto, fp32 or int8.\n", badPrecision.Error);
         Assert.False(Directory.Exists(_temp.Combine("never")));
+
+        // A hand-edited precision the library does not know is refused, naming the file and key (it was read as fp32).
+        var manifestPath = Path.Combine(byInt8, IndexManifest.FileName);
+        File.WriteAllText(manifestPath, int8Manifest.Replace("\"precision\": \"int8\"", "\"precision\": \"int4\"", StringComparison.Ordinal));
+        var int4 = await CliInvocation.SearchHost("stats", "--index", byInt8);
+        Assert.Equal(2, int4.ExitCode);
+        Assert.Equal($"error: '{manifestPath}' records embeddings.precision \"int4\", which this version does not know; it writes \"fp32\" or \"int8\". "
+            + $"Restore the value the index was built with, or rebuild the index with `search-host index --corpus ... --index {byInt8} --overwrite`.\n", int4.Error);
     }
 
     /// <summary>--engine, --precision and --threads where nothing is embedded are refused (exit 2, one line), never ignored.</summary>

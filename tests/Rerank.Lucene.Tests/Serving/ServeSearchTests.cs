@@ -29,6 +29,9 @@ public sealed class ServeSearchTests(SampleIndexFixture sample) : IClassFixture<
     {
         Assert.Equal(expected["query"]!.GetValue<string>(), actual["query"]!.GetValue<string>());
         Assert.Equal(expected["retrieval"]!.GetValue<string>(), actual["retrieval"]!.GetValue<string>());
+        // The query embedder (dense and hybrid only): the same object, or absent on both sides.
+        Assert.True(JsonNode.DeepEquals(expected["embedder"], actual["embedder"]) && expected.AsObject().ContainsKey("embedder") == actual.AsObject().ContainsKey("embedder"),
+            $"{what}: embedder CLI {expected["embedder"]?.ToJsonString() ?? "absent"}, HTTP {actual["embedder"]?.ToJsonString() ?? "absent"}");
         var want = expected["hits"]!.AsArray();
         var got = actual["hits"]!.AsArray();
         Assert.True(want.Count == got.Count, $"{what}: {got.Count} hits over HTTP, {want.Count} from the CLI");
@@ -88,6 +91,7 @@ public sealed class ServeSearchTests(SampleIndexFixture sample) : IClassFixture<
             Assert.True(cli.ExitCode == 0, cli.ToString());
             var expected = JsonNode.Parse(cli.Output)!;
             Assert.Equal("hybrid", expected["retrieval"]!.GetValue<string>());
+            Assert.Equal("""{"engine":"onnxruntime","precision":"fp32"}""", expected["embedder"]!.ToJsonString());
             AssertSameAsCli(expected, JsonNode.Parse(await serve.Client.GetStringAsync($"/search?q={Uri.EscapeDataString(query)}"))!, $"hybrid '{query}'");
         }
     }
@@ -120,6 +124,7 @@ public sealed class ServeSearchTests(SampleIndexFixture sample) : IClassFixture<
         var answer = await serve.Client.GetAsync($"/search?q={Uri.EscapeDataString(query)}");
         Assert.True(answer.StatusCode == HttpStatusCode.OK, await answer.Content.ReadAsStringAsync());
         AssertSameAsCli(JsonNode.Parse(cli.Output)!, JsonNode.Parse(await answer.Content.ReadAsStringAsync())!, "after the int8 rebuild");
+        Assert.Equal("int8", JsonNode.Parse(cli.Output)!["embedder"]!["precision"]!.GetValue<string>());
         var ready = JsonNode.Parse(await serve.Client.GetStringAsync("/ready"))!;
         Assert.Equal("ready", ready["status"]!.GetValue<string>());
         Assert.Contains("on onnxruntime int8", ready["retrieval"]!.GetValue<string>());
