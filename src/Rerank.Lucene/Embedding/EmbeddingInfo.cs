@@ -88,7 +88,7 @@ public sealed record EmbeddingInfo(
     /// <remarks>
     /// The engine does not matter at fp32: ONNX Runtime and TorchSharp fp32 vectors agree to cosine ≥ 0.99999
     /// (BiEncoderOnnxRuntimeTests), so vectors of either are searched with queries of either. int8 vectors (cosine
-    /// about 0.99 to fp32) are neither searched with fp32 queries nor mixed with fp32 vectors in an update, and the reverse.
+    /// about 0.995 to fp32) are neither searched with fp32 queries nor mixed with fp32 vectors in an update, and the reverse.
     /// </remarks>
     /// <exception cref="InvalidInputException">They differ; the message names the index and what to do.</exception>
     public void RequireCompatible(BiEncoder encoder, string indexDir)

@@ -40,7 +40,8 @@ public sealed class FirstStages : IDisposable
     /// </summary>
     /// <param name="bm25">The open index (not owned).</param>
     /// <param name="kind">bm25, dense or hybrid (any case); null for the default: hybrid when the index has document vectors, else bm25.</param>
-    /// <param name="embedder">A sentence-transformers folder to embed queries with; null for the model the index records.</param>
+    /// <param name="embedder">A sentence-transformers folder to embed queries with, or "bundled" (the bundled all-MiniLM-L6-v2, as
+    /// <c>index --embedder bundled</c>); null for the model the index records. "none" is refused (it means no vectors, at index time).</param>
     /// <param name="encoderOptions">Device, threads, engine and precision of the query encoder; an auto precision becomes
     /// the one the index records (<see cref="EmbeddingInfo.ForQueries"/>).</param>
     /// <param name="hybridOptions">How hybrid fuses; null for the default (weighted min-max, <see cref="HybridOptions.DefaultDenseWeight"/>).</param>
@@ -51,6 +52,11 @@ public sealed class FirstStages : IDisposable
         HybridOptions? hybridOptions = null, bool defaultToBm25 = false)
     {
         ArgumentNullException.ThrowIfNull(bm25);
+        embedder = embedder?.Trim();
+        if (string.Equals(embedder, "none", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidInputException(
+                "--embedder none builds an index without vectors (search-host index); searching has no such setting: to search with BM25 alone use --retrieval bm25, "
+                + "or omit --embedder to embed queries with the model the index records.");
         var name = kind?.Trim().ToLowerInvariant();
         if (name is not (null or "bm25" or "dense" or "hybrid"))
             throw new InvalidInputException($"Unknown --retrieval '{kind}'. Use bm25, dense or hybrid.");
@@ -73,7 +79,8 @@ public sealed class FirstStages : IDisposable
         {
             var options = vectors.ForQueries(requested);
             BiEncoder encoder;
-            if (embedder is not null) encoder = BiEncoder.Load(embedder, options);
+            if (string.Equals(embedder, "bundled", StringComparison.OrdinalIgnoreCase)) encoder = BiEncoder.LoadBundled(options);
+            else if (embedder is not null) encoder = BiEncoder.Load(embedder, options);
             else if (vectors.Source == BiEncoder.BundledSource) encoder = BiEncoder.LoadBundled(options);
             else if (Directory.Exists(vectors.Source)) encoder = BiEncoder.Load(vectors.Source, options);
             else

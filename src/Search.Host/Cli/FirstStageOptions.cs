@@ -20,7 +20,7 @@ internal static class FirstStageOptions
 
     public static readonly Option<string> Embedder = new("--embedder")
     {
-        Description = "Query embedder for dense/hybrid: a sentence-transformers folder. Default: the model recorded in the index "
+        Description = "Query embedder for dense/hybrid: bundled (all-MiniLM-L6-v2) or a sentence-transformers folder. Default: the model recorded in the index "
             + "(the bundled all-MiniLM-L6-v2 unless the index was built with --embedder DIR). It must be the model that embedded the documents.",
     };
 

@@ -133,6 +133,16 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Equal("error: Unknown --precision 'fp8'. Use auto, fp32 or int8.\n", badPrecision.Error);
         Assert.False(Directory.Exists(_temp.Combine("never")));
 
+        // --embedder at query time: bundled is the bundled model (as index --help names it), none is refused with the way to BM25.
+        var bundled = await CliInvocation.SearchHost("search", "--index", byOrt, "--embedder", "bundled", "--retrieval", "dense", "--no-rerank", "vaccines and the immune system");
+        var recorded = await CliInvocation.SearchHost("search", "--index", byOrt, "--retrieval", "dense", "--no-rerank", "--json", "vaccines and the immune system");
+        var bundledJson = await CliInvocation.SearchHost("search", "--index", byOrt, "--embedder", "bundled", "--retrieval", "dense", "--no-rerank", "--json", "vaccines and the immune system");
+        var none = await CliInvocation.SearchHost("search", "--index", byOrt, "--embedder", "none", "--no-rerank", "vaccines");
+        Assert.True(bundled.ExitCode == 0, bundled.ToString());
+        Assert.Equal(recorded.Output, bundledJson.Output);
+        Assert.Equal((2, "error: --embedder none builds an index without vectors (search-host index); searching has no such setting: to search with BM25 alone use --retrieval bm25, "
+            + "or omit --embedder to embed queries with the model the index records.\n"), (none.ExitCode, none.Error));
+
         // A hand-edited precision the library does not know is refused, naming the file and key (it was read as fp32).
         var manifestPath = Path.Combine(byInt8, IndexManifest.FileName);
         File.WriteAllText(manifestPath, int8Manifest.Replace("\"precision\": \"int8\"", "\"precision\": \"int4\"", StringComparison.Ordinal));
