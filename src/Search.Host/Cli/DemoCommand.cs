@@ -72,11 +72,13 @@ internal static class DemoCommand
 
         if (!File.Exists(Path.Combine(indexDir, IndexManifest.FileName)))
         {
-            using var embedder = BiEncoder.LoadBundled(new BiEncoderOptions { Device = options.Reranker.Device });
+            // --device, --engine and --threads apply to both models, as on search; the embedder's precision is auto (fp32).
+            using var embedder = BiEncoder.LoadBundled(FirstStageOptions.QueryEncoderOptions(options));
             var manifest = ProgressDisplay.Run(console, "Indexing the sample corpus", progress =>
                 IndexBuilder.Build(CorpusReader.ReadJsonl(corpusFile), indexDir,
                     new IndexOptions(Source: Path.GetFullPath(corpusFile), Embedder: embedder), progress, ct));
             console.Out.WriteLine($"Indexed {manifest.DocumentCount} sample documents into {indexDir}.");
+            console.Out.WriteLine($"Embedder engine: {embedder.EngineDescription}.");
         }
         using var bm25 = Bm25Searcher.Open(indexDir);
         using var stages = FirstStageOptions.Open(bm25, parse.GetValue(FirstStageOptions.Retrieval), null, options, hybridOptions: FirstStageOptions.HybridFrom(parse));

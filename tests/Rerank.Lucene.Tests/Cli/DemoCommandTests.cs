@@ -19,6 +19,19 @@ public sealed class DemoCommandTests
 {
     private static string DefaultModel => Path.Combine(TestPaths.RepoRoot, "models", "default-reranker");
 
+    /// <summary>demo --engine applies to the index it builds, as --engine on search applies to the query embedder.</summary>
+    [Fact]
+    public async Task Demo_EngineTorchSharp_BuildsItsIndexWithTorchSharpAndSaysSo()
+    {
+        using var temp = new TempFolder("demo-torch");
+        var index = temp.Combine("idx");
+        var result = await CliInvocation.SearchHost("demo", "--corpus", SampleCorpus.Folder, "--index", index, "--queries", "1", "--no-rerank", "--engine", "torchsharp", "--device", "cpu");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Embedder engine: torchsharp fp32 on cpu", result.Output);
+        using var bm25 = Bm25Searcher.Open(index);
+        Assert.Equal(("torchsharp", "fp32"), (bm25.Manifest.Embeddings!.Engine, bm25.Manifest.Embeddings.Precision));
+    }
+
     [Fact]
     public async Task Demo_SampleCorpusWithDefaultReranker_IndexesOnceAndShowsBothRankings()
     {
@@ -31,6 +44,7 @@ public sealed class DemoCommandTests
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Contains($"Indexed {SampleCorpus.DocumentCount} sample documents", first.Output);
         Assert.DoesNotContain("Indexed", second.Output); // the index is built once
+        Assert.Contains("Embedder engine: onnxruntime fp32 on cpu", first.Output);
         Assert.Contains("Query q1:", first.Output);
         Assert.Contains("Query q2:", first.Output);
         Assert.Contains("First stage: hybrid (BM25 top 100 + dense top 100", first.Output); // the demo index has vectors
