@@ -40,6 +40,22 @@ internal static class CommandLineCheck
         var argumentWords = command.Children.OfType<ArgumentResult>()
             .SelectMany(a => a.Tokens).Where(t => !literal.Contains(t)).Select(t => t.Value).ToList();
         return new CommandLineWords(string.Join(' ', path), names, argumentWords, parse.UnmatchedTokens,
-            parse.Errors.Select(e => e.Message).ToList(), command.Command.Subcommands.Select(c => c.Name).ToList()).Messages();
+            parse.Errors.Select(e => Readable(e.Message)).ToList(), command.Command.Subcommands.Select(c => c.Name).ToList()).Messages();
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex NotOfType = new(
+        @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?:System\.Nullable`1\[)?System\.(?<type>Int32|Int64|Double|Single|Decimal)\]?'\.$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Singleline);
+
+    /// <summary>
+    /// The parser's "Cannot parse argument 'abc' for option '--threads' as expected type 'System.Nullable`1[System.Int32]'" in the
+    /// words of the range checks (<see cref="SettingChecks"/>): "--threads must be a whole number, found 'abc'."; other messages as they are.
+    /// </summary>
+    internal static string Readable(string message)
+    {
+        var m = NotOfType.Match(message);
+        if (!m.Success) return message;
+        var kind = m.Groups["type"].Value is "Int32" or "Int64" ? "a whole number" : "a number";
+        return $"{m.Groups["option"].Value} must be {kind}, found '{m.Groups["value"].Value}'.";
     }
 }

@@ -88,10 +88,10 @@ internal static class IndexCommand
         DefaultValueFactory = _ => "bundled",
     };
 
-    private static readonly Option<int?> Threads = new("--threads")
+    private static readonly Option<int?> Threads = new Option<int?>("--threads")
     {
-        Description = "CPU threads for embedding. Default: libtorch's choice (one per core). On a machine busy with other work, 1 can be faster (see docs/BENCHMARKS.md).",
-    };
+        Description = "CPU threads for embedding, 1 to 1024. Default: one per core (the engine's own choice, ONNX Runtime's or libtorch's). On a machine busy with other work, 1 can be faster (see docs/BENCHMARKS.md).",
+    }.CheckedAs(typeof(Hosting.RerankerHostOptions), nameof(Hosting.RerankerHostOptions.Threads));
 
     private static readonly Option<string> Engine = new("--engine")
     {

@@ -35,7 +35,7 @@ public sealed class RerankerHostOptions
     [RegularExpression("^(auto|onnxruntime|torchsharp)$", ErrorMessage = "{0} must be auto, onnxruntime or torchsharp.")]
     public string Engine { get; set; } = "auto";
 
-    /// <summary>CPU threads for libtorch; null = libtorch's choice.</summary>
+    /// <summary>CPU threads for the models (ONNX Runtime's intra-op pool, or libtorch's); null = the engine's choice (one per core).</summary>
     [Range(1, 1024)]
     public int? Threads { get; set; }
 

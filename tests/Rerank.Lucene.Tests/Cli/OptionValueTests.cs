@@ -43,7 +43,22 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
     {
         var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--top", "ten", "tides");
 
-        UnknownOptionTests.AssertBadInput(result, "error: Cannot parse argument 'ten' for option '--top' as expected type 'System.Int32'. (see --help)");
+        UnknownOptionTests.AssertBadInput(result, "error: --top must be a whole number, found 'ten'. (see --help)");
+    }
+
+    /// <summary>index --threads: checked as the other count options are, named, without .NET type names.</summary>
+    [Fact]
+    public async Task Index_ThreadsZeroOrNotANumber_ExitsTwoNamingTheOption()
+    {
+        using var temp = new TempFolder("index-threads");
+        var zero = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", temp.Combine("a"), "--threads", "0");
+        var word = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", temp.Combine("b"), "--threads", "abc");
+        var fraction = await CliInvocation.SearchHost("search", "--index", sample.Index, "--dense-weight", "half", "tides");
+
+        UnknownOptionTests.AssertBadInput(zero, "error: --threads must be between 1 and 1024, found 0. (see --help)");
+        UnknownOptionTests.AssertBadInput(word, "error: --threads must be a whole number, found 'abc'. (see --help)");
+        UnknownOptionTests.AssertBadInput(fraction, "error: --dense-weight must be a number, found 'half'. (see --help)");
+        Assert.False(Directory.Exists(temp.Combine("a")));
     }
 
     [Fact]
