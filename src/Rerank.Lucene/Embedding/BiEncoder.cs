@@ -250,15 +250,27 @@ public sealed class BiEncoder : IDisposable
     /// The vectors of many texts, row-major float32 [texts.Count, <see cref="Dimension"/>]: row i
     /// (<c>[i * Dimension, (i + 1) * Dimension)</c>) belongs to text i.
     /// </summary>
-    public float[] EmbedMany(IReadOnlyList<string> texts)
+    public float[] EmbedMany(IReadOnlyList<string> texts) => EmbedMany(texts, CancellationToken.None);
+
+    /// <summary>
+    /// Like <see cref="EmbedMany(IReadOnlyList{string})"/>, checking <paramref name="ct"/> before each length-sorted batch of
+    /// <see cref="BiEncoderOptions.BatchSize"/> texts, so that a long call stops within one batch's time.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; nothing is returned.</exception>
+    public float[] EmbedMany(IReadOnlyList<string> texts, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(texts);
+        ct.ThrowIfCancellationRequested();
         if (texts.Count == 0) return [];
         var encodings = texts.Select(Tokenize).ToArray();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return LengthSortedBatches.Run(encodings, Options.BatchSize, Dimension, _tokenizer.Pad, Forward);
+            return LengthSortedBatches.Run(encodings, Options.BatchSize, Dimension, _tokenizer.Pad, batch =>
+            {
+                ct.ThrowIfCancellationRequested();
+                return Forward(batch);
+            });
         }
     }
 

@@ -167,7 +167,7 @@ public sealed class DocumentVectors
             foreach (var chunk in texts.Chunk(Chunk))
             {
                 ct.ThrowIfCancellationRequested();
-                var vectors = encoder.EmbedMany(chunk);
+                var vectors = encoder.EmbedMany(chunk, ct);
                 var bytes = buffer.AsSpan(0, vectors.Length * 4);
                 for (var i = 0; i < vectors.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes[(i * 4)..], vectors[i]);
                 stream.Write(bytes);

@@ -371,7 +371,7 @@ public static class IndexUpdater
         foreach (var chunk in upserted.Values.Chunk(DocumentVectors.Chunk))
         {
             ct.ThrowIfCancellationRequested();
-            var values = encoder.EmbedMany(chunk.Select(d => DocumentText.Join(d.Title, d.Text)).ToList());
+            var values = encoder.EmbedMany(chunk.Select(d => DocumentText.Join(d.Title, d.Text)).ToList(), ct);
             for (var i = 0; i < chunk.Length; i++) fresh[chunk[i].Id] = values.AsSpan(i * info.Dimension, info.Dimension).ToArray();
             progress?.Report(new IndexingProgress(fresh.Count, upserted.Count, clock.Elapsed, "embedding"));
         }

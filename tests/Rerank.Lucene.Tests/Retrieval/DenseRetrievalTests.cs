@@ -300,6 +300,16 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void EmbedMany_CancelledToken_StopsBeforeAnyBatch_UncancelledEqualsThePlainCall()
+    {
+        var texts = DenseIndexFixture.Documents.Select(d => DocumentText.Join(d.Title, d.Text)).ToList();
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => fixture.Encoder.EmbedMany(texts, cancelled.Token));
+        Assert.Equal(fixture.Encoder.EmbedMany(texts), fixture.Encoder.EmbedMany(texts, CancellationToken.None));
+    }
+
+    [Fact]
     public void Delete_IndexWithVectors_NeedsNoEmbedderAndDropsTheVector()
     {
         using var folder = new TempFolder("dense-delete");
