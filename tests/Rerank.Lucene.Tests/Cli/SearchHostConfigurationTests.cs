@@ -137,6 +137,49 @@ public sealed class SearchHostConfigurationTests(SampleIndexFixture sample) : IC
             "query> ", result.Error);
     }
 
+    /// <summary>
+    /// The prompt's index rebuilt at int8 between two queries: the second query is answered (was: "reopened", then an error
+    /// about precision fp32 vs int8 for every query) by an int8 query embedder loaded for it, and the prompt says so.
+    /// </summary>
+    [Fact]
+    public async Task Search_InteractiveIndexRebuiltAtInt8_ReloadsTheQueryEmbedderAndSaysSo()
+    {
+        using var temp = new TempFolder("cli-reopen-int8");
+        var index = temp.Combine("idx");
+        string model;
+        using (var fp32 = Rerank.Lucene.Embedding.BiEncoder.LoadBundled(new Rerank.Lucene.Embedding.BiEncoderOptions { Device = "cpu" }))
+        {
+            model = fp32.ModelName;
+            Rerank.Lucene.Indexing.IndexBuilder.Build(Rerank.Lucene.Indexing.CorpusReader.ReadJsonl(SampleCorpus.Corpus), index, new Rerank.Lucene.Indexing.IndexOptions(Embedder: fp32));
+        }
+        var narwhals = temp.WriteFile("narwhals.jsonl",
+            """{"_id": "n1", "title": "Narwhals", "text": "Narwhals are whales with a long tusk."}""",
+            """{"_id": "n2", "title": "Tea", "text": "Green tea leaves are steamed and dried."}""");
+        using var input = new ConsoleInScope(new ScriptedReader(
+            "whales with tusks",
+            () =>
+            {
+                using var int8 = Rerank.Lucene.Embedding.BiEncoder.LoadBundled(new Rerank.Lucene.Embedding.BiEncoderOptions { Device = "cpu", Precision = Rerank.Lucene.Reranking.Precision.Int8 });
+                Rerank.Lucene.Indexing.IndexBuilder.Build(Rerank.Lucene.Indexing.CorpusReader.ReadJsonl(narwhals), index,
+                    new Rerank.Lucene.Indexing.IndexOptions(Embedder: int8, Overwrite: true));
+                return "whales with tusks";
+            }));
+
+        var result = await CliInvocation.SearchHost("search", "--index", index, "--json", "--no-rerank", "--retrieval", "dense");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var answers = result.OutputLines.Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!).ToList();
+        Assert.Equal(2, answers.Count);
+        Assert.Equal("fp32", answers[0]["embedder"]!["precision"]!.GetValue<string>());
+        Assert.Equal("int8", answers[1]["embedder"]!["precision"]!.GetValue<string>());
+        // Of two documents, the one about whales ranks first.
+        Assert.Equal(["n1", "n2"], answers[1]["hits"]!.AsArray().Select(h => h!["id"]!.GetValue<string>()));
+        Assert.Equal("Searching 41 documents. Type a query; an empty line, Ctrl-D or Ctrl-C quits.\n" +
+            $"query> query> index was rebuilt; reopened '{index}' (2 documents, was 41).\n" +
+            $"query embedder reloaded for the rebuilt index's vectors: {model} on onnxruntime int8 (was onnxruntime fp32).\n" +
+            "query> ", result.Error);
+    }
+
     [Fact]
     public async Task Search_InteractiveIndexUpdatedBetweenQueries_SaysUpdatedWithTheGeneration()
     {
