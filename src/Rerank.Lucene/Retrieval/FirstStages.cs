@@ -106,22 +106,26 @@ public sealed class FirstStages : IDisposable
     }
 
     /// <summary>
-    /// Refuses, before any model loads, query-embedder settings that cannot embed queries for <paramref name="info"/>'s vectors,
+    /// Refuses, before any model loads, embedder settings that cannot embed for <paramref name="info"/>'s vectors,
     /// naming what does: int8 vectors are embedded by ONNX Runtime on the CPU only (at query time --precision is the reranker's,
-    /// so the way out is the engine or device, or an fp32 rebuild).
+    /// and an update embeds at the index's precision, so the way out is the engine or device, or an fp32 rebuild).
     /// </summary>
-    private static void RequireRunnable(EmbeddingInfo info, BiEncoderOptions requested, string indexDir)
+    /// <param name="info">The index's recorded vectors.</param>
+    /// <param name="requested">The embedder settings asked for.</param>
+    /// <param name="indexDir">The index, for the message.</param>
+    /// <param name="what">What would be embedded, for the message: "queries" or "documents".</param>
+    internal static void RequireRunnable(EmbeddingInfo info, BiEncoderOptions requested, string indexDir, string what = "queries")
     {
         if (info.RecordedPrecision != Reranking.Precision.Int8 || requested.Precision is not (Reranking.Precision.Auto or Reranking.Precision.Int8)) return;
         var cuda = requested.Device is { } device && device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase);
         var rebuild = $"or rebuild the index at fp32 (`search-host index --corpus ... --index {indexDir} --overwrite --precision fp32`).";
         if (requested.Engine == Reranking.InferenceEngine.TorchSharp)
             throw new InvalidInputException(
-                $"Index '{indexDir}' holds int8 vectors, which only ONNX Runtime embeds queries for: drop --engine torchsharp, {rebuild}",
+                $"Index '{indexDir}' holds int8 vectors, which only ONNX Runtime embeds {what} for: drop --engine torchsharp, {rebuild}",
                 Path.Combine(indexDir, Indexing.IndexManifest.FileName));
         if (cuda)
             throw new InvalidInputException(
-                $"Index '{indexDir}' holds int8 vectors, which only ONNX Runtime on the CPU embeds queries for: drop --device {requested.Device}, {rebuild}",
+                $"Index '{indexDir}' holds int8 vectors, which only ONNX Runtime on the CPU embeds {what} for: drop --device {requested.Device}, {rebuild}",
                 Path.Combine(indexDir, Indexing.IndexManifest.FileName));
     }
 

@@ -188,6 +188,7 @@ internal static class IndexCommand
                 + $"(int8 and fp32 vectors are not mixed): omit --precision, or rebuild the index at {asked} with `search-host index --corpus ... --index {indexDir} --overwrite --precision {asked}`.",
                 Path.Combine(indexDir, IndexManifest.FileName));
         }
+        if (manifest.Embeddings is { } vectors) Rerank.Lucene.Retrieval.FirstStages.RequireRunnable(vectors, encoderOptions, indexDir, "documents");
         // Refused before a model is loaded for nothing.
         if (manifest.Embeddings is null && Given(Embedder) && parse.GetValue(Embedder)?.Trim() != "none") throw IndexUpdater.NoVectors(indexDir);
         // The embedder the index records unless one is named; a named one must be that model (the library checks).

@@ -129,6 +129,11 @@ public sealed class IndexCommandTests : IDisposable
         Assert.EndsWith($"error: Index '{byInt8}' holds int8 vectors, which only ONNX Runtime embeds queries for: drop --engine torchsharp, "
             + $"or rebuild the index at fp32 (`search-host index --corpus ... --index {byInt8} --overwrite --precision fp32`).\n", torchOnInt8.Error);
         Assert.DoesNotContain("Reranker engine", torchOnInt8.ToString());
+        // An update of the int8 index on TorchSharp: the same rule, worded for the documents it would embed.
+        var torchUpdateOfInt8 = await CliInvocation.SearchHost("index", "--corpus", more, "--index", byInt8, "--update", "--engine", "torchsharp");
+        Assert.Equal(2, torchUpdateOfInt8.ExitCode);
+        Assert.Equal($"error: Index '{byInt8}' holds int8 vectors, which only ONNX Runtime embeds documents for: drop --engine torchsharp, "
+            + $"or rebuild the index at fp32 (`search-host index --corpus ... --index {byInt8} --overwrite --precision fp32`).\n", torchUpdateOfInt8.Error);
         Assert.Equal(2, badPrecision.ExitCode);
         Assert.Equal("error: Unknown --precision 'fp8'. Use auto, fp32 or int8.\n", badPrecision.Error);
         Assert.False(Directory.Exists(_temp.Combine("never")));
