@@ -201,15 +201,11 @@ internal static class SearchCommand
         if (root is System.Text.Json.Nodes.JsonObject obj && obj.TryGetPropertyValue("embedder", out var embedder) && embedder is null) obj.Remove("embedder");
         if (highlight is null) return root.ToJsonString(CliJson.Options);
         var hits = root["hits"]!.AsArray();
-        System.Text.Json.Nodes.JsonNode? Fragments(string text) => JsonSerializer.SerializeToNode(highlight(text).Select(f => new
-        {
-            fragment = f.Marked, start = f.Start, end = f.End, score = f.Score, terms = f.Terms.Select(t => new[] { t.Start, t.End }),
-        }), CliJson.Options);
         for (var i = 0; i < hits.Count; i++)
         {
-            // The text's passages, and the title's (offsets into the title): a hit that matches only in its title has the latter.
-            hits[i]!["highlights"] = Fragments(docs[i].Text);
-            hits[i]!["title_highlights"] = docs[i].Title.Length == 0 ? new System.Text.Json.Nodes.JsonArray() : Fragments(docs[i].Title);
+            var (text, title) = HitHighlights.Of(highlight, docs[i].Title, docs[i].Text);
+            hits[i]!["highlights"] = JsonSerializer.SerializeToNode(text, CliJson.Options);
+            hits[i]!["title_highlights"] = JsonSerializer.SerializeToNode(title, CliJson.Options);
         }
         return root.ToJsonString(CliJson.Options);
     }

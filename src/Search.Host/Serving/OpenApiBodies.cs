@@ -21,7 +21,7 @@ internal static class OpenApiBodies
             schema.Required?.Remove("interpolation_weight");
             if (schema.Properties?.TryGetValue("hits", out var hits) == true && hits is OpenApiSchema list)
                 list.Description = "Best first, each as `search-host search --json` prints a hit: rank, id, score, first_stage_rank, first_stage_score, " +
-                    "cross_encoder_score (null below the rescore window), title, snippet, and the query terms' marked ranges.";
+                    "cross_encoder_score (null below the rescore window), title, snippet, and the query terms' marked ranges; with highlight, highlights and title_highlights.";
             return Task.CompletedTask;
         });
         AddBodies(options);
@@ -37,14 +37,18 @@ internal static class OpenApiBodies
                 operation.Parameters ??= [];
                 operation.Parameters.Add(Query("q", JsonSchemaType.String, "The query (required; at most Serve:MaxQueryLength characters).", required: true));
                 operation.Parameters.Add(Query("k", JsonSchemaType.Integer, "Hits to return (default SearchHost:Top, at most Serve:MaxTop).", required: false));
+                operation.Parameters.Add(Query("offset", JsonSchemaType.Integer, "Hits to skip before the k returned, as search --offset (default 0; ranks stay absolute; an offset past the last hit gives no hits; k + offset at most Serve:MaxTop).", required: false));
                 operation.Parameters.Add(Query("rerank", JsonSchemaType.Boolean, "false for the first stage alone (default true when a reranker is loaded).", required: false));
+                operation.Parameters.Add(Query("highlight", JsonSchemaType.Boolean, "true: each hit gets highlights and title_highlights, its best passages with the query terms marked, as search --highlight --json (default false).", required: false));
                 operation.Parameters.Add(Query("filter", JsonSchemaType.String, "A condition on a kept field as search --filter takes it (FIELD=VALUE, FIELD>=VALUE, ...); repeat for several, all must hold.", required: false));
                 break;
             case ("POST", "/search"):
                 operation.RequestBody = Body(Object(["query"],
                     ("query", Scalar(JsonSchemaType.String, "The query.")),
                     ("k", Scalar(JsonSchemaType.Integer, "Hits to return (default SearchHost:Top, at most Serve:MaxTop).")),
+                    ("offset", Scalar(JsonSchemaType.Integer, "Hits to skip before the k returned, as search --offset (default 0; ranks stay absolute; k + offset at most Serve:MaxTop).")),
                     ("rerank", Scalar(JsonSchemaType.Boolean, "false for the first stage alone.")),
+                    ("highlight", Scalar(JsonSchemaType.Boolean, "true: each hit gets highlights and title_highlights, as search --highlight --json.")),
                     ("filter", Array(Scalar(JsonSchemaType.String, "A condition as search --filter takes it."), "Conditions on kept fields, all of which must hold."))));
                 break;
             case ("POST", "/rerank"):

@@ -77,9 +77,14 @@ internal sealed class SearchService : IDisposable
     /// <param name="top">Hits to return.</param>
     /// <param name="rerank">False for the first stage alone.</param>
     /// <param name="filter">Conditions on kept fields, applied before the top k as <c>search --filter</c> applies them (the reranker sees only matching candidates); null for none.</param>
+    /// <param name="offset">Hits to skip, as <c>search --offset</c>: the answer is hits offset + 1 to offset + top of the list of offset + top, ranks absolute; empty past the last hit. At least 0.</param>
+    /// <param name="highlight">True to add each hit's <c>highlights</c> and <c>title_highlights</c>, as <c>search --highlight --json</c> (<see cref="HitHighlights"/>).</param>
     /// <param name="ct">Cancels the request's work.</param>
-    public async Task<SearchResponse> SearchAsync(string query, int top, bool rerank, DocumentFilter? filter, CancellationToken ct)
+    public async Task<SearchResponse> SearchAsync(string query, int top, bool rerank, DocumentFilter? filter, int offset, bool highlight, CancellationToken ct)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        var depth = (int)Math.Min((long)top + offset, int.MaxValue - 1);
+        Func<string, IReadOnlyList<HighlightFragment>>? highlighter = highlight ? t => _bm25!.Highlight(query, t, syntax: QuerySyntax.BagOfWords) : null;
         var stages = _stages ?? throw new InvalidOperationException("no index");
         var filtered = DocumentFilter.Filtered(stages.Chosen, filter);
         IReadOnlyList<SearchHit> FirstStage(string text, int k) =>
@@ -88,9 +93,9 @@ internal sealed class SearchService : IDisposable
         var terms = QueryTerms(query);
         if (!rerank || Reranker is null)
         {
-            var hits = FirstStage(query, top);
+            var hits = FirstStage(query, depth).Skip(offset);
             return new SearchResponse(query, stages.Kind, FirstStageOptions.EmbedderOf(stages), false, null, null,
-                hits.Select(h => (object)FirstStageHit(h, terms)).ToList());
+                hits.Select(h => (object)FirstStageHit(h, terms, highlighter)).ToList());
         }
         var reranker = Reranker;
         var shown = await RerankWindow.SearchAsync(FirstStage, reranker, async (q, window) =>
@@ -99,22 +104,24 @@ internal sealed class SearchService : IDisposable
             var pairs = reranker.Pairs(q, window);
             var scores = await Batcher.ScoreAsync(pairs.Items, ct);
             return reranker.Rank(window, pairs.Aggregate(scores));
-        }, query, top);
+        }, query, depth);
         return new SearchResponse(query, stages.Kind, FirstStageOptions.EmbedderOf(stages), true, reranker.ScoreMode.ToString().ToLowerInvariant(), reranker.Weight,
-            shown.Select(h => (object)RerankedHit(h, terms)).ToList());
+            shown.Skip(offset).Select(h => (object)RerankedHit(h, terms, highlighter)).ToList());
     }
 
-    private FirstStageHitResponse FirstStageHit(SearchHit h, HashSet<string> terms)
+    private FirstStageHitResponse FirstStageHit(SearchHit h, HashSet<string> terms, Func<string, IReadOnlyList<HighlightFragment>>? highlighter)
     {
         var snippet = Snippet.Of(h.Text);
-        return new FirstStageHitResponse(h.Rank, h.DocId, h.Score, h.Title, snippet, Marks(snippet, terms), Marks(h.Title, terms));
+        var (text, title) = highlighter is null ? (null, null) : HitHighlights.Of(highlighter, h.Title, h.Text);
+        return new FirstStageHitResponse(h.Rank, h.DocId, h.Score, h.Title, snippet, Marks(snippet, terms), Marks(h.Title, terms), text, title);
     }
 
-    private RerankedHitResponse RerankedHit(ShownHit h, HashSet<string> terms)
+    private RerankedHitResponse RerankedHit(ShownHit h, HashSet<string> terms, Func<string, IReadOnlyList<HighlightFragment>>? highlighter)
     {
         var snippet = Snippet.Of(h.Text);
+        var (text, title) = highlighter is null ? (null, null) : HitHighlights.Of(highlighter, h.Title, h.Text);
         return new RerankedHitResponse(h.Rank, h.DocId, h.Score, h.FirstStageRank, h.FirstStageScore, h.CrossEncoderScore, h.Title, snippet,
-            Marks(snippet, terms), Marks(h.Title, terms));
+            Marks(snippet, terms), Marks(h.Title, terms), text, title);
     }
 
     /// <summary>The analyzed terms of the query (stemmed, stop words gone), as the index sees them.</summary>
@@ -209,7 +216,8 @@ internal sealed record SearchResponse(
 
 /// <summary>
 /// One hit without reranking, as <c>search --json --no-rerank</c> writes it (score: the first stage's), plus
-/// <c>snippet_marks</c> and <c>title_marks</c>: [start, end) UTF-16 ranges whose analyzed form is a query term.
+/// <c>snippet_marks</c> and <c>title_marks</c>: [start, end) UTF-16 ranges whose analyzed form is a query term. With
+/// <c>highlight</c>, <c>highlights</c> and <c>title_highlights</c> as <c>search --highlight --json</c> writes them; absent otherwise.
 /// </summary>
 internal sealed record FirstStageHitResponse(
     [property: JsonPropertyName("rank")] int Rank,
@@ -218,10 +226,13 @@ internal sealed record FirstStageHitResponse(
     [property: JsonPropertyName("title")] string Title,
     [property: JsonPropertyName("snippet")] string Snippet,
     [property: JsonPropertyName("snippet_marks")] IReadOnlyList<int[]> SnippetMarks,
-    [property: JsonPropertyName("title_marks")] IReadOnlyList<int[]> TitleMarks);
+    [property: JsonPropertyName("title_marks")] IReadOnlyList<int[]> TitleMarks,
+    [property: JsonPropertyName("highlights"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<HighlightJson>? Highlights,
+    [property: JsonPropertyName("title_highlights"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<HighlightJson>? TitleHighlights);
 
 /// <summary>
-/// One reranked hit, as <c>search --json</c> writes it (<c>cross_encoder_score</c> null below the rescore window), plus the marks.
+/// One reranked hit, as <c>search --json</c> writes it (<c>cross_encoder_score</c> null below the rescore window), plus the marks,
+/// and with <c>highlight</c> the highlights as <c>search --highlight --json</c> writes them.
 /// </summary>
 internal sealed record RerankedHitResponse(
     [property: JsonPropertyName("rank")] int Rank,
@@ -233,7 +244,9 @@ internal sealed record RerankedHitResponse(
     [property: JsonPropertyName("title")] string Title,
     [property: JsonPropertyName("snippet")] string Snippet,
     [property: JsonPropertyName("snippet_marks")] IReadOnlyList<int[]> SnippetMarks,
-    [property: JsonPropertyName("title_marks")] IReadOnlyList<int[]> TitleMarks);
+    [property: JsonPropertyName("title_marks")] IReadOnlyList<int[]> TitleMarks,
+    [property: JsonPropertyName("highlights"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<HighlightJson>? Highlights,
+    [property: JsonPropertyName("title_highlights"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<HighlightJson>? TitleHighlights);
 
 /// <summary>The /v1/rerank answer, in the shape of Cohere's rerank API.</summary>
 internal sealed record CohereRerankResponse([property: JsonPropertyName("results")] IReadOnlyList<CohereRerankResult> Results);

@@ -130,46 +130,32 @@ internal static class ServeApp
                 CheckQueryString(context.Request.QueryString.Value);
                 foreach (var name in query.Keys)
                 {
-                    if (name is not ("q" or "k" or "rerank" or "filter"))
-                        throw new RequestProblem(422, "Unknown parameter", $"Unknown query parameter '{name}'. Known: q (the query), k (hits), rerank (true/false), filter (repeatable, as search --filter).");
+                    if (name is not ("q" or "k" or "offset" or "rerank" or "highlight" or "filter"))
+                        throw new RequestProblem(422, "Unknown parameter", $"Unknown query parameter '{name}'. Known: q (the query), k (hits), offset (hits to skip), rerank (true/false), highlight (true/false), filter (repeatable, as search --filter).");
                     if (query[name].Count > 1 && name != "filter")
                         throw new RequestProblem(400, "Repeated parameter", $"Query parameter '{name}' is given {query[name].Count} times; give it once.");
                 }
                 var q = query["q"].ToString();
-                int? k = null;
-                if (query.ContainsKey("k"))
-                {
-                    if (!int.TryParse(query["k"], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed))
-                        throw new RequestProblem(422, "Wrong type", $"Parameter 'k' must be a whole number, found '{query["k"]}'.");
-                    k = parsed;
-                }
-                bool? rerank = null;
-                if (query.ContainsKey("rerank"))
-                {
-                    rerank = query["rerank"].ToString() switch
-                    {
-                        "true" => true,
-                        "false" => false,
-                        var other => throw new RequestProblem(422, "Wrong type", $"Parameter 'rerank' must be true or false, found '{other}'."),
-                    };
-                }
-                return await Search(service, serve, options, q, k, rerank, Filter(query["filter"].Select(f => f ?? "")), context.RequestAborted);
+                return await Search(service, serve, options, q, QueryInt(query, "k"), QueryBool(query, "rerank"), Filter(query["filter"].Select(f => f ?? "")),
+                    QueryInt(query, "offset"), QueryBool(query, "highlight") ?? false, context.RequestAborted);
             })))
-            .WithSummary("Search the index: GET /search?q=QUERY&k=10&rerank=true. Hits as `search-host search --json` prints them.")
+            .WithSummary("Search the index: GET /search?q=QUERY&k=10&offset=0&rerank=true&highlight=false. Hits as `search-host search --json` prints them.")
             .Produces<SearchResponse>().ProducesProblem(422).ProducesProblem(503);
 
         app.MapPost("/search", Handler(context => Answer(context, log, serve, service.Batcher, async () =>
             {
                 var body = await RequestReader.ReadObjectAsync(context.Request, serve, context.RequestAborted);
-                RequestReader.RefuseUnknown(body, "query", "k", "rerank", "filter");
+                RequestReader.RefuseUnknown(body, "query", "k", "offset", "rerank", "highlight", "filter");
                 var q = RequestReader.String(body, "query");
                 var k = RequestReader.Int(body, "k");
                 bool? rerank = body.TryGetProperty("rerank", out var r) && r.ValueKind != JsonValueKind.Null ? RequestReader.Bool(body, "rerank", true) : null;
                 var conditions = body.TryGetProperty("filter", out var f) && f.ValueKind != JsonValueKind.Null ? RequestReader.Strings(body, "filter") : [];
-                return await Search(service, serve, options, q, k, rerank, Filter(conditions), context.RequestAborted);
+                return await Search(service, serve, options, q, k, rerank, Filter(conditions),
+                    RequestReader.Int(body, "offset"), RequestReader.Bool(body, "highlight", false), context.RequestAborted);
             })))
-            .WithSummary("Search the index: {\"query\": \"...\", \"k\": 10, \"rerank\": true}.")
-            .WithDescription("Body (application/json): query (string, required), k (hits; default SearchHost:Top, at most Serve:MaxTop), rerank (false for the first stage alone).")
+            .WithSummary("Search the index: {\"query\": \"...\", \"k\": 10, \"offset\": 0, \"rerank\": true, \"highlight\": false}.")
+            .WithDescription("Body (application/json): query (string, required), k (hits; default SearchHost:Top), offset (hits to skip, as search --offset; default 0; " +
+                "k + offset at most Serve:MaxTop), rerank (false for the first stage alone), highlight (true: each hit's best passages, as search --highlight --json), filter (conditions, as search --filter).")
             .Produces<SearchResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
         app.MapPost("/rerank", Handler(context => Answer(context, log, serve, service.Batcher, async () =>
@@ -281,7 +267,25 @@ internal static class ServeApp
         }
     }
 
-    private static async Task<IResult> Search(SearchService service, ServeOptions serve, SearchHostOptions options, string q, int? k, bool? rerank, DocumentFilter? filter, CancellationToken ct)
+    /// <summary>An optional whole-number query parameter: null when absent, 422 naming it when not a whole number.</summary>
+    private static int? QueryInt(IQueryCollection query, string name)
+    {
+        if (!query.ContainsKey(name)) return null;
+        if (!int.TryParse(query[name], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed))
+            throw new RequestProblem(422, "Wrong type", $"Parameter '{name}' must be a whole number, found '{query[name]}'.");
+        return parsed;
+    }
+
+    /// <summary>An optional true/false query parameter: null when absent, 422 naming it otherwise.</summary>
+    private static bool? QueryBool(IQueryCollection query, string name) => !query.ContainsKey(name) ? null : query[name].ToString() switch
+    {
+        "true" => true,
+        "false" => false,
+        var other => throw new RequestProblem(422, "Wrong type", $"Parameter '{name}' must be true or false, found '{other}'."),
+    };
+
+    private static async Task<IResult> Search(SearchService service, ServeOptions serve, SearchHostOptions options, string q, int? k, bool? rerank, DocumentFilter? filter,
+        int? offset, bool highlight, CancellationToken ct)
     {
         if (service.Retrieval is null)
             throw new RequestProblem(404, "No index", "This service was started without --index, so it answers /rerank only; start it with --index DIR to search.");
@@ -289,10 +293,17 @@ internal static class ServeApp
         var top = k ?? options.Top;
         if (top < 1 || top > serve.MaxTop)
             throw new RequestProblem(422, "k out of range", $"k must be between 1 and {serve.MaxTop} (Serve:MaxTop), found {top}.");
+        // As search --offset, at least 0; the page is the top k + offset less the first offset, so their sum is the depth searched, bounded by Serve:MaxTop.
+        var skip = offset ?? 0;
+        if (skip < 0)
+            throw new RequestProblem(422, "offset out of range", $"offset must be 0 or more (hits to skip), found {skip}.");
+        if ((long)skip + top > serve.MaxTop)
+            throw new RequestProblem(422, "offset out of range",
+                $"offset + k must be at most {serve.MaxTop} (Serve:MaxTop, the deepest hit a request may reach), found {skip} + {top} = {(long)skip + top}. Lower offset or k.");
         if (rerank == true && service.Reranker is null)
             throw new RequestProblem(422, "No reranker", "rerank=true, but this service was started without a cross-encoder; drop rerank or start it with --reranker DIR.");
         // A filter on a field the index does not keep, or a value of the wrong type for it, is an InvalidInputException: 422 naming the field.
-        return Results.Json(await service.SearchAsync(q, top, rerank ?? true, filter, ct));
+        return Results.Json(await service.SearchAsync(q, top, rerank ?? true, filter, skip, highlight, ct));
     }
 
     private const string RerankQueryHint = "\"query\" in the body, the text the texts are scored against";

@@ -52,7 +52,7 @@ public sealed class ServeOptions
     [Range(1, 1_000_000)]
     public int MaxQueryLength { get; set; } = 1000;
 
-    /// <summary>Most hits one /search may ask for (k; 422 beyond). Default 100.</summary>
+    /// <summary>Most hits one /search may ask for, counting those skipped (k + offset; 422 beyond). Default 100.</summary>
     [Range(1, 10_000)]
     public int MaxTop { get; set; } = 100;
 

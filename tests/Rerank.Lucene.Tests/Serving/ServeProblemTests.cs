@@ -79,6 +79,15 @@ public sealed class ServeProblemTests(SampleIndexFixture sample) : IClassFixture
         { "POST", "/v1/rerank", "{\"query\": \"a\", \"texts\": [\"x\"]}", "application/json", 422, "Unknown field 'texts'" },
         { "POST", "/v1/rerank", "{\"query\": \"a\", \"documents\": [{\"title\": \"x\"}]}", "application/json", 422, "documents[0] must be a string or an object with a string \"text\"" },
         { "POST", "/v1/rerank", "{\"query\": \"a\", \"documents\": [\"1\", \"2\", \"3\", \"4\", \"5\"]}", "application/json", 413, "5 documents; the limit (Serve:MaxTexts) is 4" },
+        { "GET", "/search?q=bread&offset=-1", null, null, 422, "offset must be 0 or more (hits to skip), found -1" },
+        { "GET", "/search?q=bread&offset=two", null, null, 422, "Parameter 'offset' must be a whole number, found 'two'" },
+        { "GET", "/search?q=bread&k=10&offset=11", null, null, 422, "offset + k must be at most 20 (Serve:MaxTop, the deepest hit a request may reach), found 11 + 10 = 21" },
+        { "GET", "/search?q=bread&offset=1&offset=2", null, null, 400, "Query parameter 'offset' is given 2 times" },
+        { "GET", "/search?q=bread&highlight=yes", null, null, 422, "Parameter 'highlight' must be true or false, found 'yes'" },
+        { "POST", "/search", "{\"query\": \"bread\", \"offset\": -3}", "application/json", 422, "offset must be 0 or more (hits to skip), found -3" },
+        { "POST", "/search", "{\"query\": \"bread\", \"offset\": \"2\"}", "application/json", 422, "Field 'offset' must be a whole number, found \"2\"" },
+        { "POST", "/search", "{\"query\": \"bread\", \"k\": 5, \"offset\": 2147483647}", "application/json", 422, "offset + k must be at most 20" },
+        { "POST", "/search", "{\"query\": \"bread\", \"highlight\": 1}", "application/json", 422, "Field 'highlight' must be true or false, found a number" },
         { "GET", "/rerank", null, null, 405, "/rerank answers POST, not GET" },
         { "GET", "/nowhere", null, null, 404, "No endpoint GET /nowhere" },
     };
@@ -205,12 +214,14 @@ public sealed class ServeProblemTests(SampleIndexFixture sample) : IClassFixture
         var doc = JsonNode.Parse(await _served.Client.GetStringAsync("/openapi/v1.json"))!["paths"]!;
 
         var parameters = doc["/search"]!["get"]!["parameters"]!.AsArray().ToDictionary(p => p!["name"]!.GetValue<string>(), p => p!);
-        Assert.Equal(["filter", "k", "q", "rerank"], parameters.Keys.Order());
+        Assert.Equal(["filter", "highlight", "k", "offset", "q", "rerank"], parameters.Keys.Order());
+        Assert.Equal("integer", parameters["offset"]["schema"]!["type"]!.ToString());
+        Assert.Equal("boolean", parameters["highlight"]["schema"]!["type"]!.ToString());
         Assert.True(parameters["q"]["required"]!.GetValue<bool>());
         Assert.Equal("integer", parameters["k"]["schema"]!["type"]!.ToString());
         (string Path, string[] Required, string[] Fields)[] bodies =
         [
-            ("/search", ["query"], ["filter", "k", "query", "rerank"]),
+            ("/search", ["query"], ["filter", "highlight", "k", "offset", "query", "rerank"]),
             ("/rerank", ["query", "texts"], ["query", "raw_scores", "return_text", "texts", "top_n", "truncate", "truncation_direction"]),
             ("/v1/rerank", ["documents", "query"], ["documents", "model", "query", "return_documents", "top_n"]),
         ];

@@ -46,6 +46,68 @@ public sealed class ServeSearchTests(SampleIndexFixture sample) : IClassFixture<
     }
 
     [Fact]
+    public async Task Search_WithOffsetAndHighlight_OverHttp_EqualsSearchJson_GetAndPost_RerankedAndNot()
+    {
+        // offset 3, k 4: hits 4-7, across the rescore window's edge (--candidates 5) when reranked.
+        string[] flags = ["--index", sample.Index, "--reranker", _model, "--candidates", "5", "--max-length", "48"];
+        await using var serve = await ServeProcess.StartAsync(flags);
+        var pagedHits = 0;
+        var marked = 0;
+        foreach (var query in Queries())
+        {
+            foreach (var rerank in new[] { true, false })
+            {
+                string[] pipeline = rerank ? flags : ["--index", sample.Index, "--no-rerank"];
+                var cli = await CliInvocation.SearchHost(["search", .. pipeline, "--top", "4", "--offset", "3", "--highlight", "--json", "--", query]);
+                Assert.True(cli.ExitCode == 0, cli.ToString());
+                var expected = JsonNode.Parse(cli.Output)!;
+                var what = $"{(rerank ? "reranked" : "rerank=false")} '{query}'";
+                var get = JsonNode.Parse(await serve.Client.GetStringAsync(
+                    $"/search?k=4&offset=3&highlight=true&rerank={(rerank ? "true" : "false")}&q={Uri.EscapeDataString(query)}"))!;
+                AssertSameAsCli(expected, get, $"GET {what}");
+                var post = await serve.Client.PostAsJsonAsync("/search", new { query, k = 4, offset = 3, highlight = true, rerank });
+                Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+                AssertSameAsCli(expected, JsonNode.Parse(await post.Content.ReadAsStringAsync())!, $"POST {what}");
+
+                // Independently of the paging code: the page is hits 4-7 of the CLI's unpaged top 7, ranks absolute.
+                var deep = await CliInvocation.SearchHost(["search", .. pipeline, "--top", "7", "--json", "--", query]);
+                Assert.True(deep.ExitCode == 0, deep.ToString());
+                var page = get["hits"]!.AsArray();
+                Assert.Equal(JsonNode.Parse(deep.Output)!["hits"]!.AsArray().Skip(3).Select(h => (h!["rank"]!.GetValue<int>(), h["id"]!.GetValue<string>())),
+                    page.Select(h => (h!["rank"]!.GetValue<int>(), h["id"]!.GetValue<string>())));
+                pagedHits += page.Count;
+                foreach (var hit in page)
+                {
+                    Assert.NotNull(hit!["highlights"]);
+                    Assert.NotNull(hit["title_highlights"]);
+                    marked += hit["highlights"]!.AsArray().Count(f => f!["fragment"]!.GetValue<string>().Contains("<b>", StringComparison.Ordinal));
+                }
+            }
+        }
+        Assert.True(pagedHits > 40, $"only {pagedHits} paged hits compared");
+        Assert.True(marked > 20, $"only {marked} highlighted fragments with a marked term");
+
+        // Without highlight, no highlight fields (as search --json without --highlight).
+        var plain = JsonNode.Parse(await serve.Client.GetStringAsync("/search?k=2&offset=1&q=bread"))!["hits"]!.AsArray();
+        Assert.All(plain, h => Assert.False(h!.AsObject().ContainsKey("highlights") || h.AsObject().ContainsKey("title_highlights")));
+
+        // An offset past the last hit: an empty page, as the CLI prints it (the sample has 41 documents).
+        foreach (var rerank in new[] { true, false })
+        {
+            string[] pipeline = rerank ? flags : ["--index", sample.Index, "--no-rerank"];
+            var cli = await CliInvocation.SearchHost(["search", .. pipeline, "--top", "10", "--offset", "60", "--json", "--", "bread"]);
+            Assert.True(cli.ExitCode == 0, cli.ToString());
+            var expected = JsonNode.Parse(cli.Output)!;
+            Assert.Empty(expected["hits"]!.AsArray());
+            var get = JsonNode.Parse(await serve.Client.GetStringAsync($"/search?k=10&offset=60&rerank={(rerank ? "true" : "false")}&q=bread"))!;
+            AssertSameAsCli(expected, get, $"GET offset past the end, rerank={rerank}");
+            var post = await serve.Client.PostAsJsonAsync("/search", new { query = "bread", k = 10, offset = 60, rerank });
+            Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+            AssertSameAsCli(expected, JsonNode.Parse(await post.Content.ReadAsStringAsync())!, $"POST offset past the end, rerank={rerank}");
+        }
+    }
+
+    [Fact]
     public async Task Search_OverHttp_EqualsSearchJson_GetAndPost_RerankedAndNot_WithTheWindowTail()
     {
         // --candidates 5 below k = 8: hits 6-8 come after the reranked window in BM25 order with no cross-encoder score, on both sides.
