@@ -182,6 +182,9 @@ public sealed class BiEncoder : IDisposable
             throw new InvalidInputException("Precision bf16 is not offered for the embedder; use fp32 (the default) or int8 (ONNX Runtime, on the CPU).");
         var (engine, precision, reason) = InferenceEngineSelection.Resolve(options.Engine, options.Precision, device.type == DeviceType.CUDA,
             InferenceEngineSelection.CpuHasInt8DotProduct, onnxExportable: BertOnnxExporter.Supports(config));
+        // A precision taken from the index (not asked for) is said to be the index's, not "requested".
+        if (options.PrecisionSource is { } from && reason == "requested")
+            reason = options.Engine == InferenceEngine.Auto ? $"{from}; engine auto" : $"{from}; engine requested";
         // Auto never picks bf16 for TorchSharp on the CPU; on CUDA only when asked, which is refused above.
         var model = new BertModel(config);
         try

@@ -28,4 +28,11 @@ public sealed record BiEncoderOptions
     /// not mixed with fp32 ones, see <see cref="EmbeddingInfo.RequireCompatible"/>). bf16 is not offered for the embedder.
     /// </summary>
     public Precision Precision { get; init; } = Precision.Auto;
+
+    /// <summary>
+    /// Why <see cref="Precision"/> has its value when the caller did not ask for one (e.g. "the index's int8 vectors",
+    /// set by <see cref="EmbeddingInfo.ForQueries"/>); shown in <see cref="BiEncoder.EngineDescription"/> instead of "requested".
+    /// Null (default) when the precision was asked for or is auto.
+    /// </summary>
+    public string? PrecisionSource { get; init; }
 }

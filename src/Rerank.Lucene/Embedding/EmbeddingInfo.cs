@@ -69,7 +69,9 @@ public sealed record EmbeddingInfo(
     public BiEncoderOptions ForQueries(BiEncoderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.Precision == Reranking.Precision.Auto ? options with { Precision = RecordedPrecision } : options;
+        return options.Precision == Reranking.Precision.Auto
+            ? options with { Precision = RecordedPrecision, PrecisionSource = $"the index's {InferenceEngineSelection.Name(RecordedPrecision)} vectors" }
+            : options;
     }
 
     /// <summary>This record after <paramref name="encoder"/> added vectors to it: its engine joined to <see cref="Engine"/> when it differs.</summary>
