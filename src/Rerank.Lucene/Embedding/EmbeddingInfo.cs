@@ -53,6 +53,9 @@ public sealed record EmbeddingInfo(
     /// <summary>The precisions a manifest may record (<see cref="Precision"/>).</summary>
     internal static readonly string[] KnownPrecisions = ["fp32", "int8"];
 
+    /// <summary>The engine names an index records (joined by '+' when updates used another engine than the build).</summary>
+    internal static readonly string[] KnownEngines = ["torchsharp", "onnxruntime"];
+
     /// <summary>Documents per second of the last build or update's embedding (<see cref="Embedded"/> / <see cref="Seconds"/>); 0 when no time was recorded.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public double DocumentsPerSecond => Seconds > 0 ? (Embedded ?? Count) / Seconds : 0;

@@ -107,6 +107,12 @@ public sealed record IndexManifest(
                 $"'{path}' records embeddings.precision \"{precision}\", which this version does not know; it writes \"fp32\" or \"int8\". "
                 + $"Restore the value the index was built with, or rebuild the index with `search-host index --corpus ... --index {indexDir} --overwrite`.", path);
         }
+        if (manifest.Embeddings is { Engine: { } engine } && engine.Split('+').Any(e => !Embedding.EmbeddingInfo.KnownEngines.Contains(e)))
+        {
+            throw new InvalidInputException(
+                $"'{path}' records embeddings.engine \"{engine}\", which this version does not know; it writes \"torchsharp\", \"onnxruntime\" "
+                + $"or both joined by '+'. Restore the value the index was built with, or rebuild the index with `search-host index --corpus ... --index {indexDir} --overwrite`.", path);
+        }
         return manifest;
     }
 

@@ -156,6 +156,12 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Equal(2, int4.ExitCode);
         Assert.Equal($"error: '{manifestPath}' records embeddings.precision \"int4\", which this version does not know; it writes \"fp32\" or \"int8\". "
             + $"Restore the value the index was built with, or rebuild the index with `search-host index --corpus ... --index {byInt8} --overwrite`.\n", int4.Error);
+        // Likewise an engine name it does not know, also inside a '+' list.
+        File.WriteAllText(manifestPath, int8Manifest.Replace("\"engine\": \"onnxruntime\"", "\"engine\": \"onnxruntime+tensorrt\"", StringComparison.Ordinal));
+        var tensorrt = await CliInvocation.SearchHost("stats", "--index", byInt8);
+        Assert.Equal((2, $"error: '{manifestPath}' records embeddings.engine \"onnxruntime+tensorrt\", which this version does not know; it writes \"torchsharp\", \"onnxruntime\" "
+            + $"or both joined by '+'. Restore the value the index was built with, or rebuild the index with `search-host index --corpus ... --index {byInt8} --overwrite`.\n"),
+            (tensorrt.ExitCode, tensorrt.Error));
     }
 
     /// <summary>--engine, --precision and --threads where nothing is embedded are refused (exit 2, one line), never ignored.</summary>
