@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Search.Host.Hosting;
 
@@ -105,8 +106,9 @@ internal static class SearchHostBuilder
         builder.Services.AddOptions<SearchHostOptions>()
             // A misspelt setting (SEARCHRERANK_SearchHost__Topp) is an error, never silently ignored.
             .Bind(builder.Configuration.GetSection(SearchHostOptions.Section), o => o.ErrorOnUnknownConfiguration = true)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        // Data annotations checked with messages that name the setting (SearchHost:Top), not the C# member.
+        builder.Services.AddSingleton<IValidateOptions<SearchHostOptions>>(new SettingsValidator<SearchHostOptions>(SearchHostOptions.Section));
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
     }
 }

@@ -170,9 +170,9 @@ public sealed class SettingValueTests(SampleIndexFixture sample) : IClassFixture
         }
 
         UnknownOptionTests.AssertBadInput(result,
-            "error: invalid settings: DataAnnotation validation failed for 'SearchHostOptions' members: 'Top' with the error: 'The field Top must be between 1 and 10000.'. " +
+            "error: invalid settings: The field SearchHost:Top must be between 1 and 10000 (found 0). " +
             "Check the flags, appsettings.json and SEARCHRERANK_* environment variables.",
-            "error: invalid settings: DataAnnotation validation failed for 'SearchHostOptions.Reranker' members: 'Device' with the error: 'Device must be auto, cpu, cuda or cuda:N.'. " +
+            "error: invalid settings: SearchHost:Reranker:Device must be auto, cpu, cuda or cuda:N (found 'gpu'). " +
             "Check the flags, appsettings.json and SEARCHRERANK_* environment variables.");
         Assert.DoesNotContain("   at ", logged.ToString());
         Assert.DoesNotContain("Exception", logged.ToString());

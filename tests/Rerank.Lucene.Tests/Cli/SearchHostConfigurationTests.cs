@@ -39,7 +39,7 @@ public sealed class SearchHostConfigurationTests(SampleIndexFixture sample) : IC
         var result = await CliInvocation.SearchHost("search", "--index", sample.Index, ManyMatches);
 
         Assert.Equal(2, result.ExitCode);
-        SearchCommandTests.AssertSettingsError("DataAnnotation validation failed for 'SearchHostOptions' members: 'Top' with the error: 'The field Top must be between 1 and 10000.", result);
+        SearchCommandTests.AssertSettingsError("The field SearchHost:Top must be between 1 and 10000 (found 0)", result);
     }
 
     [Fact]
