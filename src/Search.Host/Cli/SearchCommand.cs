@@ -11,6 +11,13 @@ namespace Search.Host.Cli;
 /// <summary><c>search-host search</c>: one-shot or interactive queries against an index.</summary>
 internal static class SearchCommand
 {
+    /// <summary>
+    /// How deep to search for the page of <paramref name="top"/> hits after <paramref name="offset"/>: a page is the top
+    /// offset + top, less the first offset, so it shows the same hits, ranks and scores as the deeper list shows there.
+    /// Shared by <c>search</c> and serve's /search so that the two page alike.
+    /// </summary>
+    internal static int PageDepth(int top, int offset) => (int)Math.Min((long)top + offset, int.MaxValue - 1);
+
     private static readonly Argument<string?> Query = new("query")
     {
         Description = "The query. Omit it for an interactive prompt (empty line or Ctrl-D to quit). A query that looks like an option (-vaccine) goes after --.",
@@ -107,8 +114,7 @@ internal static class SearchCommand
 
         var offset = parse.GetValue(Offset);
         if (offset < 0) throw new InvalidInputException($"--offset must be 0 or more (hits to skip), found {offset}.");
-        // A page is the top offset + k, less the first offset: the same hits, ranks and scores as the deeper list shows there.
-        var depth = (int)Math.Min((long)options.Top + offset, int.MaxValue - 1);
+        var depth = PageDepth(options.Top, offset);
         if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, depth) is { } note) console.Error.WriteLine(note);
 
         // Why a page is empty, in words: an empty index, an offset past the last hit, filters that exclude every match, or no match at all.

@@ -83,7 +83,7 @@ internal sealed class SearchService : IDisposable
     public async Task<SearchResponse> SearchAsync(string query, int top, bool rerank, DocumentFilter? filter, int offset, bool highlight, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        var depth = (int)Math.Min((long)top + offset, int.MaxValue - 1);
+        var depth = Cli.SearchCommand.PageDepth(top, offset);
         Func<string, IReadOnlyList<HighlightFragment>>? highlighter = highlight ? t => _bm25!.Highlight(query, t, syntax: QuerySyntax.BagOfWords) : null;
         var stages = _stages ?? throw new InvalidOperationException("no index");
         var filtered = DocumentFilter.Filtered(stages.Chosen, filter);
