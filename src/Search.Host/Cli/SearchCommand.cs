@@ -79,11 +79,6 @@ internal static class SearchCommand
         var hybridOptions = FirstStageOptions.HybridFrom(parse);
         var indexDir = CommonOptions.RequireIndex(options);
         using var searcher = Bm25Searcher.Open(indexDir);
-        // Another process may rebuild the index (index --overwrite) or update it (index --update, delete) while the prompt is
-        // open: the searcher then switches to the new commit before the next query, and says which.
-        searcher.Reopened += (_, e) => console.Error.WriteLine(e.Updated
-            ? $"index was updated (generation {e.Manifest.Generation}); reopened '{indexDir}' ({Words.Count(e.Manifest.DocumentCount, "document")}, was {e.PreviousDocumentCount:N0})."
-            : $"index was rebuilt; reopened '{indexDir}' ({Words.Count(e.Manifest.DocumentCount, "document")}, was {e.PreviousDocumentCount:N0}).");
         var syntax = parse.GetValue(LuceneSyntax) ? QuerySyntax.Lucene : QuerySyntax.BagOfWords;
         var json = parse.GetValue(Json);
         var query = parse.GetValue(Query);
@@ -96,11 +91,10 @@ internal static class SearchCommand
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
         // With --json the engine and precision are fields of every answer instead.
         if (encoder is not null && !json) console.Error.WriteLine($"Reranker engine: {encoder.EngineDescription}.");
-        // An index rebuilt at another precision (or with another model) is queried with the embedder its vectors need, loaded then.
-        if (stages.Dense is { } reloading)
-            reloading.EncoderReloaded += (_, e) => console.Error.WriteLine(
-                $"query embedder reloaded for the rebuilt index's vectors: {e.Encoder.ModelName} on {InferenceEngineSelection.Name(e.Encoder.Engine)} {InferenceEngineSelection.Name(e.Encoder.Precision)} "
-                + $"(was {InferenceEngineSelection.Name(e.Previous.Engine)} {InferenceEngineSelection.Name(e.Previous.Precision)}).");
+        // Another process may rebuild the index (index --overwrite) or update it (index --update, delete) while the prompt is
+        // open: the searcher then switches to the new commit before the next query, and says which; vectors of a rebuild at
+        // another precision (or by another model) are queried with the embedder they need, loaded then, and said too.
+        IndexChangeMessages.Report(searcher, stages.Dense, console.Error);
         if (syntax == QuerySyntax.Lucene && stages.Kind != "bm25")
             throw new InvalidInputException($"--lucene-syntax applies to BM25 only; drop it or use --retrieval bm25 (asked for --retrieval {stages.Kind}).");
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));

@@ -47,6 +47,9 @@ internal sealed class SearchService : IDisposable
     /// <summary>The open index, or null when serving /rerank only.</summary>
     public Bm25Searcher? Index => _bm25;
 
+    /// <summary>The dense searcher of a dense or hybrid first stage, or null.</summary>
+    public DenseSearcher? Dense => _stages?.Dense;
+
     /// <summary>bm25, dense or hybrid; null without an index.</summary>
     public string? Retrieval => _stages?.Kind;
 

@@ -96,6 +96,8 @@ internal static class ServeCommand
             (service.Index is null ? " (/rerank only)" : $": {service.Index.DocumentCount:N0} documents, {service.RetrievalDescription}") +
             (service.Encoder is null ? ", no reranker" : $", reranker {service.Encoder.ModelPath}") +
             $", dynamic batching {(serve.DynamicBatching ? "on" : "off")}. Ctrl-C or SIGTERM stops it.");
+        // An index rebuilt or updated by another process is reopened before the next query; say so, as search does.
+        if (service.Index is { } index) IndexChangeMessages.Report(index, service.Dense, error);
         try
         {
             await Task.Delay(Timeout.Infinite, ct);

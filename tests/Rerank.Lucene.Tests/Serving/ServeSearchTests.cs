@@ -161,7 +161,8 @@ public sealed class ServeSearchTests(SampleIndexFixture sample) : IClassFixture<
     /// <summary>
     /// An index rebuilt in place (index --overwrite) at another embedder precision while serve runs: the next query reloads the
     /// query embedder at the new precision, answers as a freshly started search does, and /ready names it; when it cannot be
-    /// reloaded (int8 vectors on the TorchSharp engine), /ready and /search answer 503 saying to restart, not 422.
+    /// reloaded (int8 vectors on the TorchSharp engine), /ready and /search answer 503 saying to restart, not 422. Serve writes
+    /// the reopen and the reload to standard error, as search does.
     /// </summary>
     [Fact]
     public async Task Search_IndexRebuiltAtAnotherPrecision_ReloadsTheEmbedder_Or503WhenItCannot()
@@ -190,6 +191,9 @@ public sealed class ServeSearchTests(SampleIndexFixture sample) : IClassFixture<
         var ready = JsonNode.Parse(await serve.Client.GetStringAsync("/ready"))!;
         Assert.Equal("ready", ready["status"]!.GetValue<string>());
         Assert.Contains("on onnxruntime int8", ready["retrieval"]!.GetValue<string>());
+        // The operator reads the same lines search prints: the reopen, and the embedder loaded for the new vectors.
+        Assert.Contains($"index was rebuilt; reopened '{index}' ", serve.Error);
+        Assert.Matches(@"query embedder reloaded for the rebuilt index's vectors: .+ on onnxruntime int8 \(was onnxruntime fp32\)\.", serve.Error);
 
         var notReady = await torch.Client.GetAsync("/ready");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
