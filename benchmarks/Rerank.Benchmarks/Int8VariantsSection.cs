@@ -14,10 +14,10 @@ internal static class Int8VariantsSection
     private static readonly (string Name, Int8Linears Linears, bool SkipLayerNorm)[] Variants =
     [
         ("fp32", Int8Linears.None, false),
-        ("fp32 SkipLayerNorm", Int8Linears.None, true),
         ("all int8", Int8Linears.All, false),
-        ("all int8 SkipLayerNorm", Int8Linears.All, true),
-        ("all but FFN down", Int8Linears.All & ~Int8Linears.FfnDown, false),
+        ("AO+FFN int8 (per tensor), QKV fp32", Int8Linears.AttentionOutput | Int8Linears.FfnUp | Int8Linears.FfnDown, false),
+        ("AO+FFN MatMulNBits 8-bit block 32, QKV fp32", Int8Linears.AttentionOutput | Int8Linears.FfnUp | Int8Linears.FfnDown | Int8Linears.Blockwise, false),
+        ("AO+FFN MatMulNBits 8-bit block 128, QKV fp32", Int8Linears.AttentionOutput | Int8Linears.FfnUp | Int8Linears.FfnDown | Int8Linears.Blockwise | Int8Linears.Block128, false),
     ];
 
     public static void Run(Report report, BenchmarkOptions options, ScifactSample sample, BertPairEncoder tokenizer, BenchmarkModelFolder folder, OnnxCrossEncoder onnx)
