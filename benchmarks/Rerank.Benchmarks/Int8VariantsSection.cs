@@ -18,6 +18,7 @@ internal static class Int8VariantsSection
         ("AO+FFN int8 (per tensor), QKV fp32", Int8Linears.AttentionOutput | Int8Linears.FfnUp | Int8Linears.FfnDown, false),
         ("AO+FFN MatMulNBits 8-bit block 32, QKV fp32", Int8Linears.AttentionOutput | Int8Linears.FfnUp | Int8Linears.FfnDown | Int8Linears.Blockwise, false),
         ("AO+FFN MatMulNBits 8-bit block 128, QKV fp32", Int8Linears.AttentionOutput | Int8Linears.FfnUp | Int8Linears.FfnDown | Int8Linears.Blockwise | Int8Linears.Block128, false),
+        ("AO+FFN per-token MatMulInteger, QKV fp32", Int8Linears.AttentionOutput | Int8Linears.FfnUp | Int8Linears.FfnDown | Int8Linears.PerToken, false),
     ];
 
     public static void Run(Report report, BenchmarkOptions options, ScifactSample sample, BertPairEncoder tokenizer, BenchmarkModelFolder folder, OnnxCrossEncoder onnx)

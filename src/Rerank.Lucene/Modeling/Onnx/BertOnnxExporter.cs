@@ -48,6 +48,14 @@ internal enum Int8Linears
 
     /// <summary>Benchmark variant: with <see cref="Blockwise"/>, blocks of 128 inputs instead of 32.</summary>
     Block128 = 32,
+
+    /// <summary>
+    /// Benchmark variant (not used by the library): the quantized attention-output and FFN linears quantize their
+    /// activations per token row (symmetric, scale = max |x_row| / 127, stored as uint8 with zero point 128) in standard
+    /// ops and multiply with MatMulInteger against the per-channel int8 weights, instead of DynamicQuantizeMatMul's one
+    /// scale per batch tensor. Q/K/V are unaffected.
+    /// </summary>
+    PerToken = 64,
 }
 
 /// <summary>
@@ -193,7 +201,7 @@ internal static class BertOnnxExporter
                     OnnxModelBuilder.MicrosoftDomain, attributes: [("num_heads", (long)heads)]);
             }
 
-            var blockwise = int8.HasFlag(Int8Linears.Blockwise) ? (int8.HasFlag(Int8Linears.Block128) ? 128 : 32) : 0;
+            var blockwise = int8.HasFlag(Int8Linears.Blockwise) ? (int8.HasFlag(Int8Linears.Block128) ? 128 : 32) : int8.HasFlag(Int8Linears.PerToken) ? -1 : 0;
             var projected = Linear(g, w, int8.HasFlag(Int8Linears.AttentionOutput), attention, p + "attention.output.dense.weight", h, h, blockwise);
             var afterAttention = ResidualLayerNorm(g, w, projected, hidden, p + "attention.output.dense.bias", p + "attention.output.LayerNorm.", h, eps, skipLayerNorm);
 
@@ -288,6 +296,18 @@ internal static class BertOnnxExporter
     {
         if (quantized && blockwise > 0) return BlockwiseLinear(g, w, x, name, outFeatures, inFeatures, blockwise);
         var transposed = w.Transposed(name, outFeatures, inFeatures);
+        if (quantized && blockwise < 0)
+        {
+            // Per token: s = max(max_k |x_k|, 1e-30) / 127; q = round(x / s) + 128 as uint8; y = (q - 128) . W_int8 * s * w_scale.
+            var (wq, wScale) = QuantizePerColumn(transposed, inFeatures, outFeatures);
+            var amax = g.Node("ReduceMax", [g.Node("Abs", [x])], attributes: [("axes", new[] { -1L }), ("keepdims", 1L)]);
+            var rowScale = g.Node("Div", [g.Node("Max", [amax, g.Constant(name + ".tiny", [], [1e-30f])]), g.Constant(name + ".q127", [], [127f])]);
+            var codes = g.Node("Cast", [g.Node("Add", [g.Node("Round", [g.Node("Div", [x, rowScale])]), g.Constant(name + ".zp_f", [], [128f])])],
+                attributes: [("to", (long)OnnxElementType.UInt8)]);
+            var integer = g.Node("MatMulInteger", [codes, g.Constant(name + ".t_int8", [inFeatures, outFeatures], wq), g.Constant(name + ".zp", [], new byte[] { 128 })]);
+            var asFloat = g.Node("Cast", [integer], attributes: [("to", (long)OnnxElementType.Float)]);
+            return g.Node("Mul", [g.Node("Mul", [asFloat, rowScale]), g.Constant(name + ".t_scale", [outFeatures], wScale)]);
+        }
         if (!quantized) return g.Node("MatMul", [x, g.Constant(name + ".t", [inFeatures, outFeatures], transposed)]);
         var (q, scale) = QuantizePerColumn(transposed, inFeatures, outFeatures);
         return g.Node("DynamicQuantizeMatMul",
