@@ -201,11 +201,12 @@ internal static class BertOnnxExporter
                     OnnxModelBuilder.MicrosoftDomain, attributes: [("num_heads", (long)heads)]);
             }
 
-            var blockwise = int8.HasFlag(Int8Linears.Blockwise) ? (int8.HasFlag(Int8Linears.Block128) ? 128 : 32) : int8.HasFlag(Int8Linears.PerToken) ? -1 : 0;
-            var projected = Linear(g, w, int8.HasFlag(Int8Linears.AttentionOutput), attention, p + "attention.output.dense.weight", h, h, blockwise);
+            var form = int8.HasFlag(Int8Linears.Blockwise) ? (int8.HasFlag(Int8Linears.Block128) ? QuantizedForm.Blocks128 : QuantizedForm.Blocks32)
+                : int8.HasFlag(Int8Linears.PerToken) ? QuantizedForm.PerToken : QuantizedForm.PerTensor;
+            var projected = Linear(g, w, int8.HasFlag(Int8Linears.AttentionOutput), attention, p + "attention.output.dense.weight", h, h, form);
             var afterAttention = ResidualLayerNorm(g, w, projected, hidden, p + "attention.output.dense.bias", p + "attention.output.LayerNorm.", h, eps, skipLayerNorm);
 
-            var up = Linear(g, w, int8.HasFlag(Int8Linears.FfnUp), afterAttention, p + "intermediate.dense.weight", inter, h, blockwise);
+            var up = Linear(g, w, int8.HasFlag(Int8Linears.FfnUp), afterAttention, p + "intermediate.dense.weight", inter, h, form);
             var upBias = w.Float(g, p + "intermediate.dense.bias", inter);
             var activated = config.HiddenAct switch
             {
@@ -214,7 +215,7 @@ internal static class BertOnnxExporter
                 "relu" => g.Node("Relu", [g.Node("Add", [up, upBias])]),
                 _ => throw new InvalidInputException($"'{source}': hidden_act \"{config.HiddenAct}\" cannot be exported; supported: gelu, gelu_new, gelu_pytorch_tanh, relu.", source),
             };
-            var down = Linear(g, w, int8.HasFlag(Int8Linears.FfnDown), activated, p + "output.dense.weight", h, inter, blockwise);
+            var down = Linear(g, w, int8.HasFlag(Int8Linears.FfnDown), activated, p + "output.dense.weight", h, inter, form);
             hidden = ResidualLayerNorm(g, w, down, afterAttention, p + "output.dense.bias", p + "output.LayerNorm.", h, eps, skipLayerNorm);
         }
 
@@ -291,12 +292,23 @@ internal static class BertOnnxExporter
         return g.Node("LayerNormalization", [sum, gamma, beta], attributes: [("axis", -1L), ("epsilon", eps)]);
     }
 
-    // x [.., inFeatures] @ W^T for a torch Linear weight [outFeatures, inFeatures]; no bias (the fused op after it adds it).
-    private static string Linear(OnnxModelBuilder g, WeightSource w, bool quantized, string x, string name, long outFeatures, long inFeatures, int blockwise = 0)
+    // How a quantized linear is computed (Int8Linears' benchmark variants; PerTensor is the library's int8).
+    private enum QuantizedForm
     {
-        if (quantized && blockwise > 0) return BlockwiseLinear(g, w, x, name, outFeatures, inFeatures, blockwise);
+        PerTensor,
+        PerToken,
+        Blocks32,
+        Blocks128,
+    }
+
+    // x [.., inFeatures] @ W^T for a torch Linear weight [outFeatures, inFeatures]; no bias (the fused op after it adds it).
+    private static string Linear(OnnxModelBuilder g, WeightSource w, bool quantized, string x, string name, long outFeatures, long inFeatures,
+        QuantizedForm form = QuantizedForm.PerTensor)
+    {
+        if (quantized && form is QuantizedForm.Blocks32 or QuantizedForm.Blocks128)
+            return BlockwiseLinear(g, w, x, name, outFeatures, inFeatures, form == QuantizedForm.Blocks32 ? 32 : 128);
         var transposed = w.Transposed(name, outFeatures, inFeatures);
-        if (quantized && blockwise < 0)
+        if (quantized && form == QuantizedForm.PerToken)
         {
             // Per token: s = max(max_k |x_k|, 1e-30) / 127; q = round(x / s) + 128 as uint8; y = (q - 128) . W_int8 * s * w_scale.
             var (wq, wScale) = QuantizePerColumn(transposed, inFeatures, outFeatures);
