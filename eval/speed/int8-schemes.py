@@ -12,9 +12,15 @@ Schemes (weights always int8 symmetric per output channel, scale = max|w|/127, a
               weights/bias, so the quantized activation is the normalized x-hat (Outlier Suppression's gamma
               migration); the residual keeps gamma*x-hat+beta
   -down       FFN down (input: GELU output) left in float
-Usage: eval/speed/int8-schemes.py [MODEL_DIR] [SCIFACT_DIR] [QUERIES] [CANDIDATES]
+  none        activations float (weights-only quantization: the floor of any per-channel-weight scheme)
+  smooth0.5   SmoothQuant, alpha 0.5, per-channel activation maxima calibrated on these same pairs (an optimistic bound)
+  blockN      int8 per token and per block of N inputs; "wgroup" N: weights per block of N inputs (MatMulNBits form)
+  kinds       which linears are quantized (qkv, ao = attention output, up, down)
+Results and what they mean: docs/BENCHMARKS.md, "int8 accuracy" (issue 15 goal 1).
+Usage: eval/speed/int8-schemes.py [MODEL_DIR] [SCIFACT_DIR] [QUERIES] [CANDIDATES] [SCHEME,SCHEME,...]
 Prints per scheme: max and mean |logit diff| to float, identical top-10 orders, same top-1.
-Needs python3-numpy only; deterministic (seeded); a few minutes on one core.
+Needs python3-numpy (Debian; libopenblas0-pthread makes it ~50x faster); deterministic (seeded); ~1 min per scheme
+with OpenBLAS on one core.
 """
 import json
 import math
