@@ -6,7 +6,7 @@ using Rerank.Lucene.Tokenization;
 namespace Rerank.Benchmarks;
 
 /// <summary>
-/// Which linears to quantize: for each choice, speed against ONNX Runtime fp32 on the original ONNX (benchmark
+/// Which linears to quantize, and how (per tensor, per token, MatMulNBits blocks): for each choice, speed against ONNX Runtime fp32 on the original ONNX (benchmark
 /// model, exact-length pairs, interleaved) and agreement with TorchSharp fp32 on real SciFact pairs with the trained reranker.
 /// </summary>
 internal static class Int8VariantsSection
@@ -18,6 +18,10 @@ internal static class Int8VariantsSection
         ("all int8", Int8Linears.All, false),
         ("all int8 SkipLayerNorm", Int8Linears.All, true),
         ("all but FFN down", Int8Linears.All & ~Int8Linears.FfnDown, false),
+        ("AO+FFN int8 (per tensor), QKV fp32", Int8Linears.AttentionOutput | Int8Linears.FfnUp | Int8Linears.FfnDown, false),
+        ("AO+FFN MatMulNBits 8-bit block 32, QKV fp32", Int8Linears.AttentionOutput | Int8Linears.FfnUp | Int8Linears.FfnDown | Int8Linears.Blockwise, false),
+        ("AO+FFN MatMulNBits 8-bit block 128, QKV fp32", Int8Linears.AttentionOutput | Int8Linears.FfnUp | Int8Linears.FfnDown | Int8Linears.Blockwise | Int8Linears.Block128, false),
+        ("AO+FFN per-token MatMulInteger, QKV fp32", Int8Linears.AttentionOutput | Int8Linears.FfnUp | Int8Linears.FfnDown | Int8Linears.PerToken, false),
     ];
 
     public static void Run(Report report, BenchmarkOptions options, ScifactSample sample, BertPairEncoder tokenizer, BenchmarkModelFolder folder, OnnxCrossEncoder onnx)

@@ -89,6 +89,52 @@ public sealed class OnnxRuntimeEngineTests
         Assert.NotEqual(reference, quantized); // it really is a different computation
     }
 
+    [Fact]
+    public void BlockwiseAndPerTokenInt8Graphs_OfTheDefaultReranker_AreCloserToFp32ThanPerTensorInt8()
+    {
+        // The same linears (attention output, FFN up and down) quantized three ways, in one padded batch of 16 pairs:
+        // per-tensor activations with per-channel weights (DynamicQuantizeMatMul, today's int8), per-token activations
+        // with the same weights (MatMulInteger), and int8 blocks of 32 for both (MatMulNBits). Reference: the fp32 graph,
+        // itself equal to the TorchSharp forward (test above). Measured on these pairs, |logit diff| max / mean: per tensor
+        // 0.145 / 0.072, per token 0.078 / 0.023, blockwise 0.047 max (200 SciFact pairs: docs/BENCHMARKS.md, issue 15 goal 1).
+        using var model = BertModelFolder.LoadForSequenceClassification(DefaultReranker, ClassifierHeadPolicy.RequireTrained);
+        var weights = model.ExportWeights();
+        var encoder = new BertPairEncoder(Path.Combine(DefaultReranker, "vocab.txt"));
+        var batch = encoder.Pad(Pairs().Select(p => encoder.Encode(p.Query, p.Document, 128)).ToList());
+        const Int8Linears linears = Int8Linears.AttentionOutput | Int8Linears.FfnUp | Int8Linears.FfnDown;
+
+        float[] Logits(Int8Linears which)
+        {
+            using var session = new OnnxRuntimeSession(BertOnnxExporter.Export(model.Config, weights, which, DefaultReranker), threads: 1);
+            return session.Logits(batch);
+        }
+
+        var reference = Logits(Int8Linears.None);
+        double[] Diffs(Int8Linears which) => reference.Zip(Logits(which), (a, b) => (double)Math.Abs(a - b)).ToArray();
+        var perTensor = Diffs(linears);
+        var perToken = Diffs(linears | Int8Linears.PerToken);
+        var blockwise = Diffs(linears | Int8Linears.Blockwise);
+
+        Assert.True(blockwise.Max() < 0.1, $"blockwise int8: max |logit diff| = {blockwise.Max()}");
+        Assert.True(perTensor.Max() > 2 * blockwise.Max(), $"max |logit diff| per tensor {perTensor.Max()} against blockwise {blockwise.Max()}");
+        Assert.True(perTensor.Average() > 2 * perToken.Average(), $"mean |logit diff| per tensor {perTensor.Average()} against per token {perToken.Average()}");
+        Assert.True(perToken.Max() < perTensor.Max(), $"max |logit diff| per token {perToken.Max()} against per tensor {perTensor.Max()}");
+        Assert.True(blockwise.Max() > 0 && perToken.Max() > 0, "quantized graphs must differ from fp32 (they are different computations)");
+    }
+
+    [Fact]
+    public void QuantizeBlocks_MatchesHandComputedValues()
+    {
+        // One row, two blocks of 4 (values exact in binary): block 0 max |w| = 31.75 -> scale 0.25; block 1 all zeros -> scale 1, codes 128.
+        float[] values = [31.75f, -15.875f, 0.125f, -0.375f, 0f, 0f, 0f, 0f];
+        var (codes, scales) = BertOnnxExporter.QuantizeBlocks(values, 1, 8, 4);
+        Assert.Equal(0.25f, scales[0]);
+        Assert.Equal(1f, scales[1]);
+        // 31.75/0.25 = 127 -> 255; -63.5 -> -64 (ties to even) -> 64; 0.5 -> 0 -> 128; -1.5 -> -2 -> 126.
+        Assert.Equal(new byte[] { 255, 64, 128, 126, 128, 128, 128, 128 }, codes);
+        Assert.Throws<ArgumentException>(() => BertOnnxExporter.QuantizeBlocks(values, 1, 8, 3));
+    }
+
     [Theory]
     [InlineData("gelu")]
     [InlineData("gelu_new")]

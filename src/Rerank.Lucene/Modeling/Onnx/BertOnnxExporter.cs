@@ -36,6 +36,26 @@ internal enum Int8Linears
 
     /// <summary>Every encoder linear.</summary>
     All = Qkv | AttentionOutput | FfnUp | FfnDown,
+
+    /// <summary>
+    /// Benchmark variant (not used by the library): the quantized attention-output and FFN linears use com.microsoft
+    /// MatMulNBits with 8-bit weights in blocks of 32 inputs (symmetric, zero point 128, <see cref="BertOnnxExporter.QuantizeBlocks"/>)
+    /// and accuracy_level 4 (the CPU kernel quantizes activations to int8 per row and block) instead of DynamicQuantizeMatMul's
+    /// per-channel weights and per-tensor activations. Q/K/V are unaffected (QAttention has no blockwise form).
+    /// About 8x closer to fp32 than per-tensor int8 and slower: docs/BENCHMARKS.md, issue 15 goal 1.
+    /// </summary>
+    Blockwise = 16,
+
+    /// <summary>Benchmark variant: with <see cref="Blockwise"/>, blocks of 128 inputs instead of 32.</summary>
+    Block128 = 32,
+
+    /// <summary>
+    /// Benchmark variant (not used by the library): the quantized attention-output and FFN linears quantize their
+    /// activations per token row (symmetric, scale = max |x_row| / 127, stored as uint8 with zero point 128) in standard
+    /// ops and multiply with MatMulInteger against the per-channel int8 weights, instead of DynamicQuantizeMatMul's one
+    /// scale per batch tensor. Q/K/V are unaffected.
+    /// </summary>
+    PerToken = 64,
 }
 
 /// <summary>
@@ -181,10 +201,12 @@ internal static class BertOnnxExporter
                     OnnxModelBuilder.MicrosoftDomain, attributes: [("num_heads", (long)heads)]);
             }
 
-            var projected = Linear(g, w, int8.HasFlag(Int8Linears.AttentionOutput), attention, p + "attention.output.dense.weight", h, h);
+            var form = int8.HasFlag(Int8Linears.Blockwise) ? (int8.HasFlag(Int8Linears.Block128) ? QuantizedForm.Blocks128 : QuantizedForm.Blocks32)
+                : int8.HasFlag(Int8Linears.PerToken) ? QuantizedForm.PerToken : QuantizedForm.PerTensor;
+            var projected = Linear(g, w, int8.HasFlag(Int8Linears.AttentionOutput), attention, p + "attention.output.dense.weight", h, h, form);
             var afterAttention = ResidualLayerNorm(g, w, projected, hidden, p + "attention.output.dense.bias", p + "attention.output.LayerNorm.", h, eps, skipLayerNorm);
 
-            var up = Linear(g, w, int8.HasFlag(Int8Linears.FfnUp), afterAttention, p + "intermediate.dense.weight", inter, h);
+            var up = Linear(g, w, int8.HasFlag(Int8Linears.FfnUp), afterAttention, p + "intermediate.dense.weight", inter, h, form);
             var upBias = w.Float(g, p + "intermediate.dense.bias", inter);
             var activated = config.HiddenAct switch
             {
@@ -193,7 +215,7 @@ internal static class BertOnnxExporter
                 "relu" => g.Node("Relu", [g.Node("Add", [up, upBias])]),
                 _ => throw new InvalidInputException($"'{source}': hidden_act \"{config.HiddenAct}\" cannot be exported; supported: gelu, gelu_new, gelu_pytorch_tanh, relu.", source),
             };
-            var down = Linear(g, w, int8.HasFlag(Int8Linears.FfnDown), activated, p + "output.dense.weight", h, inter);
+            var down = Linear(g, w, int8.HasFlag(Int8Linears.FfnDown), activated, p + "output.dense.weight", h, inter, form);
             hidden = ResidualLayerNorm(g, w, down, afterAttention, p + "output.dense.bias", p + "output.LayerNorm.", h, eps, skipLayerNorm);
         }
 
@@ -270,15 +292,76 @@ internal static class BertOnnxExporter
         return g.Node("LayerNormalization", [sum, gamma, beta], attributes: [("axis", -1L), ("epsilon", eps)]);
     }
 
-    // x [.., inFeatures] @ W^T for a torch Linear weight [outFeatures, inFeatures]; no bias (the fused op after it adds it).
-    private static string Linear(OnnxModelBuilder g, WeightSource w, bool quantized, string x, string name, long outFeatures, long inFeatures)
+    // How a quantized linear is computed (Int8Linears' benchmark variants; PerTensor is the library's int8).
+    private enum QuantizedForm
     {
+        PerTensor,
+        PerToken,
+        Blocks32,
+        Blocks128,
+    }
+
+    // x [.., inFeatures] @ W^T for a torch Linear weight [outFeatures, inFeatures]; no bias (the fused op after it adds it).
+    private static string Linear(OnnxModelBuilder g, WeightSource w, bool quantized, string x, string name, long outFeatures, long inFeatures,
+        QuantizedForm form = QuantizedForm.PerTensor)
+    {
+        if (quantized && form is QuantizedForm.Blocks32 or QuantizedForm.Blocks128)
+            return BlockwiseLinear(g, w, x, name, outFeatures, inFeatures, form == QuantizedForm.Blocks32 ? 32 : 128);
         var transposed = w.Transposed(name, outFeatures, inFeatures);
+        if (quantized && form == QuantizedForm.PerToken)
+        {
+            // Per token: s = max(max_k |x_k|, 1e-30) / 127; q = round(x / s) + 128 as uint8; y = (q - 128) . W_int8 * s * w_scale.
+            var (wq, wScale) = QuantizePerColumn(transposed, inFeatures, outFeatures);
+            var amax = g.Node("ReduceMax", [g.Node("Abs", [x])], attributes: [("axes", new[] { -1L }), ("keepdims", 1L)]);
+            var rowScale = g.Node("Div", [g.Node("Max", [amax, g.Constant(name + ".tiny", [], [1e-30f])]), g.Constant(name + ".q127", [], [127f])]);
+            var codes = g.Node("Cast", [g.Node("Add", [g.Node("Round", [g.Node("Div", [x, rowScale])]), g.Constant(name + ".zp_f", [], [128f])])],
+                attributes: [("to", (long)OnnxElementType.UInt8)]);
+            var integer = g.Node("MatMulInteger", [codes, g.Constant(name + ".t_int8", [inFeatures, outFeatures], wq), g.Constant(name + ".zp", [], new byte[] { 128 })]);
+            var asFloat = g.Node("Cast", [integer], attributes: [("to", (long)OnnxElementType.Float)]);
+            return g.Node("Mul", [g.Node("Mul", [asFloat, rowScale]), g.Constant(name + ".t_scale", [outFeatures], wScale)]);
+        }
         if (!quantized) return g.Node("MatMul", [x, g.Constant(name + ".t", [inFeatures, outFeatures], transposed)]);
         var (q, scale) = QuantizePerColumn(transposed, inFeatures, outFeatures);
         return g.Node("DynamicQuantizeMatMul",
             [x, g.Constant(name + ".t_int8", [inFeatures, outFeatures], q), g.Constant(name + ".t_scale", [outFeatures], scale)],
             OnnxModelBuilder.MicrosoftDomain);
+    }
+
+    // com.microsoft MatMulNBits with bits 8 for a torch Linear weight [out, in]: A [.., in] float, B the codes [out, in/block, block],
+    // scales [out * in/block], default zero point 128; accuracy_level 4 lets the CPU kernel quantize A to int8 per row and block.
+    private static string BlockwiseLinear(OnnxModelBuilder g, WeightSource w, string x, string name, long outFeatures, long inFeatures, int block)
+    {
+        var (codes, scales) = QuantizeBlocks(w.Values(name, outFeatures, inFeatures), outFeatures, inFeatures, block);
+        return g.Node("MatMulNBits",
+            [x, g.Constant(name + ".q8", [outFeatures, inFeatures / block, block], codes), g.Constant(name + ".q8_scale", [outFeatures * (inFeatures / block)], scales)],
+            OnnxModelBuilder.MicrosoftDomain,
+            attributes: [("K", inFeatures), ("N", outFeatures), ("bits", 8L), ("block_size", (long)block), ("accuracy_level", 4L)]);
+    }
+
+    /// <summary>
+    /// Symmetric 8-bit quantization of a row-major [rows, cols] matrix in blocks of <paramref name="block"/> consecutive
+    /// values of a row (cols must be a multiple of it), as MatMulNBits stores a weight: block b of row r gets
+    /// scale = max |w| / 127 over the block (1 when all zeros), code = round(w / scale) + 128 (ties to even), in [1, 255].
+    /// Scales are row-major [rows, cols / block].
+    /// </summary>
+    internal static (byte[] Codes, float[] Scales) QuantizeBlocks(float[] values, long rows, long cols, int block)
+    {
+        if (cols % block != 0) throw new ArgumentException($"{cols} columns are not a multiple of the block size {block}.", nameof(block));
+        var blocks = cols / block;
+        var codes = new byte[values.Length];
+        var scales = new float[rows * blocks];
+        for (long r = 0; r < rows; r++)
+        for (long b = 0; b < blocks; b++)
+        {
+            var start = r * cols + b * block;
+            var max = 0f;
+            for (var k = 0; k < block; k++) max = MathF.Max(max, MathF.Abs(values[start + k]));
+            var scale = max > 0 ? max / 127f : 1f;
+            scales[r * blocks + b] = scale;
+            for (var k = 0; k < block; k++)
+                codes[start + k] = (byte)(Math.Clamp(MathF.Round(values[start + k] / scale, MidpointRounding.ToEven), -127f, 127f) + 128);
+        }
+        return (codes, scales);
     }
 
     private static float[] ConcatColumns(float[] a, float[] b, float[] c, long rows)

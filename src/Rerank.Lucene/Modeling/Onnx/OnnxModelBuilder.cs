@@ -56,6 +56,10 @@ internal sealed class OnnxModelBuilder
     public string Constant(string name, long[] shape, sbyte[] values) =>
         Initializer(name, shape, OnnxElementType.Int8, MemoryMarshal.AsBytes(values.AsSpan()).ToArray(), values.Length);
 
+    /// <summary>A uint8 initializer.</summary>
+    public string Constant(string name, long[] shape, byte[] values) =>
+        Initializer(name, shape, OnnxElementType.UInt8, (byte[])values.Clone(), values.Length);
+
     /// <summary>An int64 initializer.</summary>
     public string Constant(string name, long[] shape, long[] values) =>
         Initializer(name, shape, OnnxElementType.Int64, MemoryMarshal.AsBytes(values.AsSpan()).ToArray(), values.Length);
