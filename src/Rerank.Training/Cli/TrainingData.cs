@@ -96,7 +96,7 @@ internal sealed class TrainingData
         {
             var (groups, report) = PseudoQueryGenerator.Generate(store, PseudoOptions(o.PseudoQueries, seed), ct);
             all = groups;
-            Stat("training data", $"self-supervised pseudo-queries from the index (--pseudo-queries {o.PseudoQueries.ToString().ToLowerInvariant()}): {report.Kept} of {report.Documents} documents' " +
+            Stat("training data", $"self-supervised pseudo-queries from the index (--pseudo-queries {o.PseudoQueries.ToString().ToLowerInvariant()}): {report.Kept} queries from {report.Documents} documents " +
                 $"({report.SpanQueries} inverse-cloze sentences, each removed from its document's text; {report.TitleQueries} titles; skipped {report.SkippedShort} short documents, {report.SkippedNoSpan} without a usable sentence)");
         }
 
