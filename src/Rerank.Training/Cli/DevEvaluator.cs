@@ -9,17 +9,28 @@ namespace Rerank.Training.Cli;
 /// <summary>
 /// Validation while training: reranks each dev query's top-k from a first stage (BM25, or hybrid when the
 /// index has document vectors: the candidates the model will serve) with the model as it is now and
-/// returns nDCG@10. The candidates and their texts are fetched once, up front.
+/// returns nDCG@10. The candidates and their texts are fetched once, up front. With <c>positiveTexts</c> the
+/// cross-encoder reads each dev query's positives as the dev group gives them (the self-supervised dev set's
+/// source documents with the query sentence removed) instead of as the index stores them.
 /// </summary>
 internal sealed class DevEvaluator
 {
     private readonly Qrels _qrels;
     private readonly Dictionary<string, string> _queries;
     private readonly Dictionary<string, IReadOnlyList<SearchHit>> _candidates;
+    private readonly Dictionary<string, Dictionary<string, string>> _shownTexts = new(StringComparer.Ordinal);
 
     /// <summary>Prepares the dev queries' candidates from <paramref name="firstStage"/>.</summary>
-    public DevEvaluator(ICandidateRetriever firstStage, IReadOnlyList<TrainingGroup> dev, int candidates)
+    /// <param name="firstStage">Ranks the candidates (searched once per dev query).</param>
+    /// <param name="dev">Dev queries; positives without an index id are skipped.</param>
+    /// <param name="candidates">First-stage candidates reranked per query.</param>
+    /// <param name="positiveTexts">
+    /// Show the cross-encoder each positive's <see cref="TrainingDocument.Text"/> instead of the indexed text of that
+    /// candidate (the first stage still ranks by the index). False (default): every candidate is read as indexed.
+    /// </param>
+    public DevEvaluator(ICandidateRetriever firstStage, IReadOnlyList<TrainingGroup> dev, int candidates, bool positiveTexts = false)
     {
+        ShowsPositiveTexts = positiveTexts;
         FirstStageName = firstStage.Name;
         Candidates = candidates;
         var judgments = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
@@ -32,6 +43,9 @@ internal sealed class DevEvaluator
             judgments[group.QueryId] = positives.ToDictionary(id => id, _ => 1, StringComparer.Ordinal);
             _queries[group.QueryId] = group.Query;
             _candidates[group.QueryId] = firstStage.Search(group.Query, candidates);
+            if (positiveTexts)
+                _shownTexts[group.QueryId] = group.Positives.Where(p => p.DocId is not null)
+                    .GroupBy(p => p.DocId!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Text, StringComparer.Ordinal);
         }
         _qrels = new Qrels(judgments);
         FirstStage = _queries.Count == 0 ? null : Evaluate(id => _candidates[id].Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
@@ -39,6 +53,9 @@ internal sealed class DevEvaluator
 
     /// <summary>"bm25", "dense" or "hybrid": what ranked the candidates.</summary>
     public string FirstStageName { get; }
+
+    /// <summary>Whether positives are shown with their dev-group texts (the masked sources of a self-supervised dev set).</summary>
+    public bool ShowsPositiveTexts { get; }
 
     /// <summary>Candidates reranked per dev query.</summary>
     public int Candidates { get; }
@@ -56,7 +73,7 @@ internal sealed class DevEvaluator
     public (EvaluationResult Replace, Dictionary<string, float[]> Scores) Score(IPairScorer scorer, CancellationToken ct = default)
     {
         var ids = _queries.Keys.ToList();
-        var pairs = ids.SelectMany(id => _candidates[id].Select(h => (_queries[id], DocumentText.Join(h.Title, h.Text)))).ToList();
+        var pairs = ids.SelectMany(id => _candidates[id].Select(h => (_queries[id], Shown(id, h)))).ToList();
         var flat = scorer.Score(pairs, ct);
         var scores = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var offset = 0;
@@ -92,6 +109,10 @@ internal sealed class DevEvaluator
         var final = ScoreCombiner.Combine(hits.Select(h => (double)h.Score).ToList(), scores[id].Select(s => (double)s).ToList(), ScoreMode.Interpolate, weight);
         return hits.Select((h, i) => new ScoredDocument(h.DocId, final[i])).ToList();
     });
+
+    /// <summary>The text the cross-encoder reads for candidate <paramref name="hit"/> of query <paramref name="queryId"/>.</summary>
+    private string Shown(string queryId, SearchHit hit) =>
+        _shownTexts.TryGetValue(queryId, out var texts) && texts.TryGetValue(hit.DocId, out var text) ? text : DocumentText.Join(hit.Title, hit.Text);
 
     private EvaluationResult Evaluate(Func<string, IReadOnlyList<ScoredDocument>> rank) =>
         RunEvaluation.Evaluate(_qrels, _queries.Keys.ToDictionary(id => id, id => id, StringComparer.Ordinal), rank);

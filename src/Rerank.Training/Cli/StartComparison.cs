@@ -41,6 +41,10 @@ internal static class StartComparison
     /// <summary>The better on dev of a cross-encoder's two pipelines: replace, or interpolated with the weight tuned on dev.</summary>
     public static DevPipeline Best(DevEvaluator dev, IPairScorer scorer, string name, CancellationToken ct) => Measure(dev, scorer, name, null, ct).Tuned;
 
+    /// <summary>The cross-encoder alone over the dev candidates (score mode replace, no weight): what a self-supervised dev set judges.</summary>
+    public static DevPipeline Alone(DevEvaluator dev, IPairScorer scorer, string name, CancellationToken ct) =>
+        new(name, dev.Score(scorer, ct).Replace, "replace", null);
+
     /// <summary>
     /// Scores the dev candidates once and returns the cross-encoder's best pipeline with mode and weight tuned
     /// on dev, and, when <paramref name="stored"/> is given, its pipeline as those settings say (the score mode

@@ -26,7 +26,8 @@ internal static class TrainCommand
     private static readonly Option<string> QrelsFile = new("--qrels") { Description = "Training judgments (BEIR TSV or TREC qrels); negatives are mined from the index." };
     private static readonly Option<string> Triples = new("--triples") { Description = "Training triples JSONL {\"query\",\"positive\",\"negative\"} (texts, or positive_id/negative_id in the index)." };
     private static readonly Option<string> Pairs = new("--pairs") { Description = "Labelled pairs JSONL {\"query\",\"document\",\"label\"} (label 0-1; document or document_id). Trains with bce." };
-    private static readonly Option<bool> SelfSupervised = new("--self-supervised") { Description = "No judgments: pseudo-queries from the corpus (titles, or sentences cut out of documents), the source document as positive, mined negatives." };
+    private static readonly Option<bool> SelfSupervised = new("--self-supervised") { Description = "No judgments: pseudo-queries from the corpus (see --pseudo-queries), the source document as positive, mined negatives. Validated on inverse-cloze sentences of held-out documents, each source shown with its sentence removed; only the cross-encoder alone is judged there." };
+    private static readonly Option<string> PseudoQueries = new Option<string>("--pseudo-queries") { Description = "With --self-supervised: sentences (default: inverse cloze, one sentence of each document as the query, removed from the positive), titles (a document's title as its query; untitled documents give a sentence), or both. The first stage alone ranks most titles' documents first, so titles teach little.", DefaultValueFactory = _ => "sentences" }.OneOf("sentences", "titles", "both");
     private static readonly Option<string[]> Mined = new("--mined") { Description = "Reuse training groups mined earlier (JSONL written by --write-mined) instead of mining again. Repeat to pool files mined from several indexes; validation then needs --queries and --dev-qrels of --index." };
     private static readonly Option<string> WriteMined = new("--write-mined") { Description = "Write the mined training groups (the training side of the validation split) to this JSONL file." };
     private static readonly Option<bool> MineOnly = new("--mine-only") { Description = "Mine every training query (no validation split), write --write-mined and stop: no training, no --output. Mine each index once, then train on the pooled files with --mined." };
@@ -80,7 +81,7 @@ internal static class TrainCommand
             "  rerank-train --index .idx/a --queries a/queries.jsonl --qrels a/train.tsv --write-mined a.jsonl --mine-only");
         Option[] all =
         [
-            Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, Mined, WriteMined, MineOnly, SkipMissingDocuments, DevQrels, DevFraction, MaxDevQueries,
+            Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, PseudoQueries, Mined, WriteMined, MineOnly, SkipMissingDocuments, DevQrels, DevFraction, MaxDevQueries,
             DevCandidates, Retrieval, Candidates, Base, Resume, Seed, Loss, Negatives, RangeMin, RangeMax, Sampling, FilterModel, FilterMargin, CorpusNegatives, Epochs, MaxSteps,
             BatchSize, GradAccumulation, LearningRate, WarmupRatio, WeightDecay, MaxGradNorm, MaxLength, EvalEvery, Patience,
             CheckpointEvery, Device, Threads, Float16, Overwrite, KeepCheckpoints, KeepTrained, Verbose,
@@ -254,12 +255,18 @@ internal static class TrainCommand
                 Overwrite = overwrite,
             };
 
-            var dev = data.Dev.Count == 0 ? null : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(DevCandidates));
-            if (dev is { FirstStage: { } devFirst })
-                log.LogInformation("Validation during training: {Count} dev queries, {Stage} top {K} reranked; {Stage} dev nDCG@10 {Ndcg:F4}",
+            // A self-supervised dev set shows each source with its query sentence removed (SelfSupervisedDev).
+            var masked = JudgesModelOnly(parse);
+            var dev = data.Dev.Count == 0 ? null : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(DevCandidates), masked);
+            if (dev is { FirstStage: { } devFirst, ShowsPositiveTexts: true })
+                log.LogInformation("Validation during training: {Count} self-supervised dev queries, the cross-encoder alone over {Stage} top {K} (each source with its sentence removed); " +
+                    "{Stage}'s own dev nDCG@10 {Ndcg:F4} is inflated (the index still holds each sentence) and is not compared",
                     dev.QueryCount, firstStage.Kind, dev.Candidates, firstStage.Kind, devFirst.Mean.Ndcg10);
+            else if (dev is { FirstStage: { } devFirst2 })
+                log.LogInformation("Validation during training: {Count} dev queries, {Stage} top {K} reranked; {Stage} dev nDCG@10 {Ndcg:F4}",
+                    dev.QueryCount, firstStage.Kind, dev.Candidates, firstStage.Kind, devFirst2.Mean.Ndcg10);
             // The final comparison runs at the depth the model will serve (usually deeper than the validations during training).
-            var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(Candidates));
+            var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(Candidates), masked);
             var start = final is { QueryCount: > 0 } ? StartingPipeline(final, baseFolder, baseName, parse, log, ct) : null;
 
             var card = new ModelCardInfo(baseName, "rerank-train " + string.Join(' ', parse.Tokens.Select(t => t.Value.Any(char.IsWhiteSpace) ? $"\"{t.Value}\"" : t.Value)), data.Statistics);
@@ -306,13 +313,15 @@ internal static class TrainCommand
         if (!HasRankingHead(baseFolder))
             return new StartPoint(new DevPipeline($"{dev.FirstStageName} top {dev.Candidates} (the base has no ranking head)", dev.FirstStage!, "first-stage", null), null, new RerankerSettings());
         using var model = CrossEncoder.Load(baseFolder, new CrossEncoderOptions { Device = parse.GetValue(Device)!, MaxLength = parse.GetValue(MaxLength) });
-        var (asStored, retuned) = StartComparison.Measure(dev, new CrossEncoderScorer(model), $"the starting model ({baseName})", model.Settings, ct);
         if (JudgesModelOnly(parse))
         {
-            log.LogInformation("Starting point on dev ({Stage} top {K}): {Name} as stored, {Mode}, nDCG@10 {Ndcg}. The self-supervised dev set is chosen against the first stage, so no weight is tuned on it; only the model is judged.",
-                dev.FirstStageName, dev.Candidates, asStored!.Name, Describe(asStored), asStored.WithInterval());
-            return new StartPoint(asStored, null, model.Settings);
+            var alone = StartComparison.Alone(dev, new CrossEncoderScorer(model), $"the starting model ({baseName})", ct);
+            log.LogInformation("Starting point on the self-supervised dev set: {Name}, the cross-encoder alone over {Stage} top {K} (each source with its sentence removed), nDCG@10 {Ndcg}. " +
+                "The first stage's ranking is inflated there (the index still holds each sentence), so no weight is tuned or judged on it; only the cross-encoder is.",
+                alone.Name, dev.FirstStageName, dev.Candidates, alone.WithInterval());
+            return new StartPoint(alone, null, model.Settings);
         }
+        var (asStored, retuned) = StartComparison.Measure(dev, new CrossEncoderScorer(model), $"the starting model ({baseName})", model.Settings, ct);
         log.LogInformation("Starting point on dev ({Stage} top {K}): {Name} as stored, {Mode}, nDCG@10 {Ndcg}; with mode and weight re-tuned on dev: {RetunedMode}, nDCG@10 {RetunedNdcg}",
             dev.FirstStageName, dev.Candidates, asStored!.Name, Describe(asStored), asStored.WithInterval(), Describe(retuned), retuned.WithInterval());
         return new StartPoint(asStored, retuned, model.Settings);
@@ -335,37 +344,47 @@ internal static class TrainCommand
             {
                 if (JudgesModelOnly(parse) && !parse.GetValue(KeepTrained) && HasRankingHead(baseFolder))
                     KeepStart(output, baseFolder, RerankerSettings.Read(baseFolder),
-                        "# Starting model kept\n\n`rerank-train --self-supervised` found no dev queries that could measure a change (every inverse-cloze sentence of the " +
-                        "held-out documents was already ranked first by the first stage, or not retrieved), so these are the starting weights and settings, unchanged. " +
+                        "# Starting model kept\n\n`rerank-train --self-supervised` found no dev queries that could measure a change (no held-out document had a usable " +
+                        "inverse-cloze sentence whose document the first stage retrieves), so these are the starting weights and settings, unchanged. " +
                         "Pass --dev-qrels with real queries, or --keep-trained to save the fine-tuned weights anyway.\n", log,
                         "No self-supervised dev query could measure the fine-tuned model: {Output} holds the starting model, unchanged (--keep-trained saves the fine-tuned weights).");
                 return;
             }
-            var (trainedAsStart, trainedTuned) = StartComparison.Measure(dev, new CrossEncoderScorer(saved), "the fine-tuned model", start.Settings, ct);
-            // Self-supervised: the fine-tuned model is judged with the start's own mode and weight (none tuned on that dev set).
-            trained = JudgesModelOnly(parse) && start.AsStored.Mode != "first-stage" ? trainedAsStart! : trainedTuned;
+            // Self-supervised: the fine-tuned cross-encoder alone, as the start was judged (no weight is tuned or judged on that dev set).
+            trained = JudgesModelOnly(parse)
+                ? StartComparison.Alone(dev, new CrossEncoderScorer(saved), "the fine-tuned model", ct)
+                : StartComparison.Measure(dev, new CrossEncoderScorer(saved), "the fine-tuned model", start.Settings, ct).Tuned;
         }
         var best = start.Retuned is { } retuned && retuned.Ndcg10 >= trained.Ndcg10 ? retuned : trained;
         var (keepBest, delta, p) = StartComparison.Decide(start.AsStored, best);
         var inv = CultureInfo.InvariantCulture;
         var stage = dev.FirstStageName;
         var source = $"dev: {dev.QueryCount} queries, {stage} top {dev.Candidates}, nDCG@10";
+        var selfSupervised = JudgesModelOnly(parse);
         var table =
+            (selfSupervised ? SelfSupervisedDevDescription(dev) : "") +
             "| pipeline on dev | score mode | nDCG@10 (95% bootstrap CI) |\n| --- | --- | --- |\n" +
-            $"| {stage} top {dev.Candidates} | - | {new DevPipeline(stage, dev.FirstStage!, "first-stage", null).WithInterval()} |\n" +
-            (start.AsStored.Mode == "first-stage" ? "" : $"| {start.AsStored.Name}, as stored | {Describe(start.AsStored)} | {start.AsStored.WithInterval()} |\n") +
+            (selfSupervised
+                ? $"| {stage} top {dev.Candidates} (inflated: the index still holds each query sentence; not compared) | - | {new DevPipeline(stage, dev.FirstStage!, "first-stage", null).WithInterval()} |\n"
+                : $"| {stage} top {dev.Candidates} | - | {new DevPipeline(stage, dev.FirstStage!, "first-stage", null).WithInterval()} |\n") +
+            (start.AsStored.Mode == "first-stage" ? "" : $"| {start.AsStored.Name}{(selfSupervised ? ", cross-encoder alone" : ", as stored")} | {Describe(start.AsStored)} | {start.AsStored.WithInterval()} |\n") +
             (start.Retuned is null ? "" : $"| {start.Retuned.Name}, re-tuned on dev | {Describe(start.Retuned)} | {start.Retuned.WithInterval()} |\n") +
-            $"| {trained.Name} | {Describe(trained)} | {trained.WithInterval()} |\n\n" +
-            string.Create(inv, $"Best change ({(ReferenceEquals(best, trained) ? "fine-tuned" : "weight re-tuned")}) - start as stored: {delta:+0.0000;-0.0000;0.0000}, paired randomization test p = {p:0.000} ({dev.QueryCount} dev queries; kept when higher and p < {StartComparison.Alpha}). ");
+            $"| {trained.Name}{(selfSupervised ? ", cross-encoder alone" : "")} | {Describe(trained)} | {trained.WithInterval()} |\n\n" +
+            string.Create(inv, $"Best change ({(ReferenceEquals(best, trained) ? "fine-tuned" : "weight re-tuned")}) - start{(selfSupervised ? ", cross-encoder alone" : " as stored")}: {delta:+0.0000;-0.0000;0.0000}, paired randomization test p = {p:0.000} ({dev.QueryCount} dev queries; kept when higher and p < {StartComparison.Alpha}). ");
         var trainedWins = keepBest && ReferenceEquals(best, trained);
         if (trainedWins || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained))
         {
-            var trainedSettings = JudgesModelOnly(parse) && start.AsStored.Mode != "first-stage"
+            var trainedSettings = selfSupervised && start.AsStored.Mode != "first-stage"
                 ? start.Settings with { MaxLength = parse.GetValue(MaxLength) }
                 : new RerankerSettings(trained.Weight, source, parse.GetValue(MaxLength), trained.Mode,
                     trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null);
             trainedSettings.Write(output);
-            var verdict = trainedWins
+            var verdict = trainedWins && selfSupervised && start.AsStored.Mode != "first-stage"
+                ? "The fine-tuned cross-encoder beats the starting one on this dev set and is the one saved here, with the starting model's score mode and weights (not measured here: " +
+                  "the first stage's scores are inflated on this dev set); check the pipeline on your own queries."
+                : selfSupervised && start.AsStored.Mode == "first-stage"
+                ? "The base model had no ranking head to fall back on, so the fine-tuned model is saved (score mode replace); it is not compared with the first stage, whose ranking is inflated on this dev set."
+                : trainedWins
                 ? "The fine-tuned model beats the starting point on dev and is the one saved here."
                 : start.AsStored.Mode != "first-stage"
                 ? "The fine-tuned model does not beat the starting model on dev beyond noise; it is saved because --keep-trained was given."
@@ -389,7 +408,7 @@ internal static class TrainCommand
                 TunedOn = $"{start.Settings.TunedOn}; first_stage_weights.{stage} re-tuned by rerank-train on {source}",
             }
             : start.Settings;
-        var what = KeptSettingsReason(keepBest, JudgesModelOnly(parse), stage);
+        var what = KeptSettingsReason(keepBest, selfSupervised, stage);
         KeepStart(output, baseFolder, settings,
             "# Starting model kept\n\n" +
             $"`rerank-train` fine-tuned {start.AsStored.Name} on this index, but the result did not beat it on the dev queries " +
@@ -407,7 +426,7 @@ internal static class TrainCommand
         retunedWon
             ? $"only its score mode and its weight over {stage} candidates were re-tuned on these dev queries, which beat the stored ones beyond noise"
             : selfSupervisedDev
-            ? "its score mode and weights are the stored ones too (nothing is tuned on a self-supervised dev set: it is chosen against the first stage)"
+            ? "its score mode and weights are the stored ones too (nothing is tuned on a self-supervised dev set: only the cross-encoder alone is judged there, since the first stage's scores are inflated by each query sentence still being in the index)"
             : "its score mode and weights are the stored ones too (re-tuning them on these dev queries did not beat them beyond noise)";
 
     /// <summary>
@@ -432,6 +451,13 @@ internal static class TrainCommand
         });
         if (warning is not null) log.LogWarning(warning, output);
     }
+
+    /// <summary>What the self-supervised dev set measures, for the model card.</summary>
+    private static string SelfSupervisedDevDescription(DevEvaluator dev) =>
+        $"Self-supervised dev set: {dev.QueryCount} queries, each an inverse-cloze sentence of a document held out of training; its one relevant document is that " +
+        $"document shown to the cross-encoder with the sentence removed (title and other sentences), among {dev.FirstStageName}'s top {dev.Candidates} for the sentence " +
+        "(the other candidates as indexed). Measured: nDCG@10 of the cross-encoder alone (score mode replace) over those candidates, starting model against fine-tuned model. " +
+        "The first stage's own ranking and any interpolation with it are not measured: the index still holds each sentence, which inflates the source's first-stage score.\n\n";
 
     private static string Describe(DevPipeline pipeline) => pipeline.Mode == "interpolate"
         ? string.Create(CultureInfo.InvariantCulture, $"interpolate, weight {pipeline.Weight:F2}")
@@ -530,17 +556,28 @@ internal static class TrainCommand
     }
 
     /// <summary>
-    /// Whether only the model is judged on dev, never a weight: with --self-supervised and no --dev-qrels, the dev
-    /// set is chosen against the first stage (<see cref="SelfSupervisedDev"/>), so weights tuned on it would overrate the cross-encoder.
+    /// Whether only the cross-encoder alone is judged on dev, never a weight: with --self-supervised and no --dev-qrels, the
+    /// dev set (<see cref="SelfSupervisedDev"/>) shows each source with its query sentence removed while the index still
+    /// holds it, so the first stage's scores (and any weight over them) are inflated there.
     /// </summary>
     private static bool JudgesModelOnly(ParseResult parse) => parse.GetValue(SelfSupervised) && parse.GetValue(DevQrels) is null;
 
     /// <summary>The reranking depth the model is validated at (--candidates).</summary>
     internal static int ServingDepth(ParseResult parse) => parse.GetValue(Candidates);
 
-    internal static (string? Queries, string? Qrels, string? Triples, string? Pairs, bool SelfSupervised, string[]? Mined, string? WriteMined, string? DevQrels, double DevFraction, int MaxDevQueries, bool SkipMissing, bool MineOnly, bool Overwrite)
+    internal static (string? Queries, string? Qrels, string? Triples, string? Pairs, bool SelfSupervised, PseudoQuerySource PseudoQueries, bool PseudoQueriesGiven,
+        string[]? Mined, string? WriteMined, string? DevQrels, double DevFraction, int MaxDevQueries, bool SkipMissing, bool MineOnly, bool Overwrite)
         DataOptions(ParseResult parse) =>
         (parse.GetValue(Queries), parse.GetValue(QrelsFile), parse.GetValue(Triples), parse.GetValue(Pairs), parse.GetValue(SelfSupervised),
+         ParsePseudoQueries(parse.GetValue(PseudoQueries)), parse.GetResult(PseudoQueries) is { Implicit: false },
          parse.GetValue(Mined), parse.GetValue(WriteMined), parse.GetValue(DevQrels), parse.GetValue(DevFraction), parse.GetValue(MaxDevQueries),
          parse.GetValue(SkipMissingDocuments), parse.GetValue(MineOnly), parse.GetValue(Overwrite));
+
+    private static PseudoQuerySource ParsePseudoQueries(string? value) => value?.ToLowerInvariant() switch
+    {
+        "sentences" => PseudoQuerySource.Sentences,
+        "titles" => PseudoQuerySource.Titles,
+        "both" => PseudoQuerySource.Both,
+        _ => throw new InvalidInputException($"Unknown --pseudo-queries '{value}'. Use sentences, titles or both."),
+    };
 }

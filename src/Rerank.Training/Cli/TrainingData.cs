@@ -53,6 +53,8 @@ internal sealed class TrainingData
             throw new InvalidInputException(
                 $"{mined.Length} --mined files are pooled, so a held-out fraction of them would mix queries of other indexes into validation, " +
                 "which reranks --index only. Pass --queries and --dev-qrels with dev queries of --index.");
+        if (o.PseudoQueriesGiven && !o.SelfSupervised)
+            throw new InvalidInputException("--pseudo-queries chooses the pseudo-queries of --self-supervised; drop it, or train with --self-supervised instead of judged queries.");
         if (o.DevFraction is <= 0 or >= 1)
             throw new InvalidInputException($"--dev-fraction must be between 0 and 1 (exclusive); got {o.DevFraction}.");
 
@@ -92,10 +94,10 @@ internal sealed class TrainingData
         }
         else
         {
-            var (groups, report) = PseudoQueryGenerator.Generate(store, new PseudoQueryOptions { Seed = seed }, ct);
+            var (groups, report) = PseudoQueryGenerator.Generate(store, PseudoOptions(o.PseudoQueries, seed), ct);
             all = groups;
-            Stat("training data", $"self-supervised pseudo-queries from the index: {report.Kept} kept of {report.Documents} documents " +
-                $"({report.TitleQueries} from titles, {report.SpanQueries} sentences cut out of documents; skipped {report.SkippedShort} short, {report.SkippedNoSpan} without a usable sentence)");
+            Stat("training data", $"self-supervised pseudo-queries from the index (--pseudo-queries {o.PseudoQueries.ToString().ToLowerInvariant()}): {report.Kept} queries from {report.Documents} documents " +
+                $"({report.SpanQueries} inverse-cloze sentences, each removed from its document's text; {report.TitleQueries} titles; skipped {report.SkippedShort} short documents, {report.SkippedNoSpan} without a usable sentence)");
         }
 
         // Mining only: every query is written; validation is chosen when training on the file.
@@ -105,15 +107,19 @@ internal sealed class TrainingData
             : ValidationSplit.HoldOut(all, o.DevFraction, seed);
         if (o.SelfSupervised && !o.MineOnly && o.DevQrels is null)
         {
-            // Titles are solved by the first stage alone; validate on sentences of the held-out documents it does not solve.
+            // Held out by document: no pseudo-query of a held-out document (its title with --pseudo-queries both) is trained on.
             var heldOut = split.Dev.SelectMany(g => g.Positives).Select(p => p.DocId).OfType<string>().Distinct().ToList();
+            var heldOutSet = heldOut.ToHashSet(StringComparer.Ordinal);
             var depth = TrainCommand.ServingDepth(parse);
-            var (dev, report) = SelfSupervisedDev.Build(heldOut, store, firstStage, depth, new PseudoQueryOptions { Seed = seed }, ct);
-            split = new TrainDevSplit(split.Train, dev);
-            Stat("dev", $"inverse-cloze sentences of {report.HeldOut} held-out documents ({o.DevFraction:P0}) that {firstStage.Name} ranks 2 to {depth}: {report.Kept} queries " +
-                $"(dropped: {report.AtTop} already at rank 1, {report.NotRetrieved} not retrieved, {report.NoSentence} without a usable sentence)");
-            log.LogInformation("Self-supervised dev set: {Kept} inverse-cloze sentences of held-out documents that {Stage} ranks 2 to {Depth} ({AtTop} at rank 1 and {NotRetrieved} not retrieved were dropped)",
-                report.Kept, firstStage.Name, depth, report.AtTop, report.NotRetrieved);
+            var (dev, report) = SelfSupervisedDev.Build(heldOut, store, firstStage, depth, PseudoOptions(o.PseudoQueries, seed), ct);
+            split = new TrainDevSplit(split.Train.Where(g => !g.Positives.Any(p => p.DocId is { } id && heldOutSet.Contains(id))).ToArray(), dev);
+            Stat("dev", $"self-supervised: one inverse-cloze sentence of each of {report.HeldOut} held-out documents ({o.DevFraction:P0}, none trained on) as the query, " +
+                $"its document shown to the cross-encoder with that sentence removed among {firstStage.Name}'s top {depth} for the sentence: {report.Kept} queries " +
+                $"({report.AtTop} of them with the source at {firstStage.Name} rank 1, an inflated rank since the index still holds the sentence; dropped: {report.NotRetrieved} not retrieved, " +
+                $"{report.NoSentence} without a usable sentence). Judged: the cross-encoder alone (score mode replace) over those candidates; no weight is tuned or judged on it");
+            log.LogInformation("Self-supervised dev set: {Kept} inverse-cloze sentences of {HeldOut} held-out documents, each source shown with its sentence removed among {Stage} top {Depth} " +
+                "({NotRetrieved} not retrieved and {NoSentence} without a usable sentence were dropped); only the cross-encoder alone is judged on it",
+                report.Kept, report.HeldOut, firstStage.Name, depth, report.NotRetrieved, report.NoSentence);
         }
         else
             Stat("dev", o.MineOnly ? "none (--mine-only)" : o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries" : $"seeded hold-out of {o.DevFraction:P0} of the training queries: {split.Dev.Count} queries");
@@ -150,6 +156,9 @@ internal sealed class TrainingData
         Stat("training queries", train.Count);
         return new TrainingData(train, null, Cap(split.Dev, o.MaxDevQueries, seed, stats), stats);
     }
+
+    /// <summary>The pseudo-query settings of a run: the defaults, with --pseudo-queries and --seed.</summary>
+    private static PseudoQueryOptions PseudoOptions(PseudoQuerySource source, int seed) => new() { Seed = seed, Source = source };
 
     /// <summary>A seeded subset of at most <paramref name="max"/> dev queries, in their original order.</summary>
     private static IReadOnlyList<TrainingGroup> Cap(IReadOnlyList<TrainingGroup> dev, int max, int seed, List<KeyValuePair<string, string>> stats)

@@ -1,19 +1,29 @@
 using System.Text.RegularExpressions;
+using Rerank.Lucene.Reranking;
 
 namespace Rerank.Training.Data;
 
 /// <summary>
-/// Builds (query, positive) pairs from the indexed corpus alone, for domains without judgments.
-/// A document with a title gives the query <c>title</c> and the positive <c>text</c> (without the
-/// title, which would make the pair trivially matchable). A document without a title gives an
-/// inverse-cloze pair (Lee et al., 2019): one sentence, chosen with a seeded per-document stream,
-/// becomes the query and is removed from the positive, so the model must match on context rather
-/// than on copied words. The positive keeps the source document's id, so mining never picks the
-/// source document as a negative. Negatives then come from <c>Mining/</c>.
+/// Builds (query, positive) pairs from the indexed corpus alone, for domains without judgments. By default
+/// (<see cref="PseudoQuerySource.Sentences"/>) every document gives an inverse-cloze pair (Lee et al., 2019):
+/// one sentence, chosen with a seeded per-document stream, becomes the query and is removed from the positive
+/// (the title, when there is one, followed by the remaining sentences), so the model must match on context
+/// rather than on copied words. With <see cref="PseudoQuerySource.Titles"/> a titled document gives the query
+/// <c>title</c> and the positive <c>text</c> (without the title, which would make the pair trivially
+/// matchable) instead; <see cref="PseudoQuerySource.Both"/> gives both. The positive keeps the source document's
+/// id, so mining never picks the source document as a negative. Negatives then come from <c>Mining/</c>.
 /// </summary>
+/// <remarks>
+/// Pseudo-queries whose source the first stage ranks first are kept: for a sentence that rank is measured
+/// against the unmasked indexed document (which still holds the sentence), so it says nothing about how hard
+/// the masked positive is for the cross-encoder.
+/// </remarks>
 internal static partial class PseudoQueryGenerator
 {
-    /// <summary>Pseudo-query groups (negatives empty) in index order, query ids <c>pseudo:{docId}</c>, and the counts.</summary>
+    /// <summary>
+    /// Pseudo-query groups (negatives empty) in index order, query ids <c>pseudo:{docId}</c> for sentences and
+    /// <c>pseudo-title:{docId}</c> for titles, and the counts.
+    /// </summary>
     public static (IReadOnlyList<TrainingGroup> Groups, PseudoQueryReport Report) Generate(IDocumentStore store, PseudoQueryOptions options, CancellationToken ct = default)
     {
         var groups = new List<TrainingGroup>();
@@ -29,11 +39,12 @@ internal static partial class PseudoQueryGenerator
                 tooShort++;
                 continue;
             }
-            if (options.UseTitles && !string.IsNullOrWhiteSpace(doc.Title))
+            var titled = !string.IsNullOrWhiteSpace(doc.Title);
+            if (titled && options.Source is PseudoQuerySource.Titles or PseudoQuerySource.Both)
             {
-                groups.Add(new TrainingGroup($"pseudo:{id}", doc.Title.Trim(), [new TrainingDocument(id, doc.Text.Trim())], []));
+                groups.Add(new TrainingGroup($"pseudo-title:{id}", doc.Title.Trim(), [new TrainingDocument(id, doc.Text.Trim())], []));
                 titles++;
-                continue;
+                if (options.Source == PseudoQuerySource.Titles) continue;
             }
             var pair = InverseCloze(doc.Text, options, SeededRandom.For(options.Seed, "pseudo-query", id));
             if (pair is null)
@@ -41,7 +52,7 @@ internal static partial class PseudoQueryGenerator
                 noSpan++;
                 continue;
             }
-            groups.Add(new TrainingGroup($"pseudo:{id}", pair.Value.Query, [new TrainingDocument(id, pair.Value.Positive)], []));
+            groups.Add(new TrainingGroup($"pseudo:{id}", pair.Value.Query, [new TrainingDocument(id, DocumentText.Join(doc.Title, pair.Value.Positive))], []));
             spans++;
         }
 

@@ -5,6 +5,6 @@ namespace Rerank.Training.Data;
 /// <param name="TitleQueries">Queries taken from titles.</param>
 /// <param name="SpanQueries">Queries taken out of the text (inverse cloze).</param>
 /// <param name="SkippedShort">Documents skipped for having fewer than MinDocumentWords body words.</param>
-/// <param name="SkippedNoSpan">Documents without a title and without a usable sentence (or with only one sentence).</param>
+/// <param name="SkippedNoSpan">Documents that needed an inverse-cloze sentence and had no usable one (or only one sentence); with titles, a titled document still gave its title.</param>
 /// <param name="Kept">Queries returned (after MaxQueries sampling).</param>
 public sealed record PseudoQueryReport(int Documents, int TitleQueries, int SpanQueries, int SkippedShort, int SkippedNoSpan, int Kept);

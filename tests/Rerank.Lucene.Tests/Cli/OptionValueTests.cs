@@ -106,6 +106,7 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
     [InlineData("--device", "gpu", "--device must be auto, cpu or cuda, found 'gpu'.")]
     [InlineData("--loss", "hinge", "--loss must be bce, listwise or pairwise, found 'hinge'.")]
     [InlineData("--sampling", "best", "--sampling must be random or top, found 'best'.")]
+    [InlineData("--pseudo-queries", "paragraphs", "--pseudo-queries must be sentences, titles or both, found 'paragraphs'.")]
     [InlineData("--warmup-ratio", "2", "--warmup-ratio must be between 0 and 1, found 2.")]
     [InlineData("--batch-size", "0", "--batch-size must be at least 1, found 0.")]
     [InlineData("--negatives", "-1", "--negatives must be at least 0, found -1.")]

@@ -652,6 +652,17 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
     }
 
     [Fact]
+    public async Task Train_PseudoQueriesWithoutSelfSupervised_ExitsTwoWithMessage()
+    {
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--output", _temp.Combine("model"),
+            "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--pseudo-queries", "titles");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --pseudo-queries chooses the pseudo-queries of --self-supervised; drop it, or train with --self-supervised instead of judged queries.\n", result.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
+    }
+
+    [Fact]
     public async Task Train_QrelsWithoutQueries_ExitsTwoWithMessage()
     {
         var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--output", _temp.Combine("model"), "--qrels", SampleCorpus.Qrels);

@@ -101,28 +101,37 @@ public sealed class TrainFirstStageTests(TinyTrainingRunFixture run) : IClassFix
     }
 
     [Fact]
-    public async Task Train_SelfSupervisedWhereTheFirstStageSolvesEverySentence_KeepsTheStartAndSaysWhy()
+    public async Task Train_SelfSupervised_ValidatesOnMaskedSourcesOfEveryRetrievedHeldOutDocument_AndTheCardSaysWhatWasMeasured()
     {
-        // The sample's documents are short: BM25 ranks every held-out document first for its own sentence, so no
-        // dev query can measure a change and the starting model must come back unchanged.
-        var output = run.Temp.Combine("self-supervised-kept");
+        // The sample's documents are short: BM25 ranks every held-out document first for its own sentence (the index still
+        // holds it), which left no dev query before. Shown with the sentence removed, each retrieved source is a dev query.
+        var output = run.Temp.Combine("self-supervised-masked");
         using var child = ChildProcess.RerankTrain(null, "--index", run.Index, "--self-supervised", "--output", output, "--base", run.Base,
-            "--max-steps", "2", "--batch-size", "2", "--max-length", "48", "--dev-fraction", "0.5", "--device", "cpu", "--threads", "1", "--candidates", "20");
+            "--max-steps", "2", "--batch-size", "2", "--max-length", "48", "--dev-fraction", "0.5", "--device", "cpu", "--threads", "1",
+            "--candidates", "20", "--dev-candidates", "20", "--keep-trained");
         var code = await child.WaitForExit(seconds: 180);
 
         Assert.True(code == 0, child.ToString());
-        Assert.Matches(@"Self-supervised dev set: 0 inverse-cloze sentences of held-out documents that bm25 ranks 2 to 20 \([1-9]\d* at rank 1", child.Error);
-        Assert.Contains("No self-supervised dev query could measure the fine-tuned model", child.Error);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
-        Assert.StartsWith("# Starting model kept\n", File.ReadAllText(Path.Combine(output, "README.md")));
+        var devLine = System.Text.RegularExpressions.Regex.Match(child.Error,
+            @"Self-supervised dev set: (\d+) inverse-cloze sentences of (\d+) held-out documents, each source shown with its sentence removed among bm25 top 20 \((\d+) not retrieved");
+        Assert.True(devLine.Success, child.Error);
+        var (kept, heldOut, notRetrieved) = (int.Parse(devLine.Groups[1].Value), int.Parse(devLine.Groups[2].Value), int.Parse(devLine.Groups[3].Value));
+        Assert.Equal(20, heldOut); // half of the 40 documents with at least 30 words (the 41st is shorter)
+        Assert.Equal(0, notRetrieved);
+        Assert.Equal(heldOut, kept);
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.Contains("Self-supervised dev set: 20 queries, each an inverse-cloze sentence of a document held out of training", card);
+        Assert.Contains("Measured: nDCG@10 of the cross-encoder alone (score mode replace)", card);
+        Assert.Contains("| bm25 top 20 (inflated: the index still holds each query sentence; not compared) |", card);
+        Assert.Contains($"| the starting model ({run.Base}), cross-encoder alone | replace |", card);
+        Assert.Contains("| the fine-tuned model, cross-encoder alone | replace |", card);
     }
 
     [Fact]
     public async Task Train_SelfSupervisedNotBetterOnItsDevSet_KeepsTheStartAndDoesNotClaimARetuning()
     {
-        // Each document twice, with identical title and text: for a sentence of the second copy BM25 scores both copies
-        // the same and ranks the first copy first (ties go to the lower Lucene document number), so held-out second
-        // copies give dev queries the first stage ranks 2. At most 5 dev queries (half of 10 documents): the smallest
+        // Each document twice, with identical title and text: for a sentence of a held-out copy the other copy, read
+        // unmasked, still holds the sentence. At most 5 dev queries (half of 10 documents): the smallest
         // exact p over 5 queries is 2/32 > 0.05, so the start must be kept. Nothing is tuned on a self-supervised dev
         // set, and the message must not say a re-tuning was tried.
         string[] texts =
@@ -148,7 +157,7 @@ public sealed class TrainFirstStageTests(TinyTrainingRunFixture run) : IClassFix
         var code = await child.WaitForExit(seconds: 180);
 
         Assert.True(code == 0, child.ToString());
-        Assert.Matches(@"Self-supervised dev set: [1-5] inverse-cloze sentences of held-out documents that bm25 ranks 2 to 10", child.Error);
+        Assert.Matches(@"Self-supervised dev set: [1-5] inverse-cloze sentences of 5 held-out documents, each source shown with its sentence removed among bm25 top 10", child.Error);
         Assert.Contains("nothing is tuned on a self-supervised dev set", child.Error);
         Assert.DoesNotContain("re-tun", child.Error);
         var card = File.ReadAllText(Path.Combine(output, "README.md"));

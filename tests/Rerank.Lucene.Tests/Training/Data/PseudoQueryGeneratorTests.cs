@@ -10,17 +10,55 @@ public sealed class PseudoQueryGeneratorTests
 
     private static readonly PseudoQueryOptions Options = new() { MinDocumentWords = 10 };
 
+    private static readonly string[] BodySentences =
+    [
+        "Aspirin blocks the enzyme that makes thromboxane.", "Platelets then stick together less.",
+        "That is why a small daily dose lowers the risk of clots.", "Large doses irritate the stomach.",
+    ];
+
     [Fact]
-    public void Generate_TitledDocument_TitleIsQueryTextIsPositive()
+    public void Generate_TitledDocumentByDefault_SentenceIsQueryAndRemovedTitleIsNotAQuery()
     {
         var store = new InMemoryDocumentStore([new CorpusDocument("d1", " Aspirin and clots ", Body)]);
 
         var (groups, report) = PseudoQueryGenerator.Generate(store, Options);
 
         var g = Assert.Single(groups);
-        Assert.Equal(("pseudo:d1", "Aspirin and clots"), (g.QueryId, g.Query));
-        Assert.Equal([new TrainingDocument("d1", Body)], g.Positives);
-        Assert.Equal(new PseudoQueryReport(1, 1, 0, 0, 0, 1), report);
+        Assert.Equal("pseudo:d1", g.QueryId);
+        Assert.Contains(g.Query, BodySentences);
+        // The positive is what the reranker reads at search time (title, then text), without the query sentence.
+        Assert.Equal("Aspirin and clots " + string.Join(" ", BodySentences.Where(s => s != g.Query)), Assert.Single(g.Positives).Text);
+        Assert.DoesNotContain(g.Query, g.Positives[0].Text);
+        Assert.Equal("d1", g.Positives[0].DocId);
+        Assert.Equal(new PseudoQueryReport(1, 0, 1, 0, 0, 1), report);
+    }
+
+    [Fact]
+    public void Generate_Titles_TitleIsQueryTextIsPositive_UntitledGivesASentence()
+    {
+        var store = new InMemoryDocumentStore([new CorpusDocument("d1", " Aspirin and clots ", Body), new CorpusDocument("d2", "", Body)]);
+
+        var (groups, report) = PseudoQueryGenerator.Generate(store, Options with { Source = PseudoQuerySource.Titles });
+
+        Assert.Equal(["pseudo-title:d1", "pseudo:d2"], groups.Select(g => g.QueryId));
+        Assert.Equal("Aspirin and clots", groups[0].Query);
+        Assert.Equal([new TrainingDocument("d1", Body)], groups[0].Positives);
+        Assert.Contains(groups[1].Query, BodySentences);
+        Assert.Equal(new PseudoQueryReport(2, 1, 1, 0, 0, 2), report);
+    }
+
+    [Fact]
+    public void Generate_Both_TitleAndSentenceOfTheSameDocument()
+    {
+        var store = new InMemoryDocumentStore([new CorpusDocument("d1", "Aspirin and clots", Body)]);
+
+        var (groups, report) = PseudoQueryGenerator.Generate(store, Options with { Source = PseudoQuerySource.Both });
+
+        Assert.Equal(["pseudo-title:d1", "pseudo:d1"], groups.Select(g => g.QueryId));
+        Assert.Equal(("Aspirin and clots", Body), (groups[0].Query, groups[0].Positives[0].Text));
+        Assert.Contains(groups[1].Query, BodySentences);
+        Assert.Equal("Aspirin and clots " + string.Join(" ", BodySentences.Where(s => s != groups[1].Query)), groups[1].Positives[0].Text);
+        Assert.Equal(new PseudoQueryReport(1, 1, 1, 0, 0, 2), report);
     }
 
     [Fact]
@@ -85,6 +123,6 @@ public sealed class PseudoQueryGeneratorTests
         Assert.Equal(3, groups.Count);
         Assert.Equal(groups.Select(g => g.QueryId), again.Select(g => g.QueryId));
         Assert.Equal(groups.Select(g => int.Parse(g.QueryId["pseudo:d".Length..])).Order(), groups.Select(g => int.Parse(g.QueryId["pseudo:d".Length..])));
-        Assert.Equal(new PseudoQueryReport(10, 10, 0, 0, 0, 3), report);
+        Assert.Equal(new PseudoQueryReport(10, 0, 10, 0, 0, 3), report);
     }
 }

@@ -15,7 +15,7 @@ public sealed class SelfSupervisedDevTests
     private static CorpusDocument Doc(string id) => new(id, "A title the dev set must not use", string.Join(' ', Sentences));
 
     [Fact]
-    public void Build_KeepsOnlySentencesTheFirstStageRanksBelowTheTopButRetrieves()
+    public void Build_KeepsEverySentenceWhoseSourceIsRetrieved_SourceShownWithTheSentenceRemoved()
     {
         // Four documents with the same text; the stand-in first stage decides where each one ranks.
         var store = new InMemoryDocumentStore([Doc("top"), Doc("second"), Doc("tenth"), Doc("missing"), new CorpusDocument("short", "T", "One sentence only.")]);
@@ -24,17 +24,20 @@ public sealed class SelfSupervisedDevTests
         var (dev, report) = SelfSupervisedDev.Build(["top", "second", "tenth", "missing", "short"], store, firstStage, candidates: 10,
             new PseudoQueryOptions { MinDocumentWords = 10 });
 
-        Assert.Equal(["ict:second", "ict:tenth"], dev.Select(g => g.QueryId));
+        // Rank 1 is kept too: the index still holds the sentence, so that rank says nothing about the masked source.
+        Assert.Equal(["ict:top", "ict:second", "ict:tenth"], dev.Select(g => g.QueryId));
         foreach (var group in dev)
         {
-            // The query is one whole sentence of the document (never its title); the relevant document is the whole stored document.
+            // The query is one whole sentence of the document (never its title); the relevant document is the
+            // document as the reranker reads it (title, text) with that sentence taken out.
             Assert.Contains(group.Query, Sentences);
             var positive = Assert.Single(group.Positives);
             Assert.Equal(group.QueryId[4..], positive.DocId);
-            Assert.Equal("A title the dev set must not use " + string.Join(' ', Sentences), positive.Text);
+            Assert.Equal("A title the dev set must not use " + string.Join(' ', Sentences.Where(s => s != group.Query)), positive.Text);
+            Assert.DoesNotContain(group.Query, positive.Text);
             Assert.Empty(group.Negatives);
         }
-        Assert.Equal(new SelfSupervisedDevReport(HeldOut: 5, NoSentence: 1, AtTop: 1, NotRetrieved: 1, Kept: 2), report);
+        Assert.Equal(new SelfSupervisedDevReport(HeldOut: 5, NoSentence: 1, NotRetrieved: 1, AtTop: 1, Kept: 3), report);
         Assert.All(firstStage.Depths, d => Assert.Equal(10, d));
     }
 
