@@ -24,6 +24,11 @@ namespace Rerank.Lucene.Indexing;
 /// were read with when they come from <see cref="CorpusReader.ReadJsonl"/> (its <see cref="CorpusReaderOptions.KeepFields"/>),
 /// else every field. Empty: none. Names: only those, and each must occur in at least one document (a name no document has is
 /// refused as a likely typo).</param>
+/// <param name="EmbedPassages">How the <paramref name="Embedder"/> embeds documents: <see cref="Reranking.PassageOptions.WholeDocument"/>
+/// (one vector per document, cut at the embedder's max length: first passage) or <see cref="Reranking.PassageMode.Max"/> with a
+/// window and stride (the cross-encoder's splitter; every passage embedded, a document scored by its best passage: MaxP, recorded as
+/// <see cref="Embedding.EmbeddingInfo.Passages"/>). Sum is refused. Null (the default): <see cref="Embedding.PassageEmbedding.Default"/>.
+/// A passage mode without an embedder is refused.</param>
 public sealed record IndexOptions(
     float K1 = 0.9f,
     float B = 0.4f,
@@ -31,4 +36,5 @@ public sealed record IndexOptions(
     bool Overwrite = false,
     string? Source = null,
     Embedding.BiEncoder? Embedder = null,
-    IReadOnlyList<string>? KeepFields = null);
+    IReadOnlyList<string>? KeepFields = null,
+    Reranking.PassageOptions? EmbedPassages = null);
