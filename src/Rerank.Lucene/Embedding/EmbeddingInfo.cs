@@ -44,6 +44,7 @@ public sealed record EmbeddingInfo(
     string? Engine = null,
     string? Precision = null,
     long? Embedded = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     PassageEmbedding? Passages = null)
 {
     /// <summary>The only <see cref="DType"/> written and read.</summary>
