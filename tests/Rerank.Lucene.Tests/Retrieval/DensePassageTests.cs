@@ -140,7 +140,7 @@ public sealed class DensePassageTests(DenseIndexFixture fixture) : IClassFixture
         Assert.Equal(fixture.Encoder.MaxLength, fixture.Encoder.Tokenize(DocumentText.Join("Rocks", Filler)).Length);
         var first = temp.Combine("first");
         var maxp = temp.Combine("maxp");
-        IndexBuilder.Build(docs, first, new IndexOptions(Embedder: fixture.Encoder));
+        IndexBuilder.Build(docs, first, new IndexOptions(Embedder: fixture.Encoder, EmbedPassages: PassageOptions.WholeDocument));
         IndexBuilder.Build(docs, maxp, new IndexOptions(Embedder: fixture.Encoder, EmbedPassages: new PassageOptions(PassageMode.Max, 16, 8)));
         const string query = "why does bread dough rise?";
 
@@ -178,13 +178,13 @@ public sealed class DensePassageTests(DenseIndexFixture fixture) : IClassFixture
     {
         using var temp = new TempFolder("dense-old");
         var index = temp.Combine("idx");
-        IndexBuilder.Build(DenseIndexFixture.Documents, index, new IndexOptions(Embedder: fixture.Encoder));
+        IndexBuilder.Build(DenseIndexFixture.Documents, index, new IndexOptions(Embedder: fixture.Encoder, EmbedPassages: PassageOptions.WholeDocument));
         Assert.False(File.Exists(Path.Combine(index, PassageEmbedding.CountsFile)));
         foreach (var file in new[] { IndexManifest.FileName, DocumentVectors.HeaderFile })
         {
             var json = JsonNode.Parse(File.ReadAllText(Path.Combine(index, file)))!;
             var embeddings = file == IndexManifest.FileName ? json["embeddings"]!.AsObject() : json.AsObject();
-            // The default (first) writes no passage record: the same keys as before passages existed.
+            // First (whole documents) writes no passage record: the same keys as before passages existed.
             Assert.False(embeddings.ContainsKey("passages"));
             foreach (var key in new[] { "engine", "precision", "embedded" }) embeddings.Remove(key);
             File.WriteAllText(Path.Combine(index, file), json.ToJsonString());
@@ -263,9 +263,11 @@ public sealed class DensePassageTests(DenseIndexFixture fixture) : IClassFixture
         // The same settings are accepted; an index without passages refuses max.
         IndexUpdater.AddOrReplace(index, [new("n", "", "new")], new IndexUpdateOptions(Embedder: fixture.Encoder, EmbedPassages: Window4Stride2));
         Assert.NotEqual(manifest, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
-        var whole = Assert.Throws<InvalidInputException>(() => IndexUpdater.AddOrReplace(fixture.Index, [new("n", "", "new")],
+        var first = temp.Combine("first");
+        IndexBuilder.Build(DenseIndexFixture.Documents, first, new IndexOptions(Embedder: fixture.Encoder, EmbedPassages: PassageOptions.WholeDocument));
+        var whole = Assert.Throws<InvalidInputException>(() => IndexUpdater.AddOrReplace(first, [new("n", "", "new")],
             new IndexUpdateOptions(Embedder: fixture.Encoder, EmbedPassages: Window4Stride2)));
-        Assert.Contains("vs first (whole document", whole.Message);
+        Assert.Contains("embedding passages max over 4-word passages, stride 2 vs first (whole document", whole.Message);
     }
 
     [Fact]
@@ -296,6 +298,15 @@ public sealed class DensePassageTests(DenseIndexFixture fixture) : IClassFixture
         var noEmbedder = Assert.Throws<InvalidInputException>(() => IndexBuilder.Build(DenseIndexFixture.Documents, temp.Combine("c"),
             new IndexOptions(EmbedPassages: Window4Stride2)));
         Assert.Contains("need an embedder", noEmbedder.Message);
+    }
+
+    /// <summary>Without a passage setting an index embeds the default passages (128-word windows, stride 64), which the manifest records.</summary>
+    [Fact]
+    public void Build_Default_EmbedsMaxOver128WordWindowsStride64()
+    {
+        using var bm25 = Bm25Searcher.Open(fixture.Index);
+        Assert.Equal(new PassageEmbedding(128, 64, "max", DenseIndexFixture.Documents.Length, PassageEmbedding.CountsFile), bm25.Manifest.Embeddings!.Passages);
+        Assert.Equal(new PassageOptions(PassageMode.Max, 128, 64), PassageEmbedding.Default);
     }
 
     [Fact]
