@@ -115,7 +115,7 @@ internal static class IndexCommand
 
     private static readonly Option<int?> EmbedPassageWords = new("--embed-passage-words")
     {
-        Description = $"Words per passage window for --embed-passages max. Default {PassageEmbedding.DefaultWords}.",
+        Description = $"Words per passage window for --embed-passages max (the default mode). Default {PassageEmbedding.DefaultWords}.",
     };
 
     private static readonly Option<int?> EmbedPassageStride = new("--embed-passage-stride")
@@ -208,6 +208,9 @@ internal static class IndexCommand
         {
             case null when words is null && stride is null:
                 return null;
+            case null when PassageEmbedding.Default.Mode == PassageMode.Max:
+                mode = "max"; // the default mode, with the window given
+                goto case "max";
             case null or "first":
                 if (words is not null || stride is not null)
                     throw new InvalidInputException(

@@ -332,11 +332,13 @@ public sealed class DensePassageTests(DenseIndexFixture fixture) : IClassFixture
         var otherWindow = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--embed-passages", "max", "--embed-passage-words", "32");
         var sameUpdate = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--embed-passages", "max", "--embed-passage-words", "16");
         var noEmbedder = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", temp.Combine("n"), "--embedder", "none", "--embed-passages", "max");
-        var wordsAlone = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", temp.Combine("w"), "--embed-passage-words", "16");
+        var wordsWithFirst = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", temp.Combine("w"), "--embed-passages", "first", "--embed-passage-words", "16");
+        // The default mode is max, so a window alone sets it; the same window on update is accepted.
+        var wordsAlone = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--embed-passage-words", "16");
         var unknown = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", temp.Combine("u"), "--embed-passages", "sum");
         var dense = await CliInvocation.SearchHost("search", "--index", index, "--retrieval", "dense", "--no-rerank", "vaccines and the immune system");
 
-        foreach (var ok in new[] { build, stats, sameUpdate, dense }) Assert.True(ok.ExitCode == 0, ok.ToString());
+        foreach (var ok in new[] { build, stats, sameUpdate, dense, wordsAlone }) Assert.True(ok.ExitCode == 0, ok.ToString());
         var info = IndexManifest.Read(index).Embeddings!;
         Assert.Equal((16, 8, "max"), (info.Passages!.Words, info.Passages.Stride, info.Passages.Score));
         Assert.Matches(@"^Embedded 41 documents as \d+ passages \(max over 16-word passages, stride 8\) with all-MiniLM-L6-v2 ", build.OutputLines[1]);
@@ -347,11 +349,11 @@ public sealed class DensePassageTests(DenseIndexFixture fixture) : IClassFixture
         Assert.Contains("max over 32-word passages, stride 16 vs max over 16-word passages, stride 8", otherWindow.Error);
         Assert.Equal(2, noEmbedder.ExitCode);
         Assert.Contains("drop --embed-passages", noEmbedder.Error);
-        Assert.Equal(2, wordsAlone.ExitCode);
-        Assert.Contains("add --embed-passages max", wordsAlone.Error);
+        Assert.Equal(2, wordsWithFirst.ExitCode);
+        Assert.Contains("add --embed-passages max", wordsWithFirst.Error);
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("Unknown --embed-passages 'sum'", unknown.Error);
-        Assert.DoesNotContain("   at ", conflicting.Error + otherWindow.Error + noEmbedder.Error + wordsAlone.Error + unknown.Error);
+        Assert.DoesNotContain("   at ", conflicting.Error + otherWindow.Error + noEmbedder.Error + wordsWithFirst.Error + unknown.Error);
     }
 
     private sealed class SynchronousProgress(Action<IndexingProgress> report) : IProgress<IndexingProgress>
