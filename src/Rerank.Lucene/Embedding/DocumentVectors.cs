@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Rerank.Lucene.Indexing;
+using Rerank.Lucene.Reranking;
 
 namespace Rerank.Lucene.Embedding;
 
@@ -11,6 +12,8 @@ namespace Rerank.Lucene.Embedding;
 /// row-major [count, dimension], row i = Lucene document i = the i-th document of the corpus) and
 /// <see cref="HeaderFile"/> (the <see cref="EmbeddingInfo"/> as JSON). Loaded whole into memory:
 /// count x dimension x 4 bytes (SciFact, 5,183 x 384: 8 MB; one million documents: 1.5 GB).
+/// With passages (<see cref="EmbeddingInfo.Passages"/>) the rows are passage vectors, each document's together and in document
+/// order, and <see cref="PassageEmbedding.CountsFile"/> says how many each document has (<see cref="Rows"/>).
 /// </summary>
 public sealed class DocumentVectors
 {
@@ -31,10 +34,13 @@ public sealed class DocumentVectors
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private DocumentVectors(EmbeddingInfo info, float[] values)
+    private readonly int[]? _firstRow; // with passages: document d has rows [_firstRow[d], _firstRow[d + 1])
+
+    private DocumentVectors(EmbeddingInfo info, float[] values, int[]? firstRow)
     {
         Info = info;
         Values = values;
+        _firstRow = firstRow;
     }
 
     /// <summary>What the vectors were made with.</summary>
@@ -43,8 +49,16 @@ public sealed class DocumentVectors
     /// <summary>Row-major [<see cref="Count"/>, <see cref="Dimension"/>].</summary>
     public float[] Values { get; }
 
-    /// <summary>Number of vectors.</summary>
+    /// <summary>Number of vectors (passages when the index has them, else documents).</summary>
     public int Count => (int)Info.Count;
+
+    /// <summary>Number of documents: <see cref="Count"/> unless each document has several passage vectors.</summary>
+    public int DocumentCount => _firstRow is null ? Count : _firstRow.Length - 1;
+
+    /// <summary>The vectors of document <paramref name="document"/> (Lucene order), row-major [passages, <see cref="Dimension"/>]: one row without passages.</summary>
+    public ReadOnlySpan<float> Rows(int document) => _firstRow is null
+        ? Row(document)
+        : Values.AsSpan(_firstRow[document] * Dimension, (_firstRow[document + 1] - _firstRow[document]) * Dimension);
 
     /// <summary>Floats per vector.</summary>
     public int Dimension => Info.Dimension;
@@ -94,88 +108,153 @@ public sealed class DocumentVectors
             var ints = MemoryMarshal.Cast<float, int>(values.AsSpan());
             for (var i = 0; i < ints.Length; i++) ints[i] = BinaryPrimitives.ReverseEndianness(ints[i]);
         }
-        return new DocumentVectors(info, values);
+        return new DocumentVectors(info, values, info.Passages is { } passages ? ReadFirstRows(indexDir, info, passages, rebuild) : null);
+    }
+
+    /// <summary>Reads the passages per document and returns each document's first row (and the total at the end).</summary>
+    private static int[] ReadFirstRows(string indexDir, EmbeddingInfo info, PassageEmbedding passages, string rebuild)
+    {
+        var path = Path.Combine(indexDir, PassageEmbedding.CountsFile);
+        if (passages.File != PassageEmbedding.CountsFile || !File.Exists(path))
+            throw new InvalidInputException($"Index '{indexDir}' records passage vectors, but '{path}' is missing. {rebuild}", indexDir);
+        if (passages.Documents < 0 || passages.Documents > info.Count)
+            throw new InvalidInputException($"Index '{indexDir}' records {passages.Documents} documents with {info.Count} passage vectors; every document has at least one. {rebuild}", path);
+        var length = new FileInfo(path).Length;
+        if (length != passages.Documents * 4L)
+            throw new InvalidInputException($"'{path}' has {length} bytes; the passage counts of {passages.Documents} documents take {passages.Documents * 4L}. The file is damaged. {rebuild}", path);
+        var bytes = File.ReadAllBytes(path);
+        var first = new int[passages.Documents + 1];
+        long row = 0;
+        for (var d = 0; d < passages.Documents; d++)
+        {
+            first[d] = (int)row;
+            var count = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(d * 4));
+            if (count < 1)
+                throw new InvalidInputException($"'{path}' gives document {d} {count} passages; every document has at least one. The file is damaged. {rebuild}", path);
+            row += count;
+            if (row > info.Count) break;
+        }
+        if (row != info.Count)
+            throw new InvalidInputException($"'{path}' counts {(row > info.Count ? "more than " : "")}{row} passages; the index records {info.Count} vectors. The file is damaged. {rebuild}", path);
+        first[passages.Documents] = (int)row;
+        return first;
     }
 
     /// <summary>
-    /// The most documents whose vectors of <paramref name="dimension"/> floats one index can hold: exact dense search
-    /// keeps them all in one float array, at most <see cref="Array.MaxLength"/> values (about 5.59 million documents at
-    /// 384 dimensions, 8.4 GB).
+    /// The most vectors (documents, or passages when an index embeds passages) of <paramref name="dimension"/> floats one index
+    /// can hold: exact dense search keeps them all in one float array, at most <see cref="Array.MaxLength"/> values (about 5.59
+    /// million vectors at 384 dimensions, 8.4 GB).
     /// </summary>
     public static long MaxDocuments(int dimension) => Array.MaxLength / Math.Max(1, dimension);
 
     /// <summary>
-    /// Refuses, before any embedding work starts, an index of <paramref name="count"/> documents whose vectors would
-    /// not fit in <see cref="MaxDocuments"/>.
+    /// Refuses, before any embedding work starts, an index of <paramref name="count"/> vectors that would not fit in
+    /// <see cref="MaxDocuments"/>.
     /// </summary>
-    /// <exception cref="InvalidInputException">Too many documents for exact dense search; the message names the fix.</exception>
-    /// <param name="count">Documents the index would hold.</param>
+    /// <exception cref="InvalidInputException">Too many vectors for exact dense search; the message names the fix.</exception>
+    /// <param name="count">Vectors the index would hold: documents, or their passages when <paramref name="passages"/>.</param>
     /// <param name="dimension">Floats per vector.</param>
     /// <param name="subject">What holds them, for the message, e.g. "JSONL corpus /data/docs.jsonl".</param>
-    internal static void RequireCapacity(long count, int dimension, string subject)
+    /// <param name="passages">Whether <paramref name="count"/> counts passages (several per document).</param>
+    internal static void RequireCapacity(long count, int dimension, string subject, bool passages = false)
     {
         if (count <= MaxDocuments(dimension)) return;
+        if (passages)
+            throw new InvalidInputException(
+                $"{subject} has {count} passages to embed; exact dense search keeps every {dimension}-float vector in memory and "
+                + $"holds at most {MaxDocuments(dimension)} vectors at this dimension. Build it with fewer passages (--embed-passages first: one vector per document, "
+                + "or a larger --embed-passage-words/--embed-passage-stride), with --embedder none (BM25 only), or split the corpus into several indexes.");
         throw new InvalidInputException(
             $"{subject} has {count} documents; exact dense search keeps every {dimension}-float vector in memory and "
             + $"holds at most {MaxDocuments(dimension)} documents at this dimension. Build it with --embedder none (BM25 only), "
             + "or split the corpus into several indexes (docs/BENCHMARKS.md, cost against corpus size).");
     }
 
-    /// <summary>One row of vectors to write: <see cref="WriteRows"/> asks for rows 0, 1, ... in order.</summary>
-    internal delegate ReadOnlySpan<float> RowSource(int row);
+    /// <summary>The vectors of one document to write, row-major [passages, dimension] (one row without passages): <see cref="WriteRows"/> asks for documents 0, 1, ... in order.</summary>
+    internal delegate ReadOnlySpan<float> RowSource(int document);
 
     /// <summary>
-    /// Writes <paramref name="count"/> rows (row i from <paramref name="row"/>) as <see cref="DataFile"/> and the header
-    /// (<paramref name="info"/> with <see cref="EmbeddingInfo.Count"/> set) into <paramref name="folder"/>; used by updates,
-    /// which keep the vectors of unchanged documents and add those of new ones, in the new Lucene document order.
+    /// Writes the vectors of <paramref name="count"/> documents (document i's from <paramref name="row"/>) as <see cref="DataFile"/>,
+    /// with passages (<see cref="EmbeddingInfo.Passages"/>) their counts as <see cref="PassageEmbedding.CountsFile"/>, and the header
+    /// (<paramref name="info"/> with <see cref="EmbeddingInfo.Count"/> and <see cref="PassageEmbedding.Documents"/> set) into
+    /// <paramref name="folder"/>; used by updates, which keep the vectors of unchanged documents and add those of new ones, in the new
+    /// Lucene document order.
     /// </summary>
     internal static EmbeddingInfo WriteRows(string folder, EmbeddingInfo info, int count, RowSource row)
     {
-        var bytes = new byte[info.Dimension * 4];
+        var counts = info.Passages is null ? null : new List<int>(count);
+        long vectors = 0;
         using (var stream = new FileStream(Path.Combine(folder, DataFile), FileMode.CreateNew, FileAccess.Write))
         {
             for (var i = 0; i < count; i++)
             {
                 var values = row(i);
-                if (values.Length != info.Dimension)
-                    throw new InvalidOperationException($"Row {i} has {values.Length} floats; the store holds {info.Dimension}.");
-                for (var j = 0; j < values.Length; j++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(j * 4), values[j]);
-                stream.Write(bytes);
+                var rows = values.Length / info.Dimension;
+                if (values.Length % info.Dimension != 0 || rows < 1 || (counts is null && rows != 1))
+                    throw new InvalidOperationException($"Document {i} has {values.Length} floats; the store holds {(counts is null ? "one row" : "whole rows")} of {info.Dimension}.");
+                WriteFloats(stream, values);
+                counts?.Add(rows);
+                vectors += rows;
             }
         }
-        var written = info with { Count = count, File = DataFile };
+        var written = info with { Count = vectors, File = DataFile, Passages = info.Passages is { } p ? p with { Documents = count } : null };
+        if (counts is not null) WriteCounts(folder, counts);
         File.WriteAllText(Path.Combine(folder, HeaderFile), JsonSerializer.Serialize(written, JsonOptions));
         return written;
     }
 
+    private static void WriteFloats(Stream stream, ReadOnlySpan<float> values)
+    {
+        var bytes = new byte[values.Length * 4];
+        for (var j = 0; j < values.Length; j++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(j * 4), values[j]);
+        stream.Write(bytes);
+    }
+
+    private static void WriteCounts(string folder, List<int> counts)
+    {
+        var bytes = new byte[counts.Count * 4];
+        for (var d = 0; d < counts.Count; d++) BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(d * 4), counts[d]);
+        File.WriteAllBytes(Path.Combine(folder, PassageEmbedding.CountsFile), bytes);
+    }
+
     /// <summary>
-    /// Embeds <paramref name="texts"/> (in document order) with <paramref name="encoder"/> into
-    /// <paramref name="folder"/>, <see cref="Chunk"/> at a time, and writes the header.
+    /// Embeds <paramref name="documents"/> (in document order) with <paramref name="encoder"/> into <paramref name="folder"/>,
+    /// <see cref="Chunk"/> documents at a time, and writes the header: each document is split by <paramref name="passages"/>
+    /// (<see cref="PassageOptions.Split"/>, the cross-encoder's splitter) and every passage embedded; with
+    /// <see cref="PassageOptions.WholeDocument"/> that is one text per document, <see cref="DocumentText.Join"/> of title and text.
     /// </summary>
     /// <param name="folder">The (temporary) index folder to write into.</param>
     /// <param name="encoder">The bi-encoder.</param>
-    /// <param name="texts">One text per document, in Lucene document order.</param>
+    /// <param name="documents">Title and text of each document, in Lucene document order.</param>
+    /// <param name="passages">First (one vector per document) or max (<see cref="PassageEmbedding.Validated"/>).</param>
     /// <param name="progress">Called with the number of documents embedded so far, after each chunk.</param>
-    /// <param name="ct">Cancels between chunks.</param>
-    internal static EmbeddingInfo Write(string folder, BiEncoder encoder, IEnumerable<string> texts, Action<long>? progress, CancellationToken ct)
+    /// <param name="ct">Cancels between batches.</param>
+    internal static EmbeddingInfo Write(string folder, BiEncoder encoder, IEnumerable<(string? Title, string? Text)> documents, PassageOptions passages,
+        Action<long>? progress, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        long count = 0;
+        long count = 0, vectors = 0;
+        var counts = passages.Mode == PassageMode.First ? null : new List<int>();
         using (var stream = new FileStream(Path.Combine(folder, DataFile), FileMode.CreateNew, FileAccess.Write))
         {
-            var buffer = new byte[Chunk * encoder.Dimension * 4];
-            foreach (var chunk in texts.Chunk(Chunk))
+            foreach (var chunk in documents.Chunk(Chunk))
             {
                 ct.ThrowIfCancellationRequested();
-                var vectors = encoder.EmbedMany(chunk, ct);
-                var bytes = buffer.AsSpan(0, vectors.Length * 4);
-                for (var i = 0; i < vectors.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes[(i * 4)..], vectors[i]);
-                stream.Write(bytes);
+                var texts = new List<string>(chunk.Length);
+                foreach (var (title, text) in chunk)
+                {
+                    var split = passages.Split(title, text);
+                    texts.AddRange(split);
+                    counts?.Add(split.Count);
+                }
+                WriteFloats(stream, encoder.EmbedMany(texts, ct));
                 count += chunk.Length;
+                vectors += texts.Count;
                 progress?.Invoke(count);
             }
         }
-        var info = EmbeddingInfo.For(encoder, count, clock.Elapsed.TotalSeconds);
+        if (counts is not null) WriteCounts(folder, counts);
+        var info = EmbeddingInfo.For(encoder, vectors, clock.Elapsed.TotalSeconds, PassageEmbedding.For(passages, count));
         File.WriteAllText(Path.Combine(folder, HeaderFile), JsonSerializer.Serialize(info, JsonOptions));
         return info;
     }

@@ -14,7 +14,8 @@ namespace Rerank.Lucene.Embedding;
 /// <param name="Pooling">"mean" or "cls".</param>
 /// <param name="Normalized">Whether vectors have unit L2 norm (inner product = cosine).</param>
 /// <param name="MaxLength">Tokens per document embedded, [CLS] and [SEP] included; longer documents were cut.</param>
-/// <param name="Count">Number of vectors: one per document, in Lucene document (= corpus) order.</param>
+/// <param name="Count">Number of vectors (rows of <see cref="File"/>): one per document in Lucene document (= corpus) order, or,
+/// with <see cref="Passages"/>, one per passage, the passages of each document together and in document order.</param>
 /// <param name="File">The data file inside the index folder: <see cref="DocumentVectors.DataFile"/>.</param>
 /// <param name="DType">"float32-le": little-endian IEEE float32, row-major [Count, Dimension], no header bytes.</param>
 /// <param name="Seconds">Wall-clock seconds the last build or update spent embedding its <see cref="Embedded"/> documents (for
@@ -25,6 +26,9 @@ namespace Rerank.Lucene.Embedding;
 /// must be embedded at the same precision: see <see cref="RequireCompatible"/>. Any other value is refused when the manifest is read.</param>
 /// <param name="Embedded">Documents the last build (all of them) or update (those added or replaced) embedded, in <see cref="Seconds"/>;
 /// null in indexes written before it was recorded.</param>
+/// <param name="Passages">How documents were split into passages, each embedded, a document scored by its best passage (MaxP);
+/// null when each document was embedded once, whole and cut at <see cref="MaxLength"/> tokens (first passage; every index written
+/// before passages existed).</param>
 public sealed record EmbeddingInfo(
     string Model,
     string Source,
@@ -39,16 +43,28 @@ public sealed record EmbeddingInfo(
     double Seconds,
     string? Engine = null,
     string? Precision = null,
-    long? Embedded = null)
+    long? Embedded = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    PassageEmbedding? Passages = null)
 {
     /// <summary>The only <see cref="DType"/> written and read.</summary>
     public const string Float32LittleEndian = "float32-le";
 
-    /// <summary>The record for vectors made by <paramref name="encoder"/>.</summary>
-    internal static EmbeddingInfo For(BiEncoder encoder, long count, double seconds) => new(
+    /// <summary>The record for <paramref name="count"/> vectors made by <paramref name="encoder"/> (of <paramref name="passages"/>'
+    /// documents when given, else one per document).</summary>
+    internal static EmbeddingInfo For(BiEncoder encoder, long count, double seconds, PassageEmbedding? passages = null) => new(
         encoder.ModelName, encoder.Source, encoder.Fingerprint, encoder.Dimension, PoolingModes.Name(encoder.Pooling),
         encoder.Normalized, encoder.MaxLength, count, DocumentVectors.DataFile, Float32LittleEndian, seconds,
-        InferenceEngineSelection.Name(encoder.Engine), InferenceEngineSelection.Name(encoder.Precision), count);
+        InferenceEngineSelection.Name(encoder.Engine), InferenceEngineSelection.Name(encoder.Precision), passages?.Documents ?? count, passages);
+
+    /// <summary>Number of documents the vectors belong to: <see cref="PassageEmbedding.Documents"/> with passages, else <see cref="Count"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long DocumentCount => Passages?.Documents ?? Count;
+
+    /// <summary>How documents were split for embedding: <see cref="Passages"/>' window and stride with <see cref="PassageMode.Max"/>,
+    /// or <see cref="PassageOptions.WholeDocument"/> (first passage) when the index records none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public PassageOptions PassageOptions => Passages?.Splitter ?? PassageOptions.WholeDocument;
 
     /// <summary>The precisions a manifest may record (<see cref="Precision"/>).</summary>
     internal static readonly string[] KnownPrecisions = ["fp32", "int8"];
@@ -124,4 +140,62 @@ public sealed record EmbeddingInfo(
             differences.Add($"precision {InferenceEngineSelection.Name(encoder.Precision)} vs {InferenceEngineSelection.Name(RecordedPrecision)} (int8 and fp32 vectors are not mixed; omit --precision to use the index's)");
         return differences;
     }
+}
+
+/// <summary>
+/// How an index's documents were split into passages for the dense stage (recorded as <c>embeddings.passages</c>): the
+/// cross-encoder's splitter (<see cref="PassageOptions.Split"/>, mode max) with this window and stride, every passage embedded, and a
+/// document's dense score the highest inner product of the query with its passages (MaxP, Dai and Callan 2019).
+/// </summary>
+/// <param name="Words">Words per window (at least 1).</param>
+/// <param name="Stride">Words between window starts (1 to <paramref name="Words"/>).</param>
+/// <param name="Score">How passage scores become a document score: always <see cref="MaxScore"/>; any other value is refused when the manifest is read.</param>
+/// <param name="Documents">Number of documents; <see cref="EmbeddingInfo.Count"/> counts their passage vectors.</param>
+/// <param name="File">The file of passages per document inside the index folder: <see cref="CountsFile"/>, int32 little-endian [Documents],
+/// in Lucene document order (each at least 1, summing to <see cref="EmbeddingInfo.Count"/>).</param>
+public sealed record PassageEmbedding(int Words, int Stride, string Score, long Documents, string File)
+{
+    /// <summary>The only <see cref="Score"/>: the maximum over passages.</summary>
+    public const string MaxScore = "max";
+
+    /// <summary>The passages-per-document file inside an index folder.</summary>
+    public const string CountsFile = "embeddings.passages.i32";
+
+    /// <summary>
+    /// What <c>search-host index</c> and <see cref="Indexing.IndexOptions"/> embed when not told: max over windows of
+    /// <see cref="DefaultWords"/> words, stride <see cref="DefaultStride"/>. Chosen on dev data only (docs/BENCHMARKS.md, "Whole
+    /// documents in the dense stage"): against the first passage, SciFact dev (81 queries) dense nDCG@10 +0.032 (p = 0.06) and
+    /// hybrid +0.012 (p = 0.23), med's train split (20 queries) dense +0.018 and hybrid +0.004: not worse, though not beyond
+    /// noise for the hybrid default. It costs about 2.7 vectors per SciFact document (1.0 for short texts) and the embedding time with them.
+    /// </summary>
+    public static PassageOptions Default { get; } = new(PassageMode.Max, DefaultWords, DefaultStride);
+
+    /// <summary>The window for <c>--embed-passages max</c> without <c>--embed-passage-words</c>: 128 words, which with the title
+    /// stays under the bundled embedder's 256 tokens on most text (SciFact: about 1.5 tokens per word).</summary>
+    public const int DefaultWords = 128;
+
+    /// <summary>The default stride: half of <see cref="DefaultWords"/>, so every sentence of up to 64 words is embedded whole in some window.</summary>
+    public const int DefaultStride = 64;
+
+    /// <summary>The splitter that made the passages: <see cref="PassageMode.Max"/> with <see cref="Words"/> and <see cref="Stride"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public PassageOptions Splitter => new(PassageMode.Max, Words, Stride);
+
+    /// <summary>
+    /// Checks <paramref name="passages"/> for embedding: first (one vector per document) or max (a window and stride);
+    /// <paramref name="source"/> names where they came from in the message.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Sum, or a window or stride out of range.</exception>
+    public static PassageOptions Validated(PassageOptions passages, string source)
+    {
+        ArgumentNullException.ThrowIfNull(passages);
+        passages.Validated(source);
+        if (passages.Mode == PassageMode.Sum)
+            throw new InvalidInputException($"{source}: the dense stage scores a document by its best passage (max) or embeds it whole (first); sum is offered for the cross-encoder only.");
+        return passages.Mode == PassageMode.First ? PassageOptions.WholeDocument : passages;
+    }
+
+    /// <summary>The record for <paramref name="documents"/> documents split by <paramref name="passages"/>; null for first (one vector per document).</summary>
+    internal static PassageEmbedding? For(PassageOptions passages, long documents) =>
+        passages.Mode == PassageMode.First ? null : new PassageEmbedding(passages.Words, passages.Stride, MaxScore, documents, CountsFile);
 }

@@ -139,6 +139,9 @@ public static class IndexBuilder
             : docs is CorpusReader.CorpusSequence seq ? seq.CountDocuments(ct) : null;
         var source = options.Source ?? (docs as CorpusReader.CorpusSequence)?.Description ?? "in-memory documents";
         var multifield = options.FieldsMode == FieldsMode.Multifield;
+        var passages = PassageEmbedding.Validated(options.EmbedPassages ?? PassageEmbedding.Default, "Embedding passages");
+        if (options.Embedder is null && options.EmbedPassages is { Mode: not PassageMode.First })
+            throw new InvalidInputException("Passages for the dense stage need an embedder: nothing is embedded without one. Drop the passage setting (--embed-passages) or choose an embedder.");
         // Before any work: an embedded index whose vectors could not be held is refused now, not after hours of embedding.
         if (options.Embedder is { } planned && total is long plannedCount)
             DocumentVectors.RequireCapacity(plannedCount, planned.Dimension, char.ToUpperInvariant(source[0]) + source[1..]);
@@ -197,7 +200,7 @@ public static class IndexBuilder
                 stats[field] = FieldStatistics(reader, field);
             }
         }
-        var embeddings = options.Embedder is { } embedder ? Embed(temp, embedder, count, clock, progress, ct) : null;
+        var embeddings = options.Embedder is { } embedder ? Embed(temp, embedder, passages, count, source, clock, progress, ct) : null;
         var now = DateTimeOffset.UtcNow;
         var manifest = new IndexManifest(
             IndexManifest.CurrentFormatVersion, IndexAnalyzer.Name, options.K1, options.B, options.FieldsMode, count,
@@ -210,25 +213,36 @@ public static class IndexBuilder
 
     /// <summary>
     /// Embeds every document of the index in <paramref name="temp"/> in Lucene document order (= corpus
-    /// order, one segment), reading title and text back from the stored fields.
+    /// order, one segment), reading title and text back from the stored fields, whole or as <paramref name="passages"/>.
+    /// With passages, their number is counted first and refused when the vectors would not fit (<see cref="DocumentVectors.RequireCapacity"/>).
     /// </summary>
-    private static EmbeddingInfo Embed(string temp, BiEncoder embedder, long count, Stopwatch clock,
+    private static EmbeddingInfo Embed(string temp, BiEncoder embedder, PassageOptions passages, long count, string source, Stopwatch clock,
         IProgress<IndexingProgress>? progress, CancellationToken ct)
     {
         using LuceneDirectory dir = FSDirectory.Open(temp);
         using var reader = DirectoryReader.Open(dir);
         if (reader.MaxDoc != count || reader.NumDeletedDocs != 0)
             throw new InvalidOperationException($"Expected {count} documents without deletions in the new index, found {reader.MaxDoc} ({reader.NumDeletedDocs} deleted).");
-        progress?.Report(new IndexingProgress(0, count, clock.Elapsed, "embedding"));
-        IEnumerable<string> Texts()
+        IEnumerable<(string? Title, string? Text)> Documents()
         {
             for (var doc = 0; doc < reader.MaxDoc; doc++)
             {
                 var d = reader.Document(doc);
-                yield return DocumentText.Join(d.Get(IndexFields.Title), d.Get(IndexFields.Text));
+                yield return (d.Get(IndexFields.Title), d.Get(IndexFields.Text));
             }
         }
-        return DocumentVectors.Write(temp, embedder, Texts(),
+        if (passages.Mode != PassageMode.First)
+        {
+            long planned = 0;
+            foreach (var (title, text) in Documents())
+            {
+                ct.ThrowIfCancellationRequested();
+                planned += passages.Split(title, text).Count;
+            }
+            DocumentVectors.RequireCapacity(planned, embedder.Dimension, char.ToUpperInvariant(source[0]) + source[1..], passages: true);
+        }
+        progress?.Report(new IndexingProgress(0, count, clock.Elapsed, "embedding"));
+        return DocumentVectors.Write(temp, embedder, Documents(), passages,
             done => progress?.Report(new IndexingProgress(done, count, clock.Elapsed, "embedding")), ct);
     }
 

@@ -22,7 +22,8 @@ namespace Rerank.Lucene.Indexing;
 /// <param name="CreatedUtc">When the first build finished.</param>
 /// <param name="FieldStatistics">Statistics per searchable field (<c>contents</c>, and <c>title</c> in multifield mode).</param>
 /// <param name="Embeddings">The document vectors kept with the index and what made them
-/// (<see cref="Embedding.DocumentVectors"/>); null when the index has none (absent in manifests written before they existed).</param>
+/// (<see cref="Embedding.DocumentVectors"/>), with their passage settings when documents were embedded as passages
+/// (<see cref="Embedding.EmbeddingInfo.Passages"/>); null when the index has none (absent in manifests written before they existed).</param>
 /// <param name="Generation">0 after a build; each committed update (<see cref="IndexUpdater"/>) adds one.</param>
 /// <param name="History">One entry per generation, oldest first: the build, then every update with what it added, replaced and
 /// deleted. Null in manifests written before updates existed (their only generation is the build).</param>
@@ -112,6 +113,13 @@ public sealed record IndexManifest(
             throw new InvalidInputException(
                 $"'{path}' records embeddings.engine \"{engine}\", which this version does not know; it writes \"torchsharp\", \"onnxruntime\" "
                 + $"or both joined by '+'. Restore the value the index was built with, or rebuild the index with `search-host index --corpus ... --index {indexDir} --overwrite`.", path);
+        }
+        if (manifest.Embeddings is { Passages: { } passages }
+            && (passages.Score != Embedding.PassageEmbedding.MaxScore || passages.Words < 1 || passages.Stride < 1 || passages.Stride > passages.Words))
+        {
+            throw new InvalidInputException(
+                $"'{path}' records embeddings.passages with score \"{passages.Score}\", {passages.Words} words and stride {passages.Stride}; this version scores passages by "
+                + $"\"max\" with at least 1 word and a stride from 1 to the words. Restore the values the index was built with, or rebuild the index with `search-host index --corpus ... --index {indexDir} --overwrite`.", path);
         }
         return manifest;
     }

@@ -16,14 +16,20 @@ namespace Rerank.Lucene.Indexing;
 /// come from one, else "in-memory documents".</param>
 /// <param name="Embedder">A bi-encoder that embeds every document (<see cref="Reranking.DocumentText.Join"/> of title and
 /// text, as the cross-encoder reads it) into a vector store kept in the index folder, for dense and hybrid retrieval.
-/// Default null: no vectors (BM25 only; fast). The caller owns and disposes it. The forward pass dominates: SciFact (most documents cut at 256 tokens)
-/// embedded at 2.6 documents per second on 2 shared, heavily loaded CPU cores (see docs/BENCHMARKS.md; the same
-/// model runs about 28 sequences of 256 tokens per second on 2 idle cores).</param>
+/// Default null: no vectors (BM25 only; fast). The caller owns and disposes it. The forward pass dominates: SciFact embedded whole
+/// (most documents cut at 256 tokens) at 2.6 documents per second on 2 shared, heavily loaded CPU cores, and as the default passages
+/// (13,829 of them) at 3.3 documents per second on one thread of the same loaded machine with ONNX Runtime (see docs/BENCHMARKS.md;
+/// the same model runs about 28 sequences of 256 tokens per second on 2 idle cores).</param>
 /// <param name="KeepFields">Which kept fields (<see cref="CorpusDocument.Fields"/>) the index keeps, recorded in
 /// <see cref="IndexManifest.KeepFields"/> so that updates keep the same ones. Null (the default): the selection the documents
 /// were read with when they come from <see cref="CorpusReader.ReadJsonl"/> (its <see cref="CorpusReaderOptions.KeepFields"/>),
 /// else every field. Empty: none. Names: only those, and each must occur in at least one document (a name no document has is
 /// refused as a likely typo).</param>
+/// <param name="EmbedPassages">How the <paramref name="Embedder"/> embeds documents: <see cref="Reranking.PassageOptions.WholeDocument"/>
+/// (one vector per document, cut at the embedder's max length: first passage) or <see cref="Reranking.PassageMode.Max"/> with a
+/// window and stride (the cross-encoder's splitter; every passage embedded, a document scored by its best passage: MaxP, recorded as
+/// <see cref="Embedding.EmbeddingInfo.Passages"/>). Sum is refused. Null (the default): <see cref="Embedding.PassageEmbedding.Default"/>.
+/// A passage mode without an embedder is refused.</param>
 public sealed record IndexOptions(
     float K1 = 0.9f,
     float B = 0.4f,
@@ -31,4 +37,5 @@ public sealed record IndexOptions(
     bool Overwrite = false,
     string? Source = null,
     Embedding.BiEncoder? Embedder = null,
-    IReadOnlyList<string>? KeepFields = null);
+    IReadOnlyList<string>? KeepFields = null,
+    Reranking.PassageOptions? EmbedPassages = null);

@@ -25,6 +25,8 @@ namespace Rerank.Lucene.Indexing;
 /// <param name="Analyzer">Analyzer name the caller expects (<c>lucene-english-porter-48</c>); null: no check.</param>
 /// <param name="KeepFields">The kept-field selection the caller expects (<see cref="IndexManifest.KeepFields"/>: empty for none,
 /// names for those); null: no check. Whatever is given, an update keeps the fields the index records and leaves out the others.</param>
+/// <param name="EmbedPassages">How the caller expects the index to embed documents (<see cref="EmbeddingInfo.PassageOptions"/>: whole
+/// documents, or max over passages of a window and stride); null: no check. Added documents are always split as the index records.</param>
 public sealed record IndexUpdateOptions(
     string? Source = null,
     BiEncoder? Embedder = null,
@@ -32,7 +34,8 @@ public sealed record IndexUpdateOptions(
     float? B = null,
     FieldsMode? FieldsMode = null,
     string? Analyzer = null,
-    IReadOnlyList<string>? KeepFields = null);
+    IReadOnlyList<string>? KeepFields = null,
+    PassageOptions? EmbedPassages = null);
 
 /// <summary>What one committed update did.</summary>
 /// <param name="Manifest">The index's manifest after the update (its <see cref="IndexManifest.Generation"/> is one higher).</param>
@@ -158,6 +161,11 @@ public static class IndexUpdater
         if (options.B is { } b && b != manifest.B) differences.Add(FormattableString.Invariant($"b {b} vs {manifest.B}"));
         if (options.KeepFields is { } keep && IndexManifest.DescribeKeepFields(keep) != IndexManifest.DescribeKeepFields(manifest.KeepFields))
             differences.Add($"keep-fields {IndexManifest.DescribeKeepFields(keep)} vs {IndexManifest.DescribeKeepFields(manifest.KeepFields)}");
+        if (options.EmbedPassages is { } asked && manifest.Embeddings is { } recordedVectors)
+        {
+            var expected = PassageEmbedding.Validated(asked, "The passages asked for");
+            if (expected != recordedVectors.PassageOptions) differences.Add($"embedding passages {expected} vs {recordedVectors.PassageOptions}");
+        }
         if (differences.Count > 0)
         {
             throw new InvalidInputException(
@@ -170,7 +178,7 @@ public static class IndexUpdater
             // Without one, only deletions are possible (checked at the first document to add).
             if (options.Embedder is not null) info.RequireCompatible(options.Embedder, indexDir);
         }
-        else if (options.Embedder is not null)
+        else if (options.Embedder is not null || options.EmbedPassages is { Mode: not PassageMode.First })
         {
             throw NoVectors(indexDir);
         }
@@ -320,7 +328,7 @@ public static class IndexUpdater
         System.IO.Directory.CreateDirectory(temp);
         foreach (var file in new DirectoryInfo(target).EnumerateFiles())
         {
-            if (file.Name == IndexWriter.WRITE_LOCK_NAME || file.Name is IndexManifest.FileName or DocumentVectors.DataFile or DocumentVectors.HeaderFile) continue;
+            if (file.Name == IndexWriter.WRITE_LOCK_NAME || file.Name is IndexManifest.FileName or DocumentVectors.DataFile or DocumentVectors.HeaderFile or PassageEmbedding.CountsFile) continue;
             file.CopyTo(Path.Combine(temp, file.Name));
         }
     }
@@ -358,21 +366,33 @@ public static class IndexUpdater
         {
             oldIds = IdsInOrder(reader);
         }
-        if (oldIds.Length != old.Count)
+        if (oldIds.Length != old.DocumentCount)
             throw new InvalidInputException(
-                $"Index '{indexDir}' has {oldIds.Length} documents but {old.Count} vectors. Rebuild it with `search-host index ... --overwrite`.", indexDir);
-        DocumentVectors.RequireCapacity(newIds.Length, info.Dimension, $"Index '{indexDir}' after this update");
+                $"Index '{indexDir}' has {oldIds.Length} documents but vectors of {old.DocumentCount}. Rebuild it with `search-host index ... --overwrite`.", indexDir);
         var oldRow = new Dictionary<string, int>(oldIds.Length, StringComparer.Ordinal);
         for (var i = 0; i < oldIds.Length; i++) oldRow[oldIds[i]] = i;
+
+        // Added and replaced documents are split as the index records (whole, or its passages); the capacity counts vectors.
+        var splitter = info.PassageOptions;
+        var split = upserted.Values.Select(d => (d.Id, Texts: splitter.Split(d.Title, d.Text))).ToList();
+        long planned = split.Sum(s => (long)s.Texts.Count);
+        foreach (var id in newIds)
+            if (!upserted.ContainsKey(id) && oldRow.TryGetValue(id, out var r)) planned += old.Rows(r).Length / info.Dimension;
+        DocumentVectors.RequireCapacity(planned, info.Dimension, $"Index '{indexDir}' after this update", passages: info.Passages is not null);
 
         var embedClock = Stopwatch.StartNew();
         var fresh = new Dictionary<string, float[]>(upserted.Count, StringComparer.Ordinal);
         progress?.Report(new IndexingProgress(0, upserted.Count, clock.Elapsed, "embedding"));
-        foreach (var chunk in upserted.Values.Chunk(DocumentVectors.Chunk))
+        foreach (var chunk in split.Chunk(DocumentVectors.Chunk))
         {
             ct.ThrowIfCancellationRequested();
-            var values = encoder.EmbedMany(chunk.Select(d => DocumentText.Join(d.Title, d.Text)).ToList(), ct);
-            for (var i = 0; i < chunk.Length; i++) fresh[chunk[i].Id] = values.AsSpan(i * info.Dimension, info.Dimension).ToArray();
+            var values = encoder.EmbedMany(chunk.SelectMany(d => d.Texts).ToList(), ct);
+            var offset = 0;
+            foreach (var (id, texts) in chunk)
+            {
+                fresh[id] = values.AsSpan(offset, texts.Count * info.Dimension).ToArray();
+                offset += texts.Count * info.Dimension;
+            }
             progress?.Report(new IndexingProgress(fresh.Count, upserted.Count, clock.Elapsed, "embedding"));
         }
         // The record's seconds are this update's embedding time, with the number it embedded (docs/s = Embedded / Seconds);
@@ -382,7 +402,7 @@ public static class IndexUpdater
         {
             var id = newIds[row];
             if (fresh.TryGetValue(id, out var vector)) return vector;
-            return oldRow.TryGetValue(id, out var r) ? old.Row(r)
+            return oldRow.TryGetValue(id, out var r) ? old.Rows(r)
                 : throw new InvalidOperationException($"Document '{id}' has neither a stored nor a new vector.");
         });
         return written;

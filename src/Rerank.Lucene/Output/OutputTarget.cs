@@ -167,7 +167,8 @@ public static class OutputTarget
         if (!File.Exists(entry)) return false;
         var name = Path.GetFileName(entry);
         return name == IndexManifest.FileName || name == "write.lock" || name.StartsWith("segments", StringComparison.Ordinal)
-            || name.StartsWith('_') || name is Embedding.DocumentVectors.DataFile or Embedding.DocumentVectors.HeaderFile;
+            || name.StartsWith('_') || name is Embedding.DocumentVectors.DataFile or Embedding.DocumentVectors.HeaderFile
+            or Embedding.PassageEmbedding.CountsFile;
     }
 
     /// <summary>The first non-blank line of a file (at most 4 KB of it), or null for an empty file.</summary>

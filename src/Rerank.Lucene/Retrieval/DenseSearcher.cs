@@ -9,6 +9,8 @@ namespace Rerank.Lucene.Retrieval;
 /// Dense retrieval: the query is embedded with the index's own bi-encoder and every stored document
 /// vector is scored by its inner product with it (= cosine similarity, the vectors being
 /// L2-normalised); the top k are returned, equal scores by document id descending (<see cref="RankingOrder"/>).
+/// When the index embedded passages (<see cref="EmbeddingInfo.Passages"/>), every passage vector is scored and a document
+/// gets the highest score of its passages (MaxP) before the top k are taken: still exact.
 /// </summary>
 /// <remarks>
 /// Exact search, no approximate index: one pass over count x dimension floats per query
@@ -87,9 +89,9 @@ public sealed class DenseSearcher : ICandidateRetriever
             }
         }
         vectors.Info.RequireCompatible(encoder, index.IndexDirectory);
-        if (ids.Length != vectors.Count)
+        if (ids.Length != vectors.DocumentCount)
             throw new InvalidInputException(
-                $"Index '{index.IndexDirectory}' has {ids.Length} documents but {vectors.Count} vectors. Rebuild it with `search-host index ... --overwrite`.",
+                $"Index '{index.IndexDirectory}' has {ids.Length} documents but vectors of {vectors.DocumentCount}. Rebuild it with `search-host index ... --overwrite`.",
                 index.IndexDirectory);
         return new Store(manifest, vectors, ids, encoder);
     }
@@ -155,23 +157,39 @@ public sealed class DenseSearcher : ICandidateRetriever
         return hits;
     }
 
-    /// <summary>The inner product of <paramref name="queryVector"/> [Dimension] with every document vector, by Lucene document number.</summary>
+    /// <summary>
+    /// The inner product of <paramref name="queryVector"/> [Dimension] with every document vector, by Lucene document number:
+    /// with passages, the highest over the document's passage vectors.
+    /// </summary>
     public float[] ScoreAll(ReadOnlySpan<float> queryVector) => ScoreAll(Current(), queryVector);
 
     private static float[] ScoreAll(Store store, ReadOnlySpan<float> queryVector)
     {
-        var scores = new float[store.Vectors.Count];
+        var scores = new float[store.Vectors.DocumentCount];
         ScoreInto(store, queryVector, scores);
         return scores;
     }
 
-    /// <summary>Writes the inner product of <paramref name="queryVector"/> with document vector i into <paramref name="scores"/>[i], for every document.</summary>
+    /// <summary>Writes document i's score into <paramref name="scores"/>[i], for every document: <see cref="ScoreAll(ReadOnlySpan{float})"/>.</summary>
     private static void ScoreInto(Store store, ReadOnlySpan<float> queryVector, Span<float> scores)
     {
         var vectors = store.Vectors;
         if (queryVector.Length != vectors.Dimension)
             throw new ArgumentException($"Expected a vector of {vectors.Dimension} floats, got {queryVector.Length}.", nameof(queryVector));
-        for (var doc = 0; doc < vectors.Count; doc++) scores[doc] = Dot(queryVector, vectors.Row(doc));
+        if (vectors.Info.Passages is null)
+        {
+            for (var doc = 0; doc < vectors.Count; doc++) scores[doc] = Dot(queryVector, vectors.Row(doc));
+            return;
+        }
+        var dimension = vectors.Dimension;
+        for (var doc = 0; doc < vectors.DocumentCount; doc++)
+        {
+            var rows = vectors.Rows(doc);
+            var best = Dot(queryVector, rows[..dimension]);
+            for (var offset = dimension; offset < rows.Length; offset += dimension)
+                best = Math.Max(best, Dot(queryVector, rows.Slice(offset, dimension)));
+            scores[doc] = best;
+        }
     }
 
     private HashSet<string>? Allowed(DocumentFilter? filter) => filter is { Conditions.Count: > 0 } ? _index.MatchingIds(filter) : null;
@@ -205,11 +223,12 @@ public sealed class DenseSearcher : ICandidateRetriever
     /// </summary>
     private static List<(int Doc, float Score)> TopOf(Store store, ReadOnlySpan<float> queryVector, int k, HashSet<string>? allowed)
     {
-        var buffer = ArrayPool<float>.Shared.Rent(store.Vectors.Count);
+        var documents = store.Vectors.DocumentCount;
+        var buffer = ArrayPool<float>.Shared.Rent(documents);
         try
         {
-            ScoreInto(store, queryVector, buffer.AsSpan(0, store.Vectors.Count));
-            return SelectTop(store, buffer.AsSpan(0, store.Vectors.Count), k, allowed);
+            ScoreInto(store, queryVector, buffer.AsSpan(0, documents));
+            return SelectTop(store, buffer.AsSpan(0, documents), k, allowed);
         }
         finally
         {

@@ -135,7 +135,9 @@ public sealed class FirstStages : IDisposable
     /// </summary>
     public string Describe() => Kind switch
     {
-        "dense" => $"dense ({Embedder(Dense!.Encoder)}, exact inner product over {Dense.Info.Count:N0} vectors)",
+        "dense" => Dense!.Info.Passages is { } passages
+            ? $"dense ({Embedder(Dense.Encoder)}, exact inner product over {Dense.Info.Count:N0} passage vectors of {passages.Documents:N0} documents, {passages.Words}-word passages, stride {passages.Stride}, max per document)"
+            : $"dense ({Embedder(Dense.Encoder)}, exact inner product over {Dense.Info.Count:N0} vectors)",
         "hybrid" => $"hybrid (BM25 top {Hybrid!.Options.Depth} + dense top {Hybrid.Options.Depth} by {Embedder(Dense!.Encoder)}, " +
             (Hybrid.Options.Method == FusionMethod.ReciprocalRank
                 ? $"RRF k = {Hybrid.Options.RrfK})"

@@ -83,8 +83,8 @@ internal static class IndexCommand
 
     private static readonly Option<string> Embedder = new("--embedder")
     {
-        Description = "Embed every document (title + text) for dense and hybrid retrieval: bundled (default: all-MiniLM-L6-v2, mean pooling, "
-            + "normalised, max 256 tokens; slow on CPU: SciFact took 33 min on 2 busy cores, see docs/BENCHMARKS.md), a sentence-transformers folder, or none (BM25 only, fast).",
+        Description = "Embed every document (title + text; by default as passages, see --embed-passages) for dense and hybrid retrieval: bundled (default: all-MiniLM-L6-v2, mean pooling, "
+            + "normalised, max 256 tokens; slow on CPU: SciFact's 13,829 passages took 26 min on 2 busy cores, see docs/BENCHMARKS.md), a sentence-transformers folder, or none (BM25 only, fast).",
         DefaultValueFactory = _ => "bundled",
     };
 
@@ -105,6 +105,28 @@ internal static class IndexCommand
             + "vectors at cosine ~0.995 to fp32: mean 0.9949, min 0.9904 on the bundled model). The index records it; queries and updates then embed at the same precision.",
     };
 
+    private static readonly Option<string> EmbedPassages = new("--embed-passages")
+    {
+        Description = "How documents are embedded for dense and hybrid retrieval: first (each document once, cut at the embedder's 256 tokens) "
+            + "or max (split into overlapping word windows as the cross-encoder's --passages does, every passage embedded, a document scored "
+            + "by its best passage: MaxP; more vectors and slower indexing). Default: " + DefaultPassagesText + ". The index records it; --update "
+            + "splits added documents the same way (a different value is refused).",
+    };
+
+    private static readonly Option<int?> EmbedPassageWords = new("--embed-passage-words")
+    {
+        Description = $"Words per passage window for --embed-passages max (the default mode). Default {PassageEmbedding.DefaultWords}.",
+    };
+
+    private static readonly Option<int?> EmbedPassageStride = new("--embed-passage-stride")
+    {
+        Description = $"Words between passage window starts for --embed-passages max. Default half the window ({PassageEmbedding.DefaultStride} for the default window).",
+    };
+
+    private static string DefaultPassagesText => PassageEmbedding.Default.Mode == PassageMode.First
+        ? "first"
+        : $"max, {PassageEmbedding.Default.Words}-word windows, stride {PassageEmbedding.Default.Stride}";
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -112,7 +134,7 @@ internal static class IndexCommand
             "Examples:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample\n  search-host index --corpus big.jsonl --index .idx/big --embedder none\n" +
             "  search-host index --corpus more.jsonl --index .idx/sample --update      (add new ids, replace existing ones)")
         {
-            Corpus, Index, Format, IdField, TitleField, TextField, KeepFields, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite, Update, Embedder, Threads, Engine, Precision,
+            Corpus, Index, Format, IdField, TitleField, TextField, KeepFields, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite, Update, Embedder, EmbedPassages, EmbedPassageWords, EmbedPassageStride, Threads, Engine, Precision,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, new Dictionary<Option, string>(), (services, token) =>
             Task.FromResult(Run(parse, services, token)), ct));
@@ -136,7 +158,8 @@ internal static class IndexCommand
             Overwrite: parse.GetValue(Overwrite),
             Source: Path.GetFullPath(corpusPath),
             Embedder: embedder,
-            KeepFields: ParseKeepFields(parse));
+            KeepFields: ParseKeepFields(parse),
+            EmbedPassages: ParseEmbedPassages(parse));
 
         log.LogInformation("Indexing {Corpus} into {Index} ({Mode}, k1={K1}, b={B}, embedder {Embedder}: {Engine})", corpusPath, indexDir, options.FieldsMode, options.K1, options.B,
             embedder?.ToString() ?? "none", embedder?.EngineDescription ?? "-");
@@ -163,10 +186,43 @@ internal static class IndexCommand
         if (manifest.Embeddings is { } e)
         {
             console.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Embedded {e.Count} documents with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({e.DocumentsPerSecond:F1} docs/s)."));
+                $"Embedded {e.DocumentCount} documents{AsPassages(e, e.Count)} with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({e.DocumentsPerSecond:F1} docs/s)."));
             console.Output.WriteLine($"Embedder engine: {embedder!.EngineDescription}.");
         }
         return 0;
+    }
+
+    /// <summary>" as 13829 passages (max over 128-word passages, stride 64)" for an index with passages (without a count when
+    /// <paramref name="vectors"/> is null), else "".</summary>
+    private static string AsPassages(EmbeddingInfo e, long? vectors) => e.Passages is null
+        ? ""
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $" as {(vectors is { } n ? $"{n} " : "")}passages ({e.PassageOptions})");
+
+    /// <summary>--embed-passages, --embed-passage-words and --embed-passage-stride; null when none is given.</summary>
+    private static PassageOptions? ParseEmbedPassages(ParseResult parse)
+    {
+        var mode = parse.GetValue(EmbedPassages)?.Trim().ToLowerInvariant();
+        var words = parse.GetValue(EmbedPassageWords);
+        var stride = parse.GetValue(EmbedPassageStride);
+        switch (mode)
+        {
+            case null when words is null && stride is null:
+                return null;
+            case null when PassageEmbedding.Default.Mode == PassageMode.Max:
+                mode = "max"; // the default mode, with the window given
+                goto case "max";
+            case null or "first":
+                if (words is not null || stride is not null)
+                    throw new InvalidInputException(
+                        "--embed-passage-words and --embed-passage-stride split documents for --embed-passages max; add --embed-passages max, or drop them.");
+                return PassageOptions.WholeDocument;
+            case "max":
+                var w = words ?? PassageEmbedding.DefaultWords;
+                var s = stride ?? Math.Max(1, (w + 1) / 2);
+                return PassageEmbedding.Validated(new PassageOptions(PassageMode.Max, w, s), "--embed-passage-words/--embed-passage-stride");
+            default:
+                throw new InvalidInputException($"Unknown --embed-passages '{mode}'. Use first (each document embedded once) or max (passages, best one per document).");
+        }
     }
 
     /// <summary><c>index --update</c>: adds or replaces the corpus's documents with the index's recorded settings.</summary>
@@ -204,7 +260,8 @@ internal static class IndexCommand
             K1: Given(K1) ? parse.GetValue(K1) : null,
             B: Given(B) ? parse.GetValue(B) : null,
             FieldsMode: Given(Fields) ? ParseFields(parse.GetValue(Fields)) : null,
-            KeepFields: ParseKeepFields(parse));
+            KeepFields: ParseKeepFields(parse),
+            EmbedPassages: ParseEmbedPassages(parse));
         log.LogInformation("Updating {Index} from {Corpus} (generation {Generation}, {Count} documents)", indexDir, corpusPath, manifest.Generation, manifest.DocumentCount);
         IndexUpdateResult result;
         try
@@ -232,7 +289,7 @@ internal static class IndexCommand
         if (embedder is not null && result.Manifest.Embeddings is { Embedded: > 0 } e)
         {
             console.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Embedded {e.Embedded} documents with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({e.DocumentsPerSecond:F1} docs/s)."));
+                $"Embedded {e.Embedded} documents{AsPassages(e, null)} with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({e.DocumentsPerSecond:F1} docs/s)."));
             console.Output.WriteLine($"Embedder engine: {embedder.EngineDescription}.");
         }
         return 0;
@@ -252,7 +309,7 @@ internal static class IndexCommand
     private static void RequireNoEmbedderSettings(ParseResult parse, string? why)
     {
         if (why is null) return;
-        var given = new Option[] { Engine, Precision, Threads }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        var given = new Option[] { Engine, Precision, Threads, EmbedPassages, EmbedPassageWords, EmbedPassageStride }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
         if (given.Count > 0)
             throw new InvalidInputException($"{string.Join(" and ", given)} {(given.Count == 1 ? "sets" : "set")} the embedder, and {why}: drop {string.Join(" and ", given)}.");
     }

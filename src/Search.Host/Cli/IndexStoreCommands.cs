@@ -172,6 +172,7 @@ internal static class IndexStoreCommands
             : "kept:        none");
         o.WriteLine(manifest.Embeddings is { } e
             ? string.Create(c, $"vectors:     {e.Count:N0} x {e.Dimension} ({e.Model}, {e.Pooling} pooling, max {e.MaxLength} tokens; {e.Engine ?? "torchsharp"} {e.Precision ?? "fp32"})")
+                + (e.Passages is { } p ? string.Create(c, $"\npassages:    {p.Words}-word windows, stride {p.Stride}, {e.Count:N0} passages of {p.Documents:N0} documents; a document scores its best passage (max)") : "")
             : "vectors:     none (BM25 only)");
         o.WriteLine(string.Create(c, $"size:        {size:N0} bytes"));
         o.WriteLine("history:");

@@ -28,8 +28,8 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Equal(3, result.OutputLines.Length);
         // "fingerprint" shows the first 12 characters of "sha256:<hex>": the prefix and 5 hex digits.
         Assert.Matches($"^Indexed 41 documents into {System.Text.RegularExpressions.Regex.Escape(index)} \\(fields flat, k1 0\\.9, b 0\\.4, fingerprint sha256:[0-9a-f]{{5}}\\)\\.$", result.OutputLines[0]);
-        // By default every document is embedded with the bundled MiniLM, and the rate is reported.
-        Assert.Matches(@"^Embedded 41 documents with all-MiniLM-L6-v2 \(bundled, SentenceTransformers\.MiniLM 24\.9\.52193\) \(384 dims, mean pooling, max 256 tokens\) in \d+\.\d s \(\d+\.\d docs/s\)\.$", result.OutputLines[1]);
+        // By default every document is embedded with the bundled MiniLM as 128-word passages (each sample document is one), and the rate is reported.
+        Assert.Matches(@"^Embedded 41 documents as 41 passages \(max over 128-word passages, stride 64\) with all-MiniLM-L6-v2 \(bundled, SentenceTransformers\.MiniLM 24\.9\.52193\) \(384 dims, mean pooling, max 256 tokens\) in \d+\.\d s \(\d+\.\d docs/s\)\.$", result.OutputLines[1]);
         // On the CPU the embedder runs on ONNX Runtime fp32 by default, as the cross-encoder does, and says so.
         Assert.StartsWith("Embedder engine: onnxruntime fp32 on cpu (auto: ", result.OutputLines[2]);
         // Standard error holds at most progress lines (one every 5 s when redirected; embedding may take that long).
@@ -83,7 +83,7 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Equal(("onnxruntime", "int8"), (Info(byInt8).Engine, Info(byInt8).Precision));
         Assert.Equal(SampleCorpus.DocumentCount + 3, (int)Info(byInt8).Count);
         // An update reports and records its own embedding: 3 added + 1 replaced documents, at the index's precision.
-        Assert.Contains(int8Update.OutputLines, l => l.StartsWith("Embedded 4 documents with all-MiniLM-L6-v2", StringComparison.Ordinal) && l.Contains("(384 dims, mean pooling, max 256 tokens) in ", StringComparison.Ordinal) && l.EndsWith(" docs/s).", StringComparison.Ordinal));
+        Assert.Contains(int8Update.OutputLines, l => l.StartsWith("Embedded 4 documents as passages (max over 128-word passages, stride 64) with all-MiniLM-L6-v2", StringComparison.Ordinal) && l.Contains("(384 dims, mean pooling, max 256 tokens) in ", StringComparison.Ordinal) && l.EndsWith(" docs/s).", StringComparison.Ordinal));
         // The precision came from the index, not from the command line: the line says so instead of "requested".
         Assert.Contains("Embedder engine: onnxruntime int8 on cpu (the index's int8 vectors; engine auto).", int8Update.OutputLines);
         Assert.Equal(4L, Info(byInt8).Embedded);
