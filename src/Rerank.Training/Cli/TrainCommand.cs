@@ -149,11 +149,13 @@ internal static class TrainCommand
     {
         if (parse.GetValue(MineOnly) || parse.GetValue(Output) is not { } output)
             return "cancelled: nothing was written (mining stopped); run the same command again to start over.";
+        // --output is written only at the very end (one atomic rename after the comparison), so what is there now was there before.
+        var untouched = Directory.Exists(output) ? $"'{output}' is unchanged" : $"'{output}' was not written";
         if (CrossEncoderTrainer.LatestCheckpoint(new TrainingOptions { OutputDirectory = output }) is not { } latest)
-            return $"cancelled before the first checkpoint: nothing was saved and '{output}' was not written; run the same command again to start over.";
+            return $"cancelled before the first checkpoint: nothing was saved and {untouched}; run the same command again to start over.";
         var tokens = parse.Tokens.Select(t => ShellQuote(t.Value)).ToList();
         if (!parse.GetValue(Resume)) tokens.Add("--resume");
-        return $"cancelled: the model folder '{output}' is not finished; the last checkpoint is '{latest.Folder}' (after update {latest.Step}).\n" +
+        return $"cancelled: {untouched} (the model folder is written only when the run finishes); the last checkpoint is '{latest.Folder}' (after update {latest.Step}).\n" +
             $"Continue with (from {Environment.CurrentDirectory}):\n  rerank-train {string.Join(' ', tokens)}";
     }
 
@@ -232,9 +234,14 @@ internal static class TrainCommand
                 throw new InvalidInputException($"--max-length {maxLength} is out of range for the base model '{baseName}': expected 4 to {positions} (the positions it reads). Lower --max-length.");
             var encoder = new PairBatchEncoder(architecture.ReadTokenizer(baseFolder, config).Tokenizer);
 
+            // The trainer writes the fine-tuned folder beside its checkpoints; --output is written once, atomically,
+            // only after the comparison with the starting model decides what it holds (PublishModelFolder).
+            var checkpointFolder = CheckpointFolder(output);
+            var candidate = Path.Combine(checkpointFolder, FineTunedFolderName);
             var options = new TrainingOptions
             {
-                OutputDirectory = output,
+                OutputDirectory = candidate,
+                CheckpointDirectory = checkpointFolder,
                 LearningRate = parse.GetValue(LearningRate),
                 WeightDecay = parse.GetValue(WeightDecay),
                 WarmupRatio = parse.GetValue(WarmupRatio),
@@ -252,7 +259,8 @@ internal static class TrainCommand
                 Patience = parse.GetResult(Patience) is null ? null : parse.GetValue(Patience),
                 CheckpointEverySteps = parse.GetValue(CheckpointEvery),
                 SaveFloat16 = parse.GetValue(Float16),
-                Overwrite = overwrite,
+                Overwrite = true, // the candidate folder is this run's own scratch
+                DataSettings = DataFingerprint(parse),
             };
 
             // A self-supervised dev set shows each source with its query sentence removed (SelfSupervisedDev).
@@ -283,7 +291,8 @@ internal static class TrainCommand
             log.LogInformation("Trained {Steps} updates{Early}; best dev nDCG@10 {Best} at step {Step}",
                 result.Steps, result.StoppedEarly ? " (stopped early)" : "", result.BestMetric?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a", result.BestStep);
 
-            FinishModelFolder(output, final, start, baseFolder, parse, log, ct);
+            FinishModelFolder(output, candidate, final, start, baseFolder, parse, log, ct);
+            Directory.Delete(candidate, recursive: true);
             if (!parse.GetValue(KeepCheckpoints))
             {
                 CrossEncoderTrainer.RemoveCheckpoints(options);
@@ -334,20 +343,23 @@ internal static class TrainCommand
     /// otherwise the folder holds the starting model with its settings unchanged. Said plainly in the log and
     /// the model card; the run succeeds either way.
     /// </summary>
-    private static void FinishModelFolder(string output, DevEvaluator? dev, StartPoint? start, string baseFolder, ParseResult parse, ILogger log, CancellationToken ct)
+    private static void FinishModelFolder(string output, string candidate, DevEvaluator? dev, StartPoint? start, string baseFolder, ParseResult parse, ILogger log, CancellationToken ct)
     {
-        new RerankerSettings(MaxLength: parse.GetValue(MaxLength)).Write(output);
+        new RerankerSettings(MaxLength: parse.GetValue(MaxLength)).Write(candidate);
+        StageHook.Value?.Invoke("comparison", ct);
         DevPipeline trained;
-        using (var saved = CrossEncoder.Load(output, new CrossEncoderOptions { Device = parse.GetValue(Device)! }))
+        using (var saved = CrossEncoder.Load(candidate, new CrossEncoderOptions { Device = parse.GetValue(Device)! }))
         {
             if (dev is null || dev.QueryCount == 0 || start is null)
             {
                 if (JudgesModelOnly(parse) && !parse.GetValue(KeepTrained) && HasRankingHead(baseFolder))
-                    KeepStart(output, baseFolder, RerankerSettings.Read(baseFolder),
+                    KeepStart(output, candidate, baseFolder, RerankerSettings.Read(baseFolder), parse, ct,
                         "# Starting model kept\n\n`rerank-train --self-supervised` found no dev queries that could measure a change (no held-out document had a usable " +
                         "inverse-cloze sentence whose document the first stage retrieves), so these are the starting weights and settings, unchanged. " +
                         "Pass --dev-qrels with real queries, or --keep-trained to save the fine-tuned weights anyway.\n", log,
                         "No self-supervised dev query could measure the fine-tuned model: {Output} holds the starting model, unchanged (--keep-trained saves the fine-tuned weights).");
+                else
+                    PublishModelFolder(output, candidate, parse, ct, staging => { });
                 return;
             }
             // Self-supervised: the fine-tuned cross-encoder alone, as the start was judged (no weight is tuned or judged on that dev set).
@@ -378,7 +390,7 @@ internal static class TrainCommand
                 ? start.Settings with { MaxLength = parse.GetValue(MaxLength) }
                 : new RerankerSettings(trained.Weight, source, parse.GetValue(MaxLength), trained.Mode,
                     trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null);
-            trainedSettings.Write(output);
+            var cardText = "\n## Reranking on dev (saved model, reloaded)\n\n" + table;
             var verdict = trainedWins && selfSupervised && start.AsStored.Mode != "first-stage"
                 ? "The fine-tuned cross-encoder beats the starting one on this dev set and is the one saved here, with the starting model's score mode and weights (not measured here: " +
                   "the first stage's scores are inflated on this dev set); check the pipeline on your own queries."
@@ -394,7 +406,11 @@ internal static class TrainCommand
             log.LogInformation("Dev nDCG@10 ({Stage} top {K}): start {Start}, fine-tuned {Trained}; difference {Delta:+0.0000;-0.0000}, p = {P:0.000}. {Verdict}",
                 stage, dev.Candidates, start.AsStored.WithInterval(), trained.WithInterval(), trained.Ndcg10 - start.AsStored.Ndcg10,
                 RandomizationTest.PValue(trained.PerQuery, start.AsStored.PerQuery), verdict);
-            File.AppendAllText(Path.Combine(output, "README.md"), "\n## Reranking on dev (saved model, reloaded)\n\n" + table + verdict + "\n");
+            PublishModelFolder(output, candidate, parse, ct, staging =>
+            {
+                trainedSettings.Write(staging);
+                File.AppendAllText(Path.Combine(staging, "README.md"), cardText + verdict + "\n");
+            });
             return;
         }
 
@@ -409,7 +425,7 @@ internal static class TrainCommand
             }
             : start.Settings;
         var what = KeptSettingsReason(keepBest, selfSupervised, stage);
-        KeepStart(output, baseFolder, settings,
+        KeepStart(output, candidate, baseFolder, settings, parse, ct,
             "# Starting model kept\n\n" +
             $"`rerank-train` fine-tuned {start.AsStored.Name} on this index, but the result did not beat it on the dev queries " +
             $"beyond noise, so these are the starting weights, unchanged; {what}.\n\n" + table + "\n", log, null);
@@ -430,13 +446,14 @@ internal static class TrainCommand
             : "its score mode and weights are the stored ones too (re-tuning them on these dev queries did not beat them beyond noise)";
 
     /// <summary>
-    /// Replaces the fine-tuned folder at <paramref name="output"/> with the starting model's files and
-    /// <paramref name="settings"/>, atomically; the card starts with <paramref name="card"/> and keeps the
-    /// fine-tuning run's card below it. <paramref name="warning"/>, when given, is logged with the output path.
+    /// Writes <paramref name="output"/> once, atomically, with the starting model's files and <paramref name="settings"/>
+    /// (an existing folder is replaced only at the final rename); the card starts with <paramref name="card"/> and keeps
+    /// the fine-tuning run's card (from <paramref name="candidate"/>) below it. <paramref name="warning"/>, when given, is logged with the output path.
     /// </summary>
-    private static void KeepStart(string output, string baseFolder, RerankerSettings settings, string card, ILogger log, string? warning)
+    private static void KeepStart(string output, string candidate, string baseFolder, RerankerSettings settings, ParseResult parse, CancellationToken ct,
+        string card, ILogger log, string? warning)
     {
-        var trainedCard = File.ReadAllText(Path.Combine(output, "README.md"));
+        var trainedCard = File.ReadAllText(Path.Combine(candidate, "README.md"));
         Rerank.Lucene.Output.AtomicFolder.Write(output, staging =>
         {
             foreach (var file in Directory.GetFiles(baseFolder))
@@ -448,8 +465,56 @@ internal static class TrainCommand
             settings.Write(staging);
             File.WriteAllText(Path.Combine(staging, "README.md"),
                 card + "\n## The fine-tuning run that was not kept\n\n" + trainedCard.Replace("\n# ", "\n### ", StringComparison.Ordinal));
-        });
+        }, () => RecheckOutput(output, parse, ct));
         if (warning is not null) log.LogWarning(warning, output);
+    }
+
+    /// <summary>Name of the fine-tuned folder inside the checkpoint folder, before the comparison decides what --output holds.</summary>
+    internal const string FineTunedFolderName = "fine-tuned";
+
+    /// <summary>The checkpoint folder of a run writing <paramref name="output"/>: OUTPUT-checkpoints beside it.</summary>
+    internal static string CheckpointFolder(string output) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(output)) + "-checkpoints";
+
+    /// <summary>
+    /// Test hook, called with a stage name ("comparison": the fine-tuned folder is saved and the comparison with the
+    /// starting model begins) and the run's token. Async-local, so only the run started on the caller's flow sees it.
+    /// </summary>
+    internal static readonly AsyncLocal<Action<string, CancellationToken>?> StageHook = new();
+
+    /// <summary>
+    /// Writes --output once, atomically: the fine-tuned folder's files (<paramref name="candidate"/>), then
+    /// <paramref name="finish"/> on the staging copy. An existing folder is replaced only at the final rename, so a
+    /// cancellation or failure before it leaves it byte-identical (or leaves no folder).
+    /// </summary>
+    private static void PublishModelFolder(string output, string candidate, ParseResult parse, CancellationToken ct, Action<string> finish) =>
+        Rerank.Lucene.Output.AtomicFolder.Write(output, staging =>
+        {
+            foreach (var file in Directory.GetFiles(candidate)) File.Copy(file, Path.Combine(staging, Path.GetFileName(file)));
+            finish(staging);
+        }, () => RecheckOutput(output, parse, ct));
+
+    /// <summary>Right before --output is replaced: honours a cancellation, and checks again that replacing it is allowed.</summary>
+    private static void RecheckOutput(string output, ParseResult parse, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        OutputTarget.CheckFolder(output, OutputKind.ModelFolder, parse.GetValue(Overwrite), "--output");
+    }
+
+    /// <summary>
+    /// The training-data settings a checkpoint must share with a resumed run (with the trainer's own settings):
+    /// the source, and for self-supervised runs the kind of pseudo-queries.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, string> DataFingerprint(ParseResult parse)
+    {
+        var o = DataOptions(parse);
+        var source = o.SelfSupervised ? "self-supervised"
+            : o.Qrels is not null ? "qrels"
+            : o.Triples is not null ? "triples"
+            : o.Pairs is not null ? "pairs"
+            : "mined";
+        var settings = new Dictionary<string, string> { ["training source"] = source };
+        if (o.SelfSupervised) settings["--pseudo-queries"] = o.PseudoQueries.ToString().ToLowerInvariant();
+        return settings;
     }
 
     /// <summary>What the self-supervised dev set measures, for the model card.</summary>

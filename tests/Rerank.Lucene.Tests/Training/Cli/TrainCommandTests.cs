@@ -3,6 +3,7 @@ using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Tests.Cli;
 using Rerank.Lucene.Tests.Native;
 using Rerank.Lucene.Tests.Reranking;
+using Rerank.Training.Cli;
 using Rerank.Training.Data;
 
 namespace Rerank.Lucene.Tests.Training.Cli;
@@ -320,7 +321,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
 
         Assert.True(cancelled.ExitCode == 130, cancelled.ToString());
         var checkpoint = Path.Combine(output + "-checkpoints", "checkpoint-00000001");
-        Assert.EndsWith($"cancelled: the model folder '{output}' is not finished; the last checkpoint is '{checkpoint}' (after update 1).\n" +
+        Assert.EndsWith($"cancelled: '{output}' was not written (the model folder is written only when the run finishes); the last checkpoint is '{checkpoint}' (after update 1).\n" +
             $"Continue with (from {Environment.CurrentDirectory}):\n  rerank-train {string.Join(' ', run.Args(output))} --resume\n", cancelled.Error);
         Assert.Equal("", cancelled.Output);
         Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
@@ -331,6 +332,47 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Equal(File.ReadAllBytes(Path.Combine(run.Output, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Train_CancelledDuringTheComparisonWithTheStart_OutputFolderUntouched(bool existing)
+    {
+        var output = run.Temp.Combine(existing ? "compared-existing" : "compared-fresh");
+        if (existing)
+        {
+            // A finished model folder of an earlier run, with its own settings and card: --overwrite may replace it only at the end.
+            Directory.CreateDirectory(output);
+            foreach (var file in Directory.GetFiles(run.Output)) File.Copy(file, Path.Combine(output, Path.GetFileName(file)));
+            File.WriteAllText(Path.Combine(output, RerankerSettings.FileName), "{\"score_mode\": \"interpolate\", \"interpolation_weight\": 0.25, \"max_length\": 48}");
+        }
+        var before = FolderBytes(output);
+        using var cancel = new CancellationTokenSource();
+        TrainCommand.StageHook.Value = (stage, _) => { if (stage == "comparison") cancel.Cancel(); };
+        CliResult cancelled;
+        try
+        {
+            cancelled = await CliInvocation.RerankTrain(new StringWriter { NewLine = "\n" }, cancel.Token, [.. run.Args(output, maxSteps: 1), "--overwrite"]);
+        }
+        finally
+        {
+            TrainCommand.StageHook.Value = null;
+        }
+
+        Assert.True(cancelled.ExitCode == 130, cancelled.ToString());
+        Assert.Equal(before, FolderBytes(output));
+        Assert.Contains(existing ? $"cancelled: '{output}' is unchanged (the model folder is written only when the run finishes)"
+            : $"cancelled: '{output}' was not written (the model folder is written only when the run finishes)", cancelled.Error);
+        Assert.DoesNotContain("not finished", cancelled.Error);
+        // No staging folder is left beside the output.
+        Assert.Empty(Directory.GetDirectories(run.Temp.Path, $".{Path.GetFileName(output)}.*"));
+    }
+
+    /// <summary>Every file under <paramref name="folder"/> (relative path to bytes, in order); null when there is no folder.</summary>
+    private static SortedDictionary<string, string>? FolderBytes(string folder) =>
+        !Directory.Exists(folder) ? null
+            : new SortedDictionary<string, string>(Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
+                .ToDictionary(f => Path.GetRelativePath(folder, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))), StringComparer.Ordinal);
 
     [Fact]
     public async Task Train_CancelledWhileMining_SaysNothingWasSaved()
