@@ -179,6 +179,8 @@ internal static class TrainCommand
         var output = parse.GetValue(Output);
         if (output is null && !mineOnly)
             throw new InvalidInputException("--output DIR is required: the model folder to write (or pass --mine-only with --write-mined to mine without training).");
+        // Option combinations are checked before anything is opened (index, first stage, starting model).
+        TrainingData.CheckOptions(parse);
         var maxLength = parse.GetValue(MaxLength);
         // Outputs are checked before any work, so nothing of the user's is at risk and no hour is wasted.
         var overwrite = parse.GetValue(Overwrite);

@@ -1,3 +1,4 @@
+using Rerank.Lucene.Indexing;
 using System.Text.Json;
 using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Tests.Cli;
@@ -702,6 +703,52 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("error: --pseudo-queries chooses the pseudo-queries of --self-supervised; drop it, or train with --self-supervised instead of judged queries.\n", result.Error);
         Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
+    }
+
+    [Fact]
+    public async Task Train_PseudoQueriesWithoutAnySource_SaysItNeedsSelfSupervised()
+    {
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--output", _temp.Combine("model"), "--pseudo-queries", "titles");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: Give exactly one training source: --queries with --qrels, --triples FILE, --pairs FILE, --mined FILE, or --self-supervised. " +
+            "--pseudo-queries only chooses the pseudo-queries of --self-supervised: add --self-supervised.\n", result.Error);
+    }
+
+    [Fact]
+    public async Task Train_PseudoQueriesWithoutSelfSupervised_RefusedBeforeTheIndexOrTheStartingModelIsOpened()
+    {
+        // No --base (so no default reranker is looked up first) and an index that does not exist: the flags' mistake is the one reported.
+        var missing = _temp.Combine("no-index");
+
+        var result = await CliInvocation.RerankTrain("--index", missing, "--output", _temp.Combine("model"),
+            "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--pseudo-queries", "titles");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --pseudo-queries chooses the pseudo-queries of --self-supervised; drop it, or train with --self-supervised instead of judged queries.\n", result.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
+    }
+
+    [Fact]
+    public async Task Train_SelfSupervisedOnDocumentsTooShortForSentences_StopsWithCountsAndWhatIsNeeded()
+    {
+        var index = _temp.Combine("short-idx");
+        IndexBuilder.Build(
+        [
+            new CorpusDocument("a", "Aspirin and clots", "Aspirin thins the blood. It lowers the risk of clots."),
+            new CorpusDocument("b", "", "Too short to use."),
+            // 31 words, one sentence: long enough, but nothing is left once the sentence is taken out.
+            new CorpusDocument("c", "", string.Join(' ', Enumerable.Repeat("word", 30)) + " end."),
+        ], index, new IndexOptions());
+        var output = _temp.Combine("model");
+
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", index, "--output", output, "--self-supervised", "--retrieval", "bm25");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --self-supervised (--pseudo-queries sentences) made no pseudo-query from the 3 documents of the index: 2 with fewer than 30 words, 1 without a usable sentence. " +
+            "An inverse-cloze (sentence) query needs a document text of at least 30 words with at least 2 sentences (each ending in . ! or ? followed by a space), one of them 4 to 40 words long. " +
+            "When the documents have titles, --pseudo-queries titles uses each title as the query instead; otherwise index longer documents, or train on judged queries (--queries with --qrels).\n", result.Error);
+        Assert.False(Directory.Exists(output));
     }
 
     [Fact]
