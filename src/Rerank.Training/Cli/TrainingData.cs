@@ -92,6 +92,8 @@ internal sealed class TrainingData
         TrainDevSplit split = o.MineOnly ? new TrainDevSplit(all, [])
             : o.DevQrels is not null
             ? ValidationSplit.Explicit(all, o.Qrels ?? o.Triples ?? (mined is null ? null : string.Join(", ", mined)) ?? "pseudo-queries", BeirTrainingReader.Read(o.Queries!, o.DevQrels, store, missing), o.DevQrels)
+            : o.SelfSupervised
+            ? ValidationSplit.HoldOutDocuments(all, o.DevFraction, seed) // --dev-fraction counts documents: a document may give a title and a sentence
             : ValidationSplit.HoldOut(all, o.DevFraction, seed);
         if (o.SelfSupervised && !o.MineOnly && o.DevQrels is null)
         {
