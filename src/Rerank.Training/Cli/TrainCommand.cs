@@ -279,7 +279,10 @@ internal static class TrainCommand
             var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(Candidates), masked);
             var start = final is { QueryCount: > 0 } ? StartingPipeline(final, baseFolder, baseName, parse, log, ct) : null;
 
-            var card = new ModelCardInfo(baseName, "rerank-train " + string.Join(' ', parse.Tokens.Select(t => t.Value.Any(char.IsWhiteSpace) ? $"\"{t.Value}\"" : t.Value)), data.Statistics);
+            var minedHere = !mineOnly && parse.GetValue(Mined) is not { Length: > 0 } && (parse.GetValue(QrelsFile) is not null || parse.GetValue(SelfSupervised));
+            var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics,
+                MinedWith: minedHere ? firstStage.Chosen.Name : null,
+                DevMetric: dev is null ? null : $"nDCG@10{(masked ? " of the cross-encoder alone" : "")} over {dev.FirstStageName} top {dev.Candidates} (--dev-candidates)");
             var hooks = new TrainingHooks(
                 Evaluate: dev is null ? null : (scorer, token) => dev.Ndcg10(scorer, token),
                 Progress: TrainingProgressDisplay.Create(parse.InvocationConfiguration.Error),
@@ -290,8 +293,11 @@ internal static class TrainCommand
             };
             log.LogInformation("Training from {Base} on {Rows} training queries; output {Output}", baseName, data.Groups?.Count ?? data.Pairs!.Count, output);
             var result = data.Groups is not null ? trainer.Train(data.Groups, hooks, ct) : trainer.Train(data.Pairs!, hooks, ct);
-            log.LogInformation("Trained {Steps} updates{Early}; best dev nDCG@10 {Best} at step {Step}",
-                result.Steps, result.StoppedEarly ? " (stopped early)" : "", result.BestMetric?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a", result.BestStep);
+            if (result.BestMetric is { } bestMetric)
+                log.LogInformation("Trained {Steps} updates{Early}; best dev nDCG@10 during training {Best} at step {Step} ({Stage} top {K})",
+                    result.Steps, result.StoppedEarly ? " (stopped early)" : "", bestMetric.ToString("F4", CultureInfo.InvariantCulture), result.BestStep, dev!.FirstStageName, dev.Candidates);
+            else
+                log.LogInformation("Trained {Steps} updates{Early}; no validation during training (no dev queries)", result.Steps, result.StoppedEarly ? " (stopped early)" : "");
 
             FinishModelFolder(output, candidate, final, start, baseFolder, parse, log, ct);
             Directory.Delete(candidate, recursive: true);
@@ -376,6 +382,8 @@ internal static class TrainCommand
         var source = $"dev: {dev.QueryCount} queries, {stage} top {dev.Candidates}, nDCG@10";
         var selfSupervised = JudgesModelOnly(parse);
         var table =
+            $"Measured over {stage}'s top {dev.Candidates} (--candidates, the depth the model serves at); the dev curve of the fine-tuning run " +
+            "was measured during training over fewer candidates (--dev-candidates), so its scores for the same model differ from these.\n\n" +
             (selfSupervised ? SelfSupervisedDevDescription(dev) : "") +
             "| pipeline on dev | score mode | nDCG@10 (95% bootstrap CI) |\n| --- | --- | --- |\n" +
             (selfSupervised
@@ -392,7 +400,7 @@ internal static class TrainCommand
                 ? start.Settings with { MaxLength = parse.GetValue(MaxLength) }
                 : new RerankerSettings(trained.Weight, source, parse.GetValue(MaxLength), trained.Mode,
                     trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null);
-            var cardText = "\n## Reranking on dev (saved model, reloaded)\n\n" + table;
+            var cardText = $"\n## Final comparison on dev ({stage} top {dev.Candidates}; saved model, reloaded)\n\n" + table;
             var verdict = trainedWins && selfSupervised && start.AsStored.Mode != "first-stage"
                 ? "The fine-tuned cross-encoder beats the starting one on this dev set and is the one saved here, with the starting model's score mode and weights (not measured here: " +
                   "the first stage's scores are inflated on this dev set); check the pipeline on your own queries."
@@ -405,8 +413,8 @@ internal static class TrainCommand
                 : keepBest
                 ? $"The fine-tuned model beats {stage} alone on dev and is the one saved here."
                 : $"The fine-tuned model does not beat {stage} on dev beyond noise; it is saved because the base model had no ranking head to fall back on. The interpolation weight tuned on dev limits the harm; check it on your own queries.";
-            log.LogInformation("Dev nDCG@10 ({Stage} top {K}): start {Start}, fine-tuned {Trained}; difference {Delta:+0.0000;-0.0000}, p = {P:0.000}. {Verdict}",
-                stage, dev.Candidates, start.AsStored.WithInterval(), trained.WithInterval(), trained.Ndcg10 - start.AsStored.Ndcg10,
+            log.LogInformation("Dev nDCG@10 ({What} {Stage} top {K}): start {Start}, fine-tuned {Trained}; difference {Delta:+0.0000;-0.0000}, p = {P:0.000}. {Verdict}",
+                selfSupervised ? "the cross-encoder alone over" : "reranking", stage, dev.Candidates, start.AsStored.WithInterval(), trained.WithInterval(), trained.Ndcg10 - start.AsStored.Ndcg10,
                 RandomizationTest.PValue(trained.PerQuery, start.AsStored.PerQuery), verdict);
             PublishModelFolder(output, candidate, parse, ct, staging =>
             {
@@ -469,6 +477,24 @@ internal static class TrainCommand
                 card + "\n## The fine-tuning run that was not kept\n\n" + trainedCard.Replace("\n# ", "\n### ", StringComparison.Ordinal));
         }, () => RecheckOutput(output, parse, ct));
         if (warning is not null) log.LogWarning(warning, output);
+    }
+
+    /// <summary>
+    /// The command line for the model card, each word as typed except the values of the options that take a fixed word
+    /// (--pseudo-queries, --retrieval, --loss, --sampling, --device), lower-cased as the run reads them.
+    /// </summary>
+    internal static string CardCommand(ParseResult parse)
+    {
+        var words = new List<string>();
+        var fixedWords = new HashSet<string>(StringComparer.Ordinal) { PseudoQueries.Name, Retrieval.Name, Loss.Name, Sampling.Name, Device.Name };
+        string? previous = null;
+        foreach (var token in parse.Tokens)
+        {
+            var value = previous is not null && fixedWords.Contains(previous) ? token.Value.ToLowerInvariant() : token.Value;
+            words.Add(value.Any(char.IsWhiteSpace) ? $"\"{value}\"" : value);
+            previous = token.Value;
+        }
+        return string.Join(' ', words);
     }
 
     /// <summary>Name of the fine-tuned folder inside the checkpoint folder, before the comparison decides what --output holds.</summary>

@@ -87,8 +87,19 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.Contains("| batch size | 2 |", card);
         Assert.Contains("| max length | 48 |", card);
         Assert.Contains("## Command\n\n```\nrerank-train ", card);
-        Assert.Contains("\n## Reranking on dev (saved model, reloaded)\n", card);
+        Assert.Contains("\n## Final comparison on dev (bm25 top 10; saved model, reloaded)\n\nMeasured over bm25's top 10 (--candidates, the depth the model serves at); " +
+            "the dev curve of the fine-tuning run was measured during training over fewer candidates (--dev-candidates)", card);
+        Assert.Contains("| step | epoch | training loss | dev nDCG@10 over bm25 top 10 (--dev-candidates) |", card);
+        Assert.Contains("Trained by `rerank-train` (TorchSharp) on hard negatives mined with bm25 from the target index.", card);
         Assert.Contains("| bm25 top 10 | ", card);
+    }
+
+    [Fact]
+    public void CardCommand_FixedWordValues_RecordedAsTheRunReadsThem()
+    {
+        var parse = TrainCommand.Create().Parse(["--index", "idx", "--self-supervised", "--pseudo-queries", "Titles", "--output", "My Model", "--device", "CPU"]);
+
+        Assert.Equal("--index idx --self-supervised --pseudo-queries titles --output \"My Model\" --device cpu", TrainCommand.CardCommand(parse));
     }
 
     [Fact]
@@ -409,7 +420,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
             Assert.True(code == 130, $"exit {code}\n{child}");
             Assert.Equal("", child.Output);
             var match = System.Text.RegularExpressions.Regex.Match(child.Error,
-                @"cancelled: the model folder '(?<out>[^']+)' is not finished; the last checkpoint is '(?<ck>[^']+)' \(after update (?<step>\d+)\)\.\nContinue with \(from (?<cwd>[^)]+)\):\n  (?<cmd>.+)\n$");
+                @"cancelled: '(?<out>[^']+)' was not written \(the model folder is written only when the run finishes\); the last checkpoint is '(?<ck>[^']+)' \(after update (?<step>\d+)\)\.\nContinue with \(from (?<cwd>[^)]+)\):\n  (?<cmd>.+)\n$");
             Assert.True(match.Success, child.Error);
             Assert.Equal(output, match.Groups["out"].Value);
             var step = int.Parse(match.Groups["step"].Value, System.Globalization.CultureInfo.InvariantCulture);
