@@ -287,6 +287,8 @@ internal static class TrainCommand
                 Evaluate: dev is null ? null : (scorer, token) => dev.Ndcg10(scorer, token),
                 Progress: TrainingProgressDisplay.Create(parse.InvocationConfiguration.Error),
                 ModelCard: card);
+            // A fine-tuned folder left by a run cancelled during its comparison is this run's own scratch: saved again at the end.
+            if (Directory.Exists(candidate)) Directory.Delete(candidate, recursive: true);
             var trainer = new CrossEncoderTrainer(options, d => SequenceClassifierAdapter.Load(baseFolder, d, seed, maxLength), encoder)
             {
                 Resume = parse.GetValue(Resume),

@@ -378,6 +378,12 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.DoesNotContain("not finished", cancelled.Error);
         // No staging folder is left beside the output.
         Assert.Empty(Directory.GetDirectories(run.Temp.Path, $".{Path.GetFileName(output)}.*"));
+
+        // The command the message prints continues the run and then writes the folder.
+        var resumed = await CliInvocation.RerankTrain([.. run.Args(output, maxSteps: 1), "--overwrite", "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.NotEqual(before?["model.safetensors"], FolderBytes(output)!["model.safetensors"]);
+        Assert.False(Directory.Exists(output + "-checkpoints"));
     }
 
     /// <summary>Every file under <paramref name="folder"/> (relative path to bytes, in order); null when there is no folder.</summary>
