@@ -386,6 +386,28 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.False(Directory.Exists(output + "-checkpoints"));
     }
 
+    [Fact]
+    public async Task Train_ResumeWithOtherPseudoQueries_ExitsTwoNamingBothValues()
+    {
+        var output = run.Temp.Combine("self-resume");
+        string[] Args(string pseudoQueries) =>
+        [
+            "--index", run.Index, "--self-supervised", "--pseudo-queries", pseudoQueries, "--output", output, "--base", run.Base, "--max-steps", "2",
+            "--batch-size", "2", "--max-length", "48", "--range-min", "0", "--dev-candidates", "10", "--candidates", "10", "--device", "cpu", "--retrieval", "bm25",
+        ];
+        using var cancel = new CancellationTokenSource();
+        var cancelled = await CliInvocation.RerankTrain(new CancelOnLine("step 1/2", cancel), cancel.Token, Args("sentences"));
+        Assert.True(cancelled.ExitCode == 130, cancelled.ToString());
+
+        var resumed = await CliInvocation.RerankTrain([.. Args("titles"), "--resume"]);
+
+        Assert.Equal(2, resumed.ExitCode);
+        Assert.StartsWith($"error: Cannot resume from '{output}-checkpoints{Path.DirectorySeparatorChar}checkpoint-00000001': the run's settings or data changed (", resumed.Error);
+        Assert.Contains("--pseudo-queries: checkpoint sentences, now titles", resumed.Error);
+        Assert.EndsWith("Resume with the original settings and data, or start a new run in another folder.\n", resumed.Error);
+        Assert.False(Directory.Exists(output));
+    }
+
     /// <summary>Every file under <paramref name="folder"/> (relative path to bytes, in order); null when there is no folder.</summary>
     private static SortedDictionary<string, string>? FolderBytes(string folder) =>
         !Directory.Exists(folder) ? null
