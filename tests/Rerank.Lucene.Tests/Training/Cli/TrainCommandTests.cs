@@ -346,11 +346,17 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Train_CancelledDuringTheComparisonWithTheStart_OutputFolderUntouched(bool existing)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public async Task Train_CancelledDuringTheComparisonWithTheStart_OutputFolderUntouched(bool existing, bool selfSupervised)
     {
-        var output = run.Temp.Combine(existing ? "compared-existing" : "compared-fresh");
+        var output = run.Temp.Combine((existing ? "compared-existing" : "compared-fresh") + (selfSupervised ? "-self" : ""));
+        // The self-supervised run keeps the start unless the fine-tuned model wins: the other write path (KeepStart).
+        string[] Args() => selfSupervised
+            ? ["--index", run.Index, "--self-supervised", "--output", output, "--base", run.Base, "--max-steps", "1", "--batch-size", "2", "--max-length", "48",
+               "--range-min", "0", "--dev-candidates", "10", "--candidates", "10", "--device", "cpu", "--retrieval", "bm25", "--overwrite"]
+            : [.. run.Args(output, maxSteps: 1), "--overwrite"];
         if (existing)
         {
             // A finished model folder of an earlier run, with its own settings and card: --overwrite may replace it only at the end.
@@ -364,7 +370,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         CliResult cancelled;
         try
         {
-            cancelled = await CliInvocation.RerankTrain(new StringWriter { NewLine = "\n" }, cancel.Token, [.. run.Args(output, maxSteps: 1), "--overwrite"]);
+            cancelled = await CliInvocation.RerankTrain(new StringWriter { NewLine = "\n" }, cancel.Token, Args());
         }
         finally
         {
@@ -380,9 +386,9 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.Empty(Directory.GetDirectories(run.Temp.Path, $".{Path.GetFileName(output)}.*"));
 
         // The command the message prints continues the run and then writes the folder.
-        var resumed = await CliInvocation.RerankTrain([.. run.Args(output, maxSteps: 1), "--overwrite", "--resume"]);
+        var resumed = await CliInvocation.RerankTrain([.. Args(), "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
-        Assert.NotEqual(before?["model.safetensors"], FolderBytes(output)!["model.safetensors"]);
+        Assert.NotEqual(before?["README.md"], FolderBytes(output)!["README.md"]);
         Assert.False(Directory.Exists(output + "-checkpoints"));
     }
 
