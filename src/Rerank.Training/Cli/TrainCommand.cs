@@ -149,11 +149,13 @@ internal static class TrainCommand
     {
         if (parse.GetValue(MineOnly) || parse.GetValue(Output) is not { } output)
             return "cancelled: nothing was written (mining stopped); run the same command again to start over.";
+        // --output is written only at the very end (one atomic rename after the comparison), so what is there now was there before.
+        var untouched = Directory.Exists(output) ? $"'{output}' is unchanged" : $"'{output}' was not written";
         if (CrossEncoderTrainer.LatestCheckpoint(new TrainingOptions { OutputDirectory = output }) is not { } latest)
-            return $"cancelled before the first checkpoint: nothing was saved and '{output}' was not written; run the same command again to start over.";
+            return $"cancelled before the first checkpoint: nothing was saved and {untouched}; run the same command again to start over.";
         var tokens = parse.Tokens.Select(t => ShellQuote(t.Value)).ToList();
         if (!parse.GetValue(Resume)) tokens.Add("--resume");
-        return $"cancelled: the model folder '{output}' is not finished; the last checkpoint is '{latest.Folder}' (after update {latest.Step}).\n" +
+        return $"cancelled: {untouched} (the model folder is written only when the run finishes); the last checkpoint is '{latest.Folder}' (after update {latest.Step}).\n" +
             $"Continue with (from {Environment.CurrentDirectory}):\n  rerank-train {string.Join(' ', tokens)}";
     }
 
@@ -177,6 +179,8 @@ internal static class TrainCommand
         var output = parse.GetValue(Output);
         if (output is null && !mineOnly)
             throw new InvalidInputException("--output DIR is required: the model folder to write (or pass --mine-only with --write-mined to mine without training).");
+        // Option combinations are checked before anything is opened (index, first stage, starting model).
+        TrainingData.CheckOptions(parse);
         var maxLength = parse.GetValue(MaxLength);
         // Outputs are checked before any work, so nothing of the user's is at risk and no hour is wasted.
         var overwrite = parse.GetValue(Overwrite);
@@ -232,9 +236,14 @@ internal static class TrainCommand
                 throw new InvalidInputException($"--max-length {maxLength} is out of range for the base model '{baseName}': expected 4 to {positions} (the positions it reads). Lower --max-length.");
             var encoder = new PairBatchEncoder(architecture.ReadTokenizer(baseFolder, config).Tokenizer);
 
+            // The trainer writes the fine-tuned folder beside its checkpoints; --output is written once, atomically,
+            // only after the comparison with the starting model decides what it holds (PublishModelFolder).
+            var checkpointFolder = CheckpointFolder(output);
+            var candidate = Path.Combine(checkpointFolder, FineTunedFolderName);
             var options = new TrainingOptions
             {
-                OutputDirectory = output,
+                OutputDirectory = candidate,
+                CheckpointDirectory = checkpointFolder,
                 LearningRate = parse.GetValue(LearningRate),
                 WeightDecay = parse.GetValue(WeightDecay),
                 WarmupRatio = parse.GetValue(WarmupRatio),
@@ -252,7 +261,8 @@ internal static class TrainCommand
                 Patience = parse.GetResult(Patience) is null ? null : parse.GetValue(Patience),
                 CheckpointEverySteps = parse.GetValue(CheckpointEvery),
                 SaveFloat16 = parse.GetValue(Float16),
-                Overwrite = overwrite,
+                Overwrite = true, // the candidate folder is this run's own scratch
+                DataSettings = DataFingerprint(parse),
             };
 
             // A self-supervised dev set shows each source with its query sentence removed (SelfSupervisedDev).
@@ -269,21 +279,30 @@ internal static class TrainCommand
             var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(Candidates), masked);
             var start = final is { QueryCount: > 0 } ? StartingPipeline(final, baseFolder, baseName, parse, log, ct) : null;
 
-            var card = new ModelCardInfo(baseName, "rerank-train " + string.Join(' ', parse.Tokens.Select(t => t.Value.Any(char.IsWhiteSpace) ? $"\"{t.Value}\"" : t.Value)), data.Statistics);
+            var minedHere = !mineOnly && parse.GetValue(Mined) is not { Length: > 0 } && (parse.GetValue(QrelsFile) is not null || parse.GetValue(SelfSupervised));
+            var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics,
+                MinedWith: minedHere ? firstStage.Chosen.Name : null,
+                DevMetric: dev is null ? null : $"nDCG@10{(masked ? " of the cross-encoder alone" : "")} over {dev.FirstStageName} top {dev.Candidates} (--dev-candidates)");
             var hooks = new TrainingHooks(
                 Evaluate: dev is null ? null : (scorer, token) => dev.Ndcg10(scorer, token),
                 Progress: TrainingProgressDisplay.Create(parse.InvocationConfiguration.Error),
                 ModelCard: card);
+            // A fine-tuned folder left by a run cancelled during its comparison is this run's own scratch: saved again at the end.
+            if (Directory.Exists(candidate)) Directory.Delete(candidate, recursive: true);
             var trainer = new CrossEncoderTrainer(options, d => SequenceClassifierAdapter.Load(baseFolder, d, seed, maxLength), encoder)
             {
                 Resume = parse.GetValue(Resume),
             };
             log.LogInformation("Training from {Base} on {Rows} training queries; output {Output}", baseName, data.Groups?.Count ?? data.Pairs!.Count, output);
             var result = data.Groups is not null ? trainer.Train(data.Groups, hooks, ct) : trainer.Train(data.Pairs!, hooks, ct);
-            log.LogInformation("Trained {Steps} updates{Early}; best dev nDCG@10 {Best} at step {Step}",
-                result.Steps, result.StoppedEarly ? " (stopped early)" : "", result.BestMetric?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a", result.BestStep);
+            if (result.BestMetric is { } bestMetric)
+                log.LogInformation("Trained {Steps} updates{Early}; best dev nDCG@10 during training {Best} at step {Step} ({Stage} top {K})",
+                    result.Steps, result.StoppedEarly ? " (stopped early)" : "", bestMetric.ToString("F4", CultureInfo.InvariantCulture), result.BestStep, dev!.FirstStageName, dev.Candidates);
+            else
+                log.LogInformation("Trained {Steps} updates{Early}; no validation during training (no dev queries)", result.Steps, result.StoppedEarly ? " (stopped early)" : "");
 
-            FinishModelFolder(output, final, start, baseFolder, parse, log, ct);
+            FinishModelFolder(output, candidate, final, start, baseFolder, parse, log, ct);
+            Directory.Delete(candidate, recursive: true);
             if (!parse.GetValue(KeepCheckpoints))
             {
                 CrossEncoderTrainer.RemoveCheckpoints(options);
@@ -334,20 +353,23 @@ internal static class TrainCommand
     /// otherwise the folder holds the starting model with its settings unchanged. Said plainly in the log and
     /// the model card; the run succeeds either way.
     /// </summary>
-    private static void FinishModelFolder(string output, DevEvaluator? dev, StartPoint? start, string baseFolder, ParseResult parse, ILogger log, CancellationToken ct)
+    private static void FinishModelFolder(string output, string candidate, DevEvaluator? dev, StartPoint? start, string baseFolder, ParseResult parse, ILogger log, CancellationToken ct)
     {
-        new RerankerSettings(MaxLength: parse.GetValue(MaxLength)).Write(output);
+        new RerankerSettings(MaxLength: parse.GetValue(MaxLength)).Write(candidate);
+        StageHook.Value?.Invoke("comparison", ct);
         DevPipeline trained;
-        using (var saved = CrossEncoder.Load(output, new CrossEncoderOptions { Device = parse.GetValue(Device)! }))
+        using (var saved = CrossEncoder.Load(candidate, new CrossEncoderOptions { Device = parse.GetValue(Device)! }))
         {
             if (dev is null || dev.QueryCount == 0 || start is null)
             {
                 if (JudgesModelOnly(parse) && !parse.GetValue(KeepTrained) && HasRankingHead(baseFolder))
-                    KeepStart(output, baseFolder, RerankerSettings.Read(baseFolder),
+                    KeepStart(output, candidate, baseFolder, RerankerSettings.Read(baseFolder), parse, ct,
                         "# Starting model kept\n\n`rerank-train --self-supervised` found no dev queries that could measure a change (no held-out document had a usable " +
                         "inverse-cloze sentence whose document the first stage retrieves), so these are the starting weights and settings, unchanged. " +
                         "Pass --dev-qrels with real queries, or --keep-trained to save the fine-tuned weights anyway.\n", log,
                         "No self-supervised dev query could measure the fine-tuned model: {Output} holds the starting model, unchanged (--keep-trained saves the fine-tuned weights).");
+                else
+                    PublishModelFolder(output, candidate, parse, ct, staging => { });
                 return;
             }
             // Self-supervised: the fine-tuned cross-encoder alone, as the start was judged (no weight is tuned or judged on that dev set).
@@ -362,6 +384,8 @@ internal static class TrainCommand
         var source = $"dev: {dev.QueryCount} queries, {stage} top {dev.Candidates}, nDCG@10";
         var selfSupervised = JudgesModelOnly(parse);
         var table =
+            $"Measured over {stage}'s top {dev.Candidates} (--candidates, the depth the model serves at); the dev curve of the fine-tuning run " +
+            "was measured during training over fewer candidates (--dev-candidates), so its scores for the same model differ from these.\n\n" +
             (selfSupervised ? SelfSupervisedDevDescription(dev) : "") +
             "| pipeline on dev | score mode | nDCG@10 (95% bootstrap CI) |\n| --- | --- | --- |\n" +
             (selfSupervised
@@ -378,7 +402,7 @@ internal static class TrainCommand
                 ? start.Settings with { MaxLength = parse.GetValue(MaxLength) }
                 : new RerankerSettings(trained.Weight, source, parse.GetValue(MaxLength), trained.Mode,
                     trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null);
-            trainedSettings.Write(output);
+            var cardText = $"\n## Final comparison on dev ({stage} top {dev.Candidates}; saved model, reloaded)\n\n" + table;
             var verdict = trainedWins && selfSupervised && start.AsStored.Mode != "first-stage"
                 ? "The fine-tuned cross-encoder beats the starting one on this dev set and is the one saved here, with the starting model's score mode and weights (not measured here: " +
                   "the first stage's scores are inflated on this dev set); check the pipeline on your own queries."
@@ -391,10 +415,14 @@ internal static class TrainCommand
                 : keepBest
                 ? $"The fine-tuned model beats {stage} alone on dev and is the one saved here."
                 : $"The fine-tuned model does not beat {stage} on dev beyond noise; it is saved because the base model had no ranking head to fall back on. The interpolation weight tuned on dev limits the harm; check it on your own queries.";
-            log.LogInformation("Dev nDCG@10 ({Stage} top {K}): start {Start}, fine-tuned {Trained}; difference {Delta:+0.0000;-0.0000}, p = {P:0.000}. {Verdict}",
-                stage, dev.Candidates, start.AsStored.WithInterval(), trained.WithInterval(), trained.Ndcg10 - start.AsStored.Ndcg10,
+            log.LogInformation("Dev nDCG@10 ({What} {Stage} top {K}): start {Start}, fine-tuned {Trained}; difference {Delta:+0.0000;-0.0000}, p = {P:0.000}. {Verdict}",
+                selfSupervised ? "the cross-encoder alone over" : "reranking", stage, dev.Candidates, start.AsStored.WithInterval(), trained.WithInterval(), trained.Ndcg10 - start.AsStored.Ndcg10,
                 RandomizationTest.PValue(trained.PerQuery, start.AsStored.PerQuery), verdict);
-            File.AppendAllText(Path.Combine(output, "README.md"), "\n## Reranking on dev (saved model, reloaded)\n\n" + table + verdict + "\n");
+            PublishModelFolder(output, candidate, parse, ct, staging =>
+            {
+                trainedSettings.Write(staging);
+                File.AppendAllText(Path.Combine(staging, "README.md"), cardText + verdict + "\n");
+            });
             return;
         }
 
@@ -409,7 +437,7 @@ internal static class TrainCommand
             }
             : start.Settings;
         var what = KeptSettingsReason(keepBest, selfSupervised, stage);
-        KeepStart(output, baseFolder, settings,
+        KeepStart(output, candidate, baseFolder, settings, parse, ct,
             "# Starting model kept\n\n" +
             $"`rerank-train` fine-tuned {start.AsStored.Name} on this index, but the result did not beat it on the dev queries " +
             $"beyond noise, so these are the starting weights, unchanged; {what}.\n\n" + table + "\n", log, null);
@@ -430,13 +458,14 @@ internal static class TrainCommand
             : "its score mode and weights are the stored ones too (re-tuning them on these dev queries did not beat them beyond noise)";
 
     /// <summary>
-    /// Replaces the fine-tuned folder at <paramref name="output"/> with the starting model's files and
-    /// <paramref name="settings"/>, atomically; the card starts with <paramref name="card"/> and keeps the
-    /// fine-tuning run's card below it. <paramref name="warning"/>, when given, is logged with the output path.
+    /// Writes <paramref name="output"/> once, atomically, with the starting model's files and <paramref name="settings"/>
+    /// (an existing folder is replaced only at the final rename); the card starts with <paramref name="card"/> and keeps
+    /// the fine-tuning run's card (from <paramref name="candidate"/>) below it. <paramref name="warning"/>, when given, is logged with the output path.
     /// </summary>
-    private static void KeepStart(string output, string baseFolder, RerankerSettings settings, string card, ILogger log, string? warning)
+    private static void KeepStart(string output, string candidate, string baseFolder, RerankerSettings settings, ParseResult parse, CancellationToken ct,
+        string card, ILogger log, string? warning)
     {
-        var trainedCard = File.ReadAllText(Path.Combine(output, "README.md"));
+        var trainedCard = File.ReadAllText(Path.Combine(candidate, "README.md"));
         Rerank.Lucene.Output.AtomicFolder.Write(output, staging =>
         {
             foreach (var file in Directory.GetFiles(baseFolder))
@@ -448,8 +477,74 @@ internal static class TrainCommand
             settings.Write(staging);
             File.WriteAllText(Path.Combine(staging, "README.md"),
                 card + "\n## The fine-tuning run that was not kept\n\n" + trainedCard.Replace("\n# ", "\n### ", StringComparison.Ordinal));
-        });
+        }, () => RecheckOutput(output, parse, ct));
         if (warning is not null) log.LogWarning(warning, output);
+    }
+
+    /// <summary>
+    /// The command line for the model card, each word as typed except the values of the options that take a fixed word
+    /// (--pseudo-queries, --retrieval, --loss, --sampling, --device), lower-cased as the run reads them.
+    /// </summary>
+    internal static string CardCommand(ParseResult parse)
+    {
+        var words = new List<string>();
+        var fixedWords = new HashSet<string>(StringComparer.Ordinal) { PseudoQueries.Name, Retrieval.Name, Loss.Name, Sampling.Name, Device.Name };
+        string? previous = null;
+        foreach (var token in parse.Tokens)
+        {
+            var value = previous is not null && fixedWords.Contains(previous) ? token.Value.ToLowerInvariant() : token.Value;
+            words.Add(value.Any(char.IsWhiteSpace) ? $"\"{value}\"" : value);
+            previous = token.Value;
+        }
+        return string.Join(' ', words);
+    }
+
+    /// <summary>Name of the fine-tuned folder inside the checkpoint folder, before the comparison decides what --output holds.</summary>
+    internal const string FineTunedFolderName = "fine-tuned";
+
+    /// <summary>The checkpoint folder of a run writing <paramref name="output"/>: OUTPUT-checkpoints beside it.</summary>
+    internal static string CheckpointFolder(string output) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(output)) + "-checkpoints";
+
+    /// <summary>
+    /// Test hook, called with a stage name ("comparison": the fine-tuned folder is saved and the comparison with the
+    /// starting model begins) and the run's token. Async-local, so only the run started on the caller's flow sees it.
+    /// </summary>
+    internal static readonly AsyncLocal<Action<string, CancellationToken>?> StageHook = new();
+
+    /// <summary>
+    /// Writes --output once, atomically: the fine-tuned folder's files (<paramref name="candidate"/>), then
+    /// <paramref name="finish"/> on the staging copy. An existing folder is replaced only at the final rename, so a
+    /// cancellation or failure before it leaves it byte-identical (or leaves no folder).
+    /// </summary>
+    private static void PublishModelFolder(string output, string candidate, ParseResult parse, CancellationToken ct, Action<string> finish) =>
+        Rerank.Lucene.Output.AtomicFolder.Write(output, staging =>
+        {
+            foreach (var file in Directory.GetFiles(candidate)) File.Copy(file, Path.Combine(staging, Path.GetFileName(file)));
+            finish(staging);
+        }, () => RecheckOutput(output, parse, ct));
+
+    /// <summary>Right before --output is replaced: honours a cancellation, and checks again that replacing it is allowed.</summary>
+    private static void RecheckOutput(string output, ParseResult parse, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        OutputTarget.CheckFolder(output, OutputKind.ModelFolder, parse.GetValue(Overwrite), "--output");
+    }
+
+    /// <summary>
+    /// The training-data settings a checkpoint must share with a resumed run (with the trainer's own settings):
+    /// the source, and for self-supervised runs the kind of pseudo-queries.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, string> DataFingerprint(ParseResult parse)
+    {
+        var o = DataOptions(parse);
+        var source = o.SelfSupervised ? "self-supervised"
+            : o.Qrels is not null ? "qrels"
+            : o.Triples is not null ? "triples"
+            : o.Pairs is not null ? "pairs"
+            : "mined";
+        var settings = new Dictionary<string, string> { ["training source"] = source };
+        if (o.SelfSupervised) settings["--pseudo-queries"] = o.PseudoQueries.ToString().ToLowerInvariant();
+        return settings;
     }
 
     /// <summary>What the self-supervised dev set measures, for the model card.</summary>

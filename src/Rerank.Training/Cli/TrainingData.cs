@@ -39,24 +39,10 @@ internal sealed class TrainingData
     /// <summary>Reads, splits and mines as the flags say.</summary>
     public static TrainingData Load(ParseResult parse, Bm25Searcher bm25, ICandidateRetriever firstStage, IDocumentStore store, int seed, ILogger log, CancellationToken ct = default)
     {
+        CheckOptions(parse);
         var o = TrainCommand.DataOptions(parse);
         var mined = o.Mined is { Length: > 0 } ? o.Mined : null;
-        var sources = new[] { o.Qrels is not null, o.Triples is not null, o.Pairs is not null, o.SelfSupervised, mined is not null }.Count(x => x);
-        if (sources != 1)
-            throw new InvalidInputException(
-                "Give exactly one training source: --queries with --qrels, --triples FILE, --pairs FILE, --mined FILE, or --self-supervised.");
-        if (o.Qrels is not null && o.Queries is null)
-            throw new InvalidInputException("--qrels needs --queries (the BEIR queries.jsonl holding the query texts).");
-        if (o.DevQrels is not null && o.Queries is null)
-            throw new InvalidInputException("--dev-qrels needs --queries (the BEIR queries.jsonl holding the dev query texts).");
-        if (mined is { Length: > 1 } && o.DevQrels is null)
-            throw new InvalidInputException(
-                $"{mined.Length} --mined files are pooled, so a held-out fraction of them would mix queries of other indexes into validation, " +
-                "which reranks --index only. Pass --queries and --dev-qrels with dev queries of --index.");
-        if (o.PseudoQueriesGiven && !o.SelfSupervised)
-            throw new InvalidInputException("--pseudo-queries chooses the pseudo-queries of --self-supervised; drop it, or train with --self-supervised instead of judged queries.");
-        if (o.DevFraction is <= 0 or >= 1)
-            throw new InvalidInputException($"--dev-fraction must be between 0 and 1 (exclusive); got {o.DevFraction}.");
+
 
         var stats = new List<KeyValuePair<string, string>>();
         var missing = o.SkipMissing ? new List<string>() : null;
@@ -94,7 +80,9 @@ internal sealed class TrainingData
         }
         else
         {
-            var (groups, report) = PseudoQueryGenerator.Generate(store, PseudoOptions(o.PseudoQueries, seed), ct);
+            var pseudoOptions = PseudoOptions(o.PseudoQueries, seed);
+            var (groups, report) = PseudoQueryGenerator.Generate(store, pseudoOptions, ct);
+            if (groups.Count == 0) throw new InvalidInputException(NoPseudoQueries(report, pseudoOptions));
             all = groups;
             Stat("training data", $"self-supervised pseudo-queries from the index (--pseudo-queries {o.PseudoQueries.ToString().ToLowerInvariant()}): {report.Kept} queries from {report.Documents} documents " +
                 $"({report.SpanQueries} inverse-cloze sentences, each removed from its document's text; {report.TitleQueries} titles; skipped {report.SkippedShort} short documents, {report.SkippedNoSpan} without a usable sentence)");
@@ -104,6 +92,8 @@ internal sealed class TrainingData
         TrainDevSplit split = o.MineOnly ? new TrainDevSplit(all, [])
             : o.DevQrels is not null
             ? ValidationSplit.Explicit(all, o.Qrels ?? o.Triples ?? (mined is null ? null : string.Join(", ", mined)) ?? "pseudo-queries", BeirTrainingReader.Read(o.Queries!, o.DevQrels, store, missing), o.DevQrels)
+            : o.SelfSupervised
+            ? ValidationSplit.HoldOutDocuments(all, o.DevFraction, seed) // --dev-fraction counts documents: a document may give a title and a sentence
             : ValidationSplit.HoldOut(all, o.DevFraction, seed);
         if (o.SelfSupervised && !o.MineOnly && o.DevQrels is null)
         {
@@ -155,6 +145,53 @@ internal sealed class TrainingData
         }
         Stat("training queries", train.Count);
         return new TrainingData(train, null, Cap(split.Dev, o.MaxDevQueries, seed, stats), stats);
+    }
+
+    /// <summary>
+    /// Checks the combination of data options (one training source, what each needs, --pseudo-queries only with
+    /// --self-supervised), with the flags' names, before the index, the first stage or the starting model is opened.
+    /// </summary>
+    /// <exception cref="InvalidInputException">A combination that cannot run, with the fix.</exception>
+    public static void CheckOptions(ParseResult parse)
+    {
+        var o = TrainCommand.DataOptions(parse);
+        var mined = o.Mined is { Length: > 0 } ? o.Mined : null;
+        var sources = new[] { o.Qrels is not null, o.Triples is not null, o.Pairs is not null, o.SelfSupervised, mined is not null }.Count(x => x);
+        if (sources == 0 && o.PseudoQueriesGiven)
+            throw new InvalidInputException(
+                "Give exactly one training source: --queries with --qrels, --triples FILE, --pairs FILE, --mined FILE, or --self-supervised. " +
+                "--pseudo-queries only chooses the pseudo-queries of --self-supervised: add --self-supervised.");
+        if (sources != 1)
+            throw new InvalidInputException(
+                "Give exactly one training source: --queries with --qrels, --triples FILE, --pairs FILE, --mined FILE, or --self-supervised.");
+        if (o.PseudoQueriesGiven && !o.SelfSupervised)
+            throw new InvalidInputException("--pseudo-queries chooses the pseudo-queries of --self-supervised; drop it, or train with --self-supervised instead of judged queries.");
+        if (o.Qrels is not null && o.Queries is null)
+            throw new InvalidInputException("--qrels needs --queries (the BEIR queries.jsonl holding the query texts).");
+        if (o.DevQrels is not null && o.Queries is null)
+            throw new InvalidInputException("--dev-qrels needs --queries (the BEIR queries.jsonl holding the dev query texts).");
+        if (mined is { Length: > 1 } && o.DevQrels is null)
+            throw new InvalidInputException(
+                $"{mined.Length} --mined files are pooled, so a held-out fraction of them would mix queries of other indexes into validation, " +
+                "which reranks --index only. Pass --queries and --dev-qrels with dev queries of --index.");
+        if (o.DevFraction is <= 0 or >= 1)
+            throw new InvalidInputException($"--dev-fraction must be between 0 and 1 (exclusive); got {o.DevFraction}.");
+    }
+
+    /// <summary>
+    /// Why --self-supervised has nothing to train on: the counts of <paramref name="report"/>, what a usable document
+    /// needs, and the alternative (titles when the source was sentences).
+    /// </summary>
+    internal static string NoPseudoQueries(PseudoQueryReport report, PseudoQueryOptions options)
+    {
+        var mode = options.Source.ToString().ToLowerInvariant();
+        var needs = $"An inverse-cloze (sentence) query needs a document text of at least {options.MinDocumentWords} words with at least 2 sentences " +
+            $"(each ending in . ! or ? followed by a space), one of them {options.MinQueryWords} to {options.MaxQueryWords} words long";
+        var alternative = options.Source == PseudoQuerySource.Sentences
+            ? "When the documents have titles, --pseudo-queries titles uses each title as the query instead; otherwise index longer documents, or train on judged queries (--queries with --qrels)."
+            : "A title query needs a document with a title and a non-empty text, and none had both. Index the documents with their titles, or train on judged queries (--queries with --qrels).";
+        return $"--self-supervised (--pseudo-queries {mode}) made no pseudo-query from the {report.Documents} documents of the index: " +
+            $"{report.SkippedShort} with fewer than {options.MinDocumentWords} words, {report.SkippedNoSpan} without a usable sentence. {needs}. {alternative}";
     }
 
     /// <summary>The pseudo-query settings of a run: the defaults, with --pseudo-queries and --seed.</summary>

@@ -34,17 +34,18 @@ internal static partial class PseudoQueryGenerator
             ct.ThrowIfCancellationRequested();
             documents++;
             var id = doc.Id;
-            if (WordCount(doc.Text) < options.MinDocumentWords)
-            {
-                tooShort++;
-                continue;
-            }
-            var titled = !string.IsNullOrWhiteSpace(doc.Title);
+            // A title query needs only the title and a non-empty text; the word minimum is for inverse cloze, whose positive loses a sentence.
+            var titled = !string.IsNullOrWhiteSpace(doc.Title) && !string.IsNullOrWhiteSpace(doc.Text);
             if (titled && options.Source is PseudoQuerySource.Titles or PseudoQuerySource.Both)
             {
                 groups.Add(new TrainingGroup($"pseudo-title:{id}", doc.Title.Trim(), [new TrainingDocument(id, doc.Text.Trim())], []));
                 titles++;
                 if (options.Source == PseudoQuerySource.Titles) continue;
+            }
+            if (WordCount(doc.Text) < options.MinDocumentWords)
+            {
+                tooShort++;
+                continue;
             }
             var pair = InverseCloze(doc.Text, options, SeededRandom.For(options.Seed, "pseudo-query", id));
             if (pair is null)

@@ -24,8 +24,9 @@ public enum PseudoQuerySource
 public sealed record PseudoQueryOptions
 {
     /// <summary>
-    /// Documents whose body has fewer words are skipped. Default 30: after an inverse-cloze span is
-    /// taken out, a shorter document leaves too little context to be a meaningful positive.
+    /// Documents whose body has fewer words give no inverse-cloze (sentence) query. Default 30: after an inverse-cloze
+    /// span is taken out, a shorter document leaves too little context to be a meaningful positive. Title queries do
+    /// not need it (only a title and a non-empty text).
     /// </summary>
     public int MinDocumentWords { get; init; } = 30;
 

@@ -20,20 +20,32 @@ internal static class ValidationSplit
     /// not on file order. Both halves keep the input order.
     /// </summary>
     /// <example>10 queries, fraction 0.1 → 1 dev query; 809 SciFact train queries → 81.</example>
-    public static TrainDevSplit HoldOut(IReadOnlyList<TrainingGroup> groups, double fraction, int seed)
+    public static TrainDevSplit HoldOut(IReadOnlyList<TrainingGroup> groups, double fraction, int seed) =>
+        HoldOut(groups, fraction, seed, g => g.QueryId);
+
+    /// <summary>
+    /// As <see cref="HoldOut(IReadOnlyList{TrainingGroup}, double, int)"/>, but holds out <c>round(fraction × documents)</c>
+    /// source documents (a group's first positive) with all their groups: for self-supervised pseudo-queries, where
+    /// one document may give several queries (its title and a sentence) and <c>--dev-fraction</c> counts documents.
+    /// </summary>
+    /// <example>41 documents, 20 of them titled, <c>--pseudo-queries both</c> (61 queries), fraction 0.1 → 4 documents held out.</example>
+    public static TrainDevSplit HoldOutDocuments(IReadOnlyList<TrainingGroup> groups, double fraction, int seed) =>
+        HoldOut(groups, fraction, seed, g => g.Positives.Count > 0 && g.Positives[0].DocId is { } id ? id : g.QueryId);
+
+    private static TrainDevSplit HoldOut(IReadOnlyList<TrainingGroup> groups, double fraction, int seed, Func<TrainingGroup, string> key)
     {
         if (!(fraction >= 0 && fraction < 1))
             throw new InvalidInputException(
                 $"validation fraction {fraction.ToString(CultureInfo.InvariantCulture)} is outside [0, 1); use e.g. 0.1 to hold out 10% of the training queries, or 0 for none.");
-        var ids = groups.Select(g => g.QueryId).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var ids = groups.Select(key).Distinct().Order(StringComparer.Ordinal).ToArray();
         var count = (int)Math.Round(ids.Length * fraction, MidpointRounding.AwayFromZero);
         if (fraction > 0 && ids.Length >= 2) count = Math.Clamp(count, 1, ids.Length - 1);
         else if (ids.Length < 2) count = 0;
         var rng = SeededRandom.For(seed, "validation-split", "");
         var dev = rng.SampleIndices(ids.Length, count).Select(i => ids[i]).ToHashSet(StringComparer.Ordinal);
         return new TrainDevSplit(
-            groups.Where(g => !dev.Contains(g.QueryId)).ToArray(),
-            groups.Where(g => dev.Contains(g.QueryId)).ToArray());
+            groups.Where(g => !dev.Contains(key(g))).ToArray(),
+            groups.Where(g => dev.Contains(key(g))).ToArray());
     }
 
     /// <summary>

@@ -337,7 +337,7 @@ internal sealed class CrossEncoderTrainer
     {
         var o = _options;
         var inv = CultureInfo.InvariantCulture;
-        return new Dictionary<string, string>
+        var fingerprint = new Dictionary<string, string>
         {
             ["seed"] = o.Seed.ToString(inv),
             ["rows"] = rows.ToString(inv),
@@ -353,6 +353,8 @@ internal sealed class CrossEncoderTrainer
             ["weight decay"] = o.WeightDecay.ToString("R", inv),
             ["length buckets"] = o.LengthBucketBatches.ToString(inv),
         };
+        foreach (var (name, value) in o.DataSettings) fingerprint[name] = value;
+        return fingerprint;
     }
 
     private static void Validate(TrainingOptions o)

@@ -4,4 +4,7 @@ namespace Rerank.Training.Trainer;
 /// <param name="BaseModel">The starting checkpoint (e.g. "cross-encoder/ms-marco-MiniLM-L-6-v2" or a folder).</param>
 /// <param name="Command">The exact command line that produced the model.</param>
 /// <param name="DataStatistics">Data and mining statistics, as label/value lines in the order given (e.g. "train queries" = "809").</param>
-public sealed record ModelCardInfo(string BaseModel, string Command, IReadOnlyList<KeyValuePair<string, string>> DataStatistics);
+/// <param name="MinedWith">The first stage this run mined hard negatives with (e.g. "hybrid (bm25 + dense)"); null when it mined none (triples, pairs, groups mined earlier).</param>
+/// <param name="DevMetric">What the validations during training measure, with their depth (e.g. "nDCG@10 over bm25 top 20"); null: "dev metric".</param>
+public sealed record ModelCardInfo(string BaseModel, string Command, IReadOnlyList<KeyValuePair<string, string>> DataStatistics,
+    string? MinedWith = null, string? DevMetric = null);

@@ -20,7 +20,8 @@ internal static class ModelCardWriter
         sb.AppendLine();
         sb.AppendLine("# Cross-encoder reranker fine-tuned with SearchRerank");
         sb.AppendLine();
-        sb.AppendLine(inv, $"Base model: `{info.BaseModel}`. Trained by `rerank-train` (TorchSharp) on BM25-mined data from the target index.");
+        var origin = info.MinedWith is { } stage ? $"on hard negatives mined with {stage} from the target index." : "on the training data below (no negatives mined by this run).";
+        sb.AppendLine(inv, $"Base model: `{info.BaseModel}`. Trained by `rerank-train` (TorchSharp) {origin}");
         sb.AppendLine();
         sb.AppendLine("## Command");
         sb.AppendLine();
@@ -63,7 +64,10 @@ internal static class ModelCardWriter
         }
         else
         {
-            sb.AppendLine("| step | epoch | training loss | dev metric |");
+            var metric = info.DevMetric is { } m ? $"dev {m}" : "dev metric";
+            sb.AppendLine(inv, $"Validations during training: {metric}.");
+            sb.AppendLine();
+            sb.AppendLine(inv, $"| step | epoch | training loss | {metric} |");
             sb.AppendLine("|---:|---:|---:|---:|");
             foreach (var e in result.DevCurve)
             {
@@ -74,7 +78,8 @@ internal static class ModelCardWriter
             sb.AppendLine("## Final dev metrics");
             sb.AppendLine();
             var saved = options.LoadBestModelAtEnd ? "best" : "last";
-            sb.AppendLine(inv, $"Best dev metric {result.BestMetric:0.0000} at step {result.BestStep}; this folder holds the {saved} weights.");
+            var loaded = saved == "best" ? " (loaded back at the end)" : "";
+            sb.AppendLine(inv, $"Best {metric} during training {result.BestMetric:0.0000} at step {result.BestStep}; the fine-tuned weights are the {saved} ones of the run{loaded}.");
         }
         return sb.ToString();
     }

@@ -108,6 +108,12 @@ public sealed record TrainingOptions
     /// </summary>
     public bool Overwrite { get; init; }
 
+    /// <summary>
+    /// Settings of the training data that a resumed run must share with its checkpoint (e.g. <c>--pseudo-queries</c>:
+    /// <c>sentences</c>), name to value; checked on resume with the trainer's own settings. Default: none.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> DataSettings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Save the final model.safetensors in float16 (half the size). Default false (float32).</summary>
     public bool SaveFloat16 { get; init; }
 

@@ -1,8 +1,10 @@
+using Rerank.Lucene.Indexing;
 using System.Text.Json;
 using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Tests.Cli;
 using Rerank.Lucene.Tests.Native;
 using Rerank.Lucene.Tests.Reranking;
+using Rerank.Training.Cli;
 using Rerank.Training.Data;
 
 namespace Rerank.Lucene.Tests.Training.Cli;
@@ -85,8 +87,19 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.Contains("| batch size | 2 |", card);
         Assert.Contains("| max length | 48 |", card);
         Assert.Contains("## Command\n\n```\nrerank-train ", card);
-        Assert.Contains("\n## Reranking on dev (saved model, reloaded)\n", card);
+        Assert.Contains("\n## Final comparison on dev (bm25 top 10; saved model, reloaded)\n\nMeasured over bm25's top 10 (--candidates, the depth the model serves at); " +
+            "the dev curve of the fine-tuning run was measured during training over fewer candidates (--dev-candidates)", card);
+        Assert.Contains("| step | epoch | training loss | dev nDCG@10 over bm25 top 10 (--dev-candidates) |", card);
+        Assert.Contains("Trained by `rerank-train` (TorchSharp) on hard negatives mined with bm25 from the target index.", card);
         Assert.Contains("| bm25 top 10 | ", card);
+    }
+
+    [Fact]
+    public void CardCommand_FixedWordValues_RecordedAsTheRunReadsThem()
+    {
+        var parse = TrainCommand.Create().Parse(["--index", "idx", "--self-supervised", "--pseudo-queries", "Titles", "--output", "My Model", "--device", "CPU"]);
+
+        Assert.Equal("--index idx --self-supervised --pseudo-queries titles --output \"My Model\" --device cpu", TrainCommand.CardCommand(parse));
     }
 
     [Fact]
@@ -320,7 +333,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
 
         Assert.True(cancelled.ExitCode == 130, cancelled.ToString());
         var checkpoint = Path.Combine(output + "-checkpoints", "checkpoint-00000001");
-        Assert.EndsWith($"cancelled: the model folder '{output}' is not finished; the last checkpoint is '{checkpoint}' (after update 1).\n" +
+        Assert.EndsWith($"cancelled: '{output}' was not written (the model folder is written only when the run finishes); the last checkpoint is '{checkpoint}' (after update 1).\n" +
             $"Continue with (from {Environment.CurrentDirectory}):\n  rerank-train {string.Join(' ', run.Args(output))} --resume\n", cancelled.Error);
         Assert.Equal("", cancelled.Output);
         Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
@@ -331,6 +344,81 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Equal(File.ReadAllBytes(Path.Combine(run.Output, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
     }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public async Task Train_CancelledDuringTheComparisonWithTheStart_OutputFolderUntouched(bool existing, bool selfSupervised)
+    {
+        var output = run.Temp.Combine((existing ? "compared-existing" : "compared-fresh") + (selfSupervised ? "-self" : ""));
+        // The self-supervised run keeps the start unless the fine-tuned model wins: the other write path (KeepStart).
+        string[] Args() => selfSupervised
+            ? ["--index", run.Index, "--self-supervised", "--output", output, "--base", run.Base, "--max-steps", "1", "--batch-size", "2", "--max-length", "48",
+               "--range-min", "0", "--dev-candidates", "10", "--candidates", "10", "--device", "cpu", "--retrieval", "bm25", "--overwrite"]
+            : [.. run.Args(output, maxSteps: 1), "--overwrite"];
+        if (existing)
+        {
+            // A finished model folder of an earlier run, with its own settings and card: --overwrite may replace it only at the end.
+            Directory.CreateDirectory(output);
+            foreach (var file in Directory.GetFiles(run.Output)) File.Copy(file, Path.Combine(output, Path.GetFileName(file)));
+            File.WriteAllText(Path.Combine(output, RerankerSettings.FileName), "{\"score_mode\": \"interpolate\", \"interpolation_weight\": 0.25, \"max_length\": 48}");
+        }
+        var before = FolderBytes(output);
+        using var cancel = new CancellationTokenSource();
+        TrainCommand.StageHook.Value = (stage, _) => { if (stage == "comparison") cancel.Cancel(); };
+        CliResult cancelled;
+        try
+        {
+            cancelled = await CliInvocation.RerankTrain(new StringWriter { NewLine = "\n" }, cancel.Token, Args());
+        }
+        finally
+        {
+            TrainCommand.StageHook.Value = null;
+        }
+
+        Assert.True(cancelled.ExitCode == 130, cancelled.ToString());
+        Assert.Equal(before, FolderBytes(output));
+        Assert.Contains(existing ? $"cancelled: '{output}' is unchanged (the model folder is written only when the run finishes)"
+            : $"cancelled: '{output}' was not written (the model folder is written only when the run finishes)", cancelled.Error);
+        Assert.DoesNotContain("not finished", cancelled.Error);
+        // No staging folder is left beside the output.
+        Assert.Empty(Directory.GetDirectories(run.Temp.Path, $".{Path.GetFileName(output)}.*"));
+
+        // The command the message prints continues the run and then writes the folder.
+        var resumed = await CliInvocation.RerankTrain([.. Args(), "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.NotEqual(before?["README.md"], FolderBytes(output)!["README.md"]);
+        Assert.False(Directory.Exists(output + "-checkpoints"));
+    }
+
+    [Fact]
+    public async Task Train_ResumeWithOtherPseudoQueries_ExitsTwoNamingBothValues()
+    {
+        var output = run.Temp.Combine("self-resume");
+        string[] Args(string pseudoQueries) =>
+        [
+            "--index", run.Index, "--self-supervised", "--pseudo-queries", pseudoQueries, "--output", output, "--base", run.Base, "--max-steps", "2",
+            "--batch-size", "2", "--max-length", "48", "--range-min", "0", "--dev-candidates", "10", "--candidates", "10", "--device", "cpu", "--retrieval", "bm25",
+        ];
+        using var cancel = new CancellationTokenSource();
+        var cancelled = await CliInvocation.RerankTrain(new CancelOnLine("step 1/2", cancel), cancel.Token, Args("sentences"));
+        Assert.True(cancelled.ExitCode == 130, cancelled.ToString());
+
+        var resumed = await CliInvocation.RerankTrain([.. Args("titles"), "--resume"]);
+
+        Assert.Equal(2, resumed.ExitCode);
+        Assert.StartsWith($"error: Cannot resume from '{output}-checkpoints{Path.DirectorySeparatorChar}checkpoint-00000001': the run's settings or data changed (", resumed.Error);
+        Assert.Contains("--pseudo-queries: checkpoint sentences, now titles", resumed.Error);
+        Assert.EndsWith("Resume with the original settings and data, or start a new run in another folder.\n", resumed.Error);
+        Assert.False(Directory.Exists(output));
+    }
+
+    /// <summary>Every file under <paramref name="folder"/> (relative path to bytes, in order); null when there is no folder.</summary>
+    private static SortedDictionary<string, string>? FolderBytes(string folder) =>
+        !Directory.Exists(folder) ? null
+            : new SortedDictionary<string, string>(Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
+                .ToDictionary(f => Path.GetRelativePath(folder, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))), StringComparer.Ordinal);
 
     [Fact]
     public async Task Train_CancelledWhileMining_SaysNothingWasSaved()
@@ -366,7 +454,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
             Assert.True(code == 130, $"exit {code}\n{child}");
             Assert.Equal("", child.Output);
             var match = System.Text.RegularExpressions.Regex.Match(child.Error,
-                @"cancelled: the model folder '(?<out>[^']+)' is not finished; the last checkpoint is '(?<ck>[^']+)' \(after update (?<step>\d+)\)\.\nContinue with \(from (?<cwd>[^)]+)\):\n  (?<cmd>.+)\n$");
+                @"cancelled: '(?<out>[^']+)' was not written \(the model folder is written only when the run finishes\); the last checkpoint is '(?<ck>[^']+)' \(after update (?<step>\d+)\)\.\nContinue with \(from (?<cwd>[^)]+)\):\n  (?<cmd>.+)\n$");
             Assert.True(match.Success, child.Error);
             Assert.Equal(output, match.Groups["out"].Value);
             var step = int.Parse(match.Groups["step"].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -660,6 +748,52 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("error: --pseudo-queries chooses the pseudo-queries of --self-supervised; drop it, or train with --self-supervised instead of judged queries.\n", result.Error);
         Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
+    }
+
+    [Fact]
+    public async Task Train_PseudoQueriesWithoutAnySource_SaysItNeedsSelfSupervised()
+    {
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--output", _temp.Combine("model"), "--pseudo-queries", "titles");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: Give exactly one training source: --queries with --qrels, --triples FILE, --pairs FILE, --mined FILE, or --self-supervised. " +
+            "--pseudo-queries only chooses the pseudo-queries of --self-supervised: add --self-supervised.\n", result.Error);
+    }
+
+    [Fact]
+    public async Task Train_PseudoQueriesWithoutSelfSupervised_RefusedBeforeTheIndexOrTheStartingModelIsOpened()
+    {
+        // No --base (so no default reranker is looked up first) and an index that does not exist: the flags' mistake is the one reported.
+        var missing = _temp.Combine("no-index");
+
+        var result = await CliInvocation.RerankTrain("--index", missing, "--output", _temp.Combine("model"),
+            "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--pseudo-queries", "titles");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --pseudo-queries chooses the pseudo-queries of --self-supervised; drop it, or train with --self-supervised instead of judged queries.\n", result.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
+    }
+
+    [Fact]
+    public async Task Train_SelfSupervisedOnDocumentsTooShortForSentences_StopsWithCountsAndWhatIsNeeded()
+    {
+        var index = _temp.Combine("short-idx");
+        IndexBuilder.Build(
+        [
+            new CorpusDocument("a", "Aspirin and clots", "Aspirin thins the blood. It lowers the risk of clots."),
+            new CorpusDocument("b", "", "Too short to use."),
+            // 31 words, one sentence: long enough, but nothing is left once the sentence is taken out.
+            new CorpusDocument("c", "", string.Join(' ', Enumerable.Repeat("word", 30)) + " end."),
+        ], index, new IndexOptions());
+        var output = _temp.Combine("model");
+
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", index, "--output", output, "--self-supervised", "--retrieval", "bm25");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --self-supervised (--pseudo-queries sentences) made no pseudo-query from the 3 documents of the index: 2 with fewer than 30 words, 1 without a usable sentence. " +
+            "An inverse-cloze (sentence) query needs a document text of at least 30 words with at least 2 sentences (each ending in . ! or ? followed by a space), one of them 4 to 40 words long. " +
+            "When the documents have titles, --pseudo-queries titles uses each title as the query instead; otherwise index longer documents, or train on judged queries (--queries with --qrels).\n", result.Error);
+        Assert.False(Directory.Exists(output));
     }
 
     [Fact]

@@ -111,6 +111,28 @@ public sealed class PseudoQueryGeneratorTests
     }
 
     [Fact]
+    public void Generate_TitlesWithShortTexts_TitleQueriesKeptWordMinimumOnlyForSentences()
+    {
+        // "Tiny." has 1 word, under MinDocumentWords 10: no sentence query, but a title query needs only a title and a text.
+        var store = new InMemoryDocumentStore(
+        [
+            new CorpusDocument("titled-short", "Title of it", "Tiny."),
+            new CorpusDocument("untitled-short", "", "Too short to use."),
+            new CorpusDocument("titled-empty", "Only a title", "  "),
+        ]);
+
+        var (titles, titleReport) = PseudoQueryGenerator.Generate(store, Options with { Source = PseudoQuerySource.Titles });
+        var (both, bothReport) = PseudoQueryGenerator.Generate(store, Options with { Source = PseudoQuerySource.Both });
+
+        Assert.Equal(["pseudo-title:titled-short"], titles.Select(g => g.QueryId));
+        Assert.Equal(("Title of it", "Tiny."), (titles[0].Query, titles[0].Positives[0].Text));
+        // untitled-short and titled-empty needed a sentence and are too short for one.
+        Assert.Equal(new PseudoQueryReport(Documents: 3, TitleQueries: 1, SpanQueries: 0, SkippedShort: 2, SkippedNoSpan: 0, Kept: 1), titleReport);
+        Assert.Equal(["pseudo-title:titled-short"], both.Select(g => g.QueryId));
+        Assert.Equal(new PseudoQueryReport(Documents: 3, TitleQueries: 1, SpanQueries: 0, SkippedShort: 3, SkippedNoSpan: 0, Kept: 1), bothReport);
+    }
+
+    [Fact]
     public void Generate_MaxQueries_SeededSubsetInIndexOrder()
     {
         var docs = Enumerable.Range(0, 10).Select(i => new CorpusDocument($"d{i}", $"title {i}", Body)).ToArray();

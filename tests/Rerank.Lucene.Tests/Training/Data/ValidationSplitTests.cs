@@ -29,6 +29,32 @@ public sealed class ValidationSplitTests
     }
 
     [Fact]
+    public void HoldOutDocuments_TitleAndSentenceOfADocument_FractionCountsDocumentsBothQueriesOnOneSide()
+    {
+        // --pseudo-queries both: 41 documents, the 20 titled ones give a title and a sentence (61 queries).
+        var groups = Enumerable.Range(0, 41).SelectMany(i => i < 20
+            ? new[] { new TrainingGroup($"pseudo-title:d{i}", $"title {i}", [new TrainingDocument($"d{i}", "text")], []), new TrainingGroup($"pseudo:d{i}", $"sentence {i}", [new TrainingDocument($"d{i}", "rest")], []) }
+            : [new TrainingGroup($"pseudo:d{i}", $"sentence {i}", [new TrainingDocument($"d{i}", "rest")], [])]).ToArray();
+
+        var split = ValidationSplit.HoldOutDocuments(groups, 0.1, seed: 42);
+
+        var devDocuments = split.Dev.Select(g => g.Positives[0].DocId).Distinct().ToList();
+        Assert.Equal(4, devDocuments.Count); // round(0.1 * 41) documents, not round(0.1 * 61) queries
+        Assert.Equal(groups.Where(g => devDocuments.Contains(g.Positives[0].DocId)).Select(g => g.QueryId), split.Dev.Select(g => g.QueryId));
+        Assert.Empty(split.Train.Select(g => g.Positives[0].DocId).Intersect(devDocuments));
+        Assert.Equal(groups.Length, split.Train.Count + split.Dev.Count);
+    }
+
+    [Fact]
+    public void HoldOutDocuments_OneQueryPerDocument_SameDevAsHoldOutByQuery()
+    {
+        // Sentences only (query id pseudo:ID): ids sort as the documents do, so the split of earlier runs is kept.
+        var groups = Enumerable.Range(0, 50).Select(i => new TrainingGroup($"pseudo:d{i}", $"s {i}", [new TrainingDocument($"d{i}", "rest")], [])).ToArray();
+
+        Assert.Equal(ValidationSplit.HoldOut(groups, 0.1, 3).Dev.Select(g => g.QueryId), ValidationSplit.HoldOutDocuments(groups, 0.1, 3).Dev.Select(g => g.QueryId));
+    }
+
+    [Fact]
     public void HoldOut_SameSeedAnyOrder_SameDevQueries()
     {
         var groups = Groups(50);

@@ -143,6 +143,21 @@ public sealed class CrossEncoderTrainerTests
     }
 
     [Fact]
+    public void Train_ResumeWithOtherDataSettings_ThrowsNamingBothValues()
+    {
+        var dir = TestPaths.NewTempDir();
+        var groups = Groups(2, negatives: 1);
+        var sentences = new Dictionary<string, string> { ["--pseudo-queries"] = "sentences" };
+        new CrossEncoderTrainer(TinyOptions(dir) with { DataSettings = sentences }, _ => new TinyCrossEncoder(), new HashingPairEncoder()).Train(groups, new TrainingHooks());
+        var titles = new Dictionary<string, string> { ["--pseudo-queries"] = "titles" };
+        var ex = Assert.Throws<InvalidInputException>(() =>
+            new CrossEncoderTrainer(TinyOptions(dir) with { DataSettings = titles, Overwrite = true }, _ => new TinyCrossEncoder(), new HashingPairEncoder()) { Resume = true }
+                .Train(groups, new TrainingHooks()));
+        Assert.Equal($"Cannot resume from '{dir}-checkpoints{Path.DirectorySeparatorChar}checkpoint-00000001': the run's settings or data changed (--pseudo-queries: checkpoint sentences, now titles). " +
+            "Resume with the original settings and data, or start a new run in another folder.", ex.Message);
+    }
+
+    [Fact]
     public void Train_ListwiseLossOnLabeledPairs_Throws()
     {
         var options = TinyOptions(TestPaths.NewTempDir()) with { Loss = LossKind.ListwiseSoftmax };

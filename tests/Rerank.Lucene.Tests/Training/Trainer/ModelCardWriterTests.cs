@@ -20,6 +20,23 @@ public sealed class ModelCardWriterTests
         Assert.Contains("| loss | BinaryCrossEntropy (pos_weight 4) |", card);
         Assert.Contains("| 100 | 0 | 0.4100 | 0.7123 (best) |", card);
         Assert.Contains("| 200 | 1 | 0.3000 | 0.7000 |", card);
-        Assert.Contains("Best dev metric 0.7123 at step 100; this folder holds the best weights.", card);
+        Assert.Contains("Best dev metric during training 0.7123 at step 100; the fine-tuned weights are the best ones of the run (loaded back at the end).", card);
+        Assert.Contains("on the training data below (no negatives mined by this run).", card);
+        Assert.DoesNotContain("BM25-mined", card);
+    }
+
+    [Fact]
+    public void Render_MinedWithAndDevDepth_NamedInTheCard()
+    {
+        var info = new ModelCardInfo("base", "rerank-train", [], MinedWith: "hybrid (bm25 + dense)", DevMetric: "nDCG@10 over hybrid top 20");
+        var result = new TrainingResult("out", 2, false, 0.5, 2, [new DevEvaluation(2, 0, 0.5, 0.4)], null, 4, 8);
+
+        var card = ModelCardWriter.Render(info, new TrainingOptions { OutputDirectory = "out" }, result, "BinaryCrossEntropy");
+
+        Assert.Contains("Trained by `rerank-train` (TorchSharp) on hard negatives mined with hybrid (bm25 + dense) from the target index.", card);
+        Assert.DoesNotContain("BM25-mined", card);
+        Assert.Contains("| step | epoch | training loss | dev nDCG@10 over hybrid top 20 |", card);
+        Assert.Contains("Best dev nDCG@10 over hybrid top 20 during training 0.5000 at step 2;", card);
+        Assert.DoesNotContain("this folder holds", card);
     }
 }
