@@ -372,9 +372,10 @@ public static class IndexUpdater
         var oldRow = new Dictionary<string, int>(oldIds.Length, StringComparer.Ordinal);
         for (var i = 0; i < oldIds.Length; i++) oldRow[oldIds[i]] = i;
 
-        // Added and replaced documents are split as the index records (whole, or its passages); the capacity counts vectors.
+        // Added and replaced documents are split as the index records (whole, or its passages fitted to the encoder's max length,
+        // as a build splits them); the capacity counts vectors.
         var splitter = info.PassageOptions;
-        var split = upserted.Values.Select(d => (d.Id, Texts: splitter.Split(d.Title, d.Text))).ToList();
+        var split = upserted.Values.Select(d => (d.Id, Texts: PassageFit.Split(splitter, d.Title, d.Text, encoder, out _))).ToList();
         long planned = split.Sum(s => (long)s.Texts.Count);
         foreach (var id in newIds)
             if (!upserted.ContainsKey(id) && oldRow.TryGetValue(id, out var r)) planned += old.Rows(r).Length / info.Dimension;
