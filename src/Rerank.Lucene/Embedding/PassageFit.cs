@@ -50,8 +50,12 @@ internal static class PassageFit
         {
             // Too long a title to repeat in every passage: a capped prefix, and the whole title embedded as body text.
             var titleWords = title.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            var keep = 0;
-            while (keep < titleWords.Length && tokens(string.Join(' ', titleWords, 0, keep + 1)) - 2 <= (int)(maxTokens * TitleShare)) keep++;
+            int keep = 0, over = titleWords.Length; // the longest run of leading words within the share: binary search (the full title is over)
+            while (over - keep > 1)
+            {
+                var mid = keep + (over - keep) / 2;
+                if (tokens(string.Join(' ', titleWords, 0, mid)) - 2 <= (int)(maxTokens * TitleShare)) keep = mid; else over = mid;
+            }
             prefix = string.Join(' ', titleWords, 0, keep);
             body = title + " " + body;
         }
