@@ -11,11 +11,13 @@ namespace Rerank.Lucene.Embedding;
 /// run is still embedded whole), and a single word too long on its own (text without spaces, e.g. Japanese) by consecutive
 /// pieces of its characters, each the longest that fits (never cut inside a surrogate pair or combining sequence).
 /// The title's share is capped at <see cref="TitleShare"/> of the tokens: a longer title is prefixed cut to its leading
-/// words within that share, and the whole title is embedded as the start of the body instead, so none of it is lost either.
+/// words within that share, and the whole title is also embedded as the start of the body, so none of it is lost either.
 /// </summary>
 /// <remarks>
 /// Where every window fits (the usual case: 128 words of English are about 190 tokens) the passages are exactly
 /// <see cref="PassageOptions.Split"/>'s. Builds and updates both split this way, so an update adds passages as a build would.
+/// Indexes built before this fitting keep their stored vectors (a window that was over the limit stays cut there until the
+/// document is replaced or the index rebuilt); the manifest's words and stride mean the same in both.
 /// </remarks>
 internal static class PassageFit
 {

@@ -24,7 +24,7 @@ public sealed class PassageFitTests(DenseIndexFixture fixture) : IClassFixture<D
     private static int CharTokens(string text) => 2 + text.Count(c => c != ' ');
 
     [Fact]
-    public void Split_HandTokenizer_OverlongWindowsHalved_WordsSplitByCharacter_TitleCapped()
+    public void Split_HandTokenizer_OverlongWindowsAsLongestFittingRuns_WordsSplitByCharacter_TitleCapped()
     {
         var w4s2 = new PassageOptions(PassageMode.Max, 4, 2);
         // Windows "ab cd ef gh" (11 tokens with the title) and "ef gh ij" (9) are too long: the longest runs of words that fit
