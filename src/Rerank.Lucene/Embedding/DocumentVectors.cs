@@ -220,7 +220,8 @@ public sealed class DocumentVectors
     /// <summary>
     /// Embeds <paramref name="documents"/> (in document order) with <paramref name="encoder"/> into <paramref name="folder"/>,
     /// <see cref="Chunk"/> documents at a time, and writes the header: each document is split by <paramref name="passages"/>
-    /// (<see cref="PassageOptions.Split"/>, the cross-encoder's splitter) and every passage embedded; with
+    /// (<see cref="PassageFit.Split(PassageOptions, string?, string?, BiEncoder, out int)"/>: the cross-encoder's word windows, each cut
+    /// into smaller ones until it fits the encoder's max length) and every passage embedded; with
     /// <see cref="PassageOptions.WholeDocument"/> that is one text per document, <see cref="DocumentText.Join"/> of title and text.
     /// </summary>
     /// <param name="folder">The (temporary) index folder to write into.</param>
@@ -243,7 +244,7 @@ public sealed class DocumentVectors
                 var texts = new List<string>(chunk.Length);
                 foreach (var (title, text) in chunk)
                 {
-                    var split = passages.Split(title, text);
+                    var split = PassageFit.Split(passages, title, text, encoder, out _);
                     texts.AddRange(split);
                     counts?.Add(split.Count);
                 }

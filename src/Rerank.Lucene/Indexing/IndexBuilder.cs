@@ -237,7 +237,7 @@ public static class IndexBuilder
             foreach (var (title, text) in Documents())
             {
                 ct.ThrowIfCancellationRequested();
-                planned += passages.Split(title, text).Count;
+                planned += PassageFit.Split(passages, title, text, embedder, out _).Count;
             }
             DocumentVectors.RequireCapacity(planned, embedder.Dimension, char.ToUpperInvariant(source[0]) + source[1..], passages: true);
         }

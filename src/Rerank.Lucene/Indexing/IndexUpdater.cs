@@ -45,7 +45,10 @@ public sealed record IndexUpdateOptions(
 /// <param name="NotFound">Ids asked to be deleted that the index did not have, in the order given (each once).</param>
 /// <param name="Committed">False when the update changed nothing (no documents given, and no id to delete was in the index):
 /// then nothing was written, and <paramref name="Manifest"/> is the index's unchanged manifest (same generation).</param>
-public sealed record IndexUpdateResult(IndexManifest Manifest, long Added, long Replaced, long Deleted, IReadOnlyList<string> NotFound, bool Committed = true);
+/// <param name="EmbeddedVectors">Vectors this update embedded for its added and replaced documents: one per document, or their
+/// passages when the index embeds passages; 0 without vectors.</param>
+public sealed record IndexUpdateResult(IndexManifest Manifest, long Added, long Replaced, long Deleted, IReadOnlyList<string> NotFound, bool Committed = true,
+    long EmbeddedVectors = 0);
 
 /// <summary>
 /// Changes an existing index in place of a rebuild: adds documents, replaces documents by id, deletes documents by id,
@@ -293,8 +296,9 @@ public static class IndexUpdater
             foreach (var field in IndexFields.Searchable(manifest.FieldsMode)) stats[field] = IndexBuilder.FieldStatistics(reader, field);
             newIds = IdsInOrder(reader);
         }
+        long embeddedVectors = 0;
         var embeddings = manifest.Embeddings is { } info
-            ? CarryVectors(indexDir, temp, manifest, info, options.Embedder!, newIds, upserted, clock, progress, ct)
+            ? CarryVectors(indexDir, temp, manifest, info, options.Embedder!, newIds, upserted, clock, progress, out embeddedVectors, ct)
             : null;
 
         ct.ThrowIfCancellationRequested();
@@ -315,7 +319,7 @@ public static class IndexUpdater
         };
         updated.Write(temp);
         progress?.Report(new IndexingProgress(order.Count, order.Count, clock.Elapsed, "done"));
-        return new IndexUpdateResult(updated, added, replaced, deleted, notFound);
+        return new IndexUpdateResult(updated, added, replaced, deleted, notFound, EmbeddedVectors: embeddedVectors);
     }
 
     /// <summary>
@@ -357,7 +361,7 @@ public static class IndexUpdater
     /// </summary>
     private static EmbeddingInfo CarryVectors(
         string indexDir, string temp, IndexManifest manifest, EmbeddingInfo info, BiEncoder encoder, string[] newIds,
-        Dictionary<string, CorpusDocument> upserted, Stopwatch clock, IProgress<IndexingProgress>? progress, CancellationToken ct)
+        Dictionary<string, CorpusDocument> upserted, Stopwatch clock, IProgress<IndexingProgress>? progress, out long embedded, CancellationToken ct)
     {
         var old = DocumentVectors.Open(indexDir, manifest);
         string[] oldIds;
@@ -372,10 +376,12 @@ public static class IndexUpdater
         var oldRow = new Dictionary<string, int>(oldIds.Length, StringComparer.Ordinal);
         for (var i = 0; i < oldIds.Length; i++) oldRow[oldIds[i]] = i;
 
-        // Added and replaced documents are split as the index records (whole, or its passages); the capacity counts vectors.
+        // Added and replaced documents are split as the index records (whole, or its passages fitted to the encoder's max length,
+        // as a build splits them); the capacity counts vectors.
         var splitter = info.PassageOptions;
-        var split = upserted.Values.Select(d => (d.Id, Texts: splitter.Split(d.Title, d.Text))).ToList();
+        var split = upserted.Values.Select(d => (d.Id, Texts: PassageFit.Split(splitter, d.Title, d.Text, encoder, out _))).ToList();
         long planned = split.Sum(s => (long)s.Texts.Count);
+        embedded = planned;
         foreach (var id in newIds)
             if (!upserted.ContainsKey(id) && oldRow.TryGetValue(id, out var r)) planned += old.Rows(r).Length / info.Dimension;
         DocumentVectors.RequireCapacity(planned, info.Dimension, $"Index '{indexDir}' after this update", passages: info.Passages is not null);

@@ -55,7 +55,7 @@ public sealed record PassageOptions(
         var passages = new List<string>();
         for (var start = 0; ; start += Stride)
         {
-            var end = Math.Min(words.Length, start + Words);
+            var end = (int)Math.Min(words.Length, (long)start + Words);
             passages.Add(DocumentText.Join(title, string.Join(' ', words, start, end - start)));
             if (end == words.Length) break;
         }

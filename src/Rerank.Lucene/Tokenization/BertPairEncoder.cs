@@ -124,7 +124,7 @@ public sealed class BertPairEncoder : IPairTokenizer
         inputIds[kept + 1] = _vocabulary.SepId;
         var mask = new long[inputIds.Length];
         Array.Fill(mask, 1L);
-        return new PairEncoding(inputIds, new long[inputIds.Length], mask);
+        return new PairEncoding(inputIds, new long[inputIds.Length], mask, ids.Length + 2);
     }
 
     /// <summary>

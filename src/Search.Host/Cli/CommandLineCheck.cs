@@ -55,7 +55,13 @@ internal static class CommandLineCheck
     {
         var m = NotOfType.Match(message);
         if (!m.Success) return message;
-        var kind = m.Groups["type"].Value is "Int32" or "Int64" ? "a whole number" : "a number";
-        return $"{m.Groups["option"].Value} must be {kind}, found '{m.Groups["value"].Value}'.";
+        var type = m.Groups["type"].Value;
+        var value = m.Groups["value"].Value;
+        // A whole number out of the type's range is a whole number: say the range.
+        if (type is "Int32" or "Int64" && System.Text.RegularExpressions.Regex.IsMatch(value, @"^[+-]?[0-9]+$", System.Text.RegularExpressions.RegexOptions.CultureInvariant))
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{m.Groups["option"].Value} must be a whole number from {(type == "Int32" ? int.MinValue : long.MinValue)} to {(type == "Int32" ? int.MaxValue : long.MaxValue)}, found '{value}'.");
+        var kind = type is "Int32" or "Int64" ? "a whole number" : "a number";
+        return $"{m.Groups["option"].Value} must be {kind}, found '{value}'.";
     }
 }

@@ -186,17 +186,16 @@ internal static class IndexCommand
         if (manifest.Embeddings is { } e)
         {
             console.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Embedded {e.DocumentCount} documents{AsPassages(e, e.Count)} with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({e.DocumentsPerSecond:F1} docs/s)."));
+                $"Embedded {Words.Count(e.DocumentCount, "document")}{AsPassages(e, e.Count)} with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({e.DocumentsPerSecond:F1} docs/s)."));
             console.Output.WriteLine($"Embedder engine: {embedder!.EngineDescription}.");
         }
         return 0;
     }
 
-    /// <summary>" as 13829 passages (max over 128-word passages, stride 64)" for an index with passages (without a count when
-    /// <paramref name="vectors"/> is null), else "".</summary>
-    private static string AsPassages(EmbeddingInfo e, long? vectors) => e.Passages is null
+    /// <summary>" as 13,829 passages (max over 128-word passages, stride 64)" for an index with passages, else "".</summary>
+    private static string AsPassages(EmbeddingInfo e, long vectors) => e.Passages is null
         ? ""
-        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $" as {(vectors is { } n ? $"{n} " : "")}passages ({e.PassageOptions})");
+        : $" as {Words.Count(vectors, "passage")} ({e.PassageOptions})";
 
     /// <summary>--embed-passages, --embed-passage-words and --embed-passage-stride; null when none is given.</summary>
     private static PassageOptions? ParseEmbedPassages(ParseResult parse)
@@ -218,11 +217,51 @@ internal static class IndexCommand
                 return PassageOptions.WholeDocument;
             case "max":
                 var w = words ?? PassageEmbedding.DefaultWords;
-                var s = stride ?? Math.Max(1, (w + 1) / 2);
+                var s = stride ?? DefaultStride(w);
                 return PassageEmbedding.Validated(new PassageOptions(PassageMode.Max, w, s), "--embed-passage-words/--embed-passage-stride");
             default:
                 throw new InvalidInputException($"Unknown --embed-passages '{mode}'. Use first (each document embedded once) or max (passages, best one per document).");
         }
+    }
+
+    /// <summary>The stride when only the window is given: half of it, rounded up (at least 1), without overflow.</summary>
+    internal static int DefaultStride(int words) => Math.Max(1, words / 2 + words % 2);
+
+    /// <summary>
+    /// The passage settings of an update: null when none is given; the index's recorded ones when every value given matches
+    /// them (an option not given is taken from the record, never from the build defaults).
+    /// </summary>
+    /// <exception cref="InvalidInputException">A value given differs from the record; the message names only the values given.</exception>
+    private static PassageOptions? UpdatePassages(ParseResult parse, IndexManifest manifest, string indexDir)
+    {
+        var mode = parse.GetValue(EmbedPassages)?.Trim().ToLowerInvariant();
+        var words = parse.GetValue(EmbedPassageWords);
+        var stride = parse.GetValue(EmbedPassageStride);
+        if (mode is null && words is null && stride is null) return null;
+        if (mode is not (null or "first" or "max"))
+            throw new InvalidInputException($"Unknown --embed-passages '{mode}'. Use first (each document embedded once) or max (passages, best one per document).");
+        if (mode == "first" && (words is not null || stride is not null))
+            throw new InvalidInputException(
+                "--embed-passage-words and --embed-passage-stride split documents for --embed-passages max; add --embed-passages max, or drop them.");
+        if (manifest.Embeddings is not { } e) return ParseEmbedPassages(parse); // refused as settings for an index without vectors
+        var recorded = e.PassageOptions;
+        var recordedMode = recorded.Mode == PassageMode.First ? "first" : "max";
+        var differences = new List<string>();
+        // A window or stride alone implies max (the default mode).
+        var given = mode ?? "max";
+        if (given != recordedMode) differences.Add($"--embed-passages {given}{(mode is null ? " (implied by the window)" : "")} vs {recordedMode}");
+        if (recorded.Mode != PassageMode.First)
+        {
+            if (words is { } w && w != recorded.Words) differences.Add($"--embed-passage-words {w} vs {recorded.Words}");
+            if (stride is { } st && st != recorded.Stride) differences.Add($"--embed-passage-stride {st} vs {recorded.Stride}");
+        }
+        if (differences.Count > 0)
+            throw new InvalidInputException(
+                $"Cannot update index '{indexDir}' with other passage settings than it was built with: {string.Join(", ", differences)} (given vs recorded; "
+                + $"the index embeds {(recorded.Mode == PassageMode.First ? "each document once, first passage" : recorded.ToString())}). "
+                + "An update always uses the recorded settings: drop those options, or rebuild the index with them (`search-host index ... --overwrite`).",
+                Path.Combine(indexDir, IndexManifest.FileName));
+        return recorded;
     }
 
     /// <summary><c>index --update</c>: adds or replaces the corpus's documents with the index's recorded settings.</summary>
@@ -247,6 +286,11 @@ internal static class IndexCommand
         if (manifest.Embeddings is { } vectors) Rerank.Lucene.Retrieval.FirstStages.RequireRunnable(vectors, encoderOptions, indexDir, "documents");
         // Refused before a model is loaded for nothing.
         if (manifest.Embeddings is null && Given(Embedder) && parse.GetValue(Embedder)?.Trim() != "none") throw IndexUpdater.NoVectors(indexDir);
+        if (manifest.Embeddings is { } keeps && Given(Embedder) && parse.GetValue(Embedder)?.Trim() == "none")
+            throw new InvalidInputException(
+                $"Index '{indexDir}' keeps document vectors ({keeps.Model}), so added and replaced documents must be embedded, and --embedder none embeds nothing. "
+                + "Omit --embedder to use the one the index records, or rebuild the index BM25-only with `search-host index ... --embedder none --overwrite`.",
+                Path.Combine(indexDir, IndexManifest.FileName));
         // The embedder the index records unless one is named; a named one must be that model (the library checks).
         using var embedder = Given(Embedder) ? OpenEmbedder(parse.GetValue(Embedder), encoderOptions)
             : manifest.Embeddings is not { } info ? null
@@ -261,7 +305,7 @@ internal static class IndexCommand
             B: Given(B) ? parse.GetValue(B) : null,
             FieldsMode: Given(Fields) ? ParseFields(parse.GetValue(Fields)) : null,
             KeepFields: ParseKeepFields(parse),
-            EmbedPassages: ParseEmbedPassages(parse));
+            EmbedPassages: UpdatePassages(parse, manifest, indexDir));
         log.LogInformation("Updating {Index} from {Corpus} (generation {Generation}, {Count} documents)", indexDir, corpusPath, manifest.Generation, manifest.DocumentCount);
         IndexUpdateResult result;
         try
@@ -289,7 +333,7 @@ internal static class IndexCommand
         if (embedder is not null && result.Manifest.Embeddings is { Embedded: > 0 } e)
         {
             console.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Embedded {e.Embedded} documents{AsPassages(e, null)} with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({e.DocumentsPerSecond:F1} docs/s)."));
+                $"Embedded {Words.Count(e.Embedded.Value, "document")}{AsPassages(e, result.EmbeddedVectors)} with {e.Model} ({e.Dimension} dims, {e.Pooling} pooling, max {e.MaxLength} tokens) in {e.Seconds:F1} s ({e.DocumentsPerSecond:F1} docs/s)."));
             console.Output.WriteLine($"Embedder engine: {embedder.EngineDescription}.");
         }
         return 0;

@@ -172,7 +172,9 @@ internal static class IndexStoreCommands
             : "kept:        none");
         o.WriteLine(manifest.Embeddings is { } e
             ? string.Create(c, $"vectors:     {e.Count:N0} x {e.Dimension} ({e.Model}, {e.Pooling} pooling, max {e.MaxLength} tokens; {e.Engine ?? "torchsharp"} {e.Precision ?? "fp32"})")
-                + (e.Passages is { } p ? string.Create(c, $"\npassages:    {p.Words}-word windows, stride {p.Stride}, {e.Count:N0} passages of {p.Documents:N0} documents; a document scores its best passage (max)") : "")
+                + (e.Passages is { } p
+                    ? $"\npassages:    {p.Words}-word windows, stride {p.Stride}, {Words.Count(e.Count, "passage")} of {Words.Count(p.Documents, "document")}; a document scores its best passage (max)"
+                    : string.Create(c, $"\npassages:    first passage only (one vector per document, cut at {e.MaxLength} tokens)"))
             : "vectors:     none (BM25 only)");
         o.WriteLine(string.Create(c, $"size:        {size:N0} bytes"));
         o.WriteLine("history:");

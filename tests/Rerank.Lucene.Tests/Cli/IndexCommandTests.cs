@@ -83,7 +83,7 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Equal(("onnxruntime", "int8"), (Info(byInt8).Engine, Info(byInt8).Precision));
         Assert.Equal(SampleCorpus.DocumentCount + 3, (int)Info(byInt8).Count);
         // An update reports and records its own embedding: 3 added + 1 replaced documents, at the index's precision.
-        Assert.Contains(int8Update.OutputLines, l => l.StartsWith("Embedded 4 documents as passages (max over 128-word passages, stride 64) with all-MiniLM-L6-v2", StringComparison.Ordinal) && l.Contains("(384 dims, mean pooling, max 256 tokens) in ", StringComparison.Ordinal) && l.EndsWith(" docs/s).", StringComparison.Ordinal));
+        Assert.Contains(int8Update.OutputLines, l => l.StartsWith("Embedded 4 documents as 4 passages (max over 128-word passages, stride 64) with all-MiniLM-L6-v2", StringComparison.Ordinal) && l.Contains("(384 dims, mean pooling, max 256 tokens) in ", StringComparison.Ordinal) && l.EndsWith(" docs/s).", StringComparison.Ordinal));
         // The precision came from the index, not from the command line: the line says so instead of "requested".
         Assert.Contains("Embedder engine: onnxruntime int8 on cpu (the index's int8 vectors; engine auto).", int8Update.OutputLines);
         Assert.Equal(4L, Info(byInt8).Embedded);

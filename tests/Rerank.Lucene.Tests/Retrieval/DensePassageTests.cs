@@ -344,9 +344,11 @@ public sealed class DensePassageTests(DenseIndexFixture fixture) : IClassFixture
         Assert.Matches(@"^Embedded 41 documents as \d+ passages \(max over 16-word passages, stride 8\) with all-MiniLM-L6-v2 ", build.OutputLines[1]);
         Assert.Contains("passages:    16-word windows, stride 8", stats.Output);
         Assert.Equal(2, conflicting.ExitCode);
-        Assert.Contains("embedding passages first (whole document, truncated by the model) vs max over 16-word passages, stride 8 (asked for vs recorded)", conflicting.Error);
+        Assert.Contains("--embed-passages first vs max (given vs recorded; the index embeds max over 16-word passages, stride 8)", conflicting.Error);
         Assert.Equal(2, otherWindow.ExitCode);
-        Assert.Contains("max over 32-word passages, stride 16 vs max over 16-word passages, stride 8", otherWindow.Error);
+        // Only what was given is named: not a stride 16 derived from the build defaults.
+        Assert.Contains("--embed-passage-words 32 vs 16 (given vs recorded; the index embeds max over 16-word passages, stride 8)", otherWindow.Error);
+        Assert.DoesNotContain("stride 16", otherWindow.Error);
         Assert.Equal(2, noEmbedder.ExitCode);
         Assert.Contains("drop --embed-passages", noEmbedder.Error);
         Assert.Equal(2, wordsWithFirst.ExitCode);
@@ -354,6 +356,54 @@ public sealed class DensePassageTests(DenseIndexFixture fixture) : IClassFixture
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("Unknown --embed-passages 'sum'", unknown.Error);
         Assert.DoesNotContain("   at ", conflicting.Error + otherWindow.Error + noEmbedder.Error + wordsWithFirst.Error + unknown.Error);
+    }
+
+    /// <summary>
+    /// An update takes the passage settings not given from the index's record (not the build defaults) and refuses only given
+    /// values that differ; counts in messages agree in number; a huge window does not overflow the default stride.
+    /// </summary>
+    [Fact]
+    public async Task Cli_UpdateGivenValuesMatchingTheRecord_Accepted_OnlyDifferingGivenOnesRefused_MessagesCounted()
+    {
+        using var temp = new TempFolder("cli-dense-update");
+        var index = temp.Combine("idx");
+        var more = IndexUpdateCommandTests.WriteMore(temp.Combine("more.jsonl"));
+        var one = temp.Combine("one.jsonl");
+        File.WriteAllText(one, "{\"_id\": \"d1\", \"title\": \"Bread\", \"text\": \"" + Bread + "\"}\n");
+
+        var build = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index, "--embed-passage-words", "64");
+        // Recorded 64/32: "max" alone, and the recorded stride, are the index's own settings.
+        var maxOnly = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--embed-passages", "max");
+        var sameStride = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--embed-passage-stride", "32");
+        var otherWords = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--embed-passage-words", "100");
+        var none = await CliInvocation.SearchHost("index", "--corpus", more, "--index", index, "--update", "--embedder", "none");
+        var huge = await CliInvocation.SearchHost("index", "--corpus", one, "--index", temp.Combine("huge"), "--embed-passage-words", "2147483647");
+        var hugeStats = await CliInvocation.SearchHost("stats", "--index", temp.Combine("huge"));
+        var first = await CliInvocation.SearchHost("index", "--corpus", one, "--index", temp.Combine("first"), "--embed-passages", "first");
+        var firstStats = await CliInvocation.SearchHost("stats", "--index", temp.Combine("first"));
+        var tooBig = await CliInvocation.SearchHost("index", "--corpus", one, "--index", temp.Combine("big"), "--embed-passage-words", "99999999999");
+
+        foreach (var ok in new[] { build, maxOnly, sameStride, huge, hugeStats, first, firstStats }) Assert.True(ok.ExitCode == 0, ok.ToString());
+        Assert.Equal((64, 32), (IndexManifest.Read(index).Embeddings!.Passages!.Words, IndexManifest.Read(index).Embeddings!.Passages!.Stride));
+        // more.jsonl has several documents, each one passage or more; the update says how many passages it embedded.
+        var moreDocs = Indexing.IndexUpdaterTests.Added.Length + 1;
+        Assert.Matches($@"^Embedded {moreDocs} documents as \d+ passages \(max over 64-word passages, stride 32\) with ", maxOnly.OutputLines.Single(l => l.StartsWith("Embedded", StringComparison.Ordinal)));
+        Assert.Equal(2, otherWords.ExitCode);
+        Assert.Contains("--embed-passage-words 100 vs 64 (given vs recorded; the index embeds max over 64-word passages, stride 32)", otherWords.Error);
+        Assert.DoesNotContain("stride 50", otherWords.Error);
+        Assert.Equal(2, none.ExitCode);
+        Assert.Contains("--embedder none embeds nothing", none.Error);
+        Assert.DoesNotContain("no embedder was given", none.Error);
+        // 2147483647 words: the default stride is half of it, rounded up (not 1 from an overflow).
+        var hugeInfo = IndexManifest.Read(temp.Combine("huge")).Embeddings!.Passages!;
+        Assert.Equal((2147483647, 1073741824), (hugeInfo.Words, hugeInfo.Stride));
+        Assert.StartsWith("Embedded 1 document as 1 passage (max over 2147483647-word passages, stride 1073741824) with ", huge.OutputLines[1]);
+        Assert.Contains("1 passage of 1 document; a document scores its best passage", hugeStats.Output);
+        Assert.Contains("passages:    first passage only (one vector per document, cut at 256 tokens)", firstStats.Output);
+        Assert.StartsWith("Embedded 1 document with ", first.OutputLines[1]);
+        Assert.Equal(2, tooBig.ExitCode);
+        Assert.Contains("--embed-passage-words must be a whole number from -2147483648 to 2147483647, found '99999999999'", tooBig.Error);
+        Assert.DoesNotContain("   at ", otherWords.Error + none.Error + tooBig.Error);
     }
 
     private sealed class SynchronousProgress(Action<IndexingProgress> report) : IProgress<IndexingProgress>
