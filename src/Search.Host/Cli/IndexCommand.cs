@@ -200,29 +200,34 @@ internal static class IndexCommand
     /// <summary>--embed-passages, --embed-passage-words and --embed-passage-stride; null when none is given.</summary>
     private static PassageOptions? ParseEmbedPassages(ParseResult parse)
     {
+        var (mode, words, stride) = PassageFlags(parse);
+        if (mode is null && words is null && stride is null) return null;
+        // A window or stride alone sets the window of the default mode.
+        mode ??= PassageEmbedding.Default.Mode == PassageMode.Max ? "max" : "first";
+        if (mode == "first")
+        {
+            if (words is not null || stride is not null) throw WindowNeedsMax();
+            return PassageOptions.WholeDocument;
+        }
+        var w = words ?? PassageEmbedding.DefaultWords;
+        var s = stride ?? DefaultStride(w);
+        return PassageEmbedding.Validated(new PassageOptions(PassageMode.Max, w, s), "--embed-passage-words/--embed-passage-stride");
+    }
+
+    /// <summary>The three passage flags as given (mode lower-cased); an unknown mode and a window given with first are refused.</summary>
+    private static (string? Mode, int? Words, int? Stride) PassageFlags(ParseResult parse)
+    {
         var mode = parse.GetValue(EmbedPassages)?.Trim().ToLowerInvariant();
         var words = parse.GetValue(EmbedPassageWords);
         var stride = parse.GetValue(EmbedPassageStride);
-        switch (mode)
-        {
-            case null when words is null && stride is null:
-                return null;
-            case null when PassageEmbedding.Default.Mode == PassageMode.Max:
-                mode = "max"; // the default mode, with the window given
-                goto case "max";
-            case null or "first":
-                if (words is not null || stride is not null)
-                    throw new InvalidInputException(
-                        "--embed-passage-words and --embed-passage-stride split documents for --embed-passages max; add --embed-passages max, or drop them.");
-                return PassageOptions.WholeDocument;
-            case "max":
-                var w = words ?? PassageEmbedding.DefaultWords;
-                var s = stride ?? DefaultStride(w);
-                return PassageEmbedding.Validated(new PassageOptions(PassageMode.Max, w, s), "--embed-passage-words/--embed-passage-stride");
-            default:
-                throw new InvalidInputException($"Unknown --embed-passages '{mode}'. Use first (each document embedded once) or max (passages, best one per document).");
-        }
+        if (mode is not (null or "first" or "max"))
+            throw new InvalidInputException($"Unknown --embed-passages '{mode}'. Use first (each document embedded once) or max (passages, best one per document).");
+        if (mode == "first" && (words is not null || stride is not null)) throw WindowNeedsMax();
+        return (mode, words, stride);
     }
+
+    private static InvalidInputException WindowNeedsMax() => new(
+        "--embed-passage-words and --embed-passage-stride split documents for --embed-passages max; add --embed-passages max, or drop them.");
 
     /// <summary>The stride when only the window is given: half of it, rounded up (at least 1), without overflow.</summary>
     internal static int DefaultStride(int words) => Math.Max(1, words / 2 + words % 2);
@@ -234,15 +239,8 @@ internal static class IndexCommand
     /// <exception cref="InvalidInputException">A value given differs from the record; the message names only the values given.</exception>
     private static PassageOptions? UpdatePassages(ParseResult parse, IndexManifest manifest, string indexDir)
     {
-        var mode = parse.GetValue(EmbedPassages)?.Trim().ToLowerInvariant();
-        var words = parse.GetValue(EmbedPassageWords);
-        var stride = parse.GetValue(EmbedPassageStride);
+        var (mode, words, stride) = PassageFlags(parse);
         if (mode is null && words is null && stride is null) return null;
-        if (mode is not (null or "first" or "max"))
-            throw new InvalidInputException($"Unknown --embed-passages '{mode}'. Use first (each document embedded once) or max (passages, best one per document).");
-        if (mode == "first" && (words is not null || stride is not null))
-            throw new InvalidInputException(
-                "--embed-passage-words and --embed-passage-stride split documents for --embed-passages max; add --embed-passages max, or drop them.");
         if (manifest.Embeddings is not { } e) return ParseEmbedPassages(parse); // refused as settings for an index without vectors
         var recorded = e.PassageOptions;
         var recordedMode = recorded.Mode == PassageMode.First ? "first" : "max";
