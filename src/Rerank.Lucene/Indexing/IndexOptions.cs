@@ -18,7 +18,7 @@ namespace Rerank.Lucene.Indexing;
 /// text, as the cross-encoder reads it) into a vector store kept in the index folder, for dense and hybrid retrieval.
 /// Default null: no vectors (BM25 only; fast). The caller owns and disposes it. The forward pass dominates: SciFact embedded whole
 /// (most documents cut at 256 tokens) at 2.6 documents per second on 2 shared, heavily loaded CPU cores, and as the default passages
-/// (13,829 of them) at 3.3 documents per second on one thread of the same loaded machine with ONNX Runtime (see docs/BENCHMARKS.md;
+/// (15,575 of them) at 11.8 documents per second with ONNX Runtime on the same 2 cores lightly loaded (see docs/BENCHMARKS.md;
 /// the same model runs about 28 sequences of 256 tokens per second on 2 idle cores).</param>
 /// <param name="KeepFields">Which kept fields (<see cref="CorpusDocument.Fields"/>) the index keeps, recorded in
 /// <see cref="IndexManifest.KeepFields"/> so that updates keep the same ones. Null (the default): the selection the documents

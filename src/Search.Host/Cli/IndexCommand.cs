@@ -84,7 +84,7 @@ internal static class IndexCommand
     private static readonly Option<string> Embedder = new("--embedder")
     {
         Description = "Embed every document (title + text; by default as passages, see --embed-passages) for dense and hybrid retrieval: bundled (default: all-MiniLM-L6-v2, mean pooling, "
-            + "normalised, max 256 tokens; slow on CPU: SciFact's 13,829 passages took 26 min on 2 busy cores, see docs/BENCHMARKS.md), a sentence-transformers folder, or none (BM25 only, fast).",
+            + "normalised, max 256 tokens; slow on CPU: SciFact's 15,575 passages took 7.3 min on 2 lightly loaded cores, 26 min on busy ones, see docs/BENCHMARKS.md), a sentence-transformers folder, or none (BM25 only, fast).",
         DefaultValueFactory = _ => "bundled",
     };
 
@@ -192,7 +192,7 @@ internal static class IndexCommand
         return 0;
     }
 
-    /// <summary>" as 13,829 passages (max over 128-word passages, stride 64)" for an index with passages, else "".</summary>
+    /// <summary>" as 15,575 passages (max over 128-word passages, stride 64)" for an index with passages, else "".</summary>
     private static string AsPassages(EmbeddingInfo e, long vectors) => e.Passages is null
         ? ""
         : $" as {Words.Count(vectors, "passage")} ({e.PassageOptions})";
