@@ -8,7 +8,8 @@
 #
 # Environment: DATASETS (default /work/shared/datasets), SCIFACT_IDX, CLASSIC_IDX (index folders with vectors,
 # read only), COLLECTIONS (default "scifact cisi med cacm"), SCIFACT_QUERIES (seeded subset size; 0 = all 300),
-# SEED (default 15), NICE (default 10). Reads the indexes, never writes into them.
+# SEED (default 15), NICE (default 10). Reads the indexes, never writes into them. Also writes each run's hybrid
+# candidates (C.P.hybrid.run) and cross-encoder scores (C.P.ce.run) for eval/hybrid/tune_reranker.py and trec-eval.
 set -euo pipefail
 out=${1:?usage: ranking-equality.sh OUT_DIR [PRECISION...]}
 shift
@@ -49,6 +50,7 @@ PY
     start=$(date +%s)
     nice -n "${NICE:-10}" "${host[@]}" eval --index "$idx" --queries "$datasets/$c/queries.jsonl" --qrels "$qrels" \
       --reranker "$here/models/default-reranker" --candidates 100 --precision "$p" --score-mode replace --json \
+      --hybrid-run "$out/$c.$p.hybrid.run" --reranked-run "$out/$c.$p.ce.run" --overwrite \
       > "$out/$c.$p.json" 2> "$out/$c.$p.log"
     echo "$(( $(date +%s) - start ))" > "$out/$c.$p.seconds"
   done
