@@ -77,8 +77,8 @@ internal sealed class CrossEncoderTrainer
 
     /// <summary>
     /// Trains on prepared rows. When cancelled, finishes the current update, saves it as a checkpoint
-    /// and throws <see cref="OperationCanceledException"/> (a validation in progress is abandoned, and
-    /// then the newest earlier checkpoint is the one to resume from).
+    /// and throws <see cref="OperationCanceledException"/>; a validation in progress is abandoned after
+    /// its update is saved, and <see cref="Resume"/> runs that validation before the next update.
     /// </summary>
     internal TrainingResult Train(IReadOnlyList<TrainingRow> rows, TrainingHooks hooks, CancellationToken ct)
     {
@@ -132,7 +132,15 @@ internal sealed class CrossEncoderTrainer
         var startStep = state.Step;
         long pairsDone = 0;
         var stoppedEarly = false;
-        var lastSavedStep = -1;
+        var lastSavedStep = Resume ? state.Step : -1;
+
+        // A run cancelled during a validation saved the update before it (below); that validation runs first now,
+        // so the dev curve, the best checkpoint and early stopping are those of a run never interrupted.
+        if (Resume && ValidationDue(hooks, state) && state.LastEvalStep != state.Step)
+        {
+            ValidateOrSave(hooks.Evaluate!, scorer, module, optimizer, state, store, ref lastSavedStep, ct);
+            stoppedEarly = o.Patience is { } patience && state.EvalsWithoutImprovement >= patience;
+        }
 
         while (state.Step < totalSteps && !stoppedEarly)
         {
@@ -159,9 +167,9 @@ internal sealed class CrossEncoderTrainer
                 pairsDone += stepPairs;
 
                 double? devMetric = null;
-                if (hooks.Evaluate is not null && o.EvalEverySteps > 0 && state.Step % o.EvalEverySteps == 0)
+                if (ValidationDue(hooks, state))
                 {
-                    devMetric = Evaluate(hooks.Evaluate, scorer, module, state, store, ct);
+                    devMetric = ValidateOrSave(hooks.Evaluate!, scorer, module, optimizer, state, store, ref lastSavedStep, ct);
                     stoppedEarly = o.Patience is { } patience && state.EvalsWithoutImprovement >= patience;
                 }
                 if (o.CheckpointEverySteps > 0 && state.Step % o.CheckpointEverySteps == 0)
@@ -173,8 +181,8 @@ internal sealed class CrossEncoderTrainer
                 if (stoppedEarly) break;
                 if (ct.IsCancellationRequested)
                 {
-                    // Nothing lost: the finished update (and its validation, if one was due: a cancelled
-                    // validation throws before this point) goes into a checkpoint that --resume continues.
+                    // Nothing lost: the finished update (and its validation, if one was due) goes into a
+                    // checkpoint that --resume continues; a validation cancelled midway saved it already.
                     if (lastSavedStep != state.Step) SaveCheckpoint(store, module, optimizer, state);
                     ct.ThrowIfCancellationRequested();
                 }
@@ -189,7 +197,7 @@ internal sealed class CrossEncoderTrainer
 
         if (hooks.Evaluate is not null && state.LastEvalStep != state.Step)
         {
-            Evaluate(hooks.Evaluate, scorer, module, state, store, ct);
+            ValidateOrSave(hooks.Evaluate, scorer, module, optimizer, state, store, ref lastSavedStep, ct);
         }
         if (lastSavedStep != state.Step) SaveCheckpoint(store, module, optimizer, state);
 
@@ -229,6 +237,30 @@ internal sealed class CrossEncoderTrainer
         TrainingDevice.Cuda => throw new InvalidInputException("--device cuda was asked for, but TorchSharp sees no CUDA device. Install the CUDA libtorch package (libtorch-cuda-12.8-linux-x64) in place of libtorch-cpu-linux-x64, or use --device cpu."),
         _ => cuda.is_available() ? CUDA : CPU,
     };
+
+    /// <summary>Whether the options ask for a validation after the update <paramref name="state"/> has just finished.</summary>
+    private bool ValidationDue(TrainingHooks hooks, TrainerState state) =>
+        hooks.Evaluate is not null && _options.EvalEverySteps > 0 && state.Step > 0 && state.Step % _options.EvalEverySteps == 0;
+
+    /// <summary>
+    /// Validates after the update just finished. When the run is cancelled midway (Ctrl-C during a long dev
+    /// evaluation), the finished update is saved as a checkpoint before the cancellation goes on, without the
+    /// validation, which <c>--resume</c> then runs first: no finished update is lost to a cancelled validation.
+    /// </summary>
+    private double ValidateOrSave(Func<IPairScorer, CancellationToken, double> evaluate, IPairScorer scorer, nn.Module module,
+        optim.Optimizer optimizer, TrainerState state, CheckpointStore store, ref int lastSavedStep, CancellationToken ct)
+    {
+        try
+        {
+            return Evaluate(evaluate, scorer, module, state, store, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            if (lastSavedStep != state.Step) SaveCheckpoint(store, module, optimizer, state);
+            lastSavedStep = state.Step;
+            throw;
+        }
+    }
 
     private double Evaluate(Func<IPairScorer, CancellationToken, double> evaluate, IPairScorer scorer, nn.Module module,
         TrainerState state, CheckpointStore store, CancellationToken ct)

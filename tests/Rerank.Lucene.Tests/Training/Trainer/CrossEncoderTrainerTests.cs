@@ -52,6 +52,58 @@ public sealed class CrossEncoderTrainerTests
     }
 
     [Fact]
+    public void Train_CancelledDuringValidation_KeepsTheUpdateAndResumeRunsTheValidationFirst()
+    {
+        // 6 updates, a validation after every second one, checkpoints only at the end (every 100). Ctrl-C lands
+        // while the validation after update 4 runs: update 4 must be saved (before this fix the newest
+        // checkpoint was none at all), and the resumed run must validate after update 4 before update 5, so its
+        // dev curve, best checkpoint and weights equal a run never interrupted.
+        var groups = Groups(12, negatives: 2);
+        TrainingOptions Options(string dir) => TinyOptions(dir) with
+        {
+            Epochs = 2, GradientAccumulationSteps = 2, CheckpointEverySteps = 100, EvalEverySteps = 2,
+        };
+        var straightDir = TestPaths.NewTempDir();
+        TinyCrossEncoder? straight = null;
+        var straightResult = new CrossEncoderTrainer(Options(straightDir), _ => straight = new TinyCrossEncoder(), new HashingPairEncoder())
+            .Train(groups, new TrainingHooks(Evaluate: (s, _) => MeanMargin(s)));
+
+        var dir = TestPaths.NewTempDir();
+        using var cts = new CancellationTokenSource();
+        var validations = 0;
+        var cancelling = new TrainingHooks(Evaluate: (s, ct) =>
+        {
+            if (++validations == 2)
+            {
+                cts.Cancel(); // as the Ctrl-C handler does, then the evaluation notices it
+                ct.ThrowIfCancellationRequested();
+            }
+            return MeanMargin(s);
+        });
+        Assert.Throws<OperationCanceledException>(() =>
+            new CrossEncoderTrainer(Options(dir), _ => new TinyCrossEncoder(), new HashingPairEncoder()).Train(groups, cancelling, cts.Token));
+        Assert.Equal(4, CrossEncoderTrainer.LatestCheckpoint(Options(dir))?.Step);
+
+        TinyCrossEncoder? resumed = null;
+        var evaluatedAfter = new List<int>();
+        var resumeHooks = new TrainingHooks(
+            Evaluate: (s, _) => MeanMargin(s),
+            Progress: new SyncProgress<TrainingProgress>(p => evaluatedAfter.Add(p.Step)));
+        var resumedResult = new CrossEncoderTrainer(Options(dir), _ => resumed = new TinyCrossEncoder(), new HashingPairEncoder()) { Resume = true }
+            .Train(groups, resumeHooks);
+
+        Assert.Equal([5, 6], evaluatedAfter);
+        Assert.Equal([2, 4, 6], straightResult.DevCurve.Select(e => e.Step));
+        Assert.Equal(straightResult.DevCurve.Select(e => e.Step), resumedResult.DevCurve.Select(e => e.Step));
+        Assert.Equal(straightResult.DevCurve.Select(e => e.Metric), resumedResult.DevCurve.Select(e => e.Metric));
+        Assert.Equal(straightResult.BestStep, resumedResult.BestStep);
+        var a = straight!.FlatWeights();
+        var b = resumed!.FlatWeights();
+        var maxDiff = a.Zip(b, (x, y) => Math.Abs(x - y)).Max();
+        Assert.True(maxDiff <= 1e-6, $"max |straight - resumed| = {maxDiff}");
+    }
+
+    [Fact]
     public void Train_SameSeedTwice_SameWeights_DifferentSeed_DifferentWeights()
     {
         var groups = Groups(4, negatives: 1);
