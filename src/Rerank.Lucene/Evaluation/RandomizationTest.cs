@@ -15,6 +15,21 @@ public static class RandomizationTest
     /// <summary>Up to this many queries every one of the 2^n sign assignments is enumerated (exact p).</summary>
     public const int ExactUpTo = 20;
 
+    /// <summary>
+    /// The smallest two-sided p-value <see cref="PValue"/> can return for <paramref name="queries"/> queries: with every
+    /// difference non-zero and of one sign, only the observed sign assignment and its mirror image reach the observed
+    /// |sum|, so p = 2 / 2^n exactly (n ≤ <see cref="ExactUpTo"/>); sampled, 1 / (samples + 1) at best. A test at level
+    /// α can only reject with at least the n for which this is below α: 6 queries for α = 0.05 (2/64 = 0.031; 5 give 0.0625).
+    /// </summary>
+    /// <param name="queries">Number of paired queries (≥ 1).</param>
+    /// <param name="samples">Random sign assignments drawn above <see cref="ExactUpTo"/> queries, as in <see cref="PValue"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="queries"/> is below 1.</exception>
+    public static double SmallestPValue(int queries, int samples = 100_000)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(queries, 1);
+        return queries <= ExactUpTo ? 2.0 / (1L << queries) : 1.0 / (samples + 1);
+    }
+
     /// <summary>Two-sided p-value of the paired randomization test.</summary>
     /// <param name="a">Per-query scores of system A.</param>
     /// <param name="b">Per-query scores of system B, same queries in the same order.</param>

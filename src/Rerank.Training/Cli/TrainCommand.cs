@@ -278,6 +278,7 @@ internal static class TrainCommand
             // The final comparison runs at the depth the model will serve (usually deeper than the validations during training).
             var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(Candidates), masked);
             var start = final is { QueryCount: > 0 } ? StartingPipeline(final, baseFolder, baseName, parse, log, ct) : null;
+            WarnWhenTooFewDevQueries(start, final, output, parse, log);
 
             var minedHere = !mineOnly && parse.GetValue(Mined) is not { Length: > 0 } && (parse.GetValue(QrelsFile) is not null || parse.GetValue(SelfSupervised));
             var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics,
@@ -315,6 +316,27 @@ internal static class TrainCommand
         {
             cleanup();
         }
+    }
+
+    /// <summary>
+    /// Says before training, not after it, when the final comparison cannot keep the fine-tuned model: with n dev
+    /// queries the paired randomization test cannot give p below 2/2^n (<see cref="RandomizationTest.SmallestPValue"/>),
+    /// so under 6 dev queries the starting model is kept whatever the fine-tune scores (e.g. 2 dev queries, the 10%
+    /// held out of 20 training queries: p ≥ 0.5). Silent when the fine-tune is saved anyway (--keep-trained, or a base
+    /// without a ranking head).
+    /// </summary>
+    private static void WarnWhenTooFewDevQueries(StartPoint? start, DevEvaluator? final, string output, ParseResult parse, ILogger log)
+    {
+        if (start is null || final is null || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained)) return;
+        var smallest = RandomizationTest.SmallestPValue(final.QueryCount);
+        if (smallest < StartComparison.Alpha) return;
+        var needed = Enumerable.Range(1, RandomizationTest.ExactUpTo).First(n => RandomizationTest.SmallestPValue(n) < StartComparison.Alpha);
+        log.LogWarning("Only {Count} dev {Queries}: the smallest p-value a paired randomization test over them can give is {Smallest}, not below {Alpha}, " +
+            "so the comparison at the end cannot keep the fine-tuned model and {Output} will hold the starting model whatever training does. " +
+            "To let a better fine-tune through, validate on at least {Needed} queries: --dev-qrels with more dev queries, or a larger --dev-fraction; " +
+            "--keep-trained saves the fine-tuned weights anyway.",
+            final.QueryCount, final.QueryCount == 1 ? "query" : "queries", smallest.ToString("0.###", CultureInfo.InvariantCulture),
+            StartComparison.Alpha.ToString(CultureInfo.InvariantCulture), output, needed);
     }
 
     /// <summary>

@@ -59,4 +59,25 @@ public sealed class BootstrapIntervalTests
         Assert.InRange(low, 0.445, 0.458);
         Assert.InRange(high, 0.542, 0.555);
     }
+
+    [Theory]
+    [InlineData(1, 1.0)]
+    [InlineData(4, 0.125)]
+    [InlineData(5, 0.0625)]
+    [InlineData(6, 0.03125)]
+    public void SmallestPValue_IsTwoOverTwoToTheN_AndPValueReachesIt(int n, double expected)
+    {
+        // Hand-computed: all n differences of one sign; only that assignment and its mirror reach the observed |sum|.
+        Assert.Equal(expected, RandomizationTest.SmallestPValue(n));
+        var better = Enumerable.Range(1, n).Select(i => 0.5 + 0.01 * i).ToArray();
+        var worse = new double[n];
+        Assert.Equal(expected, RandomizationTest.PValue(better, worse), 12);
+    }
+
+    [Fact]
+    public void SmallestPValue_AboveTheExactLimit_IsOneOverSamplesPlusOne()
+    {
+        Assert.Equal(1.0 / 1001, RandomizationTest.SmallestPValue(RandomizationTest.ExactUpTo + 1, samples: 1000));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RandomizationTest.SmallestPValue(0));
+    }
 }

@@ -34,6 +34,24 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
     }
 
     [Fact]
+    public async Task Train_TooFewDevQueriesToKeepAFineTune_SaysSoBeforeTraining()
+    {
+        // A separate process: the warning is logged, and logging goes to the process's standard error.
+        var output = run.Temp.Combine("too-few-dev");
+        using var child = ChildProcess.RerankTrain(null, [.. ArgsKeepingStart(output), "--threads", "1"]);
+        var code = await child.WaitForExit(seconds: 180);
+
+        Assert.True(code == 0, child.ToString());
+        // The hand-computed floor over the sample's 4 dev queries is 2/2^4 = 0.125; 6 queries reach 2/64 = 0.031 < 0.05.
+        var warning = "Only 4 dev queries: the smallest p-value a paired randomization test over them can give is 0.125, not below 0.05, " +
+            $"so the comparison at the end cannot keep the fine-tuned model and {output} will hold the starting model whatever training does. " +
+            "To let a better fine-tune through, validate on at least 6 queries";
+        var error = child.Error;
+        Assert.Contains(warning, error);
+        Assert.True(error.IndexOf(warning, StringComparison.Ordinal) < error.IndexOf("Training from ", StringComparison.Ordinal), child.Error);
+    }
+
+    [Fact]
     public async Task Train_KeepTrained_SavesTheFineTunedWeightsWithTheComparison()
     {
         var output = run.Temp.Combine("kept-trained");
