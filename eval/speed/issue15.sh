@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Issue 15 in one command (outside CI): every speed goal measured from a clean clone, each section's verdict line in
+# one report. Goal 1: the default CPU path and int8/bf16 against ONNX Runtime fp32 (rerank-bench engines, with score
+# agreement) and whether each precision ranks like fp32 (eval/speed/ranking-equality.sh: nDCG@10 of the cross-encoder
+# alone and of the default pipeline per precision). Goal 2: the dense embedder's engines (rerank-bench embedder).
+# Goal 3: the CUDA path, only where `nvidia-smi` sees a GPU: 200 SciFact pairs scored with --device cuda and --device cpu.
+# Goal 4: cost against corpus size (eval/speed/scale.sh). Goal 5: the training update against the same-run matmul
+# ceiling (rerank-bench training). About 70-90 minutes on 2 idle cores with the defaults, most of it scale.sh's
+# 1M-document build and the SciFact index; SIZES="10000 100000" and SCIFACT_QUERIES=50 make it about 35.
+#
+#   eval/speed/issue15.sh [OUT_DIR]       (default .work/issue15; writes OUT_DIR/report.md)
+#
+# Environment: DATASETS (default ../shared/datasets), IDX (indexes with vectors per collection, e.g. the WORK/idx of
+# eval/hybrid/run.sh; default: built under OUT_DIR/hybrid/idx), SCIFACT_QUERIES (seeded subset for ranking equality,
+# 0 = all 300; default 0), SIZES (scale.sh's corpus sizes), ROUNDS (benchmark rounds, default 5), SKIP (sections to
+# leave out, any of: engines equality embedder gpu scale training).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+out=$(mkdir -p "${1:-$here/.work/issue15}" && cd "${1:-$here/.work/issue15}" && pwd)
+datasets=$(cd "${DATASETS:-$here/../shared/datasets}" && pwd)
+rounds=${ROUNDS:-5}
+skip=" ${SKIP:-} "
+report=$out/report.md
+log() { echo "[$(date -u +%H:%M:%S)] $* (load $(cut -d' ' -f1 /proc/loadavg))" >&2; }
+wanted() { [[ "$skip" != *" $1 "* ]]; }
+
+cd "$here"
+dotnet build SearchRerank.sln -c Release -v q -nologo >/dev/null
+dotnet build benchmarks/Rerank.Benchmarks -c Release -v q -nologo >/dev/null
+bench=(dotnet "$here/benchmarks/Rerank.Benchmarks/bin/Release/net10.0/rerank-bench.dll" --scifact "$datasets/scifact")
+{
+  echo "# Issue 15, measured $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)"
+  echo
+  echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores; load at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+} > "$report"
+
+if wanted engines; then
+  log "goal 1: engines"
+  "${bench[@]}" --sections engines --batches 16 --rounds "$rounds" --queries 10 --engines-bf16 --out "$out/engines.md" > "$out/engines.log" 2>&1
+  cat "$out/engines.md" >> "$report"; echo >> "$report"
+fi
+if wanted equality; then
+  idx=${IDX:-}
+  if [ -z "$idx" ]; then
+    log "goal 1: indexes for ranking equality (scifact cisi med cacm, default settings)"
+    COLLECTIONS="scifact cisi med cacm" "$here/eval/hybrid/run.sh" "$datasets" "$out/hybrid" > "$out/hybrid.log" 2>&1
+    idx=$out/hybrid/idx
+  fi
+  log "goal 1: ranking equality fp32 / int8 / bf16"
+  { echo "## Goal 1: ranking equality (eval/speed/ranking-equality.sh, default reranker over the hybrid top 100)"; echo; } >> "$report"
+  SCIFACT_IDX=$idx/scifact CLASSIC_IDX=$idx DATASETS=$datasets SCIFACT_QUERIES=${SCIFACT_QUERIES:-0} NICE=0 \
+    "$here/eval/speed/ranking-equality.sh" "$out/equality" fp32 int8 bf16 > "$out/equality.md" 2> "$out/equality.log"
+  cat "$out/equality.md" >> "$report"; echo >> "$report"
+fi
+if wanted embedder; then
+  log "goal 2: embedder"
+  "${bench[@]}" --sections embedder --rounds "$rounds" --out "$out/embedder.md" > "$out/embedder.log" 2>&1
+  cat "$out/embedder.md" >> "$report"; echo >> "$report"
+fi
+if wanted gpu; then
+  { echo "## Goal 3: CUDA (the same pairs scored on cuda and on the CPU, limit 1e-4)"; echo; } >> "$report"
+  if command -v nvidia-smi > /dev/null && nvidia-smi -L > /dev/null 2>&1; then
+    log "goal 3: scores on cuda vs cpu"
+    nvidia-smi -L >> "$report"
+    # 200 SciFact pairs: each of the first 100 test judgments (query, judged document) and (query, the next document).
+    python3 - "$datasets/scifact" > "$out/pairs.jsonl" <<'PY'
+import json, sys
+d = sys.argv[1]
+queries = {q["_id"]: q["text"] for q in map(json.loads, open(f"{d}/queries.jsonl"))}
+docs = [json.loads(line) for line in open(f"{d}/corpus.jsonl")]
+text = {x["_id"]: (x.get("title", "") + " " + x["text"]).strip() for x in docs}
+ids = [x["_id"] for x in docs]
+rows = [r.split("\t") for r in open(f"{d}/qrels/test.tsv").read().splitlines()[1:101]]
+for q, doc, _ in rows:
+    for other in (doc, ids[(ids.index(doc) + 1) % len(ids)]):
+        print(json.dumps({"query": queries[q], "document": text[other]}))
+PY
+    host=(dotnet "$here/src/Search.Host/bin/Release/net10.0/search-host.dll" score --reranker "$here/models/default-reranker" --pairs "$out/pairs.jsonl" --precision fp32)
+    if "${host[@]}" --device cpu > "$out/scores-cpu.txt" 2> "$out/cuda.log" && "${host[@]}" --device cuda > "$out/scores-cuda.txt" 2>> "$out/cuda.log"; then
+      python3 - "$out/scores-cpu.txt" "$out/scores-cuda.txt" >> "$report" <<'PY'
+import sys
+a = [float(x) for x in open(sys.argv[1])]
+b = [float(x) for x in open(sys.argv[2])]
+diff = max(abs(x - y) for x, y in zip(a, b))
+print(f"{len(a)} pairs, max |cuda - cpu| = {diff:.2e}: {'within' if len(a) == len(b) and diff <= 1e-4 else 'NOT within'} 1e-4")
+PY
+    else
+      echo "FAILED: \`search-host score --device cuda\` did not run; its messages: $(tail -5 "$out/cuda.log" | tr '\n' ' ')" >> "$report"
+    fi
+  else
+    echo "Not run: no GPU here (\`nvidia-smi\` finds none). The CUDA path stays unverified on this machine." >> "$report"
+  fi
+  echo >> "$report"
+fi
+if wanted scale; then
+  log "goal 4: cost against corpus size"
+  "$here/eval/speed/scale.sh" "$out/scale" > "$out/scale.log" 2>&1
+  cat "$out/scale/report.md" >> "$report"; echo >> "$report"
+fi
+if wanted training; then
+  log "goal 5: training throughput"
+  "${bench[@]}" --sections training --rounds "$rounds" --out "$out/training.md" > "$out/training.log" 2>&1
+  cat "$out/training.md" >> "$report"; echo >> "$report"
+fi
+echo "Load at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$report"
+log "wrote $report"
+grep -E '^\*\*Goal|^Largest \|delta|^Not run|pairs, max|^FAILED' "$report" || true
