@@ -268,6 +268,14 @@ internal static class TrainCommand
             // A self-supervised dev set shows each source with its query sentence removed (SelfSupervisedDev).
             var masked = JudgesModelOnly(parse);
             var dev = data.Dev.Count == 0 ? null : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(DevCandidates), masked);
+            if (dev is { QueryCount: 0 })
+            {
+                // Text-only positives (triples given as texts) cannot be found among the index's candidates: say so now, not after training.
+                log.LogWarning("None of the {Count} dev queries has a positive that is in the index (positives given as texts, not index ids), so nothing can be validated " +
+                    "and the fine-tuned model cannot be compared with the starting model: {Output} will hold the fine-tuned model as trained. " +
+                    "To validate, give positive_id/negative_id in the triples, or --queries with --dev-qrels.", data.Dev.Count, output);
+                dev = null;
+            }
             if (dev is { FirstStage: { } devFirst, ShowsPositiveTexts: true })
                 log.LogInformation("Validation during training: {Count} self-supervised dev queries, the cross-encoder alone over {Stage} top {K} (each source with its sentence removed); " +
                     "{Stage}'s own dev nDCG@10 {Ndcg:F4} is inflated (the index still holds each sentence) and is not compared",
@@ -278,7 +286,7 @@ internal static class TrainCommand
             // The final comparison runs at the depth the model will serve (usually deeper than the validations during training).
             var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(Candidates), masked);
             var start = final is { QueryCount: > 0 } ? StartingPipeline(final, baseFolder, baseName, parse, log, ct) : null;
-            WarnWhenTooFewDevQueries(start, final, output, parse, log);
+            WarnWhenTooFewDevQueries(start, final, data.Statistics.Any(kv => kv.Key == TrainingData.DevCappedKey), output, parse, log);
 
             var minedHere = !mineOnly && parse.GetValue(Mined) is not { Length: > 0 } && (parse.GetValue(QrelsFile) is not null || parse.GetValue(SelfSupervised));
             var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics,
@@ -295,6 +303,8 @@ internal static class TrainCommand
                 Resume = parse.GetValue(Resume),
             };
             log.LogInformation("Training from {Base} on {Rows} training queries; output {Output}", baseName, data.Groups?.Count ?? data.Pairs!.Count, output);
+            if (trainer.Resume && CrossEncoderTrainer.LatestCheckpoint(options) is { } resumeFrom)
+                log.LogInformation("Resuming from checkpoint '{Checkpoint}' (after update {Step})", resumeFrom.Folder, resumeFrom.Step);
             var result = data.Groups is not null ? trainer.Train(data.Groups, hooks, ct) : trainer.Train(data.Pairs!, hooks, ct);
             if (result.BestMetric is { } bestMetric)
                 log.LogInformation("Trained {Steps} updates{Early}; best dev nDCG@10 during training {Best} at step {Step} ({Stage} top {K})",
@@ -325,18 +335,21 @@ internal static class TrainCommand
     /// held out of 20 training queries: p ≥ 0.5). Silent when the fine-tune is saved anyway (--keep-trained, or a base
     /// without a ranking head).
     /// </summary>
-    private static void WarnWhenTooFewDevQueries(StartPoint? start, DevEvaluator? final, string output, ParseResult parse, ILogger log)
+    private static void WarnWhenTooFewDevQueries(StartPoint? start, DevEvaluator? final, bool capped, string output, ParseResult parse, ILogger log)
     {
         if (start is null || final is null || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained)) return;
         var smallest = RandomizationTest.SmallestPValue(final.QueryCount);
         if (smallest < StartComparison.Alpha) return;
         var needed = Enumerable.Range(1, RandomizationTest.ExactUpTo).First(n => RandomizationTest.SmallestPValue(n) < StartComparison.Alpha);
-        log.LogWarning("Only {Count} dev {Queries}: the smallest p-value a paired randomization test over them can give is {Smallest}, not below {Alpha}, " +
+        // When --max-dev-queries cut the dev set, raising it is the fix; otherwise more dev queries are.
+        var fix = capped
+            ? $"--max-dev-queries {needed} or more (now {parse.GetValue(MaxDevQueries)}, which left out dev queries)"
+            : "--dev-qrels with more dev queries, or a larger --dev-fraction";
+        log.LogWarning("Only {Count} dev {Queries}: the smallest p-value a paired randomization test over {Them} can give is {Smallest}, not below {Alpha}, " +
             "so the comparison at the end cannot keep the fine-tuned model and {Output} will hold the starting model whatever training does. " +
-            "To let a better fine-tune through, validate on at least {Needed} queries: --dev-qrels with more dev queries, or a larger --dev-fraction; " +
-            "--keep-trained saves the fine-tuned weights anyway.",
-            final.QueryCount, final.QueryCount == 1 ? "query" : "queries", smallest.ToString("0.###", CultureInfo.InvariantCulture),
-            StartComparison.Alpha.ToString(CultureInfo.InvariantCulture), output, needed);
+            "To let a better fine-tune through, validate on at least {Needed} queries: {Fix}; --keep-trained saves the fine-tuned weights anyway.",
+            final.QueryCount, final.QueryCount == 1 ? "query" : "queries", final.QueryCount == 1 ? "it" : "them",
+            smallest.ToString("0.####", CultureInfo.InvariantCulture), StartComparison.Alpha.ToString(CultureInfo.InvariantCulture), output, needed, fix);
     }
 
     /// <summary>

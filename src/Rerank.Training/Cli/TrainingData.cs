@@ -197,13 +197,16 @@ internal sealed class TrainingData
     /// <summary>The pseudo-query settings of a run: the defaults, with --pseudo-queries and --seed.</summary>
     private static PseudoQueryOptions PseudoOptions(PseudoQuerySource source, int seed) => new() { Seed = seed, Source = source };
 
+    /// <summary>The statistics key recorded when --max-dev-queries left dev queries out.</summary>
+    internal const string DevCappedKey = "dev used for validation";
+
     /// <summary>A seeded subset of at most <paramref name="max"/> dev queries, in their original order.</summary>
     private static IReadOnlyList<TrainingGroup> Cap(IReadOnlyList<TrainingGroup> dev, int max, int seed, List<KeyValuePair<string, string>> stats)
     {
         if (max <= 0 || dev.Count <= max) return dev;
         var random = new Random(seed);
         var keep = Enumerable.Range(0, dev.Count).OrderBy(_ => random.Next()).Take(max).Order().ToList();
-        stats.Add(new("dev used for validation", $"{max} of {dev.Count} dev queries (seeded choice, --max-dev-queries)"));
+        stats.Add(new(DevCappedKey, $"{max} of {dev.Count} dev queries (seeded choice, --max-dev-queries)"));
         return keep.Select(i => dev[i]).ToList();
     }
 }

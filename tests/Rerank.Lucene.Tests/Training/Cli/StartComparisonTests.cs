@@ -52,6 +52,44 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
     }
 
     [Fact]
+    public async Task Train_DevCutByMaxDevQueries_NamesThatOptionAsTheFix()
+    {
+        var output = run.Temp.Combine("capped-dev");
+        using var child = ChildProcess.RerankTrain(null, [.. ArgsKeepingStart(output), "--max-dev-queries", "3", "--threads", "1"]);
+        var code = await child.WaitForExit(seconds: 180);
+
+        Assert.True(code == 0, child.ToString());
+        // 3 of the sample's 4 dev queries: 2/2^3 = 0.25.
+        Assert.Contains("Only 3 dev queries: the smallest p-value a paired randomization test over them can give is 0.25, not below 0.05", child.Error);
+        Assert.Contains("validate on at least 6 queries: --max-dev-queries 6 or more (now 3, which left out dev queries);", child.Error);
+    }
+
+    [Fact]
+    public async Task Train_TriplesGivenAsTexts_SaysBeforeTrainingThatNothingCanBeValidated_AndSavesTheFineTune()
+    {
+        // Text positives cannot be found among the index's candidates, so the held-out triples cannot validate.
+        // Before, the run trained and then stopped with exit 2 on the empty dev set, writing nothing.
+        var triples = run.Temp.Combine("text-triples.jsonl");
+        File.WriteAllLines(triples, Enumerable.Range(0, 10).Select(i => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["query"] = $"how do glaciers shape valleys {i}",
+            ["positive"] = $"Glaciers carve deep U-shaped valleys as the ice moves downhill, case {i}.",
+            ["negative"] = $"Honeybees dance to show where flowers are, case {i}.",
+        })));
+        var output = run.Temp.Combine("text-triples-model");
+        using var child = ChildProcess.RerankTrain(null, "--index", run.Index, "--triples", triples, "--output", output, "--base", run.Base,
+            "--max-steps", "2", "--batch-size", "2", "--max-length", "48", "--device", "cpu", "--threads", "1", "--seed", "7");
+        var code = await child.WaitForExit(seconds: 180);
+
+        Assert.True(code == 0, child.ToString());
+        var warning = "None of the 1 dev queries has a positive that is in the index (positives given as texts, not index ids), so nothing can be validated";
+        Assert.Contains(warning, child.Error);
+        Assert.True(child.Error.IndexOf(warning, StringComparison.Ordinal) < child.Error.IndexOf("Training from ", StringComparison.Ordinal), child.Error);
+        Assert.True(File.Exists(Path.Combine(output, "model.safetensors")), child.ToString());
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+    }
+
+    [Fact]
     public async Task Train_KeepTrained_SavesTheFineTunedWeightsWithTheComparison()
     {
         var output = run.Temp.Combine("kept-trained");

@@ -445,6 +445,8 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         // signal made it write after the update it was in.
         string[] Args(string output, params string[] more) => run.Args(output, maxSteps: 300, extra: ["--checkpoint-every", "5000", "--threads", "1", .. more]);
         var output = run.Temp.Combine($"signalled-{signal}");
+        string checkpoint;
+        int step;
         using (var child = ChildProcess.RerankTrain(null, Args(output)))
         {
             await child.WaitForError("Training from ");
@@ -457,9 +459,10 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
                 @"cancelled: '(?<out>[^']+)' was not written \(the model folder is written only when the run finishes\); the last checkpoint is '(?<ck>[^']+)' \(after update (?<step>\d+)\)\.\nContinue with \(from (?<cwd>[^)]+)\):\n  (?<cmd>.+)\n$");
             Assert.True(match.Success, child.Error);
             Assert.Equal(output, match.Groups["out"].Value);
-            var step = int.Parse(match.Groups["step"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            step = int.Parse(match.Groups["step"].Value, System.Globalization.CultureInfo.InvariantCulture);
             Assert.InRange(step, 1, 299);
-            Assert.Equal(Path.Combine(output + "-checkpoints", $"checkpoint-{step:D8}"), match.Groups["ck"].Value);
+            checkpoint = match.Groups["ck"].Value;
+            Assert.Equal(Path.Combine(output + "-checkpoints", $"checkpoint-{step:D8}"), checkpoint);
             Assert.True(Directory.Exists(match.Groups["ck"].Value));
             Assert.Equal(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), match.Groups["cwd"].Value);
             Assert.Equal($"rerank-train {string.Join(' ', Args(output))} --resume", match.Groups["cmd"].Value);
@@ -472,6 +475,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         {
             var code = await resumed.WaitForExit(seconds: 300);
             Assert.True(code == 0, $"exit {code}\n{resumed}");
+            Assert.Contains($"Resuming from checkpoint '{checkpoint}' (after update {step})", resumed.Error);
         }
         var reference = run.Temp.Combine($"signal-reference-{signal}");
         using (var uninterrupted = ChildProcess.RerankTrain(null, Args(reference)))
