@@ -518,7 +518,8 @@ internal static class TrainCommand
 
     /// <summary>
     /// The command line for the model card, each word as typed except the values of the options that take a fixed word
-    /// (--pseudo-queries, --retrieval, --loss, --sampling, --device), lower-cased as the run reads them.
+    /// (--pseudo-queries, --retrieval, --loss, --sampling, --device), lower-cased as the run reads them, and without
+    /// --resume: a resumed run gives the same model as the command without it, which is the one that can be run again.
     /// </summary>
     internal static string CardCommand(ParseResult parse)
     {
@@ -527,6 +528,7 @@ internal static class TrainCommand
         string? previous = null;
         foreach (var token in parse.Tokens)
         {
+            if (token.Value == Resume.Name) continue;
             var value = previous is not null && fixedWords.Contains(previous) ? token.Value.ToLowerInvariant() : token.Value;
             words.Add(value.Any(char.IsWhiteSpace) ? $"\"{value}\"" : value);
             previous = token.Value;

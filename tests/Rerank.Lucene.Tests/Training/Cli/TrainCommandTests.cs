@@ -100,6 +100,9 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         var parse = TrainCommand.Create().Parse(["--index", "idx", "--self-supervised", "--pseudo-queries", "Titles", "--output", "My Model", "--device", "CPU"]);
 
         Assert.Equal("--index idx --self-supervised --pseudo-queries titles --output \"My Model\" --device cpu", TrainCommand.CardCommand(parse));
+        // A resumed run makes the model of the same command without --resume (exact resume), which can be run again.
+        var resumed = TrainCommand.Create().Parse(["--index", "idx", "--resume", "--output", "m"]);
+        Assert.Equal("--index idx --output m", TrainCommand.CardCommand(resumed));
     }
 
     [Fact]
