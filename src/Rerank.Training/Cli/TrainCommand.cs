@@ -196,6 +196,10 @@ internal static class TrainCommand
             var checkpoints = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output)) + "-checkpoints";
             if (File.Exists(checkpoints))
                 throw new InvalidInputException($"'{checkpoints}' is a file; rerank-train keeps its checkpoints in a folder of that name beside --output. Move the file or choose another --output.", checkpoints);
+            // --resume without a complete checkpoint (e.g. two signals in a row stopped the first one's write) is refused
+            // now, before mining and the starting model's evaluation, with the trainer's own message.
+            if (parse.GetValue(Resume) && CrossEncoderTrainer.LatestCheckpoint(new TrainingOptions { OutputDirectory = output }) is null)
+                throw new InvalidInputException($"Cannot resume: '{checkpoints}' holds no complete checkpoint. Run without --resume to start from the base model.", checkpoints);
         }
 
         // One run per output folder, taken before any work: two runs would share and delete each other's checkpoints.

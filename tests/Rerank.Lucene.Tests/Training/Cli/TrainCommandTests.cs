@@ -490,6 +490,22 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
     }
 
     [Fact]
+    public async Task Train_ResumeWithoutACompleteCheckpoint_RefusedBeforeMining()
+    {
+        // E.g. two signals in a row stopped the only checkpoint's write: only a temporary folder is left.
+        var output = run.Temp.Combine("resume-nothing");
+        Directory.CreateDirectory(Path.Combine(output + "-checkpoints", ".tmp-checkpoint-00000005-x"));
+        using var child = ChildProcess.RerankTrain(null, run.Args(output, extra: ["--resume", "--threads", "1"]));
+        var code = await child.WaitForExit(seconds: 120);
+
+        Assert.True(code == 2, child.ToString());
+        Assert.Contains($"Cannot resume: '{output}-checkpoints' holds no complete checkpoint. Run without --resume to start from the base model.", child.Error);
+        Assert.DoesNotContain("Hard-negative mining", child.Error);
+        Assert.DoesNotContain("Starting point on dev", child.Error);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public async Task Train_ProcessKilledAfterCheckpointThenResumed_SameWeightsAsUninterrupted()
     {
         // A separate rerank-train process, killed (SIGKILL, no clean-up) once a checkpoint after its
