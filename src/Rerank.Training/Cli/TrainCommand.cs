@@ -199,7 +199,7 @@ internal static class TrainCommand
             // --resume without a complete checkpoint (e.g. two signals in a row stopped the first one's write) is refused
             // now, before mining and the starting model's evaluation, with the trainer's own message.
             if (parse.GetValue(Resume) && CrossEncoderTrainer.LatestCheckpoint(new TrainingOptions { OutputDirectory = output }) is null)
-                throw new InvalidInputException($"Cannot resume: '{checkpoints}' holds no complete checkpoint. Run without --resume to start from the base model.", checkpoints);
+                throw new InvalidInputException(CrossEncoderTrainer.NoCheckpointToResume(checkpoints), checkpoints);
         }
 
         // One run per output folder, taken before any work: two runs would share and delete each other's checkpoints.
@@ -290,7 +290,7 @@ internal static class TrainCommand
             // The final comparison runs at the depth the model will serve (usually deeper than the validations during training).
             var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(Candidates), masked);
             var start = final is { QueryCount: > 0 } ? StartingPipeline(final, baseFolder, baseName, parse, log, ct) : null;
-            WarnWhenTooFewDevQueries(start, final, data.Statistics.Any(kv => kv.Key == TrainingData.DevCappedKey), output, parse, log);
+            WarnWhenTooFewDevQueries(start, final, data.DevCapped, output, parse, log);
 
             var minedHere = !mineOnly && parse.GetValue(Mined) is not { Length: > 0 } && (parse.GetValue(QrelsFile) is not null || parse.GetValue(SelfSupervised));
             var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics,

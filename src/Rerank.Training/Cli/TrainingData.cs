@@ -36,6 +36,9 @@ internal sealed class TrainingData
     /// <summary>What the model card reports about the data.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Statistics { get; }
 
+    /// <summary>Whether --max-dev-queries left dev queries out of <see cref="Dev"/> (recorded in <see cref="Statistics"/>).</summary>
+    public bool DevCapped => Statistics.Any(kv => kv.Key == DevCappedKey);
+
     /// <summary>Reads, splits and mines as the flags say.</summary>
     public static TrainingData Load(ParseResult parse, Bm25Searcher bm25, ICandidateRetriever firstStage, IDocumentStore store, int seed, ILogger log, CancellationToken ct = default)
     {
@@ -198,7 +201,7 @@ internal sealed class TrainingData
     private static PseudoQueryOptions PseudoOptions(PseudoQuerySource source, int seed) => new() { Seed = seed, Source = source };
 
     /// <summary>The statistics key recorded when --max-dev-queries left dev queries out.</summary>
-    internal const string DevCappedKey = "dev used for validation";
+    private const string DevCappedKey = "dev used for validation";
 
     /// <summary>A seeded subset of at most <paramref name="max"/> dev queries, in their original order.</summary>
     private static IReadOnlyList<TrainingGroup> Cap(IReadOnlyList<TrainingGroup> dev, int max, int seed, List<KeyValuePair<string, string>> stats)

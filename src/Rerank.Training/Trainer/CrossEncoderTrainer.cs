@@ -114,7 +114,7 @@ internal sealed class CrossEncoderTrainer
         if (Resume)
         {
             var latest = store.Latest(CheckpointPrefix)
-                ?? throw new InvalidInputException($"Cannot resume: '{store.Root}' holds no complete checkpoint. Run without --resume to start from the base model.", store.Root);
+                ?? throw new InvalidInputException(NoCheckpointToResume(store.Root), store.Root);
             state = LoadCheckpoint(latest, module, optimizer, device, fingerprint);
         }
         else
@@ -211,6 +211,10 @@ internal sealed class CrossEncoderTrainer
         if (hooks.ModelCard is { } card) ModelCardWriter.Write(o.OutputDirectory, card, o, result, loss.Name);
         return result;
     }
+
+    /// <summary>Why --resume cannot continue: <paramref name="checkpointFolder"/> holds no complete checkpoint.</summary>
+    internal static string NoCheckpointToResume(string checkpointFolder) =>
+        $"Cannot resume: '{checkpointFolder}' holds no complete checkpoint. Run without --resume to start from the base model.";
 
     /// <summary>The newest complete checkpoint of a run with these options: its update number and folder; null when there is none.</summary>
     internal static (int Step, string Folder)? LatestCheckpoint(TrainingOptions options)
