@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Issue 9: `rerank-train` with its defaults on each collection's train split (the default reranker as the start,
-# negatives mined from the index's own first stage, 10% of the training queries held out as dev, the start kept
-# unless the fine-tune beats it on dev with p < 0.05), then the resulting folder in the default pipeline on the
-# test split beside the untrained default pipeline. Test queries are only read by the final evaluations.
+# negatives mined from the index's own first stage; judged by 5-fold cross-validation over the training queries when a
+# 10% hold-out would be under 50 dev queries, else on that hold-out; the start kept unless the fine-tune beats it with
+# p < 0.05), then the resulting folder in the default pipeline on the test split beside the untrained default pipeline.
+# Test queries are only read by the final evaluations.
 #
 #   eval/rerank-train/defaults.sh IDX_DIR OUT_DIR       (IDX_DIR/<collection>: indexes of eval/hybrid/run.sh)
 #
@@ -34,7 +35,7 @@ for c in $collections; do
       --reranked-run "$out/$c.$m.run" --overwrite > "$out/$c.$m.json" 2> "$out/$c.$m.log"
   done
 done
-echo "| collection | training queries | dev queries | kept | dev p | test: default pipeline | test: after rerank-train | change | train s |"
+echo "| collection | training queries | judged queries (dev or cross-validated) | kept | p | test: default pipeline | test: after rerank-train | change | train s |"
 echo "|---|---:|---:|---|---:|---:|---:|---:|---:|"
 for c in $collections; do
   python3 - "$out" "$c" <<'PY'
@@ -42,8 +43,8 @@ import json, re, sys
 out, c = sys.argv[1], sys.argv[2]
 log = open(f"{out}/{c}.train.log", encoding="utf-8").read()
 nd = lambda m: json.load(open(f"{out}/{c}.{m}.json"))["reranked"]["ndcg@10"]
-train = re.search(r"on (\d+) training queries", log)
-dev = re.search(r"Validation during training: (\d+) dev queries", log)
+train = re.search(r"over the (\d+) training queries", log) or re.search(r"on (\d+) training queries", log)
+dev = re.search(r"\((\d+) judged,", log) or re.search(r"Validation during training: (\d+) dev queries", log)
 kept = "start" if "holds the starting model's weights" in log else "fine-tuned"
 p = re.findall(r"p = ([0-9.]+)", log)
 a, b = nd("default"), nd("trained")

@@ -16,6 +16,7 @@ namespace Rerank.Training.Cli;
 internal sealed class DevEvaluator
 {
     private readonly Qrels _qrels;
+    private readonly Dictionary<string, IReadOnlyDictionary<string, int>> _judgments;
     private readonly Dictionary<string, string> _queries;
     private readonly Dictionary<string, IReadOnlyList<SearchHit>> _candidates;
     private readonly Dictionary<string, Dictionary<string, string>> _shownTexts = new(StringComparer.Ordinal);
@@ -33,7 +34,7 @@ internal sealed class DevEvaluator
         ShowsPositiveTexts = positiveTexts;
         FirstStageName = firstStage.Name;
         Candidates = candidates;
-        var judgments = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
+        var judgments = _judgments = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
         _queries = new Dictionary<string, string>(StringComparer.Ordinal);
         _candidates = new Dictionary<string, IReadOnlyList<SearchHit>>(StringComparer.Ordinal);
         foreach (var group in dev)
@@ -50,6 +51,34 @@ internal sealed class DevEvaluator
         _qrels = new Qrels(judgments);
         FirstStage = _queries.Count == 0 ? null : Evaluate(id => _candidates[id].Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
     }
+
+    /// <summary>The same candidates, texts and judgments, restricted to <paramref name="keep"/> (nothing is searched again).</summary>
+    private DevEvaluator(DevEvaluator all, IReadOnlySet<string> keep)
+    {
+        ShowsPositiveTexts = all.ShowsPositiveTexts;
+        FirstStageName = all.FirstStageName;
+        Candidates = all.Candidates;
+        bool Kept(string id) => keep.Contains(id);
+        _judgments = all._judgments.Where(kv => Kept(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        _queries = all._queries.Where(kv => Kept(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        _candidates = all._candidates.Where(kv => Kept(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        foreach (var (id, texts) in all._shownTexts)
+            if (Kept(id)) _shownTexts[id] = texts;
+        _qrels = new Qrels(_judgments);
+        FirstStage = _queries.Count == 0 ? null : Evaluate(id => _candidates[id].Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
+    }
+
+    /// <summary>
+    /// The dev queries among <paramref name="queryIds"/>, with the candidates already fetched (e.g. one fold of a
+    /// cross-validation). Ids that are not dev queries here are ignored.
+    /// </summary>
+    public DevEvaluator Subset(IEnumerable<string> queryIds) => new(this, queryIds.ToHashSet(StringComparer.Ordinal));
+
+    /// <summary>The ids of the dev queries that can be evaluated, in their first-seen order.</summary>
+    public IReadOnlyList<string> QueryIds => _queries.Keys.ToList();
+
+    /// <summary>The first stage's candidate ids of dev query <paramref name="queryId"/>, best first (what the scores of <see cref="Score"/> are aligned with).</summary>
+    public IReadOnlyList<string> CandidateIds(string queryId) => _candidates[queryId].Select(h => h.DocId).ToList();
 
     /// <summary>"bm25", "dense" or "hybrid": what ranked the candidates.</summary>
     public string FirstStageName { get; }
@@ -83,8 +112,24 @@ internal sealed class DevEvaluator
             scores[id] = flat.AsSpan(offset, n).ToArray();
             offset += n;
         }
-        return (Evaluate(id => _candidates[id].Select((h, i) => new ScoredDocument(h.DocId, scores[id][i])).ToList()), scores);
+        return (Replaced(scores), scores);
     }
+
+    /// <summary>The dev metrics of the candidates ranked by <paramref name="scores"/> alone (score mode replace).</summary>
+    public EvaluationResult Replaced(Dictionary<string, float[]> scores) =>
+        Evaluate(id => _candidates[id].Select((h, i) => new ScoredDocument(h.DocId, scores[id][i])).ToList());
+
+    /// <summary>
+    /// The dev metrics when each query is ranked with its own setting: <paramref name="weightOf"/> gives the
+    /// interpolation weight of a query, or null for score mode replace (cross-fitted settings, one per fold).
+    /// </summary>
+    public EvaluationResult Combined(Dictionary<string, float[]> scores, Func<string, double?> weightOf) => Evaluate(id =>
+    {
+        var hits = _candidates[id];
+        if (weightOf(id) is not { } weight) return hits.Select((h, i) => new ScoredDocument(h.DocId, scores[id][i])).ToList();
+        var final = ScoreCombiner.Combine(hits.Select(h => (double)h.Score).ToList(), scores[id].Select(s => (double)s).ToList(), ScoreMode.Interpolate, weight);
+        return hits.Select((h, i) => new ScoredDocument(h.DocId, final[i])).ToList();
+    });
 
     /// <summary>
     /// The interpolation weight (0 to 1 in steps of 0.05) with the best dev nDCG@10; ties go to the

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Rerank.Lucene.Evaluation;
+using Rerank.Training.Data;
 using Rerank.Training.Trainer;
 
 namespace Rerank.Training.Cli;
@@ -50,9 +51,13 @@ internal static class StartComparison
     /// on dev, and, when <paramref name="stored"/> is given, its pipeline as those settings say (the score mode
     /// they recommend, else replace; their weight for the dev first stage).
     /// </summary>
-    public static (DevPipeline? AsStored, DevPipeline Tuned) Measure(DevEvaluator dev, IPairScorer scorer, string name, Rerank.Lucene.Reranking.RerankerSettings? stored, CancellationToken ct)
+    public static (DevPipeline? AsStored, DevPipeline Tuned) Measure(DevEvaluator dev, IPairScorer scorer, string name, Rerank.Lucene.Reranking.RerankerSettings? stored, CancellationToken ct) =>
+        FromScores(dev, dev.Score(scorer, ct).Scores, name, stored);
+
+    /// <summary>As <see cref="Measure"/>, from scores already computed (one array per dev query, aligned with its candidates).</summary>
+    public static (DevPipeline? AsStored, DevPipeline Tuned) FromScores(DevEvaluator dev, Dictionary<string, float[]> scores, string name, Rerank.Lucene.Reranking.RerankerSettings? stored)
     {
-        var (replace, scores) = dev.Score(scorer, ct);
+        var replace = dev.Replaced(scores);
         var (weight, interpolated, result) = dev.TuneInterpolation(scores);
         var tuned = interpolated > replace.Mean.Ndcg10
             ? new DevPipeline(name, result, "interpolate", weight)
@@ -63,6 +68,34 @@ internal static class StartComparison
             ? new DevPipeline(name, dev.Interpolated(scores, w), "interpolate", w)
             : new DevPipeline(name, replace, "replace", storedWeight);
         return (asStored, tuned);
+    }
+
+    /// <summary>
+    /// The cross-fitted pipeline of <paramref name="scores"/> over the judged queries: the queries of each fold are
+    /// ranked with the score mode and weight that <see cref="FromScores"/> tunes on the other folds' queries, so no
+    /// query's result depends on a setting tuned on it (cross-validation of the tuning itself). The returned
+    /// <see cref="DevPipeline.Mode"/> and <see cref="DevPipeline.Weight"/> are those tuned on every judged query:
+    /// the settings to store with the model.
+    /// </summary>
+    /// <param name="judged">The judged queries and their candidates.</param>
+    /// <param name="scores">Cross-encoder scores of every judged query's candidates (for a fine-tune: out-of-fold scores).</param>
+    /// <param name="folds">The fold of each query.</param>
+    /// <param name="name">What the pipeline is, for messages and the model card.</param>
+    public static DevPipeline CrossFitted(DevEvaluator judged, Dictionary<string, float[]> scores, CrossValidationFolds folds, string name)
+    {
+        var weightOf = new Dictionary<string, double?>(StringComparer.Ordinal);
+        var ids = judged.QueryIds;
+        for (var fold = 0; fold < folds.Count; fold++)
+        {
+            var held = ids.Where(id => folds.FoldOf[id] == fold).ToList();
+            if (held.Count == 0) continue;
+            var rest = judged.Subset(ids.Where(id => folds.FoldOf[id] != fold));
+            // With nothing to tune on (every judged query in this fold), the fold gets the mode tuned on all: the only choice left.
+            var tuned = FromScores(rest.QueryCount > 0 ? rest : judged, scores, name, null).Tuned;
+            foreach (var id in held) weightOf[id] = tuned.Mode == "interpolate" ? tuned.Weight : null;
+        }
+        var overall = FromScores(judged, scores, name, null).Tuned;
+        return new DevPipeline(name, judged.Combined(scores, id => weightOf[id]), overall.Mode, overall.Weight);
     }
 
     /// <summary>Whether the trained pipeline beats the start beyond noise; the difference of means and the p-value.</summary>

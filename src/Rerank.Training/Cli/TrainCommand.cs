@@ -34,6 +34,7 @@ internal static class TrainCommand
     private static readonly Option<bool> SkipMissingDocuments = new("--skip-missing-documents") { Description = "Skip judgments of documents the index does not have (e.g. empty ones left out by `search-host index --skip-empty`) instead of stopping; the count is logged and goes into the model card." };
     private static readonly Option<string> DevQrels = new("--dev-qrels") { Description = "Dev judgments (with --queries). Default: hold out --dev-fraction of the training queries." };
     private static readonly Option<double> DevFraction = new("--dev-fraction") { Description = "Share of training queries held out for validation when no --dev-qrels is given.", DefaultValueFactory = _ => ValidationSplit.DefaultFraction };
+    private static readonly Option<int> CvFolds = new("--cv-folds") { Description = "Judge the fine-tune by k-fold cross-validation over the training queries instead of a held-out dev set: k fine-tunes, each trained on the other folds and judged on its own fold's queries, with the score mode and weight tuned on the other folds; if they beat the starting model beyond noise, the final model is trained on every query. Default: 5 folds with --qrels when neither --dev-qrels nor --dev-fraction is given and a 10% hold-out would be under 50 dev queries; 0: hold out --dev-fraction instead. About k+1 times the training time of one run." };
     private static readonly Option<int> MaxDevQueries = new Option<int>("--max-dev-queries") { Description = "Cap on dev queries evaluated (seeded choice), to keep validation fast.", DefaultValueFactory = _ => 50 }.AtLeast(1);
     private static readonly Option<int> DevCandidates = new Option<int>("--dev-candidates") { Description = "First-stage candidates reranked per dev query by the validations during training (which pick the best checkpoint).", DefaultValueFactory = _ => 20 }.AtLeast(1);
     private static readonly Option<string> Retrieval = new Option<string>("--retrieval") { Description = "The first stage the model will rerank, used for mining negatives and for validation: bm25, dense or hybrid. Default: as search-host, hybrid when the index has document vectors, else bm25." }.OneOf("bm25", "dense", "hybrid");
@@ -81,7 +82,7 @@ internal static class TrainCommand
             "  rerank-train --index .idx/a --queries a/queries.jsonl --qrels a/train.tsv --write-mined a.jsonl --mine-only");
         Option[] all =
         [
-            Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, PseudoQueries, Mined, WriteMined, MineOnly, SkipMissingDocuments, DevQrels, DevFraction, MaxDevQueries,
+            Index, Output, Queries, QrelsFile, Triples, Pairs, SelfSupervised, PseudoQueries, Mined, WriteMined, MineOnly, SkipMissingDocuments, DevQrels, DevFraction, CvFolds, MaxDevQueries,
             DevCandidates, Retrieval, Candidates, Base, Resume, Seed, Loss, Negatives, RangeMin, RangeMax, Sampling, FilterModel, FilterMargin, CorpusNegatives, Epochs, MaxSteps,
             BatchSize, GradAccumulation, LearningRate, WarmupRatio, WeightDecay, MaxGradNorm, MaxLength, EvalEvery, Patience,
             CheckpointEvery, Device, Threads, Float16, Overwrite, KeepCheckpoints, KeepTrained, Verbose,
@@ -93,6 +94,8 @@ internal static class TrainCommand
             var (min, max) = (result.GetValue(RangeMin), result.GetValue(RangeMax));
             if (min >= 0 && max >= 1 && max <= min)
                 result.AddError($"--range-max must be greater than --range-min, found --range-min {min} and --range-max {max}: negatives come from first-stage ranks [range-min, range-max).");
+            if (result.GetResult(CvFolds) is { Implicit: false } && result.GetValue(CvFolds) is var folds && folds is < 0 or 1)
+                result.AddError($"--cv-folds must be 0 (hold out a dev set) or at least 2, found {folds}.");
         });
         root.SetAction((parse, ct) => Task.FromResult(RunSafely(parse, ct)));
         return root;
@@ -151,10 +154,16 @@ internal static class TrainCommand
             return "cancelled: nothing was written (mining stopped); run the same command again to start over.";
         // --output is written only at the very end (one atomic rename after the comparison), so what is there now was there before.
         var untouched = Directory.Exists(output) ? $"'{output}' is unchanged" : $"'{output}' was not written";
-        if (CrossEncoderTrainer.LatestCheckpoint(new TrainingOptions { OutputDirectory = output }) is not { } latest)
-            return $"cancelled before the first checkpoint: nothing was saved and {untouched}; run the same command again to start over.";
         var tokens = parse.Tokens.Select(t => ShellQuote(t.Value)).ToList();
         if (!parse.GetValue(Resume)) tokens.Add("--resume");
+        if (CrossEncoderTrainer.LatestCheckpoint(new TrainingOptions { OutputDirectory = output }) is not { } latest)
+        {
+            if (CrossValidationRun.Progress(output) is { } cv)
+                return $"cancelled during cross-validation: {untouched} (the model folder is written only when the run finishes); {cv.Done} of {cv.Folds} folds are finished " +
+                    $"and kept, with the interrupted fold's last checkpoint if it had one, in '{CrossValidationRun.Folder(output)}'.\n" +
+                    $"Continue with (from {Environment.CurrentDirectory}):\n  rerank-train {string.Join(' ', tokens)}";
+            return $"cancelled before the first checkpoint: nothing was saved and {untouched}; run the same command again to start over.";
+        }
         return $"cancelled: {untouched} (the model folder is written only when the run finishes); the last checkpoint is '{latest.Folder}' (after update {latest.Step}).\n" +
             $"Continue with (from {Environment.CurrentDirectory}):\n  rerank-train {string.Join(' ', tokens)}";
     }
@@ -198,8 +207,11 @@ internal static class TrainCommand
                 throw new InvalidInputException($"'{checkpoints}' is a file; rerank-train keeps its checkpoints in a folder of that name beside --output. Move the file or choose another --output.", checkpoints);
             // --resume without a complete checkpoint (e.g. two signals in a row stopped the first one's write) is refused
             // now, before mining and the starting model's evaluation, with the trainer's own message.
-            if (parse.GetValue(Resume) && CrossEncoderTrainer.LatestCheckpoint(new TrainingOptions { OutputDirectory = output }) is null)
+            var crossValidation = CrossValidationRun.Progress(output);
+            if (parse.GetValue(Resume) && CrossEncoderTrainer.LatestCheckpoint(new TrainingOptions { OutputDirectory = output }) is null && crossValidation is null)
                 throw new InvalidInputException(CrossEncoderTrainer.NoCheckpointToResume(checkpoints), checkpoints);
+            if (!parse.GetValue(Resume) && crossValidation is not null)
+                throw new InvalidInputException($"'{CrossValidationRun.Folder(output)}' holds the cross-validation of an earlier run. Pass --resume to continue it, or choose another --output.", checkpoints);
         }
 
         // One run per output folder, taken before any work: two runs would share and delete each other's checkpoints.
@@ -268,6 +280,14 @@ internal static class TrainCommand
                 Overwrite = true, // the candidate folder is this run's own scratch
                 DataSettings = DataFingerprint(parse),
             };
+
+            if (data.CrossValidation is { } folds)
+            {
+                CrossValidated(parse, data, folds, options, firstStage.Chosen, baseFolder, baseName, output, log, ct,
+                    (o, resume) => new CrossEncoderTrainer(o, d => SequenceClassifierAdapter.Load(baseFolder, d, seed, maxLength), encoder) { Resume = resume });
+                parse.InvocationConfiguration.Output.WriteLine($"Wrote {Path.GetFullPath(output)}");
+                return 0;
+            }
 
             // A self-supervised dev set shows each source with its query sentence removed (SelfSupervisedDev).
             var masked = JudgesModelOnly(parse);
@@ -339,7 +359,7 @@ internal static class TrainCommand
     /// held out of 20 training queries: p ≥ 0.5). Silent when the fine-tune is saved anyway (--keep-trained, or a base
     /// without a ranking head).
     /// </summary>
-    private static void WarnWhenTooFewDevQueries(StartPoint? start, DevEvaluator? final, bool capped, string output, ParseResult parse, ILogger log)
+    private static void WarnWhenTooFewDevQueries(StartPoint? start, DevEvaluator? final, bool capped, string output, ParseResult parse, ILogger log, bool crossValidated = false)
     {
         if (start is null || final is null || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained)) return;
         var smallest = RandomizationTest.SmallestPValue(final.QueryCount);
@@ -348,6 +368,8 @@ internal static class TrainCommand
         // When --max-dev-queries cut the dev set, raising it is the fix; otherwise more dev queries are.
         var fix = capped
             ? $"--max-dev-queries {needed} or more (now {parse.GetValue(MaxDevQueries)}, which left out dev queries)"
+            : crossValidated
+            ? "more judged training queries (cross-validation judges every one), or --cv-folds 0 with --dev-qrels holding more dev queries"
             : "--dev-qrels with more dev queries, or a larger --dev-fraction";
         log.LogWarning("Only {Count} dev {Queries}: the smallest p-value a paired randomization test over {Them} can give is {Smallest}, not below {Alpha}, " +
             "so the comparison at the end cannot keep the fine-tuned model and {Output} will hold the starting model whatever training does. " +
@@ -485,6 +507,139 @@ internal static class TrainCommand
     }
 
     /// <summary>
+    /// A run judged by cross-validation (<see cref="CrossValidationFolds"/>): the starting model is measured on every
+    /// judged training query, one fine-tune per fold is trained on the other folds and scores its own fold
+    /// (<see cref="CrossValidationRun"/>), and both pipelines get each fold's score mode and weight tuned on the other
+    /// folds (<see cref="StartComparison.CrossFitted"/>). Only when the fine-tunes beat the starting pipeline as stored
+    /// beyond noise (or --keep-trained, or a base without a ranking head) is the final model trained, on every training
+    /// query with the same settings, and saved with the mode and weight tuned on all out-of-fold scores; otherwise
+    /// --output holds the starting model (its weight re-tuned only if that beat it beyond noise).
+    /// </summary>
+    private static void CrossValidated(ParseResult parse, TrainingData data, CrossValidationFolds folds, TrainingOptions options, ICandidateRetriever firstStage,
+        string baseFolder, string baseName, string output, ILogger log, CancellationToken ct, Func<TrainingOptions, bool, CrossEncoderTrainer> makeTrainer)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var device = parse.GetValue(Device)!;
+        var resume = parse.GetValue(Resume);
+        var judged = new DevEvaluator(firstStage, data.Dev, parse.GetValue(Candidates));
+        var stage = judged.FirstStageName;
+        var queryCount = data.Groups!.Select(g => g.QueryId).Distinct().Count();
+        log.LogInformation("Judging by {Folds}-fold cross-validation over the {Queries} training queries ({Judged} judged, {Stage} top {K}): {Folds} fine-tunes, each on the other folds' queries, " +
+            "then the final model on all of them only if they beat the start; up to {Runs} trainings (--cv-folds 0 holds out a dev set instead)",
+            folds.Count, queryCount, judged.QueryCount, stage, judged.Candidates, folds.Count, folds.Count + 1);
+
+        StartPoint start;
+        if (!HasRankingHead(baseFolder))
+            start = new StartPoint(new DevPipeline($"{stage} top {judged.Candidates} (the base has no ranking head)", judged.FirstStage!, "first-stage", null), null, new RerankerSettings());
+        else
+        {
+            using var model = CrossEncoder.Load(baseFolder, new CrossEncoderOptions { Device = device, MaxLength = parse.GetValue(MaxLength) });
+            var name = $"the starting model ({baseName})";
+            var startScores = judged.Score(new CrossEncoderScorer(model), ct).Scores;
+            var asStored = StartComparison.FromScores(judged, startScores, name, model.Settings).AsStored!;
+            start = new StartPoint(asStored, StartComparison.CrossFitted(judged, startScores, folds, name), model.Settings);
+            log.LogInformation("Starting point on the {Count} judged training queries ({Stage} top {K}): as stored, {Mode}, nDCG@10 {Ndcg}; mode and weight cross-fitted, nDCG@10 {Retuned}",
+                judged.QueryCount, stage, judged.Candidates, Describe(asStored), asStored.WithInterval(), start.Retuned!.WithInterval());
+        }
+        WarnWhenTooFewDevQueries(start, judged, data.DevCapped, output, parse, log, crossValidated: true);
+
+        var progress = TrainingProgressDisplay.Create(parse.InvocationConfiguration.Error);
+        var outOfFold = CrossValidationRun.OutOfFoldScores(output, folds, data.Groups!, judged, options, CrossValidationSettings(parse, options, baseFolder),
+            makeTrainer, device, resume, progress, log, ct);
+        var trained = StartComparison.CrossFitted(judged, outOfFold, folds, $"the fine-tuned models ({folds.Count} folds, each judged on queries it did not train on)");
+        var best = start.Retuned is { } retuned && retuned.Ndcg10 >= trained.Ndcg10 ? retuned : trained;
+        var (keepBest, delta, p) = StartComparison.Decide(start.AsStored, best);
+        var trainedWins = keepBest && ReferenceEquals(best, trained);
+        var table =
+            $"Judged by {folds.Count}-fold cross-validation over the {queryCount} training queries ({judged.QueryCount} judged, {stage} top {judged.Candidates}): " +
+            "each fold's fine-tune was trained on the other folds' queries only and scored its own fold's candidates, and each fold's queries were ranked " +
+            "with the score mode and weight tuned on the other folds (\"per fold\"; the setting tuned on all of them is what a saved model stores).\n\n" +
+            "| pipeline on the judged training queries | score mode | nDCG@10 (95% bootstrap CI) |\n| --- | --- | --- |\n" +
+            $"| {stage} top {judged.Candidates} | - | {new DevPipeline(stage, judged.FirstStage!, "first-stage", null).WithInterval()} |\n" +
+            (start.AsStored.Mode == "first-stage" ? "" : $"| {start.AsStored.Name}, as stored | {Describe(start.AsStored)} | {start.AsStored.WithInterval()} |\n") +
+            (start.Retuned is null ? "" : $"| {start.Retuned.Name}, mode and weight cross-fitted | per fold (on all: {Describe(start.Retuned)}) | {start.Retuned.WithInterval()} |\n") +
+            $"| {trained.Name} | per fold (on all: {Describe(trained)}) | {trained.WithInterval()} |\n\n" +
+            string.Create(inv, $"Best change ({(ReferenceEquals(best, trained) ? "fine-tuned" : "weight re-tuned")}) - start{(start.AsStored.Mode == "first-stage" ? "" : " as stored")}: {delta:+0.0000;-0.0000;0.0000}, " +
+                $"paired randomization test p = {p:0.000} ({judged.QueryCount} queries; kept when higher and p < {StartComparison.Alpha}). ");
+        log.LogInformation("Cross-validated nDCG@10 ({Stage} top {K}, {Count} judged queries): start {Start}, fine-tuned {Trained}; best change {Delta:+0.0000;-0.0000}, p = {P:0.000}",
+            stage, judged.Candidates, judged.QueryCount, start.AsStored.WithInterval(), trained.WithInterval(), delta, p);
+
+        if (trainedWins || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained))
+        {
+            var verdict = trainedWins
+                ? "The fine-tunes beat the starting point on queries they did not train on, so the final model (trained on every training query with the same settings) is the one saved here."
+                : start.AsStored.Mode != "first-stage"
+                ? "The fine-tunes do not beat the starting model beyond noise; the final model is saved because --keep-trained was given."
+                : keepBest
+                ? $"The fine-tunes beat {stage} alone on queries they did not train on, so the final model (trained on every training query) is the one saved here."
+                : $"The fine-tunes do not beat {stage} beyond noise; the final model is saved because the base model had no ranking head to fall back on. The interpolation weight limits the harm; check it on your own queries.";
+            log.LogInformation("{Verdict} Training the final model on all {Queries} training queries", verdict, queryCount);
+            var candidate = options.OutputDirectory;
+            if (Directory.Exists(candidate)) Directory.Delete(candidate, recursive: true); // this run's own scratch
+            var minedHere = parse.GetValue(Mined) is not { Length: > 0 } && parse.GetValue(QrelsFile) is not null;
+            var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics, MinedWith: minedHere ? firstStage.Name : null);
+            var final = makeTrainer(options, resume && CrossEncoderTrainer.LatestCheckpoint(options) is not null);
+            final.Train(data.Groups!, new TrainingHooks(Progress: progress, ModelCard: card), ct);
+            var settings = new RerankerSettings(trained.Weight, $"{folds.Count}-fold cross-validation: {judged.QueryCount} training queries, {stage} top {judged.Candidates}, nDCG@10",
+                parse.GetValue(MaxLength), trained.Mode, trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null);
+            PublishModelFolder(output, candidate, parse, ct, staging =>
+            {
+                settings.Write(staging);
+                File.AppendAllText(Path.Combine(staging, "README.md"), $"\n## Cross-validation on the training queries ({stage} top {judged.Candidates})\n\n" + table + verdict + "\n");
+            });
+            Directory.Delete(candidate, recursive: true);
+        }
+        else
+        {
+            var keptSettings = keepBest
+                ? start.Settings with
+                {
+                    ScoreMode = best.Mode,
+                    InterpolationWeight = start.Settings.InterpolationWeight ?? best.Weight,
+                    FirstStageWeights = new Dictionary<string, double>(start.Settings.FirstStageWeights ?? new Dictionary<string, double>()) { [stage] = best.Weight!.Value },
+                    TunedOn = $"{start.Settings.TunedOn}; first_stage_weights.{stage} re-tuned by rerank-train by {folds.Count}-fold cross-validation on {judged.QueryCount} training queries",
+                }
+                : start.Settings;
+            var what = keepBest
+                ? $"only its score mode and its weight over {stage} candidates were re-tuned, which beat the stored ones beyond noise on queries they were not tuned on"
+                : "its score mode and weights are the stored ones too (re-tuning them did not beat them beyond noise)";
+            KeepStart(output, null, baseFolder, keptSettings, parse, ct,
+                "# Starting model kept\n\n" +
+                $"`rerank-train` cross-validated fine-tunes of {start.AsStored.Name} on this index, but they did not beat it beyond noise on the training queries they did not " +
+                $"train on, so these are the starting weights, unchanged (no final model was trained); {what}.\n\n" +
+                $"Command: `rerank-train {CardCommand(parse)}`\n\n" + table + "\n", log, null);
+            log.LogWarning("The fine-tunes are not better than the starting model beyond noise on the training queries they did not train on (start {Start}, fine-tuned {Trained}, p = {P:0.000}): " +
+                "{Output} holds the starting model's weights; {What}. More judged queries can change that.",
+                start.AsStored.WithInterval(), trained.WithInterval(), RandomizationTest.PValue(trained.PerQuery, start.AsStored.PerQuery), output, what);
+        }
+        if (!parse.GetValue(KeepCheckpoints))
+        {
+            if (Directory.Exists(CrossValidationRun.Folder(output))) Directory.Delete(CrossValidationRun.Folder(output), recursive: true);
+            CrossEncoderTrainer.RemoveCheckpoints(options);
+            log.LogInformation("Removed the checkpoints in {Checkpoints} (--keep-checkpoints keeps them)", options.ResolvedCheckpointDirectory);
+        }
+    }
+
+    /// <summary>
+    /// The settings finished cross-validation folds must share with a resumed run, one line each: the starting model,
+    /// the training settings and the mining settings (the folds and judged queries are added by <see cref="CrossValidationRun"/>).
+    /// </summary>
+    private static List<string> CrossValidationSettings(ParseResult parse, TrainingOptions o, string baseFolder)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var mining = MiningOptionsFrom(parse, o.Seed);
+        return
+        [
+            $"base: {Path.GetFullPath(baseFolder)}",
+            string.Create(inv, $"training: lr {o.LearningRate:R}, weight decay {o.WeightDecay:R}, warmup {o.WarmupRatio:R}, max grad norm {o.MaxGradNorm:R}, batch {o.BatchSize}, accumulation {o.GradientAccumulationSteps}, ") +
+                string.Create(inv, $"max length {o.MaxLength}, epochs {o.Epochs}, max steps {o.MaxSteps?.ToString(inv) ?? "-"}, loss {o.Loss}, negatives per positive {o.NegativesPerPositive}, seed {o.Seed}, fp16 weights {o.SaveFloat16}"),
+            string.Create(inv, $"mining: ranks [{mining.RangeMin}, {mining.RangeMax}), {mining.NumNegatives} negatives, {mining.Sampling}, {mining.CorpusNegatives} corpus negatives, ") +
+                $"filter {parse.GetValue(FilterModel) ?? "-"} margin {mining.FalseNegativeMargin.ToString("R", inv)}",
+            "data: " + string.Join(", ", DataFingerprint(parse).Select(kv => $"{kv.Key} {kv.Value}")),
+        ];
+    }
+
+    /// <summary>
     /// Why the kept starting model has the settings it has, for the log and the model card: a weight re-tuned on dev
     /// that beat the stored one; or the stored settings, either because re-tuning did not beat them or, for a
     /// self-supervised dev set (chosen against the first stage), because nothing is tuned on it.
@@ -501,10 +656,10 @@ internal static class TrainCommand
     /// (an existing folder is replaced only at the final rename); the card starts with <paramref name="card"/> and keeps
     /// the fine-tuning run's card (from <paramref name="candidate"/>) below it. <paramref name="warning"/>, when given, is logged with the output path.
     /// </summary>
-    private static void KeepStart(string output, string candidate, string baseFolder, RerankerSettings settings, ParseResult parse, CancellationToken ct,
+    private static void KeepStart(string output, string? candidate, string baseFolder, RerankerSettings settings, ParseResult parse, CancellationToken ct,
         string card, ILogger log, string? warning)
     {
-        var trainedCard = File.ReadAllText(Path.Combine(candidate, "README.md"));
+        var trainedCard = candidate is null ? null : File.ReadAllText(Path.Combine(candidate, "README.md"));
         Rerank.Lucene.Output.AtomicFolder.Write(output, staging =>
         {
             foreach (var file in Directory.GetFiles(baseFolder))
@@ -514,8 +669,8 @@ internal static class TrainCommand
                 File.Copy(file, Path.Combine(staging, name));
             }
             settings.Write(staging);
-            File.WriteAllText(Path.Combine(staging, "README.md"),
-                card + "\n## The fine-tuning run that was not kept\n\n" + trainedCard.Replace("\n# ", "\n### ", StringComparison.Ordinal));
+            File.WriteAllText(Path.Combine(staging, "README.md"), trainedCard is null ? card
+                : card + "\n## The fine-tuning run that was not kept\n\n" + trainedCard.Replace("\n# ", "\n### ", StringComparison.Ordinal));
         }, () => RecheckOutput(output, parse, ct));
         if (warning is not null) log.LogWarning(warning, output);
     }
@@ -646,6 +801,26 @@ internal static class TrainCommand
         "pairwise" => LossKind.PairwiseLogistic,
         _ => throw new InvalidInputException($"Unknown --loss '{value}'. Use bce, listwise or pairwise."),
     };
+
+    /// <summary>--cv-folds as given: null when not given (choose automatically), 0 for none, else the number of folds.</summary>
+    internal static int? RequestedFolds(ParseResult parse) => parse.GetResult(CvFolds) is { Implicit: false } ? parse.GetValue(CvFolds) : null;
+
+    /// <summary>Whether --dev-fraction was given on the command line (a user's choice of a held-out dev set).</summary>
+    internal static bool DevFractionGiven(ParseResult parse) => parse.GetResult(DevFraction) is { Implicit: false };
+
+    /// <summary>
+    /// Refuses the options that act on validation during training when the run cross-validates (there is no dev set
+    /// to validate on): --eval-every, --patience and --dev-candidates, each only when given on the command line.
+    /// </summary>
+    /// <exception cref="InvalidInputException">One of them was given.</exception>
+    internal static void CheckCrossValidationOptions(ParseResult parse, string why)
+    {
+        foreach (var option in new Option[] { EvalEvery, Patience, DevCandidates })
+            if (parse.GetResult(option) is { Implicit: false })
+                throw new InvalidInputException(
+                    $"{option.Name} acts on validation against a dev set during training, and this run has none: {why}. " +
+                    $"Drop {option.Name}, or hold out a dev set with --cv-folds 0 (or --dev-fraction, or --dev-qrels).");
+    }
 
     /// <summary>Lets the dev evaluator score with the saved, reloaded model.</summary>
     private sealed class CrossEncoderScorer(CrossEncoder encoder) : IPairScorer

@@ -16,8 +16,9 @@ namespace Rerank.Training.Cli;
 internal sealed class TrainingData
 {
     private TrainingData(IReadOnlyList<TrainingGroup>? groups, IReadOnlyList<LabeledPair>? pairs, IReadOnlyList<TrainingGroup> dev,
-        List<KeyValuePair<string, string>> statistics)
+        List<KeyValuePair<string, string>> statistics, CrossValidationFolds? crossValidation = null)
     {
+        CrossValidation = crossValidation;
         Groups = groups;
         Pairs = pairs;
         Dev = dev;
@@ -30,7 +31,13 @@ internal sealed class TrainingData
     /// <summary>Labelled pairs (null when training on groups).</summary>
     public IReadOnlyList<LabeledPair>? Pairs { get; }
 
-    /// <summary>Validation queries with their positives (may be empty).</summary>
+    /// <summary>
+    /// The folds when the run is judged by cross-validation over the training queries (then <see cref="Groups"/> holds
+    /// every training query and <see cref="Dev"/> the judged ones among them); null when it holds out a dev set or has none.
+    /// </summary>
+    public CrossValidationFolds? CrossValidation { get; }
+
+    /// <summary>Validation queries with their positives (may be empty); with <see cref="CrossValidation"/>, the judged training queries.</summary>
     public IReadOnlyList<TrainingGroup> Dev { get; }
 
     /// <summary>What the model card reports about the data.</summary>
@@ -91,8 +98,24 @@ internal sealed class TrainingData
                 $"({report.SpanQueries} inverse-cloze sentences, each removed from its document's text; {report.TitleQueries} titles; skipped {report.SkippedShort} short documents, {report.SkippedNoSpan} without a usable sentence)");
         }
 
+        // Cross-validation replaces a held-out dev set that would be too small to measure a change (CrossValidationFolds.Choose).
+        var queryCount = all.Select(g => g.QueryId).Distinct().Count();
+        var folds = o.MineOnly ? null : CrossValidationFolds.Choose(TrainCommand.RequestedFolds(parse), o.Qrels is not null, o.DevQrels is not null, TrainCommand.DevFractionGiven(parse),
+            queryCount, o.Qrels is null || o.DevQrels is not null ? 0 : ValidationSplit.HoldOut(all, o.DevFraction, seed).Dev.Select(g => g.QueryId).Distinct().Count());
+        CrossValidationFolds? crossValidation = null;
+        if (folds is { } k)
+        {
+            var heldOut = ValidationSplit.HoldOut(all, o.DevFraction, seed).Dev.Select(g => g.QueryId).Distinct().Count();
+            var why = TrainCommand.RequestedFolds(parse) is null
+                ? $"{k}-fold cross-validation was chosen because a {o.DevFraction:P0} hold-out would be {heldOut} dev {(heldOut == 1 ? "query" : "queries")}, fewer than {CrossValidationFolds.MinHeldOutQueries}"
+                : $"--cv-folds {k} judges by cross-validation";
+            TrainCommand.CheckCrossValidationOptions(parse, why);
+            crossValidation = CrossValidationFolds.Assign(all, k, seed);
+            Stat("dev", $"none held out: {why}. Each fold's fine-tune trained on the other folds' queries and was judged on its own; the final model trained on all {queryCount} queries");
+        }
+
         // Mining only: every query is written; validation is chosen when training on the file.
-        TrainDevSplit split = o.MineOnly ? new TrainDevSplit(all, [])
+        TrainDevSplit split = o.MineOnly || crossValidation is not null ? new TrainDevSplit(all, [])
             : o.DevQrels is not null
             ? ValidationSplit.Explicit(all, o.Qrels ?? o.Triples ?? (mined is null ? null : string.Join(", ", mined)) ?? "pseudo-queries", BeirTrainingReader.Read(o.Queries!, o.DevQrels, store, missing), o.DevQrels)
             : o.SelfSupervised
@@ -114,7 +137,7 @@ internal sealed class TrainingData
                 "({NotRetrieved} not retrieved and {NoSentence} without a usable sentence were dropped); only the cross-encoder alone is judged on it",
                 report.Kept, report.HeldOut, firstStage.Name, depth, report.NotRetrieved, report.NoSentence);
         }
-        else
+        else if (crossValidation is null)
             Stat("dev", o.MineOnly ? "none (--mine-only)" : o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries" : $"seeded hold-out of {o.DevFraction:P0} of the training queries: {split.Dev.Count} queries");
 
         if (missing is { Count: > 0 })
@@ -147,6 +170,8 @@ internal sealed class TrainingData
             log.LogInformation("Wrote {Count} training groups to {File}", train.Count, o.WriteMined);
         }
         Stat("training queries", train.Count);
+        if (crossValidation is not null)
+            return new TrainingData(train, null, Cap(all, o.MaxDevQueries, seed, stats, "training queries judged by cross-validation"), stats, crossValidation);
         return new TrainingData(train, null, Cap(split.Dev, o.MaxDevQueries, seed, stats), stats);
     }
 
@@ -177,6 +202,8 @@ internal sealed class TrainingData
             throw new InvalidInputException(
                 $"{mined.Length} --mined files are pooled, so a held-out fraction of them would mix queries of other indexes into validation, " +
                 "which reranks --index only. Pass --queries and --dev-qrels with dev queries of --index.");
+        if (o.MineOnly && TrainCommand.RequestedFolds(parse) is not null)
+            throw new InvalidInputException("--cv-folds chooses how a fine-tune is judged, and --mine-only trains nothing: drop --cv-folds (give it when training on the mined file).");
         if (o.DevFraction is <= 0 or >= 1)
             throw new InvalidInputException($"--dev-fraction must be between 0 and 1 (exclusive); got {o.DevFraction}.");
     }
@@ -204,12 +231,12 @@ internal sealed class TrainingData
     private const string DevCappedKey = "dev used for validation";
 
     /// <summary>A seeded subset of at most <paramref name="max"/> dev queries, in their original order.</summary>
-    private static IReadOnlyList<TrainingGroup> Cap(IReadOnlyList<TrainingGroup> dev, int max, int seed, List<KeyValuePair<string, string>> stats)
+    private static IReadOnlyList<TrainingGroup> Cap(IReadOnlyList<TrainingGroup> dev, int max, int seed, List<KeyValuePair<string, string>> stats, string what = "dev queries")
     {
         if (max <= 0 || dev.Count <= max) return dev;
         var random = new Random(seed);
         var keep = Enumerable.Range(0, dev.Count).OrderBy(_ => random.Next()).Take(max).Order().ToList();
-        stats.Add(new(DevCappedKey, $"{max} of {dev.Count} dev queries (seeded choice, --max-dev-queries)"));
+        stats.Add(new(DevCappedKey, $"{max} of {dev.Count} {what} (seeded choice, --max-dev-queries)"));
         return keep.Select(i => dev[i]).ToList();
     }
 }
