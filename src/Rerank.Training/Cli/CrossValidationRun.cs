@@ -101,6 +101,7 @@ internal static class CrossValidationRun
             foreach (var (id, values) in foldScores) scores[id] = values;
             Directory.Delete(foldFolder, recursive: true);
             log.LogInformation("Cross-validation fold {Fold} of {Folds}: done, scores of its {Judged} judged queries saved to {File}", fold + 1, folds.Count, held.QueryCount, file);
+            TrainCommand.StageHook.Value?.Invoke($"cross-validation fold {fold + 1} done", ct);
         }
         return scores;
     }

@@ -703,7 +703,7 @@ internal static class TrainCommand
 
     /// <summary>
     /// Test hook, called with a stage name ("comparison": the fine-tuned folder is saved and the comparison with the
-    /// starting model begins) and the run's token. Async-local, so only the run started on the caller's flow sees it.
+    /// starting model begins; "cross-validation fold N done": fold N's scores are saved) and the run's token. Async-local, so only the run started on the caller's flow sees it.
     /// </summary>
     internal static readonly AsyncLocal<Action<string, CancellationToken>?> StageHook = new();
 

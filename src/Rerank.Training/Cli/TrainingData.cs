@@ -107,7 +107,7 @@ internal sealed class TrainingData
         {
             var heldOut = ValidationSplit.HoldOut(all, o.DevFraction, seed).Dev.Select(g => g.QueryId).Distinct().Count();
             var why = TrainCommand.RequestedFolds(parse) is null
-                ? $"{k}-fold cross-validation was chosen because a {o.DevFraction:P0} hold-out would be {heldOut} dev {(heldOut == 1 ? "query" : "queries")}, fewer than {CrossValidationFolds.MinHeldOutQueries}"
+                ? $"{k}-fold cross-validation was chosen because a {string.Create(CultureInfo.InvariantCulture, $"{o.DevFraction * 100:0.##}")}% hold-out would be {heldOut} dev {(heldOut == 1 ? "query" : "queries")}, fewer than {CrossValidationFolds.MinHeldOutQueries}"
                 : $"--cv-folds {k} judges by cross-validation";
             TrainCommand.CheckCrossValidationOptions(parse, why);
             crossValidation = CrossValidationFolds.Assign(all, k, seed);

@@ -1,0 +1,82 @@
+using Rerank.Lucene.Retrieval;
+using Rerank.Training.Cli;
+using Rerank.Training.Data;
+
+namespace Rerank.Lucene.Tests.Training.Cli;
+
+/// <summary>
+/// Cross-fitted tuning: each fold's queries are ranked with the score mode and weight tuned on the other folds only,
+/// so a setting that fits the judged queries themselves cannot inflate the judgment. Hand-built case with two
+/// candidates per query, a relevant "a-rel" and a non-relevant "z-non":
+/// on fold A the first stage is wrong (z-non first) and the cross-encoder right; on fold B the first stage is right
+/// and the cross-encoder wrong.
+/// </summary>
+public sealed class CrossFittedTuningTests
+{
+    private const double SecondPlace = 0.63092975357145753; // nDCG@10 with the one relevant document at rank 2: 1 / log2(3)
+
+    private static readonly string[] FoldA = ["a1", "a2"];
+    private static readonly string[] FoldB = ["b1", "b2"];
+
+    private static (DevEvaluator Judged, Dictionary<string, float[]> Scores, CrossValidationFolds Folds) Case()
+    {
+        var ids = FoldA.Concat(FoldB).ToList();
+        var groups = ids.Select(id => new TrainingGroup(id, "query " + id, [new TrainingDocument("a-rel", "relevant")], [])).ToList();
+        var firstStage = new PerQueryCandidates(q => FoldA.Any(a => q.EndsWith(a, StringComparison.Ordinal))
+            ? [new SearchHit(1, "z-non", 10f, "", "non"), new SearchHit(2, "a-rel", 9f, "", "relevant")]
+            : [new SearchHit(1, "a-rel", 10f, "", "relevant"), new SearchHit(2, "z-non", 9f, "", "non")]);
+        var judged = new DevEvaluator(firstStage, groups, candidates: 2);
+        // Cross-encoder scores aligned with each query's candidates: right (a-rel higher) on A, wrong on B.
+        var scores = new Dictionary<string, float[]>
+        {
+            ["a1"] = [0f, 1f], ["a2"] = [0f, 1f],
+            ["b1"] = [0f, 1f], ["b2"] = [0f, 1f],
+        };
+        // Two folds exactly A and B: assign with a seed, then check which fold holds a1 (the assignment is seeded).
+        var folds = Enumerable.Range(0, 200).Select(seed => CrossValidationFolds.Assign(groups, 2, seed))
+            .First(f => f.FoldOf["a1"] == f.FoldOf["a2"] && f.FoldOf["b1"] == f.FoldOf["b2"]);
+        return (judged, scores, folds);
+    }
+
+    [Fact]
+    public void CrossFitted_EachFoldRankedWithTheOtherFoldsSetting_NotItsOwn()
+    {
+        var (judged, scores, folds) = Case();
+
+        var pipeline = StartComparison.CrossFitted(judged, scores, folds, "test");
+
+        // Tuned on B (to rank A): replace puts z-non first (0.631); interpolating at w < 0.5 follows B's right first
+        // stage (1.0), and the weights are tried from 1 down, so 0.45 (w = 0.5 ties, and a tie goes to the larger doc id
+        // as in trec_eval, z-non). On A, 0.45 * CE + 0.55 * first stage still puts z-non first: 0.631.
+        // Tuned on A (to rank B): replace is already 1.0, interpolation never beats it, so replace; on B the
+        // cross-encoder is wrong: 0.631. Every query comes second: the setting never fits its own fold.
+        Assert.All(judged.QueryIds, id => Assert.Equal(SecondPlace, pipeline.Result.PerQuery[id].Ndcg10, 1e-12));
+        // Tuned on all four queries (what a saved model stores), replace scores (1 + 1 + 0.631 + 0.631) / 4, and no
+        // weight beats it: the mode is replace.
+        Assert.Equal("replace", pipeline.Mode);
+        Assert.Equal((2 + 2 * SecondPlace) / 4, StartComparison.FromScores(judged, scores, "all", null).Tuned.Ndcg10, 1e-12);
+    }
+
+    [Fact]
+    public void Subset_KeepsTheCandidatesAndJudgmentsOfItsQueriesOnly()
+    {
+        var (judged, scores, _) = Case();
+
+        var a = judged.Subset(["a1", "a2", "not-a-dev-query"]);
+
+        Assert.Equal(FoldA, a.QueryIds);
+        Assert.Equal(["z-non", "a-rel"], a.CandidateIds("a1"));
+        // Replace on A: the cross-encoder is right there, both queries at 1.
+        Assert.Equal(1.0, a.Replaced(scores).Mean.Ndcg10, 1e-12);
+        Assert.Equal(SecondPlace, a.FirstStage!.Mean.Ndcg10, 1e-12);
+    }
+
+    private sealed class PerQueryCandidates(Func<string, IReadOnlyList<SearchHit>> hits) : ICandidateRetriever
+    {
+        public string Name => "bm25";
+
+        public IReadOnlyList<SearchHit> Search(string query, int k) => hits(query).Take(k).ToList();
+
+        public IReadOnlyList<RankedDocument> Rank(string query, int k) => throw new NotSupportedException("not used by these tests");
+    }
+}
