@@ -8,7 +8,13 @@ using Rerank.Training.Cli;
 using var cancel = new CancellationTokenSource();
 void OnSignal(PosixSignalContext context)
 {
-    if (cancel.IsCancellationRequested) return;
+    if (cancel.IsCancellationRequested)
+    {
+        // The default action ends the process; say so, since the first signal's message will not come.
+        Console.Error.WriteLine("rerank-train: second signal, stopping at once. Checkpoints are written atomically, so the last complete one is intact; " +
+            "--resume continues from it (the model folder is written only when a run finishes, so --output is unchanged).");
+        return;
+    }
     context.Cancel = true;
     cancel.Cancel();
 }
