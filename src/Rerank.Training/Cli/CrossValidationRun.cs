@@ -43,6 +43,14 @@ internal static class CrossValidationRun
     }
 
     /// <summary>
+    /// Starts the cross-validation folder of a run writing <paramref name="output"/> (its plan: settings, judged
+    /// queries, folds), or, resuming, checks that the folder's plan is this run's. Called before any scoring or training.
+    /// </summary>
+    /// <exception cref="InvalidInputException">An earlier run's folds are there without --resume, or were planned otherwise (names what differs).</exception>
+    public static void Begin(string output, CrossValidationFolds folds, DevEvaluator judged, IReadOnlyList<string> settings, bool resume) =>
+        StartOrCheckPlan(Folder(output), Plan(folds, judged, settings), resume);
+
+    /// <summary>
     /// Trains (or, resuming, reuses) every fold's model and returns the out-of-fold cross-encoder scores of every
     /// judged query, aligned with <paramref name="judged"/>'s candidates.
     /// </summary>
@@ -56,14 +64,13 @@ internal static class CrossValidationRun
     /// <param name="device">--device, to load each fold's saved model for scoring.</param>
     /// <param name="resume">--resume: reuse finished folds and continue an interrupted one.</param>
     /// <param name="progress">Training progress display.</param>
-    /// <exception cref="InvalidInputException">An earlier run's folds are there without --resume, or with other settings.</exception>
+    /// <remarks>Call <see cref="Begin"/> first. A fold none of whose queries is judged (--max-dev-queries) is not trained.</remarks>
+    /// <exception cref="InvalidInputException">A finished fold's saved scores do not fit this run's candidates, or cannot be read.</exception>
     public static Dictionary<string, float[]> OutOfFoldScores(string output, CrossValidationFolds folds, IReadOnlyList<TrainingGroup> groups, DevEvaluator judged,
-        TrainingOptions options, IReadOnlyList<string> settings, Func<TrainingOptions, bool, CrossEncoderTrainer> trainer, string device, bool resume,
+        TrainingOptions options, Func<TrainingOptions, bool, CrossEncoderTrainer> trainer, string device, bool resume,
         IProgress<TrainingProgress>? progress, ILogger log, CancellationToken ct)
     {
         var folder = Folder(output);
-        var plan = Plan(folds, judged, settings);
-        StartOrCheckPlan(folder, plan, resume);
         var scores = new Dictionary<string, float[]>(StringComparer.Ordinal);
         for (var fold = 0; fold < folds.Count; fold++)
         {
@@ -74,6 +81,11 @@ internal static class CrossValidationRun
             {
                 foreach (var (id, values) in ReadScores(file, held)) scores[id] = values;
                 log.LogInformation("Cross-validation fold {Fold} of {Folds}: finished earlier, its scores read from {File}", fold + 1, folds.Count, file);
+                continue;
+            }
+            if (held.QueryCount == 0)
+            {
+                log.LogInformation("Cross-validation fold {Fold} of {Folds}: none of its queries is judged (--max-dev-queries chose others), so it is not trained", fold + 1, folds.Count);
                 continue;
             }
             var foldFolder = Path.Combine(folder, $"fold-{fold}");
@@ -91,12 +103,9 @@ internal static class CrossValidationRun
                 fold + 1, folds.Count, resumeFold ? "resuming the fine-tune" : "fine-tuning the starting model", train.Select(g => g.QueryId).Distinct().Count(), held.QueryCount);
             if (Directory.Exists(foldOptions.OutputDirectory)) Directory.Delete(foldOptions.OutputDirectory, recursive: true); // this run's own scratch
             trainer(foldOptions, resumeFold).Train(train, new TrainingHooks(Progress: progress), ct);
-            var foldScores = new Dictionary<string, float[]>(StringComparer.Ordinal);
-            if (held.QueryCount > 0)
-            {
-                using var model = CrossEncoder.Load(foldOptions.OutputDirectory, new CrossEncoderOptions { Device = device, MaxLength = options.MaxLength });
+            Dictionary<string, float[]> foldScores;
+            using (var model = CrossEncoder.Load(foldOptions.OutputDirectory, new CrossEncoderOptions { Device = device, MaxLength = options.MaxLength }))
                 foldScores = held.Score(new Scorer(model), ct).Scores;
-            }
             WriteScores(file, held, foldScores);
             foreach (var (id, values) in foldScores) scores[id] = values;
             Directory.Delete(foldFolder, recursive: true);
@@ -125,17 +134,28 @@ internal static class CrossValidationRun
             if (!resume)
                 throw new InvalidInputException($"'{folder}' holds the cross-validation of an earlier run. Pass --resume to continue it, or choose another --output.", folder);
             var stored = File.ReadAllLines(path);
-            var differs = stored.Zip(plan).FirstOrDefault(p => p.First != p.Second);
-            if (differs != default || stored.Length != plan.Count)
-                throw new InvalidInputException(
-                    $"Cannot resume: the cross-validation in '{folder}' was planned with other settings or data (it has \"{differs.First ?? "(fewer lines)"}\", this run \"{differs.Second ?? "(fewer lines)"}\"). " +
-                    "Run it with the settings it was started with, or remove that folder to start the cross-validation over.", folder);
-            return;
+            if (stored.SequenceEqual(plan)) return;
+            var (was, now) = stored.Zip(plan).FirstOrDefault(p => p.First != p.Second);
+            throw new InvalidInputException(
+                $"Cannot resume: the cross-validation in '{folder}' was started with {Difference(was, now)}. " +
+                $"Run it with the settings it was started with, or remove '{folder}' to start the cross-validation over.", folder);
         }
         Directory.CreateDirectory(folder);
         using var file = AtomicFile.Create(path);
         foreach (var line in plan) file.Writer.Write(line + "\n");
         file.Commit();
+    }
+
+    /// <summary>What differs between a plan line of the earlier run (<paramref name="was"/>) and this run's (<paramref name="now"/>), in words.</summary>
+    private static string Difference(string? was, string? now)
+    {
+        if (was is null || now is null) return "another number of folds";
+        if (was.StartsWith("fold ", StringComparison.Ordinal))
+            return "other folds (another --cv-folds or --seed, or other training queries)";
+        if (was.StartsWith("judged:", StringComparison.Ordinal))
+            return "other judged queries or candidates (another --max-dev-queries, --candidates, --retrieval, --seed or qrels, or a changed index)";
+        var item = was.Split(", ").Zip(now.Split(", ")).FirstOrDefault(p => p.First != p.Second);
+        return item == default ? $"\"{was}\" (now \"{now}\")" : $"\"{item.First}\" (now \"{item.Second}\")";
     }
 
     private sealed record QueryScores(string Id, string[] Candidates, float[] Scores);
@@ -151,8 +171,16 @@ internal static class CrossValidationRun
     /// <summary>A finished fold's scores, checked against this run's candidates (an index changed since would misalign them).</summary>
     private static IEnumerable<(string Id, float[] Scores)> ReadScores(string path, DevEvaluator held)
     {
-        var records = JsonSerializer.Deserialize<QueryScores[]>(File.ReadAllText(path))
-            ?? throw new InvalidInputException($"'{path}' is empty; remove it to train that fold again.", path);
+        QueryScores[]? records;
+        try
+        {
+            records = JsonSerializer.Deserialize<QueryScores[]>(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"Cannot resume: '{path}' (a finished fold's scores) cannot be read ({e.Message}). Remove it to train that fold again.", path);
+        }
+        if (records is null) throw new InvalidInputException($"Cannot resume: '{path}' (a finished fold's scores) is empty. Remove it to train that fold again.", path);
         var byId = records.ToDictionary(r => r.Id, StringComparer.Ordinal);
         foreach (var id in held.QueryIds)
         {

@@ -90,15 +90,28 @@ internal static class TrainCommand
         foreach (var option in all) root.Options.Add(option);
         root.Validators.Add(result =>
         {
-            // Checked here, with the flags' names, so an empty mining range fails before the index is opened.
-            var (min, max) = (result.GetValue(RangeMin), result.GetValue(RangeMax));
-            if (min >= 0 && max >= 1 && max <= min)
+            // Checked here, with the flags' names, so an empty mining range fails before the index is opened. A value that
+            // did not parse (or an option given twice) has its own parse error already: nothing to read here then.
+            if (Parsed(result, RangeMin) is { } min && Parsed(result, RangeMax) is { } max && min >= 0 && max >= 1 && max <= min)
                 result.AddError($"--range-max must be greater than --range-min, found --range-min {min} and --range-max {max}: negatives come from first-stage ranks [range-min, range-max).");
-            if (result.GetResult(CvFolds) is { Implicit: false } && result.GetValue(CvFolds) is var folds && folds is < 0 or 1)
+            if (result.GetResult(CvFolds) is { Implicit: false } && Parsed(result, CvFolds) is { } folds && folds is < 0 or 1)
                 result.AddError($"--cv-folds must be 0 (hold out a dev set) or at least 2, found {folds}.");
         });
         root.SetAction((parse, ct) => Task.FromResult(RunSafely(parse, ct)));
         return root;
+    }
+
+    /// <summary>The value of <paramref name="option"/>, or null when its tokens did not convert (the parser reports that error itself).</summary>
+    private static int? Parsed(System.CommandLine.Parsing.CommandResult result, Option<int> option)
+    {
+        try
+        {
+            return result.GetValue(option);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -207,15 +220,16 @@ internal static class TrainCommand
                 throw new InvalidInputException($"'{checkpoints}' is a file; rerank-train keeps its checkpoints in a folder of that name beside --output. Move the file or choose another --output.", checkpoints);
             // --resume without a complete checkpoint (e.g. two signals in a row stopped the first one's write) is refused
             // now, before mining and the starting model's evaluation, with the trainer's own message.
-            var crossValidation = CrossValidationRun.Progress(output);
-            if (parse.GetValue(Resume) && CrossEncoderTrainer.LatestCheckpoint(new TrainingOptions { OutputDirectory = output }) is null && crossValidation is null)
+            if (parse.GetValue(Resume) && CrossEncoderTrainer.LatestCheckpoint(new TrainingOptions { OutputDirectory = output }) is null && CrossValidationRun.Progress(output) is null)
                 throw new InvalidInputException(CrossEncoderTrainer.NoCheckpointToResume(checkpoints), checkpoints);
-            if (!parse.GetValue(Resume) && crossValidation is not null)
-                throw new InvalidInputException($"'{CrossValidationRun.Folder(output)}' holds the cross-validation of an earlier run. Pass --resume to continue it, or choose another --output.", checkpoints);
         }
 
         // One run per output folder, taken before any work: two runs would share and delete each other's checkpoints.
         using var outputLock = output is null || mineOnly ? null : LockOutput(output);
+        // After the lock, so a run still going is named as such (by the lock) rather than called an earlier run.
+        if (output is not null && !mineOnly && !parse.GetValue(Resume) && CrossValidationRun.Progress(output) is not null)
+            throw new InvalidInputException($"'{CrossValidationRun.Folder(output)}' holds the cross-validation of an earlier run. Pass --resume to continue it, " +
+                $"remove '{CheckpointFolder(output)}' to start over, or choose another --output.", CheckpointFolder(output));
 
         // One index throughout the run: mined negatives, document lookups and validation must agree.
         using var bm25 = Bm25Searcher.Open(parse.GetRequiredValue(Index), reopenWhenRebuilt: false);
@@ -231,6 +245,7 @@ internal static class TrainCommand
             return 0;
         }
         ArgumentNullException.ThrowIfNull(output);
+        CheckResumeMatchesJudging(parse, data, output);
 
         TorchRuntime.EnsureLoaded();
         if (parse.GetValue(Threads) is > 0 and var threads) TorchRuntime.SetThreads(threads);
@@ -350,6 +365,27 @@ internal static class TrainCommand
         {
             cleanup();
         }
+    }
+
+    /// <summary>
+    /// With --resume, refuses (before the starting model is scored) a checkpoint folder left by a run judged the other
+    /// way: an interrupted cross-validation resumed by a run that holds out a dev set, or a held-out run's checkpoint
+    /// resumed by a run that cross-validates (whose final training would only fail on it after every fold).
+    /// </summary>
+    /// <exception cref="InvalidInputException">The two disagree; names both ways out.</exception>
+    private static void CheckResumeMatchesJudging(ParseResult parse, TrainingData data, string output)
+    {
+        if (!parse.GetValue(Resume)) return;
+        var checkpoints = CheckpointFolder(output);
+        var plain = CrossEncoderTrainer.LatestCheckpoint(new TrainingOptions { OutputDirectory = output }) is not null;
+        var crossValidation = CrossValidationRun.Progress(output) is not null;
+        if (data.CrossValidation is null && crossValidation && !plain)
+            throw new InvalidInputException($"Cannot resume: '{checkpoints}' holds an interrupted cross-validation, and this run holds out a dev set instead " +
+                "(--cv-folds 0, --dev-qrels, --dev-fraction, or enough training queries for a hold-out of 50). Resume it with the settings it was started with, " +
+                $"or remove '{checkpoints}' to start over.", checkpoints);
+        if (data.CrossValidation is not null && plain && !crossValidation)
+            throw new InvalidInputException($"Cannot resume: '{checkpoints}' holds the checkpoint of a run judged on a held-out dev set, and this run cross-validates. " +
+                $"Resume it with the settings it was started with (--cv-folds 0 if it held out the default fraction), or remove '{checkpoints}' to start over.", checkpoints);
     }
 
     /// <summary>
@@ -527,6 +563,7 @@ internal static class TrainCommand
         log.LogInformation("Judging by {Folds}-fold cross-validation over the {Queries} training queries ({Judged} judged, {Stage} top {K}): {Folds} fine-tunes, each on the other folds' queries, " +
             "then the final model on all of them only if they beat the start; up to {Runs} trainings (--cv-folds 0 holds out a dev set instead)",
             folds.Count, queryCount, judged.QueryCount, stage, judged.Candidates, folds.Count, folds.Count + 1);
+        CrossValidationRun.Begin(output, folds, judged, CrossValidationSettings(parse, options, baseFolder), resume);
 
         StartPoint start;
         if (!HasRankingHead(baseFolder))
@@ -542,10 +579,22 @@ internal static class TrainCommand
                 judged.QueryCount, stage, judged.Candidates, Describe(asStored), asStored.WithInterval(), start.Retuned!.WithInterval());
         }
         WarnWhenTooFewDevQueries(start, judged, data.DevCapped, output, parse, log, crossValidated: true);
+        if (start.AsStored.Mode != "first-stage" && !parse.GetValue(KeepTrained) && RandomizationTest.SmallestPValue(judged.QueryCount) >= StartComparison.Alpha)
+        {
+            // Nothing the folds could score would be kept: do not spend k trainings on them.
+            KeepStart(output, null, baseFolder, start.Settings, parse, ct,
+                "# Starting model kept\n\n" +
+                $"`rerank-train` was to cross-validate fine-tunes of {start.AsStored.Name} on this index, but over {judged.QueryCount} judged " +
+                $"{(judged.QueryCount == 1 ? "query" : "queries")} no change could be shown beyond noise (a paired randomization test cannot give p below " +
+                $"{RandomizationTest.SmallestPValue(judged.QueryCount).ToString("0.####", inv)}), so nothing was trained: these are the starting weights and settings, unchanged.\n\n" +
+                $"Command: `rerank-train {CardCommand(parse)}`\n", log,
+                "Nothing was trained (too few judged queries to keep a change): {Output} holds the starting model, unchanged (--keep-trained trains and saves the fine-tuned model anyway).");
+            RemoveCrossValidation(parse, options, output, log);
+            return;
+        }
 
         var progress = TrainingProgressDisplay.Create(parse.InvocationConfiguration.Error);
-        var outOfFold = CrossValidationRun.OutOfFoldScores(output, folds, data.Groups!, judged, options, CrossValidationSettings(parse, options, baseFolder),
-            makeTrainer, device, resume, progress, log, ct);
+        var outOfFold = CrossValidationRun.OutOfFoldScores(output, folds, data.Groups!, judged, options, makeTrainer, device, resume, progress, log, ct);
         var trained = StartComparison.CrossFitted(judged, outOfFold, folds, $"the fine-tuned models ({folds.Count} folds, each judged on queries it did not train on)");
         var best = start.Retuned is { } retuned && retuned.Ndcg10 >= trained.Ndcg10 ? retuned : trained;
         var (keepBest, delta, p) = StartComparison.Decide(start.AsStored, best);
@@ -561,8 +610,8 @@ internal static class TrainCommand
             $"| {trained.Name} | per fold (on all: {Describe(trained)}) | {trained.WithInterval()} |\n\n" +
             string.Create(inv, $"Best change ({(ReferenceEquals(best, trained) ? "fine-tuned" : "weight re-tuned")}) - start{(start.AsStored.Mode == "first-stage" ? "" : " as stored")}: {delta:+0.0000;-0.0000;0.0000}, " +
                 $"paired randomization test p = {p:0.000} ({judged.QueryCount} queries; kept when higher and p < {StartComparison.Alpha}). ");
-        log.LogInformation("Cross-validated nDCG@10 ({Stage} top {K}, {Count} judged queries): start {Start}, fine-tuned {Trained}; best change {Delta:+0.0000;-0.0000}, p = {P:0.000}",
-            stage, judged.Candidates, judged.QueryCount, start.AsStored.WithInterval(), trained.WithInterval(), delta, p);
+        log.LogInformation("Cross-validated nDCG@10 ({Stage} top {K}, {Count} judged queries): start as stored {Start}, fine-tuned {Trained}; best change ({Best}) - start {Delta:+0.0000;-0.0000}, p = {P:0.000}",
+            stage, judged.Candidates, judged.QueryCount, start.AsStored.WithInterval(), trained.WithInterval(), ReferenceEquals(best, trained) ? "fine-tuned" : "start with mode and weight re-tuned", delta, p);
 
         if (trainedWins || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained))
         {
@@ -612,12 +661,16 @@ internal static class TrainCommand
                 "{Output} holds the starting model's weights; {What}. More judged queries can change that.",
                 start.AsStored.WithInterval(), trained.WithInterval(), RandomizationTest.PValue(trained.PerQuery, start.AsStored.PerQuery), output, what);
         }
-        if (!parse.GetValue(KeepCheckpoints))
-        {
-            if (Directory.Exists(CrossValidationRun.Folder(output))) Directory.Delete(CrossValidationRun.Folder(output), recursive: true);
-            CrossEncoderTrainer.RemoveCheckpoints(options);
-            log.LogInformation("Removed the checkpoints in {Checkpoints} (--keep-checkpoints keeps them)", options.ResolvedCheckpointDirectory);
-        }
+        RemoveCrossValidation(parse, options, output, log);
+    }
+
+    /// <summary>After a finished cross-validated run: removes its folds and checkpoints, unless --keep-checkpoints.</summary>
+    private static void RemoveCrossValidation(ParseResult parse, TrainingOptions options, string output, ILogger log)
+    {
+        if (parse.GetValue(KeepCheckpoints)) return;
+        if (Directory.Exists(CrossValidationRun.Folder(output))) Directory.Delete(CrossValidationRun.Folder(output), recursive: true);
+        CrossEncoderTrainer.RemoveCheckpoints(options);
+        log.LogInformation("Removed the checkpoints in {Checkpoints} (--keep-checkpoints keeps them)", options.ResolvedCheckpointDirectory);
     }
 
     /// <summary>

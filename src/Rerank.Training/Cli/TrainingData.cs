@@ -203,7 +203,9 @@ internal sealed class TrainingData
                 $"{mined.Length} --mined files are pooled, so a held-out fraction of them would mix queries of other indexes into validation, " +
                 "which reranks --index only. Pass --queries and --dev-qrels with dev queries of --index.");
         if (o.MineOnly && TrainCommand.RequestedFolds(parse) is not null)
-            throw new InvalidInputException("--cv-folds chooses how a fine-tune is judged, and --mine-only trains nothing: drop --cv-folds (give it when training on the mined file).");
+            throw new InvalidInputException("--cv-folds chooses how a fine-tune is judged, and --mine-only trains nothing: drop --cv-folds (cross-validation works on --queries with --qrels, which mine as they train).");
+        if (TrainCommand.RequestedFolds(parse) is { } requested)
+            CrossValidationFolds.CheckRequested(requested, o.Qrels is not null, o.DevQrels is not null, TrainCommand.DevFractionGiven(parse));
         if (o.DevFraction is <= 0 or >= 1)
             throw new InvalidInputException($"--dev-fraction must be between 0 and 1 (exclusive); got {o.DevFraction}.");
     }

@@ -72,12 +72,7 @@ internal sealed class CrossValidationFolds
         if (requested == 0) return null;
         if (requested is { } k)
         {
-            if (!judgedQueries)
-                throw new InvalidInputException("--cv-folds cross-validates over judged training queries: use it with --queries and --qrels (not with --triples, --pairs, --mined or --self-supervised).");
-            if (devQrels)
-                throw new InvalidInputException("--cv-folds and --dev-qrels both choose what the fine-tuned model is judged on: drop --cv-folds to judge on the dev queries, or drop --dev-qrels to cross-validate over the training queries.");
-            if (devFractionGiven)
-                throw new InvalidInputException("--cv-folds and --dev-fraction both choose what the fine-tuned model is judged on: drop --dev-fraction to cross-validate, or pass --cv-folds 0 to hold out that fraction instead.");
+            CheckRequested(k, judgedQueries, devQrels, devFractionGiven);
             if (k > queryCount)
                 throw new InvalidInputException(string.Create(CultureInfo.InvariantCulture,
                     $"--cv-folds {k} needs at least {k} training queries, one per fold; the judgments have {queryCount}. Use --cv-folds {Math.Max(2, queryCount)} or fewer."));
@@ -85,6 +80,22 @@ internal sealed class CrossValidationFolds
         }
         if (!judgedQueries || devQrels || devFractionGiven || queryCount < 2 || heldOutCount >= MinHeldOutQueries) return null;
         return Math.Min(DefaultFolds, queryCount);
+    }
+
+    /// <summary>
+    /// Refuses --cv-folds <paramref name="requested"/> (at least 2) with data or options it cannot work with, before
+    /// anything is read: it needs judged queries (--queries with --qrels) and no other choice of dev set.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The combination, with the fix.</exception>
+    public static void CheckRequested(int requested, bool judgedQueries, bool devQrels, bool devFractionGiven)
+    {
+        if (requested == 0) return;
+        if (!judgedQueries)
+            throw new InvalidInputException("--cv-folds cross-validates over judged training queries: use it with --queries and --qrels (not with --triples, --pairs, --mined or --self-supervised).");
+        if (devQrels)
+            throw new InvalidInputException("--cv-folds and --dev-qrels both choose what the fine-tuned model is judged on: drop --cv-folds to judge on the dev queries, or drop --dev-qrels to cross-validate over the training queries.");
+        if (devFractionGiven)
+            throw new InvalidInputException("--cv-folds and --dev-fraction both choose what the fine-tuned model is judged on: drop --dev-fraction to cross-validate, or pass --cv-folds 0 to hold out that fraction instead.");
     }
 
     /// <summary>The query ids of fold <paramref name="fold"/>, ordinal order.</summary>

@@ -50,8 +50,27 @@ public sealed class CrossValidationCommandTests(TinyTrainingRunFixture run) : IC
     [Fact]
     public async Task Train_CrossValidatedNotBetterThanTheStart_KeepsTheStartWithoutTrainingAFinalModel()
     {
-        // 4 judged queries: the smallest exact two-sided p is 2/2^4 = 0.125, so no change can be kept.
+        // A learning rate of 1e-30 leaves every float32 weight as it was, so each fold's fine-tune scores exactly as the
+        // start: the fine-tunes cannot beat the start re-tuned, and the start's weights must come back.
         var output = run.Temp.Combine("cv-kept-start");
+
+        var result = await CliInvocation.RerankTrain(Args(output, keepTrained: false, "--cv-folds", "3", "--lr", "1e-30"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.StartsWith("# Starting model kept\n", card);
+        Assert.Contains("(no final model was trained)", card);
+        Assert.Contains("Judged by 3-fold cross-validation over the 12 training queries (12 judged, bm25 top 10)", card);
+        Assert.Contains("| the fine-tuned models (3 folds, each judged on queries it did not train on) | per fold (on all: ", card);
+        Assert.False(Directory.Exists(output + "-checkpoints"));
+    }
+
+    [Fact]
+    public async Task Train_TooFewJudgedQueriesToKeepAChange_TrainsNothingAndKeepsTheStart()
+    {
+        // 4 judged queries: the smallest exact two-sided p is 2/2^4 = 0.125, so no fold's training could change the outcome.
+        var output = run.Temp.Combine("cv-too-few");
 
         var result = await CliInvocation.RerankTrain(Args(output, keepTrained: false, "--cv-folds", "3", "--max-dev-queries", "4"));
 
@@ -59,9 +78,8 @@ public sealed class CrossValidationCommandTests(TinyTrainingRunFixture run) : IC
         Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
         var card = File.ReadAllText(Path.Combine(output, "README.md"));
         Assert.StartsWith("# Starting model kept\n", card);
-        Assert.Contains("(no final model was trained)", card);
-        Assert.Contains("Judged by 3-fold cross-validation over the 12 training queries (4 judged, bm25 top 10)", card);
-        Assert.Matches(@"paired randomization test p = (0\.[1-9]\d\d|1\.000) \(4 queries", card);
+        Assert.Contains("over 4 judged queries no change could be shown beyond noise (a paired randomization test cannot give p below 0.125), so nothing was trained", card);
+        Assert.False(Directory.Exists(output + "-checkpoints"));
     }
 
     [Fact]
@@ -98,6 +116,15 @@ public sealed class CrossValidationCommandTests(TinyTrainingRunFixture run) : IC
         Assert.True(again.ExitCode == 2, again.ToString());
         Assert.Contains("holds the cross-validation of an earlier run. Pass --resume to continue it", again.Error);
 
+        // Resumed the other way (holding out a dev set), or with another setting: refused, naming what differs; nothing removed.
+        var heldOut = await CliInvocation.RerankTrain([.. ArgsFor(output).Select(a => a == "3" ? "0" : a), "--resume"]);
+        Assert.True(heldOut.ExitCode == 2, heldOut.ToString());
+        Assert.Contains("holds an interrupted cross-validation, and this run holds out a dev set instead", heldOut.Error);
+        var otherRate = await CliInvocation.RerankTrain([.. ArgsFor(output), "--lr", "1e-4", "--resume"]);
+        Assert.True(otherRate.ExitCode == 2, otherRate.ToString());
+        Assert.Contains("was started with \"training: lr 5E-05\" (now \"training: lr 0.0001\")", otherRate.Error);
+        Assert.True(File.Exists(firstFold));
+
         var resumed = await CliInvocation.RerankTrain([.. ArgsFor(output), "--resume"]);
 
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
@@ -114,6 +141,8 @@ public sealed class CrossValidationCommandTests(TinyTrainingRunFixture run) : IC
     [InlineData(new[] { "--cv-folds", "3", "--dev-fraction", "0.3" }, "--cv-folds and --dev-fraction both choose what the fine-tuned model is judged on")]
     [InlineData(new[] { "--patience", "2" }, "--patience acts on validation against a dev set during training, and this run has none: 5-fold cross-validation was chosen because a 10% hold-out would be 1 dev query, fewer than 50. Drop --patience, or hold out a dev set with --cv-folds 0")]
     [InlineData(new[] { "--eval-every", "5" }, "--eval-every acts on validation against a dev set during training")]
+    [InlineData(new[] { "--cv-folds", "abc" }, "Cannot parse argument 'abc' for option '--cv-folds'")]
+    [InlineData(new[] { "--cv-folds", "3", "--cv-folds", "4" }, "--cv-folds")]
     public async Task Train_CrossValidationWithOptionsItCannotHonour_ExitsTwoBeforeTraining(string[] extra, string message)
     {
         var output = run.Temp.Combine("cv-refused-" + Guid.NewGuid().ToString("N"));
@@ -124,6 +153,36 @@ public sealed class CrossValidationCommandTests(TinyTrainingRunFixture run) : IC
         Assert.Contains(message, result.Error);
         Assert.False(Directory.Exists(output));
         Assert.False(Directory.Exists(output + "-checkpoints"));
+    }
+
+    [Fact]
+    public async Task Train_CvFoldsWithPairs_ExitsTwoBeforeTraining()
+    {
+        var pairs = run.Temp.Combine("cv-pairs.jsonl");
+        File.WriteAllLines(pairs, ["{\"query\": \"glaciers\", \"document\": \"Glaciers carve valleys.\", \"label\": 1}"]);
+        var output = run.Temp.Combine("cv-pairs");
+
+        var result = await CliInvocation.RerankTrain("--index", run.Index, "--pairs", pairs, "--cv-folds", "2", "--output", output, "--base", run.Base, "--device", "cpu");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("--cv-folds cross-validates over judged training queries: use it with --queries and --qrels", result.Error);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public async Task Train_ResumeCrossValidationOnAHeldOutRunsCheckpoint_RefusedBeforeScoringAnything()
+    {
+        // A finished held-out run that kept its checkpoints, then a cross-validated --resume on the same output: before,
+        // it trained every fold and only then failed on the other run's checkpoint.
+        var output = run.Temp.Combine("cv-on-plain");
+        var plain = await CliInvocation.RerankTrain(Args(output, keepTrained: true, "--cv-folds", "0", "--keep-checkpoints"));
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+
+        var result = await CliInvocation.RerankTrain(Args(output, keepTrained: true, "--cv-folds", "3", "--resume", "--overwrite"));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("holds the checkpoint of a run judged on a held-out dev set, and this run cross-validates", result.Error);
+        Assert.False(Directory.Exists(Path.Combine(output + "-checkpoints", "cross-validation")));
     }
 
     [Fact]
