@@ -140,6 +140,7 @@ internal sealed class CrossEncoderTrainer
         {
             ValidateOrSave(hooks.Evaluate!, scorer, module, optimizer, state, store, ref lastSavedStep, ct);
             stoppedEarly = o.Patience is { } patience && state.EvalsWithoutImprovement >= patience;
+            clock.Restart(); // pairs/s and the ETA count training only, not this validation
         }
 
         while (state.Step < totalSteps && !stoppedEarly)
