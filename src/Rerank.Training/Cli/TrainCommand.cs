@@ -524,15 +524,7 @@ internal static class TrainCommand
         }
 
         // Not better beyond noise: ship the starting model; its settings change only if a re-tuned weight won beyond noise.
-        var settings = keepBest
-            ? start.Settings with
-            {
-                ScoreMode = best.Mode,
-                InterpolationWeight = start.Settings.InterpolationWeight ?? best.Weight,
-                FirstStageWeights = new Dictionary<string, double>(start.Settings.FirstStageWeights ?? new Dictionary<string, double>()) { [stage] = best.Weight!.Value },
-                TunedOn = $"{start.Settings.TunedOn}; first_stage_weights.{stage} re-tuned by rerank-train on {source}",
-            }
-            : start.Settings;
+        var settings = keepBest ? Retuned(start.Settings, best, stage, $"on {source}") : start.Settings;
         var what = KeptSettingsReason(keepBest, selfSupervised, stage);
         KeepStart(output, candidate, baseFolder, settings, parse, ct,
             "# Starting model kept\n\n" +
@@ -641,13 +633,7 @@ internal static class TrainCommand
         else
         {
             var keptSettings = keepBest
-                ? start.Settings with
-                {
-                    ScoreMode = best.Mode,
-                    InterpolationWeight = start.Settings.InterpolationWeight ?? best.Weight,
-                    FirstStageWeights = new Dictionary<string, double>(start.Settings.FirstStageWeights ?? new Dictionary<string, double>()) { [stage] = best.Weight!.Value },
-                    TunedOn = $"{start.Settings.TunedOn}; first_stage_weights.{stage} re-tuned by rerank-train by {folds.Count}-fold cross-validation on {judged.QueryCount} training queries",
-                }
+                ? Retuned(start.Settings, best, stage, $"by {folds.Count}-fold cross-validation on {judged.QueryCount} training queries")
                 : start.Settings;
             var what = keepBest
                 ? $"only its score mode and its weight over {stage} candidates were re-tuned, which beat the stored ones beyond noise on queries they were not tuned on"
@@ -663,6 +649,18 @@ internal static class TrainCommand
         }
         RemoveCrossValidation(parse, options, output, log);
     }
+
+    /// <summary>
+    /// The starting model's settings with the score mode and the weight for <paramref name="stage"/> of
+    /// <paramref name="best"/> (the re-tuned start that beat them beyond noise); <paramref name="how"/> says how, in tuned_on.
+    /// </summary>
+    private static RerankerSettings Retuned(RerankerSettings start, DevPipeline best, string stage, string how) => start with
+    {
+        ScoreMode = best.Mode,
+        InterpolationWeight = start.InterpolationWeight ?? best.Weight,
+        FirstStageWeights = new Dictionary<string, double>(start.FirstStageWeights ?? new Dictionary<string, double>()) { [stage] = best.Weight!.Value },
+        TunedOn = $"{start.TunedOn}; first_stage_weights.{stage} re-tuned by rerank-train {how}",
+    };
 
     /// <summary>After a finished cross-validated run: removes its folds and checkpoints, unless --keep-checkpoints.</summary>
     private static void RemoveCrossValidation(ParseResult parse, TrainingOptions options, string output, ILogger log)
