@@ -587,10 +587,20 @@ internal static class TrainCommand
 
         var progress = TrainingProgressDisplay.Create(parse.InvocationConfiguration.Error);
         var outOfFold = CrossValidationRun.OutOfFoldScores(output, folds, data.Groups!, judged, options, makeTrainer, device, resume, progress, log, ct);
-        var trained = StartComparison.CrossFitted(judged, outOfFold, folds, $"the fine-tuned models ({folds.Count} folds, each judged on queries it did not train on)");
-        var best = start.Retuned is { } retuned && retuned.Ndcg10 >= trained.Ndcg10 ? retuned : trained;
+        var foldModels = $"the fine-tuned models ({folds.Count} folds, each judged on queries it did not train on)";
+        var trained = StartComparison.CrossFitted(judged, outOfFold, folds, foldModels);
+        // The fine-tunes in the start's own pipeline (its stored mode and weight): only the model differs from the start
+        // as stored, and no weight is fitted on a few queries (a weight re-tuned per fold can cost more than training gains).
+        var trainedAsStored = start.AsStored.Mode == "first-stage" ? null : StartComparison.FromScores(judged, outOfFold, foldModels, start.Settings).AsStored;
+        // Ties go to the smaller change: the start re-tuned, then the fine-tunes with the start's settings, then re-tuned fine-tunes.
+        var changes = new[] { start.Retuned, trainedAsStored, trained }.OfType<DevPipeline>().ToList();
+        var best = changes.First(c => c.Ndcg10 >= changes.Max(x => x.Ndcg10));
         var (keepBest, delta, p) = StartComparison.Decide(start.AsStored, best);
-        var trainedWins = keepBest && ReferenceEquals(best, trained);
+        var trainedWins = keepBest && (ReferenceEquals(best, trained) || ReferenceEquals(best, trainedAsStored));
+        var bestName = ReferenceEquals(best, trained) ? "fine-tuned, mode and weight cross-fitted"
+            : ReferenceEquals(best, trainedAsStored) ? "fine-tuned, the start's mode and weight"
+            : "the start, mode and weight cross-fitted";
+        var bestTrained = trainedAsStored is not null && trainedAsStored.Ndcg10 >= trained.Ndcg10 ? trainedAsStored : trained;
         var table =
             $"Judged by {folds.Count}-fold cross-validation over the {queryCount} training queries ({judged.QueryCount} judged, {stage} top {judged.Candidates}): " +
             "each fold's fine-tune was trained on the other folds' queries only and scored its own fold's candidates, and each fold's queries were ranked " +
@@ -599,11 +609,13 @@ internal static class TrainCommand
             $"| {stage} top {judged.Candidates} | - | {new DevPipeline(stage, judged.FirstStage!, "first-stage", null).WithInterval()} |\n" +
             (start.AsStored.Mode == "first-stage" ? "" : $"| {start.AsStored.Name}, as stored | {Describe(start.AsStored)} | {start.AsStored.WithInterval()} |\n") +
             (start.Retuned is null ? "" : $"| {start.Retuned.Name}, mode and weight cross-fitted | per fold (on all: {Describe(start.Retuned)}) | {start.Retuned.WithInterval()} |\n") +
-            $"| {trained.Name} | per fold (on all: {Describe(trained)}) | {trained.WithInterval()} |\n\n" +
-            string.Create(inv, $"Best change ({(ReferenceEquals(best, trained) ? "fine-tuned" : "weight re-tuned")}) - start{(start.AsStored.Mode == "first-stage" ? "" : " as stored")}: {delta:+0.0000;-0.0000;0.0000}, " +
+            (trainedAsStored is null ? "" : $"| {trained.Name}, the start's mode and weight | {Describe(trainedAsStored)} | {trainedAsStored.WithInterval()} |\n") +
+            $"| {trained.Name}, mode and weight cross-fitted | per fold (on all: {Describe(trained)}) | {trained.WithInterval()} |\n\n" +
+            string.Create(inv, $"Best change ({bestName}) - start{(start.AsStored.Mode == "first-stage" ? "" : " as stored")}: {delta:+0.0000;-0.0000;0.0000}, " +
                 $"paired randomization test p = {p:0.000} ({judged.QueryCount} queries; kept when higher and p < {StartComparison.Alpha}). ");
-        log.LogInformation("Cross-validated nDCG@10 ({Stage} top {K}, {Count} judged queries): start as stored {Start}, fine-tuned {Trained}; best change ({Best}) - start {Delta:+0.0000;-0.0000}, p = {P:0.000}",
-            stage, judged.Candidates, judged.QueryCount, start.AsStored.WithInterval(), trained.WithInterval(), ReferenceEquals(best, trained) ? "fine-tuned" : "start with mode and weight re-tuned", delta, p);
+        log.LogInformation("Cross-validated nDCG@10 ({Stage} top {K}, {Count} judged queries): start as stored {Start}; fine-tuned with the start's mode and weight {AsStored}, " +
+            "with mode and weight cross-fitted {Trained}; best change ({Best}) - start {Delta:+0.0000;-0.0000}, p = {P:0.000}",
+            stage, judged.Candidates, judged.QueryCount, start.AsStored.WithInterval(), trainedAsStored?.WithInterval() ?? "-", trained.WithInterval(), bestName, delta, p);
 
         if (trainedWins || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained))
         {
@@ -621,8 +633,11 @@ internal static class TrainCommand
             var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics, MinedWith: minedHere ? firstStage.Name : null);
             var final = makeTrainer(options, resume && CrossEncoderTrainer.LatestCheckpoint(options) is not null);
             final.Train(data.Groups!, new TrainingHooks(Progress: progress, ModelCard: card), ct);
-            var settings = new RerankerSettings(trained.Weight, $"{folds.Count}-fold cross-validation: {judged.QueryCount} training queries, {stage} top {judged.Candidates}, nDCG@10",
-                parse.GetValue(MaxLength), trained.Mode, trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null);
+            // With the start's settings when that pipeline won; else the mode and weight tuned on every out-of-fold score.
+            var settings = ReferenceEquals(best, trainedAsStored) && trainedWins
+                ? start.Settings with { MaxLength = parse.GetValue(MaxLength) }
+                : new RerankerSettings(trained.Weight, $"{folds.Count}-fold cross-validation: {judged.QueryCount} training queries, {stage} top {judged.Candidates}, nDCG@10",
+                    parse.GetValue(MaxLength), trained.Mode, trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null);
             PublishModelFolder(output, candidate, parse, ct, staging =>
             {
                 settings.Write(staging);
@@ -645,7 +660,7 @@ internal static class TrainCommand
                 $"Command: `rerank-train {CardCommand(parse)}`\n\n" + table + "\n", log, null);
             log.LogWarning("The fine-tunes are not better than the starting model beyond noise on the training queries they did not train on (start {Start}, fine-tuned {Trained}, p = {P:0.000}): " +
                 "{Output} holds the starting model's weights; {What}. More judged queries can change that.",
-                start.AsStored.WithInterval(), trained.WithInterval(), RandomizationTest.PValue(trained.PerQuery, start.AsStored.PerQuery), output, what);
+                start.AsStored.WithInterval(), bestTrained.WithInterval(), RandomizationTest.PValue(bestTrained.PerQuery, start.AsStored.PerQuery), output, what);
         }
         RemoveCrossValidation(parse, options, output, log);
     }

@@ -43,7 +43,7 @@ public sealed class CrossValidationCommandTests(TinyTrainingRunFixture run) : IC
         Assert.Equal("5-fold cross-validation: 12 training queries, bm25 top 10, nDCG@10", settings.RootElement.GetProperty("tuned_on").GetString());
         var card = File.ReadAllText(Path.Combine(output, "README.md"));
         Assert.Contains("5-fold cross-validation was chosen because a 10% hold-out would be 1 dev query, fewer than 50", card);
-        Assert.Contains("| the fine-tuned models (5 folds, each judged on queries it did not train on) | per fold (on all: ", card);
+        Assert.Contains("| the fine-tuned models (5 folds, each judged on queries it did not train on), mode and weight cross-fitted | per fold (on all: ", card);
         Assert.False(Directory.Exists(output + "-checkpoints"));
     }
 
@@ -62,7 +62,12 @@ public sealed class CrossValidationCommandTests(TinyTrainingRunFixture run) : IC
         Assert.StartsWith("# Starting model kept\n", card);
         Assert.Contains("(no final model was trained)", card);
         Assert.Contains("Judged by 3-fold cross-validation over the 12 training queries (12 judged, bm25 top 10)", card);
-        Assert.Contains("| the fine-tuned models (3 folds, each judged on queries it did not train on) | per fold (on all: ", card);
+        Assert.Contains("| the fine-tuned models (3 folds, each judged on queries it did not train on), mode and weight cross-fitted | per fold (on all: ", card);
+        // The fine-tunes in the start's own pipeline score exactly as the start as stored (the same weights): a change of 0.
+        var startRow = System.Text.RegularExpressions.Regex.Match(card, @"\| the starting model \([^\n]*\), as stored \| [^|]+ \| (?<v>[0-9.]+) ").Groups["v"].Value;
+        var asStoredRow = System.Text.RegularExpressions.Regex.Match(card, @"\| the fine-tuned models \([^\n]*\), the start's mode and weight \| [^|]+ \| (?<v>[0-9.]+) ").Groups["v"].Value;
+        Assert.NotEqual("", startRow);
+        Assert.Equal(startRow, asStoredRow);
         Assert.False(Directory.Exists(output + "-checkpoints"));
     }
 
