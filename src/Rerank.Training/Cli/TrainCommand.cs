@@ -537,11 +537,13 @@ internal static class TrainCommand
     /// <summary>
     /// A run judged by cross-validation (<see cref="CrossValidationFolds"/>): the starting model is measured on every
     /// judged training query, one fine-tune per fold is trained on the other folds and scores its own fold
-    /// (<see cref="CrossValidationRun"/>), and both pipelines get each fold's score mode and weight tuned on the other
-    /// folds (<see cref="StartComparison.CrossFitted"/>). Only when the fine-tunes beat the starting pipeline as stored
-    /// beyond noise (or --keep-trained, or a base without a ranking head) is the final model trained, on every training
-    /// query with the same settings, and saved with the mode and weight tuned on all out-of-fold scores; otherwise
-    /// --output holds the starting model (its weight re-tuned only if that beat it beyond noise).
+    /// (<see cref="CrossValidationRun"/>). Three changes are judged against the starting pipeline as stored: the start and
+    /// the fine-tunes with each fold's score mode and weight tuned on the other folds (<see cref="StartComparison.CrossFitted"/>),
+    /// and the fine-tunes with the start's own stored mode and weight. Only when a fine-tune pipeline is the best change and
+    /// beats the start beyond noise (or --keep-trained, or a base without a ranking head) is the final model trained, on every
+    /// training query with the same settings, and saved with the winning pipeline's settings (the start's, or the mode and
+    /// weight tuned on all out-of-fold scores); otherwise --output holds the starting model (its weight re-tuned only if that
+    /// beat it beyond noise).
     /// </summary>
     private static void CrossValidated(ParseResult parse, TrainingData data, CrossValidationFolds folds, TrainingOptions options, ICandidateRetriever firstStage,
         string baseFolder, string baseName, string output, ILogger log, CancellationToken ct, Func<TrainingOptions, bool, CrossEncoderTrainer> makeTrainer)
