@@ -98,6 +98,20 @@ internal static class StartComparison
         return new DevPipeline(name, judged.Combined(scores, id => weightOf[id]), overall.Mode, overall.Weight);
     }
 
+    /// <summary>
+    /// The best of the changes judged against the start (null entries skipped): the highest dev nDCG@10, and on a tie
+    /// (within 1e-12) the first given, so callers list the smaller changes first.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Every change is null.</exception>
+    public static DevPipeline BestChange(params DevPipeline?[] changes)
+    {
+        var given = changes.OfType<DevPipeline>().ToList();
+        if (given.Count == 0) throw new InvalidOperationException("No change to choose from.");
+        var top = given.Max(c => c.Ndcg10);
+        // Equal means within rounding: the same per-query values summed in another order differ in the last bit.
+        return given.First(c => c.Ndcg10 >= top - 1e-12);
+    }
+
     /// <summary>Whether the trained pipeline beats the start beyond noise; the difference of means and the p-value.</summary>
     public static (bool KeepTrained, double Delta, double P) Decide(DevPipeline start, DevPipeline trained)
     {

@@ -595,8 +595,7 @@ internal static class TrainCommand
         // as stored, and no weight is fitted on a few queries (a weight re-tuned per fold can cost more than training gains).
         var trainedAsStored = start.AsStored.Mode == "first-stage" ? null : StartComparison.FromScores(judged, outOfFold, foldModels, start.Settings).AsStored;
         // Ties go to the smaller change: the start re-tuned, then the fine-tunes with the start's settings, then re-tuned fine-tunes.
-        var changes = new[] { start.Retuned, trainedAsStored, trained }.OfType<DevPipeline>().ToList();
-        var best = changes.First(c => c.Ndcg10 >= changes.Max(x => x.Ndcg10));
+        var best = StartComparison.BestChange(start.Retuned, trainedAsStored, trained);
         var (keepBest, delta, p) = StartComparison.Decide(start.AsStored, best);
         var trainedWins = keepBest && (ReferenceEquals(best, trained) || ReferenceEquals(best, trainedAsStored));
         var bestName = ReferenceEquals(best, trained) ? "fine-tuned, mode and weight cross-fitted"
@@ -635,11 +634,8 @@ internal static class TrainCommand
             var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics, MinedWith: minedHere ? firstStage.Name : null);
             var final = makeTrainer(options, resume && CrossEncoderTrainer.LatestCheckpoint(options) is not null);
             final.Train(data.Groups!, new TrainingHooks(Progress: progress, ModelCard: card), ct);
-            // With the start's settings when that pipeline won; else the mode and weight tuned on every out-of-fold score.
-            var settings = ReferenceEquals(best, trainedAsStored) && trainedWins
-                ? start.Settings with { MaxLength = parse.GetValue(MaxLength) }
-                : new RerankerSettings(trained.Weight, $"{folds.Count}-fold cross-validation: {judged.QueryCount} training queries, {stage} top {judged.Candidates}, nDCG@10",
-                    parse.GetValue(MaxLength), trained.Mode, trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null);
+            var settings = FinalModelSettings(ReferenceEquals(best, trainedAsStored) && trainedWins, start.Settings, trained, stage, parse.GetValue(MaxLength),
+                $"{folds.Count}-fold cross-validation: {judged.QueryCount} training queries, {stage} top {judged.Candidates}, nDCG@10");
             PublishModelFolder(output, candidate, parse, ct, staging =>
             {
                 settings.Write(staging);
@@ -678,6 +674,16 @@ internal static class TrainCommand
         FirstStageWeights = new Dictionary<string, double>(start.FirstStageWeights ?? new Dictionary<string, double>()) { [stage] = best.Weight!.Value },
         TunedOn = $"{start.TunedOn}; first_stage_weights.{stage} re-tuned by rerank-train {how}",
     };
+
+    /// <summary>
+    /// The searchrerank.json of a cross-validated run's final model: the start's own settings (with the run's max length)
+    /// when the fine-tunes won in the start's pipeline (<paramref name="startsPipelineWon"/>); otherwise the score mode and
+    /// weight for <paramref name="stage"/> tuned on every out-of-fold score (<paramref name="tuned"/>), recorded as tuned on <paramref name="tunedOn"/>.
+    /// </summary>
+    internal static RerankerSettings FinalModelSettings(bool startsPipelineWon, RerankerSettings start, DevPipeline tuned, string stage, int maxLength, string tunedOn) =>
+        startsPipelineWon
+            ? start with { MaxLength = maxLength }
+            : new RerankerSettings(tuned.Weight, tunedOn, maxLength, tuned.Mode, tuned.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null);
 
     /// <summary>After a finished cross-validated run: removes its folds and checkpoints, unless --keep-checkpoints.</summary>
     private static void RemoveCrossValidation(ParseResult parse, TrainingOptions options, string output, ILogger log)

@@ -71,6 +71,41 @@ public sealed class CrossFittedTuningTests
         Assert.Equal(SecondPlace, a.FirstStage!.Mean.Ndcg10, 1e-12);
     }
 
+    [Fact]
+    public void BestChange_HighestWins_ATieGoesToTheFirstGiven_NullsSkipped()
+    {
+        var (judged, scores, _) = Case();
+        // By hand: the first stage alone and the cross-encoder alone each put one fold's queries first and the other's
+        // second, (1 + 1 + 0.631 + 0.631) / 4 both; replace on A with weight 0 (the first stage) on B ranks all four first: 1.
+        var firstStage = new DevPipeline("start re-tuned", judged.FirstStage!, "interpolate", 0.0);
+        var alone = new DevPipeline("fine-tuned, start's settings", judged.Replaced(scores), "replace", null);
+        var perfect = new DevPipeline("fine-tuned, re-tuned", judged.Combined(scores, id => FoldA.Contains(id) ? null : 0.0), "interpolate", 0.0);
+        Assert.Equal(alone.Ndcg10, firstStage.Ndcg10, 1e-12);
+        Assert.Equal(1.0, perfect.Ndcg10, 1e-12);
+
+        Assert.Same(firstStage, StartComparison.BestChange(firstStage, alone));
+        Assert.Same(alone, StartComparison.BestChange(null, alone, firstStage));
+        Assert.Same(perfect, StartComparison.BestChange(firstStage, alone, perfect));
+    }
+
+    [Fact]
+    public void FinalModelSettings_StartsPipelineWon_KeepsTheStartsSettings_ElseStoresTheTunedModeAndWeight()
+    {
+        var start = new Rerank.Lucene.Reranking.RerankerSettings(0.2, "SciFact dev", 128, "interpolate", new Dictionary<string, double> { ["hybrid"] = 0.2, ["bm25"] = 0.3 });
+        var (judged, scores, _) = Case();
+        var tuned = new DevPipeline("fine-tuned", judged.Replaced(scores), "interpolate", 0.65);
+
+        var kept = TrainCommand.FinalModelSettings(true, start, tuned, "hybrid", 96, "5-fold cross-validation");
+        var retuned = TrainCommand.FinalModelSettings(false, start, tuned, "hybrid", 96, "5-fold cross-validation");
+
+        Assert.Equal(start with { MaxLength = 96 }, kept);
+        Assert.Equal(0.65, retuned.InterpolationWeight);
+        Assert.Equal("interpolate", retuned.ScoreMode);
+        Assert.Equal(new Dictionary<string, double> { ["hybrid"] = 0.65 }, retuned.FirstStageWeights);
+        Assert.Equal("5-fold cross-validation", retuned.TunedOn);
+        Assert.Equal(96, retuned.MaxLength);
+    }
+
     private sealed class PerQueryCandidates(Func<string, IReadOnlyList<SearchHit>> hits) : ICandidateRetriever
     {
         public string Name => "bm25";
