@@ -29,6 +29,9 @@ internal static class CrossValidationRun
     /// <summary>What the folds were planned with; a resumed run must match it line for line.</summary>
     public const string PlanFile = "plan.txt";
 
+    /// <summary>How each fold's line of the plan starts ("fold 0: q3 q17 ...").</summary>
+    private const string FoldLine = "fold ";
+
     /// <summary>The cross-validation folder of a run writing <paramref name="output"/>.</summary>
     public static string Folder(string output) => Path.Combine(TrainCommand.CheckpointFolder(output), FolderName);
 
@@ -38,7 +41,7 @@ internal static class CrossValidationRun
         var folder = Folder(output);
         if (!Directory.Exists(folder)) return null;
         var plan = Path.Combine(folder, PlanFile);
-        var folds = File.Exists(plan) ? File.ReadLines(plan).Count(line => line.StartsWith("fold ", StringComparison.Ordinal)) : 0;
+        var folds = File.Exists(plan) ? File.ReadLines(plan).Count(line => line.StartsWith(FoldLine, StringComparison.Ordinal)) : 0;
         return (Directory.GetFiles(folder, "fold-*.scores.json").Length, folds);
     }
 
@@ -122,14 +125,14 @@ internal static class CrossValidationRun
         {
             string.Create(CultureInfo.InvariantCulture, $"judged: {judged.QueryCount} queries, {judged.FirstStageName} top {judged.Candidates}: {string.Join(' ', judged.QueryIds.Order(StringComparer.Ordinal))}"),
         };
-        lines.AddRange(folds.Describe().Split('\n').Select(line => "fold " + line));
+        lines.AddRange(folds.Describe().Split('\n').Select(line => FoldLine + line));
         return lines;
     }
 
     private static void StartOrCheckPlan(string folder, List<string> plan, bool resume)
     {
         var path = Path.Combine(folder, PlanFile);
-        if (Directory.Exists(folder) && File.Exists(path))
+        if (File.Exists(path))
         {
             if (!resume)
                 throw new InvalidInputException($"'{folder}' holds the cross-validation of an earlier run. Pass --resume to continue it, or choose another --output.", folder);
@@ -150,7 +153,7 @@ internal static class CrossValidationRun
     private static string Difference(string? was, string? now)
     {
         if (was is null || now is null) return "another number of folds";
-        if (was.StartsWith("fold ", StringComparison.Ordinal))
+        if (was.StartsWith(FoldLine, StringComparison.Ordinal))
             return "other folds (another --cv-folds or --seed, or other training queries)";
         if (was.StartsWith("judged:", StringComparison.Ordinal))
             return "other judged queries or candidates (another --max-dev-queries, --candidates, --retrieval, --seed or qrels, or a changed index)";

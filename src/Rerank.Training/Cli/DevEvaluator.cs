@@ -34,22 +34,22 @@ internal sealed class DevEvaluator
         ShowsPositiveTexts = positiveTexts;
         FirstStageName = firstStage.Name;
         Candidates = candidates;
-        var judgments = _judgments = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
+        _judgments = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
         _queries = new Dictionary<string, string>(StringComparer.Ordinal);
         _candidates = new Dictionary<string, IReadOnlyList<SearchHit>>(StringComparer.Ordinal);
         foreach (var group in dev)
         {
             var positives = group.Positives.Where(p => p.DocId is not null).Select(p => p.DocId!).Distinct().ToList();
             if (positives.Count == 0) continue; // text-only positives cannot be found among index candidates
-            judgments[group.QueryId] = positives.ToDictionary(id => id, _ => 1, StringComparer.Ordinal);
+            _judgments[group.QueryId] = positives.ToDictionary(id => id, _ => 1, StringComparer.Ordinal);
             _queries[group.QueryId] = group.Query;
             _candidates[group.QueryId] = firstStage.Search(group.Query, candidates);
             if (positiveTexts)
                 _shownTexts[group.QueryId] = group.Positives.Where(p => p.DocId is not null)
                     .GroupBy(p => p.DocId!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Text, StringComparer.Ordinal);
         }
-        _qrels = new Qrels(judgments);
-        FirstStage = _queries.Count == 0 ? null : Evaluate(id => _candidates[id].Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
+        _qrels = new Qrels(_judgments);
+        FirstStage = FirstStageResult();
     }
 
     /// <summary>The same candidates, texts and judgments, restricted to <paramref name="keep"/> (nothing is searched again).</summary>
@@ -65,7 +65,7 @@ internal sealed class DevEvaluator
         foreach (var (id, texts) in all._shownTexts)
             if (Kept(id)) _shownTexts[id] = texts;
         _qrels = new Qrels(_judgments);
-        FirstStage = _queries.Count == 0 ? null : Evaluate(id => _candidates[id].Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
+        FirstStage = FirstStageResult();
     }
 
     /// <summary>
@@ -116,8 +116,7 @@ internal sealed class DevEvaluator
     }
 
     /// <summary>The dev metrics of the candidates ranked by <paramref name="scores"/> alone (score mode replace).</summary>
-    public EvaluationResult Replaced(Dictionary<string, float[]> scores) =>
-        Evaluate(id => _candidates[id].Select((h, i) => new ScoredDocument(h.DocId, scores[id][i])).ToList());
+    public EvaluationResult Replaced(Dictionary<string, float[]> scores) => Combined(scores, _ => null);
 
     /// <summary>
     /// The dev metrics when each query is ranked with its own setting: <paramref name="weightOf"/> gives the
@@ -148,12 +147,11 @@ internal sealed class DevEvaluator
     }
 
     /// <summary>The dev metrics of the candidates ranked by <see cref="ScoreCombiner"/>'s interpolation at <paramref name="weight"/>.</summary>
-    public EvaluationResult Interpolated(Dictionary<string, float[]> scores, double weight) => Evaluate(id =>
-    {
-        var hits = _candidates[id];
-        var final = ScoreCombiner.Combine(hits.Select(h => (double)h.Score).ToList(), scores[id].Select(s => (double)s).ToList(), ScoreMode.Interpolate, weight);
-        return hits.Select((h, i) => new ScoredDocument(h.DocId, final[i])).ToList();
-    });
+    public EvaluationResult Interpolated(Dictionary<string, float[]> scores, double weight) => Combined(scores, _ => weight);
+
+    /// <summary>The first stage's own metrics over its candidates (null without dev queries).</summary>
+    private EvaluationResult? FirstStageResult() =>
+        _queries.Count == 0 ? null : Evaluate(id => _candidates[id].Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
 
     /// <summary>The text the cross-encoder reads for candidate <paramref name="hit"/> of query <paramref name="queryId"/>.</summary>
     private string Shown(string queryId, SearchHit hit) =>

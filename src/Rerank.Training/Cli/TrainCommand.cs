@@ -215,7 +215,7 @@ internal static class TrainCommand
             throw new InvalidInputException($"--base '{basePath}' does not exist: pass a cross-encoder or BERT model folder, or --base minilm for the bundled encoder.", basePath);
         if (output is not null && !mineOnly)
         {
-            var checkpoints = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output)) + "-checkpoints";
+            var checkpoints = CheckpointFolder(output);
             if (File.Exists(checkpoints))
                 throw new InvalidInputException($"'{checkpoints}' is a file; rerank-train keeps its checkpoints in a folder of that name beside --output. Move the file or choose another --output.", checkpoints);
             // --resume without a complete checkpoint (e.g. two signals in a row stopped the first one's write) is refused
@@ -395,11 +395,12 @@ internal static class TrainCommand
     /// held out of 20 training queries: p ≥ 0.5). Silent when the fine-tune is saved anyway (--keep-trained, or a base
     /// without a ranking head).
     /// </summary>
-    private static void WarnWhenTooFewDevQueries(StartPoint? start, DevEvaluator? final, bool capped, string output, ParseResult parse, ILogger log, bool crossValidated = false)
+    /// <returns>Whether it warned: no change can be kept, whatever training does.</returns>
+    private static bool WarnWhenTooFewDevQueries(StartPoint? start, DevEvaluator? final, bool capped, string output, ParseResult parse, ILogger log, bool crossValidated = false)
     {
-        if (start is null || final is null || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained)) return;
+        if (start is null || final is null || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained)) return false;
         var smallest = RandomizationTest.SmallestPValue(final.QueryCount);
-        if (smallest < StartComparison.Alpha) return;
+        if (smallest < StartComparison.Alpha) return false;
         var needed = Enumerable.Range(1, RandomizationTest.ExactUpTo).First(n => RandomizationTest.SmallestPValue(n) < StartComparison.Alpha);
         // When --max-dev-queries cut the dev set, raising it is the fix; otherwise more dev queries are.
         var fix = capped
@@ -412,6 +413,7 @@ internal static class TrainCommand
             "To let a better fine-tune through, validate on at least {Needed} queries: {Fix}; --keep-trained saves the fine-tuned weights anyway.",
             final.QueryCount, final.QueryCount == 1 ? "query" : "queries", final.QueryCount == 1 ? "it" : "them",
             smallest.ToString("0.####", CultureInfo.InvariantCulture), StartComparison.Alpha.ToString(CultureInfo.InvariantCulture), output, needed, fix);
+        return true;
     }
 
     /// <summary>
@@ -572,8 +574,7 @@ internal static class TrainCommand
             log.LogInformation("Starting point on the {Count} judged training queries ({Stage} top {K}): as stored, {Mode}, nDCG@10 {Ndcg}; mode and weight cross-fitted, nDCG@10 {Retuned}",
                 judged.QueryCount, stage, judged.Candidates, Describe(asStored), asStored.WithInterval(), start.Retuned!.WithInterval());
         }
-        WarnWhenTooFewDevQueries(start, judged, data.DevCapped, output, parse, log, crossValidated: true);
-        if (start.AsStored.Mode != "first-stage" && !parse.GetValue(KeepTrained) && RandomizationTest.SmallestPValue(judged.QueryCount) >= StartComparison.Alpha)
+        if (WarnWhenTooFewDevQueries(start, judged, data.DevCapped, output, parse, log, crossValidated: true))
         {
             // Nothing the folds could score would be kept: do not spend k trainings on them.
             KeepStart(output, null, baseFolder, start.Settings, parse, ct,
@@ -601,7 +602,7 @@ internal static class TrainCommand
         var bestName = ReferenceEquals(best, trained) ? "fine-tuned, mode and weight cross-fitted"
             : ReferenceEquals(best, trainedAsStored) ? "fine-tuned, the start's mode and weight"
             : "the start, mode and weight cross-fitted";
-        var bestTrained = trainedAsStored is not null && trainedAsStored.Ndcg10 >= trained.Ndcg10 ? trainedAsStored : trained;
+        var bestTrained = StartComparison.BestChange(trainedAsStored, trained);
         var table =
             $"Judged by {folds.Count}-fold cross-validation over the {queryCount} training queries ({judged.QueryCount} judged, {stage} top {judged.Candidates}): " +
             "each fold's fine-tune was trained on the other folds' queries only and scored its own fold's candidates, and each fold's queries were ranked " +

@@ -100,14 +100,14 @@ internal sealed class TrainingData
 
         // Cross-validation replaces a held-out dev set that would be too small to measure a change (CrossValidationFolds.Choose).
         var queryCount = all.Select(g => g.QueryId).Distinct().Count();
+        var heldOutQueries = o.Qrels is null || o.DevQrels is not null ? 0 : ValidationSplit.HoldOut(all, o.DevFraction, seed).Dev.Select(g => g.QueryId).Distinct().Count();
         var folds = o.MineOnly ? null : CrossValidationFolds.Choose(TrainCommand.RequestedFolds(parse), o.Qrels is not null, o.DevQrels is not null, TrainCommand.DevFractionGiven(parse),
-            queryCount, o.Qrels is null || o.DevQrels is not null ? 0 : ValidationSplit.HoldOut(all, o.DevFraction, seed).Dev.Select(g => g.QueryId).Distinct().Count());
+            queryCount, heldOutQueries);
         CrossValidationFolds? crossValidation = null;
         if (folds is { } k)
         {
-            var heldOut = ValidationSplit.HoldOut(all, o.DevFraction, seed).Dev.Select(g => g.QueryId).Distinct().Count();
             var why = TrainCommand.RequestedFolds(parse) is null
-                ? $"{k}-fold cross-validation was chosen because a {string.Create(CultureInfo.InvariantCulture, $"{o.DevFraction * 100:0.##}")}% hold-out would be {heldOut} dev {(heldOut == 1 ? "query" : "queries")}, fewer than {CrossValidationFolds.MinHeldOutQueries}"
+                ? $"{k}-fold cross-validation was chosen because a {string.Create(CultureInfo.InvariantCulture, $"{o.DevFraction * 100:0.##}")}% hold-out would be {heldOutQueries} dev {(heldOutQueries == 1 ? "query" : "queries")}, fewer than {CrossValidationFolds.MinHeldOutQueries}"
                 : $"--cv-folds {k} judges by cross-validation";
             TrainCommand.CheckCrossValidationOptions(parse, why);
             crossValidation = CrossValidationFolds.Assign(all, k, seed);
