@@ -16,13 +16,17 @@ namespace Rerank.Lucene.Reranking;
 /// need not suit them. <see cref="InterpolationWeight"/> serves stages not listed here.</param>
 /// <param name="Passages">How documents are split into passages and scored (first, max or sum; window and stride),
 /// chosen on dev; null means whole documents (<see cref="PassageOptions.WholeDocument"/>).</param>
+/// <param name="Fusion">The hybrid first stage's fusion that <c>rerank-train</c> tuned with this model on one index (null: the
+/// library's default, <see cref="Retrieval.HybridOptions.DefaultDenseWeight"/>); search-host uses it when no --fusion or
+/// --dense-weight is given, and only over vectors of the embedder it was tuned with.</param>
 public sealed record RerankerSettings(
     [property: JsonPropertyName("interpolation_weight")] double? InterpolationWeight = null,
     [property: JsonPropertyName("tuned_on")] string? TunedOn = null,
     [property: JsonPropertyName("max_length")] int? MaxLength = null,
     [property: JsonPropertyName("score_mode")] string? ScoreMode = null,
     [property: JsonPropertyName("first_stage_weights")] IReadOnlyDictionary<string, double>? FirstStageWeights = null,
-    [property: JsonPropertyName("passages")] PassageOptions? Passages = null)
+    [property: JsonPropertyName("passages")] PassageOptions? Passages = null,
+    [property: JsonPropertyName("fusion")] FusionSettings? Fusion = null)
 {
     /// <summary>The file name inside a model folder.</summary>
     public const string FileName = "searchrerank.json";
@@ -56,6 +60,7 @@ public sealed record RerankerSettings(
         if (settings.ScoreMode == "interpolate" && settings.InterpolationWeight is null)
             throw new InvalidInputException($"{path}: score_mode \"interpolate\" needs an interpolation_weight. Add one or delete the file.", path);
         settings.Passages?.Validated($"{path}: passages");
+        settings.Fusion?.Validate(path);
         return settings;
     }
 
@@ -75,4 +80,44 @@ public sealed record RerankerSettings(
     /// <summary>Writes the settings into a model folder.</summary>
     public void Write(string modelPath) =>
         File.WriteAllText(Path.Combine(modelPath, FileName), JsonSerializer.Serialize(this, Json) + "\n");
+}
+
+/// <summary>
+/// A hybrid fusion tuned for a model on one index's queries (<c>fusion</c> in <c>searchrerank.json</c>): weighted min-max
+/// (<see cref="Retrieval.Fusion.WeightedMinMax"/>) with its dense weight, and the embedder whose vectors it was tuned over
+/// (another embedder's scores are on another scale, so the weight does not carry over).
+/// </summary>
+/// <param name="Method">"minmax", the only method with a weight to tune.</param>
+/// <param name="DenseWeight">Dense weight w, 0 to 1 (BM25 gets 1 - w).</param>
+/// <param name="Embedder">The embedder's model name (<see cref="Embedding.EmbeddingInfo.Model"/>), for people and messages.</param>
+/// <param name="EmbedderFingerprint">Its weights' fingerprint (<see cref="Embedding.EmbeddingInfo.Fingerprint"/>): the identity checked.</param>
+/// <param name="TunedOn">What it was tuned on, for people reading the file.</param>
+public sealed record FusionSettings(
+    [property: JsonPropertyName("method")] string Method,
+    [property: JsonPropertyName("dense_weight")] double DenseWeight,
+    [property: JsonPropertyName("embedder")] string Embedder,
+    [property: JsonPropertyName("embedder_fingerprint")] string EmbedderFingerprint,
+    [property: JsonPropertyName("tuned_on")] string? TunedOn = null)
+{
+    /// <summary>The one method stored: weighted min-max.</summary>
+    public const string MinMax = "minmax";
+
+    /// <summary>The hybrid options these settings ask for, bound to their embedder (<see cref="Retrieval.HybridOptions.TunedWith"/>).</summary>
+    public Retrieval.HybridOptions ToHybridOptions() => new()
+    {
+        Method = Retrieval.FusionMethod.WeightedMinMax,
+        DenseWeight = DenseWeight,
+        TunedWith = this,
+    };
+
+    /// <exception cref="InvalidInputException">A method other than minmax, a weight outside [0, 1], or no embedder fingerprint.</exception>
+    internal void Validate(string path)
+    {
+        if (Method != MinMax)
+            throw new InvalidInputException($"{path}: fusion.method must be \"{MinMax}\", found \"{Method}\". Fix or delete the file.", path);
+        if (DenseWeight is < 0 or > 1 || double.IsNaN(DenseWeight))
+            throw new InvalidInputException($"{path}: fusion.dense_weight must be between 0 and 1, found {DenseWeight}. Fix or delete the file.", path);
+        if (string.IsNullOrWhiteSpace(EmbedderFingerprint) || string.IsNullOrWhiteSpace(Embedder))
+            throw new InvalidInputException($"{path}: fusion needs embedder and embedder_fingerprint (the index vectors it was tuned over). Fix or delete the file.", path);
+    }
 }

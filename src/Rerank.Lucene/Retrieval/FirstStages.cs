@@ -47,7 +47,8 @@ public sealed class FirstStages : IDisposable
     /// <param name="hybridOptions">How hybrid fuses; null for the default (weighted min-max, <see cref="HybridOptions.DefaultDenseWeight"/>).</param>
     /// <param name="defaultToBm25">Make bm25 the default even when the index has vectors.</param>
     /// <exception cref="InvalidInputException">An unknown kind; dense or hybrid on an index without vectors; an embedder
-    /// without vectors to search; the index's recorded embedder folder is gone.</exception>
+    /// without vectors to search; the index's recorded embedder folder is gone; hybrid with a model's tuned fusion
+    /// (<see cref="HybridOptions.TunedWith"/>) over another embedder's vectors.</exception>
     public static FirstStages Open(Bm25Searcher bm25, string? kind = null, string? embedder = null, BiEncoderOptions? encoderOptions = null,
         HybridOptions? hybridOptions = null, bool defaultToBm25 = false)
     {
@@ -70,6 +71,13 @@ public sealed class FirstStages : IDisposable
                 $"--retrieval {name} needs document vectors, and index '{bm25.IndexDirectory}' has none (built with --embedder none, or before embeddings existed). "
                 + $"Rebuild it with `search-host index --corpus ... --index {bm25.IndexDirectory} --overwrite`, or use --retrieval bm25.",
                 bm25.IndexDirectory);
+        if (name == "hybrid" && hybridOptions?.TunedWith is { } tuned && tuned.EmbedderFingerprint != info.Fingerprint)
+            throw new InvalidInputException(
+                string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"The reranker's fusion (dense weight {tuned.DenseWeight:0.##}) was tuned over vectors of {tuned.Embedder} ({tuned.EmbedderFingerprint}); ")
+                + $"index '{bm25.IndexDirectory}' holds vectors of {info.Model} ({info.Fingerprint}), whose scores are on another scale. "
+                + "Choose the fusion yourself (--fusion rrf, or --dense-weight W), or retune it on this index with rerank-train.",
+                Path.Combine(bm25.IndexDirectory, Indexing.IndexManifest.FileName));
         var requested = encoderOptions ?? new BiEncoderOptions();
         RequireRunnable(info, requested, bm25.IndexDirectory);
         var encoders = new List<BiEncoder>();
@@ -141,7 +149,8 @@ public sealed class FirstStages : IDisposable
         "hybrid" => $"hybrid (BM25 top {Hybrid!.Options.Depth} + dense top {Hybrid.Options.Depth} by {Embedder(Dense!.Encoder)}, " +
             (Hybrid.Options.Method == FusionMethod.ReciprocalRank
                 ? $"RRF k = {Hybrid.Options.RrfK})"
-                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"min-max fusion, dense weight {Hybrid.Options.DenseWeight:0.##})")),
+                : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"min-max fusion, dense weight {Hybrid.Options.DenseWeight:0.##}{(Hybrid.Options.TunedWith is null ? "" : " tuned with the reranker")})")),
         _ => "bm25",
     };
 

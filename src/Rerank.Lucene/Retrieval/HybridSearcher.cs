@@ -31,6 +31,12 @@ public sealed record HybridOptions
 
     /// <summary>Dense weight w for <see cref="FusionMethod.WeightedMinMax"/> (BM25 gets 1 - w); default <see cref="DefaultDenseWeight"/>.</summary>
     public double DenseWeight { get; init; } = DefaultDenseWeight;
+
+    /// <summary>
+    /// Set when these options come from a model's tuned fusion (<see cref="Reranking.FusionSettings"/>): the weight holds only
+    /// over vectors of that embedder, which <see cref="FirstStages.Open"/> checks. Null for the default or a weight given by the caller.
+    /// </summary>
+    public Reranking.FusionSettings? TunedWith { get; init; }
 }
 
 /// <summary>

@@ -58,6 +58,36 @@ public sealed class RerankerSettingsTests
     }
 
     [Fact]
+    public void Fusion_WrittenAndRead_KeepsItsFieldsUnderTheirJsonNames()
+    {
+        var folder = TinyCrossEncoder.Create();
+        new RerankerSettings(Fusion: new FusionSettings("minmax", 0.65, "all-MiniLM-L6-v2", "abc123", "cranfield: 150 queries")).Write(folder);
+
+        var json = File.ReadAllText(Path.Combine(folder, RerankerSettings.FileName));
+        var read = RerankerSettings.Read(folder).Fusion!;
+
+        Assert.Contains("\"fusion\": {", json);
+        Assert.Contains("\"dense_weight\": 0.65", json);
+        Assert.Contains("\"embedder_fingerprint\": \"abc123\"", json);
+        Assert.Equal(new FusionSettings("minmax", 0.65, "all-MiniLM-L6-v2", "abc123", "cranfield: 150 queries"), read);
+        Assert.Equal((FusionMethod.WeightedMinMax, 0.65), (read.ToHybridOptions().Method, read.ToHybridOptions().DenseWeight));
+    }
+
+    [Theory]
+    [InlineData("{\"method\": \"rrf\", \"dense_weight\": 0.5, \"embedder\": \"m\", \"embedder_fingerprint\": \"f\"}", "fusion.method must be \"minmax\", found \"rrf\"")]
+    [InlineData("{\"method\": \"minmax\", \"dense_weight\": 1.2, \"embedder\": \"m\", \"embedder_fingerprint\": \"f\"}", "fusion.dense_weight must be between 0 and 1, found 1.2")]
+    [InlineData("{\"method\": \"minmax\", \"dense_weight\": 0.5, \"embedder\": \"m\", \"embedder_fingerprint\": \"\"}", "fusion needs embedder and embedder_fingerprint")]
+    public void Read_BadFusion_RefusedNamingTheField(string fusion, string expected)
+    {
+        var folder = TinyCrossEncoder.Create();
+        File.WriteAllText(Path.Combine(folder, RerankerSettings.FileName), "{\"fusion\": " + fusion + "}");
+
+        var e = Assert.Throws<InvalidInputException>(() => RerankerSettings.Read(folder));
+
+        Assert.Equal($"{Path.Combine(folder, RerankerSettings.FileName)}: {expected}" + (expected.StartsWith("fusion needs") ? " (the index vectors it was tuned over)" : "") + ". Fix or delete the file.", e.Message);
+    }
+
+    [Fact]
     public void Read_UnknownScoreMode_Refused()
     {
         var folder = TinyCrossEncoder.Create();

@@ -261,6 +261,32 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void FirstStages_ModelsTunedFusion_FusesWithItsWeightOverItsEmbeddersVectors_AndRefusesAnotherEmbedders()
+    {
+        using var bm25 = Bm25Searcher.Open(fixture.Index);
+        var info = bm25.Manifest.Embeddings!;
+        var tuned = new FusionSettings(FusionSettings.MinMax, 0.8, info.Model, info.Fingerprint, "test");
+        using var stages = FirstStages.Open(bm25, "hybrid", encoderOptions: new BiEncoderOptions { Device = "cpu" }, hybridOptions: tuned.ToHybridOptions());
+
+        // The fused scores are Fusion.WeightedMinMax of the two lists at 0.2 / 0.8, computed here from the stages' own lists.
+        const string query = "why does dough rise";
+        var expected = Fusion.WeightedMinMax([(bm25.Rank(query, 100), 0.2), (stages.Dense!.Rank(query, 100), 0.8)]);
+        var hits = stages.Chosen.Rank(query, 100);
+        Assert.Equal(expected.Select(d => d.DocId), hits.Select(d => d.DocId));
+        Assert.Equal(expected.Select(d => d.Score), hits.Select(d => d.Score));
+        Assert.Contains("dense weight 0.8 tuned with the reranker", stages.Describe());
+
+        var other = tuned with { Embedder = "other-model", EmbedderFingerprint = "0123abcd" };
+        var e = Assert.Throws<InvalidInputException>(() => FirstStages.Open(bm25, "hybrid", hybridOptions: other.ToHybridOptions()));
+        Assert.Contains("tuned over vectors of other-model (0123abcd)", e.Message);
+        Assert.Contains($"holds vectors of {info.Model} ({info.Fingerprint})", e.Message);
+        Assert.Contains("--dense-weight W", e.Message);
+        // A stage that does not fuse does not use the weight, so nothing is refused.
+        using var dense = FirstStages.Open(bm25, "dense", hybridOptions: other.ToHybridOptions());
+        Assert.Equal("dense", dense.Kind);
+    }
+
+    [Fact]
     public void FirstStages_IndexRebuiltAtInt8_QueriesWithAnInt8EmbedderLoadedForIt()
     {
         using var folder = new TempFolder("dense-reprecision");
