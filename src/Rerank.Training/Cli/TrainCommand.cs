@@ -233,9 +233,13 @@ internal static class TrainCommand
 
         // One index throughout the run: mined negatives, document lookups and validation must agree.
         using var bm25 = Bm25Searcher.Open(parse.GetRequiredValue(Index), reopenWhenRebuilt: false);
-        // Mined and validated on the first stage the model will serve: hybrid when the index has vectors, as search-host does.
+        // Mined and validated on the first stage the model will serve: hybrid when the index has vectors, as search-host does,
+        // fused as the starting model says when it carries a fusion tuned over this index's embedder.
+        var baseFusion = basePath is null || string.Equals(basePath, "minilm", StringComparison.OrdinalIgnoreCase) ? null : RerankerSettings.Read(basePath).Fusion;
+        var startFusion = StartFusion(baseFusion, bm25, parse.GetValue(Retrieval), log);
         using var firstStage = FirstStages.Open(bm25, parse.GetValue(Retrieval),
-            encoderOptions: new Rerank.Lucene.Embedding.BiEncoderOptions { Device = parse.GetValue(Device)!, Threads = parse.GetValue(Threads) is > 0 and var t ? t : null });
+            encoderOptions: new Rerank.Lucene.Embedding.BiEncoderOptions { Device = parse.GetValue(Device)!, Threads = parse.GetValue(Threads) is > 0 and var t ? t : null },
+            hybridOptions: startFusion?.ToHybridOptions());
         log.LogInformation("First stage for mining and validation: {FirstStage}", firstStage.Describe());
         var store = new IndexDocumentStore(bm25);
         var data = TrainingData.Load(parse, bm25, firstStage.Chosen, store, seed, log, ct);
@@ -245,6 +249,9 @@ internal static class TrainCommand
             return 0;
         }
         ArgumentNullException.ThrowIfNull(output);
+        // The dense weight of the hybrid stage is tuned before the cross-encoder is judged: it decides the candidates the
+        // cross-encoder sees, and training does not depend on it (negatives were mined with the start's weight).
+        var (served, fusion) = TuneFusion(parse, bm25, firstStage, data, baseFusion, startFusion, seed, log, ct);
         CheckResumeMatchesJudging(parse, data, output);
 
         TorchRuntime.EnsureLoaded();
@@ -298,7 +305,7 @@ internal static class TrainCommand
 
             if (data.CrossValidation is { } folds)
             {
-                CrossValidated(parse, data, folds, options, firstStage.Chosen, baseFolder, baseName, output, log, ct,
+                CrossValidated(parse, data, folds, options, served, fusion, baseFolder, baseName, output, log, ct,
                     (o, resume) => new CrossEncoderTrainer(o, d => SequenceClassifierAdapter.Load(baseFolder, d, seed, maxLength), encoder) { Resume = resume });
                 parse.InvocationConfiguration.Output.WriteLine($"Wrote {Path.GetFullPath(output)}");
                 return 0;
@@ -306,7 +313,7 @@ internal static class TrainCommand
 
             // A self-supervised dev set shows each source with its query sentence removed (SelfSupervisedDev).
             var masked = JudgesModelOnly(parse);
-            var dev = data.Dev.Count == 0 ? null : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(DevCandidates), masked);
+            var dev = data.Dev.Count == 0 ? null : new DevEvaluator(served, data.Dev, parse.GetValue(DevCandidates), masked);
             if (dev is { QueryCount: 0 })
             {
                 // Text-only positives (triples given as texts) cannot be found among the index's candidates: say so now, not after training.
@@ -323,13 +330,13 @@ internal static class TrainCommand
                 log.LogInformation("Validation during training: {Count} dev queries, {Stage} top {K} reranked; {Stage} dev nDCG@10 {Ndcg:F4}",
                     dev.QueryCount, firstStage.Kind, dev.Candidates, firstStage.Kind, devFirst2.Mean.Ndcg10);
             // The final comparison runs at the depth the model will serve (usually deeper than the validations during training).
-            var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(firstStage.Chosen, data.Dev, parse.GetValue(Candidates), masked);
+            var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(served, data.Dev, parse.GetValue(Candidates), masked);
             var start = final is { QueryCount: > 0 } ? StartingPipeline(final, baseFolder, baseName, parse, log, ct) : null;
             WarnWhenTooFewDevQueries(start, final, data.DevCapped, output, parse, log);
 
             var minedHere = !mineOnly && parse.GetValue(Mined) is not { Length: > 0 } && (parse.GetValue(QrelsFile) is not null || parse.GetValue(SelfSupervised));
             var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics,
-                MinedWith: minedHere ? firstStage.Chosen.Name : null,
+                MinedWith: minedHere ? served.Name : null,
                 DevMetric: dev is null ? null : $"nDCG@10{(masked ? " of the cross-encoder alone" : "")} over {dev.FirstStageName} top {dev.Candidates} (--dev-candidates)");
             var hooks = new TrainingHooks(
                 Evaluate: dev is null ? null : (scorer, token) => dev.Ndcg10(scorer, token),
@@ -351,7 +358,7 @@ internal static class TrainCommand
             else
                 log.LogInformation("Trained {Steps} updates{Early}; no validation during training (no dev queries)", result.Steps, result.StoppedEarly ? " (stopped early)" : "");
 
-            FinishModelFolder(output, candidate, final, start, baseFolder, parse, log, ct);
+            FinishModelFolder(output, candidate, final, start, baseFolder, fusion, parse, log, ct);
             Directory.Delete(candidate, recursive: true);
             if (!parse.GetValue(KeepCheckpoints))
             {
@@ -365,6 +372,63 @@ internal static class TrainCommand
         {
             cleanup();
         }
+    }
+
+    /// <summary>What a run decided about the hybrid fusion: the setting every model folder it writes carries (null: the
+    /// library's default), and the model card's paragraph about it (null when there is nothing to say).</summary>
+    private sealed record FusionOutcome(FusionSettings? Setting, string? Card);
+
+    /// <summary>
+    /// The fusion the run starts from: the starting model's own (<paramref name="baseFusion"/>) when the first stage is hybrid
+    /// and it was tuned over this index's embedder; null (the default weight) otherwise, said in the log when the base's
+    /// fusion cannot apply to this index.
+    /// </summary>
+    private static FusionSettings? StartFusion(FusionSettings? baseFusion, Bm25Searcher bm25, string? retrieval, ILogger log)
+    {
+        var vectors = bm25.Manifest.Embeddings;
+        if (baseFusion is null || vectors is null || retrieval is "bm25" or "dense") return null;
+        if (baseFusion.EmbedderFingerprint == vectors.Fingerprint) return baseFusion;
+        log.LogWarning("The starting model's fusion (dense weight {Weight}) was tuned over vectors of {Tuned} ({TunedFingerprint}), and this index holds vectors of {Model} ({Fingerprint}): " +
+            "the run starts from the default dense weight {Default} instead, and the model it writes carries only a fusion tuned here",
+            baseFusion.DenseWeight.ToString("0.##", CultureInfo.InvariantCulture), baseFusion.Embedder, baseFusion.EmbedderFingerprint, vectors.Model, vectors.Fingerprint,
+            HybridOptions.DefaultDenseWeight.ToString("0.##", CultureInfo.InvariantCulture));
+        return null;
+    }
+
+    /// <summary>
+    /// Tunes the hybrid stage's dense weight on the judged queries of this index (<see cref="FusionTuning"/>: cross-fitted,
+    /// kept only when it beats the start's weight beyond noise) and returns the first stage the cross-encoder is then judged
+    /// on, with the outcome the model folder records. Judged queries: --qrels' (training and held-out alike: training the
+    /// cross-encoder does not touch the first stage) or --dev-qrels'; a self-supervised run without --dev-qrels has none, and
+    /// a BM25 or dense first stage has no weight to tune.
+    /// </summary>
+    private static (ICandidateRetriever Served, FusionOutcome Outcome) TuneFusion(ParseResult parse, Bm25Searcher bm25, FirstStages firstStage, TrainingData data,
+        FusionSettings? baseFusion, FusionSettings? startFusion, int seed, ILogger log, CancellationToken ct)
+    {
+        if (firstStage.Kind != "hybrid" || firstStage.Hybrid is not { } hybrid || bm25.Manifest.Embeddings is not { } vectors)
+            return (firstStage.Chosen, new FusionOutcome(baseFusion, null));
+        var o = DataOptions(parse);
+        var judged = (o.Qrels is not null ? data.Groups ?? [] : []).Concat(o.Qrels is not null || o.DevQrels is not null ? data.Dev : []).ToList();
+        var startWeight = hybrid.Options.DenseWeight;
+        var inv = CultureInfo.InvariantCulture;
+        var study = judged.Count == 0 ? null : FusionTuning.Measure(bm25, firstStage.Dense!, hybrid.Options.Depth, judged, startWeight, ct);
+        if (study is null || RandomizationTest.SmallestPValue(study.QueryIds.Count) >= StartComparison.Alpha)
+        {
+            var why = study is null
+                ? "no judged queries of this index (give --queries with --qrels or --dev-qrels)"
+                : $"{study.QueryIds.Count} judged {(study.QueryIds.Count == 1 ? "query is" : "queries are")} too few for any change to pass the paired randomization test";
+            log.LogInformation("Hybrid fusion not tuned: {Why}; dense weight {Weight} as the start", why, startWeight.ToString("0.##", inv));
+            return (firstStage.Chosen, new FusionOutcome(startFusion, string.Create(inv, $"Not tuned: {why}. Dense weight {startWeight:0.##} (the start's).")));
+        }
+        var decision = FusionTuning.Decide(study, startWeight, seed);
+        var text = decision.Describe();
+        log.LogInformation("Fusion: {Decision}", text);
+        if (!decision.Kept) return (firstStage.Chosen, new FusionOutcome(startFusion, text));
+        var tuned = new FusionSettings(FusionSettings.MinMax, decision.TunedWeight, vectors.Model, vectors.Fingerprint,
+            string.Create(inv, $"rerank-train on {bm25.Manifest.Source}: {decision.Queries} judged queries, {decision.Folds}-fold cross-fitted hybrid nDCG@10 {decision.CrossFitted.Average():F4} vs {decision.Start.Average():F4} at dense weight {startWeight:0.##}, p = {decision.P:0.000}"));
+        var served = new HybridSearcher(bm25, firstStage.Dense!, tuned.ToHybridOptions() with { Depth = hybrid.Options.Depth });
+        log.LogInformation("First stage for validation and the comparison with the starting model: hybrid with dense weight {Weight}", decision.TunedWeight.ToString("0.##", inv));
+        return (served, new FusionOutcome(tuned, text));
     }
 
     /// <summary>
@@ -452,7 +516,7 @@ internal static class TrainCommand
     /// otherwise the folder holds the starting model with its settings unchanged. Said plainly in the log and
     /// the model card; the run succeeds either way.
     /// </summary>
-    private static void FinishModelFolder(string output, string candidate, DevEvaluator? dev, StartPoint? start, string baseFolder, ParseResult parse, ILogger log, CancellationToken ct)
+    private static void FinishModelFolder(string output, string candidate, DevEvaluator? dev, StartPoint? start, string baseFolder, FusionOutcome fusion, ParseResult parse, ILogger log, CancellationToken ct)
     {
         new RerankerSettings(MaxLength: parse.GetValue(MaxLength)).Write(candidate);
         StageHook.Value?.Invoke("comparison", ct);
@@ -462,13 +526,13 @@ internal static class TrainCommand
             if (dev is null || dev.QueryCount == 0 || start is null)
             {
                 if (JudgesModelOnly(parse) && !parse.GetValue(KeepTrained) && HasRankingHead(baseFolder))
-                    KeepStart(output, candidate, baseFolder, RerankerSettings.Read(baseFolder), parse, ct,
+                    KeepStart(output, candidate, baseFolder, RerankerSettings.Read(baseFolder), fusion, parse, ct,
                         "# Starting model kept\n\n`rerank-train --self-supervised` found no dev queries that could measure a change (no held-out document had a usable " +
                         "inverse-cloze sentence whose document the first stage retrieves), so these are the starting weights and settings, unchanged. " +
                         "Pass --dev-qrels with real queries, or --keep-trained to save the fine-tuned weights anyway.\n", log,
                         "No self-supervised dev query could measure the fine-tuned model: {Output} holds the starting model, unchanged (--keep-trained saves the fine-tuned weights).");
                 else
-                    PublishModelFolder(output, candidate, parse, ct, staging => { });
+                    PublishModelFolder(output, candidate, fusion, parse, ct, staging => { });
                 return;
             }
             // Self-supervised: the fine-tuned cross-encoder alone, as the start was judged (no weight is tuned or judged on that dev set).
@@ -517,7 +581,7 @@ internal static class TrainCommand
             log.LogInformation("Dev nDCG@10 ({What} {Stage} top {K}): start {Start}, fine-tuned {Trained}; difference {Delta:+0.0000;-0.0000}, p = {P:0.000}. {Verdict}",
                 selfSupervised ? "the cross-encoder alone over" : "reranking", stage, dev.Candidates, start.AsStored.WithInterval(), trained.WithInterval(), trained.Ndcg10 - start.AsStored.Ndcg10,
                 RandomizationTest.PValue(trained.PerQuery, start.AsStored.PerQuery), verdict);
-            PublishModelFolder(output, candidate, parse, ct, staging =>
+            PublishModelFolder(output, candidate, fusion, parse, ct, staging =>
             {
                 trainedSettings.Write(staging);
                 File.AppendAllText(Path.Combine(staging, "README.md"), cardText + verdict + "\n");
@@ -528,7 +592,7 @@ internal static class TrainCommand
         // Not better beyond noise: ship the starting model; its settings change only if a re-tuned weight won beyond noise.
         var settings = keepBest ? Retuned(start.Settings, best, stage, $"on {source}") : start.Settings;
         var what = KeptSettingsReason(keepBest, selfSupervised, stage);
-        KeepStart(output, candidate, baseFolder, settings, parse, ct,
+        KeepStart(output, candidate, baseFolder, settings, fusion, parse, ct,
             "# Starting model kept\n\n" +
             $"`rerank-train` fine-tuned {start.AsStored.Name} on this index, but the result did not beat it on the dev queries " +
             $"beyond noise, so these are the starting weights, unchanged; {what}.\n\n" + table + "\n", log, null);
@@ -547,7 +611,7 @@ internal static class TrainCommand
     /// weight tuned on all out-of-fold scores); otherwise --output holds the starting model (its weight re-tuned only if that
     /// beat it beyond noise).
     /// </summary>
-    private static void CrossValidated(ParseResult parse, TrainingData data, CrossValidationFolds folds, TrainingOptions options, ICandidateRetriever firstStage,
+    private static void CrossValidated(ParseResult parse, TrainingData data, CrossValidationFolds folds, TrainingOptions options, ICandidateRetriever firstStage, FusionOutcome fusion,
         string baseFolder, string baseName, string output, ILogger log, CancellationToken ct, Func<TrainingOptions, bool, CrossEncoderTrainer> makeTrainer)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -577,7 +641,7 @@ internal static class TrainCommand
         if (WarnWhenTooFewDevQueries(start, judged, data.DevCapped, output, parse, log, crossValidated: true))
         {
             // Nothing the folds could score would be kept: do not spend k trainings on them.
-            KeepStart(output, null, baseFolder, start.Settings, parse, ct,
+            KeepStart(output, null, baseFolder, start.Settings, fusion, parse, ct,
                 "# Starting model kept\n\n" +
                 $"`rerank-train` was to cross-validate fine-tunes of {start.AsStored.Name} on this index, but over {judged.QueryCount} judged " +
                 $"{(judged.QueryCount == 1 ? "query" : "queries")} no change could be shown beyond noise (a paired randomization test cannot give p below " +
@@ -637,7 +701,7 @@ internal static class TrainCommand
             final.Train(data.Groups!, new TrainingHooks(Progress: progress, ModelCard: card), ct);
             var settings = FinalModelSettings(ReferenceEquals(best, trainedAsStored) && trainedWins, start.Settings, trained, stage, parse.GetValue(MaxLength),
                 $"{folds.Count}-fold cross-validation: {judged.QueryCount} training queries, {stage} top {judged.Candidates}, nDCG@10");
-            PublishModelFolder(output, candidate, parse, ct, staging =>
+            PublishModelFolder(output, candidate, fusion, parse, ct, staging =>
             {
                 settings.Write(staging);
                 File.AppendAllText(Path.Combine(staging, "README.md"), $"\n## Cross-validation on the training queries ({stage} top {judged.Candidates})\n\n" + table + verdict + "\n");
@@ -652,7 +716,7 @@ internal static class TrainCommand
             var what = keepBest
                 ? $"only its score mode and its weight over {stage} candidates were re-tuned, which beat the stored ones beyond noise on queries they were not tuned on"
                 : "its score mode and weights are the stored ones too (re-tuning them did not beat them beyond noise)";
-            KeepStart(output, null, baseFolder, keptSettings, parse, ct,
+            KeepStart(output, null, baseFolder, keptSettings, fusion, parse, ct,
                 "# Starting model kept\n\n" +
                 $"`rerank-train` cross-validated fine-tunes of {start.AsStored.Name} on this index, but they did not beat it beyond noise on the training queries they did not " +
                 $"train on, so these are the starting weights, unchanged (no final model was trained); {what}.\n\n" +
@@ -731,11 +795,11 @@ internal static class TrainCommand
     /// (an existing folder is replaced only at the final rename); the card starts with <paramref name="card"/> and keeps
     /// the fine-tuning run's card (from <paramref name="candidate"/>) below it. <paramref name="warning"/>, when given, is logged with the output path.
     /// </summary>
-    private static void KeepStart(string output, string? candidate, string baseFolder, RerankerSettings settings, ParseResult parse, CancellationToken ct,
+    private static void KeepStart(string output, string? candidate, string baseFolder, RerankerSettings settings, FusionOutcome fusion, ParseResult parse, CancellationToken ct,
         string card, ILogger log, string? warning)
     {
         var trainedCard = candidate is null ? null : File.ReadAllText(Path.Combine(candidate, "README.md"));
-        Rerank.Lucene.Output.AtomicFolder.Write(output, staging =>
+        WriteModelFolder(output, fusion, parse, ct, staging =>
         {
             foreach (var file in Directory.GetFiles(baseFolder))
             {
@@ -746,7 +810,7 @@ internal static class TrainCommand
             settings.Write(staging);
             File.WriteAllText(Path.Combine(staging, "README.md"), trainedCard is null ? card
                 : card + "\n## The fine-tuning run that was not kept\n\n" + trainedCard.Replace("\n# ", "\n### ", StringComparison.Ordinal));
-        }, () => RecheckOutput(output, parse, ct));
+        });
         if (warning is not null) log.LogWarning(warning, output);
     }
 
@@ -787,11 +851,24 @@ internal static class TrainCommand
     /// <paramref name="finish"/> on the staging copy. An existing folder is replaced only at the final rename, so a
     /// cancellation or failure before it leaves it byte-identical (or leaves no folder).
     /// </summary>
-    private static void PublishModelFolder(string output, string candidate, ParseResult parse, CancellationToken ct, Action<string> finish) =>
-        Rerank.Lucene.Output.AtomicFolder.Write(output, staging =>
+    private static void PublishModelFolder(string output, string candidate, FusionOutcome fusion, ParseResult parse, CancellationToken ct, Action<string> finish) =>
+        WriteModelFolder(output, fusion, parse, ct, staging =>
         {
             foreach (var file in Directory.GetFiles(candidate)) File.Copy(file, Path.Combine(staging, Path.GetFileName(file)));
             finish(staging);
+        });
+
+    /// <summary>
+    /// Writes --output once, atomically: <paramref name="fill"/> stages the model folder, then the run's fusion decision
+    /// goes into its searchrerank.json (<see cref="RerankerSettings.Fusion"/>) and, when one was made, its model card, so
+    /// every folder the run can publish (fine-tuned or the start kept) carries the first stage it was judged with.
+    /// </summary>
+    private static void WriteModelFolder(string output, FusionOutcome fusion, ParseResult parse, CancellationToken ct, Action<string> fill) =>
+        Rerank.Lucene.Output.AtomicFolder.Write(output, staging =>
+        {
+            fill(staging);
+            (RerankerSettings.Read(staging) with { Fusion = fusion.Setting }).Write(staging);
+            if (fusion.Card is { } card) File.AppendAllText(Path.Combine(staging, "README.md"), "\n## Hybrid fusion (first stage)\n\n" + card + "\n");
         }, () => RecheckOutput(output, parse, ct));
 
     /// <summary>Right before --output is replaced: honours a cancellation, and checks again that replacing it is allowed.</summary>
