@@ -32,4 +32,21 @@ internal static class DefaultRerankerLoader
             throw new InvalidInputException($"The default reranker at '{model}' cannot be loaded: {e.Message} {RebuildHint}", model, inner: e);
         }
     }
+
+    /// <summary>
+    /// The settings stored beside <paramref name="model"/> (<see cref="RerankerSettings.Read"/>; empty when it has no
+    /// <c>searchrerank.json</c>); when it is the default model and the file is not valid, the error says how to rebuild or restore it.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The settings file exists but is not valid.</exception>
+    public static RerankerSettings Settings(string model, SearchHostOptions options)
+    {
+        try
+        {
+            return RerankerSettings.Read(model);
+        }
+        catch (InvalidInputException e) when (options.Reranker.Model is null)
+        {
+            throw new InvalidInputException($"The default reranker at '{model}' cannot be loaded: {e.Message} {RebuildHint}", model, inner: e);
+        }
+    }
 }

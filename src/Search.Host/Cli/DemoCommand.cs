@@ -81,10 +81,12 @@ internal static class DemoCommand
             console.Out.WriteLine($"Embedder engine: {embedder.EngineDescription}.");
         }
         using var bm25 = Bm25Searcher.Open(indexDir);
-        using var stages = FirstStageOptions.Open(bm25, parse.GetValue(FirstStageOptions.Retrieval), null, options, hybridOptions: FirstStageOptions.HybridFrom(parse));
+        // The reranker is known first: its tuned fusion (when it carries one) is the hybrid stage's unless --fusion or --dense-weight is given.
+        var model = RerankingOptions.Model(parse, options, useDefault: true);
+        using var stages = FirstStageOptions.Open(bm25, parse.GetValue(FirstStageOptions.Retrieval), null, options,
+            hybridOptions: FirstStageOptions.HybridFrom(parse, model, options));
         console.Out.WriteLine($"First stage: {FirstStageOptions.Describe(stages)}.");
 
-        var model = RerankingOptions.Model(parse, options, useDefault: true);
         if (model is null && parse.GetValue(RerankingOptions.NoRerank))
         {
             console.Out.WriteLine("No reranker (--no-rerank): showing BM25 only.");

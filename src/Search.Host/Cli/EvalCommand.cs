@@ -106,7 +106,9 @@ internal static class EvalCommand
         var options = services.Options<SearchHostOptions>();
         var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("eval");
         var console = ConsoleOutput.For(parse);
-        var hybridOptions = FirstStageOptions.HybridFrom(parse);
+        // The reranker is known first: its tuned fusion (when it carries one) is the hybrid stage's unless --fusion or --dense-weight is given.
+        var model = RerankingOptions.Model(parse, options, useDefault: false);
+        var hybridOptions = FirstStageOptions.HybridFrom(parse, model, options);
         var queriesPath = parse.GetRequiredValue(Queries);
         var qrels = QrelsReader.Read(parse.GetRequiredValue(QrelsFile));
         var queries = QueryFileReader.Read(queriesPath).ToDictionary(q => q.Id, q => q.Text, StringComparer.Ordinal);
@@ -115,6 +117,8 @@ internal static class EvalCommand
         using var searcher = Bm25Searcher.Open(index, reopenWhenRebuilt: false);
         using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder), options,
             hybridOptions: hybridOptions);
+        // Said on standard error, as search's notes: the hybrid column is then not what the reranker was tuned with.
+        if (FirstStageOptions.TunedFusionNotApplied(stages, hybridOptions) is { } notApplied) console.Error.WriteLine(notApplied);
         if (stages.Dense is null && (parse.GetValue(DenseRunFile) is not null || parse.GetValue(HybridRunFile) is not null))
             throw new InvalidInputException("--dense-run and --hybrid-run need an index with document vectors; this one has none (build it with `search-host index` without --embedder none).");
 
@@ -124,7 +128,6 @@ internal static class EvalCommand
             log.LogWarning("{Count} judged queries are not in {Queries} and score 0 (first: {First})", missing.Count, queriesPath, missing[0]);
         }
 
-        var model = RerankingOptions.Model(parse, options, useDefault: false);
         var rerankedPath = parse.GetValue(RerankedRunFile);
         if (model is null && rerankedPath is not null)
             throw new InvalidInputException("--reranked-run needs a model: pass --reranker DIR as well.");

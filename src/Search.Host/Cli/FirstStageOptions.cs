@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Rerank.Lucene;
 using Rerank.Lucene.Embedding;
+using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Retrieval;
 using Search.Host.Hosting;
 
@@ -26,20 +27,44 @@ internal static class FirstStageOptions
 
     public static readonly Option<string> FusionOption = new("--fusion")
     {
-        Description = "How hybrid fuses BM25 and dense: minmax (min-max normalised scores, weighted by --dense-weight; the default, tuned on dev) or rrf (reciprocal rank fusion, k = 60, parameter-free).",
+        Description = "How hybrid fuses BM25 and dense: minmax (min-max normalised scores, weighted by --dense-weight; the default, tuned on dev) or rrf (reciprocal rank fusion, k = 60, parameter-free). "
+            + "When neither --fusion nor --dense-weight is given and the reranker carries a fusion tuned by rerank-train (searchrerank.json), that one is used, over the vectors of the embedder it was tuned with only.",
     };
 
     public static readonly Option<double?> DenseWeight = new("--dense-weight")
     {
-        Description = "With --fusion minmax: the dense weight w (0 to 1; BM25 gets 1 - w). Default 0.45 (tuned on SciFact dev and the classic collections' train splits).",
+        Description = "With --fusion minmax: the dense weight w (0 to 1; BM25 gets 1 - w). Default: the reranker's tuned fusion when it carries one (searchrerank.json, "
+            + "from rerank-train) and --fusion is not given, else 0.45 (tuned on SciFact dev and the classic collections' train splits).",
     };
 
     /// <summary>All first-stage flags, in help order.</summary>
     public static Option[] All => [Retrieval, Embedder, FusionOption, DenseWeight];
 
-    /// <summary>The hybrid settings from <c>--fusion</c> and <c>--dense-weight</c>.</summary>
+    /// <summary>
+    /// The hybrid settings: from <c>--fusion</c> and <c>--dense-weight</c> when either is given; else the tuned fusion of the reranker
+    /// <paramref name="model"/> (<see cref="RerankerSettings.Fusion"/>, bound to the embedder it was tuned over:
+    /// <see cref="HybridOptions.TunedWith"/>) when it carries one; else the default (weighted min-max, <see cref="HybridOptions.DefaultDenseWeight"/>).
+    /// </summary>
+    /// <param name="parse">The command line.</param>
+    /// <param name="model">The reranker the command ranks with (a model folder), or null when it reranks with none.</param>
+    /// <param name="options">Host settings: whether <paramref name="model"/> is the default reranker (no model configured), for the message on a bad settings file.</param>
+    /// <exception cref="InvalidInputException">An unknown method, a weight outside [0, 1], or a weight without minmax; the model's
+    /// <c>searchrerank.json</c> is not valid (read only when neither flag is given).</exception>
+    public static HybridOptions HybridFrom(ParseResult parse, string? model, SearchHostOptions options)
+    {
+        var flags = FlagsGiven(parse);
+        var fromFlags = HybridFrom(parse);
+        if (flags || model is null) return fromFlags;
+        return DefaultRerankerLoader.Settings(model, options).Fusion is { } tuned ? tuned.ToHybridOptions() : fromFlags;
+    }
+
+    // Given on the command line (an option's default value is not "given").
+    private static bool FlagsGiven(ParseResult parse) =>
+        parse.GetResult(FusionOption) is { Implicit: false } || parse.GetResult(DenseWeight) is { Implicit: false };
+
+    /// <summary>The hybrid settings from <c>--fusion</c> and <c>--dense-weight</c> alone.</summary>
     /// <exception cref="InvalidInputException">An unknown method, a weight outside [0, 1], or a weight without minmax.</exception>
-    public static HybridOptions HybridFrom(ParseResult parse)
+    private static HybridOptions HybridFrom(ParseResult parse)
     {
         var method = parse.GetValue(FusionOption)?.Trim().ToLowerInvariant() switch
         {
@@ -61,9 +86,30 @@ internal static class FirstStageOptions
     /// <param name="embedder">The --embedder value, or null for the index's own.</param>
     /// <param name="options">Host settings (device, threads, engine: <see cref="QueryEncoderOptions"/>).</param>
     /// <param name="defaultToBm25">Default to bm25 even when the index has vectors (e.g. with --lucene-syntax).</param>
-    /// <param name="hybridOptions">How hybrid fuses (<see cref="HybridFrom"/>); default weighted min-max.</param>
-    public static FirstStages Open(Bm25Searcher bm25, string? retrieval, string? embedder, SearchHostOptions options, bool defaultToBm25 = false, HybridOptions? hybridOptions = null) =>
-        FirstStages.Open(bm25, retrieval, embedder, QueryEncoderOptions(options), hybridOptions, defaultToBm25);
+    /// <param name="hybridOptions">How hybrid fuses (<see cref="HybridFrom(ParseResult, string?, SearchHostOptions)"/>); default weighted min-max.
+    /// A reranker's tuned fusion over another embedder's vectors is refused when hybrid is the stage searched; when another stage is
+    /// (<c>--retrieval bm25</c> or <c>dense</c>), the hybrid stage kept beside it (eval's hybrid column) fuses with the default instead,
+    /// which <see cref="TunedFusionNotApplied"/> then describes.</param>
+    /// <exception cref="InvalidInputException">See <see cref="FirstStages.Open"/>.</exception>
+    public static FirstStages Open(Bm25Searcher bm25, string? retrieval, string? embedder, SearchHostOptions options, bool defaultToBm25 = false, HybridOptions? hybridOptions = null)
+    {
+        if (hybridOptions?.TunedWith is { } tuned && bm25.Manifest.Embeddings is { } vectors && tuned.EmbedderFingerprint != vectors.Fingerprint
+            && (retrieval?.Trim().ToLowerInvariant() ?? (defaultToBm25 ? "bm25" : "hybrid")) is "bm25" or "dense")
+            hybridOptions = new HybridOptions();
+        return FirstStages.Open(bm25, retrieval, embedder, QueryEncoderOptions(options), hybridOptions, defaultToBm25);
+    }
+
+    /// <summary>
+    /// Why the hybrid stage of <paramref name="stages"/> does not fuse with the reranker's tuned fusion that
+    /// <paramref name="asked"/> carries (it was tuned over another embedder's vectors, and hybrid is not the stage searched),
+    /// or null when it does or none was asked for.
+    /// </summary>
+    public static string? TunedFusionNotApplied(FirstStages stages, HybridOptions asked) =>
+        asked.TunedWith is { } tuned && stages.Hybrid is { Options.TunedWith: null } hybrid
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"The reranker's fusion (dense weight {tuned.DenseWeight:0.##}) was tuned over vectors of {tuned.Embedder} ({tuned.EmbedderFingerprint}), not this index's; "
+                + $"the hybrid stage fuses with min-max, dense weight {hybrid.Options.DenseWeight:0.##} (the default).")
+            : null;
 
     /// <summary>
     /// The query embedder's settings: the reranker's device, threads and engine (--device, --threads, --engine apply to both

@@ -76,13 +76,14 @@ internal static class SearchCommand
     private static int Run(ParseResult parse, SearchHostOptions options, CancellationToken ct)
     {
         var console = ConsoleOutput.For(parse);
-        var hybridOptions = FirstStageOptions.HybridFrom(parse);
+        // The reranker is known first: its tuned fusion (when it carries one) is the hybrid stage's unless --fusion or --dense-weight is given.
+        var model = RerankingOptions.Model(parse, options, useDefault: true);
+        var hybridOptions = FirstStageOptions.HybridFrom(parse, model, options);
         var indexDir = CommonOptions.RequireIndex(options);
         using var searcher = Bm25Searcher.Open(indexDir);
         var syntax = parse.GetValue(LuceneSyntax) ? QuerySyntax.Lucene : QuerySyntax.BagOfWords;
         var json = parse.GetValue(Json);
         var query = parse.GetValue(Query);
-        var model = RerankingOptions.Model(parse, options, useDefault: true);
         if (model is not null && options.Reranker.Model is null)
             console.Error.WriteLine($"Reranking with the default model {model} (--no-rerank for BM25 only).");
         // The first stage opens first: settings its embedder cannot run are refused before the reranker loads.

@@ -68,8 +68,9 @@ internal static class ServeCommand
         if (serve.ApiKey is null && !ServeApp.LoopbackOnly(serve.Urls))
             await error.WriteLineAsync($"warning: listening beyond loopback ({serve.Urls}) without an API key: anyone who can reach it can use it. Set Serve:ApiKey.");
 
-        var hybridOptions = FirstStageOptions.HybridFrom(parse);
         var model = RerankingOptions.Model(parse, options, useDefault: true);
+        // The reranker's tuned fusion (when it carries one) is the hybrid stage's unless --fusion or --dense-weight is given.
+        var hybridOptions = FirstStageOptions.HybridFrom(parse, model, options);
         if (options.Index is null && model is null)
             throw new InvalidInputException("Nothing to serve: pass --index DIR to search (build one with `search-host index`), --reranker DIR for /rerank, or both.");
         if (model is not null && options.Reranker.Model is null)
