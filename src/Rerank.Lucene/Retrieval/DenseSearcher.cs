@@ -289,7 +289,8 @@ public sealed record EmbedderReloadedEventArgs(string IndexDir, EmbeddingInfo In
 
 /// <summary>
 /// An index was rebuilt in place with vectors that need another query embedder, and it could not be loaded (a model folder
-/// that is gone, an engine that cannot run the new precision): the running process cannot search the index until restarted.
-/// <c>serve</c> answers 503 and is not ready; the interactive prompt reports it for each query.
+/// that is gone, an engine that cannot run the new precision), or its vectors are another embedder's than the one a
+/// reranker's tuned fusion was tuned over (<see cref="HybridOptions.TunedWith"/>): the running process cannot search the
+/// index as configured until restarted. <c>serve</c> answers 503 and is not ready; the interactive prompt reports it for each query.
 /// </summary>
-public sealed class EmbedderReloadException(string message, string? path, Exception inner) : InvalidInputException(message, path, inner: inner);
+public sealed class EmbedderReloadException(string message, string? path, Exception? inner = null) : InvalidInputException(message, path, inner: inner);

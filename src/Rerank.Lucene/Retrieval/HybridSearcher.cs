@@ -87,15 +87,33 @@ public sealed class HybridSearcher : ICandidateRetriever
     /// <see cref="HybridOptions.Depth"/>: the fusion sees the best matching documents of each, never a cut list filtered afterwards.
     /// </summary>
     /// <exception cref="InvalidInputException">The query is empty, or the filter is not valid for this index.</exception>
+    /// <exception cref="EmbedderReloadException">The options carry a reranker's tuned fusion and the index was rebuilt with another embedder's vectors.</exception>
     public IReadOnlyList<RankedDocument> Rank(string query, int k, DocumentFilter? filter)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        RequireTunedEmbedder();
         var bm25 = _bm25.Rank(query, Options.Depth, filter: filter);
         var dense = _dense.Rank(query, Options.Depth, filter);
         var fused = Options.Method == FusionMethod.ReciprocalRank
             ? Fusion.ReciprocalRank([bm25, dense], Options.RrfK)
             : Fusion.WeightedMinMax([(bm25, 1 - Options.DenseWeight), (dense, Options.DenseWeight)]);
         return fused.Take(k).ToList();
+    }
+
+    /// <summary>
+    /// Refuses to fuse with a reranker's tuned weight (<see cref="HybridOptions.TunedWith"/>) once the index holds another
+    /// embedder's vectors: <see cref="FirstStages.Open"/> checks it at open, and this catches an index rebuilt in place since.
+    /// </summary>
+    /// <exception cref="EmbedderReloadException">The vectors are now another embedder's; only a restart (with a fusion chosen) helps.</exception>
+    public void RequireTunedEmbedder()
+    {
+        if (Options.TunedWith is not { } tuned) return;
+        var vectors = _dense.Info;
+        if (vectors.Fingerprint == tuned.EmbedderFingerprint) return;
+        throw new EmbedderReloadException(
+            $"Index '{_bm25.IndexDirectory}' was rebuilt with vectors of {vectors.Model} ({vectors.Fingerprint}), and the reranker's fusion was tuned over vectors of "
+            + $"{tuned.Embedder} ({tuned.EmbedderFingerprint}). Restart search-host, choosing the fusion yourself (--fusion rrf, or --dense-weight W), or retune it on this index with rerank-train.",
+            Path.Combine(_bm25.IndexDirectory, Indexing.IndexManifest.FileName));
     }
 
     /// <summary>Like <see cref="Search(string, int)"/>, among the documents that meet <paramref name="filter"/>; see <see cref="Rank(string, int, DocumentFilter)"/>.</summary>

@@ -55,7 +55,8 @@ internal sealed class SearchService : IDisposable
 
     /// <summary>
     /// Null when queries can be answered; otherwise why not: the index was rebuilt in place with vectors whose query embedder
-    /// could not be loaded (<see cref="EmbedderReloadException"/>), and only a restart helps. Checks for a rebuild first, as a query would.
+    /// could not be loaded, or by another embedder than the one the reranker's fusion was tuned over (<see cref="EmbedderReloadException"/>),
+    /// and only a restart helps. Checks for a rebuild first, as a query would.
     /// </summary>
     public string? Unusable()
     {
@@ -63,6 +64,8 @@ internal sealed class SearchService : IDisposable
         try
         {
             _ = dense.Encoder;
+            // A reranker's tuned fusion holds over its embedder's vectors only (HybridSearcher.RequireTunedEmbedder).
+            if (_stages.Kind == "hybrid") _stages.Hybrid?.RequireTunedEmbedder();
             return null;
         }
         catch (EmbedderReloadException e)

@@ -287,6 +287,24 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void Hybrid_TunedFusionOverOtherVectors_RefusesEachSearch_AsAfterARebuildWithAnotherEmbedder()
+    {
+        // FirstStages.Open refuses this at open; a searcher opened before the index was rebuilt by another embedder meets it
+        // at search time, which this searcher, given the mismatch directly, shows.
+        using var bm25 = Bm25Searcher.Open(fixture.Index);
+        var tuned = new FusionSettings(FusionSettings.MinMax, 0.8, "other-model", "00ff", null);
+        var hybrid = new HybridSearcher(bm25, new DenseSearcher(bm25, fixture.Encoder), tuned.ToHybridOptions());
+
+        var e = Assert.Throws<EmbedderReloadException>(() => hybrid.Search("why does dough rise", 3));
+
+        Assert.Contains($"was rebuilt with vectors of {bm25.Manifest.Embeddings!.Model} ({bm25.Manifest.Embeddings.Fingerprint})", e.Message);
+        Assert.Contains("tuned over vectors of other-model (00ff). Restart search-host", e.Message);
+        var matching = new HybridSearcher(bm25, new DenseSearcher(bm25, fixture.Encoder),
+            (tuned with { Embedder = bm25.Manifest.Embeddings.Model, EmbedderFingerprint = bm25.Manifest.Embeddings.Fingerprint }).ToHybridOptions());
+        Assert.Equal("cook-1", matching.Search("why does dough rise", 1)[0].DocId);
+    }
+
+    [Fact]
     public void FirstStages_IndexRebuiltAtInt8_QueriesWithAnInt8EmbedderLoadedForIt()
     {
         using var folder = new TempFolder("dense-reprecision");
