@@ -112,7 +112,7 @@ internal static class CrossValidationRun
             WriteScores(file, held, foldScores);
             foreach (var (id, values) in foldScores) scores[id] = values;
             Directory.Delete(foldFolder, recursive: true);
-            log.LogInformation("Cross-validation fold {Fold} of {Folds}: done, scores of its {Judged} judged queries saved to {File}", fold + 1, folds.Count, held.QueryCount, file);
+            log.LogInformation("Cross-validation fold {Fold} of {Folds}: done, scores of its {Judged} saved to {File}", fold + 1, folds.Count, TrainCommand.Counted(held.QueryCount, "judged "), file);
             TrainCommand.StageHook.Value?.Invoke($"cross-validation fold {fold + 1} done", ct);
         }
         return scores;

@@ -317,18 +317,18 @@ internal static class TrainCommand
             if (dev is { QueryCount: 0 })
             {
                 // Text-only positives (triples given as texts) cannot be found among the index's candidates: say so now, not after training.
-                log.LogWarning("None of the {Count} dev queries has a positive that is in the index (positives given as texts, not index ids), so nothing can be validated " +
+                log.LogWarning("No dev query ({Count} in all) has a positive that is in the index (positives given as texts, not index ids), so nothing can be validated " +
                     "and the fine-tuned model cannot be compared with the starting model: {Output} will hold the fine-tuned model as trained. " +
                     "To validate, give positive_id/negative_id in the triples, or --queries with --dev-qrels.", data.Dev.Count, output);
                 dev = null;
             }
             if (dev is { FirstStage: { } devFirst, ShowsPositiveTexts: true })
-                log.LogInformation("Validation during training: {Count} self-supervised dev queries, the cross-encoder alone over {Stage} top {K} (each source with its sentence removed); " +
+                log.LogInformation("Validation during training: {Queries}, the cross-encoder alone over {Stage} top {K} (each source with its sentence removed); " +
                     "{Stage}'s own dev nDCG@10 {Ndcg:F4} is inflated (the index still holds each sentence) and is not compared",
-                    dev.QueryCount, firstStage.Kind, dev.Candidates, firstStage.Kind, devFirst.Mean.Ndcg10);
+                    Counted(dev.QueryCount, "self-supervised dev "), firstStage.Kind, dev.Candidates, firstStage.Kind, devFirst.Mean.Ndcg10);
             else if (dev is { FirstStage: { } devFirst2 })
-                log.LogInformation("Validation during training: {Count} dev queries, {Stage} top {K} reranked; {Stage} dev nDCG@10 {Ndcg:F4}",
-                    dev.QueryCount, firstStage.Kind, dev.Candidates, firstStage.Kind, devFirst2.Mean.Ndcg10);
+                log.LogInformation("Validation during training: {Queries}, {Stage} top {K} reranked; {Stage} dev nDCG@10 {Ndcg:F4}",
+                    Counted(dev.QueryCount, "dev "), firstStage.Kind, dev.Candidates, firstStage.Kind, devFirst2.Mean.Ndcg10);
             // The final comparison runs at the depth the model will serve (usually deeper than the validations during training).
             var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(served, data.Dev, parse.GetValue(Candidates), masked);
             var start = final is { QueryCount: > 0 } ? StartingPipeline(final, baseFolder, baseName, parse, log, ct) : null;
@@ -557,7 +557,7 @@ internal static class TrainCommand
             (start.AsStored.Mode == "first-stage" ? "" : $"| {start.AsStored.Name}{(selfSupervised ? ", cross-encoder alone" : ", as stored")} | {Describe(start.AsStored)} | {start.AsStored.WithInterval()} |\n") +
             (start.Retuned is null ? "" : $"| {start.Retuned.Name}, re-tuned on dev | {Describe(start.Retuned)} | {start.Retuned.WithInterval()} |\n") +
             $"| {trained.Name}{(selfSupervised ? ", cross-encoder alone" : "")} | {Describe(trained)} | {trained.WithInterval()} |\n\n" +
-            string.Create(inv, $"Best change ({(ReferenceEquals(best, trained) ? "fine-tuned" : "weight re-tuned")}) - start{(selfSupervised ? ", cross-encoder alone" : " as stored")}: {delta:+0.0000;-0.0000;0.0000}, paired randomization test p = {p:0.000} ({dev.QueryCount} dev queries; kept when higher and p < {StartComparison.Alpha}). ");
+            string.Create(inv, $"Best change ({(ReferenceEquals(best, trained) ? "fine-tuned" : "weight re-tuned")}) - start{(selfSupervised ? ", cross-encoder alone" : " as stored")}: {delta:+0.0000;-0.0000;0.0000}, paired randomization test p = {p:0.000} ({Counted(dev.QueryCount, "dev ")}; kept when higher and p < {StartComparison.Alpha}). ");
         var trainedWins = keepBest && ReferenceEquals(best, trained);
         if (trainedWins || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained))
         {
@@ -679,9 +679,9 @@ internal static class TrainCommand
             $"| {trained.Name}, mode and weight cross-fitted | per fold (on all: {Describe(trained)}) | {trained.WithInterval()} |\n\n" +
             string.Create(inv, $"Best change ({bestName}) - start{(start.AsStored.Mode == "first-stage" ? "" : " as stored")}: {delta:+0.0000;-0.0000;0.0000}, " +
                 $"paired randomization test p = {p:0.000} ({judged.QueryCount} queries; kept when higher and p < {StartComparison.Alpha}). ");
-        log.LogInformation("Cross-validated nDCG@10 ({Stage} top {K}, {Count} judged queries): start as stored {Start}; fine-tuned with the start's mode and weight {AsStored}, " +
+        log.LogInformation("Cross-validated nDCG@10 ({Stage} top {K}, {Queries}): start as stored {Start}; fine-tuned with the start's mode and weight {AsStored}, " +
             "with mode and weight cross-fitted {Trained}; best change ({Best}) - start {Delta:+0.0000;-0.0000}, p = {P:0.000}",
-            stage, judged.Candidates, judged.QueryCount, start.AsStored.WithInterval(), trainedAsStored?.WithInterval() ?? "-", trained.WithInterval(), bestName, delta, p);
+            stage, judged.Candidates, Counted(judged.QueryCount, "judged "), start.AsStored.WithInterval(), trainedAsStored?.WithInterval() ?? "-", trained.WithInterval(), bestName, delta, p);
 
         if (trainedWins || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained))
         {
@@ -901,6 +901,9 @@ internal static class TrainCommand
         $"document shown to the cross-encoder with the sentence removed (title and other sentences), among {dev.FirstStageName}'s top {dev.Candidates} for the sentence " +
         "(the other candidates as indexed). Measured: nDCG@10 of the cross-encoder alone (score mode replace) over those candidates, starting model against fine-tuned model. " +
         "The first stage's own ranking and any interpolation with it are not measured: the index still holds each sentence, which inflates the source's first-stage score.\n\n";
+
+    /// <summary>"1 dev query", "3 dev queries": <paramref name="n"/> queries of the kind named by <paramref name="kind"/> (with its trailing space).</summary>
+    internal static string Counted(int n, string kind = "") => $"{n} {kind}{(n == 1 ? "query" : "queries")}";
 
     private static string Describe(DevPipeline pipeline) => pipeline.Mode == "interpolate"
         ? string.Create(CultureInfo.InvariantCulture, $"interpolate, weight {pipeline.Weight:F2}")

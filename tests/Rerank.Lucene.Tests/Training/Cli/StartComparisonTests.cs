@@ -82,7 +82,7 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
         var code = await child.WaitForExit(seconds: 180);
 
         Assert.True(code == 0, child.ToString());
-        var warning = "None of the 1 dev queries has a positive that is in the index (positives given as texts, not index ids), so nothing can be validated";
+        var warning = "No dev query (1 in all) has a positive that is in the index (positives given as texts, not index ids), so nothing can be validated";
         Assert.Contains(warning, child.Error);
         Assert.True(child.Error.IndexOf(warning, StringComparison.Ordinal) < child.Error.IndexOf("Training from ", StringComparison.Ordinal), child.Error);
         Assert.True(File.Exists(Path.Combine(output, "model.safetensors")), child.ToString());
@@ -137,4 +137,10 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
         Assert.Contains("--base minilm", child.Error);
         Assert.DoesNotContain("   at ", child.Error);
     }
+
+    [Theory]
+    [InlineData(1, "dev ", "1 dev query")]
+    [InlineData(2, "judged ", "2 judged queries")]
+    [InlineData(0, "", "0 queries")]
+    public void Counted_OneQueryIsSingular(int n, string kind, string expected) => Assert.Equal(expected, Rerank.Training.Cli.TrainCommand.Counted(n, kind));
 }
