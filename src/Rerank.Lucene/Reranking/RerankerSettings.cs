@@ -45,9 +45,14 @@ public sealed record RerankerSettings(
         var path = Path.Combine(modelPath, FileName);
         if (!File.Exists(path)) return new RerankerSettings();
         RerankerSettings? settings;
+        var text = File.ReadAllText(path);
         try
         {
-            settings = JsonSerializer.Deserialize<RerankerSettings>(File.ReadAllText(path), Json);
+            // The fusion object is checked field by field first: a missing weight must not read as 0, nor a typo pass unnoticed.
+            using (var document = JsonDocument.Parse(text))
+                if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("fusion", out var fusion))
+                    FusionSettings.CheckShape(fusion, path);
+            settings = JsonSerializer.Deserialize<RerankerSettings>(text, Json);
         }
         catch (JsonException e)
         {
@@ -108,6 +113,44 @@ public sealed record FusionSettings(
         Method = Retrieval.FusionMethod.WeightedMinMax,
         DenseWeight = DenseWeight,
         TunedWith = this,
+    };
+
+    /// <summary>The JSON names of the fields, in the order written.</summary>
+    private static readonly string[] Fields = ["method", "dense_weight", "embedder", "embedder_fingerprint", "tuned_on"];
+
+    /// <summary>
+    /// Checks the JSON of a <c>fusion</c> object before it is read: an object, every field but tuned_on present, numbers and
+    /// strings where they belong, no other keys (a misspelt dense_weight would otherwise read as a weight of 0).
+    /// </summary>
+    /// <exception cref="InvalidInputException">What is wrong, naming the file and the field.</exception>
+    internal static void CheckShape(JsonElement fusion, string path)
+    {
+        const string fix = "Fix it (rerank-train writes it), or delete the \"fusion\" key to use the default fusion.";
+        if (fusion.ValueKind != JsonValueKind.Object)
+            throw new InvalidInputException($"{path}: fusion must be an object like {{\"method\": \"minmax\", \"dense_weight\": 0.45, \"embedder\": ..., \"embedder_fingerprint\": ...}}, found {Kind(fusion)}. {fix}", path);
+        foreach (var property in fusion.EnumerateObject())
+            if (!Fields.Contains(property.Name, StringComparer.Ordinal))
+                throw new InvalidInputException($"{path}: fusion has an unknown key \"{property.Name}\"; its keys are {string.Join(", ", Fields)}. {fix}", path);
+        foreach (var name in Fields)
+        {
+            var present = fusion.TryGetProperty(name, out var value);
+            if (!present && name == "tuned_on") continue;
+            if (!present)
+                throw new InvalidInputException($"{path}: fusion.{name} is missing. {fix}", path);
+            var expected = name == "dense_weight" ? JsonValueKind.Number : JsonValueKind.String;
+            if (value.ValueKind != expected && !(name == "tuned_on" && value.ValueKind == JsonValueKind.Null))
+                throw new InvalidInputException($"{path}: fusion.{name} must be a {(expected == JsonValueKind.Number ? "number" : "string")}, found {Kind(value)}. {fix}", path);
+        }
+    }
+
+    private static string Kind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => $"the string \"{value.GetString()}\"",
+        JsonValueKind.Number => $"the number {value.GetRawText()}",
+        JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+        _ => "null",
     };
 
     /// <exception cref="InvalidInputException">A method other than minmax, a weight outside [0, 1], or no embedder fingerprint.</exception>

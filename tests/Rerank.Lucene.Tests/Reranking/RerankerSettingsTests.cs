@@ -87,6 +87,26 @@ public sealed class RerankerSettingsTests
         Assert.Equal($"{Path.Combine(folder, RerankerSettings.FileName)}: {expected}" + (expected.StartsWith("fusion needs") ? " (the index vectors it was tuned over)" : "") + ". Fix or delete the file.", e.Message);
     }
 
+    [Theory]
+    [InlineData("{\"method\": \"minmax\", \"embedder\": \"m\", \"embedder_fingerprint\": \"f\"}", "fusion.dense_weight is missing.")]
+    [InlineData("{\"method\": \"minmax\", \"dense_wieght\": 0.7, \"embedder\": \"m\", \"embedder_fingerprint\": \"f\"}", "fusion has an unknown key \"dense_wieght\"; its keys are method, dense_weight, embedder, embedder_fingerprint, tuned_on.")]
+    [InlineData("{\"method\": \"minmax\", \"dense_weight\": \"0.5\", \"embedder\": \"m\", \"embedder_fingerprint\": \"f\"}", "fusion.dense_weight must be a number, found the string \"0.5\".")]
+    [InlineData("{\"method\": \"minmax\", \"dense_weight\": 0.5, \"embedder\": \"m\", \"embedder_fingerprint\": 5}", "fusion.embedder_fingerprint must be a string, found the number 5.")]
+    [InlineData("{}", "fusion.method is missing.")]
+    [InlineData("null", "fusion must be an object like {\"method\": \"minmax\", \"dense_weight\": 0.45, \"embedder\": ..., \"embedder_fingerprint\": ...}, found null.")]
+    [InlineData("[0.5]", "found an array.")]
+    public void Read_FusionOfTheWrongShape_RefusedNamingTheFieldNotAsInvalidJson(string fusion, string expected)
+    {
+        var folder = TinyCrossEncoder.Create();
+        File.WriteAllText(Path.Combine(folder, RerankerSettings.FileName), "{\"interpolation_weight\": 0.2, \"fusion\": " + fusion + "}");
+
+        var e = Assert.Throws<InvalidInputException>(() => RerankerSettings.Read(folder));
+
+        Assert.StartsWith($"{Path.Combine(folder, RerankerSettings.FileName)}: ", e.Message);
+        Assert.Contains(expected + " Fix it (rerank-train writes it), or delete the \"fusion\" key to use the default fusion.", e.Message);
+        Assert.DoesNotContain("invalid JSON", e.Message);
+    }
+
     [Fact]
     public void Read_UnknownScoreMode_Refused()
     {
