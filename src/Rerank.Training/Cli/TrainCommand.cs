@@ -37,7 +37,7 @@ internal static class TrainCommand
     private static readonly Option<int> CvFolds = new("--cv-folds") { Description = "Judge the fine-tune by k-fold cross-validation over the training queries instead of a held-out dev set: k fine-tunes, each trained on the other folds and judged on its own fold's queries, with the score mode and weight tuned on the other folds; if they beat the starting model beyond noise, the final model is trained on every query. Default: 5 folds with --qrels when neither --dev-qrels nor --dev-fraction is given and a 10% hold-out would be under 50 dev queries; 0: hold out --dev-fraction instead. About k+1 times the training time of one run." };
     private static readonly Option<int> MaxDevQueries = new Option<int>("--max-dev-queries") { Description = "Cap on dev queries evaluated (seeded choice), to keep validation fast.", DefaultValueFactory = _ => 50 }.AtLeast(1);
     private static readonly Option<int> DevCandidates = new Option<int>("--dev-candidates") { Description = "First-stage candidates reranked per dev query by the validations during training (which pick the best checkpoint).", DefaultValueFactory = _ => 20 }.AtLeast(1);
-    private static readonly Option<string> Retrieval = new Option<string>("--retrieval") { Description = "The first stage the model will rerank, used for mining negatives and for validation: bm25, dense or hybrid. Default: as search-host, hybrid when the index has document vectors, else bm25." }.OneOf("bm25", "dense", "hybrid");
+    private static readonly Option<string> Retrieval = new Option<string>("--retrieval") { Description = "The first stage the model will rerank, used for mining negatives and for validation: bm25, dense or hybrid. Default: as search-host, hybrid when the index has document vectors, else bm25. With hybrid, the dense weight of its fusion is tuned on the judged queries first (5-fold cross-fitted, kept only when it beats the starting model's beyond noise) and stored with the model." }.OneOf("bm25", "dense", "hybrid");
     private static readonly Option<int> Candidates = new Option<int>("--candidates") { Description = "Candidates the model will rerank per query (as search-host's --candidates): the depth of the final comparison with the starting model on dev and of the weight stored with the model.", DefaultValueFactory = _ => 100 }.AtLeast(1);
     private static readonly Option<string> Base = new("--base") { Description = "Starting model: a cross-encoder or BERT encoder folder, or `minilm` for the bundled MiniLM-L6 encoder (no ranking head). Default: the default reranker (models/default-reranker, or $SEARCHRERANK_MODELS/default-reranker). The result is kept only if it beats the starting model on dev beyond noise." };
     private static readonly Option<bool> Resume = new("--resume") { Description = "Continue from the last checkpoint in OUTPUT-checkpoints (same settings required), e.g. after Ctrl-C, which saves one." };
@@ -375,8 +375,9 @@ internal static class TrainCommand
     }
 
     /// <summary>What a run decided about the hybrid fusion: the setting every model folder it writes carries (null: the
-    /// library's default), and the model card's paragraph about it (null when there is nothing to say).</summary>
-    private sealed record FusionOutcome(FusionSettings? Setting, string? Card);
+    /// library's default), the model card's paragraph about it (null when there is nothing to say), and the line a resumed
+    /// cross-validation must find unchanged in its plan (the first stage negatives were mined on and candidates judged on).</summary>
+    private sealed record FusionOutcome(FusionSettings? Setting, string? Card, string PlanLine);
 
     /// <summary>
     /// The fusion the run starts from: the starting model's own (<paramref name="baseFusion"/>) when the first stage is hybrid
@@ -405,12 +406,16 @@ internal static class TrainCommand
     private static (ICandidateRetriever Served, FusionOutcome Outcome) TuneFusion(ParseResult parse, Bm25Searcher bm25, FirstStages firstStage, TrainingData data,
         FusionSettings? baseFusion, FusionSettings? startFusion, int seed, ILogger log, CancellationToken ct)
     {
+        var inv = CultureInfo.InvariantCulture;
         if (firstStage.Kind != "hybrid" || firstStage.Hybrid is not { } hybrid || bm25.Manifest.Embeddings is not { } vectors)
-            return (firstStage.Chosen, new FusionOutcome(baseFusion, null));
+            return (firstStage.Chosen, new FusionOutcome(baseFusion, baseFusion is null ? null : string.Create(inv,
+                $"Not tuned: the first stage was {firstStage.Kind}{(bm25.Manifest.Embeddings is null ? " (the index has no document vectors)" : "")}, with no fusion to tune. " +
+                $"The starting model's fusion (dense weight {baseFusion.DenseWeight:0.##}, tuned over vectors of {baseFusion.Embedder}) is carried unchanged: search-host's hybrid stage uses it with this model."),
+                $"first stage: {firstStage.Kind}"));
         var o = DataOptions(parse);
         var judged = (o.Qrels is not null ? data.Groups ?? [] : []).Concat(o.Qrels is not null || o.DevQrels is not null ? data.Dev : []).ToList();
         var startWeight = hybrid.Options.DenseWeight;
-        var inv = CultureInfo.InvariantCulture;
+        string Plan(double judgedAt) => string.Create(inv, $"first stage: hybrid, negatives mined at dense weight {startWeight:R}, candidates judged at dense weight {judgedAt:R}");
         var study = judged.Count == 0 ? null : FusionTuning.Measure(bm25, firstStage.Dense!, hybrid.Options.Depth, judged, startWeight, ct);
         if (study is null || RandomizationTest.SmallestPValue(study.QueryIds.Count) >= StartComparison.Alpha)
         {
@@ -418,17 +423,17 @@ internal static class TrainCommand
                 ? "no judged queries of this index (give --queries with --qrels or --dev-qrels)"
                 : $"{study.QueryIds.Count} judged {(study.QueryIds.Count == 1 ? "query is" : "queries are")} too few for any change to pass the paired randomization test";
             log.LogInformation("Hybrid fusion not tuned: {Why}; dense weight {Weight} as the start", why, startWeight.ToString("0.##", inv));
-            return (firstStage.Chosen, new FusionOutcome(startFusion, string.Create(inv, $"Not tuned: {why}. Dense weight {startWeight:0.##} (the start's).")));
+            return (firstStage.Chosen, new FusionOutcome(startFusion, string.Create(inv, $"Not tuned: {why}. Dense weight {startWeight:0.##} (the start's)."), Plan(startWeight)));
         }
         var decision = FusionTuning.Decide(study, startWeight, seed);
         var text = decision.Describe();
         log.LogInformation("Fusion: {Decision}", text);
-        if (!decision.Kept) return (firstStage.Chosen, new FusionOutcome(startFusion, text));
+        if (!decision.Kept) return (firstStage.Chosen, new FusionOutcome(startFusion, text, Plan(startWeight)));
         var tuned = new FusionSettings(FusionSettings.MinMax, decision.TunedWeight, vectors.Model, vectors.Fingerprint,
             string.Create(inv, $"rerank-train on {bm25.Manifest.Source}: {decision.Queries} judged queries, {decision.Folds}-fold cross-fitted hybrid nDCG@10 {decision.CrossFitted.Average():F4} vs {decision.Start.Average():F4} at dense weight {startWeight:0.##}, p = {decision.P:0.000}"));
         var served = new HybridSearcher(bm25, firstStage.Dense!, tuned.ToHybridOptions() with { Depth = hybrid.Options.Depth });
         log.LogInformation("First stage for validation and the comparison with the starting model: hybrid with dense weight {Weight}", decision.TunedWeight.ToString("0.##", inv));
-        return (served, new FusionOutcome(tuned, text));
+        return (served, new FusionOutcome(tuned, text, Plan(decision.TunedWeight)));
     }
 
     /// <summary>
@@ -623,7 +628,7 @@ internal static class TrainCommand
         log.LogInformation("Judging by {Folds}-fold cross-validation over the {Queries} training queries ({Judged} judged, {Stage} top {K}): {Folds} fine-tunes, each on the other folds' queries, " +
             "then the final model on all of them only if they beat the start; up to {Runs} trainings (--cv-folds 0 holds out a dev set instead)",
             folds.Count, queryCount, judged.QueryCount, stage, judged.Candidates, folds.Count, folds.Count + 1);
-        CrossValidationRun.Begin(output, folds, judged, CrossValidationSettings(parse, options, baseFolder), resume);
+        CrossValidationRun.Begin(output, folds, judged, [.. CrossValidationSettings(parse, options, baseFolder), fusion.PlanLine], resume);
 
         StartPoint start;
         if (!HasRankingHead(baseFolder))

@@ -239,5 +239,40 @@ public sealed class FusionTuningCommandTests(TinyTrainingRunFixture run) : IClas
         Assert.Contains("First stage for mining and validation: bm25", result.Error);
         Assert.DoesNotContain("Fusion:", result.Error);
         Assert.Equal(new FusionSettings(FusionSettings.MinMax, 0.9, "another-model", "00ff", "elsewhere"), RerankerSettings.Read(output).Fusion);
+        Assert.Contains("Not tuned: the first stage was bm25 (the index has no document vectors), with no fusion to tune. " +
+            "The starting model's fusion (dense weight 0.9, tuned over vectors of another-model) is carried unchanged", File.ReadAllText(Path.Combine(output, "README.md")));
+    }
+
+    [Fact]
+    public async Task Resume_CrossValidationAfterTheBasesFusionChanged_RefusedNamingTheWeightNegativesWereMinedAt()
+    {
+        var (index, _, _) = CodeCorpus.Value;
+        EmbeddingInfo vectors;
+        using (var bm25 = Bm25Searcher.Open(index)) vectors = bm25.Manifest.Embeddings!;
+        var start = StartWithFusion("fusion-resume", new FusionSettings(FusionSettings.MinMax, 1.0, vectors.Model, vectors.Fingerprint, "a test"));
+        using var folder = new TempFolder("fusion-resume-out");
+        var output = folder.Combine("model");
+        // No --dev-fraction: 10 queries would hold out 1, so the run cross-validates (5 folds).
+        var args = Args(start, output).ToList();
+        foreach (var option in new[] { "--dev-fraction", "--dev-candidates" }) args.RemoveRange(args.IndexOf(option), 2);
+        using var cancel = new CancellationTokenSource();
+        TrainCommand.StageHook.Value = (stage, _) => { if (stage == "cross-validation fold 1 done") cancel.Cancel(); };
+        CliResult cancelled;
+        try
+        {
+            cancelled = await CliInvocation.RerankTrain(new StringWriter { NewLine = "\n" }, cancel.Token, [.. args]);
+        }
+        finally
+        {
+            TrainCommand.StageHook.Value = null;
+        }
+        Assert.True(cancelled.ExitCode == 130, cancelled.ToString());
+        new RerankerSettings(Fusion: new FusionSettings(FusionSettings.MinMax, 0.6, vectors.Model, vectors.Fingerprint, "edited")).Write(start);
+
+        var resumed = await CliInvocation.RerankTrain([.. args, "--resume"]);
+
+        Assert.True(resumed.ExitCode == 2, resumed.ToString());
+        Assert.Contains("was started with \"negatives mined at dense weight 1\" (now \"negatives mined at dense weight 0.6\")", resumed.Error);
+        Assert.True(File.Exists(Path.Combine(output + "-checkpoints", "cross-validation", "fold-0.scores.json")));
     }
 }
