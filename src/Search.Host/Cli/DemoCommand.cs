@@ -81,6 +81,13 @@ internal static class DemoCommand
             console.Out.WriteLine($"Embedder engine: {embedder.EngineDescription}.");
         }
         using var bm25 = Bm25Searcher.Open(indexDir);
+        // An index of another corpus would be searched with this corpus's queries and judged by its qrels: every score meaningless.
+        var source = bm25.Manifest.Source;
+        if (source != Path.GetFullPath(corpusFile) && source != Path.GetFullPath(corpus))
+            throw new InvalidInputException(
+                $"Index '{indexDir}' was built from {source}, not from --corpus {Path.GetFullPath(corpus)}: its documents would be judged with another corpus's queries. "
+                + $"Pass --index with another folder (the demo builds it there), or delete '{indexDir}' to rebuild it from this corpus.",
+                Path.Combine(indexDir, IndexManifest.FileName));
         // The reranker is known first: its tuned fusion (when it carries one) is the hybrid stage's unless --fusion or --dense-weight is given.
         var model = RerankingOptions.Model(parse, options, useDefault: true);
         using var stages = FirstStageOptions.Open(bm25, parse.GetValue(FirstStageOptions.Retrieval), null, options,

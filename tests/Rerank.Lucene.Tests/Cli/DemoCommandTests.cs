@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Rerank.Lucene.Embedding;
 using Rerank.Lucene.Evaluation;
+using Rerank.Lucene.Indexing;
 using Rerank.Lucene.Modeling;
 using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Retrieval;
@@ -78,6 +79,27 @@ public sealed class DemoCommandTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.Equal($"error: The sample corpus '{Path.Combine(temp.Path, "corpus.jsonl")}' is missing. Run the demo from the repository root, or pass --corpus FOLDER.\n", result.Error);
+    }
+
+    [Fact]
+    public async Task Demo_IndexBuiltFromAnotherCorpus_ExitsTwoNamingBoth_AndLeavesTheIndexAlone()
+    {
+        using var temp = new TempFolder("demo-other-corpus");
+        var other = temp.Combine("other");
+        Directory.CreateDirectory(other);
+        File.WriteAllText(Path.Combine(other, "corpus.jsonl"), "{\"_id\": \"x1\", \"title\": \"\", \"text\": \"Another corpus entirely.\"}\n");
+        var index = temp.Combine("idx");
+        var built = await CliInvocation.SearchHost("index", "--corpus", Path.Combine(other, "corpus.jsonl"), "--index", index, "--embedder", "none");
+        Assert.True(built.ExitCode == 0, built.ToString());
+        var manifest = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
+
+        var result = await CliInvocation.SearchHost("demo", "--corpus", SampleCorpus.Folder, "--index", index, "--queries", "1", "--no-rerank", "--device", "cpu");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: Index '{index}' was built from {Path.Combine(other, "corpus.jsonl")}, not from --corpus {Path.GetFullPath(SampleCorpus.Folder)}: "
+            + "its documents would be judged with another corpus's queries. "
+            + $"Pass --index with another folder (the demo builds it there), or delete '{index}' to rebuild it from this corpus.\n", result.Error);
+        Assert.Equal(manifest, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
     }
 
     [Fact]
