@@ -239,6 +239,7 @@ internal static class EvalCommand
                     ["retrieval"] = stages.Kind,
                 };
                 if (FirstStageOptions.EmbedderOf(stages) is { } embedder) result["embedder"] = embedder;
+                if (FirstStageOptions.FusionOf(stages, whenAnyHybrid: true) is { } fusion) result["fusion"] = fusion;
                 foreach (var (name, r, _) in stageResults) result[name] = r.Mean;
                 if (reranked is not null) result["reranked"] = reranked.Mean;
                 if (encoder is not null)

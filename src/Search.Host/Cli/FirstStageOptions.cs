@@ -130,9 +130,29 @@ internal static class FirstStageOptions
     public static EmbedderJson? EmbedderOf(FirstStages stages) => stages.Kind == "bm25" || stages.Dense is not { } dense ? null
         : dense.Encoder is var e ? new EmbedderJson(Rerank.Lucene.Reranking.InferenceEngineSelection.Name(e.Engine), Rerank.Lucene.Reranking.InferenceEngineSelection.Name(e.Precision)) : null;
 
+    /// <summary>
+    /// The fusion of <paramref name="stages"/>' hybrid stage as JSON writes it, when hybrid is the stage searched (or, with
+    /// <paramref name="whenAnyHybrid"/>, whenever a hybrid stage is kept, as eval's hybrid column); null otherwise.
+    /// </summary>
+    public static FusionJson? FusionOf(FirstStages stages, bool whenAnyHybrid = false) =>
+        stages.Hybrid is not { } hybrid || (stages.Kind != "hybrid" && !whenAnyHybrid) ? null
+        : hybrid.Options.Method == FusionMethod.ReciprocalRank ? new FusionJson("rrf", null, hybrid.Options.RrfK, false)
+        : new FusionJson("minmax", hybrid.Options.DenseWeight, null, hybrid.Options.TunedWith is not null);
+
     /// <summary>"hybrid (BM25 top 100 + dense top 100 by all-MiniLM-L6-v2, min-max fusion, dense weight 0.45)".</summary>
     public static string Describe(FirstStages stages) => stages.Describe();
 }
+
+/// <summary>
+/// The hybrid stage's fusion in JSON answers (<c>search --json</c>, serve's /search, <c>eval --json</c>): "minmax" with its
+/// dense weight or "rrf" with its k, and whether the weight is the reranker's tuned one (<c>searchrerank.json</c>), since
+/// --json leaves out the "Retrieval:" line that says so in text.
+/// </summary>
+internal sealed record FusionJson(
+    [property: System.Text.Json.Serialization.JsonPropertyName("method")] string Method,
+    [property: System.Text.Json.Serialization.JsonPropertyName("dense_weight"), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? DenseWeight,
+    [property: System.Text.Json.Serialization.JsonPropertyName("rrf_k"), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? RrfK,
+    [property: System.Text.Json.Serialization.JsonPropertyName("tuned_with_reranker")] bool TunedWithReranker);
 
 /// <summary>The query embedder in JSON answers: its engine (onnxruntime, torchsharp) and precision (fp32, int8).</summary>
 internal sealed record EmbedderJson(

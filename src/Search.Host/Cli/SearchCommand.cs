@@ -126,12 +126,12 @@ internal static class SearchCommand
             if (reranker is null)
             {
                 var all = FirstStage(text, depth);
-                Show(console, json, text, stages.Kind, FirstStageOptions.EmbedderOf(stages), all.Skip(offset).ToList(), highlight, () => Empty(text, all.Count));
+                Show(console, json, text, stages.Kind, FirstStageOptions.EmbedderOf(stages), FirstStageOptions.FusionOf(stages), all.Skip(offset).ToList(), highlight, () => Empty(text, all.Count));
             }
             else
             {
                 var all = RerankWindow.Search(FirstStage, reranker, text, depth, ct);
-                ShowReranked(console, json, text, stages.Kind, FirstStageOptions.EmbedderOf(stages), encoder!, all.Skip(offset).ToList(), highlight, () => Empty(text, all.Count));
+                ShowReranked(console, json, text, stages.Kind, FirstStageOptions.EmbedderOf(stages), FirstStageOptions.FusionOf(stages), encoder!, all.Skip(offset).ToList(), highlight, () => Empty(text, all.Count));
             }
         }
 
@@ -194,12 +194,14 @@ internal static class SearchCommand
 
     /// <summary>
     /// The hits' JSON line; with highlights, each hit object gets "highlights" after its other members. A null "embedder"
-    /// (BM25) is left out, as serve's /search leaves it out.
+    /// (BM25) or "fusion" (not hybrid) is left out, as serve's /search leaves them out.
     /// </summary>
     private static string JsonLine(object value, IReadOnlyList<(string Title, string Text)> docs, Func<string, IReadOnlyList<HighlightFragment>>? highlight)
     {
         var root = JsonSerializer.SerializeToNode(value, CliJson.Options)!;
-        if (root is System.Text.Json.Nodes.JsonObject obj && obj.TryGetPropertyValue("embedder", out var embedder) && embedder is null) obj.Remove("embedder");
+        if (root is System.Text.Json.Nodes.JsonObject obj)
+            foreach (var name in new[] { "embedder", "fusion" })
+                if (obj.TryGetPropertyValue(name, out var member) && member is null) obj.Remove(name);
         if (highlight is null) return root.ToJsonString(CliJson.Options);
         var hits = root["hits"]!.AsArray();
         for (var i = 0; i < hits.Count; i++)
@@ -241,7 +243,7 @@ internal static class SearchCommand
         return (best.Start > 0 ? "…" : "") + cell.ToString().Trim() + (best.End < text.Length ? "…" : "");
     }
 
-    private static void ShowReranked(ConsoleOutput console, bool json, string query, string retrieval, EmbedderJson? embedder, CrossEncoder encoder, IReadOnlyList<ShownHit> hits,
+    private static void ShowReranked(ConsoleOutput console, bool json, string query, string retrieval, EmbedderJson? embedder, FusionJson? fusion, CrossEncoder encoder, IReadOnlyList<ShownHit> hits,
         Func<string, IReadOnlyList<HighlightFragment>>? highlight, Func<string> empty)
     {
         if (json)
@@ -251,6 +253,7 @@ internal static class SearchCommand
                 query,
                 retrieval,
                 embedder,
+                fusion,
                 engine = InferenceEngineSelection.Name(encoder.Engine),
                 precision = InferenceEngineSelection.Name(encoder.Precision),
                 hits = hits.Select(h => new
@@ -288,7 +291,7 @@ internal static class SearchCommand
         console.Out.Write(table);
     }
 
-    private static void Show(ConsoleOutput console, bool json, string query, string retrieval, EmbedderJson? embedder, IReadOnlyList<SearchHit> hits,
+    private static void Show(ConsoleOutput console, bool json, string query, string retrieval, EmbedderJson? embedder, FusionJson? fusion, IReadOnlyList<SearchHit> hits,
         Func<string, IReadOnlyList<HighlightFragment>>? highlight, Func<string> empty)
     {
         if (json)
@@ -298,6 +301,7 @@ internal static class SearchCommand
                 query,
                 retrieval,
                 embedder,
+                fusion,
                 hits = hits.Select(h => new { rank = h.Rank, id = h.DocId, score = h.Score, title = h.Title, snippet = Snippet.Of(h.Text) }),
             }, hits.Select(h => (h.Title, h.Text)).ToList(), highlight));
             return;

@@ -113,6 +113,12 @@ public sealed class TunedFusionTests(TunedFusionFixture f) : IClassFixture<Tuned
         using var denseJson = JsonDocument.Parse(dense.Output);
 
         Assert.Equal(flagOne, tuned);
+        // --json has no "Retrieval:" line: the answer says which fusion ran and whether it was the reranker's.
+        var tunedJson = await CliInvocation.SearchHost(Search(f.TunedDense));
+        Assert.Equal("""{"method":"minmax","dense_weight":1,"tuned_with_reranker":true}""", System.Text.Json.Nodes.JsonNode.Parse(tunedJson.Output)!["fusion"]!.ToJsonString());
+        var rrfJson = await CliInvocation.SearchHost(Search(f.TunedDense, "--fusion", "rrf"));
+        Assert.Equal("""{"method":"rrf","rrf_k":60,"tuned_with_reranker":false}""", System.Text.Json.Nodes.JsonNode.Parse(rrfJson.Output)!["fusion"]!.ToJsonString());
+        Assert.False(denseJson.RootElement.TryGetProperty("fusion", out _));
         // Weight 1 on min-max normalised dense scores ranks as dense alone (every document is in the dense top 100).
         Assert.Equal(denseJson.RootElement.GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("id").GetString()!), tuned);
         Assert.NotEqual(defaultWeight, tuned);
@@ -203,6 +209,8 @@ public sealed class TunedFusionTests(TunedFusionFixture f) : IClassFixture<Tuned
         Assert.Equal(flagZero, tuned);
         Assert.NotEqual(defaultWeight, tuned);
         Assert.Equal(defaultWeight, flagBesideTuned);
+        var tunedJson = await CliInvocation.SearchHost(Eval(f.TunedBm25, _temp.Combine("hybrid-json.run")));
+        Assert.Equal("""{"method":"minmax","dense_weight":0,"tuned_with_reranker":true}""", System.Text.Json.Nodes.JsonNode.Parse(tunedJson.Output)!["fusion"]!.ToJsonString());
     }
 
     [Fact]

@@ -21,12 +21,14 @@ public sealed class ServeTunedFusionTests(TunedFusionFixture f) : IClassFixture<
         {
             var served = JsonNode.Parse(await serve.Client.GetStringAsync($"/search?k=10&rerank=false&q={Uri.EscapeDataString(query)}"))!;
             Assert.Equal("hybrid", served["retrieval"]!.GetValue<string>());
+            Assert.Equal("""{"method":"minmax","dense_weight":1,"tuned_with_reranker":true}""", served["fusion"]!.ToJsonString());
             var cli = await CliInvocation.SearchHost("search", "--index", f.Index, "--no-rerank", "--json", "--top", "10", "--device", "cpu", "--dense-weight", "1", "--", query);
             var byDefault = await CliInvocation.SearchHost("search", "--index", f.Index, "--no-rerank", "--json", "--top", "10", "--device", "cpu", "--", query);
             Assert.True(cli.ExitCode == 0 && byDefault.ExitCode == 0, cli + "\n" + byDefault);
 
             var ids = Ids(served);
             Assert.Equal(Ids(JsonNode.Parse(cli.Output)!), ids);
+            Assert.Equal("""{"method":"minmax","dense_weight":1,"tuned_with_reranker":false}""", JsonNode.Parse(cli.Output)!["fusion"]!.ToJsonString());
             Assert.NotEqual(Ids(JsonNode.Parse(byDefault.Output)!), ids);
         }
     }
