@@ -119,6 +119,8 @@ public static class IndexUpdater
 
         using var writeLock = IndexWriteLock.Acquire(target);
         IndexBuilder.RemoveLeftovers(parent, name);
+        // The new generation is written to a new folder that replaces this one: nothing of the user's may be in it.
+        Output.OutputTarget.RequireOnlyIndexEntries(indexDir);
         var manifest = IndexManifest.Read(indexDir);
         CheckSettings(indexDir, manifest, options);
         var temp = Path.Combine(parent, $".{name}{IndexBuilder.UpdatingMarker}{Guid.NewGuid():N}");

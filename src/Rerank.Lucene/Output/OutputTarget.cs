@@ -162,6 +162,22 @@ public static class OutputTarget
         File.Exists(entry) && ModelFolderFiles.Contains(Path.GetFileName(entry));
 
     /// <summary>Lucene's own files (segments, <c>_N.*</c> segment files, the write lock), the manifest and the document vectors.</summary>
+    /// <summary>
+    /// Refuses to update the index folder <paramref name="indexDir"/> in place when it holds anything an index does not
+    /// (a folder, a file of the user's): an update writes the new generation into a new folder and swaps it in, so what it
+    /// does not know would be left behind and lost.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The first such entry, and how to keep it.</exception>
+    public static void RequireOnlyIndexEntries(string indexDir)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(indexDir));
+        var foreign = Directory.EnumerateFileSystemEntries(full).Order(StringComparer.Ordinal).FirstOrDefault(e => !IsIndexEntry(e));
+        if (foreign is null) return;
+        throw new InvalidInputException(
+            $"Index '{indexDir}' holds '{Path.GetFileName(foreign)}'{(Directory.Exists(foreign) ? " (a folder)" : "")}, which is not part of a SearchRerank index. "
+            + "An update or delete (index --update, delete) writes the index anew and swaps it in, so it would be lost: move it out of the index folder, then run the command again.", foreign);
+    }
+
     private static bool IsIndexEntry(string entry)
     {
         if (!File.Exists(entry)) return false;

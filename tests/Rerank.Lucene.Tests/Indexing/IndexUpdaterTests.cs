@@ -82,6 +82,33 @@ public sealed class IndexUpdaterTests : IDisposable
         Assert.DoesNotContain(Ranking(index, "Rayleigh scatter"), h => h.Id == DeletedId);
     }
 
+    [Theory]
+    [InlineData("sub", true)]
+    [InlineData(".git", true)]
+    [InlineData("mynotes.txt", false)]
+    public void UpdateAndDelete_IndexFolderHoldingSomethingOfTheUsers_RefusedAndNothingChanged(string entry, bool folder)
+    {
+        // The update swaps in a new folder: a folder (or file) of the user's inside the index would be lost (QA: sub/ and .git/ were).
+        var index = BuildSample();
+        var path = Path.Combine(index, entry);
+        if (folder)
+        {
+            Directory.CreateDirectory(path);
+            File.WriteAllText(Path.Combine(path, "f"), "mine");
+        }
+        else File.WriteAllText(path, "mine");
+        var manifest = File.ReadAllText(Path.Combine(index, IndexManifest.FileName));
+
+        var update = Assert.Throws<InvalidInputException>(() => IndexUpdater.Update(index, Added, [], new IndexUpdateOptions()));
+        var delete = Assert.Throws<InvalidInputException>(() => IndexUpdater.Delete(index, [DeletedId], new IndexUpdateOptions()));
+
+        foreach (var e in new[] { update, delete })
+            Assert.Equal($"Index '{index}' holds '{entry}'{(folder ? " (a folder)" : "")}, which is not part of a SearchRerank index. An update or delete (index --update, delete) "
+                + "writes the index anew and swaps it in, so it would be lost: move it out of the index folder, then run the command again.", e.Message);
+        Assert.Equal("mine", File.ReadAllText(folder ? Path.Combine(path, "f") : path));
+        Assert.Equal(manifest, File.ReadAllText(Path.Combine(index, IndexManifest.FileName)));
+    }
+
     [Fact]
     public void Update_Manifest_CountsGenerationsAndHistory()
     {
