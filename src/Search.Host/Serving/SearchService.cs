@@ -100,7 +100,7 @@ internal sealed class SearchService : IDisposable
         if (!rerank || Reranker is null)
         {
             var hits = FirstStage(query, depth).Skip(offset);
-            return new SearchResponse(query, stages.Kind, FirstStageOptions.EmbedderOf(stages), FirstStageOptions.FusionOf(stages), false, null, null,
+            return new SearchResponse(query, stages.Kind, FirstStageOptions.EmbedderOf(stages), FirstStageOptions.FusionOf(stages), null, null, false, null, null,
                 hits.Select(h => (object)FirstStageHit(h, terms, highlighter)).ToList());
         }
         var reranker = Reranker;
@@ -111,7 +111,8 @@ internal sealed class SearchService : IDisposable
             var scores = await Batcher.ScoreAsync(pairs.Items, ct);
             return reranker.Rank(window, pairs.Aggregate(scores));
         }, query, depth);
-        return new SearchResponse(query, stages.Kind, FirstStageOptions.EmbedderOf(stages), FirstStageOptions.FusionOf(stages), true, reranker.ScoreMode.ToString().ToLowerInvariant(), reranker.Weight,
+        return new SearchResponse(query, stages.Kind, FirstStageOptions.EmbedderOf(stages), FirstStageOptions.FusionOf(stages),
+            InferenceEngineSelection.Name(Encoder!.Engine), InferenceEngineSelection.Name(Encoder.Precision), true, reranker.ScoreMode.ToString().ToLowerInvariant(), reranker.Weight,
             shown.Skip(offset).Select(h => (object)RerankedHit(h, terms, highlighter)).ToList());
     }
 
@@ -210,12 +211,18 @@ internal sealed class RequestProblem(int status, string title, string detail) : 
     public string Title { get; } = title;
 }
 
-/// <summary>One /search answer. <c>query</c>, <c>retrieval</c>, <c>embedder</c> (dense and hybrid only), <c>fusion</c> (hybrid only) and <c>hits</c> are exactly <c>search --json</c>'s.</summary>
+/// <summary>
+/// One /search answer. <c>query</c>, <c>retrieval</c>, <c>embedder</c> (dense and hybrid only), <c>fusion</c> (hybrid only),
+/// <c>engine</c> and <c>precision</c> (the reranker's, reranked answers only) and <c>hits</c> are exactly <c>search --json</c>'s;
+/// <c>reranked</c>, <c>score_mode</c> and <c>interpolation_weight</c> say how the hits were ranked.
+/// </summary>
 internal sealed record SearchResponse(
     [property: JsonPropertyName("query")] string Query,
     [property: JsonPropertyName("retrieval")] string Retrieval,
     [property: JsonPropertyName("embedder"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EmbedderJson? Embedder,
     [property: JsonPropertyName("fusion"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FusionJson? Fusion,
+    [property: JsonPropertyName("engine"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Engine,
+    [property: JsonPropertyName("precision"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Precision,
     [property: JsonPropertyName("reranked")] bool Reranked,
     [property: JsonPropertyName("score_mode"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ScoreMode,
     [property: JsonPropertyName("interpolation_weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Weight,

@@ -29,6 +29,10 @@ public sealed class ServeSearchTests(SampleIndexFixture sample) : IClassFixture<
     {
         Assert.Equal(expected["query"]!.GetValue<string>(), actual["query"]!.GetValue<string>());
         Assert.Equal(expected["retrieval"]!.GetValue<string>(), actual["retrieval"]!.GetValue<string>());
+        // Every top-level field of search --json (fusion, the reranker's engine and precision...) with the same value; HTTP adds only how it ranked.
+        foreach (var (name, value) in expected.AsObject().Where(p => p.Key != "hits"))
+            Assert.True(actual.AsObject().ContainsKey(name) && JsonNode.DeepEquals(value, actual[name]), $"{what}, '{name}': CLI {value?.ToJsonString()}, HTTP {actual[name]?.ToJsonString() ?? "missing"}");
+        Assert.Empty(actual.AsObject().Select(p => p.Key).Except(expected.AsObject().Select(p => p.Key)).Except(["reranked", "score_mode", "interpolation_weight"]));
         // The query embedder (dense and hybrid only): the same object, or absent on both sides.
         Assert.True(JsonNode.DeepEquals(expected["embedder"], actual["embedder"]) && expected.AsObject().ContainsKey("embedder") == actual.AsObject().ContainsKey("embedder"),
             $"{what}: embedder CLI {expected["embedder"]?.ToJsonString() ?? "absent"}, HTTP {actual["embedder"]?.ToJsonString() ?? "absent"}");
