@@ -147,6 +147,8 @@ internal static class IndexCommand
         var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("index");
         var corpusPath = parse.GetRequiredValue(Corpus);
         var indexDir = parse.GetRequiredValue(Index);
+        if (string.IsNullOrWhiteSpace(indexDir))
+            throw new InvalidInputException("--index is empty: pass the folder to write the index to, such as --index ./idx.");
         if (parse.GetValue(Update)) return RunUpdate(parse, console, log, corpusPath, indexDir, ct);
         RequireNoEmbedderSettings(parse, parse.GetValue(Embedder)?.Trim() == "none" ? "--embedder none builds no document vectors" : null);
         var docs = OpenCorpus(corpusPath, parse, console);

@@ -274,6 +274,17 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Equal(["a-1"], searcher.Search("oxidised", 10).Select(h => h.DocId));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    public async Task Index_EmptyIndexPath_ExitsTwoWithMessage(string index)
+    {
+        var result = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index, "--embedder", "none");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --index is empty: pass the folder to write the index to, such as --index ./idx.\n", result.Error);
+    }
+
     [Fact]
     public async Task Index_FieldNamesWithBeirFormat_ExitsTwoWithMessage()
     {
