@@ -38,6 +38,7 @@ internal static class SearchHostBuilder
             // validation exception with its stack trace, and the command line reports it in one line anyway.
             try
             {
+                RequireKnownKeys(host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>().GetSection(SearchHostOptions.Section), typeof(SearchHostOptions));
                 _ = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SearchHostOptions>>().Value;
             }
             catch (InvalidOperationException e)
@@ -53,6 +54,27 @@ internal static class SearchHostBuilder
         {
             host.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a key under <paramref name="section"/> that is not a setting of <paramref name="type"/> (nested sections
+    /// checked against their own types), naming the key as appsettings.json and the environment variable spell it and the
+    /// settings there are: the binder's own message names neither.
+    /// </summary>
+    /// <exception cref="Rerank.Lucene.InvalidInputException">The first unknown key.</exception>
+    internal static void RequireKnownKeys(Microsoft.Extensions.Configuration.IConfigurationSection section, Type type)
+    {
+        var properties = type.GetProperties().Where(p => p.CanWrite).ToList();
+        foreach (var child in section.GetChildren())
+        {
+            var property = properties.FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+            if (property is null)
+                throw new Rerank.Lucene.InvalidInputException(
+                    $"invalid settings: {child.Path} is not a setting (environment variable SEARCHRERANK_{child.Path.Replace(":", "__", StringComparison.Ordinal)}); " +
+                    $"the {section.Path} settings are {string.Join(", ", properties.Select(p => p.Name))}. Fix or remove it in appsettings.json or the environment.");
+            var nested = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (nested.IsClass && nested != typeof(string) && !nested.IsArray) RequireKnownKeys(child, nested);
         }
     }
 

@@ -180,8 +180,8 @@ public sealed class SettingValueTests(SampleIndexFixture sample) : IClassFixture
     }
 
     [Theory]
-    [InlineData("SEARCHRERANK_SearchHost__Topp", "3", "'Topp'")]
-    [InlineData("SEARCHRERANK_SearchHost__Reranker__Path", "models/x", "'Path'")]
+    [InlineData("SEARCHRERANK_SearchHost__Topp", "3", "SearchHost:Topp is not a setting (environment variable SEARCHRERANK_SearchHost__Topp); the SearchHost settings are Index, Top, ")]
+    [InlineData("SEARCHRERANK_SearchHost__Reranker__Path", "models/x", "SearchHost:Reranker:Path is not a setting (environment variable SEARCHRERANK_SearchHost__Reranker__Path); the SearchHost:Reranker settings are ")]
     [InlineData("SEARCHRERANK_SearchHost__Top", "abc", "'abc' at 'SearchHost:Top'")]
     public async Task Search_MisspeltOrMistypedSetting_ExitsTwoNamingIt(string variable, string value, string named)
     {
