@@ -69,6 +69,9 @@ internal static class DemoCommand
         var corpusFile = Path.Combine(corpus, "corpus.jsonl");
         if (!File.Exists(corpusFile))
             throw new InvalidInputException($"The sample corpus '{corpusFile}' is missing. Run the demo from the repository root, or pass --corpus FOLDER.", corpusFile);
+        // Its queries and judgments are read before anything is indexed, so a corpus folder without them fails at once.
+        var queries = QueryFileReader.Read(Path.Combine(corpus, "queries.jsonl"));
+        var qrels = QrelsReader.Read(Path.Combine(corpus, "qrels", "test.tsv"));
 
         if (!File.Exists(Path.Combine(indexDir, IndexManifest.FileName)))
         {
@@ -96,13 +99,13 @@ internal static class DemoCommand
 
         if (model is null && parse.GetValue(RerankingOptions.NoRerank))
         {
-            console.Out.WriteLine("No reranker (--no-rerank): showing BM25 only.");
+            console.Out.WriteLine("No reranker (--no-rerank): showing the first stages only.");
         }
         else if (model is null)
         {
             var looked = string.Join(", ", DefaultReranker.SearchPaths());
             console.Out.MarkupLine($"[yellow]No reranker: no {DefaultReranker.FolderName} folder at {Markup.Escape(looked)}.[/] "
-                + $"{Markup.Escape(DefaultRerankerLoader.RebuildHint)} Or set {DefaultReranker.ModelsVariable} to a folder that contains {DefaultReranker.FolderName}/. Showing BM25 only.");
+                + $"{Markup.Escape(DefaultRerankerLoader.RebuildHint)} Or set {DefaultReranker.ModelsVariable} to a folder that contains {DefaultReranker.FolderName}/. Showing the first stages only.");
         }
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
@@ -110,8 +113,6 @@ internal static class DemoCommand
         if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, ShownPerQuery, $"the {ShownPerQuery} hits shown per query") is { } note)
             console.Error.WriteLine(note);
 
-        var queries = QueryFileReader.Read(Path.Combine(corpus, "queries.jsonl"));
-        var qrels = QrelsReader.Read(Path.Combine(corpus, "qrels", "test.tsv"));
         foreach (var query in queries.Take(parse.GetValue(Queries)))
         {
             ShowQuery(console, query, bm25, stages, reranker, qrels.Judgments(query.Id), ct);

@@ -82,6 +82,23 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public async Task Demo_CorpusFolderWithoutQueries_ExitsTwoBeforeIndexingAnything()
+    {
+        using var temp = new TempFolder("demo-no-queries");
+        var folder = temp.Combine("c");
+        Directory.CreateDirectory(folder);
+        File.Copy(SampleCorpus.Corpus, Path.Combine(folder, "corpus.jsonl"));
+        var index = temp.Combine("idx");
+
+        var result = await CliInvocation.SearchHost("demo", "--corpus", folder, "--index", index, "--no-rerank", "--device", "cpu");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(Path.Combine(folder, "queries.jsonl"), result.Error);
+        Assert.DoesNotContain("Indexed", result.Output);
+        Assert.False(Directory.Exists(index));
+    }
+
+    [Fact]
     public async Task Demo_IndexBuiltFromAnotherCorpus_ExitsTwoNamingBoth_AndLeavesTheIndexAlone()
     {
         using var temp = new TempFolder("demo-other-corpus");
