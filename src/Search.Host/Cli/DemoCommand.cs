@@ -95,6 +95,7 @@ internal static class DemoCommand
         var model = RerankingOptions.Model(parse, options, useDefault: true);
         using var stages = FirstStageOptions.Open(bm25, parse.GetValue(FirstStageOptions.Retrieval), null, options,
             hybridOptions: FirstStageOptions.HybridFrom(parse, model, options));
+        FirstStageOptions.RequireFusionApplies(FirstStageOptions.FusionFlagsGiven(parse), stages, bm25, anyHybrid: true);
         console.Out.WriteLine($"First stage: {FirstStageOptions.Describe(stages)}.");
 
         if (model is null && parse.GetValue(RerankingOptions.NoRerank))

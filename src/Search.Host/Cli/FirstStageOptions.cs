@@ -59,8 +59,25 @@ internal static class FirstStageOptions
     }
 
     // Given on the command line (an option's default value is not "given").
-    private static bool FlagsGiven(ParseResult parse) =>
-        parse.GetResult(FusionOption) is { Implicit: false } || parse.GetResult(DenseWeight) is { Implicit: false };
+    private static bool FlagsGiven(ParseResult parse) => FusionFlagsGiven(parse).Count > 0;
+
+    /// <summary>The fusion flags given on the command line (--fusion, --dense-weight), in that order.</summary>
+    public static IReadOnlyList<string> FusionFlagsGiven(ParseResult parse) =>
+        [.. new[] { (Option)FusionOption, DenseWeight }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
+
+    /// <summary>
+    /// Refuses fusion flags (<paramref name="given"/>) that no stage of <paramref name="index"/> would use: the stage searched is not hybrid (or, with
+    /// <paramref name="anyHybrid"/>, as for eval's hybrid column, the index has no hybrid stage at all). A setting is never ignored.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Names the flags, the stage used and the way out.</exception>
+    public static void RequireFusionApplies(IReadOnlyList<string> given, FirstStages stages, Bm25Searcher index, bool anyHybrid = false)
+    {
+        if (given.Count == 0 || (anyHybrid ? stages.Hybrid is not null : stages.Kind == "hybrid")) return;
+        var flags = string.Join(" and ", given);
+        throw new InvalidInputException(index.Manifest.Embeddings is null
+            ? $"{flags} set how the hybrid first stage fuses, and this index has no document vectors, so there is none: drop {flags}, or rebuild the index with vectors."
+            : $"{flags} set how the hybrid first stage fuses, and this search uses --retrieval {stages.Kind}: drop {flags}, or use --retrieval hybrid.");
+    }
 
     /// <summary>The hybrid settings from <c>--fusion</c> and <c>--dense-weight</c> alone.</summary>
     /// <exception cref="InvalidInputException">An unknown method, a weight outside [0, 1], or a weight without minmax.</exception>

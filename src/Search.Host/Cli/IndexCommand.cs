@@ -179,6 +179,8 @@ internal static class IndexCommand
                 : $"no index was written to '{indexDir}'; the partial build was removed.", cancelled, ct);
         }
 
+        // An empty index is valid (updates can fill it), but a wrong path that happens to exist is more likely: say so.
+        if (manifest.DocumentCount == 0) console.Error.WriteLine($"warning: {corpusPath} has no documents (it is empty or has only blank lines); the index is empty.");
         console.Output.WriteLine(
             $"Indexed {Words.Count(manifest.DocumentCount, "document")} into {indexDir} " +
             $"(fields {manifest.FieldsMode.ToString().ToLowerInvariant()}, k1 {manifest.K1}, b {manifest.B}, fingerprint {manifest.CorpusFingerprint[..12]}).");

@@ -96,6 +96,7 @@ internal static class SearchCommand
         // open: the searcher then switches to the new commit before the next query, and says which; vectors of a rebuild at
         // another precision (or by another model) are queried with the embedder they need, loaded then, and said too.
         IndexChangeMessages.Report(searcher, stages.Dense, console.Error);
+        FirstStageOptions.RequireFusionApplies(FirstStageOptions.FusionFlagsGiven(parse), stages, searcher);
         if (syntax == QuerySyntax.Lucene && stages.Kind != "bm25")
             throw new InvalidInputException($"--lucene-syntax applies to BM25 only; drop it or use --retrieval bm25 (asked for --retrieval {stages.Kind}).");
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));

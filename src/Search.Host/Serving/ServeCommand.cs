@@ -76,7 +76,8 @@ internal static class ServeCommand
         if (model is not null && options.Reranker.Model is null)
             await error.WriteLineAsync($"Reranking with the default model {model} (--no-rerank for the first stage only).");
 
-        var (app, service) = ServeApp.Build(settings, parse.GetValue(CliRunner.Verbose), serve, options, metrics => Open(options, serve, model, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder), hybridOptions, metrics));
+        var (app, service) = ServeApp.Build(settings, parse.GetValue(CliRunner.Verbose), serve, options, metrics => Open(options, serve, model, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder), hybridOptions, metrics,
+            FirstStageOptions.FusionFlagsGiven(parse)));
         await using var _ = app;
         using var __ = service;
         try
@@ -115,7 +116,8 @@ internal static class ServeCommand
     }
 
     /// <summary>Opens the index (SearchHost:Index, when set) with its first stage, and the cross-encoder <paramref name="model"/> (when not null), as <c>search</c> does.</summary>
-    internal static SearchService Open(SearchHostOptions options, ServeOptions serve, string? model, string? retrieval, string? embedder, HybridOptions hybridOptions, ServeMetrics metrics)
+    internal static SearchService Open(SearchHostOptions options, ServeOptions serve, string? model, string? retrieval, string? embedder, HybridOptions hybridOptions, ServeMetrics metrics,
+        IReadOnlyList<string>? fusionFlags = null)
     {
         Bm25Searcher? bm25 = null;
         FirstStages? stages = null;
@@ -127,6 +129,7 @@ internal static class ServeCommand
             {
                 bm25 = Bm25Searcher.Open(index);
                 stages = FirstStageOptions.Open(bm25, retrieval, embedder, options, hybridOptions: hybridOptions);
+                FirstStageOptions.RequireFusionApplies(fusionFlags ?? [], stages, bm25);
             }
             if (model is not null) encoder = DefaultRerankerLoader.Load(model, options);
             var reranker = encoder is null || stages is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));

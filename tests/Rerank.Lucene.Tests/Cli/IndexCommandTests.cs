@@ -274,6 +274,20 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Equal(["a-1"], searcher.Search("oxidised", 10).Select(h => h.DocId));
     }
 
+    [Fact]
+    public async Task Index_EmptyCorpusFile_BuildsAnEmptyIndexAndWarns()
+    {
+        var corpus = _temp.Combine("empty.jsonl");
+        File.WriteAllText(corpus, "\n");
+        var index = _temp.Combine("empty-idx");
+
+        var result = await CliInvocation.SearchHost("index", "--corpus", corpus, "--index", index, "--embedder", "none");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal($"warning: {corpus} has no documents (it is empty or has only blank lines); the index is empty.\n", result.Error);
+        Assert.StartsWith($"Indexed 0 documents into {index}", result.Output);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("  ")]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Rerank.Lucene.Indexing;
 using Rerank.Lucene.Retrieval;
 using Rerank.Lucene.Tests.Native;
 using Rerank.Lucene.Tests.Reranking;
@@ -21,6 +22,8 @@ public sealed class TunedFusionFixture : IDisposable
         Index = _folder.Combine("idx");
         var built = CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", Index).GetAwaiter().GetResult();
         Assert.True(built.ExitCode == 0, built.ToString());
+        Bm25Index = _folder.Combine("bm25-idx");
+        IndexBuilder.Build(CorpusReader.ReadJsonl(SampleCorpus.Corpus), Bm25Index, new IndexOptions());
         using (var bm25 = Bm25Searcher.Open(Index))
         {
             var vectors = bm25.Manifest.Embeddings!;
@@ -37,6 +40,9 @@ public sealed class TunedFusionFixture : IDisposable
     public const string OtherFingerprint = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
 
     public string Index { get; }
+
+    /// <summary>The sample corpus indexed without document vectors (BM25 only).</summary>
+    public string Bm25Index { get; }
 
     /// <summary>The index's embedder as its manifest records it.</summary>
     public string EmbedderName { get; }
@@ -162,6 +168,26 @@ public sealed class TunedFusionTests(TunedFusionFixture f) : IClassFixture<Tuned
         }
         // A flag chooses the fusion: nothing tuned is applied, nothing refused.
         Assert.Equal(0, (await CliInvocation.SearchHost(Search(f.TunedElsewhere, "--dense-weight", "0.3"))).ExitCode);
+    }
+
+    [Fact]
+    public async Task FusionFlags_WhereNoStageFuses_RefusedNotIgnored()
+    {
+        // search --retrieval bm25/dense uses no hybrid stage, so --dense-weight or --fusion would change nothing (QA: they were ignored).
+        var bm25 = await CliInvocation.SearchHost("search", "--index", f.Index, "--no-rerank", "--retrieval", "bm25", "--dense-weight", "0.3", "--", SearchCommandTests.BroadQuery);
+        Assert.Equal(2, bm25.ExitCode);
+        Assert.Equal("error: --dense-weight set how the hybrid first stage fuses, and this search uses --retrieval bm25: drop --dense-weight, or use --retrieval hybrid.\n", bm25.Error);
+        var dense = await CliInvocation.SearchHost("search", "--index", f.Index, "--no-rerank", "--retrieval", "dense", "--fusion", "minmax", "--dense-weight", "0.3", "--", SearchCommandTests.BroadQuery);
+        Assert.Equal(2, dense.ExitCode);
+        Assert.StartsWith("error: --fusion and --dense-weight set how the hybrid first stage fuses, and this search uses --retrieval dense", dense.Error);
+        // An index without vectors has no hybrid stage anywhere, not even eval's hybrid column.
+        var noVectors = await CliInvocation.SearchHost("eval", "--index", f.Bm25Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--fusion", "rrf");
+        Assert.Equal(2, noVectors.ExitCode);
+        Assert.Equal("error: --fusion set how the hybrid first stage fuses, and this index has no document vectors, so there is none: drop --fusion, or rebuild the index with vectors.\n", noVectors.Error);
+        // eval reports a hybrid column beside --retrieval dense: the flag applies there.
+        var evalDense = await CliInvocation.SearchHost("eval", "--index", f.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--retrieval", "dense", "--dense-weight", "0.3", "--json", "--device", "cpu");
+        Assert.True(evalDense.ExitCode == 0, evalDense.ToString());
+        Assert.Equal(0.3, JsonDocument.Parse(evalDense.Output).RootElement.GetProperty("fusion").GetProperty("dense_weight").GetDouble());
     }
 
     [Fact]
