@@ -33,7 +33,7 @@ internal static class JsonlFile
             }
             if (row.ValueKind != JsonValueKind.Object)
                 throw new InvalidInputException(
-                    $"'{path}' line {lineNo}: expected one JSON object, found a JSON {Kind(row)}. Write one object per line.",
+                    $"'{path}' line {lineNo}: expected one JSON object, found {Kind(row)}. Write one object per line.",
                     path, lineNo);
             yield return (lineNo, row);
         }
@@ -64,11 +64,11 @@ internal static class JsonlFile
     /// <summary>"object", "array", "string", "number", "boolean" or "null", for messages.</summary>
     public static string Kind(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.Object => "object",
-        JsonValueKind.Array => "array",
-        JsonValueKind.String => "string",
-        JsonValueKind.Number => "number",
-        JsonValueKind.True or JsonValueKind.False => "boolean",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => "null",
     };
 
@@ -76,7 +76,7 @@ internal static class JsonlFile
     {
         if (value.ValueKind != JsonValueKind.String)
             throw new InvalidInputException(
-                $"'{path}' line {line}: field \"{field}\" must be a string, found a {Kind(value)}; expected {what}.", path, line);
+                $"'{path}' line {line}: field \"{field}\" must be a string, found {Kind(value)}; expected {what}.", path, line);
         var text = JsonKinds.TryGetString(value) ?? throw new InvalidInputException(
             $"'{path}' line {line}: field \"{field}\" {JsonKinds.LoneSurrogate} on that line.", path, line);
         if (string.IsNullOrWhiteSpace(text))

@@ -40,7 +40,7 @@ internal static class LabeledPairsReader
             throw new InvalidInputException($"'{path}' line {line}: missing field \"label\"; expected {Expected}.", path, line);
         if (value.ValueKind != JsonValueKind.Number)
             throw new InvalidInputException(
-                $"'{path}' line {line}: field \"label\" must be a number, found a {JsonlFile.Kind(value)}; expected {Expected}.", path, line);
+                $"'{path}' line {line}: field \"label\" must be a number, found {JsonlFile.Kind(value)}; expected {Expected}.", path, line);
         var label = value.GetDouble();
         if (!(label >= 0 && label <= 1))
             throw new InvalidInputException(

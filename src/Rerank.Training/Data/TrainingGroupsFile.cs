@@ -77,12 +77,12 @@ internal static class TrainingGroupsFile
         if (!row.TryGetProperty(name, out var array))
             throw new InvalidInputException($"'{path}' line {line}: missing field \"{name}\"; expected {Expected}.", path, line);
         if (array.ValueKind != JsonValueKind.Array)
-            throw new InvalidInputException($"'{path}' line {line}: field \"{name}\" must be an array, found a {JsonlFile.Kind(array)}; expected {Expected}.", path, line);
+            throw new InvalidInputException($"'{path}' line {line}: field \"{name}\" must be an array, found {JsonlFile.Kind(array)}; expected {Expected}.", path, line);
         var docs = new List<TrainingDocument>();
         foreach (var item in array.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.Object)
-                throw new InvalidInputException($"'{path}' line {line}: an item of \"{name}\" is a {JsonlFile.Kind(item)}; expected {Expected}.", path, line);
+                throw new InvalidInputException($"'{path}' line {line}: an item of \"{name}\" is {JsonlFile.Kind(item)}; expected {Expected}.", path, line);
             docs.Add(new TrainingDocument(JsonlFile.OptionalId(item, "id", path, line), JsonlFile.RequiredText(item, "text", path, line, "the document text")));
         }
         return docs;

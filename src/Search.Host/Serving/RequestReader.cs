@@ -51,7 +51,7 @@ internal static class RequestReader
         {
             using var document = JsonDocument.Parse(bytes);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw new RequestProblem(422, "Body is not an object", $"The body must be a JSON object, found a {Kind(document.RootElement)}.");
+                throw new RequestProblem(422, "Body is not an object", $"The body must be a JSON object, found {Kind(document.RootElement)}.");
             CheckTexts(document.RootElement, "");
             return document.RootElement.Clone();
         }
@@ -126,7 +126,7 @@ internal static class RequestReader
         if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
             throw new RequestProblem(422, "Missing field", $"Field '{name}' is required (a string).");
         if (value.ValueKind != JsonValueKind.String)
-            throw new RequestProblem(422, "Wrong type", $"Field '{name}' must be a string, found a {Kind(value)}.");
+            throw new RequestProblem(422, "Wrong type", $"Field '{name}' must be a string, found {Kind(value)}.");
         return value.GetString()!;
     }
 
@@ -135,7 +135,7 @@ internal static class RequestReader
     {
         if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
         if (value.ValueKind != JsonValueKind.String)
-            throw new RequestProblem(422, "Wrong type", $"Field '{name}' must be a string, found a {Kind(value)}.");
+            throw new RequestProblem(422, "Wrong type", $"Field '{name}' must be a string, found {Kind(value)}.");
         return value.GetString();
     }
 
@@ -147,7 +147,7 @@ internal static class RequestReader
         {
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            _ => throw new RequestProblem(422, "Wrong type", $"Field '{name}' must be true or false, found a {Kind(value)}."),
+            _ => throw new RequestProblem(422, "Wrong type", $"Field '{name}' must be true or false, found {Kind(value)}."),
         };
     }
 
@@ -166,13 +166,13 @@ internal static class RequestReader
         if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
             throw new RequestProblem(422, "Missing field", $"Field '{name}' is required (an array of strings).");
         if (value.ValueKind != JsonValueKind.Array)
-            throw new RequestProblem(422, "Wrong type", $"Field '{name}' must be an array of strings, found a {Kind(value)}.");
+            throw new RequestProblem(422, "Wrong type", $"Field '{name}' must be an array of strings, found {Kind(value)}.");
         var list = new List<string>(value.GetArrayLength());
         var i = 0;
         foreach (var item in value.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.String)
-                throw new RequestProblem(422, "Wrong type", $"{name}[{i}] must be a string, found a {Kind(item)}.");
+                throw new RequestProblem(422, "Wrong type", $"{name}[{i}] must be a string, found {Kind(item)}.");
             list.Add(item.GetString()!);
             i++;
         }
@@ -185,14 +185,14 @@ internal static class RequestReader
         if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
             throw new RequestProblem(422, "Missing field", $"Field '{name}' is required (an array of strings or of {{\"text\": ...}} objects).");
         if (value.ValueKind != JsonValueKind.Array)
-            throw new RequestProblem(422, "Wrong type", $"Field '{name}' must be an array, found a {Kind(value)}.");
+            throw new RequestProblem(422, "Wrong type", $"Field '{name}' must be an array, found {Kind(value)}.");
         var list = new List<string>(value.GetArrayLength());
         var i = 0;
         foreach (var item in value.EnumerateArray())
         {
             if (item.ValueKind == JsonValueKind.String) list.Add(item.GetString()!);
             else if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String) list.Add(text.GetString()!);
-            else throw new RequestProblem(422, "Wrong type", $"{name}[{i}] must be a string or an object with a string \"text\", found a {Kind(item)}.");
+            else throw new RequestProblem(422, "Wrong type", $"{name}[{i}] must be a string or an object with a string \"text\", found {Kind(item)}.");
             i++;
         }
         return list;
@@ -200,11 +200,11 @@ internal static class RequestReader
 
     private static string Kind(JsonElement e) => e.ValueKind switch
     {
-        JsonValueKind.Object => "object",
-        JsonValueKind.Array => "array",
-        JsonValueKind.String => "string",
-        JsonValueKind.Number => "number",
-        JsonValueKind.True or JsonValueKind.False => "boolean",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => "null",
     };
 }

@@ -43,7 +43,7 @@ public sealed class ServeProblemTests(SampleIndexFixture sample) : IClassFixture
         { "GET", "/search?q=" + new string('a', 51), null, null, 422, "51 characters; the limit (Serve:MaxQueryLength) is 50" },
         { "POST", "/search", "{\"query\": \"bread\"", "application/json", 400, "not valid JSON" },
         { "POST", "/search", "query=bread", "application/x-www-form-urlencoded", 415, "Content-Type: application/json" },
-        { "POST", "/search", "[1, 2]", "application/json", 422, "must be a JSON object, found a array" },
+        { "POST", "/search", "[1, 2]", "application/json", 422, "must be a JSON object, found an array" },
         { "POST", "/search", "{\"q\": \"bread\"}", "application/json", 422, "Unknown field 'q'" },
         { "POST", "/search", "{\"query\": 5}", "application/json", 422, "'query' must be a string, found a number" },
         { "POST", "/search", "{\"query\": \"bread\", \"k\": 2.5}", "application/json", 422, "'k' must be a whole number, found 2.5" },

@@ -56,7 +56,7 @@ public sealed class TrainingGroupsFileTests
     [InlineData("""{"query":"q","positives":[{"id":"d1","text":"p"}],"negatives":[]}""", "line 1: missing field \"query_id\"; expected the query id.")]
     [InlineData("""{"query_id":"q1","query":"q","positives":[],"negatives":[]}""", "line 1: \"positives\" is empty; expected at least one positive document.")]
     [InlineData("""{"query_id":"q1","query":"q","positives":[{"id":"d1","text":"p"}]}""", "line 1: missing field \"negatives\"; expected an array of {\"id\", \"text\"} objects.")]
-    [InlineData("""{"query_id":"q1","query":"q","positives":{"id":"d1"},"negatives":[]}""", "line 1: field \"positives\" must be an array, found a object; expected an array of {\"id\", \"text\"} objects.")]
+    [InlineData("""{"query_id":"q1","query":"q","positives":{"id":"d1"},"negatives":[]}""", "line 1: field \"positives\" must be an array, found an object; expected an array of {\"id\", \"text\"} objects.")]
     [InlineData("""{"query_id":"q1","query":"q","positives":[{"id":"d1"}],"negatives":[]}""", "line 1: missing field \"text\"; expected the document text.")]
     public void Read_BadLine_NamesFileLineAndFix(string line, string expected)
     {

@@ -32,7 +32,7 @@ public sealed class TriplesReaderTests
 
     [Theory]
     [InlineData("""{"query":"q","positive":"p",""", "line 2: expected one JSON object, found malformed JSON (")]
-    [InlineData("""["q","p","n"]""", "line 2: expected one JSON object, found a JSON array. Write one object per line.")]
+    [InlineData("""["q","p","n"]""", "line 2: expected one JSON object, found an array. Write one object per line.")]
     [InlineData("""{"positive":"p","negative":"n"}""", "line 2: missing field \"query\"; expected the query text.")]
     [InlineData("""{"query":"  ","positive":"p","negative":"n"}""", "line 2: field \"query\" is empty; expected the query text.")]
     [InlineData("""{"query":3,"positive":"p","negative":"n"}""", "line 2: field \"query\" must be a string, found a number; expected the query text.")]
