@@ -74,7 +74,7 @@ internal static class SearchHostBuilder
                     $"invalid settings: {child.Path} is not a setting (environment variable SEARCHRERANK_{child.Path.Replace(":", "__", StringComparison.Ordinal)}); " +
                     $"the {section.Path} settings are {string.Join(", ", properties.Select(p => p.Name))}. Fix or remove it in appsettings.json or the environment.");
             var nested = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            if (nested.IsClass && nested != typeof(string) && !nested.IsArray) RequireKnownKeys(child, nested);
+            if (nested.IsClass && !typeof(System.Collections.IEnumerable).IsAssignableFrom(nested)) RequireKnownKeys(child, nested); // collections hold items, not settings
         }
     }
 
