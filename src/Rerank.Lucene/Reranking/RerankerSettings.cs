@@ -115,6 +115,9 @@ public sealed record FusionSettings(
         TunedWith = this,
     };
 
+    // How to mend any of it: the rest of the file (the interpolation weights) is still good.
+    private const string Fix = "Fix it (rerank-train writes it), or delete the \"fusion\" key to use the default fusion.";
+
     /// <summary>The JSON names of the fields, in the order written.</summary>
     private static readonly string[] Fields = ["method", "dense_weight", "embedder", "embedder_fingerprint", "tuned_on"];
 
@@ -125,42 +128,39 @@ public sealed record FusionSettings(
     /// <exception cref="InvalidInputException">What is wrong, naming the file and the field.</exception>
     internal static void CheckShape(JsonElement fusion, string path)
     {
-        const string fix = "Fix it (rerank-train writes it), or delete the \"fusion\" key to use the default fusion.";
         if (fusion.ValueKind != JsonValueKind.Object)
-            throw new InvalidInputException($"{path}: fusion must be an object like {{\"method\": \"minmax\", \"dense_weight\": 0.45, \"embedder\": ..., \"embedder_fingerprint\": ...}}, found {Kind(fusion)}. {fix}", path);
+            throw new InvalidInputException($"{path}: fusion must be an object like {{\"method\": \"minmax\", \"dense_weight\": 0.45, \"embedder\": ..., \"embedder_fingerprint\": ...}}, found {Kind(fusion)}. {Fix}", path);
         foreach (var property in fusion.EnumerateObject())
             if (!Fields.Contains(property.Name, StringComparer.Ordinal))
-                throw new InvalidInputException($"{path}: fusion has an unknown key \"{property.Name}\"; its keys are {string.Join(", ", Fields)}. {fix}", path);
+                throw new InvalidInputException($"{path}: fusion has an unknown key \"{property.Name}\"; its keys are {string.Join(", ", Fields)}. {Fix}", path);
         foreach (var name in Fields)
         {
             var present = fusion.TryGetProperty(name, out var value);
             if (!present && name == "tuned_on") continue;
             if (!present)
-                throw new InvalidInputException($"{path}: fusion.{name} is missing. {fix}", path);
+                throw new InvalidInputException($"{path}: fusion.{name} is missing. {Fix}", path);
             var expected = name == "dense_weight" ? JsonValueKind.Number : JsonValueKind.String;
             if (value.ValueKind != expected && !(name == "tuned_on" && value.ValueKind == JsonValueKind.Null))
-                throw new InvalidInputException($"{path}: fusion.{name} must be a {(expected == JsonValueKind.Number ? "number" : "string")}, found {Kind(value)}. {fix}", path);
+                throw new InvalidInputException($"{path}: fusion.{name} must be a {(expected == JsonValueKind.Number ? "number" : "string")}, found {Kind(value)}. {Fix}", path);
         }
     }
 
+    // "an array", or the value itself for a string or a number ("the string \"0.5\""), which a person can find in the file.
     private static string Kind(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
         JsonValueKind.String => $"the string \"{value.GetString()}\"",
         JsonValueKind.Number => $"the number {value.GetRawText()}",
-        JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
-        _ => "null",
+        _ => JsonKinds.Describe(value.ValueKind),
     };
 
     /// <exception cref="InvalidInputException">A method other than minmax, a weight outside [0, 1], or no embedder fingerprint.</exception>
     internal void Validate(string path)
     {
         if (Method != MinMax)
-            throw new InvalidInputException($"{path}: fusion.method must be \"{MinMax}\", found \"{Method}\". Fix or delete the file.", path);
+            throw new InvalidInputException($"{path}: fusion.method must be \"{MinMax}\", found \"{Method}\". {Fix}", path);
         if (DenseWeight is < 0 or > 1 || double.IsNaN(DenseWeight))
-            throw new InvalidInputException($"{path}: fusion.dense_weight must be between 0 and 1, found {DenseWeight}. Fix or delete the file.", path);
+            throw new InvalidInputException($"{path}: fusion.dense_weight must be between 0 and 1, found {DenseWeight}. {Fix}", path);
         if (string.IsNullOrWhiteSpace(EmbedderFingerprint) || string.IsNullOrWhiteSpace(Embedder))
-            throw new InvalidInputException($"{path}: fusion needs embedder and embedder_fingerprint (the index vectors it was tuned over). Fix or delete the file.", path);
+            throw new InvalidInputException($"{path}: fusion needs embedder and embedder_fingerprint (the index vectors it was tuned over). {Fix}", path);
     }
 }

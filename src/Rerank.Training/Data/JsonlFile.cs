@@ -62,15 +62,7 @@ internal static class JsonlFile
     }
 
     /// <summary>"object", "array", "string", "number", "boolean" or "null", for messages.</summary>
-    public static string Kind(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
+    public static string Kind(JsonElement value) => Rerank.Lucene.JsonKinds.Describe(value.ValueKind);
 
     private static string NonEmptyText(JsonElement value, string field, string path, int line, string what)
     {

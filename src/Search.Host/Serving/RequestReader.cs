@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Rerank.Lucene;
 using Microsoft.AspNetCore.Http;
 
 namespace Search.Host.Serving;
@@ -198,13 +199,5 @@ internal static class RequestReader
         return list;
     }
 
-    private static string Kind(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
+    private static string Kind(JsonElement e) => JsonKinds.Describe(e.ValueKind);
 }

@@ -84,7 +84,7 @@ public sealed class RerankerSettingsTests
 
         var e = Assert.Throws<InvalidInputException>(() => RerankerSettings.Read(folder));
 
-        Assert.Equal($"{Path.Combine(folder, RerankerSettings.FileName)}: {expected}" + (expected.StartsWith("fusion needs") ? " (the index vectors it was tuned over)" : "") + ". Fix or delete the file.", e.Message);
+        Assert.Equal($"{Path.Combine(folder, RerankerSettings.FileName)}: {expected}" + (expected.StartsWith("fusion needs") ? " (the index vectors it was tuned over)" : "") + ". Fix it (rerank-train writes it), or delete the \"fusion\" key to use the default fusion.", e.Message);
     }
 
     [Theory]
