@@ -144,6 +144,9 @@ internal static class ServeApp
 
         app.MapPost("/search", Handler(context => Answer(context, log, serve, service.Batcher, async () =>
             {
+                // A POST is read from its body only: parameters in the URL as well would be ignored, so they are refused.
+                if (context.Request.QueryString.HasValue)
+                    throw new RequestProblem(422, "Parameters in the URL", "POST /search takes its parameters in the JSON body only; move them there from the URL, or use GET /search?q=...");
                 var body = await RequestReader.ReadObjectAsync(context.Request, serve, context.RequestAborted);
                 RequestReader.RefuseUnknown(body, "query", "k", "offset", "rerank", "highlight", "filter");
                 var q = RequestReader.String(body, "query");

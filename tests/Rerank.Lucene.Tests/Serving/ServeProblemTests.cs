@@ -45,6 +45,7 @@ public sealed class ServeProblemTests(SampleIndexFixture sample) : IClassFixture
         { "POST", "/search", "query=bread", "application/x-www-form-urlencoded", 415, "Content-Type: application/json" },
         { "POST", "/search", "[1, 2]", "application/json", 422, "must be a JSON object, found an array" },
         { "POST", "/search", "{\"q\": \"bread\"}", "application/json", 422, "Unknown field 'q'" },
+        { "POST", "/search?q=solar", "{\"query\": \"bread\"}", "application/json", 422, "POST /search takes its parameters in the JSON body only" },
         { "POST", "/search", "{\"query\": 5}", "application/json", 422, "'query' must be a string, found a number" },
         { "POST", "/search", "{\"query\": \"bread\", \"k\": 2.5}", "application/json", 422, "'k' must be a whole number, found 2.5" },
         { "POST", "/search", "{\"query\": \"bread\", \"rerank\": \"no\"}", "application/json", 422, "'rerank' must be true or false" },
