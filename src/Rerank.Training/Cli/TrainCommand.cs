@@ -377,7 +377,7 @@ internal static class TrainCommand
     /// <summary>What a run decided about the hybrid fusion: the setting every model folder it writes carries (null: the
     /// library's default), the model card's paragraph about it (null when there is nothing to say), and the line a resumed
     /// cross-validation must find unchanged in its plan (the first stage negatives were mined on and candidates judged on).</summary>
-    private sealed record FusionOutcome(FusionSettings? Setting, string? Card, string PlanLine);
+    private sealed record FusionOutcome(FusionSettings? Setting, string? Card, string PlanLine, bool Retuned = false);
 
     /// <summary>
     /// The fusion the run starts from: the starting model's own (<paramref name="baseFusion"/>) when the first stage is hybrid
@@ -433,7 +433,7 @@ internal static class TrainCommand
             string.Create(inv, $"rerank-train on {bm25.Manifest.Source}: {decision.Queries} judged queries, {decision.Folds}-fold cross-fitted hybrid nDCG@10 {decision.CrossFitted.Average():F4} vs {decision.Start.Average():F4} at dense weight {startWeight:0.##}, p = {decision.P:0.000}"));
         var served = new HybridSearcher(bm25, firstStage.Dense!, tuned.ToHybridOptions() with { Depth = hybrid.Options.Depth });
         log.LogInformation("First stage for validation and the comparison with the starting model: hybrid with dense weight {Weight}", decision.TunedWeight.ToString("0.##", inv));
-        return (served, new FusionOutcome(tuned, text, Plan(decision.TunedWeight)));
+        return (served, new FusionOutcome(tuned, text, Plan(decision.TunedWeight), Retuned: true));
     }
 
     /// <summary>
@@ -532,7 +532,7 @@ internal static class TrainCommand
             {
                 if (JudgesModelOnly(parse) && !parse.GetValue(KeepTrained) && HasRankingHead(baseFolder))
                     KeepStart(output, candidate, baseFolder, RerankerSettings.Read(baseFolder), fusion, parse, ct,
-                        "# Starting model kept\n\n`rerank-train --self-supervised` found no dev queries that could measure a change (no held-out document had a usable " +
+                        KeptHeading + "`rerank-train --self-supervised` found no dev queries that could measure a change (no held-out document had a usable " +
                         "inverse-cloze sentence whose document the first stage retrieves), so these are the starting weights and settings, unchanged. " +
                         "Pass --dev-qrels with real queries, or --keep-trained to save the fine-tuned weights anyway.\n", log,
                         "No self-supervised dev query could measure the fine-tuned model: {Output} holds the starting model, unchanged (--keep-trained saves the fine-tuned weights).");
@@ -598,7 +598,7 @@ internal static class TrainCommand
         var settings = keepBest ? Retuned(start.Settings, best, stage, $"on {source}") : start.Settings;
         var what = KeptSettingsReason(keepBest, selfSupervised, stage);
         KeepStart(output, candidate, baseFolder, settings, fusion, parse, ct,
-            "# Starting model kept\n\n" +
+            KeptHeading +
             $"`rerank-train` fine-tuned {start.AsStored.Name} on this index, but the result did not beat it on the dev queries " +
             $"beyond noise, so these are the starting weights, unchanged; {what}.\n\n" + table + "\n", log, null);
         log.LogWarning("The fine-tuned model is not better than the starting model on dev beyond noise (start {Start}, fine-tuned {Trained}, p = {P:0.000}): {Output} holds the starting model's weights; {What}. Training more queries, or --dev-qrels with more dev queries, can change that.",
@@ -647,7 +647,7 @@ internal static class TrainCommand
         {
             // Nothing the folds could score would be kept: do not spend k trainings on them.
             KeepStart(output, null, baseFolder, start.Settings, fusion, parse, ct,
-                "# Starting model kept\n\n" +
+                KeptHeading +
                 $"`rerank-train` was to cross-validate fine-tunes of {start.AsStored.Name} on this index, but over {judged.QueryCount} judged " +
                 $"{(judged.QueryCount == 1 ? "query" : "queries")} no change could be shown beyond noise (a paired randomization test cannot give p below " +
                 $"{RandomizationTest.SmallestPValue(judged.QueryCount).ToString("0.####", inv)}), so nothing was trained: these are the starting weights and settings, unchanged.\n\n" +
@@ -722,7 +722,7 @@ internal static class TrainCommand
                 ? $"only its score mode and its weight over {stage} candidates were re-tuned, which beat the stored ones beyond noise on queries they were not tuned on"
                 : "its score mode and weights are the stored ones too (re-tuning them did not beat them beyond noise)";
             KeepStart(output, null, baseFolder, keptSettings, fusion, parse, ct,
-                "# Starting model kept\n\n" +
+                KeptHeading +
                 $"`rerank-train` cross-validated fine-tunes of {start.AsStored.Name} on this index, but they did not beat it beyond noise on the training queries they did not " +
                 $"train on, so these are the starting weights, unchanged (no final model was trained); {what}.\n\n" +
                 $"Command: `rerank-train {CardCommand(parse)}`\n\n" + table + "\n", log, null);
@@ -804,6 +804,9 @@ internal static class TrainCommand
         string card, ILogger log, string? warning)
     {
         var trainedCard = candidate is null ? null : File.ReadAllText(Path.Combine(candidate, "README.md"));
+        // The start is kept, but not quite unchanged when the run re-tuned its fusion: say so where the card says it is kept.
+        if (fusion.Retuned)
+            card = card.Replace(KeptHeading, KeptHeading + "(Its hybrid fusion weight was re-tuned and changed: see \"Hybrid fusion\" below. The cross-encoder's weights are the starting ones.)\n\n", StringComparison.Ordinal);
         WriteModelFolder(output, fusion, parse, ct, staging =>
         {
             foreach (var file in Directory.GetFiles(baseFolder))
@@ -838,6 +841,9 @@ internal static class TrainCommand
         }
         return string.Join(' ', words);
     }
+
+    /// <summary>How the model card of a run that kept its starting model begins.</summary>
+    private const string KeptHeading = "# Starting model kept\n\n";
 
     /// <summary>Name of the fine-tuned folder inside the checkpoint folder, before the comparison decides what --output holds.</summary>
     internal const string FineTunedFolderName = "fine-tuned";
