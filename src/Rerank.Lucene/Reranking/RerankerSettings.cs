@@ -45,14 +45,13 @@ public sealed record RerankerSettings(
         var path = Path.Combine(modelPath, FileName);
         if (!File.Exists(path)) return new RerankerSettings();
         RerankerSettings? settings;
-        var text = File.ReadAllText(path);
         try
         {
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
             // The fusion object is checked field by field first: a missing weight must not read as 0, nor a typo pass unnoticed.
-            using (var document = JsonDocument.Parse(text))
-                if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("fusion", out var fusion))
-                    FusionSettings.CheckShape(fusion, path);
-            settings = JsonSerializer.Deserialize<RerankerSettings>(text, Json);
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("fusion", out var fusion))
+                FusionSettings.CheckShape(fusion, path);
+            settings = document.Deserialize<RerankerSettings>(Json);
         }
         catch (JsonException e)
         {

@@ -92,13 +92,18 @@ public sealed class HybridSearcher : ICandidateRetriever
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         RequireTunedEmbedder();
-        var bm25 = _bm25.Rank(query, Options.Depth, filter: filter);
-        var dense = _dense.Rank(query, Options.Depth, filter);
-        var fused = Options.Method == FusionMethod.ReciprocalRank
-            ? Fusion.ReciprocalRank([bm25, dense], Options.RrfK)
-            : Fusion.WeightedMinMax([(bm25, 1 - Options.DenseWeight), (dense, Options.DenseWeight)]);
+        var fused = Fuse(_bm25.Rank(query, Options.Depth, filter: filter), _dense.Rank(query, Options.Depth, filter), Options);
         return fused.Take(k).ToList();
     }
+
+    /// <summary>
+    /// Fuses a BM25 and a dense ranking of one query as a hybrid searcher with <paramref name="options"/> does: RRF
+    /// (<see cref="HybridOptions.RrfK"/>) or weighted min-max (<see cref="HybridOptions.DenseWeight"/>). Returns their union, best first.
+    /// </summary>
+    public static IReadOnlyList<RankedDocument> Fuse(IReadOnlyList<RankedDocument> bm25, IReadOnlyList<RankedDocument> dense, HybridOptions options) =>
+        options.Method == FusionMethod.ReciprocalRank
+            ? Fusion.ReciprocalRank([bm25, dense], options.RrfK)
+            : Fusion.WeightedMinMax([(bm25, 1 - options.DenseWeight), (dense, options.DenseWeight)]);
 
     /// <summary>
     /// Refuses to fuse with a reranker's tuned weight (<see cref="HybridOptions.TunedWith"/>) once the index holds another

@@ -51,14 +51,9 @@ internal sealed record FusionDecision(int Queries, int Folds, double StartWeight
     public string Describe()
     {
         var inv = CultureInfo.InvariantCulture;
-        string Mean(IReadOnlyList<double> values)
-        {
-            var (low, high) = BootstrapInterval.OfMean(values);
-            return string.Create(inv, $"{values.Average():F4} (95% CI {low:F4}-{high:F4})");
-        }
         return string.Create(inv,
-            $"hybrid first stage, nDCG@10 over {Queries} judged queries of this index: dense weight {StartWeight:0.##} (the start) {Mean(Start)}; " +
-            $"weight tuned by {Folds}-fold cross-fitting (each fold ranked at the weight best on the other folds: {string.Join(", ", FoldWeights.Select(w => w.ToString("0.##", inv)))}) {Mean(CrossFitted)}; " +
+            $"hybrid first stage, nDCG@10 over {Queries} judged queries of this index: dense weight {StartWeight:0.##} (the start) {DevPipeline.MeanWithInterval(Start)}; " +
+            $"weight tuned by {Folds}-fold cross-fitting (each fold ranked at the weight best on the other folds: {string.Join(", ", FoldWeights.Select(w => w.ToString("0.##", inv)))}) {DevPipeline.MeanWithInterval(CrossFitted)}; " +
             $"difference {Delta:+0.0000;-0.0000;0.0000}, paired randomization test p = {P:0.000}. ") +
             (Kept
                 ? string.Create(inv, $"Kept: dense weight {TunedWeight:0.##} (tuned on all {Queries} queries) is stored with the model and used by search-host with it.")
@@ -112,7 +107,8 @@ internal static class FusionTuning
         var weights = Grid.Append(startWeight).Distinct().Order().ToList();
         var ndcg = weights.Select(w =>
         {
-            var result = RunEvaluation.Evaluate(qrels, self, id => Fusion.WeightedMinMax([(lists[id].Bm25, 1 - w), (lists[id].Dense, w)])
+            var options = new HybridOptions { DenseWeight = w };
+            var result = RunEvaluation.Evaluate(qrels, self, id => HybridSearcher.Fuse(lists[id].Bm25, lists[id].Dense, options)
                 .Select(d => new ScoredDocument(d.DocId, d.Score)).ToList(), ct: ct);
             return ids.Select(id => result.PerQuery[id].Ndcg10).ToArray();
         }).ToArray();
@@ -131,7 +127,7 @@ internal static class FusionTuning
         if (n < 2) throw new ArgumentException("Cross-fitting needs at least 2 judged queries.", nameof(study));
         var start = study.At(startWeight);
         var k = Math.Min(Folds, n);
-        var folds = CrossValidationFolds.Assign(study.QueryIds.Select(id => new TrainingGroup(id, "", [], [])), k, seed);
+        var folds = CrossValidationFolds.Assign(study.QueryIds, k, seed);
         var crossFitted = new double[n];
         var foldWeights = new List<double>();
         for (var fold = 0; fold < k; fold++)

@@ -19,10 +19,13 @@ internal sealed record DevPipeline(string Name, EvaluationResult Result, string 
     public double Ndcg10 => Result.Mean.Ndcg10;
 
     /// <summary>"0.7012 (95% CI 0.65-0.75)": the mean with its percentile bootstrap interval.</summary>
-    public string WithInterval()
+    public string WithInterval() => MeanWithInterval(PerQuery);
+
+    /// <summary>"0.7012 (95% CI 0.65-0.75)": the mean of <paramref name="values"/> with its percentile bootstrap interval.</summary>
+    public static string MeanWithInterval(IReadOnlyList<double> values)
     {
-        var (low, high) = BootstrapInterval.OfMean(PerQuery);
-        return string.Create(CultureInfo.InvariantCulture, $"{Ndcg10:F4} (95% CI {low:F4}-{high:F4})");
+        var (low, high) = BootstrapInterval.OfMean(values);
+        return string.Create(CultureInfo.InvariantCulture, $"{values.Average():F4} (95% CI {low:F4}-{high:F4})");
     }
 }
 

@@ -43,9 +43,13 @@ internal sealed class CrossValidationFolds
     /// the assignment depends only on the set of ids and the seed, not on file order.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Fewer than 2 folds, or more folds than queries.</exception>
-    public static CrossValidationFolds Assign(IEnumerable<TrainingGroup> groups, int folds, int seed)
+    public static CrossValidationFolds Assign(IEnumerable<TrainingGroup> groups, int folds, int seed) => Assign(groups.Select(g => g.QueryId), folds, seed);
+
+    /// <summary>As <see cref="Assign(IEnumerable{TrainingGroup}, int, int)"/>, for the distinct ids of <paramref name="queryIds"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Fewer than 2 folds, or more folds than queries.</exception>
+    public static CrossValidationFolds Assign(IEnumerable<string> queryIds, int folds, int seed)
     {
-        var ids = groups.Select(g => g.QueryId).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var ids = queryIds.Distinct().Order(StringComparer.Ordinal).ToArray();
         ArgumentOutOfRangeException.ThrowIfLessThan(folds, 2);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(folds, ids.Length);
         var order = SeededRandom.For(seed, "cross-validation", "").SampleIndices(ids.Length, ids.Length);

@@ -152,13 +152,8 @@ internal static class ServeCommand
     {
         var merged = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(typed).Build();
         var section = merged.GetSection(ServeOptions.Section);
+        SearchHostBuilder.RequireKnownKeys(section, typeof(ServeOptions));
         var properties = typeof(ServeOptions).GetProperties().Where(p => p.CanWrite).ToList();
-        foreach (var child in section.GetChildren())
-        {
-            if (!properties.Any(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase)))
-                throw new InvalidInputException($"invalid settings: {ServeOptions.Section}:{child.Key} is not a setting; the {ServeOptions.Section} settings are " +
-                    $"{string.Join(", ", properties.Select(p => p.Name))}. Check appsettings.json and the SEARCHRERANK_Serve__* environment variables.");
-        }
         var serve = new ServeOptions();
         foreach (var property in properties)
         {
