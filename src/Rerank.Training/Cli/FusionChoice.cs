@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Rerank.Lucene;
 using Rerank.Lucene.Evaluation;
 using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Retrieval;
@@ -60,7 +61,7 @@ internal static class FusionChoice
         {
             var why = study is null
                 ? "no judged queries of this index (give --queries with --qrels or --dev-qrels)"
-                : $"{study.QueryIds.Count} judged {(study.QueryIds.Count == 1 ? "query is" : "queries are")} too few for any change to pass the paired randomization test";
+                : $"{Words.Count(study.QueryIds.Count, "judged query is", "judged queries are")} too few for any change to pass the paired randomization test";
             log.LogInformation("Hybrid fusion not tuned: {Why}; dense weight {Weight} as the start", why, startWeight.ToString("0.##", inv));
             return (firstStage.Chosen, new FusionOutcome(startFusion, string.Create(inv, $"Not tuned: {why}. Dense weight {startWeight:0.##} (the start's)."), Plan(startWeight)));
         }

@@ -415,10 +415,10 @@ internal static class TrainCommand
             : crossValidated
             ? "more judged training queries (cross-validation judges every one), or --cv-folds 0 with --dev-qrels holding more dev queries"
             : "--dev-qrels with more dev queries, or a larger --dev-fraction";
-        log.LogWarning("Only {Count} dev {Queries}: the smallest p-value a paired randomization test over {Them} can give is {Smallest}, not below {Alpha}, " +
+        log.LogWarning("Only {Queries}: the smallest p-value a paired randomization test over {Them} can give is {Smallest}, not below {Alpha}, " +
             "so the comparison at the end cannot keep the fine-tuned model and {Output} will hold the starting model whatever training does. " +
             "To let a better fine-tune through, validate on at least {Needed} queries: {Fix}; --keep-trained saves the fine-tuned weights anyway.",
-            final.QueryCount, final.QueryCount == 1 ? "query" : "queries", final.QueryCount == 1 ? "it" : "them",
+            Counted(final.QueryCount, "dev "), final.QueryCount == 1 ? "it" : "them",
             smallest.ToString("0.####", CultureInfo.InvariantCulture), StartComparison.Alpha.ToString(CultureInfo.InvariantCulture), output, needed, fix);
         return true;
     }
@@ -586,8 +586,8 @@ internal static class TrainCommand
             // Nothing the folds could score would be kept: do not spend k trainings on them.
             KeepStart(output, null, baseFolder, start.Settings, fusion, parse, ct,
                 KeptHeading +
-                $"`rerank-train` was to cross-validate fine-tunes of {start.AsStored.Name} on this index, but over {judged.QueryCount} judged " +
-                $"{(judged.QueryCount == 1 ? "query" : "queries")} no change could be shown beyond noise (a paired randomization test cannot give p below " +
+                $"`rerank-train` was to cross-validate fine-tunes of {start.AsStored.Name} on this index, but over {Counted(judged.QueryCount, "judged ")} " +
+                $"no change could be shown beyond noise (a paired randomization test cannot give p below " +
                 $"{RandomizationTest.SmallestPValue(judged.QueryCount).ToString("0.####", inv)}), so nothing was trained: these are the starting weights and settings, unchanged.\n\n" +
                 $"Command: `rerank-train {CardCommand(parse)}`\n", log,
                 "Nothing was trained (too few judged queries to keep a change): {Output} holds the starting model, unchanged (--keep-trained trains and saves the fine-tuned model anyway).");
@@ -852,7 +852,7 @@ internal static class TrainCommand
         "The first stage's own ranking and any interpolation with it are not measured: the index still holds each sentence, which inflates the source's first-stage score.\n\n";
 
     /// <summary>"1 dev query", "3 dev queries": <paramref name="n"/> queries of the kind named by <paramref name="kind"/> (with its trailing space).</summary>
-    internal static string Counted(int n, string kind = "") => $"{n} {kind}{(n == 1 ? "query" : "queries")}";
+    internal static string Counted(int n, string kind = "") => Words.Count(n, kind + "query", kind + "queries");
 
     private static string Describe(DevPipeline pipeline) => pipeline.Mode == "interpolate"
         ? string.Create(CultureInfo.InvariantCulture, $"interpolate, weight {pipeline.Weight:F2}")

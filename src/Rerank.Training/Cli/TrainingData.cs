@@ -107,7 +107,7 @@ internal sealed class TrainingData
         if (folds is { } k)
         {
             var why = TrainCommand.RequestedFolds(parse) is null
-                ? $"{k}-fold cross-validation was chosen because a {string.Create(CultureInfo.InvariantCulture, $"{o.DevFraction * 100:0.##}")}% hold-out would be {heldOutQueries} dev {(heldOutQueries == 1 ? "query" : "queries")}, fewer than {CrossValidationFolds.MinHeldOutQueries}"
+                ? $"{k}-fold cross-validation was chosen because a {string.Create(CultureInfo.InvariantCulture, $"{o.DevFraction * 100:0.##}")}% hold-out would be {TrainCommand.Counted(heldOutQueries, "dev ")}, fewer than {CrossValidationFolds.MinHeldOutQueries}"
                 : $"--cv-folds {k} judges by cross-validation";
             TrainCommand.CheckCrossValidationOptions(parse, why);
             crossValidation = CrossValidationFolds.Assign(all, k, seed);

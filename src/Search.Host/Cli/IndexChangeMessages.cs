@@ -1,3 +1,4 @@
+using Rerank.Lucene;
 using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Retrieval;
 
