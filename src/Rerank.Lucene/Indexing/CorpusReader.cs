@@ -48,13 +48,15 @@ public static class CorpusReader
         }
         options ??= new CorpusReaderOptions();
         var leftOut = new LeftOutFields();
+        var position = new CorpusPosition();
         return new CorpusSequence(
             $"JSONL corpus {Path.GetFullPath(path)} (id '{options.IdField}', title '{options.TitleField ?? "(none)"}', text '{options.TextField}')",
-            () => ReadJsonlCore(path, options, leftOut),
+            () => ReadJsonlCore(path, options, leftOut, position),
             ct => CountNonBlankLines(path, ct))
         {
             KeepFields = options.KeepFields,
             LeftOut = leftOut,
+            Position = position,
         };
     }
 
@@ -79,15 +81,17 @@ public static class CorpusReader
             throw new InvalidInputException(
                 $"Corpus folder '{folder}' does not exist: expected a folder of .txt/.md files. Check the --corpus path.", folder);
         }
+        var position = new CorpusPosition();
         return new CorpusSequence(
             $"folder of .txt/.md files {Path.GetFullPath(folder)}",
-            () => ReadFolderCore(folder, skipInvalid),
+            () => ReadFolderCore(folder, skipInvalid, position),
             _ => ListFolder(folder).Count);
     }
 
-    private static IEnumerable<CorpusDocument> ReadJsonlCore(string path, CorpusReaderOptions options, LeftOutFields leftOut)
+    private static IEnumerable<CorpusDocument> ReadJsonlCore(string path, CorpusReaderOptions options, LeftOutFields leftOut, CorpusPosition position)
     {
         leftOut.Clear();
+        position.Current = null;
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (n, line) in Utf8LineReader.ReadLines(path, "Corpus file", "a JSON-lines corpus, one document per line"))
         {
@@ -101,6 +105,7 @@ public static class CorpusReader
                     path, n);
             }
             seen.Add(doc.Id, n);
+            position.Current = $"{path} line {n}";
             yield return doc;
         }
     }
@@ -232,8 +237,9 @@ public static class CorpusReader
     private static InvalidInputException WrongType(string path, int n, string field, string expected, JsonValueKind found) =>
         new($"{path} line {n}: expected field '{field}' to be {expected}, found {JsonKinds.Describe(found)}. Fix the value on that line.", path, n);
 
-    private static IEnumerable<CorpusDocument> ReadFolderCore(string folder, bool skipInvalid)
+    private static IEnumerable<CorpusDocument> ReadFolderCore(string folder, bool skipInvalid, CorpusPosition position)
     {
+        position.Current = null;
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (file, relative) in ListFolder(folder))
         {
@@ -243,6 +249,7 @@ public static class CorpusReader
                 if (skipInvalid) continue;
                 throw problem;
             }
+            position.Current = file;
             yield return doc!;
         }
     }
@@ -369,12 +376,32 @@ public static class CorpusReader
         /// <summary>The <see cref="CorpusReaderOptions.KeepFields"/> the documents were read with (null: all).</summary>
         public IReadOnlyList<string>? KeepFields { get; init; }
 
+        /// <summary>Where the document last yielded came from ("FILE line N", or the file of a folder corpus), for messages.</summary>
+        public CorpusPosition Position { get; init; } = new();
+
         /// <summary>Counts documents without parsing them (non-blank lines, or files); one extra pass over the input.</summary>
         public long CountDocuments(CancellationToken ct = default) => count(ct);
 
         public IEnumerator<CorpusDocument> GetEnumerator() => open().GetEnumerator();
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>The place in the input of the document a <see cref="CorpusSequence"/> yielded last.</summary>
+    internal sealed class CorpusPosition
+    {
+        /// <summary>"FILE line N" for a JSONL corpus, the file's path for a folder corpus; null before the first document.</summary>
+        public string? Current { get; set; }
+
+        /// <summary>
+        /// Names a document for messages: "document 'ID' (FILE line N)" when <paramref name="documents"/> is a corpus
+        /// read from disk (whose last yielded document is <paramref name="doc"/>), else "document 'ID' (document
+        /// <paramref name="ordinal"/> of <paramref name="source"/>)".
+        /// </summary>
+        public static string Describe(IEnumerable<CorpusDocument> documents, CorpusDocument doc, long ordinal, string source) =>
+            (documents as CorpusSequence)?.Position.Current is { } at
+                ? $"document '{doc.Id}' ({at})"
+                : $"document '{doc.Id}' (document {ordinal} of {source})";
     }
 
     /// <summary>Counts of the field values a read left out of the kept fields, by field and kind of value.</summary>

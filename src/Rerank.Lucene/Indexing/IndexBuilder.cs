@@ -176,7 +176,7 @@ public static class IndexBuilder
                 if (IndexFields.TooLongTerm(doc.Id) is { } idBytes)
                     throw new InvalidInputException(IndexFields.TooLongMessage($"The id of document {count + 1} of {source}", idBytes, keyword: false));
                 var lucene = ToLucene(doc, multifield);
-                schema.AddTo(lucene, doc, $"document '{doc.Id}' (document {count + 1} of {source})");
+                schema.AddTo(lucene, doc, CorpusReader.CorpusPosition.Describe(docs, doc, count + 1, source));
                 writer.AddDocument(lucene);
                 AddToFingerprint(hash, doc);
                 count++;

@@ -245,7 +245,7 @@ public static class IndexUpdater
                 if (before.DocFreq(term) > 0) replaced++;
                 else added++;
                 var lucene = IndexBuilder.ToLucene(doc, multifield);
-                schema.AddTo(lucene, doc, $"document '{doc.Id}' (document {count + 1} of {source})");
+                schema.AddTo(lucene, doc, CorpusReader.CorpusPosition.Describe(documents, doc, count + 1, source));
                 writer.UpdateDocument(term, lucene);
                 if (manifest.Embeddings is not null) upserted[doc.Id] = doc;
                 count++;

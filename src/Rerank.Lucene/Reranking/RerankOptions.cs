@@ -3,7 +3,7 @@ namespace Rerank.Lucene.Reranking;
 /// <summary>What a <see cref="RerankingSearcher"/> retrieves, rescores and returns.</summary>
 public sealed record RerankOptions
 {
-    /// <summary>BM25 candidates rescored per query. Default 100 (the BEIR reranking setup).</summary>
+    /// <summary>First-stage candidates (BM25, dense or hybrid) rescored per query. Default 100 (the BEIR reranking setup).</summary>
     public int Candidates { get; init; } = 100;
 
     /// <summary>

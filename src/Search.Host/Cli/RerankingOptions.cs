@@ -19,7 +19,7 @@ internal static class RerankingOptions
 
     public static readonly Option<int> Candidates = new Option<int>("--candidates")
     {
-        Description = "BM25 candidates rescored per query: the rescore window. Default 100. With a larger --top, search shows the hits below the window after the reranked ones, in BM25 order (as Elasticsearch's rescore window_size).",
+        Description = "First-stage candidates (BM25, dense or hybrid) the reranker rescores per query: the rescore window, as Elasticsearch's window_size. Default 100. Hits asked for below the window follow the reranked ones in first-stage order.",
     }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.Candidates));
 
     public static readonly Option<int> BatchSize = new Option<int>("--batch-size")

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace Search.Host.Cli;
 
@@ -13,11 +14,21 @@ namespace Search.Host.Cli;
 /// </summary>
 internal static class SettingChecks
 {
+    private static readonly ConditionalWeakTable<Option, RangeAttribute> Ranges = new();
+
+    /// <summary>The range <see cref="CheckedAs"/> gave <paramref name="option"/>, or null when it has none.</summary>
+    public static RangeAttribute? RangeOf(Option? option) => option is not null && Ranges.TryGetValue(option, out var range) ? range : null;
+
+    /// <summary>"--top must be between 1 and 10000, found VALUE." for a value given as text.</summary>
+    public static string OutOfRange(string flag, RangeAttribute range, string value) =>
+        string.Create(CultureInfo.InvariantCulture, $"{flag} must be between {range.Minimum} and {range.Maximum}, found {value}.");
+
     /// <summary>Adds the check of <paramref name="owner"/>.<paramref name="property"/> to <paramref name="option"/> and returns it.</summary>
     public static Option<T> CheckedAs<T>(this Option<T> option, Type owner, string property)
     {
         var attributes = owner.GetProperty(property, BindingFlags.Public | BindingFlags.Instance)?.GetCustomAttributes<ValidationAttribute>().ToList()
             ?? throw new ArgumentException($"{owner.Name} has no property {property}.", nameof(property));
+        if (attributes.OfType<RangeAttribute>().FirstOrDefault() is { } declared) Ranges.AddOrUpdate(option, declared);
         option.Validators.Add(result =>
         {
             if (result.Tokens.Count == 0) return;
@@ -42,8 +53,7 @@ internal static class SettingChecks
 
     private static string Describe(string flag, ValidationAttribute attribute, object value) => attribute switch
     {
-        RangeAttribute range => string.Create(CultureInfo.InvariantCulture,
-            $"{flag} must be between {range.Minimum} and {range.Maximum}, found {Format(value)}."),
+        RangeAttribute range => OutOfRange(flag, range, Format(value)),
         _ => $"{attribute.FormatErrorMessage(flag).TrimEnd('.')}, found '{Format(value)}'.",
     };
 

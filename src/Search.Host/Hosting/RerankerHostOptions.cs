@@ -11,7 +11,7 @@ public sealed class RerankerHostOptions
     /// <summary>Model folder; null means no reranking unless a command requires one.</summary>
     public string? Model { get; set; }
 
-    /// <summary>BM25 candidates rescored per query. Default 100.</summary>
+    /// <summary>First-stage candidates (BM25, dense or hybrid) rescored per query. Default 100.</summary>
     [Range(1, 10_000)]
     public int Candidates { get; set; } = 100;
 

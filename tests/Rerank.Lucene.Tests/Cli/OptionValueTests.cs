@@ -12,6 +12,8 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
 
     [Theory]
     [InlineData("--top", "0", "--top must be between 1 and 10000, found 0.")]
+    [InlineData("--top", "99999999999", "--top must be between 1 and 10000, found 99999999999.")] // too large for an int: still the option's range
+    [InlineData("--candidates", "-99999999999", "--candidates must be between 1 and 10000, found -99999999999.")]
     [InlineData("--device", "gpu", "--device must be auto, cpu, cuda or cuda:N, found 'gpu'.")]
     [InlineData("--score-mode", "mix", "--score-mode must be replace or interpolate, found 'mix'.")]
     [InlineData("--candidates", "0", "--candidates must be between 1 and 10000, found 0.")]

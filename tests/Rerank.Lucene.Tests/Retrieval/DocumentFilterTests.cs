@@ -241,6 +241,27 @@ public sealed class DocumentFilterTests(FieldsCorpusFixture fixture) : IClassFix
     }
 
     [Fact]
+    public void Build_FieldWithTwoTypes_FromAJsonlFile_NamesTheLinesNotTheDocumentNumbers()
+    {
+        var root = TestPaths.NewTempDir("filter-types-lines");
+        try
+        {
+            var corpus = Path.Combine(root, "corpus.jsonl");
+            // Blank lines 1 and 3: the documents are on lines 2 and 4, so a document number would point at the wrong line.
+            File.WriteAllText(corpus, "\n{\"_id\": \"a\", \"text\": \"one\", \"year\": 2020}\n\n{\"_id\": \"b\", \"text\": \"two\", \"year\": \"soon\"}\n");
+            var e = Assert.Throws<InvalidInputException>(() => IndexBuilder.Build(CorpusReader.ReadJsonl(corpus), Path.Combine(root, "idx"), new IndexOptions()));
+            Assert.Equal($"Field 'year' of document 'b' ({corpus} line 4) is a keyword (a string that is not an ISO date, or a boolean) (\"soon\"), "
+                + $"but document 'a' ({corpus} line 2) made 'year' a number field. Give 'year' values of one type in every document, "
+                + "or leave it out with --keep-fields.", e.Message);
+            Assert.False(Directory.Exists(Path.Combine(root, "idx")));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Update_ReplacedDocumentsFieldsAreWhatFiltersSee()
     {
         var root = TestPaths.NewTempDir("filter-update");
