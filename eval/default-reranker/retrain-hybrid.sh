@@ -13,9 +13,8 @@ out=${2:?usage: retrain-hybrid.sh IDX_DIR OUT_DIR}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 D=$(cd "${DATASETS:-$here/../shared/datasets}" && pwd)
 mkdir -p "$out"
-dotnet build "$here/src/Rerank.Training" -c Release -v q -nologo >/dev/null
-rm -rf "$out/train-bin" && cp -r "$here/src/Rerank.Training/bin/Release/net10.0" "$out/train-bin"
-TRAIN="dotnet $out/train-bin/rerank-train.dll"
+. "$here/eval/programs.sh" && programs "$out" train
+TRAIN="dotnet $out/train/rerank-train.dll"
 python3 "$here/eval/default-reranker/split_dev.py" "$D/scifact/qrels/train.tsv" "$out"    # $out/train.tsv, $out/dev.tsv
 mined=""
 for c in scifact cranfield cisi med cacm lisa; do

@@ -14,11 +14,8 @@ D=${1:-../shared/datasets}
 W=${2:-.work/hybrid}
 COLLECTIONS=${COLLECTIONS:-"scifact cranfield cisi med cacm lisa"}
 mkdir -p "$W"
-dotnet build SearchRerank.sln -c Release -v quiet -nologo
-# Run from a copy of the build, so rebuilding the working tree cannot change the programs mid-run.
-rm -rf "$W/host" && cp -r src/Search.Host/bin/Release/net10.0 "$W/host"
+. eval/programs.sh && programs "$W" host
 HOST="dotnet $W/host/search-host.dll"
-git rev-parse HEAD > "$W/commit.txt"
 
 for c in $COLLECTIONS; do
   skip=""; [ "$c" = cranfield ] && skip="--skip-empty"   # cranfield has a document without title or text

@@ -21,8 +21,7 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 datasets=$(cd "${DATASETS:-$here/../shared/datasets}" && pwd)
 collections=${COLLECTIONS:-scifact lisa cisi med cacm}
 mkdir -p "$out"
-dotnet build "$here/src/Search.Host" -c Release -v q -nologo >/dev/null
-rm -rf "$out/host" && cp -r "$here/src/Search.Host/bin/Release/net10.0" "$out/host"
+. "$here/eval/programs.sh" && programs "$out" host
 mkdir -p "$out/scifact-dev"
 python3 "$here/eval/default-reranker/split_dev.py" "$datasets/scifact/qrels/train.tsv" "$out/scifact-dev" >/dev/null
 for c in $collections; do

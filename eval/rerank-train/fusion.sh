@@ -16,10 +16,7 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 datasets=$(cd "${DATASETS:-$here/../shared/datasets}" && pwd)
 collections=${COLLECTIONS:-scifact cranfield cisi med cacm lisa}
 mkdir -p "$out"
-dotnet build "$here/SearchRerank.sln" -c Release -v q -nologo >/dev/null
-# Run copies, so rebuilding the repository while this runs cannot change the programs.
-rm -rf "$out/host" "$out/train" && cp -r "$here/src/Search.Host/bin/Release/net10.0" "$out/host" \
-  && cp -r "$here/src/Rerank.Training/bin/Release/net10.0" "$out/train"
+. "$here/eval/programs.sh" && programs "$out" host train
 export SEARCHRERANK_MODELS=$here/models
 for c in $collections; do
   missing=""; [ "$c" = cranfield ] && missing="--skip-missing-documents"

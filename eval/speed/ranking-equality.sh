@@ -23,9 +23,7 @@ collections=${COLLECTIONS:-scifact cisi med cacm}
 subset=${SCIFACT_QUERIES:-60}
 seed=${SEED:-15}
 mkdir -p "$out"
-dotnet build "$here/src/Search.Host" -c Release -v q -nologo >/dev/null
-# Run a copy, so rebuilding the repository while this runs cannot change the program between runs.
-rm -rf "$out/host" && cp -r "$here/src/Search.Host/bin/Release/net10.0" "$out/host"
+. "$here/eval/programs.sh" && programs "$out" host
 host=(dotnet "$out/host/search-host.dll")
 
 for c in $collections; do

@@ -43,12 +43,7 @@ peak_mib() { awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 
 : > "$results"; : > "$loads"
 mkdir -p "$out/corpora" "$out/idx"
 log "building search-host and rerank-bench (Release)"
-dotnet build "$here/src/Search.Host" -c Release -v q -nologo >/dev/null
-dotnet build "$here/benchmarks/Rerank.Benchmarks" -c Release -v q -nologo >/dev/null
-# Run copies, so rebuilding the repository while this runs cannot change the programs between steps.
-rm -rf "$out/host" "$out/bench"
-cp -r "$here/src/Search.Host/bin/Release/net10.0" "$out/host"
-cp -r "$here/benchmarks/Rerank.Benchmarks/bin/Release/net10.0" "$out/bench"
+. "$here/eval/programs.sh" && programs "$out" host bench
 host=(dotnet "$out/host/search-host.dll")
 bench=(dotnet "$out/bench/rerank-bench.dll" --seed "$seed" --scifact "$datasets/scifact" --scale-results "$results")
 commit=$(git -C "$here" rev-parse --short HEAD)$(git -C "$here" diff --quiet HEAD -- src benchmarks eval || echo "+uncommitted")
