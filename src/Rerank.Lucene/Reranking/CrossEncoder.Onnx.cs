@@ -4,7 +4,7 @@ using Rerank.Lucene.Tokenization;
 
 namespace Rerank.Lucene.Reranking;
 
-// The engine choice and the ONNX Runtime forward, kept apart from model loading.
+// The engine choice, and the ONNX Runtime engine: loading without TorchSharp, and the forward.
 public sealed partial class CrossEncoder
 {
     /// <summary>The engine that runs the forward pass (never auto): torchsharp or onnxruntime.</summary>
