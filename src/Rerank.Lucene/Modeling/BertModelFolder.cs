@@ -71,6 +71,43 @@ internal static class BertModelFolder
         return model;
     }
 
+    /// <summary>
+    /// The weights of a BERT cross-encoder folder checked as <see cref="LoadForSequenceClassification"/> with
+    /// <see cref="ClassifierHeadPolicy.RequireTrained"/> checks them (family, bare-encoder prefixing, trained head, every key
+    /// present with its shape, none unexpected), without building the TorchSharp model: for the ONNX Runtime export, so
+    /// that an app that only searches never loads libtorch. Values are exactly those the module would hold (float16 and
+    /// bfloat16 files widened to float32 as on loading), under its state-dict keys (ignored buffers dropped).
+    /// </summary>
+    /// <param name="folder">The model folder.</param>
+    /// <param name="config">Its config.json, read by <see cref="ReadConfig"/>; model_type must be "bert".</param>
+    /// <returns>The weights by <c>BertForSequenceClassification</c> key, as <see cref="BertForSequenceClassification.ExportWeights"/> gives them.</returns>
+    /// <exception cref="InvalidInputException">Files are missing, or the weights do not match or lack the trained head.</exception>
+    public static Dictionary<string, TensorData> ReadTrainedBertClassifierWeights(string folder, BertConfig config)
+    {
+        var (weights, source) = ReadWeights(folder);
+        var layout = BertWeightLayout.ForSequenceClassification(config);
+        var (mapped, _, allowedMissing) = SequenceClassifierWeights.Prepare(layout.Keys.ToHashSet(StringComparer.Ordinal), weights, source, "bert", "bert.",
+            BertForSequenceClassification.HeadKeys, "classifier head", ClassifierHeadPolicy.RequireTrained);
+        StrictWeightLoader.Check(layout, nameof(BertForSequenceClassification), mapped, source, allowedMissing);
+        return OnlyModelKeys(layout, mapped);
+    }
+
+    /// <summary>
+    /// Checks the un-prefixed weights of a bare <c>BertModel</c> as <see cref="BertModel.LoadWeights"/> does (every key
+    /// present with its shape, none unexpected), without building the TorchSharp model, and returns them under the
+    /// module's state-dict keys (ignored buffers dropped), as <see cref="BertModel.ExportWeights"/> would give them.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The weights do not match.</exception>
+    public static Dictionary<string, TensorData> CheckBertModelWeights(BertConfig config, IReadOnlyDictionary<string, TensorData> weights, string source)
+    {
+        var layout = BertWeightLayout.BertModel(config);
+        StrictWeightLoader.Check(layout, nameof(BertModel), weights, source);
+        return OnlyModelKeys(layout, weights);
+    }
+
+    private static Dictionary<string, TensorData> OnlyModelKeys(Dictionary<string, long[]> layout, IReadOnlyDictionary<string, TensorData> weights) =>
+        layout.Keys.ToDictionary(k => k, k => weights[k], StringComparer.Ordinal);
+
     /// <summary>Loads a bare <see cref="BertModel"/> (un-prefixed keys) from a Hugging Face folder, on the CPU.</summary>
     public static BertModel LoadBertModel(string folder)
     {

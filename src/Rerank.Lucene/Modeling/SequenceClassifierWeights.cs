@@ -29,11 +29,34 @@ internal static class SequenceClassifierWeights
     public static bool Load(nn.Module model, IReadOnlyDictionary<string, TensorData> weights, string source, string family, string prefix,
         IReadOnlySet<string> headKeys, string headNoun, ClassifierHeadPolicy headPolicy)
     {
+        var modelKeys = model.state_dict().Keys.ToHashSet(StringComparer.Ordinal);
+        var (mapped, hasHead, allowedMissing) = Prepare(modelKeys, weights, source, family, prefix, headKeys, headNoun, headPolicy);
+        StrictWeightLoader.Load(model, mapped, source, allowedMissing);
+        return hasHead;
+    }
+
+    /// <summary>
+    /// What <see cref="Load"/> does before copying, without a module: refuses another family's weights, prefixes a bare
+    /// encoder's keys, and finds whether the head is there (refusing its absence under <see cref="ClassifierHeadPolicy.RequireTrained"/>).
+    /// </summary>
+    /// <param name="modelKeys">The model's state-dict keys (a TorchSharp module's, or <see cref="BertWeightLayout"/>'s).</param>
+    /// <param name="weights">The checkpoint's tensors by name.</param>
+    /// <param name="source">The file named in messages.</param>
+    /// <param name="family">The config.json model_type the weights must belong to.</param>
+    /// <param name="prefix">The encoder's key prefix, e.g. "bert.".</param>
+    /// <param name="headKeys">The head's keys.</param>
+    /// <param name="headNoun">How messages call the head.</param>
+    /// <param name="headPolicy">Whether a checkpoint without the head is refused.</param>
+    /// <returns>The weights under the model's keys, whether the head was there, and the head keys allowed missing (null when it was there).</returns>
+    /// <exception cref="InvalidInputException">The weights are another family's, or the head is required and absent.</exception>
+    public static (IReadOnlyDictionary<string, TensorData> Mapped, bool HasHead, IReadOnlySet<string>? AllowedMissing) Prepare(
+        IReadOnlySet<string> modelKeys, IReadOnlyDictionary<string, TensorData> weights, string source, string family, string prefix,
+        IReadOnlySet<string> headKeys, string headNoun, ClassifierHeadPolicy headPolicy)
+    {
         ModelArchitectures.CheckWeightsFamily(family, weights.Keys.ToList(), source);
         var mapped = weights.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal))
             ? weights
             : weights.ToDictionary(p => headKeys.Contains(p.Key) ? p.Key : prefix + p.Key, p => p.Value, StringComparer.Ordinal);
-        var modelKeys = model.state_dict().Keys.ToHashSet(StringComparer.Ordinal);
         var expectedHead = headKeys.Where(modelKeys.Contains).ToList();
         var hasHead = expectedHead.Any(mapped.ContainsKey);
         if (!hasHead && headPolicy == ClassifierHeadPolicy.RequireTrained)
@@ -41,8 +64,7 @@ internal static class SequenceClassifierWeights
                 $"'{source}' has no {headNoun} ({string.Join(", ", expectedHead)}): it is an encoder-only checkpoint. "
                 + "Ranking needs a trained cross-encoder; fine-tune this encoder first (rerank-train) or point to a cross-encoder model folder.",
                 source);
-        StrictWeightLoader.Load(model, mapped, source, hasHead ? null : expectedHead.ToHashSet(StringComparer.Ordinal));
-        return hasHead;
+        return (mapped, hasHead, hasHead ? null : expectedHead.ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>

@@ -31,15 +31,41 @@ internal static class StrictWeightLoader
     public static void Load(nn.Module module, IReadOnlyDictionary<string, TensorData> weights, string source, IReadOnlySet<string>? allowedMissing = null)
     {
         var expected = module.state_dict();
+        Check(expected.ToDictionary(p => p.Key, p => p.Value.shape, StringComparer.Ordinal), module.GetName(), weights, source, allowedMissing);
+
+        using var noGrad = no_grad();
+        foreach (var (key, target) in expected)
+        {
+            if (!weights.TryGetValue(key, out var data)) continue;
+            using var scope = NewDisposeScope();
+            target.copy_(tensor(data.Values, data.Shape));
+        }
+    }
+
+    /// <summary>
+    /// The checks of <see cref="Load"/> without a module: <paramref name="weights"/> must hold every key of
+    /// <paramref name="expected"/> (but <paramref name="allowedMissing"/>) with its shape and value count, and no other key
+    /// (<see cref="IgnoredBufferKeys"/> aside). Used directly where the weights go to ONNX Runtime without a TorchSharp
+    /// module (<see cref="BertWeightLayout"/> gives the expected shapes).
+    /// </summary>
+    /// <param name="expected">The model's state-dict keys and shapes.</param>
+    /// <param name="modelName">The model class named in the message, e.g. "BertForSequenceClassification".</param>
+    /// <param name="weights">Host weights by name.</param>
+    /// <param name="source">The file the weights came from, for the message.</param>
+    /// <param name="allowedMissing">Keys the caller accepts as absent.</param>
+    /// <exception cref="InvalidInputException">Any key is missing, unexpected or of the wrong shape; all are listed.</exception>
+    public static void Check(IReadOnlyDictionary<string, long[]> expected, string modelName, IReadOnlyDictionary<string, TensorData> weights, string source,
+        IReadOnlySet<string>? allowedMissing = null)
+    {
         var missing = expected.Keys.Where(k => !weights.ContainsKey(k) && (allowedMissing is null || !allowedMissing.Contains(k))).Order(StringComparer.Ordinal).ToList();
         var unexpected = weights.Keys.Where(k => !expected.ContainsKey(k) && !IsIgnoredBuffer(k)).Order(StringComparer.Ordinal).ToList();
         var mismatched = new List<string>();
         foreach (var (key, data) in weights.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            if (!expected.TryGetValue(key, out var target)) continue;
-            if (!target.shape.SequenceEqual(data.Shape))
+            if (!expected.TryGetValue(key, out var shape)) continue;
+            if (!shape.SequenceEqual(data.Shape))
             {
-                mismatched.Add($"{key}: checkpoint [{string.Join(", ", data.Shape)}], model [{string.Join(", ", target.shape)}]");
+                mismatched.Add($"{key}: checkpoint [{string.Join(", ", data.Shape)}], model [{string.Join(", ", shape)}]");
             }
             else if (data.Values.LongLength != data.ElementCount)
             {
@@ -49,20 +75,12 @@ internal static class StrictWeightLoader
 
         if (missing.Count > 0 || unexpected.Count > 0 || mismatched.Count > 0)
         {
-            var message = new StringBuilder($"Weights in '{source}' do not match the {module.GetName()} model:");
+            var message = new StringBuilder($"Weights in '{source}' do not match the {modelName} model:");
             if (missing.Count > 0) message.Append($"\n  missing keys ({missing.Count}): {string.Join(", ", missing)}");
             if (unexpected.Count > 0) message.Append($"\n  unexpected keys ({unexpected.Count}): {string.Join(", ", unexpected)}");
             if (mismatched.Count > 0) message.Append($"\n  shape mismatches ({mismatched.Count}): {string.Join("; ", mismatched)}");
             message.Append("\nCheck that config.json describes this checkpoint (layers, hidden size, vocabulary, labels).");
             throw new InvalidInputException(message.ToString(), source);
-        }
-
-        using var noGrad = no_grad();
-        foreach (var (key, target) in expected)
-        {
-            if (!weights.TryGetValue(key, out var data)) continue;
-            using var scope = NewDisposeScope();
-            target.copy_(tensor(data.Values, data.Shape));
         }
     }
 

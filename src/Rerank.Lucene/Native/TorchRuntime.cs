@@ -34,6 +34,10 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (_loaded) return;
+            // Checked before TorchSharp is asked: when its native files are not beside the program, TorchSharp prints a trace to
+            // stdout and copies libtorch (about 500 MB) from the NuGet cache into the program's folder to try again.
+            if (AbsentNativeFiles(AppContext.BaseDirectory, OperatingSystem.IsLinux()) is { } absent)
+                throw new InvalidInputException(absent.Message, absent.Path);
             try
             {
                 InitializeDeviceType(DeviceType.CPU);
@@ -48,6 +52,84 @@ public static class TorchRuntime
             _loaded = true;
         }
     }
+
+    /// <summary>
+    /// Loads libtorch as <see cref="EnsureLoaded"/> does for a use that needs it, <paramref name="use"/>, naming that use
+    /// in the one message given when it cannot load (for the CLIs: exit code 2).
+    /// </summary>
+    /// <param name="use">What needs libtorch, e.g. "The TorchSharp engine (--engine torchsharp)".</param>
+    /// <exception cref="InvalidInputException">libtorch does not load: "USE needs libtorch, ..." and the diagnosis of <see cref="EnsureLoaded"/>.</exception>
+    public static void Require(string use)
+    {
+        try
+        {
+            EnsureLoaded();
+        }
+        catch (InvalidInputException e)
+        {
+            throw new InvalidInputException($"{use} needs libtorch. {e.Message}", e.Path, inner: e.InnerException);
+        }
+    }
+
+    /// <summary>
+    /// Whether libtorch loads: null when it does (it is then loaded), else a short reason for logs, e.g.
+    /// "libtorch_cpu.so (package libtorch-cpu-linux-x64) is not beside this program". A program that only runs ONNX Runtime
+    /// on the CPU asks this for <c>--device auto</c> and, when it cannot load, takes the CPU.
+    /// </summary>
+    public static string? LoadFailure()
+    {
+        if (AbsentNativeFiles(AppContext.BaseDirectory, OperatingSystem.IsLinux()) is { } absent) return absent.Short;
+        try
+        {
+            EnsureLoaded();
+            return null;
+        }
+        catch (InvalidInputException e)
+        {
+            var detail = (e.InnerException ?? e).Message;
+            return $"TorchSharp's native library does not load ({detail.Split('\n', 2)[0].Trim()})";
+        }
+    }
+
+    /// <summary>
+    /// On Linux, the first of TorchSharp's native files missing beside the program (in <paramref name="baseDirectory"/>, or
+    /// its <c>runtimes/linux-x64/native</c>): libLibTorchSharp.so (package TorchSharp), then libtorch's own libraries beside
+    /// it (<see cref="LibTorchFiles"/>, package libtorch-cpu-linux-x64). Null when all are there, or on another system.
+    /// </summary>
+    /// <returns>A short reason for logs, the full message naming the file and the package that brings it, and the path looked at.</returns>
+    internal static (string Short, string Message, string Path)? AbsentNativeFiles(string baseDirectory, bool isLinux)
+    {
+        if (!isLinux) return null;
+        var candidates = NativeLibraryCandidates(baseDirectory);
+        var glue = candidates.FirstOrDefault(File.Exists);
+        if (glue is null)
+            return ("libLibTorchSharp.so (package TorchSharp) is not beside this program",
+                "TorchSharp's native library could not be loaded. " + Diagnose(baseDirectory, [], isLinux), candidates[0]);
+        var folder = System.IO.Path.GetDirectoryName(glue) ?? ".";
+        var missing = LibTorchFiles.FirstOrDefault(f => !File.Exists(System.IO.Path.Combine(folder, f)));
+        if (missing is null) return null;
+        return ($"{missing} (package libtorch-cpu-linux-x64) is not beside this program",
+            $"libtorch could not be loaded: {missing} is not beside {glue}. libtorch's libraries come from the libtorch-cpu-linux-x64 "
+            + "package (libtorch 2.10.0), and this program was built or published without them (a PackageReference to it with "
+            + "ExcludeAssets, or the files removed). Searching with ONNX Runtime on the CPU (the default engine) does not need them; "
+            + "the TorchSharp engine, CUDA, bf16 and training do: reference libtorch-cpu-linux-x64 (or TorchSharp's CUDA libtorch package) "
+            + "from the program and build it again.",
+            System.IO.Path.Combine(folder, missing));
+    }
+
+    /// <summary>
+    /// Whether libtorch's CUDA library (libtorch_cuda.so, from TorchSharp's CUDA libtorch packages; the CPU package has none) is
+    /// beside the program's libLibTorchSharp.so: without it <c>torch.cuda.is_available()</c> is false, so <c>--device auto</c>
+    /// need not load libtorch to ask.
+    /// </summary>
+    internal static bool HasCudaLibrary(string baseDirectory)
+    {
+        var glue = NativeLibraryCandidates(baseDirectory).FirstOrDefault(File.Exists);
+        return glue is not null && File.Exists(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(glue) ?? ".", "libtorch_cuda.so"));
+    }
+
+    /// <summary>The libraries of the libtorch-cpu-linux-x64 package that libLibTorchSharp.so loads.</summary>
+    internal static IReadOnlyList<string> LibTorchFiles { get; } = ["libtorch.so", "libtorch_cpu.so", "libc10.so"];
 
     /// <summary>
     /// The device for a <c>--device</c> option: "cpu", "cuda" (or "cuda:N"), or "auto" (the default:
@@ -146,7 +228,8 @@ public static class TorchRuntime
             return $"libLibTorchSharp.so is not beside this program (looked for {candidates[0]} and {candidates[1]}). "
                 + "The TorchSharp and libtorch-cpu-linux-x64 packages bring it, as dependencies of SearchRerank.Lucene, when the "
                 + "program's own project (or a project it references) references SearchRerank.Lucene. Build or publish that "
-                + "project for linux-x64 (portable, or -r linux-x64) and run the program from its output or publish folder.";
+                + "project for linux-x64 (portable, or -r linux-x64) and run the program from its output or publish folder. "
+                + "Searching with ONNX Runtime on the CPU (the default engine) needs neither; the TorchSharp engine, CUDA, bf16 and training do.";
         }
 
         const string version = ElfVersionNeedPatcher.DefaultVersionName;

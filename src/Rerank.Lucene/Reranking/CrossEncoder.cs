@@ -31,18 +31,20 @@ namespace Rerank.Lucene.Reranking;
 /// </example>
 public sealed partial class CrossEncoder : IDisposable
 {
-    private readonly ISequenceClassifier _model;
+    private readonly ISequenceClassifier? _model; // set when TorchSharp runs the forward
+    private readonly BertConfig _config;
     private readonly OnnxRuntimeSession? _onnx; // set when the ONNX Runtime engine runs the forward (CrossEncoder.Onnx.cs)
     private readonly IPairTokenizer _encoder;
-    private readonly Device _device;
+    private readonly Device? _device; // the TorchSharp device; null for ONNX Runtime, which never loads libtorch
     private readonly Lock _gate = new();
     private int? _label;
     private bool _disposed;
 
-    private CrossEncoder(string modelPath, ISequenceClassifier model, IPairTokenizer encoder, Device device,
+    private CrossEncoder(string modelPath, BertConfig config, ISequenceClassifier? model, IPairTokenizer encoder, Device? device, string deviceName,
         CrossEncoderOptions options, int maxLength, RerankerSettings settings, EngineChoice engine)
     {
         ModelPath = modelPath;
+        _config = config;
         _model = model;
         _onnx = engine.Scorer;
         Engine = engine.Engine;
@@ -50,6 +52,7 @@ public sealed partial class CrossEncoder : IDisposable
         EngineReason = engine.Reason;
         _encoder = encoder;
         _device = device;
+        Device = deviceName;
         Options = options;
         MaxLength = maxLength;
         Settings = settings;
@@ -65,10 +68,10 @@ public sealed partial class CrossEncoder : IDisposable
     public int MaxLength { get; }
 
     /// <summary>The device inference runs on, e.g. "cpu" or "cuda:0".</summary>
-    public string Device => _device.ToString();
+    public string Device { get; }
 
     /// <summary>The activation applied to logits, from the model's config.</summary>
-    public ScoreActivation Activation => _model.Config.Activation;
+    public ScoreActivation Activation => _config.Activation;
 
     /// <summary>Reranking settings stored with the model (e.g. the interpolation weight tuned on dev data).</summary>
     public RerankerSettings Settings { get; }
@@ -88,29 +91,52 @@ public sealed partial class CrossEncoder : IDisposable
                 $"Model folder '{modelPath}' does not exist. Pass a Hugging Face cross-encoder folder: config.json, the weights (model.safetensors, sharded safetensors or pytorch_model.bin) and the tokenizer (vocab.txt or tokenizer.json), e.g. one downloaded from the Hub or written by rerank-train.",
                 modelPath);
 
-        TorchRuntime.EnsureLoaded();
-        if (options.Threads is { } threads) TorchRuntime.SetThreads(threads);
-        var device = TorchRuntime.SelectDevice(options.Device);
+        // The device and engine are decided from config.json before any weights are read, so that ONNX Runtime on the
+        // CPU (the default for one-label BERT cross-encoders) never loads libtorch.
+        var config = BertModelFolder.ReadConfig(modelPath);
+        var architecture = ModelArchitectures.For(config);
+        var onnxRefusal = OnnxRefusal(modelPath, config);
+        var device = InferenceDevice.Resolve(options.Device, TorchUse(modelPath, config, options, onnxRefusal));
+        var choice = InferenceEngineSelection.Resolve(
+            options.Engine, options.Precision, device.IsCuda, InferenceEngineSelection.CpuHasInt8DotProduct, onnxExportable: onnxRefusal is null);
+        var reason = device.Note is null ? choice.Reason : $"{choice.Reason}; {device.Note}";
+        if (choice.Engine == InferenceEngine.OnnxRuntime) return LoadOnnx(modelPath, config, architecture, onnxRefusal, device, options, choice.Precision, reason);
 
+        return LoadTorch(modelPath, architecture, device, options, choice.Precision, new EngineChoice(choice.Engine, choice.Precision, reason, null));
+    }
+
+    // The TorchSharp engine (CUDA, bf16, or asked for): the model built and loaded by TorchSharp.
+    private static CrossEncoder LoadTorch(string modelPath, IModelArchitecture architecture, InferenceDevice device, CrossEncoderOptions options,
+        Precision precision, EngineChoice engine)
+    {
+        var torchDevice = device.TorchDevice("The TorchSharp engine");
+        if (options.Threads is { } threads) TorchRuntime.SetThreads(threads);
         // Weights first: an encoder without a trained head is refused for that reason, whatever its config says.
-        var (architecture, model) = BertModelFolder.LoadClassifier(modelPath, ClassifierHeadPolicy.RequireTrained);
+        var (_, model) = BertModelFolder.LoadClassifier(modelPath, ClassifierHeadPolicy.RequireTrained);
         try
         {
-            var settings = RerankerSettings.Read(modelPath);
-            var (encoder, modelMaxLength) = architecture.ReadTokenizer(modelPath, model.Config);
-            var maxLength = ScoringLength(modelPath, options.MaxLength, settings.MaxLength, modelMaxLength, architecture.UsablePositions(model.Config));
-            var label = ResolveLabel(modelPath, model.Config, options.Label);
-            var engine = ChooseEngine(modelPath, model, device, options);
-            if (engine.Precision == Reranking.Precision.Bf16) model.UseBFloat16();
-            model.Module.to(device);
+            var (settings, encoder, maxLength, label) = ScoringSettings(modelPath, architecture, model.Config, options);
+            if (precision == Reranking.Precision.Bf16) model.UseBFloat16();
+            model.Module.to(torchDevice);
             model.Module.eval();
-            return new CrossEncoder(modelPath, model, encoder, device, options, maxLength, settings, engine) { _label = label };
+            return new CrossEncoder(modelPath, model.Config, model, encoder, torchDevice, torchDevice.ToString(), options, maxLength, settings, engine) { _label = label };
         }
         catch
         {
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>What <c>searchrerank.json</c>, the tokenizer and the options say about scoring: settings, tokenizer, pair length, label.</summary>
+    private static (RerankerSettings Settings, IPairTokenizer Encoder, int MaxLength, int? Label) ScoringSettings(
+        string modelPath, IModelArchitecture architecture, BertConfig config, CrossEncoderOptions options)
+    {
+        var settings = RerankerSettings.Read(modelPath);
+        var (encoder, modelMaxLength) = architecture.ReadTokenizer(modelPath, config);
+        var maxLength = ScoringLength(modelPath, options.MaxLength, settings.MaxLength, modelMaxLength, architecture.UsablePositions(config));
+        var label = ResolveLabel(modelPath, config, options.Label);
+        return (settings, encoder, maxLength, label);
     }
 
     /// <summary>
@@ -227,16 +253,22 @@ public sealed partial class CrossEncoder : IDisposable
     }
 
     /// <summary>The head's output labels in id order (config.json's id2label); ranking uses one.</summary>
-    public IReadOnlyList<string> Labels => _model.Config.Labels;
+    public IReadOnlyList<string> Labels => _config.Labels;
 
     /// <summary>One padded batch through the model; returns activated logits [batch, labels] on the host.</summary>
     private float[] Forward(EncodedBatch batch)
     {
         if (_onnx is not null) return ForwardOnnx(batch);
+        return ForwardTorch(batch);
+    }
+
+    // Kept apart from Forward so that the ONNX Runtime path never compiles a method that touches TorchSharp.
+    private float[] ForwardTorch(EncodedBatch batch)
+    {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var (ids, types, mask) = LengthSortedBatches.ToTensors(batch, _device);
-        var logits = _model.Logits(ids, types, mask);
+        var (ids, types, mask) = LengthSortedBatches.ToTensors(batch, _device!);
+        var logits = _model!.Logits(ids, types, mask);
         var activated = Activation == ScoreActivation.Sigmoid ? logits.sigmoid() : logits;
         return activated.contiguous().cpu().data<float>().ToArray();
     }
@@ -248,7 +280,7 @@ public sealed partial class CrossEncoder : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
-            _model.Dispose();
+            _model?.Dispose();
             _onnx?.Dispose();
         }
     }

@@ -41,15 +41,19 @@ internal sealed class ChildProcess : IDisposable
     public static ChildProcess RerankTrain(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         Start("rerank-train.dll", args, environment);
 
-    private static ChildProcess Start(string dll, string[] args, IReadOnlyDictionary<string, string>? environment)
+    /// <summary>Starts <c>search-host ARGS</c> from another copy of the program, in <paramref name="programFolder"/> (also the working folder).</summary>
+    public static ChildProcess SearchHostIn(string programFolder, params string[] args) => Start("search-host.dll", args, null, programFolder);
+
+    private static ChildProcess Start(string dll, string[] args, IReadOnlyDictionary<string, string>? environment, string? programFolder = null)
     {
-        var start = new ProcessStartInfo(DotnetHost(), [Path.Combine(AppContext.BaseDirectory, dll), .. args])
+        var folder = programFolder ?? AppContext.BaseDirectory;
+        var start = new ProcessStartInfo(DotnetHost(), [Path.Combine(folder, dll), .. args])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = folder,
         };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         return new ChildProcess(Process.Start(start)!);

@@ -165,7 +165,11 @@ public sealed class PackageConsumerTests(PackageFeedFixture feed) : IClassFixtur
                 <PackageReference Include="{PackageFeedFixture.PackageId}" Version="{feed.Version}" />
               </ItemGroup>
             """));
-        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), ReadmeExample.Code);
+        // The example with the TorchSharp engine: ONNX Runtime, its default on the CPU, never loads libTorchSharp.
+        const string defaultLoad = "CrossEncoder.Load(DefaultReranker.Locate())";
+        Assert.Contains(defaultLoad, ReadmeExample.Code);
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"),
+            ReadmeExample.Code.Replace(defaultLoad, "CrossEncoder.Load(DefaultReranker.Locate(), new CrossEncoderOptions { Engine = InferenceEngine.TorchSharp })", StringComparison.Ordinal));
         File.Copy(SampleCorpus.Corpus, Path.Combine(app, "corpus.jsonl"));
 
         var build = await DotnetCommand.Dotnet(app, feed.Environment, "build", "-c", "Release", "--disable-build-servers");
@@ -192,6 +196,38 @@ public sealed class PackageConsumerTests(PackageFeedFixture feed) : IClassFixtur
             Assert.True(run.ExitCode == 0, run.ToString());
             AssertFindsRelevantDocument(run);
         }
+    }
+
+    [Fact]
+    public async Task LibTorchExcluded_ReadmeExample_RunsWithoutIt()
+    {
+        // README, "An app that only searches can leave libtorch out": a direct reference without assets overrides the package's.
+        var props = await File.ReadAllTextAsync(Path.Combine(TestPaths.RepoRoot, "Directory.Packages.props"));
+        var libtorchVersion = Regex.Match(props, @"Include=""libtorch-cpu-linux-x64"" Version=""([^""]+)""").Groups[1].Value;
+        Assert.NotEqual("", libtorchVersion);
+        var app = feed.NewFolder("app-without-libtorch");
+        await File.WriteAllTextAsync(Path.Combine(app, "App.csproj"), ConsoleProject($"""
+              <ItemGroup>
+                <PackageReference Include="{PackageFeedFixture.PackageId}" Version="{feed.Version}" />
+                <PackageReference Include="libtorch-cpu-linux-x64" Version="{libtorchVersion}" ExcludeAssets="all" />
+              </ItemGroup>
+            """));
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), ReadmeExample.Code);
+        File.Copy(SampleCorpus.Corpus, Path.Combine(app, "corpus.jsonl"));
+
+        var build = await DotnetCommand.Dotnet(app, feed.Environment, "build", "-c", "Release", "--disable-build-servers");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains(" 0 Warning(s)", build.Output);
+        var output = Path.Combine(app, "bin", "Release", "net10.0");
+        var natives = Directory.GetFiles(output, "*.so*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
+        Assert.Contains("libonnxruntime.so", natives);
+        Assert.DoesNotContain(natives, n => n!.StartsWith("libtorch", StringComparison.Ordinal) || n.StartsWith("libc10", StringComparison.Ordinal));
+        var env = new Dictionary<string, string?>(feed.Environment) { ["SEARCHRERANK_MODELS"] = Path.Combine(TestPaths.RepoRoot, "models") };
+        var run = await DotnetCommand.Dotnet(app, env, Path.Combine(output, "App.dll"));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        AssertFindsRelevantDocument(run);
+        Assert.False(Directory.Exists(Path.Combine(output, "cpu")), "TorchSharp's fallback copied libtorch into the program's folder");
     }
 
     /// <summary>
