@@ -178,9 +178,10 @@ public sealed class BiEncoder : IDisposable
     {
         if (options.Precision == Precision.Bf16)
             throw new InvalidInputException("Precision bf16 is not offered for the embedder; use fp32 (the default) or int8 (ONNX Runtime, on the CPU).");
+        InferenceEngineSelection.RequireCompatibleRequest(options.Engine, options.Precision, options.Device);
         var exportable = BertOnnxExporter.Supports(config);
         string? torchUse = options.Engine == InferenceEngine.TorchSharp ? "The TorchSharp engine for embedding (engine torchsharp, requested)"
-            : options.Engine == InferenceEngine.Auto && !exportable ? $"Embedding with a {config.ModelType} model (only the TorchSharp engine runs it)"
+            : options.Engine == InferenceEngine.Auto && !exportable ? $"Embedding with {Words.Article(config.ModelType)} {config.ModelType} model (only the TorchSharp engine runs it)"
             : null;
         // Decided before the model is built, so that ONNX Runtime on the CPU never loads libtorch.
         var device = InferenceDevice.Resolve(options.Device, torchUse);

@@ -28,7 +28,7 @@ public sealed partial class CrossEncoder
     private static string? OnnxRefusal(string modelPath, BertConfig config)
     {
         if (!BertOnnxExporter.Supports(config))
-            return $"'{modelPath}' is a {config.ModelType} model; the ONNX Runtime engine exports BERT models only. Use the TorchSharp engine (--engine torchsharp) for this model.";
+            return $"'{modelPath}' is {Words.Article(config.ModelType)} {config.ModelType} model; the ONNX Runtime engine exports BERT models only. Use the TorchSharp engine (--engine torchsharp) for this model.";
         if (config.NumLabels != 1)
             return $"'{modelPath}' has {config.NumLabels} labels; the ONNX Runtime engine scores one-label cross-encoders only. Use the TorchSharp engine (--engine torchsharp) for this model.";
         return null;
@@ -41,7 +41,7 @@ public sealed partial class CrossEncoder
         if (options.Precision == Reranking.Precision.Bf16) return "Precision bf16 (it runs on the TorchSharp engine)";
         if (options.Engine == InferenceEngine.Auto && onnxRefusal is not null)
         {
-            var what = BertOnnxExporter.Supports(config) ? $"a BERT model with {config.NumLabels} labels" : $"a {config.ModelType} model";
+            var what = BertOnnxExporter.Supports(config) ? $"a BERT model with {config.NumLabels} labels" : $"{Words.Article(config.ModelType)} {config.ModelType} model";
             return $"Reranking with '{modelPath}' ({what}, which only the TorchSharp engine runs)";
         }
         return null;

@@ -86,6 +86,7 @@ public sealed partial class CrossEncoder : IDisposable
         options ??= new CrossEncoderOptions();
         if (options.BatchSize < 1)
             throw new InvalidInputException($"Batch size must be at least 1; got {options.BatchSize}. Use e.g. --batch-size 16.");
+        InferenceEngineSelection.RequireCompatibleRequest(options.Engine, options.Precision, options.Device);
         if (!Directory.Exists(modelPath))
             throw new InvalidInputException(
                 $"Model folder '{modelPath}' does not exist. Pass a Hugging Face cross-encoder folder: config.json, the weights (model.safetensors, sharded safetensors or pytorch_model.bin) and the tokenizer (vocab.txt or tokenizer.json), e.g. one downloaded from the Hub or written by rerank-train.",

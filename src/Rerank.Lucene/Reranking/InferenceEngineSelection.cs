@@ -73,6 +73,30 @@ public static class InferenceEngineSelection
         if (engine == InferenceEngine.Auto)
             engine = isCuda || precision == Precision.Bf16 ? InferenceEngine.TorchSharp : InferenceEngine.OnnxRuntime;
 
+        RequireCompatible(engine, precision, isCuda);
+        return (engine, precision, reason);
+    }
+
+    /// <summary>
+    /// Refuses an engine, precision and device asked for together that cannot run together (ONNX Runtime on CUDA or in bf16,
+    /// int8 on TorchSharp), before anything is loaded: so that the refusal is the same whether libtorch is present or not.
+    /// </summary>
+    /// <param name="engine">The engine asked for (auto: the one auto would take wherever the request alone decides it).</param>
+    /// <param name="precision">The precision asked for.</param>
+    /// <param name="device">The <c>--device</c> choice (auto, cpu, cuda, cuda:N; null for auto).</param>
+    /// <exception cref="InvalidInputException">The combination cannot run.</exception>
+    public static void RequireCompatibleRequest(InferenceEngine engine, Precision precision, string? device)
+    {
+        var name = (device ?? "auto").Trim().ToLowerInvariant();
+        var isCuda = name == "cuda" || name.StartsWith("cuda:", StringComparison.Ordinal);
+        if (engine == InferenceEngine.Auto)
+            engine = isCuda || precision == Precision.Bf16 ? InferenceEngine.TorchSharp
+                : precision == Precision.Int8 ? InferenceEngine.OnnxRuntime : InferenceEngine.Auto;
+        if (engine != InferenceEngine.Auto) RequireCompatible(engine, precision, isCuda);
+    }
+
+    private static void RequireCompatible(InferenceEngine engine, Precision precision, bool isCuda)
+    {
         if (engine == InferenceEngine.OnnxRuntime && isCuda)
             throw new InvalidInputException("The ONNX Runtime engine runs on the CPU only; use --device cpu, or the TorchSharp engine on CUDA.");
         if (engine == InferenceEngine.OnnxRuntime && precision == Precision.Bf16)
@@ -81,7 +105,6 @@ public static class InferenceEngineSelection
             throw new InvalidInputException(isCuda
                 ? "Precision int8 runs on the CPU only (ONNX Runtime); use --precision fp32 or bf16 on CUDA, or --device cpu."
                 : "Precision int8 runs on ONNX Runtime only; use the ONNX Runtime engine (the CPU default) or --precision fp32/bf16.");
-        return (engine, precision, reason);
     }
 
     /// <summary>The lower-case name used on the command line and in JSON: auto, fp32, bf16, int8.</summary>

@@ -231,6 +231,9 @@ internal static class TrainCommand
             throw new InvalidInputException($"'{CrossValidationRun.Folder(output)}' holds the cross-validation of an earlier run. Pass --resume to continue it, " +
                 $"remove '{CheckpointFolder(output)}' to start over, or choose another --output.", CheckpointFolder(output));
 
+        // Training needs libtorch: say so now, not after minutes of mining (--mine-only alone does not).
+        if (!mineOnly) TorchRuntime.Require("Training (rerank-train)");
+
         // One index throughout the run: mined negatives, document lookups and validation must agree.
         using var bm25 = Bm25Searcher.Open(parse.GetRequiredValue(Index), reopenWhenRebuilt: false);
         // Mined and validated on the first stage the model will serve: hybrid when the index has vectors, as search-host does,

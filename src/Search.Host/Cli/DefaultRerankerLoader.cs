@@ -19,7 +19,7 @@ internal static class DefaultRerankerLoader
 
     /// <summary>
     /// Loads <paramref name="model"/>; when it is the default model (no model configured) and it
-    /// cannot be loaded, the error says how to rebuild or restore it.
+    /// cannot be loaded for a fault in its folder, the error says how to rebuild or restore it.
     /// </summary>
     public static CrossEncoder Load(string model, SearchHostOptions options)
     {
@@ -27,10 +27,20 @@ internal static class DefaultRerankerLoader
         {
             return CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
         }
-        catch (InvalidInputException e) when (options.Reranker.Model is null)
+        catch (InvalidInputException e) when (options.Reranker.Model is null && InModelFolder(e.Path, model))
         {
             throw new InvalidInputException($"The default reranker at '{model}' cannot be loaded: {e.Message} {RebuildHint}", model, inner: e);
         }
+    }
+
+    // Whether an error's path is the model folder or a file in it: the model is then missing or damaged, and rebuilding or
+    // restoring it helps. Other refusals (libtorch absent, flags that cannot run together) are not the model's fault.
+    private static bool InModelFolder(string? path, string model)
+    {
+        if (path is null) return false;
+        var folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(model));
+        var full = Path.GetFullPath(path);
+        return full == folder || full.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -104,6 +104,34 @@ internal static class RerankingOptions
         return options.Reranker.Model ?? (useDefault ? DefaultReranker.Find() : null);
     }
 
+    /// <summary>
+    /// Refuses reranking flags typed on the command line where nothing they set runs, rather than ignoring them: without a
+    /// reranker, the flags only the reranker reads (<c>--candidates</c>, <c>--batch-size</c>, <c>--score-mode</c>, ...); and
+    /// in a command that never embeds queries (<c>batch</c>), also <c>--engine</c>, <c>--precision</c>, <c>--device</c> and
+    /// <c>--threads</c>, which elsewhere the query embedder of dense and hybrid search shares (a script may pass
+    /// <c>--device cpu</c> to every search, whatever its first stage). Values from configuration are not checked
+    /// (a settings file serves several commands).
+    /// </summary>
+    /// <param name="parse">The parse result.</param>
+    /// <param name="reranks">Whether a reranker runs.</param>
+    /// <param name="embedsQueries">Whether the command can embed queries (search: yes; batch: never).</param>
+    /// <param name="noReranker">Why no reranker runs, for the message, e.g. "--no-rerank".</param>
+    /// <exception cref="Rerank.Lucene.InvalidInputException">Names the flags, why they do not apply and the way out.</exception>
+    public static void RequireModelFlagsApply(ParseResult parse, bool reranks, bool embedsQueries, string noReranker)
+    {
+        if (reranks) return;
+        List<string> Typed(IEnumerable<Option> options) => [.. options.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
+        static string Them(List<string> flags) => flags.Count == 1 ? "it" : "them";
+        var rerankerOnly = Typed([Candidates, BatchSize, MaxLength, ScoreMode, InterpolationWeight, Passages, PassageWords, PassageStride]);
+        if (rerankerOnly.Count > 0)
+            throw new Rerank.Lucene.InvalidInputException(
+                $"{string.Join(", ", rerankerOnly)} set how the reranker scores, and no reranker runs here ({noReranker}): drop {Them(rerankerOnly)}, or pass --reranker DIR.");
+        var shared = Typed([Engine, Precision, Device, Threads]);
+        if (shared.Count > 0 && !embedsQueries)
+            throw new Rerank.Lucene.InvalidInputException(
+                $"{string.Join(", ", shared)} set how the reranker runs, and no reranker runs here ({noReranker}; this command ranks with BM25): drop {Them(shared)}, or pass --reranker DIR.");
+    }
+
     /// <summary>All reranking flags, in help order.</summary>
     public static Option[] All => [Reranker, Candidates, BatchSize, MaxLength, Device, Precision, Engine, Threads, ScoreMode, InterpolationWeight, Passages, PassageWords, PassageStride];
 

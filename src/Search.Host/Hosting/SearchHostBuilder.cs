@@ -123,7 +123,9 @@ internal static class SearchHostBuilder
         // Everything the logger writes goes to standard error: standard output is for results.
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
             o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        if (verbose) builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        // A filter for every category, added after the configuration's: appsettings.json's "Default": "Warning" is a rule of the
+        // same reach, and the later of two such rules wins, so --verbose shows debug messages whatever the files say.
+        if (verbose) builder.Logging.SetMinimumLevel(LogLevel.Debug).AddFilter((string?)null, LogLevel.Debug);
 
         builder.Services.AddOptions<SearchHostOptions>()
             // A misspelt setting (SEARCHRERANK_SearchHost__Topp) is an error, never silently ignored.

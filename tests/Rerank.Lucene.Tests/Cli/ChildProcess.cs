@@ -44,6 +44,13 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>Starts <c>search-host ARGS</c> from another copy of the program, in <paramref name="programFolder"/> (also the working folder).</summary>
     public static ChildProcess SearchHostIn(string programFolder, params string[] args) => Start("search-host.dll", args, null, programFolder);
 
+    /// <summary>Starts <c>search-host ARGS</c> from another copy of the program, with extra environment variables.</summary>
+    public static ChildProcess SearchHostIn(string programFolder, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start("search-host.dll", args, environment, programFolder);
+
+    /// <summary>Starts <c>rerank-train ARGS</c> from another copy of the program, in <paramref name="programFolder"/> (also the working folder).</summary>
+    public static ChildProcess RerankTrainIn(string programFolder, params string[] args) => Start("rerank-train.dll", args, null, programFolder);
+
     private static ChildProcess Start(string dll, string[] args, IReadOnlyDictionary<string, string>? environment, string? programFolder = null)
     {
         var folder = programFolder ?? AppContext.BaseDirectory;

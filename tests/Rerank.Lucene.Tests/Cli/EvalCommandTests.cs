@@ -102,6 +102,27 @@ public sealed class EvalCommandTests(SampleIndexFixture sample) : IClassFixture<
     }
 }
 
+/// <summary><c>--verbose</c> shows the information and debug logs although appsettings.json sets the default level to Warning.</summary>
+public sealed class VerboseLoggingTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Eval_Verbose_LogsWhatItWrote(bool verbose)
+    {
+        using var temp = new TempFolder("cli-verbose");
+        var run = temp.Combine("bm25.run");
+        string[] args = ["eval", "--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--no-rerank", "--run", run];
+        using var child = ChildProcess.SearchHost(verbose ? [.. args, "--verbose"] : args);
+        child.Input.Close();
+
+        Assert.Equal(0, await child.WaitForExit(120));
+        // "Wrote run PATH" is an information message: shown with --verbose only, and on standard error (standard output is for results).
+        Assert.Equal(verbose, child.Error.Contains($"Wrote run {run}", StringComparison.Ordinal));
+        Assert.DoesNotContain("Wrote run", child.Output);
+    }
+}
+
 /// <summary><c>search-host eval</c> on an index with document vectors: every first stage side by side.</summary>
 [Collection(Native.TorchCollection.Name)]
 public sealed class EvalHybridCommandTests : IDisposable

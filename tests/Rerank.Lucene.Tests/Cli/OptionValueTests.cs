@@ -30,6 +30,22 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
         UnknownOptionTests.AssertBadInput(result, $"error: {message} (see --help)");
     }
 
+    [Theory]
+    [InlineData("batch", "--engine", "torchsharp", "--engine set how the reranker runs, and no reranker runs here (no --reranker given; this command ranks with BM25): drop it, or pass --reranker DIR.")]
+    [InlineData("batch", "--candidates", "5", "--candidates set how the reranker scores, and no reranker runs here (no --reranker given): drop it, or pass --reranker DIR.")]
+    [InlineData("search", "--score-mode", "replace", "--score-mode set how the reranker scores, and no reranker runs here (--no-rerank): drop it, or pass --reranker DIR.")]
+    public async Task RerankingFlag_WhereNothingItSetsRuns_IsRefusedNotIgnored(string command, string flag, string value, string message)
+    {
+        using var temp = new TempFolder("flags-apply");
+        var run = temp.Combine("out.run");
+        var result = command == "batch"
+            ? await CliInvocation.SearchHost("batch", "--index", sample.Index, "--queries", SampleCorpus.Queries, "--run", run, flag, value)
+            : await CliInvocation.SearchHost("search", "--index", sample.Index, "--no-rerank", "--retrieval", "bm25", flag, value, "tides");
+
+        UnknownOptionTests.AssertBadInput(result, $"error: {message}");
+        Assert.False(File.Exists(run));
+    }
+
     [Fact]
     public async Task Search_TwoBadFlagValues_OneLineEach()
     {

