@@ -30,7 +30,9 @@ internal static class EmbedderFinetuneSection
 
         using var bm25 = Bm25Searcher.Open(index, reopenWhenRebuilt: false);
         var store = new IndexDocumentStore(bm25);
-        var groups = BeirTrainingReader.Read(queries, qrels, store);
+        // Judged documents the index left out (cranfield's two empty ones, indexed with --skip-empty) are skipped and counted.
+        var skipped = new List<string>();
+        var groups = BeirTrainingReader.Read(queries, qrels, store, skipped);
         var mining = new MiningOptions { NumNegatives = 1, RangeMin = 10, RangeMax = 100, Seed = options.FinetuneSeed };
         var mined = new HardNegativeMiner(new RetrieverCandidateSource(bm25), store, mining).Mine(groups, ct);
         var (rows, withoutNegatives) = BiEncoderTrainingRow.FromGroups(mined.Groups);
@@ -41,7 +43,8 @@ internal static class EmbedderFinetuneSection
         report.Line();
         report.Line($"Index `{index}`, queries `{queries}`, judgments `{qrels}`, output `{output}`.");
         report.Line($"Data: {groups.Count} judged queries, {rows.Count} rows (query, positive, one BM25 negative from ranks [{mining.RangeMin}, {mining.RangeMax}), "
-                    + $"seed {mining.Seed}); {withoutNegatives.Count} queries without a negative left out. Mining {Report.F(miningSeconds, 1)} s.");
+                    + $"seed {mining.Seed}); queries without a negative, left out: {withoutNegatives.Count}; "
+                    + $"judged documents not in the index, skipped: {skipped.Count}{(skipped.Count > 0 ? $" ({string.Join(", ", skipped.Distinct())})" : "")}. Mining {Report.F(miningSeconds, 1)} s.");
         report.Line($"Recipe: lr {training.LearningRate}, batch {training.BatchSize}, {training.Epochs} epoch(s), warmup ratio {training.WarmupRatio}, "
                     + $"weight decay {training.WeightDecay}, clip {training.MaxGradNorm}, scale {training.Scale}, query max {training.QueryMaxLength} tokens, "
                     + $"document max {training.PassageMaxLength}, seed {training.Seed}, dropout on (config), fp32 on the CPU.");

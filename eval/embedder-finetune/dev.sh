@@ -18,6 +18,7 @@ datasets=${DATASETS:-../shared/datasets}
 host=${SEARCH_HOST:-"dotnet src/Search.Host/bin/Release/net10.0/search-host.dll"}
 bench=${RERANK_BENCH:-"dotnet benchmarks/Rerank.Benchmarks/bin/Release/net10.0/rerank-bench.dll"}
 threads=${THREADS:-2}
+index_args=""; [ "$collection" = cranfield ] && index_args="--skip-empty"   # as eval/hybrid/run.sh: two empty documents
 mkdir -p "$out"
 stamp() { echo "$(date -u +%H:%M:%S) $1: $(uptime)" >> "$out/times.log"; }
 
@@ -33,7 +34,7 @@ if [[ $stages == *train* ]]; then
 fi
 if [[ $stages == *index* ]]; then
   stamp "index start"
-  $host index --corpus "$datasets/$collection/corpus.jsonl" --index "$out/idx-ft" --embedder "$out/embedder" --threads "$threads" \
+  $host index --corpus "$datasets/$collection/corpus.jsonl" --index "$out/idx-ft" --embedder "$out/embedder" --threads "$threads" $index_args \
     > "$out/index.out" 2> "$out/index.err"
   stamp "index end"
 fi
