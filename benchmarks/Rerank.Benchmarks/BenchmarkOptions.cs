@@ -53,7 +53,7 @@ internal sealed record BenchmarkOptions
     /// <summary>Training rows per update in the training section (each row: 1 positive + 3 negatives at L = 128). Default 8 (the rerank-train recipe).</summary>
     public IReadOnlyList<int> TrainBatches { get; init; } = [8];
 
-    /// <summary>Sections to run: engines, grid, profile, scifact (default: these four), and on request int8variants, ortprofile, embedder, training, scale-*.</summary>
+    /// <summary>Sections to run: engines, grid, profile, scifact (default: these four), and on request int8variants, ortprofile, embedder, embedder-finetune, training, scale-*.</summary>
     public IReadOnlySet<string> Sections { get; init; } = new HashSet<string> { "engines", "grid", "profile", "scifact" };
 
     /// <summary>Time TorchSharp bf16 in the engines section too (--engines-bf16). Default false.</summary>
@@ -70,6 +70,27 @@ internal sealed record BenchmarkOptions
 
     /// <summary>A TSV file the scale sections append "size, cell, statistic, value" rows to (eval/speed/scale.sh's table).</summary>
     public string? ScaleResults { get; init; }
+
+    /// <summary>embedder-finetune: BEIR queries.jsonl (--ft-queries).</summary>
+    public string? FinetuneQueries { get; init; }
+
+    /// <summary>embedder-finetune: the training judgments (--ft-qrels).</summary>
+    public string? FinetuneQrels { get; init; }
+
+    /// <summary>embedder-finetune: the new folder the fine-tuned embedder is saved to (--ft-output).</summary>
+    public string? FinetuneOutput { get; init; }
+
+    /// <summary>embedder-finetune: rows per batch (--ft-batch). Default 32.</summary>
+    public int FinetuneBatch { get; init; } = 32;
+
+    /// <summary>embedder-finetune: epochs (--ft-epochs). Default 1.</summary>
+    public int FinetuneEpochs { get; init; } = 1;
+
+    /// <summary>embedder-finetune: peak learning rate (--ft-lr). Default 2e-5.</summary>
+    public double FinetuneLearningRate { get; init; } = 2e-5;
+
+    /// <summary>embedder-finetune: the seed of mining, batches and dropout (--ft-seed). Default 42.</summary>
+    public int FinetuneSeed { get; init; } = 42;
 
     /// <summary>Also write the markdown report here.</summary>
     public string? Out { get; init; }
@@ -109,12 +130,20 @@ internal sealed record BenchmarkOptions
                 "--scale-queries" => options with { ScaleQueries = Int() },
                 "--candidates" => options with { ScaleCandidates = Ints() },
                 "--scale-results" => options with { ScaleResults = Value() },
+                "--ft-queries" => options with { FinetuneQueries = Value() },
+                "--ft-qrels" => options with { FinetuneQrels = Value() },
+                "--ft-output" => options with { FinetuneOutput = Value() },
+                "--ft-batch" => options with { FinetuneBatch = Int() },
+                "--ft-epochs" => options with { FinetuneEpochs = Int() },
+                "--ft-lr" => options with { FinetuneLearningRate = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--ft-seed" => options with { FinetuneSeed = Int() },
                 "--sections" => options with { Sections = Value().Split(',').ToHashSet(StringComparer.Ordinal) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick --lengths 128,256,512 --batches 1,16,64 --train-batches 8 "
                                                  + "--skip-512x64 --rounds N --min-sample S --queries N --docs N --scifact-max-length N "
-                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact,training,embedder,scale-bm25,scale-vectors,scale-dense,scale-rerank "
+                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact,training,embedder,embedder-finetune,scale-bm25,scale-vectors,scale-dense,scale-rerank "
                                                  + "--embed-docs N --embed-queries N --engines-bf16 --out FILE "
-                                                 + "--index DIR --scale-queries N --candidates 20,50,100,200 --scale-results FILE"),
+                                                 + "--index DIR --scale-queries N --candidates 20,50,100,200 --scale-results FILE "
+                                                 + "--ft-queries FILE --ft-qrels FILE --ft-output DIR --ft-batch 32 --ft-epochs 1 --ft-lr 2e-5 --ft-seed 42 (section embedder-finetune)"),
             };
         }
         if (options.TrainBatches.Count == 0 || options.TrainBatches.Any(b => b < 1)) throw new ArgumentException("--train-batches needs row counts of at least 1.");
@@ -123,9 +152,9 @@ internal sealed record BenchmarkOptions
             throw new ArgumentException("--rounds, --queries, --docs, --threads, --embed-docs, --embed-queries and --scale-queries must be at least 1.");
         if (options.ScaleCandidates.Count == 0 || options.ScaleCandidates.Any(n => n < 1))
             throw new ArgumentException("--candidates takes positive counts, e.g. 20,50,100,200.");
-        var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact", "training", "embedder", .. ScaleBenchmark.Sections]).ToList();
+        var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact", "training", "embedder", "embedder-finetune", .. ScaleBenchmark.Sections]).ToList();
         if (unknown.Count > 0)
-            throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact, training, embedder, {string.Join(", ", ScaleBenchmark.Sections)}.");
+            throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact, training, embedder, embedder-finetune, {string.Join(", ", ScaleBenchmark.Sections)}.");
         return options;
     }
 }

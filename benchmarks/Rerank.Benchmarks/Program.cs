@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Rerank.Benchmarks;
 using Rerank.Lucene.Native;
 using Rerank.Lucene.Reranking;
@@ -9,7 +10,18 @@ using static TorchSharp.torch;
 // the same weights and inputs, the matmul ceiling, dynamic padding on SciFact and bf16 agreement;
 // (section embedder) the bi-encoder's engines at index and query time; and the cost-against-size
 // sections (scale-*) that eval/speed/scale.sh runs.
+// (section embedder-finetune) fine-tuning the bundled bi-encoder on a collection's training judgments.
 // See docs/BENCHMARKS.md for the command and the recorded results.
+// Ctrl-C / SIGTERM cancel the sections that take a token (embedder-finetune: between updates, nothing saved); exit 130.
+using var cancel = new CancellationTokenSource();
+void OnSignal(PosixSignalContext context)
+{
+    if (cancel.IsCancellationRequested) return; // a second signal ends the process
+    context.Cancel = true;
+    cancel.Cancel();
+}
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 var options = BenchmarkOptions.Parse(args);
 var clock = Stopwatch.StartNew();
 var report = new Report();
@@ -31,9 +43,14 @@ try
         EmbedderSection.Run(report, options);
         Report.Progress($"Embedder done after {clock.Elapsed.TotalMinutes:F1} min");
     }
+    if (options.Sections.Contains("embedder-finetune"))
+    {
+        EmbedderFinetuneSection.Run(report, options, cancel.Token);
+        Report.Progress($"Embedder fine-tuning done after {clock.Elapsed.TotalMinutes:F1} min");
+    }
     // The cost-against-size sections (eval/speed/scale.sh) need neither the benchmark model nor the SciFact sample.
     if (options.Sections.Overlaps(ScaleBenchmark.Sections)) ScaleBenchmark.Run(report, options);
-    if (options.Sections.IsSubsetOf(["embedder", .. ScaleBenchmark.Sections]))
+    if (options.Sections.IsSubsetOf(["embedder", "embedder-finetune", .. ScaleBenchmark.Sections]))
     {
         // The cross-encoder sections' model folder and sample are not needed.
         report.Line($"Total wall time {clock.Elapsed.TotalMinutes:F1} min; load average at end {Report.F(MachineInfo.LoadAverage(), 2)}.");
@@ -87,6 +104,11 @@ try
     report.Line($"Total wall time {clock.Elapsed.TotalMinutes:F1} min; load average at end {Report.F(MachineInfo.LoadAverage(), 2)}.");
     if (options.Out is not null) report.Save(options.Out);
     return 0;
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    Console.Error.WriteLine("rerank-bench: cancelled; nothing of the cancelled section was saved.");
+    return 130;
 }
 finally
 {
