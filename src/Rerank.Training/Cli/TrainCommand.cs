@@ -321,10 +321,15 @@ internal static class TrainCommand
             {
                 // Text-only positives (triples given as texts) cannot be found among the index's candidates: say so now, not after training.
                 log.LogWarning("No dev query ({Count} in all) has a positive that is in the index (positives given as texts, not index ids), so nothing can be validated " +
-                    "and the fine-tuned model cannot be compared with the starting model: {Output} will hold the fine-tuned model as trained. " +
+                    "and the fine-tuned model cannot be compared with the starting model: {Output} will hold the fine-tuned model as trained, ranking with the " +
+                    "starting model's score mode and weights. " +
                     "To validate, give positive_id/negative_id in the triples, or --queries with --dev-qrels.", data.Dev.Count, output);
                 dev = null;
             }
+            if (dev is null && data.Dev.Count == 0)
+                log.LogWarning("No dev queries, so nothing can be validated and the fine-tuned model " +
+                    "cannot be compared with the starting model: {Output} will hold the fine-tuned model as trained, ranking with the starting model's score mode " +
+                    "and weights. To validate, pass --queries with --dev-qrels (or, with --qrels, a --dev-fraction above 0).", output);
             if (dev is { FirstStage: { } devFirst, ShowsPositiveTexts: true })
                 log.LogInformation("Validation during training: {Queries}, the cross-encoder alone over {Stage} top {K} (each source with its sentence removed); " +
                     "{Stage}'s own dev nDCG@10 {Ndcg:F4} is inflated (the index still holds each sentence) and is not compared",
@@ -478,7 +483,20 @@ internal static class TrainCommand
                         "Pass --dev-qrels with real queries, or --keep-trained to save the fine-tuned weights anyway.\n", log,
                         "No self-supervised dev query could measure the fine-tuned model: {Output} holds the starting model, unchanged (--keep-trained saves the fine-tuned weights).");
                 else
-                    PublishModelFolder(output, candidate, fusion, parse, ct, staging => { });
+                {
+                    // Nothing measured the fine-tune: it is saved as trained, but ranks as the start did (its score mode, weights and
+                    // passages), never silently as the cross-encoder alone. A base without a ranking head has no such settings.
+                    var startSettings = HasRankingHead(baseFolder) ? RerankerSettings.Read(baseFolder) : null;
+                    PublishModelFolder(output, candidate, fusion, parse, ct, staging =>
+                    {
+                        if (startSettings is null) return;
+                        (startSettings with { MaxLength = parse.GetValue(MaxLength) }).Write(staging);
+                        File.AppendAllText(Path.Combine(staging, "README.md"),
+                            "\n## Not validated\n\nNo dev query could measure this fine-tune, so it was not compared with the starting model. " +
+                            "It ranks with the starting model's reranking settings (score mode, interpolation weights, passages), not measured with these weights: " +
+                            "check it on your own queries (`search-host eval`).\n");
+                    });
+                }
                 return;
             }
             // Self-supervised: the fine-tuned cross-encoder alone, as the start was judged (no weight is tuned or judged on that dev set).

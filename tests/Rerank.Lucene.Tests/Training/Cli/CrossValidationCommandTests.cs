@@ -161,6 +161,40 @@ public sealed class CrossValidationCommandTests(TinyTrainingRunFixture run) : IC
     }
 
     [Fact]
+    public async Task Train_PairsWithoutDev_SavesTheFineTuneWithTheStartsScoreModeAndWeights_AndWarns()
+    {
+        // A start that interpolates: a fine-tune that nothing validated must not silently rank by the cross-encoder alone.
+        var start = run.Temp.Combine("interpolating-start");
+        Directory.CreateDirectory(start);
+        foreach (var file in Directory.GetFiles(run.Base)) File.Copy(file, Path.Combine(start, Path.GetFileName(file)));
+        new RerankerSettings(InterpolationWeight: 0.3, ScoreMode: "interpolate").Write(start);
+        var pairs = run.Temp.Combine("unvalidated-pairs.jsonl");
+        File.WriteAllLines(pairs,
+        [
+            "{\"query\": \"glaciers\", \"document\": \"Glaciers carve valleys.\", \"label\": 1}",
+            "{\"query\": \"glaciers\", \"document\": \"Bread rises with yeast.\", \"label\": 0}",
+            "{\"query\": \"yeast\", \"document\": \"Bread rises with yeast.\", \"label\": 1}",
+            "{\"query\": \"yeast\", \"document\": \"Glaciers carve valleys.\", \"label\": 0}",
+        ]);
+        var output = run.Temp.Combine("unvalidated");
+
+        // A child process: the warning is a log message (standard error of the program).
+        using var child = ChildProcess.RerankTrain(null, "--index", run.Index, "--pairs", pairs, "--output", output, "--base", start,
+            "--max-steps", "3", "--batch-size", "2", "--max-length", "32", "--device", "cpu");
+        child.Input.Close();
+
+        Assert.True(await child.WaitForExit(300) == 0, child.Error);
+        Assert.Contains("No dev queries, so nothing can be validated", child.Error);
+        var saved = RerankerSettings.Read(output);
+        Assert.Equal("interpolate", saved.ScoreMode);
+        Assert.Equal(0.3, saved.InterpolationWeight);
+        Assert.Equal(32, saved.MaxLength);
+        Assert.Contains("## Not validated", File.ReadAllText(Path.Combine(output, "README.md")));
+        // The fine-tune itself is saved (its updates moved the weights).
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(start, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+    }
+
+    [Fact]
     public async Task Train_CvFoldsWithPairs_ExitsTwoBeforeTraining()
     {
         var pairs = run.Temp.Combine("cv-pairs.jsonl");
