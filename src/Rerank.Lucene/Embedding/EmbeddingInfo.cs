@@ -117,8 +117,8 @@ public sealed record EmbeddingInfo(
         var differences = Differences(encoder);
         if (differences.Count == 0) return;
         throw new InvalidInputException(
-            $"The document vectors of index '{indexDir}' were made with {Model} ({Source}), but the query embedder is {encoder.ModelName} ({encoder.Source}): "
-            + $"{string.Join(", ", differences)}. Query with the same embedder (omit --embedder to use the one recorded in the index), "
+            $"The document vectors of index '{indexDir}' were made with {Model} ({Source}), but the embedder given is {encoder.ModelName} ({encoder.Source}): "
+            + $"{string.Join(", ", differences)}. Use the same embedder (omit --embedder to use the one recorded in the index), "
             + "or rebuild the index with this one (`search-host index ... --embedder DIR --overwrite`).",
             Path.Combine(indexDir, Indexing.IndexManifest.FileName));
     }
@@ -133,7 +133,7 @@ public sealed record EmbeddingInfo(
         var differences = new List<string>();
         if (encoder.Fingerprint != Fingerprint) differences.Add($"weights {encoder.Fingerprint[..Math.Min(19, encoder.Fingerprint.Length)]} vs {Fingerprint[..Math.Min(19, Fingerprint.Length)]}");
         if (PoolingModes.Name(encoder.Pooling) != Pooling) differences.Add($"pooling {PoolingModes.Name(encoder.Pooling)} vs {Pooling}");
-        if (encoder.Normalized != Normalized) differences.Add($"normalised {encoder.Normalized} vs {Normalized}");
+        if (encoder.Normalized != Normalized) differences.Add($"normalised {(encoder.Normalized ? "yes" : "no")} vs {(Normalized ? "yes" : "no")}");
         if (encoder.Dimension != Dimension) differences.Add($"dimension {encoder.Dimension} vs {Dimension}");
         if (encoder.MaxLength != MaxLength) differences.Add($"max length {encoder.MaxLength} vs {MaxLength}");
         if (encoder.Precision != RecordedPrecision)

@@ -304,7 +304,7 @@ internal static class EvalCommand
         if (result.NoRelevantQueryIds.Count > 0) zero.Add($"{result.NoRelevantQueryIds.Count} without a relevant document");
         if (missingMeans is not null && result.MissingQueryIds.Count > 0) zero.Add($"{result.MissingQueryIds.Count} {missingMeans}");
         var scoringZero = zero.Count == 0 ? "" : $" ({string.Join(", ", zero)}, scoring 0 as with trec_eval -c)";
-        return $"{result.QueryCount} judged queries evaluated{scoringZero}{(depth is { } d ? $", depth {d}" : "")}";
+        return $"{Words.Count(result.QueryCount, "judged query", "judged queries")} evaluated{scoringZero}{(depth is { } d ? $", depth {d}" : "")}";
     }
 
     /// <summary>Every run path may be written (new, or a run file with --overwrite) and no two are the same file; checked before any work.</summary>

@@ -76,7 +76,7 @@ internal static class FirstStageOptions
         var flags = string.Join(" and ", given);
         throw new InvalidInputException(index.Manifest.Embeddings is null
             ? $"{flags} set how the hybrid first stage fuses, and this index has no document vectors, so there is none: drop {flags}, or rebuild the index with vectors."
-            : $"{flags} set how the hybrid first stage fuses, and this search uses --retrieval {stages.Kind}: drop {flags}, or use --retrieval hybrid.");
+            : $"{flags} set how the hybrid first stage fuses, and --retrieval {stages.Kind} was asked for: drop {flags}, or use --retrieval hybrid.");
     }
 
     /// <summary>The hybrid settings from <c>--fusion</c> and <c>--dense-weight</c> alone.</summary>

@@ -85,7 +85,7 @@ internal static class SearchCommand
         var json = parse.GetValue(Json);
         var query = parse.GetValue(Query);
         if (model is not null && options.Reranker.Model is null)
-            console.Error.WriteLine($"Reranking with the default model {model} (--no-rerank for BM25 only).");
+            console.Error.WriteLine($"Reranking with the default model {model} (--no-rerank for the first stage only).");
         // The first stage opens first: settings its embedder cannot run are refused before the reranker loads.
         using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder),
             options, defaultToBm25: syntax == QuerySyntax.Lucene, hybridOptions);
