@@ -95,6 +95,11 @@ public sealed class RerankingCommandTests(SampleIndexFixture sample) : IClassFix
         Assert.Equal(SampleCorpus.JudgedQueryCount, queries);
         Assert.Equal(RunFiles.EvaluateFile(SampleCorpus.Qrels, run).Mean, rankings["bm25"]);
         Assert.Equal(RunFiles.EvaluateFile(SampleCorpus.Qrels, reranked).Mean, rankings["reranked"]);
+        // The time of each ranking evaluated: the first stage's, and the whole reranked search's (a cost users compare).
+        using var json = System.Text.Json.JsonDocument.Parse(result.Output);
+        var times = json.RootElement.GetProperty("ms_per_query");
+        Assert.Equal(["bm25", "reranked"], times.EnumerateObject().Select(p => p.Name));
+        Assert.True(times.GetProperty("reranked").GetDouble() > 0, result.Output);
 
         // The reranked run reorders each query's BM25 top 10: same documents, cross-encoder scores (sigmoid) as scores.
         var bm25Lines = RunFiles.ReadAndCheck(run, "bm25");
