@@ -37,7 +37,9 @@ internal sealed record SentenceTransformersFolder(
     public static SentenceTransformersFolder Read(string folder)
     {
         if (!Directory.Exists(folder))
-            throw new InvalidInputException($"Embedder folder '{folder}' does not exist. Pass a sentence-transformers model folder (with {ModulesFile}), or --embedder none.", folder);
+            throw new InvalidInputException(File.Exists(folder)
+                ? $"Embedder '{folder}' is a file; expected a sentence-transformers model folder (with {ModulesFile}). Pass such a folder, --embedder bundled (the default) or --embedder none."
+                : $"Embedder folder '{folder}' does not exist. Pass a sentence-transformers model folder (with {ModulesFile}), --embedder bundled (the default) or --embedder none.", folder);
         var modulesPath = Path.Combine(folder, ModulesFile);
         if (!File.Exists(modulesPath))
             throw new InvalidInputException(

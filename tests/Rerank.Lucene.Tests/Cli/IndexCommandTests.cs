@@ -222,6 +222,19 @@ public sealed class IndexCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Index_EmbedderIsAFile_ExitsTwoSayingSo()
+    {
+        var index = _temp.Combine("idx-file-embedder");
+
+        var result = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index, "--embedder", SampleCorpus.Corpus);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: Embedder '{SampleCorpus.Corpus}' is a file; expected a sentence-transformers model folder (with modules.json). "
+            + "Pass such a folder, --embedder bundled (the default) or --embedder none.\n", result.Error);
+        Assert.False(Directory.Exists(index));
+    }
+
+    [Fact]
     public async Task Index_ExistingIndexWithoutOverwrite_ExitsTwoWithMessage()
     {
         var index = _temp.Combine("idx");
