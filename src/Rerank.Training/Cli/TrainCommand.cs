@@ -775,11 +775,31 @@ internal static class TrainCommand
                 File.Copy(file, Path.Combine(staging, name));
             }
             settings.Write(staging);
-            File.WriteAllText(Path.Combine(staging, "README.md"), trainedCard is null ? card
-                : card + "\n## The fine-tuning run that was not kept\n\n" + trainedCard.Replace("\n# ", "\n### ", StringComparison.Ordinal));
+            // The weights are the start's, so its own card (provenance, training data, licence notes) stays with them, below.
+            var startCard = Path.Combine(baseFolder, "README.md");
+            var (front, own) = File.Exists(startCard) ? SplitFrontMatter(File.ReadAllText(startCard)) : ("", null);
+            var kept = front + (own is null ? card : card + "\n## The starting model's own card\n\n" + DemoteHeadings(own));
+            File.WriteAllText(Path.Combine(staging, "README.md"), trainedCard is null ? kept
+                : kept + "\n## The fine-tuning run that was not kept\n\n" + DemoteHeadings(SplitFrontMatter(trainedCard).Body));
         });
         if (warning is not null) log.LogWarning(warning, output);
     }
+
+    // A model card's YAML front matter ("---\n...\n---\n", metadata that only the top of a file may hold; empty when none) and the rest.
+    private static (string FrontMatter, string Body) SplitFrontMatter(string card)
+    {
+        var text = card.Replace("\r\n", "\n", StringComparison.Ordinal);
+        if (!text.StartsWith("---\n", StringComparison.Ordinal)) return ("", text);
+        var end = text.IndexOf("\n---\n", 3, StringComparison.Ordinal);
+        return end < 0 ? ("", text) : (text[..(end + 5)], text[(end + 5)..]);
+    }
+
+    // A card nested under a "## " section: its level-1 and level-2 headings become levels 3 and 4.
+    private static string DemoteHeadings(string card) =>
+        string.Join('\n', card.Split('\n').Select(line =>
+            line.StartsWith("# ", StringComparison.Ordinal) ? "###" + line[1..]
+            : line.StartsWith("## ", StringComparison.Ordinal) ? "####" + line[2..]
+            : line)).TrimStart('\n');
 
     /// <summary>
     /// The command line for the model card, each word as typed except the values of the options that take a fixed word

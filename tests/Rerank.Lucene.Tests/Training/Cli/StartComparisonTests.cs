@@ -34,6 +34,28 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
     }
 
     [Fact]
+    public async Task Train_StartKept_ItsOwnCardStaysWithItsWeights()
+    {
+        // A start with its own card (front matter, provenance): the kept folder holds the start's weights, so its card too.
+        var start = run.Temp.Combine("start-with-card");
+        Directory.CreateDirectory(start);
+        foreach (var file in Directory.GetFiles(run.Base)) File.Copy(file, Path.Combine(start, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(start, "README.md"), "---\nlicense: apache-2.0\n---\n# Tiny reranker\n\nTrained on licence-free toy data.\n\n## Results\n\nnone\n");
+        var output = run.Temp.Combine("kept-start-card");
+        var args = ArgsKeepingStart(output);
+        args[Array.IndexOf(args, "--base") + 1] = start;
+
+        var result = await CliInvocation.RerankTrain(args);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(start, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        // Its metadata (front matter) stays at the top, where the Hub reads it; its text follows the kept card's, one level down.
+        Assert.StartsWith("---\nlicense: apache-2.0\n---\n# Starting model kept\n", card);
+        Assert.Contains("\n## The starting model's own card\n\n### Tiny reranker\n\nTrained on licence-free toy data.\n\n#### Results\n", card);
+    }
+
+    [Fact]
     public async Task Train_TooFewDevQueriesToKeepAFineTune_SaysSoBeforeTraining()
     {
         // A separate process: the warning is logged, and logging goes to the process's standard error.
