@@ -96,13 +96,42 @@ public sealed record RerankerSettings(
 /// <param name="Embedder">The embedder's model name (<see cref="Embedding.EmbeddingInfo.Model"/>), for people and messages.</param>
 /// <param name="EmbedderFingerprint">Its weights' fingerprint (<see cref="Embedding.EmbeddingInfo.Fingerprint"/>): the identity checked.</param>
 /// <param name="TunedOn">What it was tuned on, for people reading the file.</param>
+/// <param name="EmbedderVectors">How those weights made the vectors (<see cref="VectorsOf"/>: pooling, normalisation, max length,
+/// passages), checked with the fingerprint: the same weights with other pooling score on another scale too. Null in files
+/// written before it was recorded (only the fingerprint is checked then).</param>
 public sealed record FusionSettings(
     [property: JsonPropertyName("method")] string Method,
     [property: JsonPropertyName("dense_weight")] double DenseWeight,
     [property: JsonPropertyName("embedder")] string Embedder,
     [property: JsonPropertyName("embedder_fingerprint")] string EmbedderFingerprint,
-    [property: JsonPropertyName("tuned_on")] string? TunedOn = null)
+    [property: JsonPropertyName("tuned_on")] string? TunedOn = null,
+    [property: JsonPropertyName("embedder_vectors"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EmbedderVectors = null)
 {
+    /// <summary>
+    /// How an index's vectors were made besides the weights, in words, e.g. "mean pooling, normalised, max 256 tokens, max over
+    /// 128-word passages (stride 64)": what <see cref="EmbedderVectors"/> records and <see cref="Matches"/> compares.
+    /// </summary>
+    public static string VectorsOf(Embedding.EmbeddingInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{info.Pooling} pooling, {(info.Normalized ? "normalised" : "not normalised")}, max {info.MaxLength} tokens, ")
+            + (info.Passages is { } p
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.Score} over {p.Words}-word passages (stride {p.Stride})")
+                : "whole documents");
+    }
+
+    /// <summary>Whether an index's vectors are those this fusion was tuned over: the same weights (fingerprint) made them the same way
+    /// (<see cref="EmbedderVectors"/>, when recorded).</summary>
+    public bool Matches(Embedding.EmbeddingInfo info) =>
+        EmbedderFingerprint == info.Fingerprint && (EmbedderVectors is null || EmbedderVectors == VectorsOf(info));
+
+    /// <summary>The vectors this fusion was tuned over, for messages: "MODEL (FINGERPRINT; SETUP)".</summary>
+    public string DescribeVectors() => $"{Embedder} ({EmbedderFingerprint}{(EmbedderVectors is null ? "" : "; " + EmbedderVectors)})";
+
+    /// <summary>An index's vectors in the words of <see cref="DescribeVectors()"/>.</summary>
+    public static string DescribeVectors(Embedding.EmbeddingInfo info) => $"{info.Model} ({info.Fingerprint}; {VectorsOf(info)})";
+
     /// <summary>The one method stored: weighted min-max.</summary>
     public const string MinMax = "minmax";
 
@@ -118,10 +147,10 @@ public sealed record FusionSettings(
     private const string Fix = "Fix it (rerank-train writes it), or delete the \"fusion\" key to use the default fusion.";
 
     /// <summary>The JSON names of the fields, in the order written.</summary>
-    private static readonly string[] Fields = ["method", "dense_weight", "embedder", "embedder_fingerprint", "tuned_on"];
+    private static readonly string[] Fields = ["method", "dense_weight", "embedder", "embedder_fingerprint", "tuned_on", "embedder_vectors"];
 
     /// <summary>
-    /// Checks the JSON of a <c>fusion</c> object before it is read: an object, every field but tuned_on present, numbers and
+    /// Checks the JSON of a <c>fusion</c> object before it is read: an object, every field but tuned_on and embedder_vectors present, numbers and
     /// strings where they belong, no other keys (a misspelt dense_weight would otherwise read as a weight of 0).
     /// </summary>
     /// <exception cref="InvalidInputException">What is wrong, naming the file and the field.</exception>
@@ -135,11 +164,11 @@ public sealed record FusionSettings(
         foreach (var name in Fields)
         {
             var present = fusion.TryGetProperty(name, out var value);
-            if (!present && name == "tuned_on") continue;
+            if (!present && name is "tuned_on" or "embedder_vectors") continue;
             if (!present)
                 throw new InvalidInputException($"{path}: fusion.{name} is missing. {Fix}", path);
             var expected = name == "dense_weight" ? JsonValueKind.Number : JsonValueKind.String;
-            if (value.ValueKind != expected && !(name == "tuned_on" && value.ValueKind == JsonValueKind.Null))
+            if (value.ValueKind != expected && !(name is "tuned_on" or "embedder_vectors" && value.ValueKind == JsonValueKind.Null))
                 throw new InvalidInputException($"{path}: fusion.{name} must be a {(expected == JsonValueKind.Number ? "number" : "string")}, found {Kind(value)}. {Fix}", path);
         }
     }

@@ -71,11 +71,11 @@ public sealed class FirstStages : IDisposable
                 $"--retrieval {name} needs document vectors, and index '{bm25.IndexDirectory}' has none (built with --embedder none, or before embeddings existed). "
                 + $"Rebuild it with `search-host index --corpus ... --index {bm25.IndexDirectory} --overwrite`, or use --retrieval bm25.",
                 bm25.IndexDirectory);
-        if (name == "hybrid" && hybridOptions?.TunedWith is { } tuned && tuned.EmbedderFingerprint != info.Fingerprint)
+        if (name == "hybrid" && hybridOptions?.TunedWith is { } tuned && !tuned.Matches(info))
             throw new InvalidInputException(
                 string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"The reranker's fusion (dense weight {tuned.DenseWeight:0.##}) was tuned over vectors of {tuned.Embedder} ({tuned.EmbedderFingerprint}); ")
-                + $"index '{bm25.IndexDirectory}' holds vectors of {info.Model} ({info.Fingerprint}), whose scores are on another scale. "
+                    $"The reranker's fusion (dense weight {tuned.DenseWeight:0.##}) was tuned over vectors of {tuned.DescribeVectors()}; ")
+                + $"index '{bm25.IndexDirectory}' holds vectors of {Reranking.FusionSettings.DescribeVectors(info)}, whose scores are on another scale. "
                 + "Choose the fusion yourself (--fusion rrf, or --dense-weight W), or retune it on this index with rerank-train.",
                 Path.Combine(bm25.IndexDirectory, Indexing.IndexManifest.FileName));
         var requested = encoderOptions ?? new BiEncoderOptions();

@@ -119,10 +119,10 @@ public sealed class HybridSearcher : ICandidateRetriever
     {
         if (Options.TunedWith is not { } tuned) return;
         var vectors = _dense.Info;
-        if (vectors.Fingerprint == tuned.EmbedderFingerprint) return;
+        if (tuned.Matches(vectors)) return;
         throw new EmbedderReloadException(
-            $"Index '{_bm25.IndexDirectory}' was rebuilt with vectors of {vectors.Model} ({vectors.Fingerprint}), and the reranker's fusion was tuned over vectors of "
-            + $"{tuned.Embedder} ({tuned.EmbedderFingerprint}). Restart search-host, choosing the fusion yourself (--fusion rrf, or --dense-weight W), or retune it on this index with rerank-train.",
+            $"Index '{_bm25.IndexDirectory}' was rebuilt with vectors of {Reranking.FusionSettings.DescribeVectors(vectors)}, and the reranker's fusion was tuned over vectors of "
+            + $"{tuned.DescribeVectors()}. Restart search-host, choosing the fusion yourself (--fusion rrf, or --dense-weight W), or retune it on this index with rerank-train.",
             Path.Combine(_bm25.IndexDirectory, Indexing.IndexManifest.FileName));
     }
 

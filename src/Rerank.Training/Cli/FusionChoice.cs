@@ -28,10 +28,10 @@ internal static class FusionChoice
     {
         var vectors = bm25.Manifest.Embeddings;
         if (baseFusion is null || vectors is null || retrieval is "bm25" or "dense") return null;
-        if (baseFusion.EmbedderFingerprint == vectors.Fingerprint) return baseFusion;
-        log.LogWarning("The starting model's fusion (dense weight {Weight}) was tuned over vectors of {Tuned} ({TunedFingerprint}), and this index holds vectors of {Model} ({Fingerprint}): " +
+        if (baseFusion.Matches(vectors)) return baseFusion;
+        log.LogWarning("The starting model's fusion (dense weight {Weight}) was tuned over vectors of {Tuned}, and this index holds vectors of {Vectors}: " +
             "the run starts from the default dense weight {Default} instead, and the model it writes carries only a fusion tuned here",
-            baseFusion.DenseWeight.ToString("0.##", CultureInfo.InvariantCulture), baseFusion.Embedder, baseFusion.EmbedderFingerprint, vectors.Model, vectors.Fingerprint,
+            baseFusion.DenseWeight.ToString("0.##", CultureInfo.InvariantCulture), baseFusion.DescribeVectors(), FusionSettings.DescribeVectors(vectors),
             HybridOptions.DefaultDenseWeight.ToString("0.##", CultureInfo.InvariantCulture));
         return null;
     }
@@ -70,7 +70,8 @@ internal static class FusionChoice
         log.LogInformation("Fusion: {Decision}", text);
         if (!decision.Kept) return (firstStage.Chosen, new FusionOutcome(startFusion, text, Plan(startWeight)));
         var tuned = new FusionSettings(FusionSettings.MinMax, decision.TunedWeight, vectors.Model, vectors.Fingerprint,
-            string.Create(inv, $"rerank-train on {bm25.Manifest.Source}: {decision.Queries} judged queries, {decision.Folds}-fold cross-fitted hybrid nDCG@10 {decision.CrossFitted.Average():F4} vs {decision.Start.Average():F4} at dense weight {startWeight:0.##}, p = {decision.P:0.000}"));
+            string.Create(inv, $"rerank-train on {bm25.Manifest.Source}: {decision.Queries} judged queries, {decision.Folds}-fold cross-fitted hybrid nDCG@10 {decision.CrossFitted.Average():F4} vs {decision.Start.Average():F4} at dense weight {startWeight:0.##}, p = {decision.P:0.000}"),
+            FusionSettings.VectorsOf(vectors));
         var served = new HybridSearcher(bm25, firstStage.Dense!, tuned.ToHybridOptions() with { Depth = hybrid.Options.Depth });
         log.LogInformation("First stage for validation and the comparison with the starting model: hybrid with dense weight {Weight}", decision.TunedWeight.ToString("0.##", inv));
         return (served, new FusionOutcome(tuned, text, Plan(decision.TunedWeight), Retuned: true));

@@ -110,7 +110,7 @@ internal static class FirstStageOptions
     /// <exception cref="InvalidInputException">See <see cref="FirstStages.Open"/>.</exception>
     public static FirstStages Open(Bm25Searcher bm25, string? retrieval, string? embedder, SearchHostOptions options, bool defaultToBm25 = false, HybridOptions? hybridOptions = null)
     {
-        if (hybridOptions?.TunedWith is { } tuned && bm25.Manifest.Embeddings is { } vectors && tuned.EmbedderFingerprint != vectors.Fingerprint
+        if (hybridOptions?.TunedWith is { } tuned && bm25.Manifest.Embeddings is { } vectors && !tuned.Matches(vectors)
             && (retrieval?.Trim().ToLowerInvariant() ?? (defaultToBm25 ? "bm25" : "hybrid")) is "bm25" or "dense")
             hybridOptions = new HybridOptions();
         return FirstStages.Open(bm25, retrieval, embedder, QueryEncoderOptions(options), hybridOptions, defaultToBm25);
@@ -124,7 +124,7 @@ internal static class FirstStageOptions
     public static string? TunedFusionNotApplied(FirstStages stages, HybridOptions asked) =>
         asked.TunedWith is { } tuned && stages.Hybrid is { Options.TunedWith: null } hybrid
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"The reranker's fusion (dense weight {tuned.DenseWeight:0.##}) was tuned over vectors of {tuned.Embedder} ({tuned.EmbedderFingerprint}), not this index's; "
+                $"The reranker's fusion (dense weight {tuned.DenseWeight:0.##}) was tuned over vectors of {tuned.DescribeVectors()}, not this index's; "
                 + $"the hybrid stage fuses with min-max, dense weight {hybrid.Options.DenseWeight:0.##} (the default).")
             : null;
 

@@ -157,7 +157,7 @@ public sealed class TunedFusionTests(TunedFusionFixture f) : IClassFixture<Tuned
 
         Assert.Equal(2, hybrid.ExitCode);
         Assert.Contains($"tuned over vectors of {TunedFusionFixture.OtherEmbedder} ({TunedFusionFixture.OtherFingerprint})", hybrid.Error);
-        Assert.Contains($"holds vectors of {f.EmbedderName} ({f.EmbedderFingerprint})", hybrid.Error);
+        Assert.Contains($"holds vectors of {f.EmbedderName} ({f.EmbedderFingerprint}; ", hybrid.Error);
         Assert.DoesNotContain("   at ", hybrid.Error);
         foreach (var stage in new[] { "bm25", "dense" })
         {
@@ -245,7 +245,7 @@ public sealed class TunedFusionTests(TunedFusionFixture f) : IClassFixture<Tuned
         var hybrid = await CliInvocation.SearchHost(Eval(f.TunedElsewhere, _temp.Combine("refused.run")));
         Assert.Equal(2, hybrid.ExitCode);
         Assert.Contains($"tuned over vectors of {TunedFusionFixture.OtherEmbedder} ({TunedFusionFixture.OtherFingerprint})", hybrid.Error);
-        Assert.Contains($"holds vectors of {f.EmbedderName} ({f.EmbedderFingerprint})", hybrid.Error);
+        Assert.Contains($"holds vectors of {f.EmbedderName} ({f.EmbedderFingerprint}; ", hybrid.Error);
         Assert.False(File.Exists(_temp.Combine("refused.run")));
 
         string[] runs = [_temp.Combine("dense-stage.run"), _temp.Combine("default.run")];

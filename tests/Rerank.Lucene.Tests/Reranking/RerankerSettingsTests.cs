@@ -89,7 +89,7 @@ public sealed class RerankerSettingsTests
 
     [Theory]
     [InlineData("{\"method\": \"minmax\", \"embedder\": \"m\", \"embedder_fingerprint\": \"f\"}", "fusion.dense_weight is missing.")]
-    [InlineData("{\"method\": \"minmax\", \"dense_wieght\": 0.7, \"embedder\": \"m\", \"embedder_fingerprint\": \"f\"}", "fusion has an unknown key \"dense_wieght\"; its keys are method, dense_weight, embedder, embedder_fingerprint, tuned_on.")]
+    [InlineData("{\"method\": \"minmax\", \"dense_wieght\": 0.7, \"embedder\": \"m\", \"embedder_fingerprint\": \"f\"}", "fusion has an unknown key \"dense_wieght\"; its keys are method, dense_weight, embedder, embedder_fingerprint, tuned_on, embedder_vectors.")]
     [InlineData("{\"method\": \"minmax\", \"dense_weight\": \"0.5\", \"embedder\": \"m\", \"embedder_fingerprint\": \"f\"}", "fusion.dense_weight must be a number, found the string \"0.5\".")]
     [InlineData("{\"method\": \"minmax\", \"dense_weight\": 0.5, \"embedder\": \"m\", \"embedder_fingerprint\": 5}", "fusion.embedder_fingerprint must be a string, found the number 5.")]
     [InlineData("{}", "fusion.method is missing.")]
@@ -137,5 +137,21 @@ public sealed class RerankerSettingsTests
             Rerank.Lucene.Indexing.CorpusReader.ReadJsonl(Path.Combine(TestPaths.RepoRoot, "corpora", "sample", "corpus.jsonl")),
             index, new Rerank.Lucene.Indexing.IndexOptions());
         return Bm25Searcher.Open(index);
+    }
+    [Fact]
+    public void FusionVectorsOf_SaysHowTheVectorsWereMade()
+    {
+        var passages = new Rerank.Lucene.Embedding.EmbeddingInfo("m", "bundled", "sha256:f", 384, "mean", true, 256, 20, "embeddings.f32", "float32-le", 1.0,
+            Passages: new Rerank.Lucene.Embedding.PassageEmbedding(128, 64, "max", 10, "embeddings.passages.i32"));
+        var whole = passages with { Pooling = "cls", Normalized = false, MaxLength = 128, Passages = null };
+
+        Assert.Equal("mean pooling, normalised, max 256 tokens, max over 128-word passages (stride 64)", FusionSettings.VectorsOf(passages));
+        Assert.Equal("cls pooling, not normalised, max 128 tokens, whole documents", FusionSettings.VectorsOf(whole));
+        // Matches: the fingerprint, and how the vectors were made when the settings record it (files written before it do not).
+        var tuned = new FusionSettings(FusionSettings.MinMax, 0.5, "m", "sha256:f", null, FusionSettings.VectorsOf(passages));
+        Assert.True(tuned.Matches(passages));
+        Assert.False(tuned.Matches(whole));
+        Assert.False(tuned.Matches(passages with { Fingerprint = "sha256:g" }));
+        Assert.True((tuned with { EmbedderVectors = null }).Matches(whole));
     }
 }

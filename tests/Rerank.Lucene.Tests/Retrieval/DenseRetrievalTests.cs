@@ -283,8 +283,15 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
         var other = tuned with { Embedder = "other-model", EmbedderFingerprint = "0123abcd" };
         var e = Assert.Throws<InvalidInputException>(() => FirstStages.Open(bm25, "hybrid", hybridOptions: other.ToHybridOptions()));
         Assert.Contains("tuned over vectors of other-model (0123abcd)", e.Message);
-        Assert.Contains($"holds vectors of {info.Model} ({info.Fingerprint})", e.Message);
+        Assert.Contains($"holds vectors of {info.Model} ({info.Fingerprint}; {FusionSettings.VectorsOf(info)})", e.Message);
         Assert.Contains("--dense-weight W", e.Message);
+        // The same weights made into vectors another way (CLS pooling, whole documents): refused too, naming how.
+        var otherWay = tuned with { EmbedderVectors = "cls pooling, normalised, max 256 tokens, whole documents" };
+        var how = Assert.Throws<InvalidInputException>(() => FirstStages.Open(bm25, "hybrid", hybridOptions: otherWay.ToHybridOptions()));
+        Assert.Contains($"tuned over vectors of {info.Model} ({info.Fingerprint}; cls pooling, normalised, max 256 tokens, whole documents)", how.Message);
+        // Recorded as this index made them: accepted.
+        using (FirstStages.Open(bm25, "hybrid", encoderOptions: new BiEncoderOptions { Device = "cpu" },
+                   hybridOptions: (tuned with { EmbedderVectors = FusionSettings.VectorsOf(info) }).ToHybridOptions())) { }
         // A stage that does not fuse does not use the weight, so nothing is refused.
         using var dense = FirstStages.Open(bm25, "dense", hybridOptions: other.ToHybridOptions());
         Assert.Equal("dense", dense.Kind);
@@ -301,7 +308,7 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
 
         var e = Assert.Throws<EmbedderReloadException>(() => hybrid.Search("why does dough rise", 3));
 
-        Assert.Contains($"was rebuilt with vectors of {bm25.Manifest.Embeddings!.Model} ({bm25.Manifest.Embeddings.Fingerprint})", e.Message);
+        Assert.Contains($"was rebuilt with vectors of {bm25.Manifest.Embeddings!.Model} ({bm25.Manifest.Embeddings.Fingerprint}; ", e.Message);
         Assert.Contains("tuned over vectors of other-model (00ff). Restart search-host", e.Message);
         var matching = new HybridSearcher(bm25, new DenseSearcher(bm25, fixture.Encoder),
             (tuned with { Embedder = bm25.Manifest.Embeddings.Model, EmbedderFingerprint = bm25.Manifest.Embeddings.Fingerprint }).ToHybridOptions());

@@ -197,6 +197,9 @@ public sealed class FusionTuningCommandTests(TinyTrainingRunFixture run) : IClas
         Assert.Contains("First stage for validation and the comparison with the starting model: hybrid with dense weight", result.Error);
         var fusion = RerankerSettings.Read(output).Fusion!;
         Assert.Equal((vectors.Model, vectors.Fingerprint, FusionSettings.MinMax), (fusion.Embedder, fusion.EmbedderFingerprint, fusion.Method));
+        // How the vectors were made, recorded beside the weights' fingerprint (the index's manifest says the same in its own fields).
+        Assert.Equal($"{vectors.Pooling} pooling, {(vectors.Normalized ? "normalised" : "not normalised")}, max {vectors.MaxLength} tokens, "
+            + (vectors.Passages is { } p ? $"max over {p.Words}-word passages (stride {p.Stride})" : "whole documents"), fusion.EmbedderVectors);
         Assert.InRange(fusion.DenseWeight, 0.5, 0.95);
         Assert.StartsWith($"rerank-train on {source}: 10 judged queries, 5-fold cross-fitted", fusion.TunedOn);
         var card = File.ReadAllText(Path.Combine(output, "README.md"));
