@@ -72,6 +72,11 @@ internal static class DemoCommand
         // Its queries and judgments are read before anything is indexed, so a corpus folder without them fails at once.
         var queries = QueryFileReader.Read(Path.Combine(corpus, "queries.jsonl"));
         var qrels = QrelsReader.Read(Path.Combine(corpus, "qrels", "test.tsv"));
+        // The reranker loads before anything is indexed too: settings it cannot run with (say bf16 where libtorch is absent)
+        // fail before an index is written. Its tuned fusion (when it carries one) is the hybrid stage's unless --fusion or
+        // --dense-weight is given.
+        var model = RerankingOptions.Model(parse, options, useDefault: true);
+        using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
 
         if (!File.Exists(Path.Combine(indexDir, IndexManifest.FileName)))
         {
@@ -91,8 +96,6 @@ internal static class DemoCommand
                 $"Index '{indexDir}' was built from {source}, not from --corpus {Path.GetFullPath(corpus)}: its documents would be judged with another corpus's queries. "
                 + $"Pass --index with another folder (the demo builds it there), or delete '{indexDir}' to rebuild it from this corpus.",
                 Path.Combine(indexDir, IndexManifest.FileName));
-        // The reranker is known first: its tuned fusion (when it carries one) is the hybrid stage's unless --fusion or --dense-weight is given.
-        var model = RerankingOptions.Model(parse, options, useDefault: true);
         using var stages = FirstStageOptions.Open(bm25, parse.GetValue(FirstStageOptions.Retrieval), null, options,
             hybridOptions: FirstStageOptions.HybridFrom(parse, model, options));
         FirstStageOptions.RequireFusionApplies(FirstStageOptions.FusionFlagsGiven(parse), stages, bm25, anyHybrid: true);
@@ -108,7 +111,6 @@ internal static class DemoCommand
             console.Out.MarkupLine($"[yellow]No reranker: no {DefaultReranker.FolderName} folder at {Markup.Escape(looked)}.[/] "
                 + $"{Markup.Escape(DefaultRerankerLoader.RebuildHint)} Or set {DefaultReranker.ModelsVariable} to a folder that contains {DefaultReranker.FolderName}/. Showing the first stages only.");
         }
-        using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
         if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.EngineDescription}), {stages.Kind} top {reranker!.Options.Candidates} rescored.");
         if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, ShownPerQuery, $"the {ShownPerQuery} hits shown per query") is { } note)

@@ -99,6 +99,21 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public async Task Demo_RerankerSettingsThatCannotRun_ExitTwoBeforeIndexingAnything()
+    {
+        using var temp = new TempFolder("demo-bad-reranker");
+        var index = temp.Combine("idx");
+
+        var result = await CliInvocation.SearchHost("demo", "--corpus", SampleCorpus.Folder, "--index", index, "--reranker", DefaultModel,
+            "--engine", "onnxruntime", "--precision", "bf16");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: Precision bf16 runs on TorchSharp only; use --precision fp32 or int8 with ONNX Runtime, or the TorchSharp engine for bf16.\n", result.Error);
+        Assert.DoesNotContain("Indexed", result.Output);
+        Assert.False(Directory.Exists(index));
+    }
+
+    [Fact]
     public async Task Demo_IndexBuiltFromAnotherCorpus_ExitsTwoNamingBoth_AndLeavesTheIndexAlone()
     {
         using var temp = new TempFolder("demo-other-corpus");
