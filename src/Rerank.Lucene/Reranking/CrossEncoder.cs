@@ -156,8 +156,7 @@ public sealed partial class CrossEncoder : IDisposable
         {
             if (chosen < 4 || chosen > maxPositions)
                 throw new InvalidInputException(
-                    $"Max length {chosen} is out of range for '{modelPath}': expected 4 to {maxPositions} (the positions the model reads). Lower --max-length.",
-                    modelPath);
+                    $"Max length {chosen} is out of range for '{modelPath}': expected 4 to {maxPositions} (the positions the model reads). Lower --max-length.");
             return chosen;
         }
 

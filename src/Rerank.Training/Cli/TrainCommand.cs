@@ -329,7 +329,7 @@ internal static class TrainCommand
             if (dev is null && data.Dev.Count == 0)
                 log.LogWarning("No dev queries, so nothing can be validated and the fine-tuned model " +
                     "cannot be compared with the starting model: {Output} will hold the fine-tuned model as trained, ranking with the starting model's score mode " +
-                    "and weights. To validate, pass --queries with --dev-qrels (or, with --qrels, a --dev-fraction above 0).", output);
+                    "and weights (the cross-encoder alone when the start has no ranking head). To validate, pass --queries with --dev-qrels (or, with --qrels, a --dev-fraction above 0).", output);
             if (dev is { FirstStage: { } devFirst, ShowsPositiveTexts: true })
                 log.LogInformation("Validation during training: {Queries}, the cross-encoder alone over {Stage} top {K} (each source with its sentence removed); " +
                     "{Stage}'s own dev nDCG@10 {Ndcg:F4} is inflated (the index still holds each sentence) and is not compared",

@@ -70,7 +70,7 @@ internal sealed class CrossEncoderTrainer
     {
         if (_options.Loss != LossKind.BinaryCrossEntropy)
         {
-            throw new InvalidInputException($"Loss {_options.Loss} ranks a positive against negatives, but labelled pairs have no groups. Use --loss {LossKind.BinaryCrossEntropy} with labelled pairs, or give queries with positives and negatives.");
+            throw new InvalidInputException($"Loss {(_options.Loss == LossKind.ListwiseSoftmax ? "listwise" : "pairwise")} ranks a positive against negatives, but labelled pairs have no groups. Use --loss bce with labelled pairs, or give queries with positives and negatives.");
         }
         return Train(TrainingRows.FromPairs(pairs), hooks, ct);
     }

@@ -26,6 +26,17 @@ public sealed class DefaultRerankerLoaderTests : IDisposable
         Assert.EndsWith(DefaultRerankerLoader.RebuildHint, e.Message);
     }
 
+    [Fact]
+    public void MaxLengthBeyondTheDefaultModel_RefusedAsTheFlags_WithoutTheRebuildAdvice()
+    {
+        var model = Path.Combine(TestPaths.RepoRoot, "models", "default-reranker");
+        var options = new SearchHostOptions { Reranker = new RerankerHostOptions { MaxLength = 1000, Device = "cpu" } };
+
+        var e = Assert.Throws<InvalidInputException>(() => DefaultRerankerLoader.Load(model, options));
+
+        Assert.Equal($"Max length 1000 is out of range for '{model}': expected 4 to 512 (the positions the model reads). Lower --max-length.", e.Message);
+    }
+
     [Theory]
     [InlineData("onnxruntime", "bf16", "auto", "Precision bf16 runs on TorchSharp only; use --precision fp32 or int8 with ONNX Runtime, or the TorchSharp engine for bf16.")]
     [InlineData("torchsharp", "int8", "auto", "Precision int8 runs on ONNX Runtime only; use the ONNX Runtime engine (the CPU default) or --precision fp32/bf16.")]

@@ -34,13 +34,17 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
     [InlineData("batch", "--engine", "torchsharp", "--engine set how the reranker runs, and no reranker runs here (no --reranker given; this command ranks with BM25): drop it, or pass --reranker DIR.")]
     [InlineData("batch", "--candidates", "5", "--candidates set how the reranker scores, and no reranker runs here (no --reranker given): drop it, or pass --reranker DIR.")]
     [InlineData("search", "--score-mode", "replace", "--score-mode set how the reranker scores, and no reranker runs here (--no-rerank): drop it, or pass --reranker DIR.")]
+    [InlineData("eval", "--candidates", "50", "--candidates set how the reranker scores, and no reranker runs here (no --reranker given): drop it, or pass --reranker DIR.")]
     public async Task RerankingFlag_WhereNothingItSetsRuns_IsRefusedNotIgnored(string command, string flag, string value, string message)
     {
         using var temp = new TempFolder("flags-apply");
         var run = temp.Combine("out.run");
-        var result = command == "batch"
-            ? await CliInvocation.SearchHost("batch", "--index", sample.Index, "--queries", SampleCorpus.Queries, "--run", run, flag, value)
-            : await CliInvocation.SearchHost("search", "--index", sample.Index, "--no-rerank", "--retrieval", "bm25", flag, value, "tides");
+        var result = command switch
+        {
+            "batch" => await CliInvocation.SearchHost("batch", "--index", sample.Index, "--queries", SampleCorpus.Queries, "--run", run, flag, value),
+            "eval" => await CliInvocation.SearchHost("eval", "--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--run", run, flag, value),
+            _ => await CliInvocation.SearchHost("search", "--index", sample.Index, "--no-rerank", "--retrieval", "bm25", flag, value, "tides"),
+        };
 
         UnknownOptionTests.AssertBadInput(result, $"error: {message}");
         Assert.False(File.Exists(run));

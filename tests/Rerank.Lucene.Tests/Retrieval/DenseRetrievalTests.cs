@@ -193,7 +193,15 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
         // The default, weighted min-max: the top of both rankings normalises to 1 in each, 0.55 * 1 + 0.45 * 1.
         Assert.Equal(FusionMethod.WeightedMinMax, minMax.Options.Method);
         Assert.Equal(("sea-1", 1f), (minMax.Rank(query, 1)[0].DocId, minMax.Rank(query, 1)[0].Score));
-        // Ten asked for, above the depth of 3: each stage gives its top 10, and the union comes back.
+        // Ten asked for, above the window of 3 from each: first the window's fusion, exactly as a search within it gives it (ids,
+        // order, scores), then the rest of each stage's top 10 in their own fusion's order, scored below the window's lowest.
+        var window = Fusion.ReciprocalRank([bm25.Rank(query, 3), dense.Rank(query, 3)], 60);
+        Assert.Equal(window.Select(r => (r.DocId, r.Score)), fused.Take(window.Count).Select(r => (r.DocId, r.Score)));
+        var deeper = Fusion.ReciprocalRank([bm25.Rank(query, 10), dense.Rank(query, 10)], 60).Where(r => !window.Any(w => w.DocId == r.DocId)).ToList();
+        Assert.NotEmpty(deeper);
+        Assert.Equal(deeper.Select(r => r.DocId), fused.Skip(window.Count).Select(r => r.DocId));
+        Assert.All(fused.Skip(window.Count), r => Assert.True(r.Score < window[^1].Score));
+        Assert.Equal(Enumerable.Range(1, fused.Count), fused.Select(r => r.Rank));
         var union = bm25.Rank(query, 10).Select(r => r.DocId).Union(dense.Rank(query, 10).Select(r => r.DocId)).Order(StringComparer.Ordinal);
         Assert.Equal(union, fused.Select(f => f.DocId).Order(StringComparer.Ordinal));
         // Two asked for, within the depth: each stage gives its top 3, fused, the best 2 returned.

@@ -195,6 +195,20 @@ public sealed class CrossValidationCommandTests(TinyTrainingRunFixture run) : IC
     }
 
     [Fact]
+    public async Task Train_PairsWithAGroupLoss_RefusedNamingTheFlagValueThatWorks()
+    {
+        var pairs = run.Temp.Combine("listwise-pairs.jsonl");
+        File.WriteAllLines(pairs, ["{\"query\": \"glaciers\", \"document\": \"Glaciers carve valleys.\", \"label\": 1}"]);
+        var output = run.Temp.Combine("listwise-pairs");
+
+        var result = await CliInvocation.RerankTrain("--index", run.Index, "--pairs", pairs, "--loss", "listwise", "--output", output, "--base", run.Base, "--max-length", "32", "--device", "cpu");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("Loss listwise ranks a positive against negatives, but labelled pairs have no groups. Use --loss bce with labelled pairs", result.Error);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public async Task Train_CvFoldsWithPairs_ExitsTwoBeforeTraining()
     {
         var pairs = run.Temp.Combine("cv-pairs.jsonl");
