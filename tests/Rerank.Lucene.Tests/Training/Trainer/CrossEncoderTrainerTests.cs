@@ -216,7 +216,7 @@ public sealed class CrossEncoderTrainerTests
         var ex = Assert.Throws<InvalidInputException>(() =>
             new CrossEncoderTrainer(options, _ => new TinyCrossEncoder(), new HashingPairEncoder()).Train(
                 [new Rerank.Training.Data.LabeledPair("q", "query", new("d", "doc"), 1f)], new TrainingHooks()));
-        Assert.StartsWith("Loss ListwiseSoftmax ranks a positive against negatives", ex.Message);
+        Assert.StartsWith("Loss listwise ranks a positive against negatives", ex.Message); // the --loss value a user types
     }
 
     [Fact]
