@@ -206,6 +206,7 @@ internal static class EvalCommand
                 // Score each query's candidates once; the interpolated ranking reuses the same scores.
                 var scored = new Dictionary<string, IReadOnlyList<RerankedHit>>(StringComparer.Ordinal);
                 var rerankClock = new System.Diagnostics.Stopwatch();
+                var rerankCalls = 0;
                 reranked = ProgressDisplay.Count(console, "Reranking", "queries", judged, report =>
                 {
                     var done = 0;
@@ -214,13 +215,14 @@ internal static class EvalCommand
                         rerankClock.Start();
                         var hits = reranker.Search(text, reranker.Options.Candidates, ct);
                         rerankClock.Stop();
+                        rerankCalls++;
                         scored[text] = hits;
                         report(++done);
                         return hits.Select(h => new ScoredDocument(h.DocId, h.Score)).ToList();
                     }, new TrecRunWriter(rerankedOutput, "rerank"), ct);
                 });
                 // The whole reranked search per query: its first stage, tokenization and the cross-encoder over the candidates.
-                rerankedMs = scored.Count == 0 ? 0 : rerankClock.Elapsed.TotalMilliseconds / scored.Count;
+                rerankedMs = rerankCalls == 0 ? 0 : rerankClock.Elapsed.TotalMilliseconds / rerankCalls;
                 var weight = options.Reranker.InterpolationWeight ?? encoder.Settings.WeightFor(stages.Kind);
                 if (reranker.ScoreMode == ScoreMode.Replace && weight is { } w)
                 {
