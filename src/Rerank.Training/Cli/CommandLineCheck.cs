@@ -22,6 +22,6 @@ internal static class CommandLineCheck
         var afterDoubleDash = parse.Tokens.SkipWhile(t => t.Type != TokenType.DoubleDash).ToHashSet<object>(ReferenceEqualityComparer.Instance);
         var argumentWords = command.Children.OfType<ArgumentResult>()
             .SelectMany(a => a.Tokens).Where(t => !afterDoubleDash.Contains(t)).Select(t => t.Value).ToList();
-        return new CommandLineWords(program, names, argumentWords, parse.UnmatchedTokens, parse.Errors.Select(e => e.Message).ToList()).Messages();
+        return new CommandLineWords(program, names, argumentWords, parse.UnmatchedTokens, parse.Errors.Select(e => ParserMessages.Readable(e.Message)).ToList()).Messages();
     }
 }

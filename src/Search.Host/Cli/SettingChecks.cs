@@ -20,8 +20,7 @@ internal static class SettingChecks
     public static RangeAttribute? RangeOf(Option? option) => option is not null && Ranges.TryGetValue(option, out var range) ? range : null;
 
     /// <summary>"--top must be between 1 and 10000, found VALUE." for a value given as text.</summary>
-    public static string OutOfRange(string flag, RangeAttribute range, string value) =>
-        string.Create(CultureInfo.InvariantCulture, $"{flag} must be between {range.Minimum} and {range.Maximum}, found {value}.");
+    public static string OutOfRange(string flag, RangeAttribute range, string value) => Rerank.Lucene.ParserMessages.OutOfRange(flag, range, value);
 
     /// <summary>Adds the check of <paramref name="owner"/>.<paramref name="property"/> to <paramref name="option"/> and returns it.</summary>
     public static Option<T> CheckedAs<T>(this Option<T> option, Type owner, string property)
