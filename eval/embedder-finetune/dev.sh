@@ -10,16 +10,17 @@
 # mined from its BM25 ranks 10-100; its bundled vectors are the baseline). OUT gets: train.tsv/dev.tsv, the
 # fine-tuned embedder (embedder/), its index (idx-ft/, the same passage defaults), runs, JSON and p-values.
 # STAGES (default "split train index eval"): run a subset to resume.
-# Needs: `dotnet build SearchRerank.sln -c Release` and `dotnet build benchmarks/Rerank.Benchmarks -c Release`.
+# Builds search-host and rerank-bench and runs copies of them under OUT (eval/programs.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 collection=$1; base=$2; out=$3; fraction=${4:-0.1}; stages=${5:-split train index eval}
 datasets=${DATASETS:-../shared/datasets}
-host=${SEARCH_HOST:-"dotnet src/Search.Host/bin/Release/net10.0/search-host.dll"}
-bench=${RERANK_BENCH:-"dotnet benchmarks/Rerank.Benchmarks/bin/Release/net10.0/rerank-bench.dll"}
 threads=${THREADS:-2}
 index_args=""; [ "$collection" = cranfield ] && index_args="--skip-empty"   # as eval/hybrid/run.sh: two empty documents
 mkdir -p "$out"
+. eval/programs.sh && programs "$out" host bench
+host="dotnet $out/host/search-host.dll"
+bench="dotnet $out/bench/rerank-bench.dll"
 stamp() { echo "$(date -u +%H:%M:%S) $1: $(uptime)" >> "$out/times.log"; }
 
 if [[ $stages == *split* ]]; then

@@ -70,8 +70,7 @@ internal static class BatchCommand
         OutputTarget.CheckFile(runPath, OutputKind.RunFile, parse.GetValue(Overwrite), "--run");
         var model = RerankingOptions.Model(parse, options, useDefault: false);
         // batch ranks with BM25 (no query embedder): every reranking flag needs a reranker.
-        RerankingOptions.RequireModelFlagsApply(parse, reranks: model is not null, embedsQueries: false,
-            parse.GetValue(RerankingOptions.NoRerank) ? "--no-rerank" : "no --reranker given");
+        RerankingOptions.RequireModelFlagsApply(parse, reranks: model is not null, embedsQueries: false, lookedForDefault: false);
         var queries = QueryFileReader.Read(parse.GetRequiredValue(Queries)).ToList();
         using var searcher = Bm25Searcher.Open(CommonOptions.RequireIndex(options));
         using var encoder = model is null ? null : CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));

@@ -115,11 +115,14 @@ internal static class RerankingOptions
     /// <param name="parse">The parse result.</param>
     /// <param name="reranks">Whether a reranker runs.</param>
     /// <param name="embedsQueries">Whether the command can embed queries (search: yes; batch: never).</param>
-    /// <param name="noReranker">Why no reranker runs, for the message, e.g. "--no-rerank".</param>
+    /// <param name="lookedForDefault">Whether the command looked for the default reranker (as <see cref="Model"/>'s useDefault), for the
+    /// message saying why no reranker runs.</param>
     /// <exception cref="Rerank.Lucene.InvalidInputException">Names the flags, why they do not apply and the way out.</exception>
-    public static void RequireModelFlagsApply(ParseResult parse, bool reranks, bool embedsQueries, string noReranker)
+    public static void RequireModelFlagsApply(ParseResult parse, bool reranks, bool embedsQueries, bool lookedForDefault)
     {
         if (reranks) return;
+        var noReranker = parse.GetValue(NoRerank) ? "--no-rerank"
+            : lookedForDefault ? "no --reranker given and no default reranker found" : "no --reranker given";
         List<string> Typed(IEnumerable<Option> options) => [.. options.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
         static string Them(List<string> flags) => flags.Count == 1 ? "it" : "them";
         var rerankerOnly = Typed([Candidates, BatchSize, MaxLength, ScoreMode, InterpolationWeight, Passages, PassageWords, PassageStride]);

@@ -19,9 +19,6 @@ internal static class SettingChecks
     /// <summary>The range <see cref="CheckedAs"/> gave <paramref name="option"/>, or null when it has none.</summary>
     public static RangeAttribute? RangeOf(Option? option) => option is not null && Ranges.TryGetValue(option, out var range) ? range : null;
 
-    /// <summary>"--top must be between 1 and 10000, found VALUE." for a value given as text.</summary>
-    public static string OutOfRange(string flag, RangeAttribute range, string value) => Rerank.Lucene.ParserMessages.OutOfRange(flag, range, value);
-
     /// <summary>Adds the check of <paramref name="owner"/>.<paramref name="property"/> to <paramref name="option"/> and returns it.</summary>
     public static Option<T> CheckedAs<T>(this Option<T> option, Type owner, string property)
     {
@@ -52,7 +49,7 @@ internal static class SettingChecks
 
     private static string Describe(string flag, ValidationAttribute attribute, object value) => attribute switch
     {
-        RangeAttribute range => OutOfRange(flag, range, Format(value)),
+        RangeAttribute range => Rerank.Lucene.ParserMessages.OutOfRange(flag, range, Format(value)),
         _ => $"{attribute.FormatErrorMessage(flag).TrimEnd('.')}, found '{Format(value)}'.",
     };
 
