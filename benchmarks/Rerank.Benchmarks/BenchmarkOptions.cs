@@ -92,6 +92,9 @@ internal sealed record BenchmarkOptions
     /// <summary>embedder-finetune: the seed of mining, batches and dropout (--ft-seed). Default 42.</summary>
     public int FinetuneSeed { get; init; } = 42;
 
+    /// <summary>Section prf's dev sets: name, index folder, queries.jsonl and dev qrels of each (<c>--dev-sets NAME=INDEX=QUERIES=QRELS;...</c>).</summary>
+    public IReadOnlyList<(string Name, string Index, string Queries, string Qrels)>? DevSets { get; init; }
+
     /// <summary>Also write the markdown report here.</summary>
     public string? Out { get; init; }
 
@@ -137,13 +140,15 @@ internal sealed record BenchmarkOptions
                 "--ft-epochs" => options with { FinetuneEpochs = Int() },
                 "--ft-lr" => options with { FinetuneLearningRate = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--ft-seed" => options with { FinetuneSeed = Int() },
+                "--dev-sets" => options with { DevSets = Value().Split(';', StringSplitOptions.RemoveEmptyEntries).Select(DevSet).ToList() },
                 "--sections" => options with { Sections = Value().Split(',').ToHashSet(StringComparer.Ordinal) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick --lengths 128,256,512 --batches 1,16,64 --train-batches 8 "
                                                  + "--skip-512x64 --rounds N --min-sample S --queries N --docs N --scifact-max-length N "
                                                  + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact,training,embedder,embedder-finetune,scale-bm25,scale-vectors,scale-dense,scale-rerank "
                                                  + "--embed-docs N --embed-queries N --engines-bf16 --out FILE "
                                                  + "--index DIR --scale-queries N --candidates 20,50,100,200 --scale-results FILE "
-                                                 + "--ft-queries FILE --ft-qrels FILE --ft-output DIR --ft-batch 32 --ft-epochs 1 --ft-lr 2e-5 --ft-seed 42 (section embedder-finetune)"),
+                                                 + "--ft-queries FILE --ft-qrels FILE --ft-output DIR --ft-batch 32 --ft-epochs 1 --ft-lr 2e-5 --ft-seed 42 (section embedder-finetune) "
+                                                 + "--dev-sets NAME=INDEX=QUERIES=QRELS;... (section prf)"),
             };
         }
         if (options.TrainBatches.Count == 0 || options.TrainBatches.Any(b => b < 1)) throw new ArgumentException("--train-batches needs row counts of at least 1.");
@@ -152,9 +157,14 @@ internal sealed record BenchmarkOptions
             throw new ArgumentException("--rounds, --queries, --docs, --threads, --embed-docs, --embed-queries and --scale-queries must be at least 1.");
         if (options.ScaleCandidates.Count == 0 || options.ScaleCandidates.Any(n => n < 1))
             throw new ArgumentException("--candidates takes positive counts, e.g. 20,50,100,200.");
-        var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact", "training", "embedder", "embedder-finetune", .. ScaleBenchmark.Sections]).ToList();
+        var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact", "training", "embedder", "embedder-finetune", "prf", .. ScaleBenchmark.Sections]).ToList();
         if (unknown.Count > 0)
-            throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact, training, embedder, embedder-finetune, {string.Join(", ", ScaleBenchmark.Sections)}.");
+            throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact, training, embedder, embedder-finetune, prf, {string.Join(", ", ScaleBenchmark.Sections)}.");
         return options;
     }
+
+    private static (string Name, string Index, string Queries, string Qrels) DevSet(string spec) =>
+        spec.Split('=') is [var name, var index, var queries, var qrels]
+            ? (name, index, queries, qrels)
+            : throw new ArgumentException($"--dev-sets: expected NAME=INDEX=QUERIES=QRELS, found '{spec}'.");
 }

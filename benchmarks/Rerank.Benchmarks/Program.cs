@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 // (section embedder) the bi-encoder's engines at index and query time; and the cost-against-size
 // sections (scale-*) that eval/speed/scale.sh runs.
 // (section embedder-finetune) fine-tuning the bundled bi-encoder on a collection's training judgments.
+// (section prf) pseudo-relevance feedback (RM3, Rocchio) in the hybrid first stage, on dev sets.
 // See docs/BENCHMARKS.md for the command and the recorded results.
 // Ctrl-C / SIGTERM cancel the sections that take a token (embedder-finetune: between updates, nothing saved); exit 130.
 using var cancel = new CancellationTokenSource();
@@ -48,9 +49,14 @@ try
         EmbedderFinetuneSection.Run(report, options, cancel.Token);
         Report.Progress($"Embedder fine-tuning done after {clock.Elapsed.TotalMinutes:F1} min");
     }
+    if (options.Sections.Contains("prf"))
+    {
+        PrfSection.Run(report, options);
+        Report.Progress($"Pseudo-relevance feedback done after {clock.Elapsed.TotalMinutes:F1} min");
+    }
     // The cost-against-size sections (eval/speed/scale.sh) need neither the benchmark model nor the SciFact sample.
     if (options.Sections.Overlaps(ScaleBenchmark.Sections)) ScaleBenchmark.Run(report, options);
-    if (options.Sections.IsSubsetOf(["embedder", "embedder-finetune", .. ScaleBenchmark.Sections]))
+    if (options.Sections.IsSubsetOf(["embedder", "embedder-finetune", "prf", .. ScaleBenchmark.Sections]))
     {
         // The cross-encoder sections' model folder and sample are not needed.
         report.Line($"Total wall time {clock.Elapsed.TotalMinutes:F1} min; load average at end {Report.F(MachineInfo.LoadAverage(), 2)}.");

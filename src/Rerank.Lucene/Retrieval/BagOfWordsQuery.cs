@@ -58,6 +58,30 @@ internal static class BagOfWordsQuery
     }
 
     /// <summary>
+    /// The query of weighted terms (e.g. RM3's expansion): one SHOULD clause per term boosted by its weight, over all
+    /// <paramref name="fields"/> as in <see cref="Build"/>. Null when there is no term.
+    /// </summary>
+    public static Query? Weighted(IReadOnlyList<string> fields, IReadOnlyList<KeyValuePair<string, double>> terms)
+    {
+        if (terms.Count == 0) return null;
+        var clauses = new List<Query>(terms.Count);
+        foreach (var (term, weight) in terms)
+        {
+            Query clause;
+            if (fields.Count == 1) clause = new TermQuery(new Term(fields[0], term));
+            else
+            {
+                var perField = new BooleanQuery(disableCoord: true);
+                foreach (var field in fields) perField.Add(new TermQuery(new Term(field, term)), Occur.SHOULD);
+                clause = perField;
+            }
+            clause.Boost = (float)weight;
+            clauses.Add(clause);
+        }
+        return Combine(clauses);
+    }
+
+    /// <summary>
     /// ORs the clauses; above <see cref="BooleanQuery.MaxClauseCount"/> (1024) they are grouped into nested
     /// BooleanQueries, which leaves the score unchanged (BM25 has no coord, the sum is the same) and spares
     /// raising the process-wide limit. Long queries occur with documents used as pseudo-queries.

@@ -205,6 +205,56 @@ public sealed class Bm25Searcher : ICandidateRetriever, IDisposable
         Run(query, k, syntax, filter, (_, hits) => hits.Select((h, i) => new RankedDocument(i + 1, h.Id, h.Score)).ToList());
 
     /// <summary>
+    /// BM25 with RM3 query expansion (<see cref="Rm3Options"/>): the relevance model is estimated from the first
+    /// <see cref="Rm3Options.FeedbackDocuments"/> of <paramref name="feedback"/> (any first stage's ranking of this query; each
+    /// document weighted by its score there, as Anserini weights by the BM25 score), their stored title and text analysed as
+    /// the index analyses its contents field; the expanded query (the original terms and the feedback terms, each boosted by
+    /// its weight) is then searched like <see cref="Rank"/>, with the same tie rule and filter.
+    /// </summary>
+    /// <param name="query">The query text, read as bag of words.</param>
+    /// <param name="feedback">Documents of this index ranked for <paramref name="query"/>, best first; scores must be finite
+    /// (negative ones count as 0). Ids no longer in the index are skipped.</param>
+    /// <param name="k">How many hits at most (&gt;= 1).</param>
+    /// <param name="options">Null for Anserini's defaults.</param>
+    /// <param name="filter">Conditions every hit meets; null: none.</param>
+    /// <returns>Documents ranked 1..n (n &lt;= k); empty when the query has no terms after analysis.</returns>
+    /// <exception cref="InvalidInputException">The query is empty, an option is out of range, or the filter is not valid for this index.</exception>
+    public IReadOnlyList<RankedDocument> RankWithFeedback(string query, IReadOnlyList<RankedDocument> feedback, int k, Rm3Options? options = null,
+        DocumentFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(feedback);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        options ??= new Rm3Options();
+        options.Validate();
+        if (string.IsNullOrWhiteSpace(query))
+            throw new InvalidInputException("Expected a query with at least one word, found an empty query. Type some words to search for.");
+        return WithSearcher((view, searcher) =>
+        {
+            Filter? luceneFilter = filter is { Conditions.Count: > 0 } ? new QueryWrapperFilter(filter.ToQuery(view.Manifest, _indexDir)) : null;
+            var queryTerms = BagOfWordsQuery.CountTerms(view.Analyzer, view.Fields[^1], query);
+            if (queryTerms.Count == 0) return (IReadOnlyList<RankedDocument>)[];
+            var reader = searcher.IndexReader;
+            var documents = new List<(IReadOnlyList<KeyValuePair<string, int>> Terms, double Weight)>();
+            foreach (var hit in feedback.Take(options.FeedbackDocuments))
+            {
+                var top = searcher.Search(new TermQuery(new Term(IndexFields.Id, hit.DocId)), 1);
+                if (top.ScoreDocs.Length == 0) continue;
+                var stored = searcher.Doc(top.ScoreDocs[0].Doc);
+                string title = stored.Get(IndexFields.Title) ?? "", text = stored.Get(IndexFields.Text) ?? "";
+                var contents = view.Fields.Length == 1 && title.Length > 0 ? title + "\n" + text : text;
+                documents.Add((BagOfWordsQuery.CountTerms(view.Analyzer, IndexFields.Contents, contents), Math.Max(0, (double)hit.Score)));
+            }
+            var count = Math.Max(1, reader.NumDocs);
+            bool IsFeedbackTerm(string term) =>
+                Rm3.HasFeedbackShape(term) && (double)reader.DocFreq(new Term(IndexFields.Contents, term)) / count <= options.MaxDocumentFrequency;
+            var expanded = Rm3.Expand(queryTerms, documents, IsFeedbackTerm, options);
+            var luceneQuery = BagOfWordsQuery.Weighted(view.Fields, expanded);
+            return luceneQuery is null ? [] : Collect(searcher, luceneQuery, luceneFilter, k).Select((h, i) => new RankedDocument(i + 1, h.Id, h.Score)).ToList();
+        });
+    }
+
+    /// <summary>
     /// The best passages of <paramref name="text"/> (a hit's <see cref="SearchHit.Text"/>) for <paramref name="query"/>, with the
     /// query's terms marked and their offsets, by Lucene's highlighter (<see cref="global::Lucene.Net.Search.Highlight.Highlighter"/> with a
     /// <see cref="global::Lucene.Net.Search.Highlight.QueryScorer"/>), analysing the text as the index does. Works for a hit of any first stage.

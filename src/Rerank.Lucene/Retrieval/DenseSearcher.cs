@@ -61,7 +61,11 @@ public sealed class DenseSearcher : ICandidateRetriever
     public event EventHandler<EmbedderReloadedEventArgs>? EncoderReloaded;
 
     /// <summary>The vectors and ids of one build or update of the index, loaded together, and the encoder that queries them.</summary>
-    private sealed record Store(IndexManifest Manifest, DocumentVectors Vectors, string[] Ids, BiEncoder Encoder);
+    private sealed record Store(IndexManifest Manifest, DocumentVectors Vectors, string[] Ids, BiEncoder Encoder)
+    {
+        /// <summary>Document id to Lucene document number, built on first use (<see cref="Rocchio"/>).</summary>
+        public Dictionary<string, int>? RowOf { get; set; }
+    }
 
     private static Store Load(Bm25Searcher index, BiEncoder encoder, Func<EmbeddingInfo, BiEncoder>? reloadEncoder, out bool reloaded)
     {
@@ -203,17 +207,73 @@ public sealed class DenseSearcher : ICandidateRetriever
         return TopOf(store, store.Encoder.Embed(query), k, allowed);
     }
 
+    /// <summary>The query's vector [<see cref="EmbeddingInfo.Dimension"/>], embedded by <see cref="Encoder"/> as <see cref="Rank(string, int)"/> embeds it.</summary>
+    /// <exception cref="InvalidInputException">The query is empty.</exception>
+    public float[] EmbedQuery(string query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (string.IsNullOrWhiteSpace(query))
+            throw new InvalidInputException("Expected a query with at least one word, found an empty query. Type some words to search for.");
+        return Current().Encoder.Embed(query);
+    }
+
     /// <summary>
-    /// The best <paramref name="k"/> documents for an already embedded query (made by <see cref="Encoder"/>), in the order of
-    /// <see cref="Rank(string, int)"/>: the scan and top-k selection without the query embedding, for the cost-against-size
-    /// benchmark (rerank-bench --sections scale-dense).
+    /// The best <paramref name="k"/> documents for an already embedded query vector (<see cref="EmbedQuery"/>, or
+    /// <see cref="Rocchio"/>'s), among those that meet <paramref name="filter"/>, in the order of <see cref="Rank(string, int)"/>.
     /// </summary>
-    internal IReadOnlyList<RankedDocument> RankVector(float[] queryVector, int k)
+    /// <exception cref="ArgumentException">The vector's length is not the index's dimension.</exception>
+    /// <exception cref="InvalidInputException">The filter is not valid for this index.</exception>
+    public IReadOnlyList<RankedDocument> RankVector(float[] queryVector, int k, DocumentFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(queryVector);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         var store = Current();
-        return TopOf(store, queryVector, k, null).Select((t, i) => new RankedDocument(i + 1, store.Ids[t.Doc], t.Score)).ToList();
+        return TopOf(store, queryVector, k, Allowed(filter)).Select((t, i) => new RankedDocument(i + 1, store.Ids[t.Doc], t.Score)).ToList();
+    }
+
+    /// <summary>
+    /// Rocchio feedback (<see cref="RocchioOptions"/>): α q + β · the mean of the first <see cref="RocchioOptions.FeedbackDocuments"/>
+    /// documents' vectors of <paramref name="feedback"/>, L2-normalised (so its inner products stay cosines). With passage vectors a
+    /// document's vector is its passage closest to the query, the one that gave it its score. Ids not in the index are skipped;
+    /// with none left the query vector is returned unchanged.
+    /// </summary>
+    /// <param name="queryVector">The query's vector [Dimension] (<see cref="EmbedQuery"/>).</param>
+    /// <param name="feedback">Documents ranked for the query by any first stage, best first.</param>
+    /// <param name="options">Null for the defaults.</param>
+    /// <returns>A new vector [Dimension].</returns>
+    /// <exception cref="ArgumentException">The vector's length is not the index's dimension.</exception>
+    /// <exception cref="InvalidInputException">An option is out of range.</exception>
+    public float[] Rocchio(float[] queryVector, IReadOnlyList<RankedDocument> feedback, RocchioOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(queryVector);
+        ArgumentNullException.ThrowIfNull(feedback);
+        options ??= new RocchioOptions();
+        options.Validate();
+        var store = Current();
+        var dimension = store.Vectors.Dimension;
+        if (queryVector.Length != dimension)
+            throw new ArgumentException($"Expected a vector of {dimension} floats, got {queryVector.Length}.", nameof(queryVector));
+        var rows = store.RowOf ??= store.Ids.Select((id, row) => (id, row)).ToDictionary(p => p.id, p => p.row, StringComparer.Ordinal);
+        var mean = new double[dimension];
+        var used = 0;
+        foreach (var hit in feedback.Take(options.FeedbackDocuments))
+        {
+            if (!rows.TryGetValue(hit.DocId, out var doc)) continue;
+            var passages = store.Vectors.Rows(doc);
+            var best = passages[..dimension];
+            for (var offset = dimension; offset < passages.Length; offset += dimension)
+            {
+                var passage = passages.Slice(offset, dimension);
+                if (Dot(queryVector, passage) > Dot(queryVector, best)) best = passage;
+            }
+            for (var i = 0; i < dimension; i++) mean[i] += best[i];
+            used++;
+        }
+        if (used == 0) return (float[])queryVector.Clone();
+        var moved = new double[dimension];
+        for (var i = 0; i < dimension; i++) moved[i] = options.Alpha * queryVector[i] + options.Beta * mean[i] / used;
+        var norm = Math.Sqrt(moved.Sum(v => v * v));
+        return moved.Select(v => (float)(norm > 0 ? v / norm : v)).ToArray();
     }
 
     /// <summary>
