@@ -11,10 +11,17 @@ namespace Rerank.Lucene.Reranking;
 /// <param name="Mode">First (whole document, truncated by the model), Max or Sum over passages.</param>
 /// <param name="Words">Words per window (at least 1); ignored by <see cref="PassageMode.First"/>.</param>
 /// <param name="Stride">Words between window starts (1 to <see cref="Words"/>); ignored by <see cref="PassageMode.First"/>.</param>
+/// <param name="Select">
+/// Null: the cross-encoder scores every window. n: only each document's n windows that match the query best by BM25
+/// (<see cref="PassageSelection"/>), so a document costs at most n pairs and its best-matching part is read wherever it is
+/// (a cheap selector before the expensive model, as in Hofstätter et al., "Intra-Document Cascading", SIGIR 2021).
+/// Ignored by <see cref="PassageMode.First"/>.
+/// </param>
 public sealed record PassageOptions(
     [property: JsonPropertyName("mode")] PassageMode Mode = PassageMode.First,
     [property: JsonPropertyName("words")] int Words = PassageOptions.DefaultWords,
-    [property: JsonPropertyName("stride")] int Stride = PassageOptions.DefaultStride)
+    [property: JsonPropertyName("stride")] int Stride = PassageOptions.DefaultStride,
+    [property: JsonPropertyName("select"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Select = null)
 {
     /// <summary>Default window: 64 words, which with a short query fits the default reranker's 128 tokens on most text.</summary>
     public const int DefaultWords = 64;
@@ -36,6 +43,8 @@ public sealed record PassageOptions(
             throw new InvalidInputException($"{source}: passage words must be at least 1; got {Words}. Use e.g. {DefaultWords}.");
         if (Stride < 1 || Stride > Words)
             throw new InvalidInputException($"{source}: passage stride must be between 1 and the passage words ({Words}); got {Stride}. Use e.g. {Words / 2 + Words % 2}.");
+        if (Select is < 1)
+            throw new InvalidInputException($"{source}: the passages selected per document must be at least 1; got {Select}. Use 1, or leave it out to score every passage.");
         return this;
     }
 
@@ -81,8 +90,13 @@ public sealed record PassageOptions(
         }
     }
 
-    /// <summary>For messages and logs, e.g. "max over 64-word passages, stride 32" or "first (whole document)".</summary>
+    /// <summary>
+    /// For messages and logs, e.g. "max over 64-word passages, stride 32", "max over the 1 64-word passage (stride 32) per
+    /// document that best matches the query by BM25" or "first (whole document, truncated by the model)".
+    /// </summary>
     public override string ToString() => Mode == PassageMode.First
         ? "first (whole document, truncated by the model)"
-        : $"{Mode.ToString().ToLowerInvariant()} over {Words}-word passages, stride {Stride}";
+        : Select is { } n
+            ? $"{Mode.ToString().ToLowerInvariant()} over the {(n == 1 ? "1 " + Words + "-word passage" : n + " " + Words + "-word passages")} (stride {Stride}) per document that best match{(n == 1 ? "es" : "")} the query by BM25"
+            : $"{Mode.ToString().ToLowerInvariant()} over {Words}-word passages, stride {Stride}";
 }

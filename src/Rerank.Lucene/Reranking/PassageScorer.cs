@@ -35,10 +35,12 @@ public static class PassageScorer
         ArgumentNullException.ThrowIfNull(passages);
         var pairs = new List<(string, string)>();
         var first = new int[documents.Count + 1];
+        var split = documents.Select(d => passages.Split(d.Title, d.Text)).ToList();
+        if (passages is { Mode: not PassageMode.First, Select: { } n }) split = PassageSelection.Choose(query, split, n);
         for (var i = 0; i < documents.Count; i++)
         {
             first[i] = pairs.Count;
-            foreach (var passage in passages.Split(documents[i].Title, documents[i].Text)) pairs.Add((query, passage));
+            foreach (var passage in split[i]) pairs.Add((query, passage));
         }
         first[documents.Count] = pairs.Count;
         return new PassagePairs(pairs, first, passages);

@@ -11,7 +11,9 @@ namespace Rerank.Training.Cli;
 /// index has document vectors: the candidates the model will serve) with the model as it is now and
 /// returns nDCG@10. The candidates and their texts are fetched once, up front. With <c>positiveTexts</c> the
 /// cross-encoder reads each dev query's positives as the dev group gives them (the self-supervised dev set's
-/// source documents with the query sentence removed) instead of as the index stores them.
+/// source documents with the query sentence removed) instead of as the index stores them. Documents are read as the
+/// starting model's <see cref="PassageOptions"/> say (its stored <c>passages</c>, e.g. the default reranker's one best-matching
+/// window per document), so the start, the checkpoints and the fine-tune are judged as search-host would rank with them.
 /// </summary>
 internal sealed class DevEvaluator
 {
@@ -20,6 +22,7 @@ internal sealed class DevEvaluator
     private readonly Dictionary<string, string> _queries;
     private readonly Dictionary<string, IReadOnlyList<SearchHit>> _candidates;
     private readonly Dictionary<string, Dictionary<string, string>> _shownTexts = new(StringComparer.Ordinal);
+    private readonly PassageOptions _passages;
 
     /// <summary>Prepares the dev queries' candidates from <paramref name="firstStage"/>.</summary>
     /// <param name="firstStage">Ranks the candidates (searched once per dev query).</param>
@@ -29,9 +32,12 @@ internal sealed class DevEvaluator
     /// Show the cross-encoder each positive's <see cref="TrainingDocument.Text"/> instead of the indexed text of that
     /// candidate (the first stage still ranks by the index). False (default): every candidate is read as indexed.
     /// </param>
-    public DevEvaluator(ICandidateRetriever firstStage, IReadOnlyList<TrainingGroup> dev, int candidates, bool positiveTexts = false)
+    /// <param name="passages">How the cross-encoder reads each candidate (the starting model's stored passages); null: the whole
+    /// document, truncated by the model.</param>
+    public DevEvaluator(ICandidateRetriever firstStage, IReadOnlyList<TrainingGroup> dev, int candidates, bool positiveTexts = false, PassageOptions? passages = null)
     {
         ShowsPositiveTexts = positiveTexts;
+        _passages = passages ?? PassageOptions.WholeDocument;
         FirstStageName = firstStage.Name;
         Candidates = candidates;
         _judgments = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
@@ -56,6 +62,7 @@ internal sealed class DevEvaluator
     private DevEvaluator(DevEvaluator all, IReadOnlySet<string> keep)
     {
         ShowsPositiveTexts = all.ShowsPositiveTexts;
+        _passages = all._passages;
         FirstStageName = all.FirstStageName;
         Candidates = all.Candidates;
         bool Kept(string id) => keep.Contains(id);
@@ -98,18 +105,24 @@ internal sealed class DevEvaluator
     /// <summary>nDCG@10 of the reranked candidates (score mode replace).</summary>
     public double Ndcg10(IPairScorer scorer, CancellationToken ct = default) => Score(scorer, ct).Replace.Mean.Ndcg10;
 
-    /// <summary>Scores every candidate once; returns replace-mode metrics and the raw scores for tuning.</summary>
+    /// <summary>How the cross-encoder reads each candidate (<see cref="PassageScorer"/>).</summary>
+    public PassageOptions Passages => _passages;
+
+    /// <summary>
+    /// Scores every candidate once (each of its passages under <see cref="Passages"/>, in one call so batches span queries);
+    /// returns replace-mode metrics and the document scores for tuning.
+    /// </summary>
     public (EvaluationResult Replace, Dictionary<string, float[]> Scores) Score(IPairScorer scorer, CancellationToken ct = default)
     {
         var ids = _queries.Keys.ToList();
-        var pairs = ids.SelectMany(id => _candidates[id].Select(h => (_queries[id], Shown(id, h)))).ToList();
-        var flat = scorer.Score(pairs, ct);
+        var perQuery = ids.Select(id => PassageScorer.Pairs(_queries[id], _candidates[id].Select(h => Shown(id, h)).ToList(), _passages)).ToList();
+        var flat = scorer.Score(perQuery.SelectMany(p => p.Items).ToList(), ct);
         var scores = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var offset = 0;
-        foreach (var id in ids)
+        for (var q = 0; q < ids.Count; q++)
         {
-            var n = _candidates[id].Count;
-            scores[id] = flat.AsSpan(offset, n).ToArray();
+            var n = perQuery[q].Items.Count;
+            scores[ids[q]] = perQuery[q].Aggregate(flat.AsSpan(offset, n).ToArray()).Select(s => (float)s).ToArray();
             offset += n;
         }
         return (Replaced(scores), scores);
@@ -153,9 +166,9 @@ internal sealed class DevEvaluator
     private EvaluationResult? FirstStageResult() =>
         _queries.Count == 0 ? null : Evaluate(id => _candidates[id].Select(h => new ScoredDocument(h.DocId, h.Score)).ToList());
 
-    /// <summary>The text the cross-encoder reads for candidate <paramref name="hit"/> of query <paramref name="queryId"/>.</summary>
-    private string Shown(string queryId, SearchHit hit) =>
-        _shownTexts.TryGetValue(queryId, out var texts) && texts.TryGetValue(hit.DocId, out var text) ? text : DocumentText.Join(hit.Title, hit.Text);
+    /// <summary>The title and text the cross-encoder reads for candidate <paramref name="hit"/> of query <paramref name="queryId"/>.</summary>
+    private (string? Title, string? Text) Shown(string queryId, SearchHit hit) =>
+        _shownTexts.TryGetValue(queryId, out var texts) && texts.TryGetValue(hit.DocId, out var text) ? (null, text) : (hit.Title, hit.Text);
 
     private EvaluationResult Evaluate(Func<string, IReadOnlyList<ScoredDocument>> rank) =>
         RunEvaluation.Evaluate(_qrels, _queries.Keys.ToDictionary(id => id, id => id, StringComparer.Ordinal), rank);

@@ -238,7 +238,11 @@ internal static class TrainCommand
         using var bm25 = Bm25Searcher.Open(parse.GetRequiredValue(Index), reopenWhenRebuilt: false);
         // Mined and validated on the first stage the model will serve: hybrid when the index has vectors, as search-host does,
         // fused as the starting model says when it carries a fusion tuned over this index's embedder.
-        var baseFusion = basePath is null || string.Equals(basePath, "minilm", StringComparison.OrdinalIgnoreCase) ? null : RerankerSettings.Read(basePath).Fusion;
+        var baseSettings = basePath is null || string.Equals(basePath, "minilm", StringComparison.OrdinalIgnoreCase) ? null : RerankerSettings.Read(basePath);
+        var baseFusion = baseSettings?.Fusion;
+        // The start's way of reading documents (e.g. the default reranker's one best-matching window) judges every model of the
+        // run and is stored with the fine-tune: a search with it then ranks as it was validated.
+        var passages = baseSettings?.Passages;
         var startFusion = FusionChoice.StartFrom(baseFusion, bm25, parse.GetValue(Retrieval), log);
         using var firstStage = FirstStages.Open(bm25, parse.GetValue(Retrieval),
             encoderOptions: new Rerank.Lucene.Embedding.BiEncoderOptions { Device = parse.GetValue(Device)!, Threads = parse.GetValue(Threads) is > 0 and var t ? t : null },
@@ -308,7 +312,7 @@ internal static class TrainCommand
 
             if (data.CrossValidation is { } folds)
             {
-                CrossValidated(parse, data, folds, options, served, fusion, baseFolder, baseName, output, log, ct,
+                CrossValidated(parse, data, folds, options, served, fusion, passages, baseFolder, baseName, output, log, ct,
                     (o, resume) => new CrossEncoderTrainer(o, d => SequenceClassifierAdapter.Load(baseFolder, d, seed, maxLength), encoder) { Resume = resume });
                 parse.InvocationConfiguration.Output.WriteLine($"Wrote {Path.GetFullPath(output)}");
                 return 0;
@@ -316,7 +320,7 @@ internal static class TrainCommand
 
             // A self-supervised dev set shows each source with its query sentence removed (SelfSupervisedDev).
             var masked = JudgesModelOnly(parse);
-            var dev = data.Dev.Count == 0 ? null : new DevEvaluator(served, data.Dev, parse.GetValue(DevCandidates), masked);
+            var dev = data.Dev.Count == 0 ? null : new DevEvaluator(served, data.Dev, parse.GetValue(DevCandidates), masked, passages);
             if (dev is { QueryCount: 0 })
             {
                 // Text-only positives (triples given as texts) cannot be found among the index's candidates: say so now, not after training.
@@ -338,7 +342,7 @@ internal static class TrainCommand
                 log.LogInformation("Validation during training: {Queries}, {Stage} top {K} reranked; {Stage} dev nDCG@10 {Ndcg:F4}",
                     Counted(dev.QueryCount, "dev "), firstStage.Kind, dev.Candidates, firstStage.Kind, devFirst2.Mean.Ndcg10);
             // The final comparison runs at the depth the model will serve (usually deeper than the validations during training).
-            var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(served, data.Dev, parse.GetValue(Candidates), masked);
+            var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(served, data.Dev, parse.GetValue(Candidates), masked, passages);
             var start = final is { QueryCount: > 0 } ? StartingPipeline(final, baseFolder, baseName, parse, log, ct) : null;
             WarnWhenTooFewDevQueries(start, final, data.DevCapped, output, parse, log);
 
@@ -469,7 +473,7 @@ internal static class TrainCommand
     /// </summary>
     private static void FinishModelFolder(string output, string candidate, DevEvaluator? dev, StartPoint? start, string baseFolder, FusionOutcome fusion, ParseResult parse, ILogger log, CancellationToken ct)
     {
-        new RerankerSettings(MaxLength: parse.GetValue(MaxLength)).Write(candidate);
+        new RerankerSettings(MaxLength: parse.GetValue(MaxLength), Passages: StoredPassages(dev?.Passages)).Write(candidate);
         StageHook.Value?.Invoke("comparison", ct);
         DevPipeline trained;
         using (var saved = CrossEncoder.Load(candidate, new CrossEncoderOptions { Device = parse.GetValue(Device)! }))
@@ -528,7 +532,7 @@ internal static class TrainCommand
             var trainedSettings = selfSupervised && start.AsStored.Mode != "first-stage"
                 ? start.Settings with { MaxLength = parse.GetValue(MaxLength) }
                 : new RerankerSettings(trained.Weight, source, parse.GetValue(MaxLength), trained.Mode,
-                    trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null);
+                    trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null, StoredPassages(dev.Passages));
             var cardText = $"\n## Final comparison on dev ({stage} top {dev.Candidates}; saved model, reloaded)\n\n" + table;
             var verdict = trainedWins && selfSupervised && start.AsStored.Mode != "first-stage"
                 ? "The fine-tuned cross-encoder beats the starting one on this dev set and is the one saved here, with the starting model's score mode and weights (not measured here: " +
@@ -576,12 +580,12 @@ internal static class TrainCommand
     /// beat it beyond noise).
     /// </summary>
     private static void CrossValidated(ParseResult parse, TrainingData data, CrossValidationFolds folds, TrainingOptions options, ICandidateRetriever firstStage, FusionOutcome fusion,
-        string baseFolder, string baseName, string output, ILogger log, CancellationToken ct, Func<TrainingOptions, bool, CrossEncoderTrainer> makeTrainer)
+        PassageOptions? passages, string baseFolder, string baseName, string output, ILogger log, CancellationToken ct, Func<TrainingOptions, bool, CrossEncoderTrainer> makeTrainer)
     {
         var inv = CultureInfo.InvariantCulture;
         var device = parse.GetValue(Device)!;
         var resume = parse.GetValue(Resume);
-        var judged = new DevEvaluator(firstStage, data.Dev, parse.GetValue(Candidates));
+        var judged = new DevEvaluator(firstStage, data.Dev, parse.GetValue(Candidates), passages: passages);
         var stage = judged.FirstStageName;
         var queryCount = data.Groups!.Select(g => g.QueryId).Distinct().Count();
         log.LogInformation("Judging by {Folds}-fold cross-validation over the {Queries} training queries ({Judged} judged, {Stage} top {K}): {Folds} fine-tunes, each on the other folds' queries, " +
@@ -712,7 +716,11 @@ internal static class TrainCommand
     internal static RerankerSettings FinalModelSettings(bool startsPipelineWon, RerankerSettings start, DevPipeline tuned, string stage, int maxLength, string tunedOn) =>
         startsPipelineWon
             ? start with { MaxLength = maxLength }
-            : new RerankerSettings(tuned.Weight, tunedOn, maxLength, tuned.Mode, tuned.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null);
+            : new RerankerSettings(tuned.Weight, tunedOn, maxLength, tuned.Mode, tuned.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null,
+                StoredPassages(start.Passages));
+
+    /// <summary>The start's passages as a fine-tune stores them: null for the whole document (the default without a setting).</summary>
+    private static PassageOptions? StoredPassages(PassageOptions? passages) => passages is null || passages.Mode == PassageMode.First ? null : passages;
 
     /// <summary>After a finished cross-validated run: removes its folds and checkpoints, unless --keep-checkpoints.</summary>
     private static void RemoveCrossValidation(ParseResult parse, TrainingOptions options, string output, ILogger log)

@@ -79,6 +79,11 @@ internal static class RerankingOptions
         Description = "Words between passage window starts for --passages max|sum. Default half the window.",
     }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.PassageStride));
 
+    public static readonly Option<int> PassageSelect = new Option<int>("--passage-select")
+    {
+        Description = "With --passages max|sum: score only each document's N passages that match the query best by BM25 (N pairs per document at most). Default: every passage.",
+    }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.PassageSelect));
+
     /// <summary>
     /// <c>--no-rerank</c>: BM25 only. A flag typed on the command line overrides configuration, so it also
     /// turns off a reranker set as SearchHost:Reranker:Model in appsettings.json or the environment.
@@ -125,7 +130,7 @@ internal static class RerankingOptions
             : lookedForDefault ? "no --reranker given and no default reranker found" : "no --reranker given";
         List<string> Typed(IEnumerable<Option> options) => [.. options.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
         static string Them(List<string> flags) => flags.Count == 1 ? "it" : "them";
-        var rerankerOnly = Typed([Candidates, BatchSize, MaxLength, ScoreMode, InterpolationWeight, Passages, PassageWords, PassageStride]);
+        var rerankerOnly = Typed([Candidates, BatchSize, MaxLength, ScoreMode, InterpolationWeight, Passages, PassageWords, PassageStride, PassageSelect]);
         if (rerankerOnly.Count > 0)
             throw new Rerank.Lucene.InvalidInputException(
                 $"{string.Join(", ", rerankerOnly)} set how the reranker scores, and no reranker runs here ({noReranker}): drop {Them(rerankerOnly)}, or pass --reranker DIR.");
@@ -136,7 +141,7 @@ internal static class RerankingOptions
     }
 
     /// <summary>All reranking flags, in help order.</summary>
-    public static Option[] All => [Reranker, Candidates, BatchSize, MaxLength, Device, Precision, Engine, Threads, ScoreMode, InterpolationWeight, Passages, PassageWords, PassageStride];
+    public static Option[] All => [Reranker, Candidates, BatchSize, MaxLength, Device, Precision, Engine, Threads, ScoreMode, InterpolationWeight, Passages, PassageWords, PassageStride, PassageSelect];
 
     /// <summary>Flag to configuration key.</summary>
     public static IEnumerable<KeyValuePair<Option, string>> Bindings =>
@@ -154,6 +159,7 @@ internal static class RerankingOptions
         new(Passages, $"{Section}:Passages"),
         new(PassageWords, $"{Section}:PassageWords"),
         new(PassageStride, $"{Section}:PassageStride"),
+        new(PassageSelect, $"{Section}:PassageSelect"),
     ];
 
     /// <summary>Library options from validated settings.</summary>
@@ -210,19 +216,20 @@ internal static class RerankingOptions
 
     /// <summary>
     /// The passages asked for, or null for the model's: --passages picks the mode; window and stride default to
-    /// 64 words and half the window. A window or stride without --passages max|sum would be ignored, so it is an error.
+    /// 64 words and half the window, selection to every passage. A window, stride or selection without --passages max|sum
+    /// would be ignored, so it is an error.
     /// </summary>
     private static PassageOptions? ToPassageOptions(RerankerHostOptions o)
     {
         if (o.Passages is null or "first")
         {
-            if (o.PassageWords is not null || o.PassageStride is not null)
+            if (o.PassageWords is not null || o.PassageStride is not null || o.PassageSelect is not null)
                 throw new Rerank.Lucene.InvalidInputException(
-                    "--passage-words and --passage-stride split documents for --passages max or sum; add --passages max (or sum), or drop them.");
+                    "--passage-words, --passage-stride and --passage-select split documents for --passages max or sum; add --passages max (or sum), or drop them.");
             return o.Passages is null ? null : PassageOptions.WholeDocument;
         }
         var words = o.PassageWords ?? PassageOptions.DefaultWords;
         var stride = o.PassageStride ?? (o.PassageWords is null ? PassageOptions.DefaultStride : Math.Max(1, (words + 1) / 2));
-        return new PassageOptions(o.Passages == "sum" ? PassageMode.Sum : PassageMode.Max, words, stride).Validated("--passage-words/--passage-stride");
+        return new PassageOptions(o.Passages == "sum" ? PassageMode.Sum : PassageMode.Max, words, stride, o.PassageSelect).Validated("--passage-words/--passage-stride/--passage-select");
     }
 }

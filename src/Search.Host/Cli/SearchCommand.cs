@@ -101,6 +101,8 @@ internal static class SearchCommand
         if (syntax == QuerySyntax.Lucene && stages.Kind != "bm25")
             throw new InvalidInputException($"--lucene-syntax applies to BM25 only; drop it or use --retrieval bm25 (asked for --retrieval {stages.Kind}).");
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
+        // What of each document the cross-encoder reads: a truncated start, a selected window, or every window.
+        if (reranker is not null && !json) console.Error.WriteLine($"Reranker reads: {reranker.Passages}.");
         // An index without vectors can only be searched with BM25; say which stage runs when there was a choice.
         if (!json && searcher.Manifest.Embeddings is not null) console.Error.WriteLine($"Retrieval: {FirstStageOptions.Describe(stages)}{(reranker is null ? "" : $", top {reranker.Options.Candidates} reranked")}.");
 

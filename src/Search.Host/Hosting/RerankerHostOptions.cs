@@ -55,6 +55,10 @@ public sealed class RerankerHostOptions
     [Range(1, 100_000)]
     public int? PassageStride { get; set; }
 
+    /// <summary>Passages per document the cross-encoder reads with Passages max or sum, those matching the query best by BM25; null = every passage.</summary>
+    [Range(1, 100_000)]
+    public int? PassageSelect { get; set; }
+
     /// <summary>Cross-encoder weight for interpolate; null = the weight stored with the model.</summary>
     [Range(0.0, 1.0)]
     public double? InterpolationWeight { get; set; }

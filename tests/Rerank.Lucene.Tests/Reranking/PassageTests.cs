@@ -114,7 +114,8 @@ public sealed class PassageRerankingTests
 
         var reranked = new RerankingSearcher(new FixedCandidates(candidates), encoder, new RerankOptions { ScoreMode = ScoreMode.Replace, Passages = maxP })
             .Rerank(query, candidates);
-        var firstP = new RerankingSearcher(new FixedCandidates(candidates), encoder, new RerankOptions { ScoreMode = ScoreMode.Replace })
+        // The default reranker stores one selected window (searchrerank.json): the whole document is asked for here.
+        var firstP = new RerankingSearcher(new FixedCandidates(candidates), encoder, new RerankOptions { ScoreMode = ScoreMode.Replace, Passages = PassageOptions.WholeDocument })
             .Rerank(query, candidates);
 
         // Independent expectation: each passage built by hand and scored alone; the document gets the best.
@@ -133,6 +134,62 @@ public sealed class PassageRerankingTests
         Assert.True(longHit.CrossEncoderScore > firstP.Single(h => h.DocId == "long").CrossEncoderScore + 0.3f,
             $"MaxP {longHit.CrossEncoderScore} vs FirstP {firstP.Single(h => h.DocId == "long").CrossEncoderScore}");
         Assert.Equal("long", reranked[0].DocId);
+    }
+
+    [Fact]
+    public void Select_OnePassage_TheCrossEncoderReadsTheWindowHoldingTheAnswer_AtTheCostOfFirstP()
+    {
+        // The same note as above: 168 words, windows at 0, 32, 64, 96 and 128. With one selected window per document the
+        // cross-encoder reads the last (words 128-167): it holds the whole answer, and by BM25 it beats the window at 96, which
+        // holds the answer's first ten words with the same query terms ("what" aside) but is longer. The document then scores
+        // what that window scores alone, at one pair per document.
+        const string query = "what causes ocean tides?";
+        const string answer = "Ocean tides are caused by the gravitational pull of the moon and the sun on the rotating earth.";
+        var filler = string.Join(' ', Enumerable.Repeat("The committee reviewed the annual budget report and approved the new parking rules for staff.", 10));
+        var body = filler + " " + answer;
+        using var encoder = CrossEncoder.Load(DefaultModel, new CrossEncoderOptions { Device = "cpu" });
+        var candidates = new[] { new SearchHit(1, "long", 2f, "Notes", body), new SearchHit(2, "short", 1f, "Budget", filler) };
+        var selected = new PassageOptions(PassageMode.Max, 64, 32, Select: 1);
+
+        var pairs = PassageScorer.Pairs(query, candidates.Select(c => ((string?)c.Title, (string?)c.Text)).ToList(), selected);
+        var reranked = new RerankingSearcher(new FixedCandidates(candidates), encoder, new RerankOptions { ScoreMode = ScoreMode.Replace, Passages = selected })
+            .Rerank(query, candidates);
+
+        var words = body.Split(' ');
+        Assert.Equal(168, words.Length);
+        var last = "Notes " + string.Join(' ', words[128..]);
+        Assert.Equal(2, pairs.Items.Count);
+        Assert.Equal(last, pairs.Items[0].Passage);
+        Assert.Equal(encoder.Predict(query, [last])[0], reranked.Single(h => h.DocId == "long").CrossEncoderScore, 1e-5f);
+        Assert.Equal("long", reranked[0].DocId);
+    }
+
+    [Fact]
+    public void Selection_IdfDecides_TiesGoToTheEarlierPassage_KeptInDocumentOrder()
+    {
+        // Query "common rare". Passages (no title): doc 0 "common" | "rare"; doc 1 "common" | "common"; doc 2 "x" | "y" | "common rare".
+        // N = 7, df(common) = 4, df(rare) = 2: idf(common) = ln(1 + 3.5/4.5) = 0.575, idf(rare) = ln(1 + 5.5/2.5) = 1.163, so doc 0
+        // keeps "rare" (a count of query words would tie and keep "common"); doc 1 ties and keeps its first; with n = 2 doc 2
+        // keeps "common rare" and, of the tied "x" and "y" (no query word), "x", in document order.
+        IReadOnlyList<IReadOnlyList<string>> passages = [["common", "rare"], ["common", "common"], ["x", "y", "common rare"]];
+
+        Assert.Equal([["rare"], ["common"], ["common rare"]], PassageSelection.Choose("common rare", passages, 1));
+        Assert.Equal([["common", "rare"], ["common", "common"], ["x", "common rare"]], PassageSelection.Choose("common rare", passages, 2));
+        Assert.Equal([["common"], ["common"], ["x"]], PassageSelection.Choose("unrelated words", passages, 1));
+    }
+
+    [Fact]
+    public void Select_StoredWithTheModel_ReadBackAndDescribed()
+    {
+        var folder = TinyCrossEncoder.Create();
+        File.WriteAllText(Path.Combine(folder, RerankerSettings.FileName), "{\"passages\": {\"mode\": \"max\", \"words\": 64, \"stride\": 32, \"select\": 1}}");
+
+        var passages = RerankerSettings.Read(folder).Passages!;
+
+        Assert.Equal(new PassageOptions(PassageMode.Max, 64, 32, 1), passages);
+        Assert.Equal("max over the 1 64-word passage (stride 32) per document that best matches the query by BM25", passages.ToString());
+        var e = Assert.Throws<InvalidInputException>(() => (passages with { Select = 0 }).Validated("--passage-select"));
+        Assert.StartsWith("--passage-select: the passages selected per document must be at least 1; got 0.", e.Message);
     }
 
     /// <summary>A first stage that returns given hits: reranking is tested without an index.</summary>

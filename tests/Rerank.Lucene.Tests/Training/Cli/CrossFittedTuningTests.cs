@@ -91,7 +91,9 @@ public sealed class CrossFittedTuningTests
     [Fact]
     public void FinalModelSettings_StartsPipelineWon_KeepsTheStartsSettings_ElseStoresTheTunedModeAndWeight()
     {
-        var start = new Rerank.Lucene.Reranking.RerankerSettings(0.2, "SciFact dev", 128, "interpolate", new Dictionary<string, double> { ["hybrid"] = 0.2, ["bm25"] = 0.3 });
+        var passages = new Rerank.Lucene.Reranking.PassageOptions(Rerank.Lucene.Reranking.PassageMode.Max, 64, 32, Select: 1);
+        var start = new Rerank.Lucene.Reranking.RerankerSettings(0.2, "SciFact dev", 128, "interpolate", new Dictionary<string, double> { ["hybrid"] = 0.2, ["bm25"] = 0.3 },
+            passages);
         var (judged, scores, _) = Case();
         var tuned = new DevPipeline("fine-tuned", judged.Replaced(scores), "interpolate", 0.65);
 
@@ -104,6 +106,42 @@ public sealed class CrossFittedTuningTests
         Assert.Equal(new Dictionary<string, double> { ["hybrid"] = 0.65 }, retuned.FirstStageWeights);
         Assert.Equal("5-fold cross-validation", retuned.TunedOn);
         Assert.Equal(96, retuned.MaxLength);
+        // The start's way of reading documents goes with the fine-tune: it was judged that way.
+        Assert.Equal(passages, retuned.Passages);
+    }
+
+    [Fact]
+    public void Score_WithTheStartsPassages_ReadsTheSelectedWindowsAndAggregatesPerDocument()
+    {
+        // One query, two candidates; "far" holds the query's word only in its last 4-word window. A scorer that gives a pair
+        // the count of "tides" in the passage: the whole document (the default) scores 1 for "far" as it sees all its words;
+        // with one selected window the pair read is exactly the window holding "tides", as the passage splitter cuts it.
+        var groups = new List<TrainingGroup> { new("q1", "ocean tides", [new TrainingDocument("far", "x")], []) };
+        var firstStage = new PerQueryCandidates(_ => [new SearchHit(1, "near", 2f, "T", "budget report parking rules"), new SearchHit(2, "far", 1f, "T", "one two three four five six tides")]);
+        var counting = new CountingScorer("tides");
+        var selected = new Rerank.Lucene.Reranking.PassageOptions(Rerank.Lucene.Reranking.PassageMode.Max, 4, 2, Select: 1);
+
+        var whole = new DevEvaluator(firstStage, groups, 2).Score(counting).Scores["q1"];
+        var read = counting.Seen.ToList();
+        counting.Seen.Clear();
+        var windowed = new DevEvaluator(firstStage, groups, 2, passages: selected).Score(counting).Scores["q1"];
+
+        Assert.Equal([("ocean tides", "T budget report parking rules"), ("ocean tides", "T one two three four five six tides")], read);
+        Assert.Equal([0f, 1f], whole);
+        // "far" splits into "T one two three four", "T three four five six", "T five six tides": the last is selected.
+        Assert.Equal([("ocean tides", "T budget report parking rules"), ("ocean tides", "T five six tides")], counting.Seen);
+        Assert.Equal([0f, 1f], windowed);
+    }
+
+    private sealed class CountingScorer(string word) : Rerank.Training.Trainer.IPairScorer
+    {
+        public List<(string Query, string Document)> Seen { get; } = [];
+
+        public float[] Score(IReadOnlyList<(string Query, string Document)> pairs, CancellationToken ct = default)
+        {
+            Seen.AddRange(pairs);
+            return pairs.Select(p => (float)p.Document.Split(' ').Count(w => w == word)).ToArray();
+        }
     }
 
     private sealed class PerQueryCandidates(Func<string, IReadOnlyList<SearchHit>> hits) : ICandidateRetriever
