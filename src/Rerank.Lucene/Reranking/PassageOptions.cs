@@ -38,7 +38,12 @@ public sealed record PassageOptions(
     {
         if (!Enum.IsDefined(Mode))
             throw new InvalidInputException($"{source}: passage mode must be first, max or sum.");
-        if (Mode == PassageMode.First) return this;
+        if (Mode == PassageMode.First)
+        {
+            if (Select is not null)
+                throw new InvalidInputException($"{source}: selecting passages applies to mode max or sum, and the mode is first (the whole document). Set the mode to max, or drop the selection.");
+            return this;
+        }
         if (Words < 1)
             throw new InvalidInputException($"{source}: passage words must be at least 1; got {Words}. Use e.g. {DefaultWords}.");
         if (Stride < 1 || Stride > Words)
@@ -56,9 +61,11 @@ public sealed record PassageOptions(
     /// 1 + max(0, ceil((n - Words) / Stride)) passages and no word is left out. An empty body gives the title alone.
     /// </summary>
     /// <example>Words 4, stride 2, body "a b c d e f g": "T a b c d", "T c d e f", "T e f g".</example>
+    /// <exception cref="InvalidInputException">The window or stride is out of range (<see cref="Validated"/>).</exception>
     public IReadOnlyList<string> Split(string? title, string? text)
     {
         if (Mode == PassageMode.First) return [DocumentText.Join(title, text)];
+        Validated("passages");
         var words = (text ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         if (words.Length <= Words) return [DocumentText.Join(title, string.Join(' ', words))];
         var passages = new List<string>();

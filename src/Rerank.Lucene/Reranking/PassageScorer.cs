@@ -26,6 +26,7 @@ public static class PassageScorer
     }
 
     /// <summary>The (query, passage) pairs of every document, in document order, without scoring them.</summary>
+    /// <exception cref="InvalidInputException"><paramref name="passages"/> is out of range (<see cref="PassageOptions.Validated"/>).</exception>
     /// <param name="query">The query text.</param>
     /// <param name="documents">Title and body of each document.</param>
     /// <param name="passages">How documents become passages and passage scores a document score.</param>
@@ -33,6 +34,7 @@ public static class PassageScorer
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(passages);
+        passages.Validated("passages");
         var pairs = new List<(string, string)>();
         var first = new int[documents.Count + 1];
         var split = documents.Select(d => passages.Split(d.Title, d.Text)).ToList();

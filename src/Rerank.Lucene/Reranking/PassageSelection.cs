@@ -14,7 +14,7 @@ namespace Rerank.Lucene.Reranking;
 /// Porter stems). For passage p and the query's distinct terms t:
 /// score(p) = Σ_t idf(t) · tf(t, p) · (k1 + 1) / (tf(t, p) + k1 · (1 - b + b · |p| / avg|p|)), with
 /// idf(t) = ln(1 + (N - df(t) + 0.5) / (df(t) + 0.5)) (Lucene's BM25), N the passages of all candidates, df(t) how many of
-/// them hold t, |p| its term count, k1 = 0.9 and b = 0.4 (Anserini's defaults, the index's). Each document keeps its n
+/// them hold t, |p| its term count, k1 = 0.9 and b = 0.4 (Anserini's defaults, also an index's unless built with --k1/--b). Each document keeps its n
 /// highest-scoring passages, equal scores going to the earlier passage, in their order in the document; a document with
 /// n passages or fewer keeps them all. With no query term in a document, its first n passages are kept: then the
 /// cross-encoder reads its beginning, as without passages.

@@ -48,6 +48,13 @@ public sealed record RerankerSettings(
         try
         {
             using var document = JsonDocument.Parse(File.ReadAllText(path));
+            // A misspelt key would leave its setting unapplied without a word: every key must be known.
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                RequireKnownKeys(document.RootElement, TopLevelKeys, "", path);
+                if (document.RootElement.TryGetProperty("passages", out var passages) && passages.ValueKind == JsonValueKind.Object)
+                    RequireKnownKeys(passages, PassageKeys, "passages.", path);
+            }
             // The fusion object is checked field by field first: a missing weight must not read as 0, nor a typo pass unnoticed.
             if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("fusion", out var fusion))
                 FusionSettings.CheckShape(fusion, path);
@@ -66,6 +73,19 @@ public sealed record RerankerSettings(
         settings.Passages?.Validated($"{path}: passages");
         settings.Fusion?.Validate(path);
         return settings;
+    }
+
+    private static readonly string[] TopLevelKeys = ["interpolation_weight", "tuned_on", "max_length", "score_mode", "first_stage_weights", "passages", "fusion"];
+    private static readonly string[] PassageKeys = ["mode", "words", "stride", "select"];
+
+    private static void RequireKnownKeys(JsonElement element, string[] known, string prefix, string path)
+    {
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!known.Contains(property.Name, StringComparer.Ordinal))
+                throw new InvalidInputException(
+                    $"{path}: unknown setting \"{prefix}{property.Name}\" (known: {string.Join(", ", known)}). Fix its name or remove it.", path);
+        }
     }
 
     /// <summary>The interpolation weight for the first stage named <paramref name="firstStage"/>: its own tuned weight, else the general one, else null.</summary>

@@ -341,6 +341,8 @@ internal static class TrainCommand
             else if (dev is { FirstStage: { } devFirst2 })
                 log.LogInformation("Validation during training: {Queries}, {Stage} top {K} reranked; {Stage} dev nDCG@10 {Ndcg:F4}",
                     Counted(dev.QueryCount, "dev "), firstStage.Kind, dev.Candidates, firstStage.Kind, devFirst2.Mean.Ndcg10);
+            if (dev is not null)
+                log.LogInformation("Every model of this run is judged reading documents as the start does: {Passages}", dev.Passages);
             // The final comparison runs at the depth the model will serve (usually deeper than the validations during training).
             var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(served, data.Dev, parse.GetValue(Candidates), masked, passages);
             var start = final is { QueryCount: > 0 } ? StartingPipeline(final, baseFolder, baseName, parse, log, ct) : null;
@@ -525,7 +527,8 @@ internal static class TrainCommand
             (start.AsStored.Mode == "first-stage" ? "" : $"| {start.AsStored.Name}{(selfSupervised ? ", cross-encoder alone" : ", as stored")} | {Describe(start.AsStored)} | {start.AsStored.WithInterval()} |\n") +
             (start.Retuned is null ? "" : $"| {start.Retuned.Name}, re-tuned on dev | {Describe(start.Retuned)} | {start.Retuned.WithInterval()} |\n") +
             $"| {trained.Name}{(selfSupervised ? ", cross-encoder alone" : "")} | {Describe(trained)} | {trained.WithInterval()} |\n\n" +
-            string.Create(inv, $"Best change ({(ReferenceEquals(best, trained) ? "fine-tuned" : "weight re-tuned")}) - start{(selfSupervised ? ", cross-encoder alone" : " as stored")}: {delta:+0.0000;-0.0000;0.0000}, paired randomization test p = {p:0.000} ({Counted(dev.QueryCount, "dev ")}; kept when higher and p < {StartComparison.Alpha}). ");
+            string.Create(inv, $"Best change ({(ReferenceEquals(best, trained) ? "fine-tuned" : "weight re-tuned")}) - start{(selfSupervised ? ", cross-encoder alone" : " as stored")}: {delta:+0.0000;-0.0000;0.0000}, paired randomization test p = {p:0.000} ({Counted(dev.QueryCount, "dev ")}; kept when higher and p < {StartComparison.Alpha}). ") +
+            $"Every model here read documents as the start does: {dev.Passages}. ";
         var trainedWins = keepBest && ReferenceEquals(best, trained);
         if (trainedWins || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained))
         {

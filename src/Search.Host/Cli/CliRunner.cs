@@ -92,6 +92,14 @@ internal static class CliRunner
                 };
             }
         }
+        // A typed option that heads a group replaces the group's configured settings as a whole (typed --passages first must not
+        // meet a configured PassageSelect): the group's untyped settings are set to nothing, which hides the configured ones.
+        foreach (var (lead, companions) in RerankingOptions.ReplacedTogether)
+        {
+            if (!bound.TryGetValue(lead, out var leadKey) || !settings.ContainsKey(leadKey)) continue;
+            foreach (var companion in companions)
+                if (bound.TryGetValue(companion, out var key) && !settings.ContainsKey(key)) settings[key] = null;
+        }
         return settings;
     }
 

@@ -175,3 +175,20 @@ internal sealed record FusionJson(
 internal sealed record EmbedderJson(
     [property: System.Text.Json.Serialization.JsonPropertyName("engine")] string Engine,
     [property: System.Text.Json.Serialization.JsonPropertyName("precision")] string Precision);
+
+/// <summary>
+/// What of each document the reranker read, in JSON answers (<c>search --json</c>, serve's /search, <c>eval --json</c>):
+/// mode first (the start, truncated by the model), max or sum, with the window, stride and selection for max and sum.
+/// </summary>
+internal sealed record PassagesJson(
+    [property: System.Text.Json.Serialization.JsonPropertyName("mode")] string Mode,
+    [property: System.Text.Json.Serialization.JsonPropertyName("words"), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Words,
+    [property: System.Text.Json.Serialization.JsonPropertyName("stride"), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Stride,
+    [property: System.Text.Json.Serialization.JsonPropertyName("select"), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Select)
+{
+    /// <summary>The JSON form of <paramref name="passages"/>.</summary>
+    public static PassagesJson Of(Rerank.Lucene.Reranking.PassageOptions passages) =>
+        passages.Mode == Rerank.Lucene.Reranking.PassageMode.First
+            ? new PassagesJson("first", null, null, null)
+            : new PassagesJson(passages.Mode.ToString().ToLowerInvariant(), passages.Words, passages.Stride, passages.Select);
+}

@@ -81,7 +81,7 @@ internal static class RerankingOptions
 
     public static readonly Option<int> PassageSelect = new Option<int>("--passage-select")
     {
-        Description = "With --passages max|sum: score only each document's N passages that match the query best by BM25 (N pairs per document at most). Default: every passage.",
+        Description = "With --passages max|sum: score only each document's N passages that match the query best by BM25 (N pairs per document at most). Default: the model's setting (the default reranker reads 1), else every passage.",
     }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.PassageSelect));
 
     /// <summary>
@@ -130,17 +130,27 @@ internal static class RerankingOptions
             : lookedForDefault ? "no --reranker given and no default reranker found" : "no --reranker given";
         List<string> Typed(IEnumerable<Option> options) => [.. options.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
         static string Them(List<string> flags) => flags.Count == 1 ? "it" : "them";
+        static string Set(List<string> flags) => flags.Count == 1 ? "sets" : "set";
         var rerankerOnly = Typed([Candidates, BatchSize, MaxLength, ScoreMode, InterpolationWeight, Passages, PassageWords, PassageStride, PassageSelect]);
         if (rerankerOnly.Count > 0)
             throw new Rerank.Lucene.InvalidInputException(
-                $"{string.Join(", ", rerankerOnly)} set how the reranker scores, and no reranker runs here ({noReranker}): drop {Them(rerankerOnly)}, or pass --reranker DIR.");
+                $"{string.Join(", ", rerankerOnly)} {Set(rerankerOnly)} how the reranker scores, and no reranker runs here ({noReranker}): drop {Them(rerankerOnly)}, or pass --reranker DIR.");
         var shared = Typed([Engine, Precision, Device, Threads]);
         if (shared.Count > 0 && !embedsQueries)
             throw new Rerank.Lucene.InvalidInputException(
-                $"{string.Join(", ", shared)} set how the reranker runs, and no reranker runs here ({noReranker}; this command ranks with BM25): drop {Them(shared)}, or pass --reranker DIR.");
+                $"{string.Join(", ", shared)} {Set(shared)} how the reranker runs, and no reranker runs here ({noReranker}; this command ranks with BM25): drop {Them(shared)}, or pass --reranker DIR.");
     }
 
     /// <summary>All reranking flags, in help order.</summary>
+    /// <summary>
+    /// Options that, typed, replace their companions' configured values as a whole (<see cref="CliRunner.ExplicitSettings"/>):
+    /// --passages with the window, stride and selection, so typed passages are exactly what was typed.
+    /// </summary>
+    public static IReadOnlyDictionary<Option, Option[]> ReplacedTogether { get; } = new Dictionary<Option, Option[]>
+    {
+        [Passages] = [PassageWords, PassageStride, PassageSelect],
+    };
+
     public static Option[] All => [Reranker, Candidates, BatchSize, MaxLength, Device, Precision, Engine, Threads, ScoreMode, InterpolationWeight, Passages, PassageWords, PassageStride, PassageSelect];
 
     /// <summary>Flag to configuration key.</summary>
@@ -225,7 +235,8 @@ internal static class RerankingOptions
         {
             if (o.PassageWords is not null || o.PassageStride is not null || o.PassageSelect is not null)
                 throw new Rerank.Lucene.InvalidInputException(
-                    "--passage-words, --passage-stride and --passage-select split documents for --passages max or sum; add --passages max (or sum), or drop them.");
+                    "--passage-words, --passage-stride and --passage-select (in configuration SearchHost:Reranker:PassageWords, SearchHost:Reranker:PassageStride, "
+                    + "SearchHost:Reranker:PassageSelect) split documents for --passages max or sum (SearchHost:Reranker:Passages); add --passages max (or sum), or drop them.");
             return o.Passages is null ? null : PassageOptions.WholeDocument;
         }
         var words = o.PassageWords ?? PassageOptions.DefaultWords;

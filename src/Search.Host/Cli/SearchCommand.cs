@@ -135,7 +135,7 @@ internal static class SearchCommand
             else
             {
                 var all = RerankWindow.Search(FirstStage, reranker, text, depth, ct);
-                ShowReranked(console, json, text, stages.Kind, FirstStageOptions.EmbedderOf(stages), FirstStageOptions.FusionOf(stages), encoder!, all.Skip(offset).ToList(), highlight, () => Empty(text, all.Count));
+                ShowReranked(console, json, text, stages.Kind, FirstStageOptions.EmbedderOf(stages), FirstStageOptions.FusionOf(stages), encoder!, PassagesJson.Of(reranker.Passages), all.Skip(offset).ToList(), highlight, () => Empty(text, all.Count));
             }
         }
 
@@ -247,7 +247,7 @@ internal static class SearchCommand
         return (best.Start > 0 ? "…" : "") + cell.ToString().Trim() + (best.End < text.Length ? "…" : "");
     }
 
-    private static void ShowReranked(ConsoleOutput console, bool json, string query, string retrieval, EmbedderJson? embedder, FusionJson? fusion, CrossEncoder encoder, IReadOnlyList<ShownHit> hits,
+    private static void ShowReranked(ConsoleOutput console, bool json, string query, string retrieval, EmbedderJson? embedder, FusionJson? fusion, CrossEncoder encoder, PassagesJson passages, IReadOnlyList<ShownHit> hits,
         Func<string, IReadOnlyList<HighlightFragment>>? highlight, Func<string> empty)
     {
         if (json)
@@ -260,6 +260,7 @@ internal static class SearchCommand
                 fusion,
                 engine = InferenceEngineSelection.Name(encoder.Engine),
                 precision = InferenceEngineSelection.Name(encoder.Precision),
+                passages,
                 hits = hits.Select(h => new
                 {
                     rank = h.Rank, id = h.DocId, score = h.Score, first_stage_rank = h.FirstStageRank, first_stage_score = h.FirstStageScore,

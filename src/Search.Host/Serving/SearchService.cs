@@ -100,7 +100,7 @@ internal sealed class SearchService : IDisposable
         if (!rerank || Reranker is null)
         {
             var hits = FirstStage(query, depth).Skip(offset);
-            return new SearchResponse(query, stages.Kind, FirstStageOptions.EmbedderOf(stages), FirstStageOptions.FusionOf(stages), null, null, false, null, null,
+            return new SearchResponse(query, stages.Kind, FirstStageOptions.EmbedderOf(stages), FirstStageOptions.FusionOf(stages), null, null, null, false, null, null,
                 hits.Select(h => (object)FirstStageHit(h, terms, highlighter)).ToList());
         }
         var reranker = Reranker;
@@ -112,7 +112,7 @@ internal sealed class SearchService : IDisposable
             return reranker.Rank(window, pairs.Aggregate(scores));
         }, query, depth);
         return new SearchResponse(query, stages.Kind, FirstStageOptions.EmbedderOf(stages), FirstStageOptions.FusionOf(stages),
-            InferenceEngineSelection.Name(Encoder!.Engine), InferenceEngineSelection.Name(Encoder.Precision), true, reranker.ScoreMode.ToString().ToLowerInvariant(), reranker.Weight,
+            InferenceEngineSelection.Name(Encoder!.Engine), InferenceEngineSelection.Name(Encoder.Precision), PassagesJson.Of(reranker.Passages), true, reranker.ScoreMode.ToString().ToLowerInvariant(), reranker.Weight,
             shown.Skip(offset).Select(h => (object)RerankedHit(h, terms, highlighter)).ToList());
     }
 
@@ -213,7 +213,7 @@ internal sealed class RequestProblem(int status, string title, string detail) : 
 
 /// <summary>
 /// One /search answer. <c>query</c>, <c>retrieval</c>, <c>embedder</c> (dense and hybrid only), <c>fusion</c> (hybrid only),
-/// <c>engine</c> and <c>precision</c> (the reranker's, reranked answers only) and <c>hits</c> are exactly <c>search --json</c>'s;
+/// <c>engine</c>, <c>precision</c> and <c>passages</c> (the reranker's, reranked answers only) and <c>hits</c> are exactly <c>search --json</c>'s;
 /// <c>reranked</c>, <c>score_mode</c> and <c>interpolation_weight</c> say how the hits were ranked.
 /// </summary>
 internal sealed record SearchResponse(
@@ -223,6 +223,7 @@ internal sealed record SearchResponse(
     [property: JsonPropertyName("fusion"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FusionJson? Fusion,
     [property: JsonPropertyName("engine"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Engine,
     [property: JsonPropertyName("precision"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Precision,
+    [property: JsonPropertyName("passages"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PassagesJson? Passages,
     [property: JsonPropertyName("reranked")] bool Reranked,
     [property: JsonPropertyName("score_mode"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ScoreMode,
     [property: JsonPropertyName("interpolation_weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Weight,

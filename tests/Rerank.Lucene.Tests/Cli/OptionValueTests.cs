@@ -31,10 +31,10 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
     }
 
     [Theory]
-    [InlineData("batch", "--engine", "torchsharp", "--engine set how the reranker runs, and no reranker runs here (no --reranker given; this command ranks with BM25): drop it, or pass --reranker DIR.")]
-    [InlineData("batch", "--candidates", "5", "--candidates set how the reranker scores, and no reranker runs here (no --reranker given): drop it, or pass --reranker DIR.")]
-    [InlineData("search", "--score-mode", "replace", "--score-mode set how the reranker scores, and no reranker runs here (--no-rerank): drop it, or pass --reranker DIR.")]
-    [InlineData("eval", "--candidates", "50", "--candidates set how the reranker scores, and no reranker runs here (no --reranker given): drop it, or pass --reranker DIR.")]
+    [InlineData("batch", "--engine", "torchsharp", "--engine sets how the reranker runs, and no reranker runs here (no --reranker given; this command ranks with BM25): drop it, or pass --reranker DIR.")]
+    [InlineData("batch", "--candidates", "5", "--candidates sets how the reranker scores, and no reranker runs here (no --reranker given): drop it, or pass --reranker DIR.")]
+    [InlineData("search", "--score-mode", "replace", "--score-mode sets how the reranker scores, and no reranker runs here (--no-rerank): drop it, or pass --reranker DIR.")]
+    [InlineData("eval", "--candidates", "50", "--candidates sets how the reranker scores, and no reranker runs here (no --reranker given): drop it, or pass --reranker DIR.")]
     public async Task RerankingFlag_WhereNothingItSetsRuns_IsRefusedNotIgnored(string command, string flag, string value, string message)
     {
         using var temp = new TempFolder("flags-apply");

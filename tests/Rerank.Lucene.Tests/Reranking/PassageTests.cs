@@ -36,6 +36,17 @@ public sealed class PassageSplitTests
     }
 
     [Fact]
+    public void Split_AndPairs_StrideZero_RefusedInsteadOfLoopingForever()
+    {
+        var zero = new PassageOptions(PassageMode.Max, 4, 0);
+
+        Assert.Throws<InvalidInputException>(() => zero.Split("T", "a b c d e f"));
+        var e = Assert.Throws<InvalidInputException>(() => PassageScorer.Pairs("q", [("T", "a b c d e f")], zero));
+        Assert.StartsWith("passages: passage stride must be between 1 and the passage words (4); got 0.", e.Message);
+        Assert.Throws<InvalidInputException>(() => PassageScorer.Pairs("q", [("T", "a b c d e f")], new PassageOptions(PassageMode.Max, 4, 2, Select: 0)));
+    }
+
+    [Fact]
     public void Split_First_WholeDocumentAsTrainingSeesIt()
     {
         var body = string.Join(' ', Enumerable.Range(0, 500).Select(i => $"w{i}"));
@@ -88,6 +99,10 @@ public sealed class PassageRerankingTests
     [Theory]
     [InlineData("{\"passages\": {\"mode\": \"mean\"}}", "invalid JSON")]
     [InlineData("{\"passages\": {\"mode\": \"max\", \"words\": 10, \"stride\": 20}}", "passage stride must be between 1 and the passage words (10)")]
+    [InlineData("{\"passages\": {\"mode\": \"first\", \"select\": 2}}", "passages: selecting passages applies to mode max or sum, and the mode is first")]
+    [InlineData("{\"passages\": {\"select\": 1}}", "passages: selecting passages applies to mode max or sum, and the mode is first")]
+    [InlineData("{\"passages\": {\"mode\": \"max\", \"selct\": 1}}", "unknown setting \"passages.selct\" (known: mode, words, stride, select)")]
+    [InlineData("{\"pasages\": {\"mode\": \"max\"}}", "unknown setting \"pasages\"")]
     public void Settings_BadPassages_RefusedNamingTheFile(string json, string expected)
     {
         var folder = TinyCrossEncoder.Create();
