@@ -32,6 +32,7 @@ public static class PassageScorer
     /// <param name="passages">How documents become passages and passage scores a document score.</param>
     public static PassagePairs Pairs(string query, IReadOnlyList<(string? Title, string? Text)> documents, PassageOptions passages)
     {
+        ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(passages);
         passages.Validated("passages");

@@ -53,7 +53,16 @@ public sealed record RerankerSettings(
             {
                 RequireKnownKeys(document.RootElement, TopLevelKeys, "", path);
                 if (document.RootElement.TryGetProperty("passages", out var passages) && passages.ValueKind == JsonValueKind.Object)
+                {
                     RequireKnownKeys(passages, PassageKeys, "passages.", path);
+                    // A window, stride or selection without mode max or sum would be ignored: the whole document is read.
+                    var splits = passages.TryGetProperty("mode", out var mode) && mode.ValueKind == JsonValueKind.String && mode.GetString() is "max" or "sum";
+                    var ignored = PassageKeys.Skip(1).Where(k => passages.TryGetProperty(k, out _)).ToList();
+                    if (!splits && ignored.Count > 0)
+                        throw new InvalidInputException(
+                            $"{path}: passages.{string.Join(", passages.", ignored)} {(ignored.Count == 1 ? "applies" : "apply")} to mode max or sum, and the mode is first "
+                            + "(the whole document). Set \"mode\" to \"max\" (or \"sum\"), or remove them.", path);
+                }
             }
             // The fusion object is checked field by field first: a missing weight must not read as 0, nor a typo pass unnoticed.
             if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("fusion", out var fusion))

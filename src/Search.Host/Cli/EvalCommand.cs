@@ -257,7 +257,7 @@ internal static class EvalCommand
                     result["engine"] = InferenceEngineSelection.Name(encoder.Engine);
                     result["precision"] = InferenceEngineSelection.Name(encoder.Precision);
                 }
-                if (passages is not null) result["passages"] = passages.ToString();
+                if (passages is not null) result["passages"] = PassagesJson.Of(passages);
                 if (interpolated is { } ip)
                 {
                     result["interpolated"] = ip.Result.Mean;

@@ -81,7 +81,7 @@ internal static class RerankingOptions
 
     public static readonly Option<int> PassageSelect = new Option<int>("--passage-select")
     {
-        Description = "With --passages max|sum: score only each document's N passages that match the query best by BM25 (N pairs per document at most). Default: the model's setting (the default reranker reads 1), else every passage.",
+        Description = "With --passages max|sum (typed with it: a typed --passages replaces the model's passages as a whole): score only each document's N passages that match the query best by BM25 (N pairs per document at most). Without it the model's setting applies (the default reranker reads 1).",
     }.CheckedAs(typeof(RerankerHostOptions), nameof(RerankerHostOptions.PassageSelect));
 
     /// <summary>
@@ -141,7 +141,6 @@ internal static class RerankingOptions
                 $"{string.Join(", ", shared)} {Set(shared)} how the reranker runs, and no reranker runs here ({noReranker}; this command ranks with BM25): drop {Them(shared)}, or pass --reranker DIR.");
     }
 
-    /// <summary>All reranking flags, in help order.</summary>
     /// <summary>
     /// Options that, typed, replace their companions' configured values as a whole (<see cref="CliRunner.ExplicitSettings"/>):
     /// --passages with the window, stride and selection, so typed passages are exactly what was typed.
@@ -151,6 +150,7 @@ internal static class RerankingOptions
         [Passages] = [PassageWords, PassageStride, PassageSelect],
     };
 
+    /// <summary>All reranking flags, in help order.</summary>
     public static Option[] All => [Reranker, Candidates, BatchSize, MaxLength, Device, Precision, Engine, Threads, ScoreMode, InterpolationWeight, Passages, PassageWords, PassageStride, PassageSelect];
 
     /// <summary>Flag to configuration key.</summary>
@@ -229,14 +229,21 @@ internal static class RerankingOptions
     /// 64 words and half the window, selection to every passage. A window, stride or selection without --passages max|sum
     /// would be ignored, so it is an error.
     /// </summary>
+    // "PassageSelect" -> "passage-select".
+    private static string Kebab(string name) => string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
+
     private static PassageOptions? ToPassageOptions(RerankerHostOptions o)
     {
         if (o.Passages is null or "first")
         {
-            if (o.PassageWords is not null || o.PassageStride is not null || o.PassageSelect is not null)
+            var given = new (int? Value, string Flag)[] { (o.PassageWords, "PassageWords"), (o.PassageStride, "PassageStride"), (o.PassageSelect, "PassageSelect") }
+                .Where(g => g.Value is not null)
+                .Select(g => $"--{Kebab(g.Flag)} (SearchHost:Reranker:{g.Flag} in configuration)").ToList();
+            if (given.Count > 0)
                 throw new Rerank.Lucene.InvalidInputException(
-                    "--passage-words, --passage-stride and --passage-select (in configuration SearchHost:Reranker:PassageWords, SearchHost:Reranker:PassageStride, "
-                    + "SearchHost:Reranker:PassageSelect) split documents for --passages max or sum (SearchHost:Reranker:Passages); add --passages max (or sum), or drop them.");
+                    $"{string.Join(" and ", given)} {(given.Count == 1 ? "splits" : "split")} documents for passages max or sum, and the passages here are "
+                    + $"{(o.Passages is null ? "the model's or the whole document" : "first")}: add --passages max (or sum), or set SearchHost:Reranker:Passages in configuration, "
+                    + $"or drop {(given.Count == 1 ? "it" : "them")}.");
             return o.Passages is null ? null : PassageOptions.WholeDocument;
         }
         var words = o.PassageWords ?? PassageOptions.DefaultWords;

@@ -60,7 +60,8 @@ public sealed class PassageSettingsCommandTests(SampleIndexFixture sample) : ICl
         var result = await Search();
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("SearchHost:Reranker:PassageSelect)", result.Error);
+        Assert.Contains("--passage-select (SearchHost:Reranker:PassageSelect in configuration) splits documents", result.Error);
+        Assert.DoesNotContain("--passage-words", result.Error);
         Assert.Contains("add --passages max (or sum)", result.Error);
         Assert.DoesNotContain("   at ", result.Error);
     }

@@ -99,8 +99,9 @@ public sealed class PassageRerankingTests
     [Theory]
     [InlineData("{\"passages\": {\"mode\": \"mean\"}}", "invalid JSON")]
     [InlineData("{\"passages\": {\"mode\": \"max\", \"words\": 10, \"stride\": 20}}", "passage stride must be between 1 and the passage words (10)")]
-    [InlineData("{\"passages\": {\"mode\": \"first\", \"select\": 2}}", "passages: selecting passages applies to mode max or sum, and the mode is first")]
-    [InlineData("{\"passages\": {\"select\": 1}}", "passages: selecting passages applies to mode max or sum, and the mode is first")]
+    [InlineData("{\"passages\": {\"mode\": \"first\", \"select\": 2}}", "passages.select applies to mode max or sum, and the mode is first")]
+    [InlineData("{\"passages\": {\"select\": 1}}", "passages.select applies to mode max or sum, and the mode is first")]
+    [InlineData("{\"passages\": {\"words\": 64, \"stride\": 32}}", "passages.words, passages.stride apply to mode max or sum, and the mode is first")]
     [InlineData("{\"passages\": {\"mode\": \"max\", \"selct\": 1}}", "unknown setting \"passages.selct\" (known: mode, words, stride, select)")]
     [InlineData("{\"pasages\": {\"mode\": \"max\"}}", "unknown setting \"pasages\"")]
     public void Settings_BadPassages_RefusedNamingTheFile(string json, string expected)
@@ -191,6 +192,13 @@ public sealed class PassageRerankingTests
         Assert.Equal([["rare"], ["common"], ["common rare"]], PassageSelection.Choose("common rare", passages, 1));
         Assert.Equal([["common", "rare"], ["common", "common"], ["x", "common rare"]], PassageSelection.Choose("common rare", passages, 2));
         Assert.Equal([["common"], ["common"], ["x"]], PassageSelection.Choose("unrelated words", passages, 1));
+    }
+
+    [Fact]
+    public void Validated_SelectionWithModeFirst_Refused()
+    {
+        var e = Assert.Throws<InvalidInputException>(() => new PassageOptions(PassageMode.First, Select: 2).Validated("x"));
+        Assert.StartsWith("x: selecting passages applies to mode max or sum", e.Message);
     }
 
     [Fact]
