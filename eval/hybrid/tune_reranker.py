@@ -47,22 +47,27 @@ def minmax(scores):
     return {d: (s - lo) / (hi - lo) if hi > lo else 0.0 for d, s in scores.items()}
 
 
+def interpolated_ndcg10(qrels, first, ce, w):
+    """Mean nDCG@10 over the judged queries of (1 - w) * minmax(first) + w * minmax(ce) per query."""
+    total = 0.0
+    for q, judged in qrels.items():
+        if q not in first:
+            continue
+        f, c = minmax(first[q]), minmax({d: ce[q][d] for d in first[q]})
+        final = {d: (1 - w) * f[d] + w * c[d] for d in first[q]}
+        # Score descending, then document id descending (the sort is stable: sort by id first).
+        ranked = sorted(sorted(final, reverse=True), key=lambda d: -final[d])
+        total += ndcg10(ranked, judged)
+    return total / len(qrels)
+
+
 def main(qrels_path, first_path, ce_path):
     qrels, first, ce = read_qrels(qrels_path), read_run(first_path), read_run(ce_path)
     grid = []
     for step in range(21):
         w = step / 20
-        total = 0.0
-        for q, judged in qrels.items():
-            if q not in first:
-                continue
-            f, c = minmax(first[q]), minmax({d: ce[q][d] for d in first[q]})
-            final = {d: (1 - w) * f[d] + w * c[d] for d in first[q]}
-            # Score descending, then document id descending (the sort is stable: sort by id first).
-            ranked = sorted(sorted(final, reverse=True), key=lambda d: -final[d])
-            total += ndcg10(ranked, judged)
-        grid.append((w, total / len(qrels)))
-        print(f"w={w:.2f} nDCG@10={total / len(qrels):.4f}")
+        grid.append((w, interpolated_ndcg10(qrels, first, ce, w)))
+        print(f"w={w:.2f} nDCG@10={grid[-1][1]:.4f}")
     best = max(grid, key=lambda p: (round(p[1], 12), -p[0]))
     print(f"best w={best[0]:.2f} nDCG@10={best[1]:.4f} over {len(qrels)} dev queries")
 

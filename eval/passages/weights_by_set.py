@@ -11,30 +11,17 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "hybrid"))
-from tune_reranker import minmax, ndcg10, read_qrels, read_run  # noqa: E402
-
-
-def curve(qrels, first, ce, weights):
-    out = []
-    for w in weights:
-        total = 0.0
-        for q, judged in qrels.items():
-            if q not in first:
-                continue
-            f, c = minmax(first[q]), minmax({d: ce[q][d] for d in first[q]})
-            final = {d: (1 - w) * f[d] + w * c[d] for d in first[q]}
-            ranked = sorted(sorted(final, reverse=True), key=lambda d: -final[d])
-            total += ndcg10(ranked, judged)
-        out.append(total / len(qrels))
-    return out
+from tune_reranker import interpolated_ndcg10, read_qrels, read_run  # noqa: E402
 
 
 def main(out, settings, specs):
     weights = [step / 20 for step in range(21)]
     sets = [spec.split("=", 1) for spec in specs]
     for setting in settings.split():
-        curves = {name: curve(read_qrels(q), read_run(f"{out}/{name}-hybrid.run"), read_run(f"{out}/{name}-{setting}.run"), weights)
-                  for name, q in sets}
+        curves = {}
+        for name, q in sets:
+            qrels, first, ce = read_qrels(q), read_run(f"{out}/{name}-hybrid.run"), read_run(f"{out}/{name}-{setting}.run")
+            curves[name] = [interpolated_ndcg10(qrels, first, ce, w) for w in weights]
         print(f"== {setting}: nDCG@10 per dev set ({', '.join(name for name, _ in sets)}) and mean")
         for i, w in enumerate(weights):
             values = [curves[name][i] for name, _ in sets]

@@ -1,6 +1,5 @@
 using Lucene.Net.Analysis;
 using Lucene.Net.Analysis.En;
-using Lucene.Net.Analysis.TokenAttributes;
 
 namespace Rerank.Lucene.Reranking;
 
@@ -33,7 +32,7 @@ internal static class PassageSelection
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         if (passages.All(p => p.Count <= n)) return [.. passages];
         using var analyzer = new EnglishAnalyzer(Indexing.IndexAnalyzer.Version);
-        var queryTerms = Terms(analyzer, query).Distinct(StringComparer.Ordinal).ToList();
+        var queryTerms = Retrieval.BagOfWordsQuery.CountTerms(analyzer, Indexing.IndexFields.Contents, query).Select(t => t.Key).ToList();
         var counts = passages.Select(doc => doc.Select(p => Count(analyzer, p)).ToList()).ToList();
         var all = counts.SelectMany(c => c).ToList();
         var average = all.Count == 0 ? 1.0 : Math.Max(1.0, all.Average(c => c.Length));
@@ -70,24 +69,7 @@ internal static class PassageSelection
 
     private static (Dictionary<string, int> Terms, int Length) Count(Analyzer analyzer, string text)
     {
-        var terms = new Dictionary<string, int>(StringComparer.Ordinal);
-        var length = 0;
-        foreach (var t in Terms(analyzer, text))
-        {
-            terms[t] = terms.GetValueOrDefault(t) + 1;
-            length++;
-        }
-        return (terms, length);
-    }
-
-    private static List<string> Terms(Analyzer analyzer, string text)
-    {
-        var terms = new List<string>();
-        using var stream = analyzer.GetTokenStream("contents", text);
-        var term = stream.AddAttribute<ICharTermAttribute>();
-        stream.Reset();
-        while (stream.IncrementToken()) terms.Add(term.ToString());
-        stream.End();
-        return terms;
+        var terms = Retrieval.BagOfWordsQuery.CountTerms(analyzer, Indexing.IndexFields.Contents, text).ToDictionary(StringComparer.Ordinal);
+        return (terms, terms.Values.Sum());
     }
 }

@@ -120,12 +120,8 @@ public sealed class PassageRerankingTests
     {
         // 150 words of unrelated text, then the answer: the default reranker reads 128 tokens, so as a whole
         // document (FirstP) it never sees the answer; with 64-word windows one passage holds all of it.
-        const string query = "what causes ocean tides?";
-        const string answer = "Ocean tides are caused by the gravitational pull of the moon and the sun on the rotating earth.";
-        var filler = string.Join(' ', Enumerable.Repeat("The committee reviewed the annual budget report and approved the new parking rules for staff.", 10));
-        var body = filler + " " + answer;
+        var (query, body, candidates) = TidesNote();
         using var encoder = CrossEncoder.Load(DefaultModel, new CrossEncoderOptions { Device = "cpu" });
-        var candidates = new[] { new SearchHit(1, "long", 2f, "Notes", body), new SearchHit(2, "short", 1f, "Budget", filler) };
         var maxP = new PassageOptions(PassageMode.Max, 64, 32);
 
         var reranked = new RerankingSearcher(new FixedCandidates(candidates), encoder, new RerankOptions { ScoreMode = ScoreMode.Replace, Passages = maxP })
@@ -159,12 +155,8 @@ public sealed class PassageRerankingTests
         // cross-encoder reads the last (words 128-167): it holds the whole answer, and by BM25 it beats the window at 96, which
         // holds the answer's first ten words with the same query terms ("what" aside) but is longer. The document then scores
         // what that window scores alone, at one pair per document.
-        const string query = "what causes ocean tides?";
-        const string answer = "Ocean tides are caused by the gravitational pull of the moon and the sun on the rotating earth.";
-        var filler = string.Join(' ', Enumerable.Repeat("The committee reviewed the annual budget report and approved the new parking rules for staff.", 10));
-        var body = filler + " " + answer;
+        var (query, body, candidates) = TidesNote();
         using var encoder = CrossEncoder.Load(DefaultModel, new CrossEncoderOptions { Device = "cpu" });
-        var candidates = new[] { new SearchHit(1, "long", 2f, "Notes", body), new SearchHit(2, "short", 1f, "Budget", filler) };
         var selected = new PassageOptions(PassageMode.Max, 64, 32, Select: 1);
 
         var pairs = PassageScorer.Pairs(query, candidates.Select(c => ((string?)c.Title, (string?)c.Text)).ToList(), selected);
@@ -213,6 +205,18 @@ public sealed class PassageRerankingTests
         Assert.Equal("max over the 1 64-word passage (stride 32) per document that best matches the query by BM25", passages.ToString());
         var e = Assert.Throws<InvalidInputException>(() => (passages with { Select = 0 }).Validated("--passage-select"));
         Assert.StartsWith("--passage-select: the passages selected per document must be at least 1; got 0.", e.Message);
+    }
+
+    /// <summary>
+    /// A note of 150 words of unrelated text followed by the answer (168 words), and a note of the unrelated text alone: the
+    /// default reranker reads 128 tokens, so reading the first one's start it never sees the answer.
+    /// </summary>
+    private static (string Query, string Body, SearchHit[] Candidates) TidesNote()
+    {
+        const string answer = "Ocean tides are caused by the gravitational pull of the moon and the sun on the rotating earth.";
+        var filler = string.Join(' ', Enumerable.Repeat("The committee reviewed the annual budget report and approved the new parking rules for staff.", 10));
+        var body = filler + " " + answer;
+        return ("what causes ocean tides?", body, [new SearchHit(1, "long", 2f, "Notes", body), new SearchHit(2, "short", 1f, "Budget", filler)]);
     }
 
     /// <summary>A first stage that returns given hits: reranking is tested without an index.</summary>

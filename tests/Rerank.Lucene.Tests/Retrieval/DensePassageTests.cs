@@ -29,6 +29,27 @@ public sealed class DensePassageTests(DenseIndexFixture fixture) : IClassFixture
 
     private const string Bread = "Yeast ferments sugar and the carbon dioxide makes bread dough rise.";
 
+    /// <summary>A vector of <paramref name="dimension"/> zeros with the given axes set.</summary>
+    internal static float[] Vector(int dimension, params (int Axis, float Value)[] parts)
+    {
+        var v = new float[dimension];
+        foreach (var (axis, value) in parts) v[axis] = value;
+        return v;
+    }
+
+    /// <summary>
+    /// An index of one-word documents <paramref name="ids"/> whose passage vectors are <paramref name="rows"/> (document i's
+    /// passages one after the other), recorded as made by <paramref name="encoder"/> with 4-word passages, stride 2.
+    /// </summary>
+    internal static EmbeddingInfo WritePassageIndex(BiEncoder encoder, string index, string[] ids, float[][] rows)
+    {
+        IndexBuilder.Build(ids.Select(id => new CorpusDocument(id, "", id.ToLowerInvariant())), index, new IndexOptions());
+        var record = EmbeddingInfo.For(encoder, 0, 0, new PassageEmbedding(4, 2, "max", 0, PassageEmbedding.CountsFile));
+        var info = DocumentVectors.WriteRows(index, record, ids.Length, i => rows[i]);
+        (IndexManifest.Read(index) with { Embeddings = info }).Write(index);
+        return info;
+    }
+
     private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         double sum = 0;
@@ -92,14 +113,7 @@ public sealed class DensePassageTests(DenseIndexFixture fixture) : IClassFixture
     {
         using var temp = new TempFolder("dense-maxp");
         var index = temp.Combine("idx");
-        var dim = fixture.Encoder.Dimension;
-        IndexBuilder.Build([new("A", "", "a"), new("B", "", "b"), new("C", "", "c")], index, new IndexOptions());
-        float[] Axis(params (int Axis, float Value)[] parts)
-        {
-            var v = new float[dim];
-            foreach (var (axis, value) in parts) v[axis] = value;
-            return v;
-        }
+        float[] Axis(params (int Axis, float Value)[] parts) => Vector(fixture.Encoder.Dimension, parts);
         // A: passages e0 and e1; B: one passage 0.6 e0 + 0.8 e1; C: passages e2, -e0 and 0.5 e1.
         float[][] rows =
         [
@@ -107,10 +121,8 @@ public sealed class DensePassageTests(DenseIndexFixture fixture) : IClassFixture
             Axis((0, 0.6f), (1, 0.8f)),
             [.. Axis((2, 1)), .. Axis((0, -1)), .. Axis((1, 0.5f))],
         ];
-        var record = EmbeddingInfo.For(fixture.Encoder, 0, 0, new PassageEmbedding(4, 2, "max", 0, PassageEmbedding.CountsFile));
-        var info = DocumentVectors.WriteRows(index, record, 3, i => rows[i]);
+        var info = WritePassageIndex(fixture.Encoder, index, ["A", "B", "C"], rows);
         Assert.Equal((6L, 3L), (info.Count, info.Passages!.Documents));
-        (IndexManifest.Read(index) with { Embeddings = info }).Write(index);
         using var bm25 = Bm25Searcher.Open(index);
         var dense = new DenseSearcher(bm25, fixture.Encoder);
 

@@ -108,19 +108,9 @@ public sealed class PseudoRelevanceFeedbackTests(DenseIndexFixture fixture) : IC
     {
         using var temp = new TempFolder("rocchio");
         var index = temp.Combine("idx");
-        var dim = fixture.Encoder.Dimension;
-        IndexBuilder.Build([new("A", "", "a"), new("B", "", "b"), new("C", "", "c")], index, new IndexOptions());
-        float[] Axis(params (int Axis, float Value)[] parts)
-        {
-            var v = new float[dim];
-            foreach (var (axis, value) in parts) v[axis] = value;
-            return v;
-        }
+        float[] Axis(params (int Axis, float Value)[] parts) => DensePassageTests.Vector(fixture.Encoder.Dimension, parts);
         // A: passages e0 and e1; B: one passage e2; C: one passage e3.
-        float[][] rows = [[.. Axis((0, 1)), .. Axis((1, 1))], Axis((2, 1)), Axis((3, 1))];
-        var record = EmbeddingInfo.For(fixture.Encoder, 0, 0, new PassageEmbedding(4, 2, "max", 0, PassageEmbedding.CountsFile));
-        var info = DocumentVectors.WriteRows(index, record, 3, i => rows[i]);
-        (IndexManifest.Read(index) with { Embeddings = info }).Write(index);
+        DensePassageTests.WritePassageIndex(fixture.Encoder, index, ["A", "B", "C"], [[.. Axis((0, 1)), .. Axis((1, 1))], Axis((2, 1)), Axis((3, 1))]);
         using var bm25 = Bm25Searcher.Open(index);
         var dense = new DenseSearcher(bm25, fixture.Encoder);
 
