@@ -595,6 +595,7 @@ internal static class TrainCommand
             "then the final model on all of them only if they beat the start; up to {Runs} trainings (--cv-folds 0 holds out a dev set instead)",
             folds.Count, queryCount, judged.QueryCount, stage, judged.Candidates, folds.Count, folds.Count + 1);
         CrossValidationRun.Begin(output, folds, judged, [.. CrossValidationSettings(parse, options, baseFolder), fusion.PlanLine], resume);
+        log.LogInformation("Every model of this run is judged reading documents as the start does: {Passages}", judged.Passages);
 
         StartPoint start;
         if (!HasRankingHead(baseFolder))
