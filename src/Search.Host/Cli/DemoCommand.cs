@@ -112,7 +112,7 @@ internal static class DemoCommand
                 + $"{Markup.Escape(DefaultRerankerLoader.RebuildHint)} Or set {DefaultReranker.ModelsVariable} to a folder that contains {DefaultReranker.FolderName}/. Showing the first stages only.");
         }
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
-        if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.EngineDescription}), {stages.Kind} top {reranker!.Options.Candidates} rescored.");
+        if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.EngineDescription}), {stages.Kind} top {reranker!.Options.Candidates} rescored, each document read as {reranker.Passages}.");
         if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, ShownPerQuery, $"the {ShownPerQuery} hits shown per query") is { } note)
             console.Error.WriteLine(note);
 
