@@ -23,6 +23,8 @@ internal sealed class DevEvaluator
     private readonly Dictionary<string, IReadOnlyList<SearchHit>> _candidates;
     private readonly Dictionary<string, Dictionary<string, string>> _shownTexts = new(StringComparer.Ordinal);
     private readonly PassageOptions _passages;
+    // Each dev query's (query, passage) pairs: split and selected once, scored at every validation.
+    private readonly Dictionary<string, PassagePairs> _pairs;
 
     /// <summary>Prepares the dev queries' candidates from <paramref name="firstStage"/>.</summary>
     /// <param name="firstStage">Ranks the candidates (searched once per dev query).</param>
@@ -55,6 +57,7 @@ internal sealed class DevEvaluator
                     .GroupBy(p => p.DocId!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Text, StringComparer.Ordinal);
         }
         _qrels = new Qrels(_judgments);
+        _pairs = _queries.Keys.ToDictionary(id => id, id => PassageScorer.Pairs(_queries[id], _candidates[id].Select(h => Shown(id, h)).ToList(), _passages), StringComparer.Ordinal);
         FirstStage = FirstStageResult();
     }
 
@@ -71,6 +74,7 @@ internal sealed class DevEvaluator
         _candidates = all._candidates.Where(kv => Kept(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         foreach (var (id, texts) in all._shownTexts)
             if (Kept(id)) _shownTexts[id] = texts;
+        _pairs = all._pairs.Where(kv => Kept(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         _qrels = new Qrels(_judgments);
         FirstStage = FirstStageResult();
     }
@@ -115,7 +119,7 @@ internal sealed class DevEvaluator
     public (EvaluationResult Replace, Dictionary<string, float[]> Scores) Score(IPairScorer scorer, CancellationToken ct = default)
     {
         var ids = _queries.Keys.ToList();
-        var perQuery = ids.Select(id => PassageScorer.Pairs(_queries[id], _candidates[id].Select(h => Shown(id, h)).ToList(), _passages)).ToList();
+        var perQuery = ids.Select(id => _pairs[id]).ToList();
         var flat = scorer.Score(perQuery.SelectMany(p => p.Items).ToList(), ct);
         var scores = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var offset = 0;
