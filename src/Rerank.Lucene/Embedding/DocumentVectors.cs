@@ -108,6 +108,13 @@ public sealed class DocumentVectors
             var ints = MemoryMarshal.Cast<float, int>(values.AsSpan());
             for (var i = 0; i < ints.Length; i++) ints[i] = BinaryPrimitives.ReverseEndianness(ints[i]);
         }
+        // An embedder never writes NaN or infinity: one such value would make every fused score NaN or 0, silently.
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+                throw new InvalidInputException(
+                    $"'{dataPath}' holds {values[i]} in vector {i / info.Dimension} (value {i % info.Dimension}); vectors are finite. The file is damaged. {rebuild}", dataPath);
+        }
         return new DocumentVectors(info, values, info.Passages is { } passages ? ReadFirstRows(indexDir, info, passages, rebuild) : null);
     }
 

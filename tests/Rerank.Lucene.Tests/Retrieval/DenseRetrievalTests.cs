@@ -159,6 +159,26 @@ public sealed class DenseRetrievalTests(DenseIndexFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void DenseSearcher_NaNInTheVectorFile_IsRefusedNamingTheVector()
+    {
+        using var temp = new TempFolder("nan-vector");
+        var index = temp.Combine("idx");
+        Directory.CreateDirectory(index);
+        foreach (var file in Directory.GetFiles(fixture.Index)) File.Copy(file, Path.Combine(index, Path.GetFileName(file)));
+        // Vector 2, value 5 (float offset 2 * 384 + 5) becomes NaN; the file keeps its size.
+        using (var stream = new FileStream(Path.Combine(index, DocumentVectors.DataFile), FileMode.Open))
+        {
+            stream.Position = (2 * 384 + 5) * 4L;
+            stream.Write(BitConverter.GetBytes(float.NaN));
+        }
+        using var bm25 = Bm25Searcher.Open(index);
+
+        var e = Assert.Throws<InvalidInputException>(() => new DenseSearcher(bm25, fixture.Encoder));
+
+        Assert.Contains("holds NaN in vector 2 (value 5); vectors are finite. The file is damaged.", e.Message);
+    }
+
+    [Fact]
     public void Build_EmbedderFails_ExistingIndexUntouchedAndNoTemporaryFolderLeft()
     {
         using var temp = new TempFolder("embed-fail");
