@@ -38,6 +38,10 @@ public static class TorchRuntime
             // stdout and copies libtorch (about 500 MB) from the NuGet cache into the program's folder to try again.
             if (AbsentNativeFiles(AppContext.BaseDirectory, OperatingSystem.IsLinux()) is { } absent)
                 throw new InvalidInputException(absent.Message, absent.Path);
+            // Files that are there but do not load (a damaged or mismatched libtorch_cpu.so) send TorchSharp to the same
+            // fallback, so the dynamic loader is asked first; the glue it loads stays loaded for TorchSharp to find.
+            if (OperatingSystem.IsLinux() && PreloadGlue(AppContext.BaseDirectory) is { } refused)
+                throw new InvalidInputException(refused.Message, refused.Path);
             try
             {
                 InitializeDeviceType(DeviceType.CPU);
@@ -181,6 +185,32 @@ public static class TorchRuntime
 
     internal static string LoadFailureMessage(Exception e) =>
         LoadFailureMessage(e, AppContext.BaseDirectory, ElfVersionNeedPatcher.SystemLibstdcxxCandidates, OperatingSystem.IsLinux(), LoaderError);
+
+    /// <summary>
+    /// On Linux, loads TorchSharp's glue (libLibTorchSharp.so, found as <see cref="AbsentNativeFiles"/> finds it under
+    /// <paramref name="baseDirectory"/>) with the dynamic loader, which also loads the libtorch libraries beside it, and keeps
+    /// it loaded. Null when it loads (or is not there: <see cref="AbsentNativeFiles"/> reports that); else the message for a
+    /// glue that is present and refused, naming the file, what the loader says (e.g. "libtorch_cpu.so: invalid ELF header")
+    /// and what helps, and the path of the glue.
+    /// </summary>
+    internal static (string Message, string Path)? PreloadGlue(string baseDirectory)
+    {
+        var glue = NativeLibraryCandidates(baseDirectory).FirstOrDefault(File.Exists);
+        if (glue is null) return null;
+        try
+        {
+            NativeLibrary.Load(glue);
+            return null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            return ("TorchSharp's native library could not be loaded. "
+                + Diagnose(baseDirectory, ElfVersionNeedPatcher.SystemLibstdcxxCandidates, isLinux: true)
+                + $"\nThe dynamic loader says: {e.Message.Trim()}\n"
+                + "A damaged or partly copied libtorch is replaced by building or publishing the program again (libtorch-cpu-linux-x64 "
+                + "brings its files). Searching with ONNX Runtime on the CPU (the default engine) does not need libtorch.", glue);
+        }
+    }
 
     /// <summary>What the dynamic loader says about <paramref name="file"/> (null when it loads).</summary>
     private static string? LoaderError(string file)

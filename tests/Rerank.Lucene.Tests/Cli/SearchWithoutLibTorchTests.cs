@@ -19,6 +19,11 @@ public sealed class LibTorchFreeProgramsFixture : IDisposable
         Native = Path.Combine(source, "runtimes", "linux-x64", "native");
         WithoutTorch = Copy(source, _folder.Combine("without-torch"), keepGlue: false);
         WithGlueOnly = Copy(source, _folder.Combine("glue-only"), keepGlue: true);
+        WithDamagedLibTorch = Copy(source, _folder.Combine("damaged-libtorch"), keepGlue: true);
+        var damagedNative = Path.Combine(WithDamagedLibTorch, "runtimes", "linux-x64", "native");
+        foreach (var name in new[] { "libtorch.so", "libc10.so" }) File.Copy(Path.Combine(Native, name), Path.Combine(damagedNative, name));
+        // libtorch_cpu.so present but not an ELF file (a damaged or partly copied download).
+        File.WriteAllBytes(Path.Combine(damagedNative, "libtorch_cpu.so"), Enumerable.Range(0, 4096).Select(i => (byte)(i * 7)).ToArray());
         Work = _folder.Combine("work");
         Directory.CreateDirectory(Work);
         Bm25Index = _folder.Combine("bm25");
@@ -36,6 +41,9 @@ public sealed class LibTorchFreeProgramsFixture : IDisposable
 
     /// <summary>A copy without libtorch that keeps libLibTorchSharp.so.</summary>
     public string WithGlueOnly { get; }
+
+    /// <summary>A copy with libLibTorchSharp.so, libtorch.so and libc10.so, and a libtorch_cpu.so that is not an ELF file.</summary>
+    public string WithDamagedLibTorch { get; }
 
     /// <summary>A folder for indexes.</summary>
     public string Work { get; }
@@ -143,6 +151,28 @@ public sealed class SearchWithoutLibTorchTests(LibTorchFreeProgramsFixture progr
         Assert.Contains("libtorch-cpu-linux-x64", lines[0]);
         Assert.Contains("needs libtorch", lines[0]);
         Assert.False(Directory.Exists(Path.Combine(program, "cpu")));
+    }
+
+    [Fact]
+    public async Task TorchSharpEngine_WithADamagedLibTorch_ExitsTwoNamingTheFile_WithoutTorchSharpsCopyFromTheNuGetCache()
+    {
+        var program = programs.WithDamagedLibTorch;
+        long Bytes() => Directory.GetFiles(program, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        var before = Bytes();
+
+        var result = await Run(program, "search", "--index", programs.Bm25Index,
+            "--reranker", DefaultReranker, "--engine", "torchsharp", "tides");
+
+        Assert.True(result.Code == 2, result.ToString());
+        Assert.Equal("", result.Output);
+        Assert.StartsWith("error: The TorchSharp engine", result.Error);
+        Assert.Contains("needs libtorch", result.Error);
+        Assert.Contains("The dynamic loader says: ", result.Error);
+        Assert.Contains("libtorch_cpu.so", result.Error);
+        Assert.DoesNotContain("LoadNativeBackend", result.Error);
+        // TorchSharp's fallback copies about 480 MB of libtorch from the NuGet cache into PROGRAM/cpu and tries again.
+        Assert.False(Directory.Exists(Path.Combine(program, "cpu")));
+        Assert.Equal(before, Bytes());
     }
 
     [Fact]
