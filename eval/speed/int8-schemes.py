@@ -13,7 +13,11 @@ Schemes (weights always int8 symmetric per output channel, scale = max|w|/127, a
               migration); the residual keeps gamma*x-hat+beta
   -down       FFN down (input: GELU output) left in float
   none        activations float (weights-only quantization: the floor of any per-channel-weight scheme)
-  smooth0.5   SmoothQuant, alpha 0.5, per-channel activation maxima calibrated on these same pairs (an optimistic bound)
+  smoothA     SmoothQuant with alpha A (0.5, 0.65, 0.8), per-channel activation maxima calibrated on these same pairs (an
+              optimistic bound)
+  gptq        weights int8 per output channel (the same scales) rounded by GPTQ (Frantar et al. 2023): each column's rounding
+              error is compensated in the columns not yet rounded through the inverse Hessian X^T X of the layer's float inputs,
+              calibrated on these same pairs (an optimistic bound)
   blockN      int8 per token and per block of N inputs; "wgroup" N: weights per block of N inputs (MatMulNBits form)
   kinds       which linears are quantized (qkv, ao = attention output, up, down)
 Results and what they mean: docs/BENCHMARKS.md, "int8 accuracy" (issue 15 goal 1).
@@ -194,6 +198,31 @@ def erf_arr(x):  # Abramowitz & Stegun 7.1.26, |error| <= 1.5e-7 (the same funct
 
 
 STATS = {}
+HESS = {}
+GPTQ_CACHE = {}
+
+
+def gptq(w, h, damp=0.01):
+    """int8 symmetric per-output-channel weights (the scales of qw) with GPTQ's error compensation (Frantar et al. 2023,
+    Algorithm 1, one column at a time): each column's rounding error is spread over the not-yet-quantized columns through
+    the inverse Hessian of the layer's inputs, H = X^T X (calibrated on these same pairs: an optimistic bound)."""
+    key = (id(w), w.shape, float(w.sum()))
+    if key in GPTQ_CACHE:
+        return GPTQ_CACHE[key]
+    w = w.copy()
+    scale = np.abs(w).max(axis=1) / 127
+    scale[scale == 0] = 1
+    h = h + damp * np.mean(np.diag(h)) * np.eye(h.shape[0])
+    hinv = np.linalg.cholesky(np.linalg.inv(h)).T  # upper triangular
+    q = np.zeros_like(w)
+    for i in range(w.shape[1]):
+        col = w[:, i]
+        qc = np.clip(np.round(col / scale), -127, 127) * scale
+        q[:, i] = qc
+        err = (col - qc) / hinv[i, i]
+        w[:, i + 1:] -= np.outer(err, hinv[i, i + 1:])
+    GPTQ_CACHE[key] = q
+    return q
 
 
 def forward(ids, types, mask, scheme):
@@ -217,15 +246,20 @@ def forward(ids, types, mask, scheme):
         if act is None:
             m = np.abs(inp[valid]).max(axis=0)
             STATS[wname] = np.maximum(STATS.get(wname, 0), m)
+            rows = inp[valid]
+            HESS[wname] = HESS.get(wname, 0) + rows.T @ rows
         if act is None or not quant or kind not in kinds:
             return inp @ w.T + bias
         if alpha is not None:  # SmoothQuant: x/s and W*s per input channel, s = max|x|^a / max|W|^(1-a) (calibrated on these pairs: a bound)
             sm = STATS[wname] ** alpha / np.maximum(np.abs(w).max(axis=0), 1e-8) ** (1 - alpha)
             sm = np.maximum(sm, 1e-5)
-            return qa(inp / sm, act, valid) @ qw(w * sm[None, :]).T + bias
+            ws = w * sm[None, :]
+            wq = gptq(ws, HESS[wname] / np.outer(sm, sm)) if scheme.get("gptq") else qw(ws)
+            return qa(inp / sm, act, valid) @ wq.T + bias
         if gamma and foldable:  # W (g*xhat + b) + bias = (W diag g) xhat + (W b + bias)
             return qa(inp_hat, act, valid) @ qw(w * g[None, :]).T + (w @ b + bias)
-        return qa(inp, act, valid) @ qw(w, scheme.get("wgroup")).T + bias
+        wq = gptq(w, HESS[wname]) if scheme.get("gptq") else qw(w, scheme.get("wgroup"))
+        return qa(inp, act, valid) @ wq.T + bias
 
     for i in range(cfg["num_hidden_layers"]):
         p = f"bert.encoder.layer.{i}."
@@ -287,6 +321,13 @@ schemes = [
     ("token-asym smooth0.5", {"act": "token-asym", "smooth": 0.5}),
     ("token smooth0.5", {"act": "token", "smooth": 0.5}),
     ("tensor +gamma", {"act": "tensor", "gamma": True}),
+    ("weights only gptq", {"act": "none", "gptq": True}),
+    ("tensor gptq", {"act": "tensor", "gptq": True}),
+    ("tensor smooth0.65", {"act": "tensor", "smooth": 0.65}),
+    ("tensor smooth0.8", {"act": "tensor", "smooth": 0.8}),
+    ("tensor smooth0.5 gptq", {"act": "tensor", "smooth": 0.5, "gptq": True}),
+    ("tensor smooth0.65 gptq", {"act": "tensor", "smooth": 0.65, "gptq": True}),
+    ("tensor smooth0.8 gptq", {"act": "tensor", "smooth": 0.8, "gptq": True}),
     ("tensor -down", {"act": "tensor", "down": False}),
     ("token", {"act": "token"}),
     ("token-asym", {"act": "token-asym"}),
