@@ -106,8 +106,11 @@ internal sealed record BenchmarkOptions
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            int Int() => int.Parse(Value(), CultureInfo.InvariantCulture);
-            IReadOnlyList<int> Ints() => Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+            var flag = args[i];
+            int Whole(string text) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n
+                : throw new ArgumentException($"{flag} takes whole numbers, found '{text}'.");
+            int Int() => Whole(Value());
+            IReadOnlyList<int> Ints() => Value().Split(',').Select(Whole).ToList();
             options = args[i] switch
             {
                 "--quick" => options,
@@ -117,7 +120,7 @@ internal sealed record BenchmarkOptions
                 "--skip-512x64" => options with { Skip512x64 = true },
                 "--engines-bf16" => options with { WithBf16 = true },
                 "--rounds" => options with { Rounds = Int() },
-                "--min-sample" => options with { MinSampleSeconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--min-sample" => options with { MinSampleSeconds = Number(flag, Value()) },
                 "--queries" => options with { Queries = Int() },
                 "--docs" => options with { DocsPerQuery = Int() },
                 "--scifact-max-length" => options with { ScifactMaxLength = Int() },
@@ -138,7 +141,7 @@ internal sealed record BenchmarkOptions
                 "--ft-output" => options with { FinetuneOutput = Value() },
                 "--ft-batch" => options with { FinetuneBatch = Int() },
                 "--ft-epochs" => options with { FinetuneEpochs = Int() },
-                "--ft-lr" => options with { FinetuneLearningRate = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--ft-lr" => options with { FinetuneLearningRate = Number(flag, Value()) },
                 "--ft-seed" => options with { FinetuneSeed = Int() },
                 "--dev-sets" => options with { DevSets = Value().Split(';', StringSplitOptions.RemoveEmptyEntries).Select(DevSet).ToList() },
                 "--sections" => options with { Sections = Value().Split(',').ToHashSet(StringComparer.Ordinal) },
@@ -151,6 +154,8 @@ internal sealed record BenchmarkOptions
                                                  + "--dev-sets NAME=INDEX=QUERIES=QRELS;... (section prf)"),
             };
         }
+        if (options.Lengths.Count == 0 || options.Lengths.Any(l => l is < 4 or > 512) || options.Batches.Count == 0 || options.Batches.Any(b => b < 1))
+            throw new ArgumentException("--lengths takes token counts from 4 to 512 (BERT's positions) and --batches batch sizes of at least 1, e.g. --lengths 128,256 --batches 16.");
         if (options.TrainBatches.Count == 0 || options.TrainBatches.Any(b => b < 1)) throw new ArgumentException("--train-batches needs row counts of at least 1.");
         if (options.Rounds < 1 || options.Queries < 1 || options.DocsPerQuery < 1 || options.Threads < 1 || options.EmbedDocs < 1
             || options.EmbedQueries < 1 || options.ScaleQueries < 1)
@@ -162,6 +167,10 @@ internal sealed record BenchmarkOptions
             throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact, training, embedder, embedder-finetune, prf, {string.Join(", ", ScaleBenchmark.Sections)}.");
         return options;
     }
+
+    private static double Number(string flag, string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.IsFinite(x) ? x
+            : throw new ArgumentException($"{flag} takes a number, found '{text}'.");
 
     private static (string Name, string Index, string Queries, string Qrels) DevSet(string spec) =>
         spec.Split('=') is [var name, var index, var queries, var qrels]

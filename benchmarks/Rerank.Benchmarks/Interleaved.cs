@@ -19,6 +19,7 @@ internal static class Interleaved
         for (var c = 0; c < contenders.Count; c++)
         {
             // The warm-up run is slower than steady state, so the repeat count it gives errs low.
+            Stop.Check();
             var clock = Stopwatch.StartNew();
             contenders[c].Run();
             repeats[c] = Math.Max(1, (int)Math.Ceiling(minSampleSeconds / Math.Max(clock.Elapsed.TotalSeconds, 1e-6)));
@@ -34,7 +35,11 @@ internal static class Interleaved
             foreach (var c in order)
             {
                 var clock = Stopwatch.StartNew();
-                for (var i = 0; i < repeats[c]; i++) contenders[c].Run();
+                for (var i = 0; i < repeats[c]; i++)
+                {
+                    Stop.Check();
+                    contenders[c].Run();
+                }
                 rates[c][round] = repeats[c] * contenders[c].WorkPerRun / clock.Elapsed.TotalSeconds;
             }
         }

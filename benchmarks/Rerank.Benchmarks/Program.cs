@@ -13,8 +13,9 @@ using static TorchSharp.torch;
 // (section embedder-finetune) fine-tuning the bundled bi-encoder on a collection's training judgments.
 // (section prf) pseudo-relevance feedback (RM3, Rocchio) in the hybrid first stage, on dev sets.
 // See docs/BENCHMARKS.md for the command and the recorded results.
-// Ctrl-C / SIGTERM cancel the sections that take a token (embedder-finetune: between updates, nothing saved); exit 130.
+// Ctrl-C / SIGTERM stop the run (between timed runs, see Stop; embedder-finetune between updates, nothing saved); exit 130.
 using var cancel = new CancellationTokenSource();
+Stop.Token = cancel.Token;
 void OnSignal(PosixSignalContext context)
 {
     if (cancel.IsCancellationRequested) return; // a second signal ends the process
@@ -23,7 +24,16 @@ void OnSignal(PosixSignalContext context)
 }
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-var options = BenchmarkOptions.Parse(args);
+BenchmarkOptions options;
+try
+{
+    options = BenchmarkOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine($"rerank-bench: {e.Message}");
+    return 2;
+}
 var clock = Stopwatch.StartNew();
 var report = new Report();
 var workDir = options.WorkDir ?? Path.Combine(Path.GetTempPath(), $"rerank-bench-{Environment.ProcessId}");
@@ -113,7 +123,7 @@ try
 }
 catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 {
-    Console.Error.WriteLine("rerank-bench: cancelled; nothing of the cancelled section was saved.");
+    Console.Error.WriteLine("rerank-bench: cancelled; the report of the cancelled run was not saved (--out).");
     return 130;
 }
 finally

@@ -10,6 +10,7 @@ internal sealed class Report
 
     public void Line(string line = "")
     {
+        Stop.Check();
         _text.AppendLine(line);
         Console.WriteLine(line);
     }
@@ -22,7 +23,11 @@ internal sealed class Report
         Line();
     }
 
-    public static void Progress(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+    public static void Progress(string message)
+    {
+        Stop.Check();
+        Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+    }
 
     public static string F(double value, int decimals) => value.ToString("F" + decimals, CultureInfo.InvariantCulture);
 
