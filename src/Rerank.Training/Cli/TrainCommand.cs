@@ -979,6 +979,22 @@ internal static class TrainCommand
                     $"Drop {option.Name}, or hold out a dev set with --cv-folds 0 (or --dev-fraction, or --dev-qrels).");
     }
 
+    /// <summary>
+    /// The options given on the command line (defaults do not count) that act only while negatives are mined from the
+    /// index: the first-stage ranks, the sampling and the false-negative filter; with <paramref name="withCounts"/> also the
+    /// negative counts (--negatives, --corpus-negatives: with --mined groups they still set how many of a group's negatives
+    /// go into each training row); with <paramref name="withWrites"/> also --write-mined and --mine-only. In the order of --help.
+    /// </summary>
+    internal static List<string> GivenMiningOptions(ParseResult parse, bool withCounts, bool withWrites)
+    {
+        Option[] options = [Negatives, RangeMin, RangeMax, Sampling, FilterModel, FilterMargin, CorpusNegatives, WriteMined, MineOnly];
+        return [.. options
+            .Where(o => withCounts || (o != Negatives && o != CorpusNegatives))
+            .Where(o => withWrites || (o != WriteMined && o != MineOnly))
+            .Where(o => parse.GetResult(o) is { Implicit: false })
+            .Select(o => o.Name)];
+    }
+
     /// <summary>Lets the dev evaluator score with the saved, reloaded model.</summary>
     private sealed class CrossEncoderScorer(CrossEncoder encoder) : IPairScorer
     {

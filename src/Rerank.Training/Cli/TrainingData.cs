@@ -192,6 +192,21 @@ internal sealed class TrainingData
         if (sources != 1)
             throw new InvalidInputException(
                 "Give exactly one training source: --queries with --qrels, --triples FILE, --pairs FILE, --mined FILE, or --self-supervised.");
+        // Pairs and triples bring their own negatives and mined groups were mined already: a mining option would do nothing
+        // (and with pairs, which are never grouped, --write-mined would write nothing).
+        var fixedSource = o.Pairs is not null ? "--pairs trains on the labelled pairs as given"
+            : o.Triples is not null ? "--triples trains on each triple's own negative"
+            : mined is not null ? "--mined trains on the negatives mined earlier"
+            : null;
+        if (fixedSource is not null && TrainCommand.GivenMiningOptions(parse, withCounts: mined is null, withWrites: o.Pairs is not null) is { Count: > 0 } idle)
+        {
+            var flags = idle.Count == 1 ? idle[0] : string.Join(", ", idle[..^1]) + " and " + idle[^1];
+            var fix = mined is not null
+                ? $"give {(idle.Count == 1 ? "it" : "them")} to the run that mines (--queries with --qrels and --write-mined)"
+                : "train on --queries with --qrels (or --self-supervised) to mine negatives from the index";
+            throw new InvalidInputException(
+                $"{fixedSource}, so nothing is mined and {flags} {(idle.Count == 1 ? "does" : "do")} nothing: drop {(idle.Count == 1 ? "it" : "them")}, or {fix}.");
+        }
         if (o.PseudoQueriesGiven && !o.SelfSupervised)
             throw new InvalidInputException("--pseudo-queries chooses the pseudo-queries of --self-supervised; drop it, or train with --self-supervised instead of judged queries.");
         if (o.Qrels is not null && o.Queries is null)

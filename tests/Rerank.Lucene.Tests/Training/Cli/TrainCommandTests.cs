@@ -819,6 +819,47 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
         Assert.False(Directory.Exists(output));
     }
 
+    [Theory]
+    [InlineData("--pairs", "--negatives 5 --sampling top",
+        "--pairs trains on the labelled pairs as given, so nothing is mined and --negatives and --sampling do nothing: drop them, " +
+        "or train on --queries with --qrels (or --self-supervised) to mine negatives from the index.")]
+    [InlineData("--pairs", "--write-mined PAIRS.jsonl --mine-only",
+        "--pairs trains on the labelled pairs as given, so nothing is mined and --write-mined and --mine-only do nothing: drop them, " +
+        "or train on --queries with --qrels (or --self-supervised) to mine negatives from the index.")]
+    [InlineData("--triples", "--corpus-negatives 2",
+        "--triples trains on each triple's own negative, so nothing is mined and --corpus-negatives does nothing: drop it, " +
+        "or train on --queries with --qrels (or --self-supervised) to mine negatives from the index.")]
+    [InlineData("--triples", "--range-min 0 --range-max 50 --filter-model M --filter-margin 0.5 --negatives 1",
+        "--triples trains on each triple's own negative, so nothing is mined and --negatives, --range-min, --range-max, --filter-model and --filter-margin do nothing: " +
+        "drop them, or train on --queries with --qrels (or --self-supervised) to mine negatives from the index.")]
+    [InlineData("--mined", "--sampling random",
+        "--mined trains on the negatives mined earlier, so nothing is mined and --sampling does nothing: drop it, " +
+        "or give it to the run that mines (--queries with --qrels and --write-mined).")]
+    public async Task Train_MiningOptionWithASourceThatMinesNothing_ExitsTwoNamingBothFlagsAndTheFix(string source, string options, string message)
+    {
+        // Before, each was accepted and did nothing (--pairs with --mine-only even printed "Wrote" for a file it never wrote).
+        // Refused before the index, the data files or the starting model is opened: none of them exists here.
+        var output = _temp.Combine("model");
+
+        var result = await CliInvocation.RerankTrain(["--index", _temp.Combine("no-index"), "--output", output, source, _temp.Combine("data.jsonl"),
+            .. options.Replace("PAIRS.jsonl", _temp.Combine("mined.jsonl"), StringComparison.Ordinal).Split(' ')]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: {message}\n", result.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
+    }
+
+    [Fact]
+    public async Task Train_MinedWithNegativeCounts_NotRefused()
+    {
+        // With --mined, --negatives and --corpus-negatives still set how many of each group's negatives go into a training row.
+        var result = await CliInvocation.RerankTrain("--index", _temp.Combine("no-index"), "--output", _temp.Combine("model"),
+            "--mined", _temp.Combine("mined.jsonl"), "--negatives", "2", "--corpus-negatives", "1", "--base", "minilm");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith($"error: '{_temp.Combine("no-index")}' is not a SearchRerank index", result.Error);
+    }
+
     [Fact]
     public async Task Train_QrelsWithoutQueries_ExitsTwoWithMessage()
     {
