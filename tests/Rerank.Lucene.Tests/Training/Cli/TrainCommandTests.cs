@@ -860,6 +860,23 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
         Assert.StartsWith($"error: '{_temp.Combine("no-index")}' is not a SearchRerank index", result.Error);
     }
 
+    [Theory]
+    [InlineData("--epochs", "99999999999", "--epochs must be between 1 and 2147483647, found 99999999999.")]
+    [InlineData("--max-steps", "4294967296", "--max-steps must be between 1 and 2147483647, found 4294967296.")]
+    [InlineData("--negatives", "-99999999999", "--negatives must be between 0 and 2147483647, found -99999999999.")]
+    [InlineData("--cv-folds", "99999999999", "--cv-folds must be between 0 and 2147483647, found 99999999999.")]
+    // Any int is a seed: its range is the type's.
+    [InlineData("--seed", "99999999999", "--seed must be a whole number from -2147483648 to 2147483647, found '99999999999'.")]
+    public async Task Train_WholeNumberTooLargeForItsType_ExitsTwoNamingTheFlagsOwnRange(string flag, string value, string message)
+    {
+        // Before: "--epochs must be a whole number from -2147483648 to 2147483647", the range of .NET's int, not of --epochs.
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--output", _temp.Combine("model"), "--self-supervised", flag, value);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: {message} (see --help)\n", result.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
+    }
+
     [Fact]
     public async Task Train_QrelsWithoutQueries_ExitsTwoWithMessage()
     {
