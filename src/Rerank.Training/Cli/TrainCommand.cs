@@ -346,7 +346,20 @@ internal static class TrainCommand
             // The final comparison runs at the depth the model will serve (usually deeper than the validations during training).
             var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(served, data.Dev, parse.GetValue(Candidates), masked, passages);
             var start = final is { QueryCount: > 0 } ? StartingPipeline(final, baseFolder, baseName, parse, log, ct) : null;
-            WarnWhenTooFewDevQueries(start, final, data.DevCapped, output, parse, log);
+            if (WarnWhenTooFewDevQueries(start, final, data.DevCapped, output, parse, log))
+            {
+                // As with cross-validation: nothing a fine-tune could score would be kept, so no time is spent training one.
+                KeepStart(output, null, baseFolder, start!.Settings, fusion, parse, ct,
+                    KeptHeading +
+                    $"`rerank-train` was to fine-tune {start.AsStored.Name} on this index, but over {Counted(final!.QueryCount, "dev ")} " +
+                    "no change could be shown beyond noise (a paired randomization test cannot give p below " +
+                    $"{RandomizationTest.SmallestPValue(final.QueryCount).ToString("0.####", CultureInfo.InvariantCulture)}), so nothing was trained: " +
+                    "these are the starting weights and settings, unchanged.\n\n" +
+                    $"Command: `rerank-train {CardCommand(parse)}`\n", log,
+                    "Nothing was trained (too few dev queries to keep a change): {Output} holds the starting model, unchanged (--keep-trained trains and saves the fine-tuned model anyway).");
+                parse.InvocationConfiguration.Output.WriteLine($"Wrote {Path.GetFullPath(output)}");
+                return 0;
+            }
 
             var minedHere = !mineOnly && parse.GetValue(Mined) is not { Length: > 0 } && (parse.GetValue(QrelsFile) is not null || parse.GetValue(SelfSupervised));
             var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics,
@@ -413,10 +426,10 @@ internal static class TrainCommand
     /// Says before training, not after it, when the final comparison cannot keep the fine-tuned model: with n dev
     /// queries the paired randomization test cannot give p below 2/2^n (<see cref="RandomizationTest.SmallestPValue"/>),
     /// so under 6 dev queries the starting model is kept whatever the fine-tune scores (e.g. 2 dev queries, the 10%
-    /// held out of 20 training queries: p ≥ 0.5). Silent when the fine-tune is saved anyway (--keep-trained, or a base
-    /// without a ranking head).
+    /// held out of 20 training queries: p ≥ 0.5). Both callers then keep the start without training. Silent when the
+    /// fine-tune is saved anyway (--keep-trained, or a base without a ranking head).
     /// </summary>
-    /// <returns>Whether it warned: no change can be kept, whatever training does.</returns>
+    /// <returns>Whether it warned: no change can be kept, so nothing is to be trained.</returns>
     private static bool WarnWhenTooFewDevQueries(StartPoint? start, DevEvaluator? final, bool capped, string output, ParseResult parse, ILogger log, bool crossValidated = false)
     {
         if (start is null || final is null || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained)) return false;
@@ -430,7 +443,7 @@ internal static class TrainCommand
             ? "more judged training queries (cross-validation judges every one), or --cv-folds 0 with --dev-qrels holding more dev queries"
             : "--dev-qrels with more dev queries, or a larger --dev-fraction";
         log.LogWarning("Only {Queries}: the smallest p-value a paired randomization test over {Them} can give is {Smallest}, not below {Alpha}, " +
-            "so the comparison at the end cannot keep the fine-tuned model and {Output} will hold the starting model whatever training does. " +
+            "so the comparison at the end could not keep a fine-tuned model: nothing is trained and {Output} will hold the starting model. " +
             "To let a better fine-tune through, validate on at least {Needed} queries: {Fix}; --keep-trained saves the fine-tuned weights anyway.",
             Counted(final.QueryCount, "dev "), final.QueryCount == 1 ? "it" : "them",
             smallest.ToString("0.####", CultureInfo.InvariantCulture), StartComparison.Alpha.ToString(CultureInfo.InvariantCulture), output, needed, fix);

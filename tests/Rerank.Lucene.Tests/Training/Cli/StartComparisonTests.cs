@@ -11,16 +11,27 @@ namespace Rerank.Lucene.Tests.Training.Cli;
 [Collection(TorchCollection.Name)]
 public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFixture<TinyTrainingRunFixture>
 {
-    /// <summary>The fixture's arguments without --keep-trained.</summary>
+    /// <summary>The fixture's arguments without --keep-trained (4 dev queries, too few for any change to be kept).</summary>
     private string[] ArgsKeepingStart(string output, params string[] extra) =>
         [.. run.Args(output, maxSteps: 3, extra: extra).Where(a => a != "--keep-trained")];
+
+    /// <summary>
+    /// <see cref="ArgsKeepingStart"/> with half of the 12 queries held out: 6 dev queries, whose smallest exact p (2/64)
+    /// is below 0.05, so a fine-tune is trained and compared.
+    /// </summary>
+    private string[] ArgsTrainingAndComparing(string output, params string[] extra)
+    {
+        var args = ArgsKeepingStart(output, extra);
+        args[Array.IndexOf(args, "--dev-fraction") + 1] = "0.5";
+        return args;
+    }
 
     [Fact]
     public async Task Train_NotBetterThanTheStartOnDev_SavesTheStartingWeightsAndSaysSo()
     {
         var output = run.Temp.Combine("kept-start");
 
-        var result = await CliInvocation.RerankTrain(ArgsKeepingStart(output));
+        var result = await CliInvocation.RerankTrain(ArgsTrainingAndComparing(output));
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
@@ -56,21 +67,45 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
     }
 
     [Fact]
-    public async Task Train_TooFewDevQueriesToKeepAFineTune_SaysSoBeforeTraining()
+    public async Task Train_TooFewDevQueriesToKeepAFineTune_SaysSoAndKeepsTheStartWithoutTraining()
     {
         // A separate process: the warning is logged, and logging goes to the process's standard error.
         var output = run.Temp.Combine("too-few-dev");
-        using var child = ChildProcess.RerankTrain(null, [.. ArgsKeepingStart(output), "--threads", "1"]);
+        using var child = ChildProcess.RerankTrain(null, [.. ArgsKeepingStart(output), "--threads", "1", "--keep-checkpoints"]);
         var code = await child.WaitForExit(seconds: 180);
 
         Assert.True(code == 0, child.ToString());
         // The hand-computed floor over the sample's 4 dev queries is 2/2^4 = 0.125; 6 queries reach 2/64 = 0.031 < 0.05.
         var warning = "Only 4 dev queries: the smallest p-value a paired randomization test over them can give is 0.125, not below 0.05, " +
-            $"so the comparison at the end cannot keep the fine-tuned model and {output} will hold the starting model whatever training does. " +
+            $"so the comparison at the end could not keep a fine-tuned model: nothing is trained and {output} will hold the starting model. " +
             "To let a better fine-tune through, validate on at least 6 queries";
-        var error = child.Error;
-        Assert.Contains(warning, error);
-        Assert.True(error.IndexOf(warning, StringComparison.Ordinal) < error.IndexOf("Training from ", StringComparison.Ordinal), child.Error);
+        Assert.Contains(warning, child.Error);
+        // As the cross-validated path does: no training time is spent on a fine-tune that could not be kept (before, it trained).
+        Assert.DoesNotContain("Training from ", child.Error);
+        Assert.False(Directory.Exists(output + "-checkpoints"), "a checkpoint folder means something was trained");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.StartsWith("# Starting model kept\n", card);
+        Assert.Contains("but over 4 dev queries no change could be shown beyond noise (a paired randomization test cannot give p below 0.125), so nothing was trained", card);
+        Assert.DoesNotContain("## The fine-tuning run that was not kept", card);
+    }
+
+    [Fact]
+    public async Task Train_SelfSupervisedWithTooFewDevQueries_KeepsTheStartWithoutTraining()
+    {
+        // 10% of the sample's 40 usable documents held out: 4 self-supervised dev queries, so no fine-tune could be kept.
+        var output = run.Temp.Combine("self-too-few-dev");
+
+        var result = await CliInvocation.RerankTrain("--index", run.Index, "--self-supervised", "--output", output, "--base", run.Base, "--max-steps", "1",
+            "--batch-size", "2", "--max-length", "48", "--candidates", "10", "--dev-candidates", "10", "--device", "cpu", "--retrieval", "bm25", "--keep-checkpoints");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.False(Directory.Exists(output + "-checkpoints"), "a checkpoint folder means something was trained");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.StartsWith("# Starting model kept\n", card);
+        Assert.Matches(@"but over [1-5] dev quer(y|ies) no change could be shown beyond noise \(a paired randomization test cannot give p below 0\.\d+\), so nothing was trained", card);
+        Assert.DoesNotContain("## The fine-tuning run that was not kept", card);
     }
 
     [Fact]
@@ -131,7 +166,7 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
         var reranker = Directory.CreateDirectory(Path.Combine(models, "default-reranker")).FullName;
         foreach (var file in Directory.GetFiles(run.Base)) File.Copy(file, Path.Combine(reranker, Path.GetFileName(file)));
         var output = run.Temp.Combine("from-default");
-        var args = ArgsKeepingStart(output).ToList();
+        var args = ArgsTrainingAndComparing(output).ToList();
         var at = args.IndexOf("--base");
         args.RemoveRange(at, 2);
 

@@ -358,7 +358,8 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         // The self-supervised run keeps the start unless the fine-tuned model wins: the other write path (KeepStart).
         string[] Args() => selfSupervised
             ? ["--index", run.Index, "--self-supervised", "--output", output, "--base", run.Base, "--max-steps", "1", "--batch-size", "2", "--max-length", "48",
-               "--range-min", "0", "--dev-candidates", "10", "--candidates", "10", "--device", "cpu", "--retrieval", "bm25", "--overwrite"]
+               "--range-min", "0", "--dev-candidates", "10", "--candidates", "10", "--device", "cpu", "--retrieval", "bm25", "--overwrite",
+               "--dev-fraction", "0.5"] // 20 dev queries: with under 6 nothing would be trained or compared
             : [.. run.Args(output, maxSteps: 1), "--overwrite"];
         if (existing)
         {
@@ -403,6 +404,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         [
             "--index", run.Index, "--self-supervised", "--pseudo-queries", pseudoQueries, "--output", output, "--base", run.Base, "--max-steps", "2",
             "--batch-size", "2", "--max-length", "48", "--range-min", "0", "--dev-candidates", "10", "--candidates", "10", "--device", "cpu", "--retrieval", "bm25",
+            "--dev-fraction", "0.5", // 20 dev queries: with under 6 nothing would be trained
         ];
         using var cancel = new CancellationTokenSource();
         var cancelled = await CliInvocation.RerankTrain(new CancelOnLine("step 1/2", cancel), cancel.Token, Args("sentences"));
