@@ -120,7 +120,7 @@ internal sealed class TrainingData
             ? ValidationSplit.Explicit(all, o.Qrels ?? o.Triples ?? (mined is null ? null : string.Join(", ", mined)) ?? "pseudo-queries", BeirTrainingReader.Read(o.Queries!, o.DevQrels, store, missing), o.DevQrels)
             : o.SelfSupervised
             ? ValidationSplit.HoldOutDocuments(all, o.DevFraction, seed) // --dev-fraction counts documents: a document may give a title and a sentence
-            : ValidationSplit.HoldOut(all, o.DevFraction, seed);
+            : ValidationSplit.HoldOutJudgeable(all, o.DevFraction, seed); // judged queries (qrels) are all judgeable: a plain hold-out then
         if (o.SelfSupervised && !o.MineOnly && o.DevQrels is null)
         {
             // Held out by document: no pseudo-query of a held-out document (its title with --pseudo-queries both) is trained on.
@@ -137,8 +137,20 @@ internal sealed class TrainingData
                 "({NotRetrieved} not retrieved and {NoSentence} without a usable sentence were dropped); only the cross-encoder alone is judged on it",
                 report.Kept, report.HeldOut, firstStage.Name, depth, report.NotRetrieved, report.NoSentence);
         }
+        else if (crossValidation is null && !o.MineOnly && o.DevQrels is null && split.Dev.Count == 0)
+        {
+            // Triples whose positives are texts: no query could be judged, so none was held out (each trains).
+            var judgeable = all.Where(ValidationSplit.CanBeJudged).Select(g => g.QueryId).Distinct().Count();
+            var why = judgeable == 0
+                ? "no training query has a positive named by index id (positive_id), and a positive given as text cannot be found among the first stage's candidates"
+                : $"only {TrainCommand.Counted(judgeable)} {(judgeable == 1 ? "has" : "have")} a positive named by index id (positive_id), too few to hold one out";
+            Stat("dev", $"none: {why}; every training query is trained on and nothing is validated");
+            log.LogWarning("No query is held out for validation: {Why}. All {Count} training queries are trained on. To validate, give positive_id in the triples or pass --queries with --dev-qrels.",
+                why, all.Select(g => g.QueryId).Distinct().Count());
+        }
         else if (crossValidation is null)
-            Stat("dev", o.MineOnly ? "none (--mine-only)" : o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries" : $"seeded hold-out of {o.DevFraction:P0} of the training queries: {split.Dev.Count} queries");
+            Stat("dev", o.MineOnly ? "none (--mine-only)" : o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries"
+                : $"seeded hold-out of {o.DevFraction:P0} of the training queries{(all.Any(g => !ValidationSplit.CanBeJudged(g)) ? " that can be judged (a positive named by index id)" : "")}: {split.Dev.Count} queries");
 
         if (missing is { Count: > 0 })
         {

@@ -122,10 +122,10 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
     }
 
     [Fact]
-    public async Task Train_TriplesGivenAsTexts_SaysBeforeTrainingThatNothingCanBeValidated_AndSavesTheFineTune()
+    public async Task Train_TriplesGivenAsTexts_HoldsOutNothing_SaysNothingCanBeValidated_AndSavesTheFineTune()
     {
-        // Text positives cannot be found among the index's candidates, so the held-out triples cannot validate.
-        // Before, the run trained and then stopped with exit 2 on the empty dev set, writing nothing.
+        // Text positives cannot be found among the index's candidates, so a held-out triple could never validate.
+        // Before, one of the 10 queries was held out anyway: taken from training, judging nothing.
         var triples = run.Temp.Combine("text-triples.jsonl");
         File.WriteAllLines(triples, Enumerable.Range(0, 10).Select(i => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
         {
@@ -139,9 +139,14 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
         var code = await child.WaitForExit(seconds: 180);
 
         Assert.True(code == 0, child.ToString());
-        var warning = "No dev query (1 in all) has a positive that is in the index (positives given as texts, not index ids), so nothing can be validated";
+        var warning = "No query is held out for validation: no training query has a positive named by index id (positive_id), " +
+            "and a positive given as text cannot be found among the first stage's candidates. All 10 training queries are trained on.";
         Assert.Contains(warning, child.Error);
         Assert.True(child.Error.IndexOf(warning, StringComparison.Ordinal) < child.Error.IndexOf("Training from ", StringComparison.Ordinal), child.Error);
+        Assert.Contains("Training from " + run.Base + " on 10 training queries", child.Error);
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.Contains("| training queries | 10 |", card);
+        Assert.Contains("| dev | none: no training query has a positive named by index id (positive_id)", card);
         Assert.True(File.Exists(Path.Combine(output, "model.safetensors")), child.ToString());
         Assert.NotEqual(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
     }
