@@ -509,7 +509,8 @@ internal static class TrainCommand
                     PublishModelFolder(output, candidate, fusion, parse, ct, staging =>
                     {
                         if (startSettings is null) return;
-                        (startSettings with { MaxLength = parse.GetValue(MaxLength) }).Write(staging);
+                        StartSettingsForFineTune(startSettings, parse.GetValue(MaxLength),
+                            "not tuned or measured with these fine-tuned weights: no dev query could measure them").Write(staging);
                         File.AppendAllText(Path.Combine(staging, "README.md"),
                             "\n## Not validated\n\nNo dev query could measure this fine-tune, so it was not compared with the starting model. " +
                             "It ranks with the starting model's reranking settings (score mode, interpolation weights, passages), not measured with these weights: " +
@@ -546,7 +547,8 @@ internal static class TrainCommand
         if (trainedWins || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained))
         {
             var trainedSettings = selfSupervised && start.AsStored.Mode != "first-stage"
-                ? start.Settings with { MaxLength = parse.GetValue(MaxLength) }
+                ? StartSettingsForFineTune(start.Settings, parse.GetValue(MaxLength),
+                    $"not tuned or measured with these fine-tuned weights: the self-supervised dev set ({source}) judged the cross-encoder alone")
                 : new RerankerSettings(trained.Weight, source, parse.GetValue(MaxLength), trained.Mode,
                     trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null, StoredPassages(dev.Passages));
             var cardText = $"\n## Final comparison on dev ({stage} top {dev.Candidates}; saved model, reloaded)\n\n" + table;
@@ -735,6 +737,18 @@ internal static class TrainCommand
             ? start with { MaxLength = maxLength }
             : new RerankerSettings(tuned.Weight, tunedOn, maxLength, tuned.Mode, tuned.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null,
                 StoredPassages(start.Passages));
+
+    /// <summary>
+    /// The searchrerank.json of fine-tuned weights saved with the starting model's reranking settings (score mode, weights,
+    /// passages) that were never tuned with them: the start's settings at <paramref name="maxLength"/>, with a tuned_on that
+    /// says so (<paramref name="why"/>) rather than the start's own, which described its weights. The start's text follows,
+    /// as where the settings came from.
+    /// </summary>
+    internal static RerankerSettings StartSettingsForFineTune(RerankerSettings start, int maxLength, string why) => start with
+    {
+        MaxLength = maxLength,
+        TunedOn = $"the starting model's score mode and weights, {why}" + (start.TunedOn is { Length: > 0 } was ? $" (the starting model's tuned_on: {was})" : ""),
+    };
 
     /// <summary>The start's passages as a fine-tune stores them: null for the whole document (the default without a setting).</summary>
     private static PassageOptions? StoredPassages(PassageOptions? passages) => passages is null || passages.Mode == PassageMode.First ? null : passages;

@@ -1,3 +1,4 @@
+using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Tests.Cli;
 using Rerank.Lucene.Tests.Native;
 
@@ -149,6 +150,62 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
         Assert.Contains("| dev | none: no training query has a positive named by index id (positive_id)", card);
         Assert.True(File.Exists(Path.Combine(output, "model.safetensors")), child.ToString());
         Assert.NotEqual(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+    }
+
+    /// <summary>A copy of the base with reranking settings of its own, tuned (it says) on "the start's own dev set".</summary>
+    private string StartWithSettings(string name)
+    {
+        var start = run.Temp.Combine(name);
+        Directory.CreateDirectory(start);
+        foreach (var file in Directory.GetFiles(run.Base)) File.Copy(file, Path.Combine(start, Path.GetFileName(file)));
+        new RerankerSettings(0.35, "the start's own dev set", 48, "interpolate", new Dictionary<string, double> { ["bm25"] = 0.4 }).Write(start);
+        return start;
+    }
+
+    [Fact]
+    public async Task Train_UnvalidatedFineTune_TunedOnSaysItsWeightsWereNotTuned()
+    {
+        // Text triples: nothing can be validated, so the fine-tune is saved as trained with the start's reranking settings.
+        // Before, its tuned_on was the start's ("the start's own dev set"), which described the start's weights, not these.
+        var start = StartWithSettings("start-unvalidated");
+        var triples = run.Temp.Combine("unvalidated-triples.jsonl");
+        File.WriteAllLines(triples, Enumerable.Range(0, 6).Select(i => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["query"] = $"why does bread dough rise {i}",
+            ["positive"] = $"Yeast ferments sugar and the gas makes the dough rise, case {i}.",
+            ["negative"] = $"The moon pulls the oceans into tides, case {i}.",
+        })));
+        var output = run.Temp.Combine("unvalidated-model");
+
+        var result = await CliInvocation.RerankTrain("--index", run.Index, "--triples", triples, "--output", output, "--base", start,
+            "--max-steps", "2", "--batch-size", "2", "--max-length", "40", "--device", "cpu", "--retrieval", "bm25");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(start, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        var saved = RerankerSettings.Read(output);
+        Assert.Equal("the starting model's score mode and weights, not tuned or measured with these fine-tuned weights: no dev query could measure them " +
+            "(the starting model's tuned_on: the start's own dev set)", saved.TunedOn);
+        // The settings themselves are the start's, at the trained length.
+        Assert.Equal(("interpolate", 0.35, 0.4, 40), (saved.ScoreMode, saved.InterpolationWeight, saved.FirstStageWeights!["bm25"], saved.MaxLength));
+    }
+
+    [Fact]
+    public async Task Train_SelfSupervisedFineTuneSaved_TunedOnSaysOnlyTheCrossEncoderWasJudged()
+    {
+        // The self-supervised dev set judges the cross-encoder alone; a saved fine-tune keeps the start's mode and weights, never tuned with it.
+        var start = StartWithSettings("start-self");
+        var output = run.Temp.Combine("self-kept-trained");
+
+        var result = await CliInvocation.RerankTrain("--index", run.Index, "--self-supervised", "--output", output, "--base", start, "--max-steps", "2",
+            "--batch-size", "2", "--max-length", "48", "--dev-fraction", "0.5", "--candidates", "10", "--dev-candidates", "10", "--device", "cpu",
+            "--retrieval", "bm25", "--keep-trained");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(start, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        var saved = RerankerSettings.Read(output);
+        Assert.Equal("the starting model's score mode and weights, not tuned or measured with these fine-tuned weights: the self-supervised dev set " +
+            "(dev: 20 queries, bm25 top 10, nDCG@10) judged the cross-encoder alone (the starting model's tuned_on: the start's own dev set)", saved.TunedOn);
+        Assert.Equal(("interpolate", 0.35, 0.4), (saved.ScoreMode, saved.InterpolationWeight, saved.FirstStageWeights!["bm25"]));
     }
 
     [Fact]
