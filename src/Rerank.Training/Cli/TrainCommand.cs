@@ -355,14 +355,14 @@ internal static class TrainCommand
                     "no change could be shown beyond noise (a paired randomization test cannot give p below " +
                     $"{RandomizationTest.SmallestPValue(final.QueryCount).ToString("0.####", CultureInfo.InvariantCulture)}), so nothing was trained: " +
                     "these are the starting weights and settings, unchanged.\n\n" +
-                    $"Command: `rerank-train {CardCommand(parse)}`\n", log,
+                    $"Command: `{CardCommandLine(parse)}`\n", log,
                     "Nothing was trained (too few dev queries to keep a change): {Output} holds the starting model, unchanged (--keep-trained trains and saves the fine-tuned model anyway).");
                 parse.InvocationConfiguration.Output.WriteLine($"Wrote {Path.GetFullPath(output)}");
                 return 0;
             }
 
             var minedHere = !mineOnly && parse.GetValue(Mined) is not { Length: > 0 } && (parse.GetValue(QrelsFile) is not null || parse.GetValue(SelfSupervised));
-            var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics,
+            var card = new ModelCardInfo(baseName, CardCommandLine(parse), data.Statistics, BaseModelId: BaseModelHubId(parse),
                 MinedWith: minedHere ? served.Name : null,
                 DevMetric: dev is null ? null : $"nDCG@10{(masked ? " of the cross-encoder alone" : "")} over {dev.FirstStageName} top {dev.Candidates} (--dev-candidates)");
             var hooks = new TrainingHooks(
@@ -633,7 +633,7 @@ internal static class TrainCommand
                 $"`rerank-train` was to cross-validate fine-tunes of {start.AsStored.Name} on this index, but over {Counted(judged.QueryCount, "judged ")} " +
                 $"no change could be shown beyond noise (a paired randomization test cannot give p below " +
                 $"{RandomizationTest.SmallestPValue(judged.QueryCount).ToString("0.####", inv)}), so nothing was trained: these are the starting weights and settings, unchanged.\n\n" +
-                $"Command: `rerank-train {CardCommand(parse)}`\n", log,
+                $"Command: `{CardCommandLine(parse)}`\n", log,
                 "Nothing was trained (too few judged queries to keep a change): {Output} holds the starting model, unchanged (--keep-trained trains and saves the fine-tuned model anyway).");
             RemoveCrossValidation(parse, options, output, log);
             return;
@@ -683,7 +683,7 @@ internal static class TrainCommand
             var candidate = options.OutputDirectory;
             if (Directory.Exists(candidate)) Directory.Delete(candidate, recursive: true); // this run's own scratch
             var minedHere = parse.GetValue(Mined) is not { Length: > 0 } && parse.GetValue(QrelsFile) is not null;
-            var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics, MinedWith: minedHere ? firstStage.Name : null);
+            var card = new ModelCardInfo(baseName, CardCommandLine(parse), data.Statistics, BaseModelId: BaseModelHubId(parse), MinedWith: minedHere ? firstStage.Name : null);
             var final = makeTrainer(options, resume && CrossEncoderTrainer.LatestCheckpoint(options) is not null);
             final.Train(data.Groups!, new TrainingHooks(Progress: progress, ModelCard: card), ct);
             var settings = FinalModelSettings(ReferenceEquals(best, trainedAsStored) && trainedWins, start.Settings, trained, stage, parse.GetValue(MaxLength),
@@ -707,7 +707,7 @@ internal static class TrainCommand
                 KeptHeading +
                 $"`rerank-train` cross-validated fine-tunes of {start.AsStored.Name} on this index, but they did not beat it beyond noise on the training queries they did not " +
                 $"train on, so these are the starting weights, unchanged (no final model was trained); {what}.\n\n" +
-                $"Command: `rerank-train {CardCommand(parse)}`\n\n" + table + "\n", log, null);
+                $"Command: `{CardCommandLine(parse)}`\n\n" + table + "\n", log, null);
             log.LogWarning("The fine-tunes are not better than the starting model beyond noise on the training queries they did not train on (start {Start}, fine-tuned {Trained}, p = {P:0.000}): " +
                 "{Output} holds the starting model's weights; {What}. More judged queries can change that.",
                 start.AsStored.WithInterval(), bestTrained.WithInterval(), RandomizationTest.PValue(bestTrained.PerQuery, start.AsStored.PerQuery), output, what);
@@ -859,6 +859,31 @@ internal static class TrainCommand
         }
         return string.Join(' ', words);
     }
+
+    /// <summary>
+    /// The command line for the model card as it can be run again: <see cref="CardCommand"/> after "rerank-train", preceded
+    /// by <c>SEARCHRERANK_MODELS=...</c> when that variable chose the starting model (no --base, and the default reranker was
+    /// found in the folder it names), since the same command without it would start from another model or none.
+    /// </summary>
+    internal static string CardCommandLine(ParseResult parse)
+    {
+        var line = "rerank-train " + CardCommand(parse);
+        if (parse.GetValue(Base) is not null || parse.GetValue(MineOnly)) return line;
+        var models = Environment.GetEnvironmentVariable(DefaultReranker.ModelsVariable);
+        if (string.IsNullOrWhiteSpace(models) || DefaultReranker.Find() is not { } found || found != DefaultReranker.SearchPaths()[0]) return line;
+        return $"{DefaultReranker.ModelsVariable}={(models.Any(char.IsWhiteSpace) ? $"\"{models}\"" : models)} {line}";
+    }
+
+    /// <summary>
+    /// The starting model's Hugging Face Hub id for the card's <c>base_model</c> metadata, which the Hub reads as a model id:
+    /// sentence-transformers/all-MiniLM-L6-v2 for the bundled MiniLM-L6 (--base minilm: that model's encoder weights); null
+    /// for a folder, whose Hub id (if any) is not known here (the card's text names the folder).
+    /// </summary>
+    internal static string? BaseModelHubId(ParseResult parse) =>
+        string.Equals(parse.GetValue(Base), "minilm", StringComparison.OrdinalIgnoreCase) ? BundledMiniLmHubId : null;
+
+    /// <summary>The Hub id of the model whose encoder the bundled MiniLM-L6 is (an ONNX export of all-MiniLM-L6-v2's BertModel).</summary>
+    internal const string BundledMiniLmHubId = "sentence-transformers/all-MiniLM-L6-v2";
 
     /// <summary>How the model card of a run that kept its starting model begins.</summary>
     private const string KeptHeading = "# Starting model kept\n\n";

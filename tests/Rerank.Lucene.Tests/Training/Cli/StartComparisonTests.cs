@@ -238,6 +238,8 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
         Assert.True(code == 0, child.ToString());
         Assert.Contains($"Training from the default reranker ({reranker})", child.Error);
         Assert.Equal(File.ReadAllBytes(Path.Combine(reranker, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        // The variable chose the starting model, so the card's command, to be run again, sets it (before, it was left out).
+        Assert.Contains($"```\nSEARCHRERANK_MODELS={models} rerank-train {string.Join(' ', args)} --threads 1\n```", File.ReadAllText(Path.Combine(output, "README.md")));
     }
 
     [Fact]

