@@ -70,6 +70,15 @@ internal static class OptionRules
             }
             if (value is null || valid(value)) return;
             var shown = value is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : value.ToString();
+            // A number too large for its type parses as infinity: show what was typed and the largest value the option holds.
+            var typed = result.Tokens[^1].Value;
+            if (value is double.PositiveInfinity or double.NegativeInfinity or float.PositiveInfinity or float.NegativeInfinity
+                && !typed.Contains("inf", StringComparison.OrdinalIgnoreCase) && !typed.Contains('∞'))
+            {
+                var largest = value is float ? float.MaxValue.ToString("R", CultureInfo.InvariantCulture) : double.MaxValue.ToString("R", CultureInfo.InvariantCulture);
+                result.AddError($"{option.Name} must be {expected}, found {typed}, which is beyond the largest number it holds ({largest}).");
+                return;
+            }
             result.AddError($"{option.Name} must be {expected}, found {(quote ? $"'{shown}'" : shown)}.");
         });
         return option;

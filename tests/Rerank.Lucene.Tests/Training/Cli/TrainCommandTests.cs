@@ -903,6 +903,18 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
         Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
     }
 
+    [Theory]
+    [InlineData("--lr", "1e400", "--lr must be greater than 0, found 1e400, which is beyond the largest number it holds (1.7976931348623157E+308).")]
+    [InlineData("--filter-margin", "1e40", "--filter-margin must be a number of at least 0, found 1e40, which is beyond the largest number it holds (3.4028235E+38).")]
+    public async Task Train_NumberTooLargeForItsType_ExitsTwoShowingWhatWasTyped(string flag, string value, string message)
+    {
+        // Before: "--filter-margin must be a number of at least 0, found Infinity" for a number that is at least 0.
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--output", _temp.Combine("model"), "--self-supervised", flag, value);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: {message} (see --help)\n", result.Error);
+    }
+
     [Fact]
     public async Task Train_QrelsWithoutQueries_ExitsTwoWithMessage()
     {
