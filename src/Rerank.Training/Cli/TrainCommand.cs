@@ -444,7 +444,7 @@ internal static class TrainCommand
             : "--dev-qrels with more dev queries, or a larger --dev-fraction";
         log.LogWarning("Only {Queries}: the smallest p-value a paired randomization test over {Them} can give is {Smallest}, not below {Alpha}, " +
             "so the comparison at the end could not keep a fine-tuned model: nothing is trained and {Output} will hold the starting model. " +
-            "To let a better fine-tune through, validate on at least {Needed} queries: {Fix}; --keep-trained saves the fine-tuned weights anyway.",
+            "To let a better fine-tune through, validate on at least {Needed} queries: {Fix}; --keep-trained trains and saves the fine-tuned weights anyway.",
             Counted(final.QueryCount, "dev "), final.QueryCount == 1 ? "it" : "them",
             smallest.ToString("0.####", CultureInfo.InvariantCulture), StartComparison.Alpha.ToString(CultureInfo.InvariantCulture), output, needed, fix);
         return true;
