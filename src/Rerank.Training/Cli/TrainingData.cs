@@ -141,12 +141,13 @@ internal sealed class TrainingData
         {
             // Triples whose positives are texts: no query could be judged, so none was held out (each trains).
             var judgeable = all.Where(ValidationSplit.CanBeJudged).Select(g => g.QueryId).Distinct().Count();
+            var field = o.Triples is not null ? " (positive_id)" : "";
             var why = judgeable == 0
-                ? "no training query has a positive named by index id (positive_id), and a positive given as text cannot be found among the first stage's candidates"
-                : $"only {TrainCommand.Counted(judgeable)} {(judgeable == 1 ? "has" : "have")} a positive named by index id (positive_id), too few to hold one out";
+                ? $"no training query has a positive named by index id{field}, and a positive given as text cannot be found among the first stage's candidates"
+                : $"only {TrainCommand.Counted(judgeable)} {(judgeable == 1 ? "has" : "have")} a positive named by index id{field}, too few to hold one out";
             Stat("dev", $"none: {why}; every training query is trained on and nothing is validated");
-            log.LogWarning("No query is held out for validation: {Why}. All {Count} training queries are trained on. To validate, give positive_id in the triples or pass --queries with --dev-qrels.",
-                why, all.Select(g => g.QueryId).Distinct().Count());
+            log.LogWarning("No query is held out for validation: {Why}. All {Count} training queries are trained on. To validate, {Fix}.",
+                why, all.Select(g => g.QueryId).Distinct().Count(), o.Triples is not null ? "give positive_id in the triples or pass --queries with --dev-qrels" : "pass --queries with --dev-qrels");
         }
         else if (crossValidation is null)
             Stat("dev", o.MineOnly ? "none (--mine-only)" : o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries"
