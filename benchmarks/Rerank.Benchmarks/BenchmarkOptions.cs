@@ -80,6 +80,9 @@ internal sealed record BenchmarkOptions
     /// <summary>embedder-finetune: the new folder the fine-tuned embedder is saved to (--ft-output).</summary>
     public string? FinetuneOutput { get; init; }
 
+    /// <summary>embedder-finetune: replace an existing embedder folder at --ft-output (--ft-overwrite); a folder holding anything else is never replaced.</summary>
+    public bool FinetuneOverwrite { get; init; }
+
     /// <summary>embedder-finetune: rows per batch (--ft-batch). Default 32.</summary>
     public int FinetuneBatch { get; init; } = 32;
 
@@ -139,6 +142,7 @@ internal sealed record BenchmarkOptions
                 "--ft-queries" => options with { FinetuneQueries = Value() },
                 "--ft-qrels" => options with { FinetuneQrels = Value() },
                 "--ft-output" => options with { FinetuneOutput = Value() },
+                "--ft-overwrite" => options with { FinetuneOverwrite = true },
                 "--ft-batch" => options with { FinetuneBatch = Int() },
                 "--ft-epochs" => options with { FinetuneEpochs = Int() },
                 "--ft-lr" => options with { FinetuneLearningRate = Number(flag, Value()) },
@@ -150,7 +154,7 @@ internal sealed record BenchmarkOptions
                                                  + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact,training,embedder,embedder-finetune,scale-bm25,scale-vectors,scale-dense,scale-rerank "
                                                  + "--embed-docs N --embed-queries N --engines-bf16 --out FILE "
                                                  + "--index DIR --scale-queries N --candidates 20,50,100,200 --scale-results FILE "
-                                                 + "--ft-queries FILE --ft-qrels FILE --ft-output DIR --ft-batch 32 --ft-epochs 1 --ft-lr 2e-5 --ft-seed 42 (section embedder-finetune) "
+                                                 + "--ft-queries FILE --ft-qrels FILE --ft-output DIR --ft-overwrite --ft-batch 32 --ft-epochs 1 --ft-lr 2e-5 --ft-seed 42 (section embedder-finetune) "
                                                  + "--dev-sets NAME=INDEX=QUERIES=QRELS;... (section prf)"),
             };
         }

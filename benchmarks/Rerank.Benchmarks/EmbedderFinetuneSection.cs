@@ -26,6 +26,8 @@ internal static class EmbedderFinetuneSection
             LearningRate = options.FinetuneLearningRate, BatchSize = options.FinetuneBatch, Epochs = options.FinetuneEpochs, Seed = options.FinetuneSeed,
         };
         training.Validate();
+        // Checked now, not after the training: a new or empty folder, or with --ft-overwrite an embedder folder (never one of other files).
+        EmbedderOutput.CheckFolder(output, options.FinetuneOverwrite, "--ft-output", "--ft-overwrite");
         var clock = Stopwatch.StartNew();
 
         using var bm25 = Bm25Searcher.Open(index, reopenWhenRebuilt: false);
@@ -57,7 +59,7 @@ internal static class EmbedderFinetuneSection
         var result = BiEncoderTrainer.Train(encoder, rows, training, progress, ct);
         var after = BiEncoderTrainer.Evaluate(encoder, probe, training);
         ct.ThrowIfCancellationRequested();
-        encoder.Save(output);
+        encoder.Save(output, options.FinetuneOverwrite, "--ft-output", "--ft-overwrite");
 
         var losses = result.Losses;
         double Mean(IEnumerable<double> xs) => xs.DefaultIfEmpty(double.NaN).Average();

@@ -6,7 +6,8 @@ namespace Rerank.Training.Cli;
 
 /// <summary>
 /// Finds what the parser lets through or words badly: an unknown option such as <c>--lrr</c>, answered with
-/// the closest option (as search-host does; the words are judged by the library's <see cref="CommandLineWords"/>).
+/// the closest option (as search-host does; the words are judged by the library's <see cref="CommandLineWords"/>); a whole
+/// number too large for its option is answered with the option's own range (<see cref="OptionRules.RangeOf"/>).
 /// </summary>
 internal static class CommandLineCheck
 {
@@ -22,6 +23,14 @@ internal static class CommandLineCheck
         var afterDoubleDash = parse.Tokens.SkipWhile(t => t.Type != TokenType.DoubleDash).ToHashSet<object>(ReferenceEqualityComparer.Instance);
         var argumentWords = command.Children.OfType<ArgumentResult>()
             .SelectMany(a => a.Tokens).Where(t => !afterDoubleDash.Contains(t)).Select(t => t.Value).ToList();
-        return new CommandLineWords(program, names, argumentWords, parse.UnmatchedTokens, parse.Errors.Select(e => ParserMessages.Readable(e.Message)).ToList()).Messages();
+        return new CommandLineWords(program, names, argumentWords, parse.UnmatchedTokens, parse.Errors.Select(e => ParserMessages.Readable(e.Message, OptionRules.RangeOf(OptionOf(e.SymbolResult)))).ToList()).Messages();
     }
+
+    /// <summary>The option a parse error is about (its value's argument belongs to it); null for other errors.</summary>
+    private static Option? OptionOf(SymbolResult? result) => result switch
+    {
+        OptionResult o => o.Option,
+        ArgumentResult { Parent: OptionResult o } => o.Option,
+        _ => null,
+    };
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Rerank.Training.Cli;
 
@@ -9,9 +11,27 @@ namespace Rerank.Training.Cli;
 /// </summary>
 internal static class OptionRules
 {
-    /// <summary>The value must be at least <paramref name="min"/>.</summary>
-    public static Option<int> AtLeast(this Option<int> option, int min) =>
-        option.Rule(v => v >= min, $"at least {min}");
+    /// <summary>The value must be at least <paramref name="min"/> (a whole number, so at most <see cref="int.MaxValue"/>).</summary>
+    public static Option<int> AtLeast(this Option<int> option, int min)
+    {
+        WholeNumbers(option, min);
+        return option.Rule(v => v >= min, $"at least {min}");
+    }
+
+    /// <summary>
+    /// Records that <paramref name="option"/> takes whole numbers from <paramref name="min"/> to <see cref="int.MaxValue"/>,
+    /// so a number too large (or too small) for an int is answered with that range (<see cref="RangeOf"/>), not the type's.
+    /// </summary>
+    public static Option<int> WholeNumbers(this Option<int> option, int min)
+    {
+        Ranges.AddOrUpdate(option, new RangeAttribute(min, int.MaxValue));
+        return option;
+    }
+
+    /// <summary>The whole-number range of <paramref name="option"/> (<see cref="WholeNumbers"/>); null when it has none.</summary>
+    public static RangeAttribute? RangeOf(Option? option) => option is not null && Ranges.TryGetValue(option, out var range) ? range : null;
+
+    private static readonly ConditionalWeakTable<Option, RangeAttribute> Ranges = new();
 
     /// <summary>The value must be a finite number greater than <paramref name="min"/>.</summary>
     public static Option<double> Above(this Option<double> option, double min) =>
@@ -50,6 +70,15 @@ internal static class OptionRules
             }
             if (value is null || valid(value)) return;
             var shown = value is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : value.ToString();
+            // A number too large for its type parses as infinity: show what was typed and the largest value the option holds.
+            var typed = result.Tokens[^1].Value;
+            if (value is double.PositiveInfinity or double.NegativeInfinity or float.PositiveInfinity or float.NegativeInfinity
+                && !typed.Contains("inf", StringComparison.OrdinalIgnoreCase) && !typed.Contains('∞'))
+            {
+                var largest = value is float ? float.MaxValue.ToString("R", CultureInfo.InvariantCulture) : double.MaxValue.ToString("R", CultureInfo.InvariantCulture);
+                result.AddError($"{option.Name} must be {expected}, found {typed}, which is beyond the largest number it holds ({largest}).");
+                return;
+            }
             result.AddError($"{option.Name} must be {expected}, found {(quote ? $"'{shown}'" : shown)}.");
         });
         return option;

@@ -34,7 +34,7 @@ internal static class TrainCommand
     private static readonly Option<bool> SkipMissingDocuments = new("--skip-missing-documents") { Description = "Skip judgments of documents the index does not have (e.g. empty ones left out by `search-host index --skip-empty`) instead of stopping; the count is logged and goes into the model card." };
     private static readonly Option<string> DevQrels = new("--dev-qrels") { Description = "Dev judgments (with --queries). Default: hold out --dev-fraction of the training queries." };
     private static readonly Option<double> DevFraction = new("--dev-fraction") { Description = "Share of training queries held out for validation when no --dev-qrels is given.", DefaultValueFactory = _ => ValidationSplit.DefaultFraction };
-    private static readonly Option<int> CvFolds = new("--cv-folds") { Description = "Judge the fine-tune by k-fold cross-validation over the training queries instead of a held-out dev set: k fine-tunes, each trained on the other folds and judged on its own fold's queries, with the score mode and weight tuned on the other folds; if they beat the starting model beyond noise, the final model is trained on every query. Default: 5 folds with --qrels when neither --dev-qrels nor --dev-fraction is given and a 10% hold-out would be under 50 dev queries; 0: hold out --dev-fraction instead. About k+1 times the training time of one run." };
+    private static readonly Option<int> CvFolds = new Option<int>("--cv-folds") { Description = "Judge the fine-tune by k-fold cross-validation over the training queries instead of a held-out dev set: k fine-tunes, each trained on the other folds and judged on its own fold's queries, with the score mode and weight tuned on the other folds; if they beat the starting model beyond noise, the final model is trained on every query. Default: 5 folds with --qrels when neither --dev-qrels nor --dev-fraction is given and a 10% hold-out would be under 50 dev queries; 0: hold out --dev-fraction instead. About k+1 times the training time of one run." }.WholeNumbers(0);
     private static readonly Option<int> MaxDevQueries = new Option<int>("--max-dev-queries") { Description = "Cap on dev queries evaluated (seeded choice), to keep validation fast.", DefaultValueFactory = _ => 50 }.AtLeast(1);
     private static readonly Option<int> DevCandidates = new Option<int>("--dev-candidates") { Description = "First-stage candidates reranked per dev query by the validations during training (which pick the best checkpoint).", DefaultValueFactory = _ => 20 }.AtLeast(1);
     private static readonly Option<string> Retrieval = new Option<string>("--retrieval") { Description = "The first stage the model will rerank, used for mining negatives and for validation: bm25, dense or hybrid. Default: as search-host, hybrid when the index has document vectors, else bm25. With hybrid, the dense weight of its fusion is tuned on the judged queries first (5-fold cross-fitted, kept only when it beats the starting model's beyond noise) and stored with the model." }.OneOf("bm25", "dense", "hybrid");
@@ -346,10 +346,23 @@ internal static class TrainCommand
             // The final comparison runs at the depth the model will serve (usually deeper than the validations during training).
             var final = dev is null ? null : dev.Candidates == parse.GetValue(Candidates) ? dev : new DevEvaluator(served, data.Dev, parse.GetValue(Candidates), masked, passages);
             var start = final is { QueryCount: > 0 } ? StartingPipeline(final, baseFolder, baseName, parse, log, ct) : null;
-            WarnWhenTooFewDevQueries(start, final, data.DevCapped, output, parse, log);
+            if (WarnWhenTooFewDevQueries(start, final, data.DevCapped, output, parse, log))
+            {
+                // As with cross-validation: nothing a fine-tune could score would be kept, so no time is spent training one.
+                KeepStart(output, null, baseFolder, start!.Settings, fusion, parse, ct,
+                    KeptHeading +
+                    $"`rerank-train` was to fine-tune {start.AsStored.Name} on this index, but over {Counted(final!.QueryCount, "dev ")} " +
+                    "no change could be shown beyond noise (a paired randomization test cannot give p below " +
+                    $"{RandomizationTest.SmallestPValue(final.QueryCount).ToString("0.####", CultureInfo.InvariantCulture)}), so nothing was trained: " +
+                    "these are the starting weights and settings, unchanged.\n\n" +
+                    $"Command: `{CardCommandLine(parse)}`\n", log,
+                    "Nothing was trained (too few dev queries to keep a change): {Output} holds the starting model, unchanged (--keep-trained trains and saves the fine-tuned model anyway).");
+                parse.InvocationConfiguration.Output.WriteLine($"Wrote {Path.GetFullPath(output)}");
+                return 0;
+            }
 
             var minedHere = !mineOnly && parse.GetValue(Mined) is not { Length: > 0 } && (parse.GetValue(QrelsFile) is not null || parse.GetValue(SelfSupervised));
-            var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics,
+            var card = new ModelCardInfo(baseName, CardCommandLine(parse), data.Statistics, BaseModelId: BaseModelHubId(parse),
                 MinedWith: minedHere ? served.Name : null,
                 DevMetric: dev is null ? null : $"nDCG@10{(masked ? " of the cross-encoder alone" : "")} over {dev.FirstStageName} top {dev.Candidates} (--dev-candidates)");
             var hooks = new TrainingHooks(
@@ -413,10 +426,10 @@ internal static class TrainCommand
     /// Says before training, not after it, when the final comparison cannot keep the fine-tuned model: with n dev
     /// queries the paired randomization test cannot give p below 2/2^n (<see cref="RandomizationTest.SmallestPValue"/>),
     /// so under 6 dev queries the starting model is kept whatever the fine-tune scores (e.g. 2 dev queries, the 10%
-    /// held out of 20 training queries: p ≥ 0.5). Silent when the fine-tune is saved anyway (--keep-trained, or a base
-    /// without a ranking head).
+    /// held out of 20 training queries: p ≥ 0.5). Both callers then keep the start without training. Silent when the
+    /// fine-tune is saved anyway (--keep-trained, or a base without a ranking head).
     /// </summary>
-    /// <returns>Whether it warned: no change can be kept, whatever training does.</returns>
+    /// <returns>Whether it warned: no change can be kept, so nothing is to be trained.</returns>
     private static bool WarnWhenTooFewDevQueries(StartPoint? start, DevEvaluator? final, bool capped, string output, ParseResult parse, ILogger log, bool crossValidated = false)
     {
         if (start is null || final is null || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained)) return false;
@@ -430,8 +443,8 @@ internal static class TrainCommand
             ? "more judged training queries (cross-validation judges every one), or --cv-folds 0 with --dev-qrels holding more dev queries"
             : "--dev-qrels with more dev queries, or a larger --dev-fraction";
         log.LogWarning("Only {Queries}: the smallest p-value a paired randomization test over {Them} can give is {Smallest}, not below {Alpha}, " +
-            "so the comparison at the end cannot keep the fine-tuned model and {Output} will hold the starting model whatever training does. " +
-            "To let a better fine-tune through, validate on at least {Needed} queries: {Fix}; --keep-trained saves the fine-tuned weights anyway.",
+            "so the comparison at the end could not keep a fine-tuned model: nothing is trained and {Output} will hold the starting model. " +
+            "To let a better fine-tune through, validate on at least {Needed} queries: {Fix}; --keep-trained trains and saves the fine-tuned weights anyway.",
             Counted(final.QueryCount, "dev "), final.QueryCount == 1 ? "it" : "them",
             smallest.ToString("0.####", CultureInfo.InvariantCulture), StartComparison.Alpha.ToString(CultureInfo.InvariantCulture), output, needed, fix);
         return true;
@@ -496,7 +509,8 @@ internal static class TrainCommand
                     PublishModelFolder(output, candidate, fusion, parse, ct, staging =>
                     {
                         if (startSettings is null) return;
-                        (startSettings with { MaxLength = parse.GetValue(MaxLength) }).Write(staging);
+                        StartSettingsForFineTune(startSettings, parse.GetValue(MaxLength),
+                            "not tuned or measured with these fine-tuned weights: no dev query could measure them").Write(staging);
                         File.AppendAllText(Path.Combine(staging, "README.md"),
                             "\n## Not validated\n\nNo dev query could measure this fine-tune, so it was not compared with the starting model. " +
                             "It ranks with the starting model's reranking settings (score mode, interpolation weights, passages), not measured with these weights: " +
@@ -533,7 +547,8 @@ internal static class TrainCommand
         if (trainedWins || start.AsStored.Mode == "first-stage" || parse.GetValue(KeepTrained))
         {
             var trainedSettings = selfSupervised && start.AsStored.Mode != "first-stage"
-                ? start.Settings with { MaxLength = parse.GetValue(MaxLength) }
+                ? StartSettingsForFineTune(start.Settings, parse.GetValue(MaxLength),
+                    $"not tuned or measured with these fine-tuned weights: the self-supervised dev set ({source}) judged the cross-encoder alone")
                 : new RerankerSettings(trained.Weight, source, parse.GetValue(MaxLength), trained.Mode,
                     trained.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null, StoredPassages(dev.Passages));
             var cardText = $"\n## Final comparison on dev ({stage} top {dev.Candidates}; saved model, reloaded)\n\n" + table;
@@ -618,7 +633,7 @@ internal static class TrainCommand
                 $"`rerank-train` was to cross-validate fine-tunes of {start.AsStored.Name} on this index, but over {Counted(judged.QueryCount, "judged ")} " +
                 $"no change could be shown beyond noise (a paired randomization test cannot give p below " +
                 $"{RandomizationTest.SmallestPValue(judged.QueryCount).ToString("0.####", inv)}), so nothing was trained: these are the starting weights and settings, unchanged.\n\n" +
-                $"Command: `rerank-train {CardCommand(parse)}`\n", log,
+                $"Command: `{CardCommandLine(parse)}`\n", log,
                 "Nothing was trained (too few judged queries to keep a change): {Output} holds the starting model, unchanged (--keep-trained trains and saves the fine-tuned model anyway).");
             RemoveCrossValidation(parse, options, output, log);
             return;
@@ -668,7 +683,7 @@ internal static class TrainCommand
             var candidate = options.OutputDirectory;
             if (Directory.Exists(candidate)) Directory.Delete(candidate, recursive: true); // this run's own scratch
             var minedHere = parse.GetValue(Mined) is not { Length: > 0 } && parse.GetValue(QrelsFile) is not null;
-            var card = new ModelCardInfo(baseName, "rerank-train " + CardCommand(parse), data.Statistics, MinedWith: minedHere ? firstStage.Name : null);
+            var card = new ModelCardInfo(baseName, CardCommandLine(parse), data.Statistics, BaseModelId: BaseModelHubId(parse), MinedWith: minedHere ? firstStage.Name : null);
             var final = makeTrainer(options, resume && CrossEncoderTrainer.LatestCheckpoint(options) is not null);
             final.Train(data.Groups!, new TrainingHooks(Progress: progress, ModelCard: card), ct);
             var settings = FinalModelSettings(ReferenceEquals(best, trainedAsStored) && trainedWins, start.Settings, trained, stage, parse.GetValue(MaxLength),
@@ -692,7 +707,7 @@ internal static class TrainCommand
                 KeptHeading +
                 $"`rerank-train` cross-validated fine-tunes of {start.AsStored.Name} on this index, but they did not beat it beyond noise on the training queries they did not " +
                 $"train on, so these are the starting weights, unchanged (no final model was trained); {what}.\n\n" +
-                $"Command: `rerank-train {CardCommand(parse)}`\n\n" + table + "\n", log, null);
+                $"Command: `{CardCommandLine(parse)}`\n\n" + table + "\n", log, null);
             log.LogWarning("The fine-tunes are not better than the starting model beyond noise on the training queries they did not train on (start {Start}, fine-tuned {Trained}, p = {P:0.000}): " +
                 "{Output} holds the starting model's weights; {What}. More judged queries can change that.",
                 start.AsStored.WithInterval(), bestTrained.WithInterval(), RandomizationTest.PValue(bestTrained.PerQuery, start.AsStored.PerQuery), output, what);
@@ -722,6 +737,18 @@ internal static class TrainCommand
             ? start with { MaxLength = maxLength }
             : new RerankerSettings(tuned.Weight, tunedOn, maxLength, tuned.Mode, tuned.Weight is { } w ? new Dictionary<string, double> { [stage] = w } : null,
                 StoredPassages(start.Passages));
+
+    /// <summary>
+    /// The searchrerank.json of fine-tuned weights saved with the starting model's reranking settings (score mode, weights,
+    /// passages) that were never tuned with them: the start's settings at <paramref name="maxLength"/>, with a tuned_on that
+    /// says so (<paramref name="why"/>) rather than the start's own, which described its weights. The start's text follows,
+    /// as where the settings came from.
+    /// </summary>
+    internal static RerankerSettings StartSettingsForFineTune(RerankerSettings start, int maxLength, string why) => start with
+    {
+        MaxLength = maxLength,
+        TunedOn = $"the starting model's score mode and weights, {why}" + (start.TunedOn is { Length: > 0 } was ? $" (the starting model's tuned_on: {was})" : ""),
+    };
 
     /// <summary>The start's passages as a fine-tune stores them: null for the whole document (the default without a setting).</summary>
     private static PassageOptions? StoredPassages(PassageOptions? passages) => passages is null || passages.Mode == PassageMode.First ? null : passages;
@@ -832,6 +859,31 @@ internal static class TrainCommand
         }
         return string.Join(' ', words);
     }
+
+    /// <summary>
+    /// The command line for the model card as it can be run again: <see cref="CardCommand"/> after "rerank-train", preceded
+    /// by <c>SEARCHRERANK_MODELS=...</c> when that variable chose the starting model (no --base, and the default reranker was
+    /// found in the folder it names), since the same command without it would start from another model or none.
+    /// </summary>
+    internal static string CardCommandLine(ParseResult parse)
+    {
+        var line = "rerank-train " + CardCommand(parse);
+        if (parse.GetValue(Base) is not null || parse.GetValue(MineOnly)) return line;
+        var models = Environment.GetEnvironmentVariable(DefaultReranker.ModelsVariable);
+        if (string.IsNullOrWhiteSpace(models) || DefaultReranker.Find() is not { } found || found != DefaultReranker.SearchPaths()[0]) return line;
+        return $"{DefaultReranker.ModelsVariable}={(models.Any(char.IsWhiteSpace) ? $"\"{models}\"" : models)} {line}";
+    }
+
+    /// <summary>
+    /// The starting model's Hugging Face Hub id for the card's <c>base_model</c> metadata, which the Hub reads as a model id:
+    /// sentence-transformers/all-MiniLM-L6-v2 for the bundled MiniLM-L6 (--base minilm: that model's encoder weights); null
+    /// for a folder, whose Hub id (if any) is not known here (the card's text names the folder).
+    /// </summary>
+    internal static string? BaseModelHubId(ParseResult parse) =>
+        string.Equals(parse.GetValue(Base), "minilm", StringComparison.OrdinalIgnoreCase) ? BundledMiniLmHubId : null;
+
+    /// <summary>The Hub id of the model whose encoder the bundled MiniLM-L6 is (an ONNX export of all-MiniLM-L6-v2's BertModel).</summary>
+    internal const string BundledMiniLmHubId = "sentence-transformers/all-MiniLM-L6-v2";
 
     /// <summary>How the model card of a run that kept its starting model begins.</summary>
     private const string KeptHeading = "# Starting model kept\n\n";
@@ -977,6 +1029,22 @@ internal static class TrainCommand
                 throw new InvalidInputException(
                     $"{option.Name} acts on validation against a dev set during training, and this run has none: {why}. " +
                     $"Drop {option.Name}, or hold out a dev set with --cv-folds 0 (or --dev-fraction, or --dev-qrels).");
+    }
+
+    /// <summary>
+    /// The options given on the command line (defaults do not count) that act only while negatives are mined from the
+    /// index: the first-stage ranks, the sampling and the false-negative filter; with <paramref name="withCounts"/> also the
+    /// negative counts (--negatives, --corpus-negatives: with --mined groups they still set how many of a group's negatives
+    /// go into each training row); with <paramref name="withWrites"/> also --write-mined and --mine-only. In the order of --help.
+    /// </summary>
+    internal static List<string> GivenMiningOptions(ParseResult parse, bool withCounts, bool withWrites)
+    {
+        Option[] options = [Negatives, RangeMin, RangeMax, Sampling, FilterModel, FilterMargin, CorpusNegatives, WriteMined, MineOnly];
+        return [.. options
+            .Where(o => withCounts || (o != Negatives && o != CorpusNegatives))
+            .Where(o => withWrites || (o != WriteMined && o != MineOnly))
+            .Where(o => parse.GetResult(o) is { Implicit: false })
+            .Select(o => o.Name)];
     }
 
     /// <summary>Lets the dev evaluator score with the saved, reloaded model.</summary>

@@ -120,7 +120,7 @@ internal sealed class TrainingData
             ? ValidationSplit.Explicit(all, o.Qrels ?? o.Triples ?? (mined is null ? null : string.Join(", ", mined)) ?? "pseudo-queries", BeirTrainingReader.Read(o.Queries!, o.DevQrels, store, missing), o.DevQrels)
             : o.SelfSupervised
             ? ValidationSplit.HoldOutDocuments(all, o.DevFraction, seed) // --dev-fraction counts documents: a document may give a title and a sentence
-            : ValidationSplit.HoldOut(all, o.DevFraction, seed);
+            : ValidationSplit.HoldOutJudgeable(all, o.DevFraction, seed); // judged queries (qrels) are all judgeable: a plain hold-out then
         if (o.SelfSupervised && !o.MineOnly && o.DevQrels is null)
         {
             // Held out by document: no pseudo-query of a held-out document (its title with --pseudo-queries both) is trained on.
@@ -137,8 +137,21 @@ internal sealed class TrainingData
                 "({NotRetrieved} not retrieved and {NoSentence} without a usable sentence were dropped); only the cross-encoder alone is judged on it",
                 report.Kept, report.HeldOut, firstStage.Name, depth, report.NotRetrieved, report.NoSentence);
         }
+        else if (crossValidation is null && !o.MineOnly && o.DevQrels is null && split.Dev.Count == 0)
+        {
+            // Triples whose positives are texts: no query could be judged, so none was held out (each trains).
+            var judgeable = all.Where(ValidationSplit.CanBeJudged).Select(g => g.QueryId).Distinct().Count();
+            var field = o.Triples is not null ? " (positive_id)" : "";
+            var why = judgeable == 0
+                ? $"no training query has a positive named by index id{field}, and a positive given as text cannot be found among the first stage's candidates"
+                : $"only {TrainCommand.Counted(judgeable)} {(judgeable == 1 ? "has" : "have")} a positive named by index id{field}, too few to hold one out";
+            Stat("dev", $"none: {why}; every training query is trained on and nothing is validated");
+            log.LogWarning("No query is held out for validation: {Why}. All {Count} training queries are trained on. To validate, {Fix}.",
+                why, all.Select(g => g.QueryId).Distinct().Count(), o.Triples is not null ? "give positive_id in the triples or pass --queries with --dev-qrels" : "pass --queries with --dev-qrels");
+        }
         else if (crossValidation is null)
-            Stat("dev", o.MineOnly ? "none (--mine-only)" : o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries" : $"seeded hold-out of {o.DevFraction:P0} of the training queries: {split.Dev.Count} queries");
+            Stat("dev", o.MineOnly ? "none (--mine-only)" : o.DevQrels is not null ? $"{o.DevQrels}: {split.Dev.Count} queries"
+                : $"seeded hold-out of {o.DevFraction:P0} of the training queries{(all.Any(g => !ValidationSplit.CanBeJudged(g)) ? " that can be judged (a positive named by index id)" : "")}: {split.Dev.Count} queries");
 
         if (missing is { Count: > 0 })
         {
@@ -192,6 +205,21 @@ internal sealed class TrainingData
         if (sources != 1)
             throw new InvalidInputException(
                 "Give exactly one training source: --queries with --qrels, --triples FILE, --pairs FILE, --mined FILE, or --self-supervised.");
+        // Pairs and triples bring their own negatives and mined groups were mined already: a mining option would do nothing
+        // (and with pairs, which are never grouped, --write-mined would write nothing).
+        var fixedSource = o.Pairs is not null ? "--pairs trains on the labelled pairs as given"
+            : o.Triples is not null ? "--triples trains on each triple's own negative"
+            : mined is not null ? "--mined trains on the negatives mined earlier"
+            : null;
+        if (fixedSource is not null && TrainCommand.GivenMiningOptions(parse, withCounts: mined is null, withWrites: o.Pairs is not null) is { Count: > 0 } idle)
+        {
+            var flags = idle.Count == 1 ? idle[0] : string.Join(", ", idle[..^1]) + " and " + idle[^1];
+            var fix = mined is not null
+                ? $"give {(idle.Count == 1 ? "it" : "them")} to the run that mines (--queries with --qrels and --write-mined)"
+                : "train on --queries with --qrels (or --self-supervised) to mine negatives from the index";
+            throw new InvalidInputException(
+                $"{fixedSource}, so nothing is mined and {flags} {(idle.Count == 1 ? "does" : "do")} nothing: drop {(idle.Count == 1 ? "it" : "them")}, or {fix}.");
+        }
         if (o.PseudoQueriesGiven && !o.SelfSupervised)
             throw new InvalidInputException("--pseudo-queries chooses the pseudo-queries of --self-supervised; drop it, or train with --self-supervised instead of judged queries.");
         if (o.Qrels is not null && o.Queries is null)

@@ -32,6 +32,25 @@ internal static class ValidationSplit
     public static TrainDevSplit HoldOutDocuments(IReadOnlyList<TrainingGroup> groups, double fraction, int seed) =>
         HoldOut(groups, fraction, seed, g => g.Positives.Count > 0 && g.Positives[0].DocId is { } id ? id : g.QueryId);
 
+    /// <summary>
+    /// As <see cref="HoldOut(IReadOnlyList{TrainingGroup}, double, int)"/>, but only among the queries that can be judged:
+    /// those with a positive named by index id (<see cref="TrainingDocument.DocId"/>), which validation can find among the
+    /// first stage's candidates. A positive given only as text (a triple's "positive") can never be found there, so holding
+    /// out its query would take it from training and validate nothing. <c>round(fraction × judgeable queries)</c> are held
+    /// out (none when fewer than 2 queries can be judged); every other query trains. When every query can be judged the
+    /// split is exactly <see cref="HoldOut(IReadOnlyList{TrainingGroup}, double, int)"/>'s.
+    /// </summary>
+    /// <example>10 triples, 4 of them with positive_id, fraction 0.25 → 1 of those 4 held out, 9 trained; all given as texts → none held out.</example>
+    public static TrainDevSplit HoldOutJudgeable(IReadOnlyList<TrainingGroup> groups, double fraction, int seed)
+    {
+        var judgeable = groups.Where(CanBeJudged).Select(g => g.QueryId).ToHashSet(StringComparer.Ordinal);
+        var dev = HoldOut(groups.Where(g => judgeable.Contains(g.QueryId)).ToArray(), fraction, seed).Dev.Select(g => g.QueryId).ToHashSet(StringComparer.Ordinal);
+        return new TrainDevSplit(groups.Where(g => !dev.Contains(g.QueryId)).ToArray(), groups.Where(g => dev.Contains(g.QueryId)).ToArray());
+    }
+
+    /// <summary>Whether <paramref name="group"/> has a positive named by index id, so a validation can judge its query.</summary>
+    public static bool CanBeJudged(TrainingGroup group) => group.Positives.Any(p => p.DocId is not null);
+
     private static TrainDevSplit HoldOut(IReadOnlyList<TrainingGroup> groups, double fraction, int seed, Func<TrainingGroup, string> key)
     {
         if (!(fraction >= 0 && fraction < 1))

@@ -23,8 +23,11 @@ namespace Rerank.Training.Embedding;
 /// </summary>
 internal sealed class TrainableBiEncoder : IDisposable
 {
-    private const string PoolingFolder = "1_Pooling";
-    private const string NormalizeFolder = "2_Normalize";
+    /// <summary>The pooling module's folder in a saved embedder.</summary>
+    internal const string PoolingFolder = "1_Pooling";
+
+    /// <summary>The normalisation module's folder in a saved embedder (when normalised).</summary>
+    internal const string NormalizeFolder = "2_Normalize";
 
     /// <summary>Wraps a model and puts it in eval mode (no dropout; <see cref="BiEncoderTrainer"/> switches it to training and back).</summary>
     /// <param name="model">The BERT, on <paramref name="device"/>; this object owns it.</param>
@@ -135,18 +138,17 @@ internal sealed class TrainableBiEncoder : IDisposable
     /// <c>1_Pooling/config.json</c>, <c>sentence_bert_config.json</c> (max_seq_length), and the Hugging Face BERT files
     /// (<c>config.json</c> of a <c>BertModel</c>, <c>model.safetensors</c> in float32, <c>vocab.txt</c>, tokenizer files).
     /// </summary>
-    /// <exception cref="InvalidInputException"><paramref name="folder"/> exists and is not empty (a sentence-transformers folder
-    /// is never replaced: <see cref="OutputTarget"/> knows only cross-encoder folders), or is a file.</exception>
-    public void Save(string folder)
+    /// <param name="folder">The folder to write.</param>
+    /// <param name="overwrite">Replace an existing embedder folder (<see cref="EmbedderOutput"/>); a folder holding anything else is never replaced.</param>
+    /// <param name="option">The option naming <paramref name="folder"/>, for messages.</param>
+    /// <param name="overwriteOption">The option that sets <paramref name="overwrite"/>, for messages.</param>
+    /// <exception cref="InvalidInputException"><paramref name="folder"/> is a file, holds something that is not part of an embedder
+    /// folder, or is an embedder folder and <paramref name="overwrite"/> is false (<see cref="EmbedderOutput.CheckFolder"/>).</exception>
+    public void Save(string folder, bool overwrite = false, string option = "--ft-output", string overwriteOption = "--ft-overwrite")
     {
-        var target = Path.GetFullPath(folder);
-        void Check()
-        {
-            if (File.Exists(target) || (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()))
-                throw new InvalidInputException($"'{folder}' already exists and is not empty; choose a new or empty folder for the fine-tuned embedder.", folder);
-        }
+        void Check() => EmbedderOutput.CheckFolder(folder, overwrite, option, overwriteOption);
         Check();
-        AtomicFolder.Write(target, WriteContents, Check);
+        AtomicFolder.Write(Path.GetFullPath(folder), WriteContents, Check);
     }
 
     private void WriteContents(string dir)

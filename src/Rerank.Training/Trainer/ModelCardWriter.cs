@@ -15,7 +15,7 @@ internal static class ModelCardWriter
         sb.AppendLine("library_name: sentence-transformers");
         sb.AppendLine("pipeline_tag: text-ranking");
         sb.AppendLine("tags: [cross-encoder, reranker, searchrerank]");
-        sb.AppendLine(inv, $"base_model: {info.BaseModel}");
+        if (info.BaseModelId is { } id) sb.AppendLine(inv, $"base_model: {id}");
         sb.AppendLine("---");
         sb.AppendLine();
         sb.AppendLine("# Cross-encoder reranker fine-tuned with SearchRerank");

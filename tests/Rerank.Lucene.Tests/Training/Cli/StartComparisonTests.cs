@@ -1,3 +1,4 @@
+using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Tests.Cli;
 using Rerank.Lucene.Tests.Native;
 
@@ -11,16 +12,27 @@ namespace Rerank.Lucene.Tests.Training.Cli;
 [Collection(TorchCollection.Name)]
 public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFixture<TinyTrainingRunFixture>
 {
-    /// <summary>The fixture's arguments without --keep-trained.</summary>
+    /// <summary>The fixture's arguments without --keep-trained (4 dev queries, too few for any change to be kept).</summary>
     private string[] ArgsKeepingStart(string output, params string[] extra) =>
         [.. run.Args(output, maxSteps: 3, extra: extra).Where(a => a != "--keep-trained")];
+
+    /// <summary>
+    /// <see cref="ArgsKeepingStart"/> with half of the 12 queries held out: 6 dev queries, whose smallest exact p (2/64)
+    /// is below 0.05, so a fine-tune is trained and compared.
+    /// </summary>
+    private string[] ArgsTrainingAndComparing(string output, params string[] extra)
+    {
+        var args = ArgsKeepingStart(output, extra);
+        args[Array.IndexOf(args, "--dev-fraction") + 1] = "0.5";
+        return args;
+    }
 
     [Fact]
     public async Task Train_NotBetterThanTheStartOnDev_SavesTheStartingWeightsAndSaysSo()
     {
         var output = run.Temp.Combine("kept-start");
 
-        var result = await CliInvocation.RerankTrain(ArgsKeepingStart(output));
+        var result = await CliInvocation.RerankTrain(ArgsTrainingAndComparing(output));
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
@@ -56,21 +68,45 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
     }
 
     [Fact]
-    public async Task Train_TooFewDevQueriesToKeepAFineTune_SaysSoBeforeTraining()
+    public async Task Train_TooFewDevQueriesToKeepAFineTune_SaysSoAndKeepsTheStartWithoutTraining()
     {
         // A separate process: the warning is logged, and logging goes to the process's standard error.
         var output = run.Temp.Combine("too-few-dev");
-        using var child = ChildProcess.RerankTrain(null, [.. ArgsKeepingStart(output), "--threads", "1"]);
+        using var child = ChildProcess.RerankTrain(null, [.. ArgsKeepingStart(output), "--threads", "1", "--keep-checkpoints"]);
         var code = await child.WaitForExit(seconds: 180);
 
         Assert.True(code == 0, child.ToString());
         // The hand-computed floor over the sample's 4 dev queries is 2/2^4 = 0.125; 6 queries reach 2/64 = 0.031 < 0.05.
         var warning = "Only 4 dev queries: the smallest p-value a paired randomization test over them can give is 0.125, not below 0.05, " +
-            $"so the comparison at the end cannot keep the fine-tuned model and {output} will hold the starting model whatever training does. " +
+            $"so the comparison at the end could not keep a fine-tuned model: nothing is trained and {output} will hold the starting model. " +
             "To let a better fine-tune through, validate on at least 6 queries";
-        var error = child.Error;
-        Assert.Contains(warning, error);
-        Assert.True(error.IndexOf(warning, StringComparison.Ordinal) < error.IndexOf("Training from ", StringComparison.Ordinal), child.Error);
+        Assert.Contains(warning, child.Error);
+        // As the cross-validated path does: no training time is spent on a fine-tune that could not be kept (before, it trained).
+        Assert.DoesNotContain("Training from ", child.Error);
+        Assert.False(Directory.Exists(output + "-checkpoints"), "a checkpoint folder means something was trained");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.StartsWith("# Starting model kept\n", card);
+        Assert.Contains("but over 4 dev queries no change could be shown beyond noise (a paired randomization test cannot give p below 0.125), so nothing was trained", card);
+        Assert.DoesNotContain("## The fine-tuning run that was not kept", card);
+    }
+
+    [Fact]
+    public async Task Train_SelfSupervisedWithTooFewDevQueries_KeepsTheStartWithoutTraining()
+    {
+        // 10% of the sample's 40 usable documents held out: 4 self-supervised dev queries, so no fine-tune could be kept.
+        var output = run.Temp.Combine("self-too-few-dev");
+
+        var result = await CliInvocation.RerankTrain("--index", run.Index, "--self-supervised", "--output", output, "--base", run.Base, "--max-steps", "1",
+            "--batch-size", "2", "--max-length", "48", "--candidates", "10", "--dev-candidates", "10", "--device", "cpu", "--retrieval", "bm25", "--keep-checkpoints");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.False(Directory.Exists(output + "-checkpoints"), "a checkpoint folder means something was trained");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.StartsWith("# Starting model kept\n", card);
+        Assert.Matches(@"but over [1-5] dev quer(y|ies) no change could be shown beyond noise \(a paired randomization test cannot give p below 0\.\d+\), so nothing was trained", card);
+        Assert.DoesNotContain("## The fine-tuning run that was not kept", card);
     }
 
     [Fact]
@@ -87,10 +123,10 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
     }
 
     [Fact]
-    public async Task Train_TriplesGivenAsTexts_SaysBeforeTrainingThatNothingCanBeValidated_AndSavesTheFineTune()
+    public async Task Train_TriplesGivenAsTexts_HoldsOutNothing_SaysNothingCanBeValidated_AndSavesTheFineTune()
     {
-        // Text positives cannot be found among the index's candidates, so the held-out triples cannot validate.
-        // Before, the run trained and then stopped with exit 2 on the empty dev set, writing nothing.
+        // Text positives cannot be found among the index's candidates, so a held-out triple could never validate.
+        // Before, one of the 10 queries was held out anyway: taken from training, judging nothing.
         var triples = run.Temp.Combine("text-triples.jsonl");
         File.WriteAllLines(triples, Enumerable.Range(0, 10).Select(i => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
         {
@@ -104,11 +140,72 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
         var code = await child.WaitForExit(seconds: 180);
 
         Assert.True(code == 0, child.ToString());
-        var warning = "No dev query (1 in all) has a positive that is in the index (positives given as texts, not index ids), so nothing can be validated";
+        var warning = "No query is held out for validation: no training query has a positive named by index id (positive_id), " +
+            "and a positive given as text cannot be found among the first stage's candidates. All 10 training queries are trained on.";
         Assert.Contains(warning, child.Error);
         Assert.True(child.Error.IndexOf(warning, StringComparison.Ordinal) < child.Error.IndexOf("Training from ", StringComparison.Ordinal), child.Error);
+        Assert.Contains("Training from " + run.Base + " on 10 training queries", child.Error);
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.Contains("| training queries | 10 |", card);
+        Assert.Contains("| dev | none: no training query has a positive named by index id (positive_id)", card);
         Assert.True(File.Exists(Path.Combine(output, "model.safetensors")), child.ToString());
         Assert.NotEqual(File.ReadAllBytes(Path.Combine(run.Base, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+    }
+
+    /// <summary>A copy of the base with reranking settings of its own, tuned (it says) on "the start's own dev set".</summary>
+    private string StartWithSettings(string name)
+    {
+        var start = run.Temp.Combine(name);
+        Directory.CreateDirectory(start);
+        foreach (var file in Directory.GetFiles(run.Base)) File.Copy(file, Path.Combine(start, Path.GetFileName(file)));
+        new RerankerSettings(0.35, "the start's own dev set", 48, "interpolate", new Dictionary<string, double> { ["bm25"] = 0.4 }).Write(start);
+        return start;
+    }
+
+    [Fact]
+    public async Task Train_UnvalidatedFineTune_TunedOnSaysItsWeightsWereNotTuned()
+    {
+        // Text triples: nothing can be validated, so the fine-tune is saved as trained with the start's reranking settings.
+        // Before, its tuned_on was the start's ("the start's own dev set"), which described the start's weights, not these.
+        var start = StartWithSettings("start-unvalidated");
+        var triples = run.Temp.Combine("unvalidated-triples.jsonl");
+        File.WriteAllLines(triples, Enumerable.Range(0, 6).Select(i => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["query"] = $"why does bread dough rise {i}",
+            ["positive"] = $"Yeast ferments sugar and the gas makes the dough rise, case {i}.",
+            ["negative"] = $"The moon pulls the oceans into tides, case {i}.",
+        })));
+        var output = run.Temp.Combine("unvalidated-model");
+
+        var result = await CliInvocation.RerankTrain("--index", run.Index, "--triples", triples, "--output", output, "--base", start,
+            "--max-steps", "2", "--batch-size", "2", "--max-length", "40", "--device", "cpu", "--retrieval", "bm25");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(start, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        var saved = RerankerSettings.Read(output);
+        Assert.Equal("the starting model's score mode and weights, not tuned or measured with these fine-tuned weights: no dev query could measure them " +
+            "(the starting model's tuned_on: the start's own dev set)", saved.TunedOn);
+        // The settings themselves are the start's, at the trained length.
+        Assert.Equal(("interpolate", 0.35, 0.4, 40), (saved.ScoreMode, saved.InterpolationWeight, saved.FirstStageWeights!["bm25"], saved.MaxLength));
+    }
+
+    [Fact]
+    public async Task Train_SelfSupervisedFineTuneSaved_TunedOnSaysOnlyTheCrossEncoderWasJudged()
+    {
+        // The self-supervised dev set judges the cross-encoder alone; a saved fine-tune keeps the start's mode and weights, never tuned with it.
+        var start = StartWithSettings("start-self");
+        var output = run.Temp.Combine("self-kept-trained");
+
+        var result = await CliInvocation.RerankTrain("--index", run.Index, "--self-supervised", "--output", output, "--base", start, "--max-steps", "2",
+            "--batch-size", "2", "--max-length", "48", "--dev-fraction", "0.5", "--candidates", "10", "--dev-candidates", "10", "--device", "cpu",
+            "--retrieval", "bm25", "--keep-trained");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(start, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        var saved = RerankerSettings.Read(output);
+        Assert.Equal("the starting model's score mode and weights, not tuned or measured with these fine-tuned weights: the self-supervised dev set " +
+            "(dev: 20 queries, bm25 top 10, nDCG@10) judged the cross-encoder alone (the starting model's tuned_on: the start's own dev set)", saved.TunedOn);
+        Assert.Equal(("interpolate", 0.35, 0.4), (saved.ScoreMode, saved.InterpolationWeight, saved.FirstStageWeights!["bm25"]));
     }
 
     [Fact]
@@ -131,7 +228,7 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
         var reranker = Directory.CreateDirectory(Path.Combine(models, "default-reranker")).FullName;
         foreach (var file in Directory.GetFiles(run.Base)) File.Copy(file, Path.Combine(reranker, Path.GetFileName(file)));
         var output = run.Temp.Combine("from-default");
-        var args = ArgsKeepingStart(output).ToList();
+        var args = ArgsTrainingAndComparing(output).ToList();
         var at = args.IndexOf("--base");
         args.RemoveRange(at, 2);
 
@@ -141,6 +238,8 @@ public sealed class StartComparisonTests(TinyTrainingRunFixture run) : IClassFix
         Assert.True(code == 0, child.ToString());
         Assert.Contains($"Training from the default reranker ({reranker})", child.Error);
         Assert.Equal(File.ReadAllBytes(Path.Combine(reranker, "model.safetensors")), File.ReadAllBytes(Path.Combine(output, "model.safetensors")));
+        // The variable chose the starting model, so the card's command, to be run again, sets it (before, it was left out).
+        Assert.Contains($"```\nSEARCHRERANK_MODELS={models} rerank-train {string.Join(' ', args)} --threads 1\n```", File.ReadAllText(Path.Combine(output, "README.md")));
     }
 
     [Fact]

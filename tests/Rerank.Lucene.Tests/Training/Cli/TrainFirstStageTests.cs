@@ -131,9 +131,9 @@ public sealed class TrainFirstStageTests(TinyTrainingRunFixture run) : IClassFix
     public async Task Train_SelfSupervisedNotBetterOnItsDevSet_KeepsTheStartAndDoesNotClaimARetuning()
     {
         // Each document twice, with identical title and text: for a sentence of a held-out copy the other copy, read
-        // unmasked, still holds the sentence. At most 5 dev queries (half of 10 documents): the smallest
-        // exact p over 5 queries is 2/32 > 0.05, so the start must be kept. Nothing is tuned on a self-supervised dev
-        // set, and the message must not say a re-tuning was tried.
+        // unmasked, still holds the sentence, so a fine-tune has little to gain there. Half of 14 documents held out: up to
+        // 7 dev queries, enough (6 or more) for a fine-tune to be trained and compared at all. Nothing is tuned on a
+        // self-supervised dev set, and the message must not say a re-tuning was tried.
         string[] texts =
         [
             "Coral reefs grow slowly in warm shallow seas. Their builders are tiny animals that secrete limestone skeletons. Rising water temperatures bleach the corals and starve them. Reefs shelter a quarter of all marine species despite covering little of the ocean floor.",
@@ -141,8 +141,10 @@ public sealed class TrainFirstStageTests(TinyTrainingRunFixture run) : IClassFix
             "Vaccines train the immune system with a harmless piece of a pathogen. The body then makes antibodies and memory cells against it. A later infection is cleared before it can cause serious disease. Booster doses refresh the memory when protection wanes.",
             "Steam engines turned heat into motion by expanding water vapour in a cylinder. The piston pushed a crank that drove wheels or pumps. Early engines wasted most of their fuel as heat. Separate condensers made them far more efficient.",
             "Honeybees communicate the location of flowers with a waggle dance. The angle of the dance points toward the food relative to the sun. Its duration tells the other bees how far they must fly. Colonies collapse when pesticides impair this navigation.",
+            "Volcanoes erupt when molten rock rises through cracks in the crust. Gas dissolved in the magma expands as the pressure drops. Ash clouds can ground aircraft far from the mountain. Lava flows cool into new land on island chains.",
+            "Printing presses spread books across Europe within a few decades. Movable metal type let a shop set a page from reusable letters. Prices fell and literacy slowly rose among townspeople. Pamphlets carried new ideas faster than rulers could ban them.",
         ];
-        string[] titles = ["Coral reefs", "Glaciers", "Vaccines", "Steam engines", "Honeybees"];
+        string[] titles = ["Coral reefs", "Glaciers", "Vaccines", "Steam engines", "Honeybees", "Volcanoes", "Printing presses"];
         var folder = TestPaths.NewTempDir("train-selfsup-dev");
         var corpus = Path.Combine(folder, "corpus.jsonl");
         File.WriteAllLines(corpus, Enumerable.Range(0, texts.Length).SelectMany(i => new[] { $"d{i}a", $"d{i}b" }
@@ -157,7 +159,7 @@ public sealed class TrainFirstStageTests(TinyTrainingRunFixture run) : IClassFix
         var code = await child.WaitForExit(seconds: 180);
 
         Assert.True(code == 0, child.ToString());
-        Assert.Matches(@"Self-supervised dev set: [1-5] inverse-cloze sentences of 5 held-out documents, each source shown with its sentence removed among bm25 top 10", child.Error);
+        Assert.Matches(@"Self-supervised dev set: [67] inverse-cloze sentences of 7 held-out documents, each source shown with its sentence removed among bm25 top 10", child.Error);
         Assert.Contains("nothing is tuned on a self-supervised dev set", child.Error);
         Assert.DoesNotContain("re-tun", child.Error);
         var card = File.ReadAllText(Path.Combine(output, "README.md"));

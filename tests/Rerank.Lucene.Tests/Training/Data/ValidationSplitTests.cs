@@ -29,6 +29,45 @@ public sealed class ValidationSplitTests
     }
 
     [Fact]
+    public void HoldOutJudgeable_TextPositives_HeldOutOnlyAmongQueriesWithAnIndexId()
+    {
+        // 12 triples: q0-q3 name their positive by index id, q4-q11 give it as text (DocId null), which no validation can find.
+        var groups = Enumerable.Range(0, 12).Select(i => new TrainingGroup($"q{i}", $"query {i}",
+            [new TrainingDocument(i < 4 ? $"d{i}" : null, "positive text")], [new TrainingDocument(null, "negative text")])).ToArray();
+
+        var split = ValidationSplit.HoldOutJudgeable(groups, 0.25, seed: 42);
+
+        // round(0.25 × 4 judgeable) = 1, one of q0-q3; the other 11 train (a plain hold-out would take round(0.25 × 12) = 3 of any).
+        var dev = Assert.Single(split.Dev);
+        Assert.Contains(dev.QueryId, new[] { "q0", "q1", "q2", "q3" });
+        Assert.Equal(11, split.Train.Count);
+        Assert.DoesNotContain(split.Train, g => g.QueryId == dev.QueryId);
+    }
+
+    [Fact]
+    public void HoldOutJudgeable_NoPositiveWithAnIndexId_HoldsOutNothing()
+    {
+        var groups = Enumerable.Range(0, 10).Select(i => new TrainingGroup($"q{i}", $"query {i}", [new TrainingDocument(null, "text")], [])).ToArray();
+
+        var split = ValidationSplit.HoldOutJudgeable(groups, 0.1, seed: 42);
+
+        Assert.Empty(split.Dev);
+        Assert.Equal(groups, split.Train);
+    }
+
+    [Fact]
+    public void HoldOutJudgeable_EveryQueryJudgeable_SameSplitAsHoldOut()
+    {
+        var groups = Groups(37);
+
+        var judgeable = ValidationSplit.HoldOutJudgeable(groups, 0.1, seed: 5);
+        var plain = ValidationSplit.HoldOut(groups, 0.1, seed: 5);
+
+        Assert.Equal(plain.Dev, judgeable.Dev);
+        Assert.Equal(plain.Train, judgeable.Train);
+    }
+
+    [Fact]
     public void HoldOutDocuments_TitleAndSentenceOfADocument_FractionCountsDocumentsBothQueriesOnOneSide()
     {
         // --pseudo-queries both: 41 documents, the 20 titled ones give a title and a sentence (61 queries).

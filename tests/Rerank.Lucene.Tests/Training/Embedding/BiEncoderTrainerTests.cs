@@ -108,14 +108,79 @@ public sealed class BiEncoderTrainerTests
     }
 
     [Fact]
-    public void Save_IntoANonEmptyFolder_IsRefusedAndLeavesItAlone()
+    public void Save_IntoAFolderOfOtherFiles_IsRefusedEvenWithOverwriteAndLeavesItAlone()
     {
         using var encoder = Tiny();
         var folder = TestPaths.NewTempDir();
         File.WriteAllText(Path.Combine(folder, "notes.txt"), "mine");
-        var e = Assert.Throws<InvalidInputException>(() => encoder.Save(folder));
-        Assert.Equal($"'{folder}' already exists and is not empty; choose a new or empty folder for the fine-tuned embedder.", e.Message);
+
+        var e = Assert.Throws<InvalidInputException>(() => encoder.Save(folder, overwrite: true));
+
+        Assert.Equal($"'{folder}' already exists and it holds 'notes.txt', which is not part of a sentence-transformers embedder folder; refusing to replace it, " +
+            "even with --ft-overwrite, so that nothing of yours is deleted. Choose a new or empty --ft-output folder.", e.Message);
         Assert.Equal(["notes.txt"], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Save_OverAnEmbedderFolder_NeedsOverwriteThenReplacesIt()
+    {
+        // Before, any non-empty folder was refused, so a second fine-tune could never replace the first, even with overwrite.
+        using var first = Tiny(seed: 3);
+        using var second = Tiny(seed: 4);
+        var folder = Path.Combine(TestPaths.NewTempDir(), "embedder");
+        first.Save(folder);
+        var before = File.ReadAllBytes(Path.Combine(folder, "model.safetensors"));
+
+        var refused = Assert.Throws<InvalidInputException>(() => second.Save(folder));
+        Assert.Equal($"'{folder}' already holds a sentence-transformers embedder folder. Pass --ft-overwrite to replace it, or choose another --ft-output folder.", refused.Message);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(folder, "model.safetensors")));
+
+        second.Save(folder, overwrite: true);
+
+        var texts = new[] { "what about jazz piano", "tax" };
+        float[] expected;
+        using (var noGrad = no_grad())
+        using (var scope = NewDisposeScope())
+            expected = second.Embed(texts, 32).data<float>().ToArray();
+        using var loaded = BiEncoder.Load(folder, new BiEncoderOptions { Device = "cpu", Engine = InferenceEngine.TorchSharp });
+        var actual = loaded.EmbedMany(texts);
+        for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-5f);
+        Assert.NotEqual(before, File.ReadAllBytes(Path.Combine(folder, "model.safetensors")));
+    }
+
+    [Theory]
+    [InlineData("1_Pooling/notes.txt", "1_Pooling/notes.txt")] // a file of the user's inside a module folder
+    [InlineData("train_script.py", "train_script.py")]
+    [InlineData("onnx/model.onnx", "onnx")] // a folder it does not write
+    public void Save_OverAnEmbedderFolderHoldingSomethingElse_IsRefusedEvenWithOverwrite(string extra, string named)
+    {
+        using var encoder = Tiny();
+        var folder = Path.Combine(TestPaths.NewTempDir(), "embedder");
+        encoder.Save(folder);
+        var path = Path.Combine(folder, extra);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "mine");
+
+        var e = Assert.Throws<InvalidInputException>(() => encoder.Save(folder, overwrite: true));
+
+        Assert.StartsWith($"'{folder}' already exists and it holds '{named.Replace('/', Path.DirectorySeparatorChar)}'", e.Message);
+        Assert.Contains("even with --ft-overwrite", e.Message);
+        Assert.Equal("mine", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Save_OverACrossEncoderFolderWithoutModulesJson_IsRefusedEvenWithOverwrite()
+    {
+        // Files of a model folder but no modules.json: not an embedder this could have written, so not replaced.
+        using var encoder = Tiny();
+        var folder = TestPaths.NewTempDir();
+        File.WriteAllText(Path.Combine(folder, "config.json"), "{}");
+
+        var e = Assert.Throws<InvalidInputException>(() => encoder.Save(folder, overwrite: true));
+
+        Assert.Equal($"'{folder}' already exists and it is not a sentence-transformers embedder folder (no modules.json); refusing to replace it, " +
+            "even with --ft-overwrite, so that nothing of yours is deleted. Choose a new or empty --ft-output folder.", e.Message);
+        Assert.Equal("{}", File.ReadAllText(Path.Combine(folder, "config.json")));
     }
 
     [Fact]

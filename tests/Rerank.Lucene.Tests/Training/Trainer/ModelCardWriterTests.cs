@@ -8,7 +8,7 @@ public sealed class ModelCardWriterTests
     public void Render_WithDevCurve_ListsCommandSeedCurveAndBest()
     {
         var info = new ModelCardInfo("cross-encoder/ms-marco-MiniLM-L-6-v2", "rerank-train --index ./idx --seed 12",
-            [new("train queries", "809"), new("negatives mined per query", "5 (BM25 ranks 10-100)")]);
+            [new("train queries", "809"), new("negatives mined per query", "5 (BM25 ranks 10-100)")], BaseModelId: "cross-encoder/ms-marco-MiniLM-L-6-v2");
         var options = new TrainingOptions { OutputDirectory = "out" };
         var result = new TrainingResult("out", 200, false, 0.7123, 100,
             [new DevEvaluation(100, 0, 0.7123, 0.41), new DevEvaluation(200, 1, 0.70, 0.3)], 4.0, 809, 4045);
@@ -38,5 +38,18 @@ public sealed class ModelCardWriterTests
         Assert.Contains("| step | epoch | training loss | dev nDCG@10 over hybrid top 20 |", card);
         Assert.Contains("Best dev nDCG@10 over hybrid top 20 during training 0.5000 at step 2;", card);
         Assert.DoesNotContain("this folder holds", card);
+    }
+
+    [Fact]
+    public void Render_FolderBaseWithoutHubId_NoBaseModelMetadata_TheTextNamesTheFolder()
+    {
+        // The Hub reads base_model as a model id: a local folder (or a description) there is wrong metadata.
+        var info = new ModelCardInfo("./models/start", "rerank-train", []);
+        var result = new TrainingResult("out", 2, false, null, null, [], null, 4, 8);
+
+        var card = ModelCardWriter.Render(info, new TrainingOptions { OutputDirectory = "out" }, result, "BinaryCrossEntropy");
+
+        Assert.StartsWith("---\nlibrary_name: sentence-transformers\npipeline_tag: text-ranking\ntags: [cross-encoder, reranker, searchrerank]\n---\n", card.Replace("\r\n", "\n"));
+        Assert.Contains("Base model: `./models/start`.", card);
     }
 }
