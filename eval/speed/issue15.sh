@@ -10,19 +10,34 @@
 #
 #   eval/speed/issue15.sh [OUT_DIR]       (default .work/issue15; writes OUT_DIR/report.md)
 #
-# Environment: DATASETS (default ../shared/datasets), IDX (indexes with vectors per collection, e.g. the WORK/idx of
+# Environment: DATASETS (the BEIR folders scifact, cisi, med and cacm; default ../shared/datasets beside the clone),
+# COLLECTIONS (those of ranking equality, default "scifact cisi med cacm"; without IDX only these are indexed), IDX (indexes with vectors per collection, e.g. the WORK/idx of
 # eval/hybrid/run.sh; default: built under OUT_DIR/hybrid/idx), SCIFACT_QUERIES (seeded subset for ranking equality,
 # 0 = all 300; default 0), SIZES (scale.sh's corpus sizes), ROUNDS (benchmark rounds, default 5), SKIP (sections to
 # leave out, any of: engines equality embedder gpu scale training).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(mkdir -p "${1:-$here/.work/issue15}" && cd "${1:-$here/.work/issue15}" && pwd)
-datasets=$(cd "${DATASETS:-$here/../shared/datasets}" && pwd)
+datasets=${DATASETS:-$here/../shared/datasets}
+if [ ! -f "$datasets/scifact/corpus.jsonl" ]; then
+  echo "issue15.sh: no datasets at $datasets (expected BEIR folders scifact, cisi, med, cacm there): set DATASETS=/path/to/datasets." >&2
+  exit 2
+fi
+datasets=$(cd "$datasets" && pwd)
+collections=${COLLECTIONS:-scifact cisi med cacm}
 rounds=${ROUNDS:-5}
 skip=" ${SKIP:-} "
 report=$out/report.md
 log() { echo "[$(date -u +%H:%M:%S)] $* (load $(cut -d' ' -f1 /proc/loadavg))" >&2; }
 wanted() { [[ "$skip" != *" $1 "* ]]; }
+# Ctrl-C, or SIGTERM to this script alone, stops the step that runs and every process under it (the .NET programs exit
+# 130 with nothing half-written), then this script, with 130. Steps run in the background (step) so that the trap runs
+# at once instead of after the step.
+descendants() { local c; for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do descendants "$c"; echo "$c"; done; }
+exec 3>&2  # the script's own stderr, for the trap (it runs inside the step's redirections)
+stop() { trap '' INT TERM; log "interrupted: stopping the running step" 2>&3; kill -TERM $(descendants $$) 2>/dev/null || true; wait || true; exit 130; }
+trap stop INT TERM
+step() { "$@" & wait $!; }
 
 cd "$here"
 dotnet build SearchRerank.sln -c Release -v q -nologo >/dev/null
@@ -37,30 +52,34 @@ bench=(dotnet "$here/benchmarks/Rerank.Benchmarks/bin/Release/net10.0/rerank-ben
 
 if wanted engines; then
   log "goal 1: engines"
-  "${bench[@]}" --sections engines --batches 16 --rounds "$rounds" --queries 10 --engines-bf16 --out "$out/engines.md" > "$out/engines.log" 2>&1
+  step "${bench[@]}" --sections engines --batches 16 --rounds "$rounds" --queries 10 --engines-bf16 --out "$out/engines.md" > "$out/engines.log" 2>&1
   cat "$out/engines.md" >> "$report"; echo >> "$report"
 fi
 if wanted equality; then
   idx=${IDX:-}
   if [ -z "$idx" ]; then
-    log "goal 1: indexes for ranking equality (scifact cisi med cacm, default settings)"
-    COLLECTIONS="scifact cisi med cacm" "$here/eval/hybrid/run.sh" "$datasets" "$out/hybrid" > "$out/hybrid.log" 2>&1
+    log "goal 1: indexes for ranking equality ($collections, default settings)"
+    COLLECTIONS="$collections" step "$here/eval/hybrid/run.sh" "$datasets" "$out/hybrid" > "$out/hybrid.log" 2>&1
     idx=$out/hybrid/idx
   fi
   log "goal 1: ranking equality fp32 / int8 / bf16"
   { echo "## Goal 1: ranking equality (eval/speed/ranking-equality.sh, default reranker over the hybrid top 100)"; echo; } >> "$report"
-  SCIFACT_IDX=$idx/scifact CLASSIC_IDX=$idx DATASETS=$datasets SCIFACT_QUERIES=${SCIFACT_QUERIES:-0} NICE=0 \
-    "$here/eval/speed/ranking-equality.sh" "$out/equality" fp32 int8 bf16 > "$out/equality.md" 2> "$out/equality.log"
+  SCIFACT_IDX=$idx/scifact CLASSIC_IDX=$idx DATASETS=$datasets COLLECTIONS=$collections SCIFACT_QUERIES=${SCIFACT_QUERIES:-0} NICE=0 \
+    step "$here/eval/speed/ranking-equality.sh" "$out/equality" fp32 int8 bf16 > "$out/equality.md" 2> "$out/equality.log"
   cat "$out/equality.md" >> "$report"; echo >> "$report"
 fi
 if wanted embedder; then
   log "goal 2: embedder"
-  "${bench[@]}" --sections embedder --rounds "$rounds" --out "$out/embedder.md" > "$out/embedder.log" 2>&1
+  step "${bench[@]}" --sections embedder --rounds "$rounds" --out "$out/embedder.md" > "$out/embedder.log" 2>&1
   cat "$out/embedder.md" >> "$report"; echo >> "$report"
 fi
 if wanted gpu; then
   { echo "## Goal 3: CUDA (the same pairs scored on cuda and on the CPU, limit 1e-4)"; echo; } >> "$report"
-  if command -v nvidia-smi > /dev/null && nvidia-smi -L > /dev/null 2>&1; then
+  cuda_lib=$here/src/Search.Host/bin/Release/net10.0/runtimes/linux-x64/native/libtorch_cuda.so
+  if command -v nvidia-smi > /dev/null && nvidia-smi -L > /dev/null 2>&1 && [ ! -e "$cuda_lib" ]; then
+    nvidia-smi -L >> "$report"
+    echo "Not run: a GPU is here, but this build carries the CPU libtorch (no $cuda_lib). Reference TorchSharp's CUDA libtorch package (libtorch-cuda-12.8-linux-x64, libtorch 2.10.0) from src/Search.Host instead of libtorch-cpu-linux-x64 and run this again. The CUDA path stays unverified." >> "$report"
+  elif command -v nvidia-smi > /dev/null && nvidia-smi -L > /dev/null 2>&1; then
     log "goal 3: scores on cuda vs cpu"
     nvidia-smi -L >> "$report"
     # 200 SciFact pairs: each of the first 100 test judgments (query, judged document) and (query, the next document).
@@ -77,7 +96,7 @@ for q, doc, _ in rows:
         print(json.dumps({"query": queries[q], "document": text[other]}))
 PY
     host=(dotnet "$here/src/Search.Host/bin/Release/net10.0/search-host.dll" score --reranker "$here/models/default-reranker" --pairs "$out/pairs.jsonl" --precision fp32)
-    if "${host[@]}" --device cpu > "$out/scores-cpu.txt" 2> "$out/cuda.log" && "${host[@]}" --device cuda > "$out/scores-cuda.txt" 2>> "$out/cuda.log"; then
+    if step "${host[@]}" --device cpu > "$out/scores-cpu.txt" 2> "$out/cuda.log" && step "${host[@]}" --device cuda > "$out/scores-cuda.txt" 2>> "$out/cuda.log"; then
       python3 - "$out/scores-cpu.txt" "$out/scores-cuda.txt" >> "$report" <<'PY'
 import sys
 a = [float(x) for x in open(sys.argv[1])]
@@ -95,12 +114,12 @@ PY
 fi
 if wanted scale; then
   log "goal 4: cost against corpus size"
-  "$here/eval/speed/scale.sh" "$out/scale" > "$out/scale.log" 2>&1
+  step "$here/eval/speed/scale.sh" "$out/scale" > "$out/scale.log" 2>&1
   cat "$out/scale/report.md" >> "$report"; echo >> "$report"
 fi
 if wanted training; then
   log "goal 5: training throughput"
-  "${bench[@]}" --sections training --rounds "$rounds" --out "$out/training.md" > "$out/training.log" 2>&1
+  step "${bench[@]}" --sections training --rounds "$rounds" --out "$out/training.md" > "$out/training.log" 2>&1
   cat "$out/training.md" >> "$report"; echo >> "$report"
 fi
 echo "Load at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$report"
