@@ -74,9 +74,10 @@ internal static class FirstStageOptions
     {
         if (given.Count == 0 || (anyHybrid ? stages.Hybrid is not null : stages.Kind == "hybrid")) return;
         var flags = string.Join(" and ", given);
+        var set = given.Count == 1 ? "sets" : "set";
         throw new InvalidInputException(index.Manifest.Embeddings is null
-            ? $"{flags} set how the hybrid first stage fuses, and this index has no document vectors, so there is none: drop {flags}, or rebuild the index with vectors."
-            : $"{flags} set how the hybrid first stage fuses, and --retrieval {stages.Kind} was asked for: drop {flags}, or use --retrieval hybrid.");
+            ? $"{flags} {set} how the hybrid first stage fuses, and this index has no document vectors, so there is none: drop {flags}, or rebuild the index with vectors."
+            : $"{flags} {set} how the hybrid first stage fuses, and --retrieval {stages.Kind} was asked for: drop {flags}, or use --retrieval hybrid.");
     }
 
     /// <summary>The hybrid settings from <c>--fusion</c> and <c>--dense-weight</c> alone.</summary>
