@@ -19,11 +19,11 @@ internal static class FirstStageOptions
             + "(BM25 top 100 + dense top 100, fused: see --fusion). Default: hybrid when the index has document vectors, else bm25.",
     };
 
-    public static readonly Option<string> Embedder = new("--embedder")
+    public static readonly Option<string> Embedder = new Option<string>("--embedder")
     {
         Description = "Query embedder for dense/hybrid: bundled (all-MiniLM-L6-v2) or a sentence-transformers folder. Default: the model recorded in the index "
             + "(the bundled all-MiniLM-L6-v2 unless the index was built with --embedder DIR). It must be the model that embedded the documents.",
-    };
+    }.NotEmpty("pass bundled or the sentence-transformers folder the index was embedded with, or omit --embedder to use the model the index records.");
 
     public static readonly Option<string> FusionOption = new("--fusion")
     {

@@ -47,6 +47,20 @@ internal static class SettingChecks
         return option;
     }
 
+    /// <summary>
+    /// Refuses an empty or blank value of <paramref name="option"/> while parsing (<c>--embedder ""</c> from an unset shell variable),
+    /// in one line naming the flag and <paramref name="fix"/>: an empty value never falls back to a default.
+    /// </summary>
+    public static Option<string> NotEmpty(this Option<string> option, string fix)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && result.Tokens.All(t => string.IsNullOrWhiteSpace(t.Value)))
+                result.AddError($"{option.Name} is empty: {fix}");
+        });
+        return option;
+    }
+
     private static string Describe(string flag, ValidationAttribute attribute, object value) => attribute switch
     {
         RangeAttribute range => Rerank.Lucene.ParserMessages.OutOfRange(flag, range, Format(value)),

@@ -83,6 +83,39 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
         Assert.False(Directory.Exists(temp.Combine("a")));
     }
 
+    /// <summary>
+    /// An empty --embedder (an unset shell variable: --embedder "$MODEL") is refused on every command that takes it, before anything is
+    /// read or written; it had meant the bundled embedder on index (QA) and failed with .NET's "(Parameter 'path')" text elsewhere.
+    /// </summary>
+    [Theory]
+    [InlineData("index", "")]
+    [InlineData("index", " ")]
+    [InlineData("update", "")]
+    [InlineData("search", "")]
+    [InlineData("search", "  ")]
+    [InlineData("eval", "")]
+    [InlineData("serve", "")]
+    public async Task EmptyEmbedder_OnEveryCommandThatTakesIt_ExitsTwoNamingTheFlagAndTheFix(string command, string value)
+    {
+        using var temp = new TempFolder("empty-embedder");
+        var output = temp.Combine("out");
+        var result = command switch
+        {
+            "index" => await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", output, "--embedder", value),
+            "update" => await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", output, "--update", "--embedder", value),
+            "search" => await CliInvocation.SearchHost("search", "--index", sample.Index, "--no-rerank", "--embedder", value, "tides"),
+            "eval" => await CliInvocation.SearchHost("eval", "--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels,
+                "--no-rerank", "--run", output, "--embedder", value),
+            _ => await CliInvocation.SearchHost("serve", "--index", sample.Index, "--no-rerank", "--urls", "http://127.0.0.1:0", "--embedder", value),
+        };
+
+        var fix = command is "index" or "update"
+            ? "pass bundled, a sentence-transformers folder or none (BM25 only), or omit --embedder (a build then embeds with the bundled model, an update with the index's own)."
+            : "pass bundled or the sentence-transformers folder the index was embedded with, or omit --embedder to use the model the index records.";
+        UnknownOptionTests.AssertBadInput(result, $"error: --embedder is empty: {fix} (see --help)");
+        Assert.False(Path.Exists(output));
+    }
+
     [Fact]
     public async Task Eval_TopZero_ExitsTwoAndWritesNoRun()
     {
