@@ -64,6 +64,8 @@ internal static class DemoCommand
     private static int Run(ParseResult parse, Hosting.SearchHostOptions options, CancellationToken ct)
     {
         var console = ConsoleOutput.For(parse);
+        // Flag values before files: a bad value is reported as such even where the sample corpus is not found.
+        FirstStageOptions.CheckValues(parse);
         var corpus = parse.GetRequiredValue(Corpus);
         var indexDir = parse.GetRequiredValue(Index);
         var corpusFile = Path.Combine(corpus, "corpus.jsonl");
