@@ -103,6 +103,10 @@ internal static class SearchCommand
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
         // What of each document the cross-encoder reads: a truncated start, a selected window, or every window.
         if (reranker is not null && !json) console.Error.WriteLine($"Reranker reads: {reranker.Passages}.");
+        // No reranker was asked for and the default one is not found: say so once the search is set up, with the ways to get one
+        // (with --json the answer shows it: no reranker fields, and the JSON line stays the only output).
+        if (model is null && !json && !parse.GetValue(RerankingOptions.NoRerank))
+            console.Error.WriteLine(DefaultRerankerLoader.NotFoundNote("Searching with the first stage only"));
         // An index without vectors can only be searched with BM25; say which stage runs when there was a choice.
         if (!json && searcher.Manifest.Embeddings is not null) console.Error.WriteLine($"Retrieval: {FirstStageOptions.Describe(stages)}{(reranker is null ? "" : $", top {reranker.Options.Candidates} reranked")}.");
 
