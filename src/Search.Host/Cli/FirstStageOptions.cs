@@ -167,6 +167,9 @@ internal static class FirstStageOptions
 
     /// <summary>"hybrid (BM25 top 100 + dense top 100 by all-MiniLM-L6-v2, min-max fusion, dense weight 0.45)".</summary>
     public static string Describe(FirstStages stages) => stages.Describe();
+
+    /// <summary><see cref="Describe(FirstStages)"/> for searches that ask the first stage for <paramref name="depth"/> documents (see <see cref="FirstStages.Describe(int)"/>).</summary>
+    public static string Describe(FirstStages stages, int depth) => stages.Describe(depth);
 }
 
 /// <summary>

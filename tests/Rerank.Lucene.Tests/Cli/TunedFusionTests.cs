@@ -170,6 +170,23 @@ public sealed class TunedFusionTests(TunedFusionFixture f) : IClassFixture<Tuned
         Assert.Equal(0, (await CliInvocation.SearchHost(Search(f.TunedElsewhere, "--dense-weight", "0.3"))).ExitCode);
     }
 
+    /// <summary>
+    /// The "Retrieval:" line names the hits hybrid appends below its fused top-100 lists when more are asked for (--top 150): the rest of
+    /// BM25's and dense's top 150, fused the same way (HybridSearcher.Rank); for a page within the lists it says nothing of them.
+    /// </summary>
+    [Fact]
+    public async Task Search_HybridDeeperThanItsFusedLists_RetrievalLineSaysWhatIsAppended()
+    {
+        var deep = await CliInvocation.SearchHost("search", "--index", f.Index, "--no-rerank", "--top", "150", "--device", "cpu", "--", SearchCommandTests.BroadQuery);
+        var shallow = await CliInvocation.SearchHost("search", "--index", f.Index, "--no-rerank", "--top", "10", "--device", "cpu", "--", SearchCommandTests.BroadQuery);
+
+        Assert.True(deep.ExitCode == 0 && shallow.ExitCode == 0, deep + "\n" + shallow);
+        var stage = $"Retrieval: hybrid (BM25 top 100 + dense top 100 by {f.EmbedderName} on onnxruntime fp32, min-max fusion, dense weight 0.45";
+        Assert.Equal([stage + "; hits beyond the fused lists: the rest of BM25's and dense's top 150, fused the same way and appended below them)."],
+            deep.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal([stage + ")."], shallow.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public async Task FusionFlags_WhereNoStageFuses_RefusedNotIgnored()
     {
