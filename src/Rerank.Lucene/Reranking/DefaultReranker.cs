@@ -70,10 +70,22 @@ public static class DefaultReranker
             NotFoundMessage(paths, !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ModelsVariable))));
     }
 
-    /// <summary>The message when no default model exists in any of <paramref name="paths"/>.</summary>
-    internal static string NotFoundMessage(IReadOnlyList<string> paths, bool variableSet) =>
+    /// <summary>
+    /// "No default reranker found. Looked for a model folder at, in order: A, B (SEARCHRERANK_MODELS is not set).": what was looked for
+    /// and where in this process, without a fix, for a program to follow with its own ways (a command-line tool names its flags;
+    /// <see cref="Locate(string?)"/>'s message names this library's).
+    /// </summary>
+    public static string NotFoundSummary() =>
+        NotFoundSummary(SearchPaths(), !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ModelsVariable)));
+
+    /// <summary><see cref="NotFoundSummary()"/> for the places <paramref name="paths"/>, with or without the variable set.</summary>
+    internal static string NotFoundSummary(IReadOnlyList<string> paths, bool variableSet) =>
         "No default reranker found. Looked for a model folder at, in order: " + string.Join(", ", paths)
-        + (variableSet ? "" : $" ({ModelsVariable} is not set)") + ". "
+        + (variableSet ? "" : $" ({ModelsVariable} is not set)") + ".";
+
+    /// <summary>The message when no default model exists in any of <paramref name="paths"/>: <see cref="NotFoundSummary()"/> and the library's ways.</summary>
+    internal static string NotFoundMessage(IReadOnlyList<string> paths, bool variableSet) =>
+        NotFoundSummary(paths, variableSet) + " "
         + "Put the default model there: copy models/default-reranker from the SearchRerank repository (45 MB) into a "
         + "models/ folder beside your program (e.g. a None item with CopyToOutputDirectory in your project file) or under "
         + $"the working folder, or set {ModelsVariable} to a folder that contains default-reranker/. Any other cross-encoder "

@@ -48,10 +48,15 @@ public sealed record RerankerSettings(
         try
         {
             using var document = JsonDocument.Parse(File.ReadAllText(path));
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw new InvalidInputException(
+                    $"{path}: expected a JSON object like {{\"interpolation_weight\": 0.6}}, found {FusionSettings.Kind(document.RootElement)}. Fix or delete the file.", path);
             // A misspelt key would leave its setting unapplied without a word: every key must be known.
             if (document.RootElement.ValueKind == JsonValueKind.Object)
             {
                 RequireKnownKeys(document.RootElement, TopLevelKeys, "", path);
+                // Each value of the kind its setting reads, named with its key, rather than the converter's text after the fact.
+                RequireKinds(document.RootElement, path);
                 if (document.RootElement.TryGetProperty("passages", out var passages) && passages.ValueKind == JsonValueKind.Object)
                 {
                     RequireKnownKeys(passages, PassageKeys, "passages.", path);
@@ -82,6 +87,41 @@ public sealed record RerankerSettings(
         settings.Passages?.Validated($"{path}: passages");
         settings.Fusion?.Validate(path);
         return settings;
+    }
+
+    /// <summary>
+    /// Refuses a value of the wrong JSON kind for its setting (<c>"passages": {"select": "x"}</c>, <c>"max_length": 1.5</c>), naming the
+    /// file, the key, what it must be and what was found. null is accepted where the setting is optional (it means "not set").
+    /// The fusion object is checked by <see cref="FusionSettings.CheckShape"/>.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The first value of the wrong kind.</exception>
+    private static void RequireKinds(JsonElement root, string path)
+    {
+        void Require(JsonElement parent, string key, string name, bool nullable, string expected, Func<JsonElement, bool> fits)
+        {
+            if (!parent.TryGetProperty(key, out var value) || (nullable && value.ValueKind == JsonValueKind.Null) || fits(value)) return;
+            throw new InvalidInputException($"{path}: {name} must be {expected}, found {FusionSettings.Kind(value)}. Fix or delete the file.", path);
+        }
+        static bool Number(JsonElement v) => v.ValueKind == JsonValueKind.Number;
+        static bool WholeNumber(JsonElement v) => v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out _);
+        static bool Text(JsonElement v) => v.ValueKind == JsonValueKind.String;
+        Require(root, "interpolation_weight", "interpolation_weight", true, "a number from 0 to 1", Number);
+        Require(root, "tuned_on", "tuned_on", true, "a string", Text);
+        Require(root, "max_length", "max_length", true, "a whole number (tokens per pair)", WholeNumber);
+        Require(root, "score_mode", "score_mode", true, "\"replace\" or \"interpolate\"", Text);
+        Require(root, "first_stage_weights", "first_stage_weights", true, "an object like {\"hybrid\": 0.2} (a weight from 0 to 1 per first stage)",
+            v => v.ValueKind == JsonValueKind.Object);
+        if (root.TryGetProperty("first_stage_weights", out var weights) && weights.ValueKind == JsonValueKind.Object)
+            foreach (var stage in weights.EnumerateObject())
+                Require(weights, stage.Name, $"first_stage_weights.{stage.Name}", false, "a number from 0 to 1", Number);
+        Require(root, "passages", "passages", true, "an object like {\"mode\": \"max\", \"words\": 64, \"stride\": 32}", v => v.ValueKind == JsonValueKind.Object);
+        if (root.TryGetProperty("passages", out var passages) && passages.ValueKind == JsonValueKind.Object)
+        {
+            Require(passages, "mode", "passages.mode", false, "\"first\", \"max\" or \"sum\"", v => v.ValueKind == JsonValueKind.String && v.GetString()!.ToLowerInvariant() is "first" or "max" or "sum");
+            Require(passages, "words", "passages.words", false, "a whole number (words per window)", WholeNumber);
+            Require(passages, "stride", "passages.stride", false, "a whole number (words between window starts)", WholeNumber);
+            Require(passages, "select", "passages.select", true, "a whole number (windows scored per document)", WholeNumber);
+        }
     }
 
     private static readonly string[] TopLevelKeys = ["interpolation_weight", "tuned_on", "max_length", "score_mode", "first_stage_weights", "passages", "fusion"];
@@ -203,7 +243,7 @@ public sealed record FusionSettings(
     }
 
     // "an array", or the value itself for a string or a number ("the string \"0.5\""), which a person can find in the file.
-    private static string Kind(JsonElement value) => value.ValueKind switch
+    internal static string Kind(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.String => $"the string \"{value.GetString()}\"",
         JsonValueKind.Number => $"the number {value.GetRawText()}",

@@ -141,7 +141,21 @@ public sealed class FirstStages : IDisposable
     /// "hybrid (BM25 top 100 + dense top 100 by all-MiniLM-L6-v2 (...) on onnxruntime fp32, min-max fusion, dense weight 0.45)", "dense (...)" or "bm25":
     /// what ranked the candidates, for logs and model cards.
     /// </summary>
-    public string Describe() => Kind switch
+    public string Describe() => Describe(0);
+
+    /// <summary>
+    /// <see cref="Describe()"/> for a search that asks the first stage for its top <paramref name="depth"/>: when hybrid is asked for more
+    /// than its fused lists (<see cref="HybridOptions.Depth"/>), the deeper hits appended below them are named too:
+    /// "hybrid (BM25 top 100 + dense top 100 by ..., min-max fusion, dense weight 0.45; hits beyond the fused lists: the rest of BM25's and
+    /// dense's top 300, fused the same way and appended below them)". Whether a query gets such hits depends on how many documents its fused lists hold.
+    /// </summary>
+    /// <param name="depth">Documents asked of the first stage per query (hits shown, or the rerank window when larger); 0 for none in particular.</param>
+    public string Describe(int depth) => Kind == "hybrid" && depth > Hybrid!.Options.Depth
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{DescribeStage()[..^1]}; hits beyond the fused lists: the rest of BM25's and dense's top {depth}, fused the same way and appended below them)")
+        : DescribeStage();
+
+    private string DescribeStage() => Kind switch
     {
         "dense" => Dense!.Info.Passages is { } passages
             ? $"dense ({Embedder(Dense.Encoder)}, exact inner product over {Dense.Info.Count:N0} passage vectors of {passages.Documents:N0} documents, {passages.Words}-word passages, stride {passages.Stride}, max per document)"

@@ -18,6 +18,16 @@ internal static class DefaultRerankerLoader
         "restore it with `git checkout -- models/default-reranker`, or pass --reranker DIR.";
 
     /// <summary>
+    /// What a command says when it looked for the default reranker and found none (no --reranker, no configured model, no
+    /// --no-rerank): the places looked (<see cref="DefaultReranker.NotFoundSummary()"/>), that <paramref name="what"/> runs without a
+    /// reranker, and this program's ways: --reranker DIR, the <see cref="DefaultReranker.ModelsVariable"/> variable, or --no-rerank.
+    /// </summary>
+    /// <param name="what">What runs without a reranker, e.g. "Searching with the first stage only".</param>
+    public static string NotFoundNote(string what) =>
+        $"{DefaultReranker.NotFoundSummary()} {what}. To rerank, pass --reranker DIR (a cross-encoder folder) or set {DefaultReranker.ModelsVariable} "
+        + $"to a folder that contains {DefaultReranker.FolderName}/; --no-rerank asks for the first stage alone (and drops this note).";
+
+    /// <summary>
     /// Loads <paramref name="model"/>; when it is the default model (no model configured) and it
     /// cannot be loaded for a fault in its folder, the error says how to rebuild or restore it.
     /// </summary>

@@ -64,6 +64,8 @@ internal static class DemoCommand
     private static int Run(ParseResult parse, Hosting.SearchHostOptions options, CancellationToken ct)
     {
         var console = ConsoleOutput.For(parse);
+        // Flag values before files: a bad value is reported as such even where the sample corpus is not found.
+        FirstStageOptions.CheckValues(parse);
         var corpus = parse.GetRequiredValue(Corpus);
         var indexDir = parse.GetRequiredValue(Index);
         var corpusFile = Path.Combine(corpus, "corpus.jsonl");
@@ -107,9 +109,8 @@ internal static class DemoCommand
         }
         else if (model is null)
         {
-            var looked = string.Join(", ", DefaultReranker.SearchPaths());
-            console.Out.MarkupLine($"[yellow]No reranker: no {DefaultReranker.FolderName} folder at {Markup.Escape(looked)}.[/] "
-                + $"{Markup.Escape(DefaultRerankerLoader.RebuildHint)} Or set {DefaultReranker.ModelsVariable} to a folder that contains {DefaultReranker.FolderName}/. Showing the first stages only.");
+            console.Out.MarkupLine($"[yellow]{Markup.Escape(DefaultRerankerLoader.NotFoundNote("Showing the first stages only"))}[/] "
+                + Markup.Escape("In a clone of SearchRerank, rebuild it with eval/default-reranker/build.sh or restore it with `git checkout -- models/default-reranker`."));
         }
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
         if (encoder is not null) console.Out.WriteLine($"Reranker: {model} ({encoder.EngineDescription}), {stages.Kind} top {reranker!.Options.Candidates} rescored, each document read as {reranker.Passages}.");

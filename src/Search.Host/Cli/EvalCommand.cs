@@ -292,7 +292,7 @@ internal static class EvalCommand
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Time per query: {string.Join(", ", stageResults.Select(s => $"{s.Name} {s.MsPerQuery:F1} ms"))} (first stage only; dense and hybrid include embedding the query)."));
             if (reranked is not null) console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Reranked: {FirstStageOptions.Describe(stages)} candidates, {rerankedMs:F1} ms per query (first stage and cross-encoder)."));
+                $"Reranked: {FirstStageOptions.Describe(stages, depth)} candidates, {rerankedMs:F1} ms per query (first stage and cross-encoder)."));
             if (interpolated is { } shown)
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Interpolated (cross-encoder weight {shown.Weight:0.##}, {stages.Kind} {1 - shown.Weight:0.##}): nDCG@10 {shown.Result.Mean.Ndcg10:F4}, MRR@10 {shown.Result.Mean.Mrr10:F4}, MAP {shown.Result.Mean.Map:F4}"));

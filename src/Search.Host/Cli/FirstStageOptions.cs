@@ -13,29 +13,37 @@ namespace Search.Host.Cli;
 /// </summary>
 internal static class FirstStageOptions
 {
-    public static readonly Option<string> Retrieval = new("--retrieval")
+    public static readonly Option<string> Retrieval = new Option<string>("--retrieval")
     {
         Description = "First stage: bm25, dense (query embedding against the document vectors kept with the index) or hybrid "
             + "(BM25 top 100 + dense top 100, fused: see --fusion). Default: hybrid when the index has document vectors, else bm25.",
-    };
+    }.OneOf(["bm25", "dense", "hybrid"], value => $"Unknown --retrieval '{value}'. Use bm25, dense or hybrid.");
 
-    public static readonly Option<string> Embedder = new("--embedder")
+    public static readonly Option<string> Embedder = new Option<string>("--embedder")
     {
         Description = "Query embedder for dense/hybrid: bundled (all-MiniLM-L6-v2) or a sentence-transformers folder. Default: the model recorded in the index "
             + "(the bundled all-MiniLM-L6-v2 unless the index was built with --embedder DIR). It must be the model that embedded the documents.",
-    };
+    }.NotEmpty("pass bundled or the sentence-transformers folder the index was embedded with, or omit --embedder to use the model the index records.");
 
-    public static readonly Option<string> FusionOption = new("--fusion")
+    public static readonly Option<string> FusionOption = new Option<string>("--fusion")
     {
         Description = "How hybrid fuses BM25 and dense: minmax (min-max normalised scores, weighted by --dense-weight; the default, tuned on dev) or rrf (reciprocal rank fusion, k = 60, parameter-free). "
             + "When neither --fusion nor --dense-weight is given and the reranker carries a fusion tuned by rerank-train (searchrerank.json), that one is used, over the vectors of the embedder it was tuned with only.",
-    };
+    }.OneOf(["minmax", "rrf"], value => $"Unknown --fusion '{value}'. Use rrf or minmax.");
 
     public static readonly Option<double?> DenseWeight = new("--dense-weight")
     {
         Description = "With --fusion minmax: the dense weight w (0 to 1; BM25 gets 1 - w). Default: the reranker's tuned fusion when it carries one (searchrerank.json, "
             + "from rerank-train) and --fusion is not given, else 0.45 (tuned on SciFact dev and the classic collections' train splits).",
     };
+
+    /// <summary>
+    /// Checks the first-stage flags' values against each other (<c>--dense-weight</c> with <c>--fusion rrf</c>, a weight outside [0, 1]),
+    /// without reading any file, for commands that look for files before they open the first stages (<c>demo</c>); single values
+    /// (an unknown <c>--retrieval</c> or <c>--fusion</c>) are refused while parsing.
+    /// </summary>
+    /// <exception cref="InvalidInputException">As <see cref="HybridFrom(ParseResult)"/>.</exception>
+    public static void CheckValues(ParseResult parse) => _ = HybridFrom(parse);
 
     /// <summary>All first-stage flags, in help order.</summary>
     public static Option[] All => [Retrieval, Embedder, FusionOption, DenseWeight];
@@ -74,9 +82,10 @@ internal static class FirstStageOptions
     {
         if (given.Count == 0 || (anyHybrid ? stages.Hybrid is not null : stages.Kind == "hybrid")) return;
         var flags = string.Join(" and ", given);
+        var set = given.Count == 1 ? "sets" : "set";
         throw new InvalidInputException(index.Manifest.Embeddings is null
-            ? $"{flags} set how the hybrid first stage fuses, and this index has no document vectors, so there is none: drop {flags}, or rebuild the index with vectors."
-            : $"{flags} set how the hybrid first stage fuses, and --retrieval {stages.Kind} was asked for: drop {flags}, or use --retrieval hybrid.");
+            ? $"{flags} {set} how the hybrid first stage fuses, and this index has no document vectors, so there is none: drop {flags}, or rebuild the index with vectors."
+            : $"{flags} {set} how the hybrid first stage fuses, and --retrieval {stages.Kind} was asked for: drop {flags}, or use --retrieval hybrid.");
     }
 
     /// <summary>The hybrid settings from <c>--fusion</c> and <c>--dense-weight</c> alone.</summary>
@@ -158,6 +167,9 @@ internal static class FirstStageOptions
 
     /// <summary>"hybrid (BM25 top 100 + dense top 100 by all-MiniLM-L6-v2, min-max fusion, dense weight 0.45)".</summary>
     public static string Describe(FirstStages stages) => stages.Describe();
+
+    /// <summary><see cref="Describe(FirstStages)"/> for searches that ask the first stage for <paramref name="depth"/> documents (see <see cref="FirstStages.Describe(int)"/>).</summary>
+    public static string Describe(FirstStages stages, int depth) => stages.Describe(depth);
 }
 
 /// <summary>

@@ -81,12 +81,12 @@ internal static class IndexCommand
             + "(its fields mode, BM25 k1/b, kept fields and embedder; giving other values is refused). A killed or failed update leaves the index as it was.",
     };
 
-    private static readonly Option<string> Embedder = new("--embedder")
+    private static readonly Option<string> Embedder = new Option<string>("--embedder")
     {
         Description = "Embed every document (title + text; by default as passages, see --embed-passages) for dense and hybrid retrieval: bundled (default: all-MiniLM-L6-v2, mean pooling, "
             + "normalised, max 256 tokens; slow on CPU: SciFact's 15,575 passages took 7.3 min on 2 lightly loaded cores, 26 min on busy ones, see docs/BENCHMARKS.md), a sentence-transformers folder, or none (BM25 only, fast).",
         DefaultValueFactory = _ => "bundled",
-    };
+    }.NotEmpty("pass bundled, a sentence-transformers folder or none (BM25 only), or omit --embedder (a build then embeds with the bundled model, an update with the index's own).");
 
     private static readonly Option<int?> Threads = new Option<int?>("--threads")
     {
@@ -383,7 +383,7 @@ internal static class IndexCommand
 
     private static BiEncoder? OpenEmbedder(string? value, BiEncoderOptions options) => value?.Trim() switch
     {
-        null or "" or "bundled" => BiEncoder.LoadBundled(options),
+        null or "bundled" => BiEncoder.LoadBundled(options),
         "none" => null,
         var folder => BiEncoder.Load(folder, options),
     };

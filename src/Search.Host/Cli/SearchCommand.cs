@@ -103,8 +103,10 @@ internal static class SearchCommand
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
         // What of each document the cross-encoder reads: a truncated start, a selected window, or every window.
         if (reranker is not null && !json) console.Error.WriteLine($"Reranker reads: {reranker.Passages}.");
-        // An index without vectors can only be searched with BM25; say which stage runs when there was a choice.
-        if (!json && searcher.Manifest.Embeddings is not null) console.Error.WriteLine($"Retrieval: {FirstStageOptions.Describe(stages)}{(reranker is null ? "" : $", top {reranker.Options.Candidates} reranked")}.");
+        // No reranker was asked for and the default one is not found: say so once the search is set up, with the ways to get one
+        // (with --json the answer shows it: no reranker fields, and the JSON line stays the only output).
+        if (model is null && !json && !parse.GetValue(RerankingOptions.NoRerank))
+            console.Error.WriteLine(DefaultRerankerLoader.NotFoundNote("Searching with the first stage only"));
 
         var filter = parse.GetValue(Filter) is { Length: > 0 } conditions ? DocumentFilter.Parse(conditions) : null;
         var filtered = DocumentFilter.Filtered(stages.Chosen, filter);
@@ -114,6 +116,11 @@ internal static class SearchCommand
         var offset = parse.GetValue(Offset);
         if (offset < 0) throw new InvalidInputException($"--offset must be 0 or more (hits to skip), found {offset}.");
         var depth = PageDepth(options.Top, offset);
+        // An index without vectors can only be searched with BM25; say which stage runs when there was a choice, and (hybrid asked for more
+        // than its fused lists) the deeper hits appended below them. The first stage is asked for the page, or the rerank window when larger.
+        var firstStageDepth = reranker is null ? depth : Math.Max(reranker.Options.Candidates, depth);
+        if (!json && searcher.Manifest.Embeddings is not null)
+            console.Error.WriteLine($"Retrieval: {FirstStageOptions.Describe(stages, firstStageDepth)}{(reranker is null ? "" : $", top {reranker.Options.Candidates} reranked")}.");
         if (reranker is not null && RerankWindow.Note(reranker.Options.Candidates, depth) is { } note) console.Error.WriteLine(note);
 
         // Why a page is empty, in words: an empty index, an offset past the last hit, filters that exclude every match, or no match at all.

@@ -47,6 +47,35 @@ internal static class SettingChecks
         return option;
     }
 
+    /// <summary>
+    /// Refuses an empty or blank value of <paramref name="option"/> while parsing (<c>--embedder ""</c> from an unset shell variable),
+    /// in one line naming the flag and <paramref name="fix"/>: an empty value never falls back to a default.
+    /// </summary>
+    public static Option<string> NotEmpty(this Option<string> option, string fix)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && result.Tokens.All(t => string.IsNullOrWhiteSpace(t.Value)))
+                result.AddError($"{option.Name} is empty: {fix}");
+        });
+        return option;
+    }
+
+    /// <summary>
+    /// Refuses, while parsing, a value of <paramref name="option"/> that is not one of <paramref name="allowed"/> (compared trimmed and
+    /// case-insensitively, as the commands read it), with <paramref name="message"/>'s line, so a bad value is reported before any file is looked for.
+    /// </summary>
+    public static Option<string> OneOf(this Option<string> option, string[] allowed, Func<string, string> message)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0) return;
+            var value = result.Tokens[^1].Value;
+            if (!allowed.Contains(value.Trim().ToLowerInvariant())) result.AddError(message(value));
+        });
+        return option;
+    }
+
     private static string Describe(string flag, ValidationAttribute attribute, object value) => attribute switch
     {
         RangeAttribute range => Rerank.Lucene.ParserMessages.OutOfRange(flag, range, Format(value)),

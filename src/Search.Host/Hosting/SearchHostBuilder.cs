@@ -38,7 +38,9 @@ internal static class SearchHostBuilder
             // validation exception with its stack trace, and the command line reports it in one line anyway.
             try
             {
-                RequireKnownKeys(host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>().GetSection(SearchHostOptions.Section), typeof(SearchHostOptions));
+                var section = host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>().GetSection(SearchHostOptions.Section);
+                RequireKnownKeys(section, typeof(SearchHostOptions));
+                RequireValueKinds(section, typeof(SearchHostOptions));
                 _ = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SearchHostOptions>>().Value;
             }
             catch (InvalidOperationException e)
@@ -54,6 +56,42 @@ internal static class SearchHostBuilder
         {
             host.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a value under <paramref name="section"/> that the binder cannot convert to its setting's type (nested sections checked
+    /// against their own types), naming the key as appsettings.json and the environment variable spell it, the kind expected and the
+    /// value found: "SearchHost:Reranker:PassageSelect must be a whole number, found 'abc'"; the binder's own message names a .NET type.
+    /// Values are converted as the binder converts them (the type's converter, invariant culture), so what it accepts passes here.
+    /// </summary>
+    /// <exception cref="Rerank.Lucene.InvalidInputException">The first value that does not convert.</exception>
+    internal static void RequireValueKinds(Microsoft.Extensions.Configuration.IConfigurationSection section, Type type)
+    {
+        foreach (var property in type.GetProperties().Where(p => p.CanWrite))
+        {
+            var child = section.GetSection(property.Name);
+            var target = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (target.IsClass && target != typeof(string))
+            {
+                if (!typeof(System.Collections.IEnumerable).IsAssignableFrom(target)) RequireValueKinds(child, target);
+                continue;
+            }
+            if (string.IsNullOrEmpty(child.Value) || target == typeof(string)) continue;
+            try
+            {
+                _ = System.ComponentModel.TypeDescriptor.GetConverter(target).ConvertFromInvariantString(child.Value);
+                continue;
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException || e.InnerException is FormatException or OverflowException)
+            {
+                var kind = target == typeof(bool) ? "true or false"
+                    : target == typeof(int) || target == typeof(long) ? "a whole number"
+                    : target == typeof(double) || target == typeof(float) ? "a number" : $"a {target.Name}";
+                throw new Rerank.Lucene.InvalidInputException(
+                    $"invalid settings: {child.Path} must be {kind}, found '{child.Value}'{(e.InnerException is OverflowException ? ", which is too large" : "")}. Set it to {kind} or remove it, in appsettings.json or the environment variable "
+                    + $"SEARCHRERANK_{child.Path.Replace(":", "__", StringComparison.Ordinal)}.", inner: e);
+            }
         }
     }
 

@@ -75,6 +75,8 @@ internal static class ServeCommand
             throw new InvalidInputException("Nothing to serve: pass --index DIR to search (build one with `search-host index`), --reranker DIR for /rerank, or both.");
         if (model is not null && options.Reranker.Model is null)
             await error.WriteLineAsync($"Reranking with the default model {model} (--no-rerank for the first stage only).");
+        else if (model is null && !parse.GetValue(RerankingOptions.NoRerank))
+            await error.WriteLineAsync(DefaultRerankerLoader.NotFoundNote("Serving /search with the first stage only, and no /rerank"));
 
         var (app, service) = ServeApp.Build(settings, parse.GetValue(CliRunner.Verbose), serve, options, metrics => Open(options, serve, model, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder), hybridOptions, metrics,
             FirstStageOptions.FusionFlagsGiven(parse)));

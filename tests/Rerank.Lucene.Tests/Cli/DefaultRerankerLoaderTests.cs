@@ -51,3 +51,43 @@ public sealed class DefaultRerankerLoaderTests : IDisposable
         Assert.Equal(message, e.Message);
     }
 }
+
+/// <summary>
+/// search-host without a default reranker where it looks: it says so with this program's ways (--reranker DIR, SEARCHRERANK_MODELS,
+/// --no-rerank), not the library's (CrossEncoder.Load, project-file items), which stay in <see cref="Rerank.Lucene.Reranking.DefaultReranker.Locate"/>'s message.
+/// </summary>
+public sealed class DefaultRerankerNotFoundTests(SampleIndexFixture sample) : IClassFixture<SampleIndexFixture>
+{
+    [Fact]
+    public async Task Search_NoDefaultRerankerWhereItLooks_SaysSoNamingTheCliWays()
+    {
+        using var models = new TempFolder("no-default-models");
+        var env = new Dictionary<string, string> { ["SEARCHRERANK_MODELS"] = models.Path };
+        using var child = ChildProcess.SearchHost(env, "search", "--index", sample.Index, "--top", "2", "tides");
+        child.Input.Close();
+        using var quiet = ChildProcess.SearchHost(env, "search", "--index", sample.Index, "--top", "2", "--no-rerank", "tides");
+        quiet.Input.Close();
+
+        Assert.Equal(0, await child.WaitForExit(120));
+        Assert.Equal(0, await quiet.WaitForExit(120));
+        var looked = $"{Path.Combine(models.Path, "default-reranker")}, {Path.Combine(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), "models", "default-reranker")}";
+        Assert.Equal(
+            [$"No default reranker found. Looked for a model folder at, in order: {looked}. Searching with the first stage only. To rerank, pass --reranker DIR "
+                + "(a cross-encoder folder) or set SEARCHRERANK_MODELS to a folder that contains default-reranker/; --no-rerank asks for the first stage alone (and drops this note)."],
+            child.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("CrossEncoder.Load", child.Error);
+        Assert.Equal("", quiet.Error);
+        Assert.Equal(quiet.Output, child.Output);
+    }
+
+    [Fact]
+    public void Locate_NoDefaultModel_LibraryMessageKeepsTheLibraryWays()
+    {
+        var paths = Rerank.Lucene.Reranking.DefaultReranker.SearchPaths(null, "/opt/app", "/home/me/work");
+
+        var message = Rerank.Lucene.Reranking.DefaultReranker.NotFoundMessage(paths, variableSet: false);
+
+        Assert.StartsWith(Rerank.Lucene.Reranking.DefaultReranker.NotFoundSummary(paths, variableSet: false) + " Put the default model there: ", message);
+        Assert.Contains("can be passed to CrossEncoder.Load instead.", message);
+    }
+}

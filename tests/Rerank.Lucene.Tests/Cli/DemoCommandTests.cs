@@ -81,6 +81,25 @@ public sealed class DemoCommandTests
         Assert.Equal($"error: The sample corpus '{Path.Combine(temp.Path, "corpus.jsonl")}' is missing. Run the demo from the repository root, or pass --corpus FOLDER.\n", result.Error);
     }
 
+    /// <summary>
+    /// Bad first-stage flag values are reported as such where the sample corpus is not found (the demo run outside the repository
+    /// root), not hidden behind "the sample corpus is missing" (QA): values are checked before any file is looked for.
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { "--retrieval", "vector" }, "error: Unknown --retrieval 'vector'. Use bm25, dense or hybrid. (see --help)")]
+    [InlineData(new[] { "--fusion", "mean" }, "error: Unknown --fusion 'mean'. Use rrf or minmax. (see --help)")]
+    [InlineData(new[] { "--fusion", "rrf", "--dense-weight", "0.3" }, "error: --dense-weight applies to --fusion minmax; add --fusion minmax or drop --dense-weight.")]
+    [InlineData(new[] { "--dense-weight", "1.5" }, "error: --dense-weight must be between 0 and 1, found 1.5.")]
+    public async Task Demo_BadFirstStageValue_WithoutTheSampleCorpus_ReportsTheValueNotTheCorpus(string[] flags, string message)
+    {
+        using var temp = new TempFolder("demo-bad-value");
+
+        var result = await CliInvocation.SearchHost(["demo", "--corpus", temp.Combine("not-here"), "--index", temp.Combine("idx"), "--no-rerank", .. flags]);
+
+        UnknownOptionTests.AssertBadInput(result, message);
+        Assert.False(Directory.Exists(temp.Combine("idx")));
+    }
+
     [Fact]
     public async Task Demo_CorpusFolderWithoutQueries_ExitsTwoBeforeIndexingAnything()
     {

@@ -83,6 +83,39 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
         Assert.False(Directory.Exists(temp.Combine("a")));
     }
 
+    /// <summary>
+    /// An empty --embedder (an unset shell variable: --embedder "$MODEL") is refused on every command that takes it, before anything is
+    /// read or written; it had meant the bundled embedder on index (QA) and failed with .NET's "(Parameter 'path')" text elsewhere.
+    /// </summary>
+    [Theory]
+    [InlineData("index", "")]
+    [InlineData("index", " ")]
+    [InlineData("update", "")]
+    [InlineData("search", "")]
+    [InlineData("search", "  ")]
+    [InlineData("eval", "")]
+    [InlineData("serve", "")]
+    public async Task EmptyEmbedder_OnEveryCommandThatTakesIt_ExitsTwoNamingTheFlagAndTheFix(string command, string value)
+    {
+        using var temp = new TempFolder("empty-embedder");
+        var output = temp.Combine("out");
+        var result = command switch
+        {
+            "index" => await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", output, "--embedder", value),
+            "update" => await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", output, "--update", "--embedder", value),
+            "search" => await CliInvocation.SearchHost("search", "--index", sample.Index, "--no-rerank", "--embedder", value, "tides"),
+            "eval" => await CliInvocation.SearchHost("eval", "--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels,
+                "--no-rerank", "--run", output, "--embedder", value),
+            _ => await CliInvocation.SearchHost("serve", "--index", sample.Index, "--no-rerank", "--urls", "http://127.0.0.1:0", "--embedder", value),
+        };
+
+        var fix = command is "index" or "update"
+            ? "pass bundled, a sentence-transformers folder or none (BM25 only), or omit --embedder (a build then embeds with the bundled model, an update with the index's own)."
+            : "pass bundled or the sentence-transformers folder the index was embedded with, or omit --embedder to use the model the index records.";
+        UnknownOptionTests.AssertBadInput(result, $"error: --embedder is empty: {fix} (see --help)");
+        Assert.False(Path.Exists(output));
+    }
+
     [Fact]
     public async Task Eval_TopZero_ExitsTwoAndWritesNoRun()
     {
@@ -201,10 +234,50 @@ public sealed class SettingValueTests(SampleIndexFixture sample) : IClassFixture
         Assert.DoesNotContain("Exception", logged.ToString());
     }
 
+    /// <summary>
+    /// A setting that does not convert to its type (serve with SearchHost:Reranker:PassageSelect=abc) is named with its key, the kind
+    /// expected and the fix in one line, not the configuration binder's "Failed to convert ... to type 'System.Int32'" (QA).
+    /// </summary>
+    [Theory]
+    [InlineData("SEARCHRERANK_SearchHost__Reranker__PassageSelect", "abc", "SearchHost:Reranker:PassageSelect must be a whole number, found 'abc'.")]
+    [InlineData("SEARCHRERANK_SearchHost__Reranker__InterpolationWeight", "half", "SearchHost:Reranker:InterpolationWeight must be a number, found 'half'.")]
+    [InlineData("SEARCHRERANK_SearchHost__Top", "99999999999", "SearchHost:Top must be a whole number, found '99999999999', which is too large.")]
+    public async Task Serve_SettingOfTheWrongType_ExitsTwoNamingTheKeyAndTheKind(string variable, string value, string named)
+    {
+        using var child = ChildProcess.SearchHost(new Dictionary<string, string> { [variable] = value },
+            "serve", "--index", sample.Index, "--no-rerank", "--urls", "http://127.0.0.1:0");
+        child.Input.Close();
+
+        var code = await child.WaitForExit(120);
+
+        Assert.True(code == 2, child.ToString());
+        var kind = named.Contains("a number", StringComparison.Ordinal) ? "a number" : "a whole number";
+        Assert.Equal([$"error: invalid settings: {named} Set it to {kind} or remove it, in appsettings.json or the environment variable {variable}."],
+            child.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("", child.Output);
+    }
+
+    /// <summary>A reranker whose searchrerank.json holds a value of the wrong kind: exit 2, one line naming the file and key.</summary>
+    [Fact]
+    public async Task Search_RerankerSettingOfTheWrongKind_ExitsTwoNamingTheFileAndKey()
+    {
+        // The settings are read before the model loads: a folder holding only them is enough.
+        using var temp = new TempFolder("reranker-settings-kind");
+        var model = temp.Combine("model");
+        Directory.CreateDirectory(model);
+        var file = Path.Combine(model, Rerank.Lucene.Reranking.RerankerSettings.FileName);
+        File.WriteAllText(file, "{\"passages\": {\"mode\": \"max\", \"select\": \"x\"}}");
+
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--reranker", model, "tides");
+
+        UnknownOptionTests.AssertBadInput(result,
+            $"error: {file}: passages.select must be a whole number (windows scored per document), found the string \"x\". Fix or delete the file.");
+    }
+
     [Theory]
     [InlineData("SEARCHRERANK_SearchHost__Topp", "3", "SearchHost:Topp is not a setting (environment variable SEARCHRERANK_SearchHost__Topp); the SearchHost settings are Index, Top, ")]
     [InlineData("SEARCHRERANK_SearchHost__Reranker__Path", "models/x", "SearchHost:Reranker:Path is not a setting (environment variable SEARCHRERANK_SearchHost__Reranker__Path); the SearchHost:Reranker settings are ")]
-    [InlineData("SEARCHRERANK_SearchHost__Top", "abc", "'abc' at 'SearchHost:Top'")]
+    [InlineData("SEARCHRERANK_SearchHost__Top", "abc", "SearchHost:Top must be a whole number, found 'abc'. Set it to a whole number or remove it, in appsettings.json or the environment variable SEARCHRERANK_SearchHost__Top.")]
     public async Task Search_MisspeltOrMistypedSetting_ExitsTwoNamingIt(string variable, string value, string named)
     {
         // A child process: the variable must not reach hosts that other tests start in this one.

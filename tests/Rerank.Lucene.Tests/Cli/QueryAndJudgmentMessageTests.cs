@@ -21,7 +21,7 @@ public sealed class QueryAndJudgmentMessageTests(SampleIndexFixture sample) : IC
     {
         var query = LongQuery();
 
-        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--lucene-syntax", query);
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--no-rerank", "--lucene-syntax", query);
 
         UnknownOptionTests.AssertBadInput(result,
             $"error: The query has 1,501 terms after analysis ({query.Length:N0} characters); with --lucene-syntax each term is a clause of one boolean query, " +
@@ -44,7 +44,7 @@ public sealed class QueryAndJudgmentMessageTests(SampleIndexFixture sample) : IC
     {
         var query = LongQuery(500) + " AND (";
 
-        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--lucene-syntax", query);
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--no-rerank", "--lucene-syntax", query);
 
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith("error: Cannot parse 'term0000 term0001 ", result.Error);

@@ -97,7 +97,7 @@ public sealed class SearchCommandTests(SampleIndexFixture sample) : IClassFixtur
     [Fact]
     public async Task Search_LuceneSyntaxFlagWithUnclosedGroup_ExitsTwoWithMessage()
     {
-        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--lucene-syntax", "vaccine AND (");
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--no-rerank", "--lucene-syntax", "vaccine AND (");
 
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("error: Cannot parse 'vaccine AND (' as Lucene query syntax: unexpected end of query at column 14. " +
@@ -121,7 +121,7 @@ public sealed class SearchCommandTests(SampleIndexFixture sample) : IClassFixtur
     [InlineData("   ")]
     public async Task Search_EmptyQuery_ExitsTwoWithMessage(string text)
     {
-        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, text);
+        var result = await CliInvocation.SearchHost("search", "--index", sample.Index, "--no-rerank", text);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("error: Expected a query with at least one word, found an empty query. Type some words to search for.\n", result.Error);

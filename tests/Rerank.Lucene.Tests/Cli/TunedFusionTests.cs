@@ -170,20 +170,37 @@ public sealed class TunedFusionTests(TunedFusionFixture f) : IClassFixture<Tuned
         Assert.Equal(0, (await CliInvocation.SearchHost(Search(f.TunedElsewhere, "--dense-weight", "0.3"))).ExitCode);
     }
 
+    /// <summary>
+    /// The "Retrieval:" line names the hits hybrid appends below its fused top-100 lists when more are asked for (--top 150): the rest of
+    /// BM25's and dense's top 150, fused the same way (HybridSearcher.Rank); for a page within the lists it says nothing of them.
+    /// </summary>
+    [Fact]
+    public async Task Search_HybridDeeperThanItsFusedLists_RetrievalLineSaysWhatIsAppended()
+    {
+        var deep = await CliInvocation.SearchHost("search", "--index", f.Index, "--no-rerank", "--top", "150", "--device", "cpu", "--", SearchCommandTests.BroadQuery);
+        var shallow = await CliInvocation.SearchHost("search", "--index", f.Index, "--no-rerank", "--top", "10", "--device", "cpu", "--", SearchCommandTests.BroadQuery);
+
+        Assert.True(deep.ExitCode == 0 && shallow.ExitCode == 0, deep + "\n" + shallow);
+        var stage = $"Retrieval: hybrid (BM25 top 100 + dense top 100 by {f.EmbedderName} on onnxruntime fp32, min-max fusion, dense weight 0.45";
+        Assert.Equal([stage + "; hits beyond the fused lists: the rest of BM25's and dense's top 150, fused the same way and appended below them)."],
+            deep.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal([stage + ")."], shallow.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public async Task FusionFlags_WhereNoStageFuses_RefusedNotIgnored()
     {
         // search --retrieval bm25/dense uses no hybrid stage, so --dense-weight or --fusion would change nothing (QA: they were ignored).
         var bm25 = await CliInvocation.SearchHost("search", "--index", f.Index, "--no-rerank", "--retrieval", "bm25", "--dense-weight", "0.3", "--", SearchCommandTests.BroadQuery);
         Assert.Equal(2, bm25.ExitCode);
-        Assert.Equal("error: --dense-weight set how the hybrid first stage fuses, and --retrieval bm25 was asked for: drop --dense-weight, or use --retrieval hybrid.\n", bm25.Error);
+        Assert.Equal("error: --dense-weight sets how the hybrid first stage fuses, and --retrieval bm25 was asked for: drop --dense-weight, or use --retrieval hybrid.\n", bm25.Error);
         var dense = await CliInvocation.SearchHost("search", "--index", f.Index, "--no-rerank", "--retrieval", "dense", "--fusion", "minmax", "--dense-weight", "0.3", "--", SearchCommandTests.BroadQuery);
         Assert.Equal(2, dense.ExitCode);
         Assert.StartsWith("error: --fusion and --dense-weight set how the hybrid first stage fuses, and --retrieval dense was asked for", dense.Error);
         // An index without vectors has no hybrid stage anywhere, not even eval's hybrid column.
         var noVectors = await CliInvocation.SearchHost("eval", "--index", f.Bm25Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--fusion", "rrf");
         Assert.Equal(2, noVectors.ExitCode);
-        Assert.Equal("error: --fusion set how the hybrid first stage fuses, and this index has no document vectors, so there is none: drop --fusion, or rebuild the index with vectors.\n", noVectors.Error);
+        Assert.Equal("error: --fusion sets how the hybrid first stage fuses, and this index has no document vectors, so there is none: drop --fusion, or rebuild the index with vectors.\n", noVectors.Error);
         // eval reports a hybrid column beside --retrieval dense: the flag applies there.
         var evalDense = await CliInvocation.SearchHost("eval", "--index", f.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--retrieval", "dense", "--dense-weight", "0.3", "--json", "--device", "cpu");
         Assert.True(evalDense.ExitCode == 0, evalDense.ToString());

@@ -97,7 +97,7 @@ public sealed class PassageRerankingTests
     }
 
     [Theory]
-    [InlineData("{\"passages\": {\"mode\": \"mean\"}}", "invalid JSON")]
+    [InlineData("{\"passages\": {\"mode\": \"mean\"}}", "passages.mode must be \"first\", \"max\" or \"sum\", found the string \"mean\". Fix or delete the file.")]
     [InlineData("{\"passages\": {\"mode\": \"max\", \"words\": 10, \"stride\": 20}}", "passage stride must be between 1 and the passage words (10)")]
     [InlineData("{\"passages\": {\"mode\": \"first\", \"select\": 2}}", "passages.select applies to mode max or sum, and the mode is first")]
     [InlineData("{\"passages\": {\"select\": 1}}", "passages.select applies to mode max or sum, and the mode is first")]

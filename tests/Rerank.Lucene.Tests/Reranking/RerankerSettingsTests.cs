@@ -107,6 +107,31 @@ public sealed class RerankerSettingsTests
         Assert.DoesNotContain("invalid JSON", e.Message);
     }
 
+    /// <summary>
+    /// A value of the wrong JSON kind is named with its key, what it must be and what was found, not with System.Text.Json's
+    /// converter text ("The JSON value could not be converted to Rerank.Lucene.Reranking.PassageOptions. Path: $.passages.select ...", QA).
+    /// </summary>
+    [Theory]
+    [InlineData("{\"passages\": {\"mode\": \"max\", \"select\": \"x\"}}", "passages.select must be a whole number (windows scored per document), found the string \"x\".")]
+    [InlineData("{\"passages\": {\"mode\": \"max\", \"words\": 64.5}}", "passages.words must be a whole number (words per window), found the number 64.5.")]
+    [InlineData("{\"passages\": {\"mode\": \"best\"}}", "passages.mode must be \"first\", \"max\" or \"sum\", found the string \"best\".")]
+    [InlineData("{\"passages\": \"max\"}", "passages must be an object like {\"mode\": \"max\", \"words\": 64, \"stride\": 32}, found the string \"max\".")]
+    [InlineData("{\"max_length\": 1.5}", "max_length must be a whole number (tokens per pair), found the number 1.5.")]
+    [InlineData("{\"interpolation_weight\": \"0.2\"}", "interpolation_weight must be a number from 0 to 1, found the string \"0.2\".")]
+    [InlineData("{\"first_stage_weights\": {\"hybrid\": true}}", "first_stage_weights.hybrid must be a number from 0 to 1, found a boolean.")]
+    [InlineData("{\"score_mode\": 1}", "score_mode must be \"replace\" or \"interpolate\", found the number 1.")]
+    [InlineData("[0.2]", "expected a JSON object like {\"interpolation_weight\": 0.6}, found an array.")]
+    public void Read_ValueOfTheWrongKind_RefusedNamingTheKeyAndTheKindExpected(string json, string expected)
+    {
+        var folder = TinyCrossEncoder.Create();
+        var file = Path.Combine(folder, RerankerSettings.FileName);
+        File.WriteAllText(file, json);
+
+        var e = Assert.Throws<InvalidInputException>(() => RerankerSettings.Read(folder));
+
+        Assert.Equal($"{file}: {expected} Fix or delete the file.", e.Message);
+    }
+
     [Fact]
     public void Read_UnknownScoreMode_Refused()
     {
