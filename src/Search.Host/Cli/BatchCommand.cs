@@ -76,6 +76,7 @@ internal static class BatchCommand
         using var encoder = model is null ? null : CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
         var reranker = encoder is null ? null : new RerankingSearcher(searcher, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
         var depth = RerankingOptions.RunDepth(parse, Depth, options, reranking: reranker is not null);
+        if (encoder is not null) console.Error.WriteLine($"Reranker engine: {encoder.EngineDescription}.");
 
         using var file = AtomicFile.Create(runPath, OutputKind.RunFile, parse.GetValue(Overwrite), "--run");
         var writer = new TrecRunWriter(file.Writer, reranker is null ? "bm25" : "rerank");

@@ -135,6 +135,8 @@ internal static class EvalCommand
             throw new InvalidInputException("--reranked-run needs a model: pass --reranker DIR as well.");
         // The model is loaded before anything is ranked, so a bad model fails fast.
         using var encoder = model is null ? null : CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
+        // As search says it (--json carries "engine" and "precision" instead).
+        if (encoder is not null && !parse.GetValue(Json)) console.Error.WriteLine($"Reranker engine: {encoder.EngineDescription}.");
 
         // Like with like: with a reranker, every stage is evaluated (and written) at the depth the reranker
         // sees, its candidates, so MAP and Recall of all columns count the same number of documents.

@@ -47,6 +47,8 @@ internal static class ScoreCommand
         if (format is not ("text" or "jsonl")) throw new InvalidInputException($"Unknown --format '{format}'. Use text or jsonl.");
         var pairs = PairFileReader.Read(parse.GetRequiredValue(Pairs));
         using var encoder = CrossEncoder.Load(model, RerankingOptions.ToEncoderOptions(options.Reranker));
+        // Standard output holds only the scores; which engine and precision computed them goes to standard error, as search says it.
+        console.Error.WriteLine($"Reranker engine: {encoder.EngineDescription}.");
         float[][] scores;
         try
         {

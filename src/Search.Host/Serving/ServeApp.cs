@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Rerank.Lucene;
+using Rerank.Lucene.Reranking;
 using Rerank.Lucene.Retrieval;
 using Search.Host.Hosting;
 
@@ -117,6 +118,8 @@ internal static class ServeApp
                     documents = service.Index?.DocumentCount,
                     retrieval = service.RetrievalDescription,
                     reranker = service.Encoder?.ModelPath,
+                    reranker_engine = service.Encoder is { } encoder ? InferenceEngineSelection.Name(encoder.Engine) : null,
+                    reranker_precision = service.Encoder is { } scored ? InferenceEngineSelection.Name(scored.Precision) : null,
                     dynamic_batching = service.Batcher.Enabled,
                     top = options.Top,
                     max_top = serve.MaxTop,

@@ -98,7 +98,7 @@ internal static class ServeCommand
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         await error.WriteLineAsync($"Listening on {string.Join(", ", addresses)}" +
             (service.Index is null ? " (/rerank only)" : $": {service.Index.DocumentCount:N0} documents, {service.RetrievalDescription}") +
-            (service.Encoder is null ? ", no reranker" : $", reranker {service.Encoder.ModelPath}") +
+            (service.Encoder is null ? ", no reranker" : $", reranker {service.Encoder.ModelPath} on {service.Encoder.EngineDescription}") +
             $", dynamic batching {(serve.DynamicBatching ? "on" : "off")}. Ctrl-C or SIGTERM stops it.");
         // An index rebuilt or updated by another process is reopened before the next query; say so, as search does.
         if (service.Index is { } index) IndexChangeMessages.Report(index, service.Dense, error);

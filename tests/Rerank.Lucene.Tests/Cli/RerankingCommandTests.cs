@@ -163,7 +163,29 @@ public sealed class RerankingCommandTests(SampleIndexFixture sample) : IClassFix
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(IndependentScores(), ParseScores(result));
-        Assert.Equal("", result.Error);
+        // Standard error holds only which engine scored them (the scores stay alone on standard output).
+        Assert.StartsWith("Reranker engine: onnxruntime fp32 on cpu (auto: ", result.Error);
+        Assert.Single(result.Error.TrimEnd('\n').Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("score")]
+    [InlineData("batch")]
+    [InlineData("eval")]
+    public async Task RerankingCommands_SayWhichEngineAndPrecisionTheRerankerRuns(string command)
+    {
+        var pairs = _temp.WriteFile($"{command}-pairs.tsv", Pairs.Select(p => $"{p.Query}\t{p.Document}").ToArray());
+        string[] args = command switch
+        {
+            "score" => ["score", "--pairs", pairs],
+            "batch" => ["batch", "--index", sample.Index, "--queries", SampleCorpus.Queries, "--run", _temp.Combine("engine.run")],
+            _ => ["eval", "--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels],
+        };
+
+        var result = await CliInvocation.SearchHost([.. args, "--reranker", _model, "--precision", "int8"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Reranker engine: onnxruntime int8 on cpu (requested).\n", result.Error);
     }
 
     [Fact]

@@ -201,6 +201,8 @@ public sealed class ServeProblemTests(SampleIndexFixture sample) : IClassFixture
     {
         var ready = JsonNode.Parse(await _served.Client.GetStringAsync("/ready"))!;
         Assert.Equal("ready", ready["status"]!.GetValue<string>());
+        Assert.Equal("onnxruntime", ready["reranker_engine"]!.GetValue<string>());
+        Assert.Equal("fp32", ready["reranker_precision"]!.GetValue<string>());
         Assert.Equal(sample.Index, ready["index"]!.GetValue<string>());
         Assert.Equal(SampleCorpus.DocumentCount, ready["documents"]!.GetValue<int>());
         Assert.Equal(_model, ready["reranker"]!.GetValue<string>());
