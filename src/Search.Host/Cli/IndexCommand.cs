@@ -99,6 +99,12 @@ internal static class IndexCommand
             + "fp32 vectors of either engine are interchangeable (cosine >= 0.99999); the index records which made them.",
     };
 
+    private static readonly Option<string> Device = new("--device")
+    {
+        Description = "Where the embedder runs: auto (default: CUDA when this build's libtorch has it, else the CPU), cpu, cuda or cuda:N "
+            + "(CUDA runs TorchSharp). As search's --device; the vectors do not depend on it beyond floating-point rounding.",
+    };
+
     private static readonly Option<string> Precision = new("--precision")
     {
         Description = "Embedding precision: auto (default: fp32; with --update, the index's), fp32, or int8 (ONNX Runtime, CPU; faster, "
@@ -134,7 +140,7 @@ internal static class IndexCommand
             "Examples:\n  search-host index --corpus corpora/sample/corpus.jsonl --index .idx/sample\n  search-host index --corpus big.jsonl --index .idx/big --embedder none\n" +
             "  search-host index --corpus more.jsonl --index .idx/sample --update      (add new ids, replace existing ones)")
         {
-            Corpus, Index, Format, IdField, TitleField, TextField, KeepFields, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite, Update, Embedder, EmbedPassages, EmbedPassageWords, EmbedPassageStride, Threads, Engine, Precision,
+            Corpus, Index, Format, IdField, TitleField, TextField, KeepFields, Fields, K1, B, SkipEmpty, SkipInvalid, Overwrite, Update, Embedder, EmbedPassages, EmbedPassageWords, EmbedPassageStride, Threads, Engine, Precision, Device,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(parse, new Dictionary<Option, string>(), (services, token) =>
             Task.FromResult(Run(parse, services, token)), ct));
@@ -349,21 +355,22 @@ internal static class IndexCommand
     }
 
     /// <summary>
-    /// Refuses --engine, --precision and --threads when nothing is embedded (<paramref name="why"/>, null when something is):
+    /// Refuses --engine, --precision, --device, --threads and the passage options when nothing is embedded (<paramref name="why"/>, null when something is):
     /// a setting is never ignored.
     /// </summary>
     private static void RequireNoEmbedderSettings(ParseResult parse, string? why)
     {
         if (why is null) return;
-        var given = new Option[] { Engine, Precision, Threads, EmbedPassages, EmbedPassageWords, EmbedPassageStride }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        var given = new Option[] { Engine, Precision, Device, Threads, EmbedPassages, EmbedPassageWords, EmbedPassageStride }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
         if (given.Count > 0)
             throw new InvalidInputException($"{string.Join(" and ", given)} {(given.Count == 1 ? "sets" : "set")} the embedder, and {why}: drop {string.Join(" and ", given)}.");
     }
 
-    /// <summary>--threads, --engine and --precision as embedder options.</summary>
+    /// <summary>--threads, --engine, --precision and --device as embedder options (the library checks the device).</summary>
     private static BiEncoderOptions EncoderOptions(ParseResult parse) => new()
     {
         Threads = parse.GetValue(Threads),
+        Device = parse.GetValue(Device) is { } device ? device.Trim().ToLowerInvariant() : "auto",
         Engine = parse.GetValue(Engine)?.Trim().ToLowerInvariant() switch
         {
             null or "auto" => InferenceEngine.Auto,

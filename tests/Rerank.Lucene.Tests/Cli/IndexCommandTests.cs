@@ -186,6 +186,31 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Equal(SampleCorpus.DocumentCount, searcher.DocumentCount);
     }
 
+    /// <summary>index takes --device as search does: cpu runs the embedder there, an unknown device or CUDA without it is one line, nothing written.</summary>
+    [Fact]
+    public async Task Index_Device_ChoosesWhereTheEmbedderRuns_BadValuesRefusedWithNothingWritten()
+    {
+        var onCpu = _temp.Combine("device-cpu");
+        var gpu = _temp.Combine("device-gpu");
+        var cuda = _temp.Combine("device-cuda");
+        var none = _temp.Combine("device-none");
+
+        var built = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", onCpu, "--device", "cpu");
+        var unknown = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", gpu, "--device", "gpu");
+        var noCuda = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", cuda, "--device", "cuda");
+        var nothingEmbedded = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", none, "--embedder", "none", "--device", "cpu");
+
+        Assert.True(built.ExitCode == 0, built.ToString());
+        Assert.Contains("Embedder engine: onnxruntime fp32 on cpu (", built.Output);
+        Assert.Equal((2, "error: Unknown device 'gpu'; expected auto, cpu, cuda or cuda:N.\n"), (unknown.ExitCode, unknown.Error));
+        Assert.Equal(2, noCuda.ExitCode); // this test build carries the CPU libtorch
+        Assert.StartsWith("error: Device 'cuda' was requested but CUDA is not available", noCuda.Error);
+        Assert.Equal((2, "error: --device sets the embedder, and --embedder none builds no document vectors: drop --device.\n"), (nothingEmbedded.ExitCode, nothingEmbedded.Error));
+        Assert.False(Directory.Exists(gpu));
+        Assert.False(Directory.Exists(cuda));
+        Assert.False(Directory.Exists(none));
+    }
+
     private static float[] ReadVectors(string index)
     {
         var bytes = File.ReadAllBytes(Path.Combine(index, "embeddings.f32"));
