@@ -118,7 +118,7 @@ internal static class EvalCommand
         using var stages = FirstStageOptions.Open(searcher, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder), options,
             hybridOptions: hybridOptions);
         FirstStageOptions.RequireFusionApplies(FirstStageOptions.FusionFlagsGiven(parse), stages, searcher, anyHybrid: true);
-        RerankingOptions.RequireModelFlagsApply(parse, reranks: model is not null, embedsQueries: true, lookedForDefault: false);
+        RerankingOptions.RequireModelFlagsApply(parse, reranks: model is not null, embedsQueries: stages.Dense is not null, lookedForDefault: false);
         // Said on standard error, as search's notes: the hybrid column is then not what the reranker was tuned with.
         if (FirstStageOptions.TunedFusionNotApplied(stages, hybridOptions) is { } notApplied) console.Error.WriteLine(notApplied);
         if (stages.Dense is null && (parse.GetValue(DenseRunFile) is not null || parse.GetValue(HybridRunFile) is not null))

@@ -112,14 +112,14 @@ internal static class RerankingOptions
     /// <summary>
     /// Refuses reranking flags typed on the command line where nothing they set runs, rather than ignoring them: without a
     /// reranker, the flags only the reranker reads (<c>--candidates</c>, <c>--batch-size</c>, <c>--score-mode</c>, ...); and
-    /// in a command that never embeds queries (<c>batch</c>), also <c>--engine</c>, <c>--precision</c>, <c>--device</c> and
-    /// <c>--threads</c>, which elsewhere the query embedder of dense and hybrid search shares (a script may pass
-    /// <c>--device cpu</c> to every search, whatever its first stage). Values from configuration are not checked
-    /// (a settings file serves several commands).
+    /// <c>--precision</c> (the query embedder embeds at the index's precision); and where no query is embedded (<c>batch</c>,
+    /// or a BM25-only first stage), also <c>--engine</c>, <c>--device</c> and <c>--threads</c>, which the query embedder of
+    /// dense and hybrid search shares. Values from configuration are not checked (a settings file serves several commands).
     /// </summary>
     /// <param name="parse">The parse result.</param>
     /// <param name="reranks">Whether a reranker runs.</param>
-    /// <param name="embedsQueries">Whether the command can embed queries (search: yes; batch: never).</param>
+    /// <param name="embedsQueries">Whether the command embeds queries (a dense stage is open: dense or hybrid retrieval, or eval over an
+    /// index with vectors; batch: never).</param>
     /// <param name="lookedForDefault">Whether the command looked for the default reranker (as <see cref="Model"/>'s useDefault), for the
     /// message saying why no reranker runs.</param>
     /// <exception cref="Rerank.Lucene.InvalidInputException">Names the flags, why they do not apply and the way out.</exception>
@@ -135,10 +135,16 @@ internal static class RerankingOptions
         if (rerankerOnly.Count > 0)
             throw new Rerank.Lucene.InvalidInputException(
                 $"{string.Join(", ", rerankerOnly)} {Set(rerankerOnly)} how the reranker scores, and no reranker runs here ({noReranker}): drop {Them(rerankerOnly)}, or pass --reranker DIR.");
+        // The query embedder shares --engine, --device and --threads, never --precision: it embeds at the index's precision.
+        var precision = Typed([Precision]);
+        if (precision.Count > 0 && embedsQueries)
+            throw new Rerank.Lucene.InvalidInputException(
+                $"--precision sets how the reranker runs, and no reranker runs here ({noReranker}; the query embedder embeds at the precision "
+                + "the index's vectors were made at): drop it, or pass --reranker DIR.");
         var shared = Typed([Engine, Precision, Device, Threads]);
         if (shared.Count > 0 && !embedsQueries)
             throw new Rerank.Lucene.InvalidInputException(
-                $"{string.Join(", ", shared)} {Set(shared)} how the reranker runs, and no reranker runs here ({noReranker}; this command ranks with BM25): drop {Them(shared)}, or pass --reranker DIR.");
+                $"{string.Join(", ", shared)} {Set(shared)} how the reranker runs, and no reranker runs here ({noReranker}; this {(lookedForDefault ? "search" : "command")} ranks with BM25): drop {Them(shared)}, or pass --reranker DIR.");
     }
 
     /// <summary>

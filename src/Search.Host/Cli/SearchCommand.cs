@@ -97,7 +97,7 @@ internal static class SearchCommand
         // another precision (or by another model) are queried with the embedder they need, loaded then, and said too.
         IndexChangeMessages.Report(searcher, stages.Dense, console.Error);
         FirstStageOptions.RequireFusionApplies(FirstStageOptions.FusionFlagsGiven(parse), stages, searcher);
-        RerankingOptions.RequireModelFlagsApply(parse, reranks: model is not null, embedsQueries: true, lookedForDefault: true);
+        RerankingOptions.RequireModelFlagsApply(parse, reranks: model is not null, embedsQueries: stages.Dense is not null, lookedForDefault: true);
         if (syntax == QuerySyntax.Lucene && stages.Kind != "bm25")
             throw new InvalidInputException($"--lucene-syntax applies to BM25 only; drop it or use --retrieval bm25 (asked for --retrieval {stages.Kind}).");
         var reranker = encoder is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));

@@ -8,6 +8,8 @@ namespace Search.Host.Hosting;
 /// </summary>
 public sealed class RerankerHostOptions
 {
+    // Each [RegularExpression] has a [MinLength(1)] beside it with the same message: DataAnnotations passes an empty string
+    // as valid, and an empty value (e.g. --precision "" from an unset shell variable) would otherwise run as the default.
     /// <summary>Model folder; null means no reranking unless a command requires one.</summary>
     public string? Model { get; set; }
 
@@ -25,14 +27,17 @@ public sealed class RerankerHostOptions
 
     /// <summary>auto, cpu, cuda or cuda:N. Default auto.</summary>
     [RegularExpression("^(auto|cpu|cuda(:[0-9]+)?)$", ErrorMessage = "{0} must be auto, cpu, cuda or cuda:N.")]
+    [MinLength(1, ErrorMessage = "{0} must be auto, cpu, cuda or cuda:N.")]
     public string Device { get; set; } = "auto";
 
     /// <summary>auto, fp32, bf16 or int8. Default auto (chosen per device and CPU when the model loads).</summary>
     [RegularExpression("^(auto|fp32|bf16|int8)$", ErrorMessage = "{0} must be auto, fp32, bf16 or int8.")]
+    [MinLength(1, ErrorMessage = "{0} must be auto, fp32, bf16 or int8.")]
     public string Precision { get; set; } = "auto";
 
     /// <summary>auto, onnxruntime or torchsharp. Default auto (ONNX Runtime on the CPU, TorchSharp on CUDA and for bf16).</summary>
     [RegularExpression("^(auto|onnxruntime|torchsharp)$", ErrorMessage = "{0} must be auto, onnxruntime or torchsharp.")]
+    [MinLength(1, ErrorMessage = "{0} must be auto, onnxruntime or torchsharp.")]
     public string Engine { get; set; } = "auto";
 
     /// <summary>CPU threads for the models (ONNX Runtime's intra-op pool, or libtorch's); null = the engine's choice (one per core).</summary>
@@ -41,10 +46,12 @@ public sealed class RerankerHostOptions
 
     /// <summary>replace or interpolate; null (default) = the mode stored with the model, else replace.</summary>
     [RegularExpression("^(replace|interpolate)$", ErrorMessage = "{0} must be replace or interpolate.")]
+    [MinLength(1, ErrorMessage = "{0} must be replace or interpolate.")]
     public string? ScoreMode { get; set; }
 
     /// <summary>first, max or sum (BERT-FirstP/MaxP/SumP); null (default) = the passages stored with the model, else first.</summary>
     [RegularExpression("^(first|max|sum)$", ErrorMessage = "{0} must be first, max or sum.")]
+    [MinLength(1, ErrorMessage = "{0} must be first, max or sum.")]
     public string? Passages { get; set; }
 
     /// <summary>Words per passage window with Passages max or sum; null = 64.</summary>

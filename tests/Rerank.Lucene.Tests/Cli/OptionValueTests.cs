@@ -21,6 +21,10 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
     [InlineData("--max-length", "2", "--max-length must be between 4 and 8192, found 2.")]
     [InlineData("--precision", "fp16", "--precision must be auto, fp32, bf16 or int8, found 'fp16'.")]
     [InlineData("--engine", "tensorrt", "--engine must be auto, onnxruntime or torchsharp, found 'tensorrt'.")]
+    [InlineData("--precision", "", "--precision must be auto, fp32, bf16 or int8, found ''.")] // an unset shell variable: not the default
+    [InlineData("--engine", "", "--engine must be auto, onnxruntime or torchsharp, found ''.")]
+    [InlineData("--device", "", "--device must be auto, cpu, cuda or cuda:N, found ''.")]
+    [InlineData("--passages", "", "--passages must be first, max or sum, found ''.")]
     [InlineData("--threads", "0", "--threads must be between 1 and 1024, found 0.")]
     [InlineData("--interpolation-weight", "1.5", "--interpolation-weight must be between 0 and 1, found 1.5.")]
     public async Task Search_BadFlagValue_ExitsTwoWithOneLine(string flag, string value, string message)
@@ -34,6 +38,8 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
     [InlineData("batch", "--engine", "torchsharp", "--engine sets how the reranker runs, and no reranker runs here (no --reranker given; this command ranks with BM25): drop it, or pass --reranker DIR.")]
     [InlineData("batch", "--candidates", "5", "--candidates sets how the reranker scores, and no reranker runs here (no --reranker given): drop it, or pass --reranker DIR.")]
     [InlineData("search", "--score-mode", "replace", "--score-mode sets how the reranker scores, and no reranker runs here (--no-rerank): drop it, or pass --reranker DIR.")]
+    [InlineData("search", "--engine", "torchsharp", "--engine sets how the reranker runs, and no reranker runs here (--no-rerank; this search ranks with BM25): drop it, or pass --reranker DIR.")]
+    [InlineData("search", "--precision", "int8", "--precision sets how the reranker runs, and no reranker runs here (--no-rerank; this search ranks with BM25): drop it, or pass --reranker DIR.")]
     [InlineData("eval", "--candidates", "50", "--candidates sets how the reranker scores, and no reranker runs here (no --reranker given): drop it, or pass --reranker DIR.")]
     public async Task RerankingFlag_WhereNothingItSetsRuns_IsRefusedNotIgnored(string command, string flag, string value, string message)
     {
@@ -48,6 +54,26 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
 
         UnknownOptionTests.AssertBadInput(result, $"error: {message}");
         Assert.False(File.Exists(run));
+    }
+
+    /// <summary>
+    /// Without a reranker, a dense or hybrid search still takes --device (the query embedder runs there) but refuses --precision:
+    /// the query embedder embeds at the precision the index's vectors were made at, so the flag would change nothing.
+    /// </summary>
+    [Fact]
+    public async Task HybridSearchWithoutReranker_TakesDevice_RefusesPrecision()
+    {
+        var index = _temp.Combine("vectors");
+        var built = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index);
+        Assert.True(built.ExitCode == 0, built.ToString());
+
+        var onCpu = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--device", "cpu", "tides");
+        var precision = await CliInvocation.SearchHost("search", "--index", index, "--no-rerank", "--precision", "int8", "tides");
+
+        Assert.True(onCpu.ExitCode == 0, onCpu.ToString());
+        Assert.Contains("Retrieval: hybrid", onCpu.Error);
+        UnknownOptionTests.AssertBadInput(precision, "error: --precision sets how the reranker runs, and no reranker runs here (--no-rerank; the query embedder "
+            + "embeds at the precision the index's vectors were made at): drop it, or pass --reranker DIR.");
     }
 
     [Fact]
