@@ -367,7 +367,16 @@ internal static class IndexCommand
     }
 
     /// <summary>--threads, --engine, --precision and --device as embedder options (the library checks the device).</summary>
-    private static BiEncoderOptions EncoderOptions(ParseResult parse) => new()
+    private static BiEncoderOptions EncoderOptions(ParseResult parse)
+    {
+        var options = ParsedEncoderOptions(parse);
+        // The library's message for this pair offers bf16, which the embedder does not take.
+        if (options.Engine == InferenceEngine.TorchSharp && options.Precision == Rerank.Lucene.Reranking.Precision.Int8)
+            throw new InvalidInputException("--precision int8 embeds on ONNX Runtime only (on the CPU): drop --engine torchsharp, or embed in fp32 (--precision fp32).");
+        return options;
+    }
+
+    private static BiEncoderOptions ParsedEncoderOptions(ParseResult parse) => new()
     {
         Threads = parse.GetValue(Threads),
         Device = parse.GetValue(Device) is { } device ? device.Trim().ToLowerInvariant() : "auto",

@@ -133,6 +133,21 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public async Task Demo_TypedPrecision_IsTheRerankers_TheEmbedderLineSaysSo()
+    {
+        using var temp = new TempFolder("demo-precision");
+        var index = temp.Combine("idx");
+
+        var result = await CliInvocation.SearchHost("demo", "--corpus", SampleCorpus.Folder, "--index", index, "--reranker", DefaultModel,
+            "--precision", "int8", "--queries", "1");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        // The console wraps long lines at its width: compare with whitespace runs as single spaces.
+        var output = System.Text.RegularExpressions.Regex.Replace(result.Output, @"\s+", " ");
+        Assert.Matches(@"Embedder engine: onnxruntime fp32 on cpu \(auto: [^)]*\([^)]*\)[^)]*\)\. --precision sets the reranker's precision; the demo embeds in fp32\. ", output);
+    }
+
+    [Fact]
     public async Task Demo_IndexBuiltFromAnotherCorpus_ExitsTwoNamingBoth_AndLeavesTheIndexAlone()
     {
         using var temp = new TempFolder("demo-other-corpus");

@@ -199,6 +199,7 @@ public sealed class IndexCommandTests : IDisposable
         var unknown = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", gpu, "--device", "gpu");
         var noCuda = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", cuda, "--device", "cuda");
         var nothingEmbedded = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", none, "--embedder", "none", "--device", "cpu");
+        var int8OnTorch = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", none, "--precision", "int8", "--engine", "torchsharp");
 
         Assert.True(built.ExitCode == 0, built.ToString());
         Assert.Contains("Embedder engine: onnxruntime fp32 on cpu (", built.Output);
@@ -206,6 +207,9 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Equal(2, noCuda.ExitCode); // this test build carries the CPU libtorch
         Assert.StartsWith("error: Device 'cuda' was requested but CUDA is not available", noCuda.Error);
         Assert.Equal((2, "error: --device sets the embedder, and --embedder none builds no document vectors: drop --device.\n"), (nothingEmbedded.ExitCode, nothingEmbedded.Error));
+        // The embedder takes no bf16, so the way out named is fp32 (the library's message for the reranker offers bf16).
+        Assert.Equal((2, "error: --precision int8 embeds on ONNX Runtime only (on the CPU): drop --engine torchsharp, or embed in fp32 (--precision fp32).\n"),
+            (int8OnTorch.ExitCode, int8OnTorch.Error));
         Assert.False(Directory.Exists(gpu));
         Assert.False(Directory.Exists(cuda));
         Assert.False(Directory.Exists(none));
