@@ -972,17 +972,11 @@ internal static class TrainCommand
     }
 
     /// <summary>The default reranker's folder, the starting model when no --base is given.</summary>
-    private static string LocateDefaultBase()
-    {
-        try
-        {
-            return DefaultReranker.Locate();
-        }
-        catch (InvalidInputException e)
-        {
-            throw new InvalidInputException(e.Message + " Or pass --base DIR (a cross-encoder or BERT folder), or --base minilm to start from the bundled MiniLM-L6 encoder.");
-        }
-    }
+    /// <summary>The default reranker as the start; when none is found, the places looked and rerank-train's ways (not the library's).</summary>
+    private static string LocateDefaultBase() =>
+        DefaultReranker.Find() ?? throw new InvalidInputException(
+            $"{DefaultReranker.NotFoundSummary()} rerank-train starts from it unless told otherwise: pass --base DIR (a cross-encoder or BERT folder), "
+            + $"--base minilm to start from the bundled MiniLM-L6 encoder, or set {DefaultReranker.ModelsVariable} to a folder that contains {DefaultReranker.FolderName}/.");
 
     private static (string Folder, string Name, Action Cleanup) ResolveBase(string basePath, bool isDefault, ILogger log)
     {

@@ -81,6 +81,23 @@ public sealed class DefaultRerankerNotFoundTests(SampleIndexFixture sample) : IC
     }
 
     [Fact]
+    public async Task RerankTrain_NoDefaultRerankerAndNoBase_SaysSoNamingItsOwnWays()
+    {
+        using var models = new TempFolder("no-default-models-train");
+        var output = models.Combine("out");
+        using var child = ChildProcess.RerankTrain(new Dictionary<string, string> { ["SEARCHRERANK_MODELS"] = models.Path },
+            "--index", sample.Index, "--queries", SampleCorpus.Queries, "--qrels", SampleCorpus.Qrels, "--output", output);
+        child.Input.Close();
+
+        Assert.Equal(2, await child.WaitForExit(120));
+        var looked = $"{Path.Combine(models.Path, "default-reranker")}, {Path.Combine(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), "models", "default-reranker")}";
+        Assert.Equal($"error: No default reranker found. Looked for a model folder at, in order: {looked}. rerank-train starts from it unless told otherwise: "
+            + "pass --base DIR (a cross-encoder or BERT folder), --base minilm to start from the bundled MiniLM-L6 encoder, or set SEARCHRERANK_MODELS to a "
+            + "folder that contains default-reranker/.\n", child.Error);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void Locate_NoDefaultModel_LibraryMessageKeepsTheLibraryWays()
     {
         var paths = Rerank.Lucene.Reranking.DefaultReranker.SearchPaths(null, "/opt/app", "/home/me/work");
