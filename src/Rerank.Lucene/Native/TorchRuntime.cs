@@ -206,9 +206,7 @@ public static class TorchRuntime
         {
             return ("TorchSharp's native library could not be loaded. "
                 + Diagnose(baseDirectory, ElfVersionNeedPatcher.SystemLibstdcxxCandidates, isLinux: true)
-                + $"\nThe dynamic loader says: {e.Message.Trim()}\n"
-                + "A damaged or partly copied libtorch is replaced by building or publishing the program again (libtorch-cpu-linux-x64 "
-                + "brings its files). Searching with ONNX Runtime on the CPU (the default engine) does not need libtorch.", glue);
+                + $"\nThe dynamic loader says: {e.Message.Trim()}", glue);
         }
     }
 
@@ -296,8 +294,8 @@ public static class TorchRuntime
             : weak ? $"its {version} requirement is already marked weak"
             : $"this system's libstdc++ defines {version}";
         return $"The copy at {file} is not what fails ({why}), so the ELF fix does not apply. The loader's message "
-            + "below names what is missing: usually one of libtorch's own libraries beside it (libtorch_cpu.so, libc10.so, from the "
-            + "libtorch-cpu-linux-x64 package, which must have the same version as the one SearchRerank.Lucene references), "
-            + "or a C library (glibc) older than libtorch needs.";
+            + "below names what is missing or damaged: usually one of libtorch's own libraries beside it (libtorch_cpu.so, libc10.so, from the "
+            + "libtorch-cpu-linux-x64 package, which must have the same version as the one SearchRerank.Lucene references; building or "
+            + "publishing the program again replaces them), or a C library (glibc) older than libtorch needs.";
     }
 }

@@ -181,9 +181,11 @@ public sealed class FusionFlagTests : IDisposable
         var index = _temp.Combine("idx");
         var built = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", index);
         Assert.True(built.ExitCode == 0, built.ToString());
-        string[] search = ["search", "--index", index, "--no-rerank", "--json", "--top", "5", "--device", "cpu", SearchCommandTests.BroadQuery];
+        string[] search = ["search", "--index", index, "--no-rerank", "--json", "--top", "5", SearchCommandTests.BroadQuery];
 
+        // --device is refused where nothing runs on it (BM25 alone, no reranker), so only the searches that embed the query take it.
         var bm25 = Ids(await CliInvocation.SearchHost([.. search, "--retrieval", "bm25"]));
+        search = [.. search, "--device", "cpu"];
         var dense = Ids(await CliInvocation.SearchHost([.. search, "--retrieval", "dense"]));
         var hybridBm25 = Ids(await CliInvocation.SearchHost([.. search, "--retrieval", "hybrid", "--fusion", "minmax", "--dense-weight", "0"]));
         var hybridDense = Ids(await CliInvocation.SearchHost([.. search, "--retrieval", "hybrid", "--fusion", "minmax", "--dense-weight", "1"]));
