@@ -971,8 +971,10 @@ internal static class TrainCommand
             "only one rerank-train run per --output can run at a time (they would share its checkpoints)");
     }
 
-    /// <summary>The default reranker's folder, the starting model when no --base is given.</summary>
-    /// <summary>The default reranker as the start; when none is found, the places looked and rerank-train's ways (not the library's).</summary>
+    /// <summary>
+    /// The default reranker's folder, the starting model when no --base is given; when none is found, the message names the
+    /// places looked and rerank-train's ways (not the library's).
+    /// </summary>
     private static string LocateDefaultBase() =>
         DefaultReranker.Find() ?? throw new InvalidInputException(
             $"{DefaultReranker.NotFoundSummary()} rerank-train starts from it unless told otherwise: pass --base DIR (a cross-encoder or BERT folder), "
