@@ -78,6 +78,9 @@ internal static class DemoCommand
         // fail before an index is written. Its tuned fusion (when it carries one) is the hybrid stage's unless --fusion or
         // --dense-weight is given.
         var model = RerankingOptions.Model(parse, options, useDefault: true);
+        // Reranking flags without a reranker, before anything is indexed (--engine, --device and --threads still embed the demo's
+        // documents and queries; whether a query embedder runs at all is checked again once the first stage is open).
+        RerankingOptions.RequireModelFlagsApply(parse, reranks: model is not null, embedsQueries: true, lookedForDefault: true);
         using var encoder = model is null ? null : DefaultRerankerLoader.Load(model, options);
 
         if (!File.Exists(Path.Combine(indexDir, IndexManifest.FileName)))
@@ -103,6 +106,7 @@ internal static class DemoCommand
         using var stages = FirstStageOptions.Open(bm25, parse.GetValue(FirstStageOptions.Retrieval), null, options,
             hybridOptions: FirstStageOptions.HybridFrom(parse, model, options));
         FirstStageOptions.RequireFusionApplies(FirstStageOptions.FusionFlagsGiven(parse), stages, bm25, anyHybrid: true);
+        RerankingOptions.RequireModelFlagsApply(parse, reranks: model is not null, embedsQueries: stages.Dense is not null, lookedForDefault: true);
         console.Out.WriteLine($"First stage: {FirstStageOptions.Describe(stages)}.");
 
         if (model is null && parse.GetValue(RerankingOptions.NoRerank))

@@ -79,7 +79,9 @@ internal static class ServeCommand
             await error.WriteLineAsync(DefaultRerankerLoader.NotFoundNote("Serving /search with the first stage only, and no /rerank"));
 
         var (app, service) = ServeApp.Build(settings, parse.GetValue(CliRunner.Verbose), serve, options, metrics => Open(options, serve, model, parse.GetValue(FirstStageOptions.Retrieval), parse.GetValue(FirstStageOptions.Embedder), hybridOptions, metrics,
-            FirstStageOptions.FusionFlagsGiven(parse)));
+            FirstStageOptions.FusionFlagsGiven(parse),
+            // Reranking flags with no reranker are refused, as search refuses them: --engine, --device and --threads only where queries are embedded.
+            stages => RerankingOptions.RequireModelFlagsApply(parse, reranks: model is not null, embedsQueries: stages?.Dense is not null, lookedForDefault: true)));
         await using var _ = app;
         using var __ = service;
         try
@@ -118,8 +120,10 @@ internal static class ServeCommand
     }
 
     /// <summary>Opens the index (SearchHost:Index, when set) with its first stage, and the cross-encoder <paramref name="model"/> (when not null), as <c>search</c> does.</summary>
+    /// <param name="checkStages">Called with the first stage once it is open (null without an index), before the model loads: the
+    /// command's check that its flags apply (<see cref="RerankingOptions.RequireModelFlagsApply"/>).</param>
     internal static SearchService Open(SearchHostOptions options, ServeOptions serve, string? model, string? retrieval, string? embedder, HybridOptions hybridOptions, ServeMetrics metrics,
-        IReadOnlyList<string>? fusionFlags = null)
+        IReadOnlyList<string>? fusionFlags = null, Action<FirstStages?>? checkStages = null)
     {
         Bm25Searcher? bm25 = null;
         FirstStages? stages = null;
@@ -133,6 +137,7 @@ internal static class ServeCommand
                 stages = FirstStageOptions.Open(bm25, retrieval, embedder, options, hybridOptions: hybridOptions);
                 FirstStageOptions.RequireFusionApplies(fusionFlags ?? [], stages, bm25);
             }
+            checkStages?.Invoke(stages);
             if (model is not null) encoder = DefaultRerankerLoader.Load(model, options);
             var reranker = encoder is null || stages is null ? null : new RerankingSearcher(stages.Chosen, encoder, RerankingOptions.ToRerankOptions(options.Reranker));
             PairScorer score = encoder is null ? (_, _) => throw new InvalidOperationException("no reranker") : encoder.Predict;

@@ -76,6 +76,21 @@ public sealed class OptionValueTests(SampleIndexFixture sample) : IClassFixture<
             + "embeds at the precision the index's vectors were made at): drop it, or pass --reranker DIR.");
     }
 
+    /// <summary>demo and serve refuse reranking flags with --no-rerank as search does (demo before it indexes anything).</summary>
+    [Fact]
+    public async Task DemoAndServe_RerankerFlagsWithNoRerank_AreRefusedNotIgnored()
+    {
+        var demoIndex = _temp.Combine("demo-idx");
+        var demo = await CliInvocation.SearchHost("demo", "--corpus", SampleCorpus.Folder, "--index", demoIndex, "--no-rerank", "--precision", "int8", "--queries", "1");
+        var serve = await CliInvocation.SearchHost("serve", "--index", sample.Index, "--no-rerank", "--engine", "torchsharp", "--urls", "http://127.0.0.1:0");
+
+        UnknownOptionTests.AssertBadInput(demo, "error: --precision sets how the reranker runs, and no reranker runs here (--no-rerank; the query embedder "
+            + "embeds at the precision the index's vectors were made at): drop it, or pass --reranker DIR.");
+        Assert.False(Directory.Exists(demoIndex));
+        UnknownOptionTests.AssertBadInput(serve, "error: --engine sets how the reranker runs, and no reranker runs here (--no-rerank; this search ranks with BM25): "
+            + "drop it, or pass --reranker DIR.");
+    }
+
     [Fact]
     public async Task Search_TwoBadFlagValues_OneLineEach()
     {
