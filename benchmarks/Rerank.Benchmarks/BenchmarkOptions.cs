@@ -101,6 +101,15 @@ internal sealed record BenchmarkOptions
     /// <summary>Also write the markdown report here.</summary>
     public string? Out { get; init; }
 
+    /// <summary>The options, for --help and for an unknown option's message.</summary>
+    public const string Usage = "Options: --quick --lengths 128,256,512 --batches 1,16,64 --train-batches 8 "
+        + "--skip-512x64 --rounds N --min-sample S --queries N --docs N --scifact-max-length N "
+        + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact,training,embedder,embedder-finetune,prf,scale-bm25,scale-vectors,scale-dense,scale-rerank "
+        + "--embed-docs N --embed-queries N --engines-bf16 --out FILE "
+        + "--index DIR --scale-queries N --candidates 20,50,100,200 --scale-results FILE "
+        + "--ft-queries FILE --ft-qrels FILE --ft-output DIR --ft-overwrite --ft-batch 32 --ft-epochs 1 --ft-lr 2e-5 --ft-seed 42 (section embedder-finetune) "
+        + "--dev-sets NAME=INDEX=QUERIES=QRELS;... (section prf). Commands and results: docs/BENCHMARKS.md.";
+
     public static BenchmarkOptions Parse(string[] args)
     {
         var options = new BenchmarkOptions();
@@ -149,13 +158,7 @@ internal sealed record BenchmarkOptions
                 "--ft-seed" => options with { FinetuneSeed = Int() },
                 "--dev-sets" => options with { DevSets = Value().Split(';', StringSplitOptions.RemoveEmptyEntries).Select(DevSet).ToList() },
                 "--sections" => options with { Sections = Value().Split(',').ToHashSet(StringComparer.Ordinal) },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --quick --lengths 128,256,512 --batches 1,16,64 --train-batches 8 "
-                                                 + "--skip-512x64 --rounds N --min-sample S --queries N --docs N --scifact-max-length N "
-                                                 + "--threads N --seed N --scifact DIR --work DIR --model DIR --sections engines,int8variants,ortprofile,grid,profile,scifact,training,embedder,embedder-finetune,scale-bm25,scale-vectors,scale-dense,scale-rerank "
-                                                 + "--embed-docs N --embed-queries N --engines-bf16 --out FILE "
-                                                 + "--index DIR --scale-queries N --candidates 20,50,100,200 --scale-results FILE "
-                                                 + "--ft-queries FILE --ft-qrels FILE --ft-output DIR --ft-overwrite --ft-batch 32 --ft-epochs 1 --ft-lr 2e-5 --ft-seed 42 (section embedder-finetune) "
-                                                 + "--dev-sets NAME=INDEX=QUERIES=QRELS;... (section prf)"),
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. {Usage}"),
             };
         }
         if (options.Lengths.Count == 0 || options.Lengths.Any(l => l is < 4 or > 512) || options.Batches.Count == 0 || options.Batches.Any(b => b < 1))
@@ -166,6 +169,21 @@ internal sealed record BenchmarkOptions
             throw new ArgumentException("--rounds, --queries, --docs, --threads, --embed-docs, --embed-queries and --scale-queries must be at least 1.");
         if (options.ScaleCandidates.Count == 0 || options.ScaleCandidates.Any(n => n < 1))
             throw new ArgumentException("--candidates takes positive counts, e.g. 20,50,100,200.");
+        if (!(options.MinSampleSeconds >= 0))
+            throw new ArgumentException("--min-sample takes seconds, at least 0.");
+        if (options.Sections.Count == 0 || options.Sections.Any(string.IsNullOrWhiteSpace))
+            throw new ArgumentException("--sections takes section names separated by commas, e.g. --sections engines,embedder.");
+        // The report is written at the end of a run that may take an hour: its folder must exist before the run starts.
+        if (options.Out is { } outFile && Path.GetDirectoryName(Path.GetFullPath(outFile)) is { } outDir && !Directory.Exists(outDir))
+            throw new ArgumentException($"--out {outFile}: the folder {outDir} does not exist; create it or choose another file.");
+        if (options.Model is { } model && !Directory.Exists(model))
+            throw new ArgumentException($"--model {model}: no such folder; pass a cross-encoder folder (e.g. models/default-reranker).");
+        // Every section but scale-*, prf and embedder-finetune reads SciFact pairs.
+        if (options.Sections.Any(x => !x.StartsWith("scale-", StringComparison.Ordinal) && x is not ("prf" or "embedder-finetune"))
+            && !File.Exists(Path.Combine(options.Scifact, "queries.jsonl")))
+            throw new ArgumentException($"--scifact {options.Scifact}: no queries.jsonl there; pass the SciFact folder (BEIR layout: corpus.jsonl, queries.jsonl, qrels/).");
+        if (options.Sections.Any(x => x.StartsWith("scale-", StringComparison.Ordinal)) && options.ScaleIndex is null)
+            throw new ArgumentException("The scale sections need --index DIR.");
         var unknown = options.Sections.Except(["engines", "int8variants", "ortprofile", "grid", "profile", "scifact", "training", "embedder", "embedder-finetune", "prf", .. ScaleBenchmark.Sections]).ToList();
         if (unknown.Count > 0)
             throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; expected engines, int8variants, ortprofile, grid, profile, scifact, training, embedder, embedder-finetune, prf, {string.Join(", ", ScaleBenchmark.Sections)}.");

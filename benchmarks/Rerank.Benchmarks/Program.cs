@@ -25,6 +25,11 @@ void OnSignal(PosixSignalContext context)
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 BenchmarkOptions options;
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(BenchmarkOptions.Usage);
+    return 0;
+}
 try
 {
     options = BenchmarkOptions.Parse(args);
@@ -123,8 +128,14 @@ try
 }
 catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 {
-    Console.Error.WriteLine("rerank-bench: cancelled; the report of the cancelled run was not saved (--out).");
+    Console.Error.WriteLine(options.Out is null ? "rerank-bench: cancelled." : $"rerank-bench: cancelled; {options.Out} was not written.");
     return 130;
+}
+catch (Exception e) when (e is Rerank.Lucene.InvalidInputException or ArgumentException or IOException or UnauthorizedAccessException)
+{
+    // A missing --scifact, --index or --model folder (or one a section needs and was not given): one line, no stack trace.
+    Console.Error.WriteLine($"rerank-bench: {e.Message}");
+    return 2;
 }
 finally
 {
