@@ -17,7 +17,12 @@
 # leave out, any of: engines equality embedder gpu scale training).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
-out=$(mkdir -p "${1:-$here/.work/issue15}" && cd "${1:-$here/.work/issue15}" && pwd)
+usage="usage: eval/speed/issue15.sh [OUT_DIR]   (environment: DATASETS, COLLECTIONS, IDX, SCIFACT_QUERIES, SIZES, ROUNDS, SKIP; see the header of this script and docs/BENCHMARKS.md)"
+case "${1:-}" in -h|--help) echo "$usage"; exit 0 ;; -*) echo "issue15.sh: unknown option $1. $usage" >&2; exit 2 ;; esac
+[ $# -le 1 ] || { echo "issue15.sh: one OUT_DIR at most. $usage" >&2; exit 2; }
+target=${1:-$here/.work/issue15}
+if [ -e "$target" ] && [ ! -d "$target" ]; then echo "issue15.sh: OUT_DIR $target is a file; choose a folder." >&2; exit 2; fi
+out=$(mkdir -p "$target" && cd "$target" && pwd)
 datasets=${DATASETS:-$here/../shared/datasets}
 if [ ! -f "$datasets/scifact/corpus.jsonl" ]; then
   echo "issue15.sh: no datasets at $datasets (expected BEIR folders scifact, cisi, med, cacm there): set DATASETS=/path/to/datasets." >&2
@@ -25,6 +30,13 @@ if [ ! -f "$datasets/scifact/corpus.jsonl" ]; then
 fi
 datasets=$(cd "$datasets" && pwd)
 collections=${COLLECTIONS:-scifact cisi med cacm}
+for c in $collections; do
+  [ -f "$datasets/$c/corpus.jsonl" ] || { echo "issue15.sh: COLLECTIONS names $c, and $datasets/$c/corpus.jsonl does not exist." >&2; exit 2; }
+done
+for s in ${SKIP:-}; do
+  case "$s" in engines|equality|embedder|gpu|scale|training) ;;
+    *) echo "issue15.sh: SKIP names '$s'; the sections are engines equality embedder gpu scale training (separated by spaces)." >&2; exit 2 ;; esac
+done
 rounds=${ROUNDS:-5}
 skip=" ${SKIP:-} "
 report=$out/report.md
@@ -37,6 +49,16 @@ descendants() { local c; for c in $(cat /proc/"$1"/task/*/children 2>/dev/null);
 exec 3>&2  # the script's own stderr, for the trap (it runs inside the step's redirections)
 stop() { trap '' INT TERM; log "interrupted: stopping the running step" 2>&3; kill -TERM $(descendants $$) 2>/dev/null || true; wait || true; exit 130; }
 trap stop INT TERM
+# A failed step ends the script (set -e): say which log holds why, with its last lines.
+failed() {
+  local rc=$?
+  [ "$rc" -eq 0 ] || [ "$rc" -eq 130 ] || {
+    local newest; newest=$(ls -t "$out"/*.log "$out"/*/*.txt 2>/dev/null | head -1 || true)
+    echo "issue15.sh: a step failed (exit $rc)${newest:+; the end of $newest:}" >&2
+    [ -z "$newest" ] || tail -5 "$newest" >&2
+  }
+}
+trap failed EXIT
 step() { "$@" & wait $!; }
 
 cd "$here"
@@ -78,7 +100,7 @@ if wanted gpu; then
   cuda_lib=$here/src/Search.Host/bin/Release/net10.0/runtimes/linux-x64/native/libtorch_cuda.so
   if command -v nvidia-smi > /dev/null && nvidia-smi -L > /dev/null 2>&1 && [ ! -e "$cuda_lib" ]; then
     nvidia-smi -L >> "$report"
-    echo "Not run: a GPU is here, but this build carries the CPU libtorch (no $cuda_lib). Reference TorchSharp's CUDA libtorch package (libtorch-cuda-12.8-linux-x64, libtorch 2.10.0) from src/Search.Host instead of libtorch-cpu-linux-x64 and run this again. The CUDA path stays unverified." >> "$report"
+    echo "Not run: a GPU is here, but this build carries the CPU libtorch (no $cuda_lib). Replace libtorch-cpu-linux-x64 with libtorch-cuda-12.8-linux-x64 (same version) as README's \"GPU\" section says, rebuild and run this again. The CUDA path stays unverified." >> "$report"
   elif command -v nvidia-smi > /dev/null && nvidia-smi -L > /dev/null 2>&1; then
     log "goal 3: scores on cuda vs cpu"
     nvidia-smi -L >> "$report"
