@@ -91,9 +91,12 @@ internal static class DemoCommand
                 IndexBuilder.Build(CorpusReader.ReadJsonl(corpusFile), indexDir,
                     new IndexOptions(Source: Path.GetFullPath(corpusFile), Embedder: embedder), progress, ct));
             console.Out.WriteLine($"Indexed {manifest.DocumentCount} sample documents into {indexDir}.");
-            // A typed --precision is the reranker's here; the embedder's own "auto" reason would read as if it were ignored.
-            var precisionNote = parse.GetResult(RerankingOptions.Precision) is { Implicit: false } ? " --precision sets the reranker's precision; the demo embeds in fp32." : "";
-            console.Out.WriteLine($"Embedder engine: {embedder.EngineDescription}.{precisionNote}");
+            // A typed --precision is the reranker's here; the embedder's own "auto" reason (which suggests --precision int8) would
+            // read as if the flag were ignored, so the reason given is the demo's.
+            console.Out.WriteLine(parse.GetResult(RerankingOptions.Precision) is { Implicit: false }
+                ? $"Embedder engine: {InferenceEngineSelection.Name(embedder.Engine)} {InferenceEngineSelection.Name(embedder.Precision)} on {embedder.Device} "
+                  + "(the demo embeds in fp32; --precision sets the reranker's)."
+                : $"Embedder engine: {embedder.EngineDescription}.");
         }
         using var bm25 = Bm25Searcher.Open(indexDir);
         // An index of another corpus would be searched with this corpus's queries and judged by its qrels: every score meaningless.
