@@ -93,23 +93,23 @@ internal static class IndexCommand
         Description = "CPU threads for embedding, 1 to 1024. Default: one per core (the engine's own choice, ONNX Runtime's or libtorch's). On a machine busy with other work, 1 can be faster (see docs/BENCHMARKS.md).",
     }.CheckedAs(typeof(Hosting.RerankerHostOptions), nameof(Hosting.RerankerHostOptions.Threads));
 
-    private static readonly Option<string> Engine = new("--engine")
+    private static readonly Option<string> Engine = new Option<string>("--engine")
     {
         Description = "Embedding engine: auto (default: onnxruntime on the CPU, torchsharp on CUDA), onnxruntime or torchsharp. "
             + "fp32 vectors of either engine are interchangeable (cosine >= 0.99999); the index records which made them.",
-    };
+    }.Matching("^(auto|onnxruntime|torchsharp)$", "auto, onnxruntime or torchsharp");
 
-    private static readonly Option<string> Device = new("--device")
+    private static readonly Option<string> Device = new Option<string>("--device")
     {
         Description = "Where the embedder runs: auto (default: CUDA when this build's libtorch has it, else the CPU), cpu, cuda or cuda:N "
             + "(CUDA runs TorchSharp). As search's --device; the vectors do not depend on it beyond floating-point rounding.",
-    };
+    }.Matching("^(auto|cpu|cuda(:[0-9]+)?)$", "auto, cpu, cuda or cuda:N");
 
-    private static readonly Option<string> Precision = new("--precision")
+    private static readonly Option<string> Precision = new Option<string>("--precision")
     {
         Description = "Embedding precision: auto (default: fp32; with --update, the index's), fp32, or int8 (ONNX Runtime, CPU; faster, "
             + "vectors at cosine ~0.995 to fp32: mean 0.9949, min 0.9904 on the bundled model). The index records it; queries and updates then embed at the same precision.",
-    };
+    }.Matching("^(auto|fp32|int8|bf16)$", "auto, fp32 or int8"); // bf16 gets its own message when the options are read
 
     private static readonly Option<string> EmbedPassages = new("--embed-passages")
     {
@@ -379,15 +379,15 @@ internal static class IndexCommand
     private static BiEncoderOptions ParsedEncoderOptions(ParseResult parse) => new()
     {
         Threads = parse.GetValue(Threads),
-        Device = parse.GetValue(Device) is { } device ? device.Trim().ToLowerInvariant() : "auto",
-        Engine = parse.GetValue(Engine)?.Trim().ToLowerInvariant() switch
+        Device = parse.GetValue(Device) ?? "auto",
+        Engine = parse.GetValue(Engine) switch
         {
             null or "auto" => InferenceEngine.Auto,
             "onnxruntime" => InferenceEngine.OnnxRuntime,
             "torchsharp" => InferenceEngine.TorchSharp,
             var other => throw new InvalidInputException($"Unknown --engine '{other}'. Use auto, onnxruntime or torchsharp."),
         },
-        Precision = parse.GetValue(Precision)?.Trim().ToLowerInvariant() switch
+        Precision = parse.GetValue(Precision) switch
         {
             null or "auto" => Rerank.Lucene.Reranking.Precision.Auto,
             "fp32" => Rerank.Lucene.Reranking.Precision.Fp32,

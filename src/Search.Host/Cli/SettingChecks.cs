@@ -62,6 +62,23 @@ internal static class SettingChecks
     }
 
     /// <summary>
+    /// Refuses, while parsing, a value of <paramref name="option"/> that does not match <paramref name="pattern"/> (whole value,
+    /// case-sensitive, as the reranker settings' patterns), in the reranker settings' words: "--precision must be
+    /// <paramref name="allowed"/>, found 'X'."
+    /// </summary>
+    public static Option<string> Matching(this Option<string> option, string pattern, string allowed)
+    {
+        var regex = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0) return;
+            var value = result.Tokens[^1].Value;
+            if (!regex.IsMatch(value)) result.AddError($"{option.Name} must be {allowed}, found '{value}'.");
+        });
+        return option;
+    }
+
+    /// <summary>
     /// Refuses, while parsing, a value of <paramref name="option"/> that is not one of <paramref name="allowed"/> (compared trimmed and
     /// case-insensitively, as the commands read it), with <paramref name="message"/>'s line, so a bad value is reported before any file is looked for.
     /// </summary>

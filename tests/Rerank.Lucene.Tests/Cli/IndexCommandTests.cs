@@ -136,7 +136,7 @@ public sealed class IndexCommandTests : IDisposable
         Assert.Equal($"error: Index '{byInt8}' holds int8 vectors, which only ONNX Runtime embeds documents for: drop --engine torchsharp, "
             + $"or rebuild the index at fp32 (`search-host index --corpus ... --index {byInt8} --overwrite --precision fp32`).\n", torchUpdateOfInt8.Error);
         Assert.Equal(2, badPrecision.ExitCode);
-        Assert.Equal("error: Unknown --precision 'fp8'. Use auto, fp32 or int8.\n", badPrecision.Error);
+        Assert.Equal("error: --precision must be auto, fp32 or int8, found 'fp8'. (see --help)\n", badPrecision.Error);
         Assert.False(Directory.Exists(_temp.Combine("never")));
 
         // --embedder at query time: bundled is the bundled model (as index --help names it), none is refused with the way to BM25.
@@ -200,16 +200,21 @@ public sealed class IndexCommandTests : IDisposable
         var noCuda = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", cuda, "--device", "cuda");
         var nothingEmbedded = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", none, "--embedder", "none", "--device", "cpu");
         var int8OnTorch = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", none, "--precision", "int8", "--engine", "torchsharp");
+        // The same rules as search's settings: exact lower-case names, cuda:N with a number, checked while parsing.
+        var upper = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", none, "--precision", "INT8");
+        var cudaX = await CliInvocation.SearchHost("index", "--corpus", SampleCorpus.Corpus, "--index", none, "--device", "cuda:x");
 
         Assert.True(built.ExitCode == 0, built.ToString());
         Assert.Contains("Embedder engine: onnxruntime fp32 on cpu (", built.Output);
-        Assert.Equal((2, "error: Unknown device 'gpu'; expected auto, cpu, cuda or cuda:N.\n"), (unknown.ExitCode, unknown.Error));
+        Assert.Equal((2, "error: --device must be auto, cpu, cuda or cuda:N, found 'gpu'. (see --help)\n"), (unknown.ExitCode, unknown.Error));
         Assert.Equal(2, noCuda.ExitCode); // this test build carries the CPU libtorch
         Assert.StartsWith("error: Device 'cuda' was requested but CUDA is not available", noCuda.Error);
         Assert.Equal((2, "error: --device sets the embedder, and --embedder none builds no document vectors: drop --device.\n"), (nothingEmbedded.ExitCode, nothingEmbedded.Error));
         // The embedder takes no bf16, so the way out named is fp32 (the library's message for the reranker offers bf16).
         Assert.Equal((2, "error: --precision int8 embeds on ONNX Runtime only (on the CPU): drop --engine torchsharp, or embed in fp32 (--precision fp32).\n"),
             (int8OnTorch.ExitCode, int8OnTorch.Error));
+        Assert.Equal((2, "error: --precision must be auto, fp32 or int8, found 'INT8'. (see --help)\n"), (upper.ExitCode, upper.Error));
+        Assert.Equal((2, "error: --device must be auto, cpu, cuda or cuda:N, found 'cuda:x'. (see --help)\n"), (cudaX.ExitCode, cudaX.Error));
         Assert.False(Directory.Exists(gpu));
         Assert.False(Directory.Exists(cuda));
         Assert.False(Directory.Exists(none));
