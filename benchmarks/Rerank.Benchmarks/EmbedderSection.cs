@@ -94,10 +94,11 @@ internal static class EmbedderSection
         return dot / Math.Sqrt(na * nb);
     }
 
-    /// <summary>Mean over queries of |top-k(q, D) ∩ top-k(q', D')| / k, by inner product.</summary>
+    /// <summary>Mean over queries of |top-k(q, D) ∩ top-k(q', D')| / k, by inner product; k is at most the number of documents.</summary>
     private static double TopOverlap(float[] q, float[] d, float[] qRef, float[] dRef, int dim, int k)
     {
         var queries = q.Length / dim;
+        k = Math.Min(k, d.Length / dim); // with fewer documents than k, every list holds all of them
         double sum = 0;
         for (var i = 0; i < queries; i++)
         {
