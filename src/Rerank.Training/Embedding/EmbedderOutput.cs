@@ -49,8 +49,9 @@ internal static class EmbedderOutput
         var foreign = entries.FirstOrDefault(e => !IsEmbedderEntry(e));
         if (foreign is not null || !File.Exists(Path.Combine(full, SentenceTransformersFolder.ModulesFile)))
         {
-            var reason = foreign is not null
-                ? $"it holds '{Path.GetRelativePath(full, ForeignPart(foreign))}'{(Directory.Exists(ForeignPart(foreign)) ? " (a folder)" : "")}, which is not part of a sentence-transformers embedder folder"
+            var part = foreign is null ? null : ForeignPart(foreign);
+            var reason = part is not null
+                ? $"it holds '{Path.GetRelativePath(full, part)}'{(Directory.Exists(part) ? " (a folder)" : "")}, which is not part of a sentence-transformers embedder folder"
                 : $"it is not a sentence-transformers embedder folder (no {SentenceTransformersFolder.ModulesFile})";
             throw new InvalidInputException(
                 $"'{path}' already exists and {reason}; refusing to replace it, even with {overwriteOption}, so that nothing of yours is deleted. " +

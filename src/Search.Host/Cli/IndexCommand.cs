@@ -97,19 +97,19 @@ internal static class IndexCommand
     {
         Description = "Embedding engine: auto (default: onnxruntime on the CPU, torchsharp on CUDA), onnxruntime or torchsharp. "
             + "fp32 vectors of either engine are interchangeable (cosine >= 0.99999); the index records which made them.",
-    }.Matching("^(auto|onnxruntime|torchsharp)$", "auto, onnxruntime or torchsharp");
+    }.CheckedAs(typeof(Hosting.RerankerHostOptions), nameof(Hosting.RerankerHostOptions.Engine));
 
     private static readonly Option<string> Device = new Option<string>("--device")
     {
         Description = "Where the embedder runs: auto (default: CUDA when this build's libtorch has it, else the CPU), cpu, cuda or cuda:N "
             + "(CUDA runs TorchSharp). As search's --device; the vectors do not depend on it beyond floating-point rounding.",
-    }.Matching("^(auto|cpu|cuda(:[0-9]+)?)$", "auto, cpu, cuda or cuda:N");
+    }.CheckedAs(typeof(Hosting.RerankerHostOptions), nameof(Hosting.RerankerHostOptions.Device));
 
     private static readonly Option<string> Precision = new Option<string>("--precision")
     {
         Description = "Embedding precision: auto (default: fp32; with --update, the index's), fp32, or int8 (ONNX Runtime, CPU; faster, "
             + "vectors at cosine ~0.995 to fp32: mean 0.9949, min 0.9904 on the bundled model). The index records it; queries and updates then embed at the same precision.",
-    }.Matching("^(auto|fp32|int8|bf16)$", "auto, fp32 or int8"); // bf16 gets its own message when the options are read
+    }.Matching("^(auto|fp32|int8|bf16)$", "auto, fp32 or int8"); // the embedder's own values (the reranker's setting adds bf16, which gets its own message when read)
 
     private static readonly Option<string> EmbedPassages = new("--embed-passages")
     {
@@ -385,7 +385,7 @@ internal static class IndexCommand
             null or "auto" => InferenceEngine.Auto,
             "onnxruntime" => InferenceEngine.OnnxRuntime,
             "torchsharp" => InferenceEngine.TorchSharp,
-            var other => throw new InvalidInputException($"Unknown --engine '{other}'. Use auto, onnxruntime or torchsharp."),
+            var other => throw new System.Diagnostics.UnreachableException($"--engine '{other}' passed the check while parsing."),
         },
         Precision = parse.GetValue(Precision) switch
         {
@@ -393,7 +393,7 @@ internal static class IndexCommand
             "fp32" => Rerank.Lucene.Reranking.Precision.Fp32,
             "int8" => Rerank.Lucene.Reranking.Precision.Int8,
             "bf16" => throw new InvalidInputException("--precision bf16 is not offered for the embedder; use fp32 (the default) or int8."),
-            var other => throw new InvalidInputException($"Unknown --precision '{other}'. Use auto, fp32 or int8."),
+            var other => throw new System.Diagnostics.UnreachableException($"--precision '{other}' passed the check while parsing."),
         },
     };
 

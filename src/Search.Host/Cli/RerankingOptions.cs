@@ -235,16 +235,15 @@ internal static class RerankingOptions
     /// 64 words and half the window, selection to every passage. A window, stride or selection without --passages max|sum
     /// would be ignored, so it is an error.
     /// </summary>
-    // "PassageSelect" -> "passage-select".
-    private static string Kebab(string name) => string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
-
     private static PassageOptions? ToPassageOptions(RerankerHostOptions o)
     {
         if (o.Passages is null or "first")
         {
-            var given = new (int? Value, string Flag)[] { (o.PassageWords, "PassageWords"), (o.PassageStride, "PassageStride"), (o.PassageSelect, "PassageSelect") }
+            // Each setting given, named by its flag and its configuration key (Bindings).
+            var keys = Bindings.ToDictionary(b => b.Key, b => b.Value);
+            var given = new (int? Value, Option Flag)[] { (o.PassageWords, PassageWords), (o.PassageStride, PassageStride), (o.PassageSelect, PassageSelect) }
                 .Where(g => g.Value is not null)
-                .Select(g => $"--{Kebab(g.Flag)} (SearchHost:Reranker:{g.Flag} in configuration)").ToList();
+                .Select(g => $"{g.Flag.Name} ({keys[g.Flag]} in configuration)").ToList();
             if (given.Count > 0)
                 throw new Rerank.Lucene.InvalidInputException(
                     $"{string.Join(" and ", given)} {(given.Count == 1 ? "splits" : "split")} documents for passages max or sum, and the passages here are "
